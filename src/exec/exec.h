@@ -1,0 +1,71 @@
+/*
+ * exec.h: execution of continuous view plans over column batches.
+ *
+ * A view's execution state (separate from its read-only plan) runs the
+ * plan's operators, one per file (op_filter.c, op_project.c,
+ * op_hashagg.c), and accumulates per-group delta states in memory, with no
+ * per-event heap allocation.
+ *
+ * Applying a request is two-phase, so one request is one unit across every
+ * view of its stream:
+ *   sl_exec_prepare  evaluates filter, group keys and aggregate arguments of
+ *                    the batch into scratch memory; may fail (overflow,
+ *                    division by zero ...) and then changes nothing;
+ *   sl_exec_apply    folds the prepared rows into the view's delta; cannot
+ *                    fail.
+ *
+ * The flush detaches the current delta (a fresh one starts at once, so
+ * ingest goes on while the flush runs), renders its rows as text for the
+ * upsert, and frees it after COMMIT, or merges it back with sl_exec_restore
+ * when the transaction failed, so nothing is lost.
+ *
+ * Delta columns, in order: the plan's group keys (plan->group), then for
+ * each aggregate its state columns (plan->aggs[i].nstate), as agg.h lists.
+ */
+#ifndef SL_EXEC_H
+#define SL_EXEC_H
+
+#include <stdbool.h>
+
+#include "ingest/batch.h"
+#include "plan/plan.h"
+#include "util/buf.h"
+
+typedef struct sl_view_exec sl_view_exec_t;
+typedef struct sl_exec_pending sl_exec_pending_t;
+typedef struct sl_delta sl_delta_t;
+
+sl_view_exec_t *sl_exec_new(const sl_view_plan_t *plan);
+/* Frees the state and its deltas; takes void* to serve as a destructor. */
+void sl_exec_free(void *st);
+
+int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b,
+                    sl_arena_t *scratch, sl_exec_pending_t **out,
+                    sl_error_t *err);
+void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p);
+
+/* Groups in the current (not yet detached) delta. */
+int sl_exec_ngroups(const sl_view_exec_t *st);
+/* Takes the current delta (NULL when it has no group); st continues with an
+ * empty one. */
+sl_delta_t *sl_exec_detach(sl_view_exec_t *st);
+/* Merges d back into st's current delta, combining states; frees d. */
+void sl_exec_restore(sl_view_exec_t *st, sl_delta_t *d);
+void sl_delta_free(sl_delta_t *d);
+
+int sl_delta_ngroups(const sl_delta_t *d);
+int sl_delta_ncols(const sl_delta_t *d);
+/* Appends the text of column c of group g to out (PostgreSQL input syntax
+ * of the column's type: agg.h state types, group key types); returns false,
+ * appending nothing, when the value is NULL. */
+bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out);
+/* PostgreSQL type of delta column c (for the upsert's casts). */
+sl_type_t sl_delta_coltype(const sl_delta_t *d, int c, int *typmod);
+
+/* Evaluates e on row r of b (exec/expr.c).  Text results may be allocated
+ * from scratch.  PostgreSQL semantics: NULL propagation, three-valued
+ * AND/OR, 22003 on integer overflow, 22012 on division by zero. */
+int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r,
+                 sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
+
+#endif

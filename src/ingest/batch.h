@@ -1,0 +1,30 @@
+/*
+ * batch.h: a column batch of stream events.
+ *
+ * Column-major: cols[c][r] is the value of stream column c in row r.  All
+ * memory (the arrays and text bytes that had to be copied, e.g. unescaped
+ * JSON strings) belongs to the arena given at creation; text datums may
+ * also point into the request body, which outlives the batch.
+ */
+#ifndef SL_BATCH_H
+#define SL_BATCH_H
+
+#include "catalog/catalog.h"
+#include "util/arena.h"
+#include "util/types.h"
+
+typedef struct sl_batch {
+    const sl_stream_t *stream;
+    int ncols;
+    int nrows;
+    int cap;
+    sl_datum_t **cols;
+    sl_arena_t *arena;
+} sl_batch_t;
+
+/* New empty batch for s with room for cap rows, allocated from a. */
+sl_batch_t *sl_batch_new(sl_arena_t *a, const sl_stream_t *s, int cap);
+/* Makes room for one more row (all columns NULL) and returns its index. */
+int sl_batch_add_row(sl_batch_t *b);
+
+#endif

@@ -1,0 +1,1 @@
+# src/ingest: see README.md

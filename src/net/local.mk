@@ -1,0 +1,1 @@
+# src/net: see README.md

@@ -1,0 +1,22 @@
+/*
+ * pgwire.h: the PostgreSQL v3 wire protocol listener of sluiced.
+ *
+ * Each client gets its own connection to the backing PostgreSQL; Sluice
+ * statements (sql.h) are executed by the server (server.h sl_command_*),
+ * every other statement is relayed to that backend connection and its
+ * messages relayed back untouched (PgBouncer style).
+ */
+#ifndef SL_PGWIRE_H
+#define SL_PGWIRE_H
+
+#include "server/server.h"
+
+typedef struct sl_pgwire sl_pgwire_t;
+
+/* Binds and listens on addr:port; SL_ERR with a clear message if it can't. */
+int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
+                    sl_pgwire_t **out, sl_error_t *err);
+/* Closes the listener and every client connection. */
+void sl_pgwire_stop(sl_pgwire_t *pw);
+
+#endif

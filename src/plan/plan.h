@@ -1,0 +1,54 @@
+/*
+ * plan.h: the read-only plan of one continuous view.
+ *
+ * Built once by the analyzer/planner from CREATE CONTINUOUS VIEW and never
+ * modified while it runs (execution state lives in exec/).  The pipeline for
+ * an aggregate view is:  filter(where) -> project(group keys, agg args)
+ * -> hash aggregate(aggs) -> flush to the view's table in PostgreSQL.
+ *
+ * In PostgreSQL a view v consists of
+ *   - the state table  sluice_mrel."v"  with one column per group key
+ *     (named as the key's output column) and the aggregates' state
+ *     columns (agg.h), unique on the group keys (NULLS NOT DISTINCT);
+ *     a view with no GROUP BY has one row and a constant key "_one";
+ *   - the finalizing view  "v"  (in the schema the view was created in,
+ *     "public" by default) that selects out_sql AS out_name from the table.
+ */
+#ifndef SL_PLAN_H
+#define SL_PLAN_H
+
+#include "plan/agg.h"
+#include "plan/expr.h"
+
+typedef struct sl_stream sl_stream_t;
+
+typedef struct sl_group_key {
+    sl_expr_t *expr;        /* a column reference (or expression) */
+    char *colname;          /* column name in the state table */
+    sl_type_t type;
+    int typmod;
+} sl_group_key_t;
+
+typedef struct sl_output_col {
+    char *name;             /* output column name, as PostgreSQL names it */
+    char *sql;              /* SQL over the state table's columns giving the
+                               final value, e.g. "\"url\"" or
+                               "(\"_a1_sum\" / NULLIF(\"_a1_count\", 0))" */
+    sl_type_t type;
+} sl_output_col_t;
+
+typedef struct sl_view_plan {
+    char *name;             /* view name (folded / as quoted) */
+    char *schema;           /* schema of the finalizing view, "public" */
+    const sl_stream_t *stream;
+    sl_expr_t *where;       /* NULL = every row */
+    int ngroup;
+    sl_group_key_t *group;
+    int naggs;
+    sl_aggref_t *aggs;
+    int nout;
+    sl_output_col_t *out;
+    char *having_sql;       /* HAVING as SQL over the state table, or NULL */
+} sl_view_plan_t;
+
+#endif

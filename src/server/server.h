@@ -1,0 +1,77 @@
+/*
+ * server.h: the sluiced server struct (the only mutable global) and the
+ * statement execution interface used by the pgwire layer.
+ *
+ * One libevent loop runs network, execution and the PostgreSQL flush.
+ */
+#ifndef SL_SERVER_H
+#define SL_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+#include "server/config.h"
+#include "sql/sql.h"
+#include "util/types.h"
+
+struct event_base;
+struct sl_sink;
+struct sl_http;
+struct sl_pgwire;
+struct sl_pgembed;
+
+typedef struct sl_server {
+    sl_config_t cfg;
+    struct event_base *base;
+    sl_catalog_t catalog;
+    char *pg_conninfo;          /* resolved backing PostgreSQL conninfo */
+    char *http_address;         /* "127.0.0.1:7480", for SHOW http_address */
+    struct sl_sink *sink;
+    struct sl_http *http;
+    struct sl_pgwire *pgwire;
+    struct sl_pgembed *embed;
+    bool shutting_down;
+} sl_server_t;
+
+extern sl_server_t sl_server;
+
+/*
+ * What the pgwire layer does for one Sluice statement (sl_command_prepare):
+ *   - if error is set: send it (nothing else);
+ *   - else if backend_sql: run it as one simple Query on the client's own
+ *     backend connection (one implicit transaction); relay a PostgreSQL
+ *     error if it fails; then call done(arg, ok) — after which the command
+ *     is finished with (ok: the in-memory catalog now has the change);
+ *   - then send notice (if any), the rows (if ncols > 0) and
+ *     CommandComplete(tag).
+ * Statements that change the catalog must not run inside a client's
+ * transaction block: pgwire answers 25001 for those (in_txn_forbidden).
+ */
+typedef struct sl_command {
+    const char *tag;            /* "CREATE STREAM", "SHOW", ... */
+    const char *notice;         /* NOTICE text (e.g. "... already exists, skipping") */
+    bool in_txn_forbidden;
+    int ncols;
+    const char **colnames;
+    sl_type_t *coltypes;
+    int nrows;
+    char **cells;               /* nrows * ncols, row-major; NULL = SQL NULL */
+    char *backend_sql;
+    void (*done)(void *arg, bool ok);
+    void *arg;
+} sl_command_t;
+
+/* Prepares the command for stmt (allocating from a).  Returns SL_OK, or
+ * SL_ERR with err set (analysis errors, positions relative to the query). */
+int sl_command_prepare(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
+                       sl_command_t *cmd, sl_error_t *err);
+
+/* Logging to stderr with a timestamp and level. */
+void sl_log(const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define sl_log_info(...) sl_log("LOG", __VA_ARGS__)
+#define sl_log_warning(...) sl_log("WARNING", __VA_ARGS__)
+#define sl_log_error(...) sl_log("ERROR", __VA_ARGS__)
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * buf.h: a growable byte buffer (malloc-backed, always NUL-terminated).
+ * Used to build SQL text, JSON answers and wire messages.
+ */
+#ifndef SL_BUF_H
+#define SL_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct sl_buf {
+    char *data;   /* NUL-terminated; NULL until the first append */
+    size_t len;
+    size_t cap;
+} sl_buf_t;
+
+#define SL_BUF_INIT {NULL, 0, 0}
+
+void sl_buf_reserve(sl_buf_t *b, size_t extra);
+void sl_buf_append(sl_buf_t *b, const void *p, size_t n);
+void sl_buf_puts(sl_buf_t *b, const char *s);
+void sl_buf_putc(sl_buf_t *b, char c);
+void sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sl_buf_vprintf(sl_buf_t *b, const char *fmt, va_list ap);
+/* Appends s as a double-quoted SQL identifier ("a""b"). */
+void sl_buf_put_ident(sl_buf_t *b, const char *s);
+/* Appends s as a single-quoted SQL literal ('it''s'), E'' never needed
+ * with standard_conforming_strings. */
+void sl_buf_put_literal(sl_buf_t *b, const char *s, size_t n);
+/* Appends s (n bytes) as a JSON string with quotes. */
+void sl_buf_put_json_string(sl_buf_t *b, const char *s, size_t n);
+void sl_buf_reset(sl_buf_t *b);       /* len = 0, keeps memory */
+void sl_buf_free(sl_buf_t *b);        /* releases memory */
+const char *sl_buf_cstr(sl_buf_t *b); /* "" for an empty buffer */
+
+#endif

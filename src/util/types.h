@@ -1,0 +1,89 @@
+/*
+ * types.h: Sluice's SQL types and the datum that carries one value.
+ *
+ * A datum is 16 bytes: integers, booleans and timestamps in .i, floats in
+ * .f, text as a (pointer, length) slice in .s whose bytes are owned by some
+ * arena (the batch's, the view's ...).  Timestamps are microseconds since
+ * 1970-01-01 00:00:00 UTC (timestamptz) or since that local wall-clock
+ * instant (timestamp).  NUMERIC values (decimal literals only, for now)
+ * travel as doubles.
+ *
+ * Input and output follow PostgreSQL's rules for each type:
+ * sl_type_input parses text as the type's input function would (int4in,
+ * float8in, boolin, timestamptz_in for ISO 8601 / RFC 3339 ...), with
+ * PostgreSQL's SQLSTATE and message on failure;  sl_type_output writes the
+ * text form PostgreSQL accepts back (floats round-trip exactly).
+ */
+#ifndef SL_TYPES_H
+#define SL_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+typedef enum sl_type {
+    SL_T_UNKNOWN = 0,  /* an untyped string literal, before coercion */
+    SL_T_BOOL,
+    SL_T_INT2,
+    SL_T_INT4,
+    SL_T_INT8,
+    SL_T_FLOAT4,
+    SL_T_FLOAT8,
+    SL_T_NUMERIC,
+    SL_T_TEXT,         /* text and varchar(n) (typmod n) */
+    SL_T_TIMESTAMPTZ,
+    SL_T_TIMESTAMP,
+    SL_T_NTYPES
+} sl_type_t;
+
+typedef struct sl_datum {
+    union {
+        int64_t i;
+        double f;
+        struct {
+            const char *p;
+            uint32_t n;
+        } s;
+    } v;
+    bool null;
+} sl_datum_t;
+
+/* PostgreSQL's name for t ("bigint", "double precision", ...). */
+const char *sl_type_name(sl_type_t t);
+/* SQL type text for DDL, with the typmod: "character varying(20)". */
+const char *sl_type_sql(sl_type_t t, int typmod, char *buf, int buflen);
+/* Type from a (lower-case) name as written in CREATE STREAM: "int", "int4",
+ * "integer", "float8", "varchar", "timestamp with time zone", ...;
+ * SL_T_UNKNOWN when the name is not a supported type. */
+sl_type_t sl_type_from_name(const char *name);
+/* The type's PostgreSQL OID (for RowDescription). */
+uint32_t sl_type_oid(sl_type_t t);
+
+bool sl_type_is_integer(sl_type_t t);
+bool sl_type_is_numeric(sl_type_t t);   /* integer, float or numeric */
+
+/*
+ * Parses text s[0..n) into *out as a value of type t with typmod (-1 = none),
+ * following PostgreSQL's input function.  Text results point into s (the
+ * caller keeps s alive) unless copying is needed, in which case they are
+ * allocated from a.  Returns SL_OK or SL_ERR with a PostgreSQL-style error
+ * (22P02 invalid input syntax, 22003 out of range, 22007/22008 datetime,
+ * 22001 too long for varchar(n)).
+ */
+int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
+                  sl_arena_t *a, sl_datum_t *out, sl_error_t *err);
+
+/* Appends the text form of a non-null d of type t to b. */
+void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b);
+
+/* Comparison with PostgreSQL semantics for non-null values of one type
+ * (text compares bytewise, as the C collation does): <0, 0, >0. */
+int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b);
+/* Hash and equality for grouping (NULL equals NULL, as GROUP BY does). */
+uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d);
+bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b);
+
+#endif

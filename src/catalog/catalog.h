@@ -79,4 +79,7 @@ void sl_catalog_drop_view(sl_catalog_t *cat, sl_view_t *v,
 /* Removes and frees s, which must have no views left. */
 void sl_catalog_drop_stream(sl_catalog_t *cat, sl_stream_t *s);
 
+/* sql/catalog.sql, compiled in (catalog_sql.c, generated). */
+extern const char sl_catalog_sql[];
+
 #endif

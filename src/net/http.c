@@ -1,0 +1,465 @@
+/*
+ * http.c: the HTTP API of sluiced on libevent's evhttp; see http.h.
+ *
+ * An ingest request is read whole (evhttp enforces max_body_size with 413),
+ * decoded into one column batch, prepared against every view of its stream
+ * (any error rejects the whole request with 400 and changes nothing), then
+ * applied to the views' deltas.  Its answer waits for the flush that
+ * commits those deltas (sink.h); if the client goes away meanwhile, the
+ * effects stay (they will be committed) and only the answer is dropped.
+ */
+#include "net/http.h"
+#include "exec/exec.h"
+#include "ingest/ndjson.h"
+#include "sink/sink.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+struct sl_http {
+    sl_server_t *srv;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    int port;
+    /* counters for /metrics */
+    unsigned long long requests, events_accepted, rejected_400, rejected_503;
+};
+
+typedef struct pending_req {
+    sl_http_t *h;
+    struct evhttp_request *req;   /* NULL once the connection closed */
+    struct evhttp_connection *evcon;
+    long accepted;
+} pending_req_t;
+
+/* ---- replies ---- */
+
+static void reply_json(struct evhttp_request *req, int code, const char *reason,
+                       const char *json)
+{
+    struct evbuffer *out = evbuffer_new();
+    evbuffer_add(out, json, strlen(json));
+    evbuffer_add(out, "\n", 1);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/json");
+    evhttp_send_reply(req, code, reason, out);
+    evbuffer_free(out);
+}
+
+static void reply_error(struct evhttp_request *req, int code, const char *reason,
+                        const char *message)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_puts(&b, "{\"error\": ");
+    sl_buf_put_json_string(&b, message, strlen(message));
+    sl_buf_puts(&b, "}");
+    reply_json(req, code, reason, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+}
+
+static void reply_unavailable(sl_http_t *h, struct evhttp_request *req)
+{
+    h->rejected_503++;
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+    reply_error(req, 503, "Service Unavailable",
+                "PostgreSQL is unreachable; nothing of this request was applied");
+}
+
+static void reply_accepted(struct evhttp_request *req, long n)
+{
+    char json[64];
+    snprintf(json, sizeof(json), "{\"accepted\": %ld}", n);
+    reply_json(req, 200, "OK", json);
+}
+
+/* ---- durable acknowledgement ---- */
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+    pending_req_t *p = arg;
+    p->req = NULL;   /* evhttp frees the request with its connection */
+}
+
+static void on_committed(void *arg, sl_sink_status_t st, const char *message)
+{
+    pending_req_t *p = arg;
+    if (p->req != NULL) {
+        evhttp_connection_set_closecb(p->evcon, NULL, NULL);
+        if (st == SL_SINK_COMMITTED) {
+            p->h->events_accepted += (unsigned long long)p->accepted;
+            reply_accepted(p->req, p->accepted);
+        } else if (st == SL_SINK_UNAVAILABLE) {
+            reply_unavailable(p->h, p->req);
+        } else {
+            char msg[600];
+            snprintf(msg, sizeof(msg), "PostgreSQL rejected the flush: %s; nothing of "
+                     "this request was applied", message ? message : "");
+            reply_error(p->req, 500, "Internal Server Error", msg);
+        }
+    }
+    free(p);
+}
+
+/* ---- ingest ---- */
+
+/* Content types read as NDJSON; NULL / empty means NDJSON too. */
+static bool is_ndjson_type(const char *ct)
+{
+    if (ct == NULL || *ct == '\0')
+        return true;
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && isspace((unsigned char)ct[n - 1]))
+        n--;
+    static const char *types[] = {"application/x-ndjson", "application/ndjson",
+                                  "application/jsonl", "application/x-jsonlines"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strlen(types[i]) == n && strncasecmp(ct, types[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* Inflates a gzip body into out, at most limit bytes.  Returns 0, or 413
+ * when larger than limit, or 400 on corrupt data. */
+static int gunzip_body(const unsigned char *in, size_t n, size_t limit, sl_buf_t *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return 400;
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (uInt)n;
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        sl_buf_reserve(out, 65536);
+        z.next_out = (unsigned char *)out->data + out->len;
+        z.avail_out = (uInt)(out->cap - out->len - 1);
+        size_t before = z.avail_out;
+        rc = inflate(&z, Z_NO_FLUSH);
+        out->len += before - z.avail_out;
+        out->data[out->len] = '\0';
+        if (out->len > limit) {
+            inflateEnd(&z);
+            return 413;
+        }
+        if (rc == Z_STREAM_END)
+            break;
+        if (rc != Z_OK || (z.avail_in == 0 && before == z.avail_out)) {
+            inflateEnd(&z);
+            return 400;
+        }
+    }
+    inflateEnd(&z);
+    return 0;
+}
+
+static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_name)
+{
+    sl_server_t *srv = h->srv;
+    struct evkeyvalq *hdrs = evhttp_request_get_input_headers(req);
+    sl_stream_t *s = sl_catalog_stream(&srv->catalog, stream_name);
+    if (s == NULL) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "stream \"%s\" does not exist", stream_name);
+        reply_error(req, 404, "Not Found", msg);
+        return;
+    }
+    if (!is_ndjson_type(evhttp_find_header(hdrs, "Content-Type"))) {
+        reply_error(req, 415, "Unsupported Media Type",
+                    "unsupported content type; use application/x-ndjson");
+        return;
+    }
+    if (srv->sink && !sl_sink_accepting(srv->sink)) {
+        reply_unavailable(h, req);
+        return;
+    }
+
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+    sl_buf_t inflated = SL_BUF_INIT;
+    const char *enc = evhttp_find_header(hdrs, "Content-Encoding");
+    if (enc && strcasecmp(enc, "identity") != 0) {
+        if (strcasecmp(enc, "gzip") != 0) {
+            reply_error(req, 415, "Unsupported Media Type",
+                        "unsupported content encoding; use gzip or identity");
+            return;
+        }
+        int rc = gunzip_body((const unsigned char *)body, len, srv->cfg.max_body_size,
+                             &inflated);
+        if (rc != 0) {
+            sl_buf_free(&inflated);
+            if (rc == 413)
+                reply_error(req, 413, "Payload Too Large",
+                            "the decompressed body exceeds max_body_size");
+            else
+                reply_error(req, 400, "Bad Request", "invalid gzip data");
+            return;
+        }
+        body = sl_buf_cstr(&inflated);
+        len = inflated.len;
+    }
+
+    sl_arena_t *arena = sl_arena_new(NULL, "request");
+    sl_batch_t *batch = NULL;
+    sl_ingest_error_t ierr;
+    memset(&ierr, 0, sizeof(ierr));
+    if (sl_ndjson_decode(s, body, len, arena, &batch, &ierr) != SL_OK) {
+        sl_buf_t b = SL_BUF_INIT;
+        sl_buf_puts(&b, "{\"error\": ");
+        sl_buf_put_json_string(&b, ierr.message, strlen(ierr.message));
+        sl_buf_printf(&b, ", \"line\": %ld", ierr.line);
+        if (ierr.column[0]) {
+            sl_buf_puts(&b, ", \"column\": ");
+            sl_buf_put_json_string(&b, ierr.column, strlen(ierr.column));
+        }
+        if (ierr.sqlstate[0])
+            sl_buf_printf(&b, ", \"sqlstate\": \"%s\"", ierr.sqlstate);
+        sl_buf_puts(&b, "}");
+        h->rejected_400++;
+        reply_json(req, 400, "Bad Request", sl_buf_cstr(&b));
+        sl_buf_free(&b);
+        goto done;
+    }
+
+    /* Phase 1: evaluate every view; any error rejects the whole request. */
+    sl_exec_pending_t **prepared = sl_alloc0(arena, sizeof(void *) * (size_t)(s->nviews + 1));
+    for (int i = 0; i < s->nviews; i++) {
+        sl_error_t err;
+        sl_error_clear(&err);
+        if (sl_exec_prepare(s->views[i]->exec, batch, arena, &prepared[i], &err) != SL_OK) {
+            sl_buf_t b = SL_BUF_INIT;
+            sl_buf_puts(&b, "{\"error\": ");
+            sl_buf_put_json_string(&b, err.message, strlen(err.message));
+            sl_buf_puts(&b, ", \"view\": ");
+            sl_buf_put_json_string(&b, s->views[i]->name, strlen(s->views[i]->name));
+            sl_buf_printf(&b, ", \"sqlstate\": \"%s\"}", err.sqlstate);
+            h->rejected_400++;
+            reply_json(req, 400, "Bad Request", sl_buf_cstr(&b));
+            sl_buf_free(&b);
+            goto done;
+        }
+    }
+    /* Phase 2: fold into the deltas; cannot fail. */
+    for (int i = 0; i < s->nviews; i++)
+        sl_exec_apply(s->views[i]->exec, prepared[i]);
+
+    const char *uri = evhttp_request_get_uri(req);
+    bool ack_received = uri && strstr(uri, "ack=received") != NULL;
+    if (s->nviews == 0 || batch->nrows == 0 || ack_received || srv->sink == NULL) {
+        h->events_accepted += (unsigned long long)batch->nrows;
+        reply_accepted(req, batch->nrows);
+    } else {
+        pending_req_t *p = sl_xcalloc(1, sizeof(*p));
+        p->h = h;
+        p->req = req;
+        p->evcon = evhttp_request_get_connection(req);
+        p->accepted = batch->nrows;
+        evhttp_connection_set_closecb(p->evcon, on_conn_close, p);
+        sl_sink_wait(srv->sink, on_committed, p);
+    }
+done:
+    sl_arena_free(arena);
+    sl_buf_free(&inflated);
+}
+
+/* ---- catalog and health ---- */
+
+static void get_streams(sl_http_t *h, struct evhttp_request *req)
+{
+    sl_catalog_t *cat = &h->srv->catalog;
+    sl_buf_t b = SL_BUF_INIT;
+    char tbuf[64];
+    sl_buf_puts(&b, "[");
+    for (int i = 0; i < cat->nstreams; i++) {
+        sl_stream_t *s = cat->streams[i];
+        sl_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+        sl_buf_put_json_string(&b, s->name, strlen(s->name));
+        sl_buf_puts(&b, ", \"columns\": [");
+        for (int c = 0; c < s->ncols; c++) {
+            const char *t = sl_type_sql(s->cols[c].type, s->cols[c].typmod, tbuf, sizeof(tbuf));
+            sl_buf_puts(&b, c ? ", {\"name\": " : "{\"name\": ");
+            sl_buf_put_json_string(&b, s->cols[c].name, strlen(s->cols[c].name));
+            sl_buf_puts(&b, ", \"type\": ");
+            sl_buf_put_json_string(&b, t, strlen(t));
+            sl_buf_puts(&b, "}");
+        }
+        sl_buf_puts(&b, "], \"views\": [");
+        for (int v = 0; v < s->nviews; v++) {
+            if (v)
+                sl_buf_puts(&b, ", ");
+            sl_buf_put_json_string(&b, s->views[v]->name, strlen(s->views[v]->name));
+        }
+        sl_buf_puts(&b, "]}");
+    }
+    sl_buf_puts(&b, "]");
+    reply_json(req, 200, "OK", sl_buf_cstr(&b));
+    sl_buf_free(&b);
+}
+
+static void get_views(sl_http_t *h, struct evhttp_request *req)
+{
+    sl_catalog_t *cat = &h->srv->catalog;
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_puts(&b, "[");
+    for (int i = 0; i < cat->nviews; i++) {
+        sl_view_t *v = cat->views[i];
+        sl_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+        sl_buf_put_json_string(&b, v->name, strlen(v->name));
+        sl_buf_puts(&b, ", \"stream\": ");
+        sl_buf_put_json_string(&b, v->stream->name, strlen(v->stream->name));
+        sl_buf_puts(&b, ", \"sql\": ");
+        sl_buf_put_json_string(&b, v->sql, strlen(v->sql));
+        sl_buf_puts(&b, "}");
+    }
+    sl_buf_puts(&b, "]");
+    reply_json(req, 200, "OK", sl_buf_cstr(&b));
+    sl_buf_free(&b);
+}
+
+static void get_health(sl_http_t *h, struct evhttp_request *req)
+{
+    bool up = h->srv->sink && sl_sink_connected(h->srv->sink);
+    char json[96];
+    snprintf(json, sizeof(json), "{\"status\": \"ok\", \"postgresql\": \"%s\"}",
+             up ? "up" : "down");
+    reply_json(req, 200, "OK", json);
+}
+
+static void get_metrics(sl_http_t *h, struct evhttp_request *req)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_printf(&b,
+                  "# HELP sluice_http_requests_total HTTP requests received.\n"
+                  "# TYPE sluice_http_requests_total counter\n"
+                  "sluice_http_requests_total %llu\n"
+                  "# HELP sluice_events_accepted_total Events acknowledged to clients.\n"
+                  "# TYPE sluice_events_accepted_total counter\n"
+                  "sluice_events_accepted_total %llu\n"
+                  "# HELP sluice_requests_rejected_total Ingest requests rejected.\n"
+                  "# TYPE sluice_requests_rejected_total counter\n"
+                  "sluice_requests_rejected_total{code=\"400\"} %llu\n"
+                  "sluice_requests_rejected_total{code=\"503\"} %llu\n"
+                  "# HELP sluice_postgresql_up Whether the flush connection is up.\n"
+                  "# TYPE sluice_postgresql_up gauge\n"
+                  "sluice_postgresql_up %d\n",
+                  h->requests, h->events_accepted, h->rejected_400, h->rejected_503,
+                  h->srv->sink && sl_sink_connected(h->srv->sink) ? 1 : 0);
+    struct evbuffer *out = evbuffer_new();
+    evbuffer_add(out, b.data, b.len);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; version=0.0.4");
+    evhttp_send_reply(req, 200, "OK", out);
+    evbuffer_free(out);
+    sl_buf_free(&b);
+}
+
+static void method_not_allowed(struct evhttp_request *req, const char *allow)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+    reply_error(req, 405, "Method Not Allowed", "method not allowed");
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    sl_http_t *h = arg;
+    h->requests++;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    if (path == NULL)
+        path = "/";
+
+    static const char prefix[] = "/v1/streams/";
+    if (strncmp(path, prefix, sizeof(prefix) - 1) == 0 && path[sizeof(prefix) - 1] != '\0') {
+        if (method != EVHTTP_REQ_POST) {
+            method_not_allowed(req, "POST");
+            return;
+        }
+        char *name = evhttp_uridecode(path + sizeof(prefix) - 1, 0, NULL);
+        if (name == NULL || strchr(name, '/') != NULL) {
+            reply_error(req, 404, "Not Found", "no such resource");
+        } else {
+            ingest(h, req, name);
+        }
+        free(name);
+        return;
+    }
+    struct {
+        const char *path;
+        void (*fn)(sl_http_t *, struct evhttp_request *);
+    } routes[] = {
+        {"/v1/streams", get_streams},
+        {"/v1/views", get_views},
+        {"/healthz", get_health},
+        {"/metrics", get_metrics},
+    };
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(path, routes[i].path) == 0) {
+            if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD)
+                method_not_allowed(req, "GET");
+            else
+                routes[i].fn(h, req);
+            return;
+        }
+    }
+    reply_error(req, 404, "Not Found", "no such resource");
+}
+
+int sl_http_start(sl_server_t *srv, const char *addr, int port, sl_http_t **out,
+                  sl_error_t *err)
+{
+    sl_http_t *h = sl_xcalloc(1, sizeof(*h));
+    h->srv = srv;
+    h->http = evhttp_new(srv->base);
+    evhttp_set_max_body_size(h->http, (ev_ssize_t)srv->cfg.max_body_size);
+    evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                            EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+    evhttp_set_gencb(h->http, on_request, h);
+    h->bound = evhttp_bind_socket_with_handle(h->http, addr, (ev_uint16_t)port);
+    if (h->bound == NULL) {
+        sl_error_set(err, "08000", 0, "could not bind HTTP listener to %s:%d: %s", addr, port,
+                     strerror(errno));
+        evhttp_free(h->http);
+        free(h);
+        return SL_ERR;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(evhttp_bound_socket_get_fd(h->bound), (struct sockaddr *)&ss, &sl) == 0)
+        h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    *out = h;
+    return SL_OK;
+}
+
+int sl_http_port(const sl_http_t *h)
+{
+    return h->port;
+}
+
+void sl_http_stop_accepting(sl_http_t *h)
+{
+    if (h->bound) {
+        evhttp_del_accept_socket(h->http, h->bound);
+        h->bound = NULL;
+    }
+}
+
+void sl_http_free(sl_http_t *h)
+{
+    if (h == NULL)
+        return;
+    evhttp_free(h->http);
+    free(h);
+}

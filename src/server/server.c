@@ -1,0 +1,254 @@
+/*
+ * server.c: sluiced's life: settings, the backing PostgreSQL (embedded or
+ * given), the catalog, the listeners, the flush loop, shutdown.
+ *
+ * sl_server_main reads top-down as the server's life:
+ *   settings -> backing PostgreSQL -> install + load catalog -> event loop
+ *   with pgwire, HTTP and the sink -> ready line -> run -> on SIGTERM/SIGINT
+ *   stop listening, final flush, answer what is pending -> exit 0.
+ */
+#include "config.h"
+#include "server/server.h"
+#include "exec/exec.h"
+#include "net/http.h"
+#include "net/pgwire.h"
+#include "server/pgembed.h"
+#include "sink/sink.h"
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+sl_server_t sl_server;
+
+void sl_log(const char *level, const char *fmt, ...)
+{
+    struct timeval tv;
+    struct tm tm;
+    char ts[32];
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+    va_list ap;
+    va_start(ap, fmt);
+    flockfile(stderr);
+    fprintf(stderr, "%s.%03d UTC [%d] %s:  ", ts, (int)(tv.tv_usec / 1000), (int)getpid(),
+            level);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    funlockfile(stderr);
+    va_end(ap);
+}
+
+/* Runs the catalog schema and reloads every stream and view, blocking
+ * (before the event loop starts).  Returns SL_OK or SL_ERR with err set. */
+static int catalog_load(sl_server_t *srv, sl_error_t *err)
+{
+    PGconn *conn = PQconnectdb(srv->pg_conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        sl_error_set(err, SL_ERRCODE_CONNECTION_FAILURE, 0,
+                     "could not connect to the backing PostgreSQL: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return SL_ERR;
+    }
+    PGresult *res = PQexec(conn, sl_catalog_sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                     "could not install the Sluice catalog: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        PQfinish(conn);
+        return SL_ERR;
+    }
+    PQclear(res);
+    res = PQexec(conn, "SELECT 's', name, sql, id FROM sluice.streams "
+                       "UNION ALL SELECT 'v', name, sql, id FROM sluice.views "
+                       "ORDER BY 1, 4");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not read the Sluice catalog: %s",
+                     PQresultErrorMessage(res));
+        PQclear(res);
+        PQfinish(conn);
+        return SL_ERR;
+    }
+    int rc = SL_OK;
+    for (int r = 0; r < PQntuples(res) && rc == SL_OK; r++) {
+        const char *kind = PQgetvalue(res, r, 0);
+        const char *name = PQgetvalue(res, r, 1);
+        const char *text = PQgetvalue(res, r, 2);
+        sl_arena_t *a = sl_arena_new(NULL, "catalog load");
+        sl_stmt_t *stmts = NULL;
+        int n = 0;
+        bool exists = false;
+        rc = sl_sql_split(text, strlen(text), a, &stmts, &n, err);
+        if (rc == SL_OK && (n != 1 || (stmts[0].kind != SL_STMT_CREATE_STREAM &&
+                                       stmts[0].kind != SL_STMT_CREATE_VIEW)))
+            rc = sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                              "catalog entry \"%s\" is not a CREATE statement", name);
+        if (rc == SL_OK && kind[0] == 's') {
+            sl_stream_t *s = sl_stream_new(stmts[0].name);
+            rc = sl_analyze_stream(&stmts[0], &srv->catalog, s, &exists, err);
+            if (rc == SL_OK) {
+                s->sql = sl_strdup(s->arena, text);
+                sl_catalog_add_stream(&srv->catalog, s);
+            } else {
+                sl_catalog_drop_stream(&srv->catalog, s);
+            }
+        } else if (rc == SL_OK) {
+            sl_view_t *v = sl_view_new(stmts[0].name);
+            rc = sl_analyze_view(&stmts[0], &srv->catalog, v, &exists, err);
+            if (rc == SL_OK) {
+                v->sql = sl_strdup(v->arena, text);
+                if (v->schema == NULL)
+                    v->schema = sl_strdup(v->arena, "public");
+                v->exec = sl_exec_new(v->plan);
+                sl_catalog_add_view(&srv->catalog, v);
+            } else {
+                sl_arena_free(v->arena);
+            }
+        }
+        if (rc != SL_OK)
+            sl_log_error("could not load catalog entry \"%s\": %s", name, err->message);
+        sl_arena_free(a);
+    }
+    if (rc == SL_OK)
+        sl_log_info("catalog loaded: %d streams, %d continuous views", srv->catalog.nstreams,
+                    srv->catalog.nviews);
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
+/* ---- shutdown ---- */
+
+static struct event *shutdown_check;
+static struct timeval shutdown_started;
+
+static void on_shutdown_check(evutil_socket_t fd, short what, void *arg)
+{
+    sl_server_t *srv = arg;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    long ms = (now.tv_sec - shutdown_started.tv_sec) * 1000 +
+              (now.tv_usec - shutdown_started.tv_usec) / 1000;
+    if (sl_sink_idle(srv->sink) || ms > srv->cfg.pg_timeout_ms + 2000)
+        event_base_loopexit(srv->base, NULL);
+    else
+        sl_sink_flush_now(srv->sink);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    sl_server_t *srv = arg;
+    if (srv->shutting_down)
+        return;
+    sl_log_info("received %s: final flush, then exit", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    srv->shutting_down = true;
+    gettimeofday(&shutdown_started, NULL);
+    if (srv->pgwire) {
+        sl_pgwire_stop(srv->pgwire);
+        srv->pgwire = NULL;
+    }
+    sl_http_stop_accepting(srv->http);
+    sl_sink_flush_now(srv->sink);
+    shutdown_check = event_new(srv->base, -1, EV_PERSIST, on_shutdown_check, srv);
+    struct timeval tv = {0, 20000};
+    event_add(shutdown_check, &tv);
+}
+
+/* ---- main ---- */
+
+static int fail(const char *what, const sl_error_t *err)
+{
+    fprintf(stderr, "sluiced: %s: %s\n", what, err->message);
+    return 1;
+}
+
+int sl_server_main(int argc, char **argv)
+{
+    sl_server_t *srv = &sl_server;
+    sl_error_t err;
+    int exit_now = 0;
+    sl_error_clear(&err);
+
+    if (sl_config_load(&srv->cfg, argc, argv, &exit_now, &err) != SL_OK)
+        return fail("invalid configuration", &err);
+    if (exit_now)
+        return 0;
+    signal(SIGPIPE, SIG_IGN);
+    sl_catalog_init(&srv->catalog);
+
+    /* The backing PostgreSQL: given, or our own embedded cluster. */
+    if (srv->cfg.pg && srv->cfg.pg[0]) {
+        srv->pg_conninfo = sl_xstrdup(srv->cfg.pg);
+    } else {
+        if (sl_pgembed_start(srv->cfg.data_dir, &srv->embed, &srv->pg_conninfo, &err) != SL_OK)
+            return fail("could not start the embedded PostgreSQL", &err);
+        sl_log_info("embedded PostgreSQL running in %s", srv->cfg.data_dir);
+    }
+    int rc = 1;
+    if (catalog_load(srv, &err) != SL_OK) {
+        fail("cannot start", &err);
+        goto out_embed;
+    }
+
+    srv->base = event_base_new();
+    struct event *sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
+    struct event *sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+
+    if (sl_pgwire_start(srv, srv->cfg.listen_address, srv->cfg.pgwire_port, &srv->pgwire,
+                        &err) != SL_OK) {
+        fail("cannot start", &err);
+        goto out_base;
+    }
+    if (sl_http_start(srv, srv->cfg.listen_address, srv->cfg.http_port, &srv->http, &err) !=
+        SL_OK) {
+        fail("cannot start", &err);
+        goto out_pgwire;
+    }
+    char addr[300];
+    snprintf(addr, sizeof(addr), "%s:%d", srv->cfg.listen_address, sl_http_port(srv->http));
+    srv->http_address = sl_xstrdup(addr);
+    srv->sink = sl_sink_start(srv);
+
+    sl_log_info("sluiced ready: pgwire %s:%d, http %s:%d, postgresql \"%s\"",
+                srv->cfg.listen_address, sl_pgwire_port(srv->pgwire), srv->cfg.listen_address,
+                sl_http_port(srv->http), srv->pg_conninfo);
+    event_base_dispatch(srv->base);
+    rc = 0;
+    if (!sl_sink_idle(srv->sink)) {
+        sl_log_warning("exiting with unflushed events: PostgreSQL unreachable");
+        rc = 1;
+    }
+
+    sl_sink_free(srv->sink);
+    srv->sink = NULL;
+    sl_http_free(srv->http);
+    if (shutdown_check)
+        event_free(shutdown_check);
+out_pgwire:
+    if (srv->pgwire)
+        sl_pgwire_stop(srv->pgwire);
+out_base:
+    event_free(sigterm);
+    event_free(sigint);
+    event_base_free(srv->base);
+out_embed:
+    sl_catalog_destroy(&srv->catalog);
+    if (srv->embed)
+        sl_pgembed_stop(srv->embed);
+    free(srv->pg_conninfo);
+    free(srv->http_address);
+    sl_config_free(&srv->cfg);
+    if (rc == 0)
+        sl_log_info("sluiced stopped");
+    return rc;
+}

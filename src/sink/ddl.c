@@ -1,0 +1,121 @@
+/*
+ * ddl.c: DDL and catalog rows for streams and views; see ddl.h.
+ *
+ * A view v is the state table sluice_mrel."v" (group keys unique with NULLS
+ * NOT DISTINCT, as GROUP BY treats NULLs as one group) and the finalizing
+ * view "<schema>"."v" that computes final values (plan.h).
+ */
+#include "sink/ddl.h"
+
+#include <string.h>
+
+void sl_ddl_create_stream(const sl_stream_t *s, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "INSERT INTO sluice.streams (name, sql) VALUES (");
+    sl_buf_put_literal(sql, s->name, strlen(s->name));
+    sl_buf_puts(sql, ", ");
+    sl_buf_put_literal(sql, s->sql, strlen(s->sql));
+    sl_buf_puts(sql, ");");
+}
+
+void sl_ddl_drop_stream(const sl_stream_t *s, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "DELETE FROM sluice.streams WHERE name = ");
+    sl_buf_put_literal(sql, s->name, strlen(s->name));
+    sl_buf_puts(sql, ";");
+}
+
+static void put_view_ident(const sl_view_t *v, sl_buf_t *sql)
+{
+    sl_buf_put_ident(sql, v->schema ? v->schema : "public");
+    sl_buf_putc(sql, '.');
+    sl_buf_put_ident(sql, v->name);
+}
+
+void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
+{
+    const sl_view_plan_t *p = v->plan;
+    sl_buf_t col = SL_BUF_INIT;
+    char tbuf[64];
+    int ncol = 0;
+
+    sl_buf_puts(sql, "CREATE TABLE \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, " (");
+    if (p->ngroup == 0) {
+        sl_buf_puts(sql, "\"_one\" boolean NOT NULL DEFAULT true UNIQUE");
+        ncol++;
+    }
+    for (int g = 0; g < p->ngroup; g++, ncol++) {
+        if (ncol > 0)
+            sl_buf_puts(sql, ", ");
+        sl_buf_put_ident(sql, p->group[g].colname);
+        sl_buf_printf(sql, " %s", sl_type_sql(p->group[g].type, p->group[g].typmod,
+                                               tbuf, sizeof(tbuf)));
+    }
+    for (int i = 0; i < p->naggs; i++) {
+        for (int j = 0; j < p->aggs[i].nstate; j++, ncol++) {
+            if (ncol > 0)
+                sl_buf_puts(sql, ", ");
+            sl_buf_reset(&col);
+            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
+            sl_buf_put_ident(sql, sl_buf_cstr(&col));
+            sl_buf_printf(sql, " %s", sl_type_name(p->aggs[i].state_type[j]));
+        }
+    }
+    if (p->ngroup > 0) {
+        sl_buf_puts(sql, ", UNIQUE NULLS NOT DISTINCT (");
+        for (int g = 0; g < p->ngroup; g++) {
+            if (g > 0)
+                sl_buf_puts(sql, ", ");
+            sl_buf_put_ident(sql, p->group[g].colname);
+        }
+        sl_buf_puts(sql, ")");
+    }
+    sl_buf_puts(sql, ");\nCREATE VIEW ");
+    put_view_ident(v, sql);
+    sl_buf_puts(sql, " AS SELECT ");
+    for (int o = 0; o < p->nout; o++) {
+        if (o > 0)
+            sl_buf_puts(sql, ", ");
+        sl_buf_puts(sql, p->out[o].sql);
+        sl_buf_puts(sql, " AS ");
+        sl_buf_put_ident(sql, p->out[o].name);
+    }
+    if (p->ngroup == 0) {
+        /* A global aggregate has one row even before the first event. */
+        sl_buf_puts(sql, " FROM (SELECT) AS \"_empty\" LEFT JOIN \"sluice_mrel\".");
+        sl_buf_put_ident(sql, v->name);
+        sl_buf_puts(sql, " AS t ON true");
+    } else {
+        sl_buf_puts(sql, " FROM \"sluice_mrel\".");
+        sl_buf_put_ident(sql, v->name);
+        sl_buf_puts(sql, " AS t");
+    }
+    if (p->having_sql) {
+        sl_buf_puts(sql, " WHERE ");
+        sl_buf_puts(sql, p->having_sql);
+    }
+    sl_buf_puts(sql, ";\nINSERT INTO sluice.views (name, schema_name, stream, sql) VALUES (");
+    sl_buf_put_literal(sql, v->name, strlen(v->name));
+    sl_buf_puts(sql, ", ");
+    const char *schema = v->schema ? v->schema : "public";
+    sl_buf_put_literal(sql, schema, strlen(schema));
+    sl_buf_puts(sql, ", ");
+    sl_buf_put_literal(sql, v->stream->name, strlen(v->stream->name));
+    sl_buf_puts(sql, ", ");
+    sl_buf_put_literal(sql, v->sql, strlen(v->sql));
+    sl_buf_puts(sql, ");");
+    sl_buf_free(&col);
+}
+
+void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "DROP VIEW IF EXISTS ");
+    put_view_ident(v, sql);
+    sl_buf_puts(sql, ";\nDROP TABLE IF EXISTS \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, ";\nDELETE FROM sluice.views WHERE name = ");
+    sl_buf_put_literal(sql, v->name, strlen(v->name));
+    sl_buf_puts(sql, ";");
+}

@@ -1,0 +1,21 @@
+/*
+ * ddl.h: the SQL that creates and drops a stream's or a view's objects and
+ * catalog rows in the backing PostgreSQL.  The text is run as one simple
+ * Query (one implicit transaction) on the issuing client's own backend
+ * connection, so DDL never blocks the server's loop.  Identifiers are
+ * quoted; the statement texts stored in the catalog are quoted literals
+ * (standard_conforming_strings is on).
+ */
+#ifndef SL_DDL_H
+#define SL_DDL_H
+
+#include "catalog/catalog.h"
+#include "util/buf.h"
+
+void sl_ddl_create_stream(const sl_stream_t *s, sl_buf_t *sql);
+void sl_ddl_drop_stream(const sl_stream_t *s, sl_buf_t *sql);
+/* State table, finalizing view and catalog row of v (plan analyzed). */
+void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql);
+void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql);
+
+#endif

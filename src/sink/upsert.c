@@ -1,0 +1,111 @@
+/*
+ * upsert.c: the statement that combines one view's delta into its state
+ * table, and the array parameters that carry the delta's rows.
+ *
+ *   INSERT INTO sluice_mrel."v" AS t ("k", "_a1", "_a2")
+ *   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[])
+ *   ON CONFLICT ("k") DO UPDATE SET "_a1" = t."_a1" + EXCLUDED."_a1", ...
+ *
+ * One statement per view per flush whatever the number of groups; the work
+ * PostgreSQL does is proportional to the groups touched.  Identifiers are
+ * quoted; every value travels in a parameter.
+ */
+#include "sink/sink.h"
+#include "exec/exec.h"
+
+#include <string.h>
+
+void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql)
+{
+    const sl_view_plan_t *p = v->plan;
+    sl_buf_t col = SL_BUF_INIT;
+
+    sl_buf_puts(sql, "INSERT INTO \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, " AS t (");
+    int ncol = 0;
+    for (int g = 0; g < p->ngroup; g++, ncol++) {
+        if (ncol > 0)
+            sl_buf_puts(sql, ", ");
+        sl_buf_put_ident(sql, p->group[g].colname);
+    }
+    for (int i = 0; i < p->naggs; i++) {
+        for (int j = 0; j < p->aggs[i].nstate; j++, ncol++) {
+            if (ncol > 0)
+                sl_buf_puts(sql, ", ");
+            sl_buf_reset(&col);
+            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
+            sl_buf_put_ident(sql, sl_buf_cstr(&col));
+        }
+    }
+    sl_buf_puts(sql, ") SELECT * FROM unnest(");
+    int param = 1;
+    char tbuf[64];
+    for (int g = 0; g < p->ngroup; g++, param++) {
+        sl_type_t t = p->group[g].type;
+        sl_buf_printf(sql, "%s$%d::%s[]", param > 1 ? ", " : "", param,
+                      sl_type_sql(t == SL_T_UNKNOWN ? SL_T_TEXT : t, -1, tbuf,
+                                  sizeof(tbuf)));
+    }
+    for (int i = 0; i < p->naggs; i++)
+        for (int j = 0; j < p->aggs[i].nstate; j++, param++)
+            sl_buf_printf(sql, "%s$%d::%s[]", param > 1 ? ", " : "", param,
+                          sl_type_name(p->aggs[i].state_type[j]));
+    sl_buf_puts(sql, ") ON CONFLICT (");
+    if (p->ngroup == 0)
+        sl_buf_puts(sql, "\"_one\"");
+    for (int g = 0; g < p->ngroup; g++) {
+        if (g > 0)
+            sl_buf_puts(sql, ", ");
+        sl_buf_put_ident(sql, p->group[g].colname);
+    }
+    sl_buf_puts(sql, ") DO UPDATE SET ");
+    for (int i = 0; i < p->naggs; i++) {
+        for (int j = 0; j < p->aggs[i].nstate; j++) {
+            if (i > 0 || j > 0)
+                sl_buf_puts(sql, ", ");
+            sl_buf_reset(&col);
+            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
+            sl_buf_put_ident(sql, sl_buf_cstr(&col));
+            sl_buf_puts(sql, " = ");
+            sl_agg_combine_sql(&p->aggs[i], i + 1, j, "t", sql);
+        }
+    }
+    sl_buf_free(&col);
+}
+
+/* Appends v as an element of a PostgreSQL array literal: always quoted,
+ * with " and \ escaped, so any type's text form is safe. */
+static void put_array_elem(sl_buf_t *b, const char *v, size_t n)
+{
+    sl_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '"' || v[i] == '\\')
+            sl_buf_putc(b, '\\');
+        sl_buf_putc(b, v[i]);
+    }
+    sl_buf_putc(b, '"');
+}
+
+void sl_upsert_params(const void *delta_p, sl_buf_t *params, int nparams)
+{
+    const sl_delta_t *d = delta_p;
+    int ng = sl_delta_ngroups(d);
+    sl_buf_t val = SL_BUF_INIT;
+
+    for (int c = 0; c < nparams; c++) {
+        sl_buf_t *b = &params[c];
+        sl_buf_putc(b, '{');
+        for (int g = 0; g < ng; g++) {
+            if (g > 0)
+                sl_buf_putc(b, ',');
+            sl_buf_reset(&val);
+            if (sl_delta_value(d, g, c, &val))
+                put_array_elem(b, sl_buf_cstr(&val), val.len);
+            else
+                sl_buf_puts(b, "NULL");
+        }
+        sl_buf_putc(b, '}');
+    }
+    sl_buf_free(&val);
+}

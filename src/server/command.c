@@ -7,7 +7,6 @@
  * callback that applies the change to the in-memory catalog once that
  * transaction has committed (or throws the prepared objects away).
  */
-#include "config.h"
 #include "server/server.h"
 #include "exec/exec.h"
 #include "sink/ddl.h"

@@ -7,7 +7,6 @@
  *   with pgwire, HTTP and the sink -> ready line -> run -> on SIGTERM/SIGINT
  *   stop listening, final flush, answer what is pending -> exit 0.
  */
-#include "config.h"
 #include "server/server.h"
 #include "exec/exec.h"
 #include "net/http.h"

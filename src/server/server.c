@@ -241,6 +241,10 @@ out_base:
     event_free(sigint);
     event_base_free(srv->base);
 out_embed:
+    for (int i = 0; i < srv->catalog.nviews; i++) {
+        sl_exec_free(srv->catalog.views[i]->exec);
+        srv->catalog.views[i]->exec = NULL;
+    }
     sl_catalog_destroy(&srv->catalog);
     if (srv->embed)
         sl_pgembed_stop(srv->embed);

@@ -1,0 +1,46 @@
+/*
+ * batch.c: column batches of stream events; see batch.h.
+ *
+ * Every array comes from the batch's arena; growth doubles the capacity
+ * (sl_realloc copies, the old arrays stay in the arena until it is reset),
+ * so a batch of n rows costs O(n) memory and O(log n) reallocations.
+ */
+#include "ingest/batch.h"
+
+#include <string.h>
+
+sl_batch_t *sl_batch_new(sl_arena_t *a, const sl_stream_t *s, int cap)
+{
+    sl_batch_t *b = sl_alloc0(a, sizeof(*b));
+    if (cap < 16)
+        cap = 16;
+    b->stream = s;
+    b->ncols = s->ncols;
+    b->nrows = 0;
+    b->cap = cap;
+    b->arena = a;
+    b->cols = sl_alloc0(a, sizeof(sl_datum_t *) * (size_t)(b->ncols > 0 ? b->ncols : 1));
+    for (int c = 0; c < b->ncols; c++)
+        b->cols[c] = sl_alloc(a, sizeof(sl_datum_t) * (size_t)cap);
+    return b;
+}
+
+int sl_batch_add_row(sl_batch_t *b)
+{
+    if (b->nrows == b->cap) {
+        int ncap = b->cap * 2;
+        for (int c = 0; c < b->ncols; c++)
+            b->cols[c] = sl_realloc(b->arena, b->cols[c],
+                                    sizeof(sl_datum_t) * (size_t)b->cap,
+                                    sizeof(sl_datum_t) * (size_t)ncap);
+        b->cap = ncap;
+    }
+    int r = b->nrows++;
+    for (int c = 0; c < b->ncols; c++) {
+        sl_datum_t *d = &b->cols[c][r];
+        d->v.i = 0;
+        d->v.s.n = 0;
+        d->null = true;
+    }
+    return r;
+}

@@ -1,0 +1,551 @@
+/*
+ * ndjson.c: the NDJSON decoder (request body -> column batch); see ndjson.h.
+ *
+ * A hand-written single-pass scanner, bounds-checked (the body need not be
+ * NUL-terminated).  Per line: '{', then "key": value pairs, '}', optional
+ * blanks and '\r', then '\n' or the end of the body.  Field names are
+ * matched against the previous line's field order first (events of one
+ * stream almost always repeat it), then against every column.  Values of
+ * known columns are converted on the spot: bigint/integer/smallint JSON
+ * numbers have a fast path; everything else goes through sl_type_input.
+ * Strings without escapes stay in the body; unescaped ones are copied into
+ * the batch's arena.  Unknown fields are skipped, validating their JSON,
+ * nested or not.  No heap allocation per event beyond batch growth.
+ *
+ * Errors name the 1-based line and, for conversion errors, the column;
+ * malformed JSON says what was expected and at which 1-based byte of the
+ * line ("invalid JSON: expected ':' at byte 12").
+ */
+#include "ingest/ndjson.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_DEPTH 256      /* nesting limit for skipped values */
+#define FIELD_CACHE 64     /* remembered field positions per line */
+#define MAX_KEY 256        /* longest unescaped key we try to match */
+
+typedef struct field_memo {
+    const char *key;       /* points into the body */
+    uint32_t n;
+    int col;               /* column index, -1 = unknown field */
+} field_memo_t;
+
+typedef struct dec {
+    const sl_stream_t *s;
+    const char *end;
+    const char *line_start;
+    long line;
+    sl_batch_t *b;
+    sl_arena_t *a;
+    sl_ingest_error_t *ierr;
+    uint32_t *colname_len;
+    int nmemo;
+    field_memo_t memo[FIELD_CACHE];
+} dec_t;
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+static const char *skip_ws(const char *p, const char *e)
+{
+    while (p < e && is_ws(*p))
+        p++;
+    return p;
+}
+
+/* Fills the error for malformed JSON at p; returns SL_ERR. */
+static int json_error(dec_t *d, const char *p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int json_error(dec_t *d, const char *p, const char *fmt, ...)
+{
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    d->ierr->line = d->line;
+    d->ierr->column[0] = '\0';
+    snprintf(d->ierr->message, sizeof(d->ierr->message),
+             "invalid JSON: %s at byte %ld", what, (long)(p - d->line_start) + 1);
+    memcpy(d->ierr->sqlstate, SL_ERRCODE_INVALID_TEXT_REP, 6);
+    return SL_ERR;
+}
+
+/* Fills the error for a value of column col that does not convert. */
+static int column_error(dec_t *d, int col, const char *sqlstate,
+                        const char *msg)
+{
+    d->ierr->line = d->line;
+    snprintf(d->ierr->column, sizeof(d->ierr->column), "%s", d->s->cols[col].name);
+    snprintf(d->ierr->message, sizeof(d->ierr->message), "%s", msg);
+    snprintf(d->ierr->sqlstate, sizeof(d->ierr->sqlstate), "%s", sqlstate);
+    return SL_ERR;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Scans a JSON string whose opening quote is at p.  Sets *raw_end to the
+ * closing quote and *escaped when it contains backslashes.  Returns SL_OK
+ * or SL_ERR (unterminated, control character). */
+static int scan_string(dec_t *d, const char *p, const char **raw_end,
+                       bool *escaped)
+{
+    const char *q = p + 1, *e = d->end;
+    bool esc = false;
+    for (;;) {
+        while (q < e && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+            q++;
+        if (q >= e || *q == '\n')
+            return json_error(d, q, "unterminated string");
+        if (*q == '"')
+            break;
+        if (*q == '\\') {
+            esc = true;
+            if (q + 1 >= e || q[1] == '\n')
+                return json_error(d, q, "unterminated string");
+            q += 2;
+            continue;
+        }
+        return json_error(d, q, "unescaped control character 0x%02x",
+                          (unsigned char)*q);
+    }
+    *raw_end = q;
+    *escaped = esc;
+    return SL_OK;
+}
+
+static int put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Reads 4 hex digits at p (bounds already known); -1 when invalid. */
+static int32_t hex4(const char *p, const char *e)
+{
+    if (e - p < 4)
+        return -1;
+    int32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Decodes the escaped string body p[0..q) (between the quotes) into out,
+ * which has room for q - p bytes (unescaping never grows), or only
+ * validates it when out is NULL.  Sets *outn.  Returns SL_OK or SL_ERR for
+ * a bad escape. */
+static int unescape(dec_t *d, const char *p, const char *q, char *out,
+                    uint32_t *outn)
+{
+    char sink[4];
+    char *o = out ? out : sink;
+    while (p < q) {
+        if (out == NULL)
+            o = sink;
+        if (*p != '\\') {
+            *o++ = *p++;
+            continue;
+        }
+        const char *at = p;
+        p++;
+        switch (*p++) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            int32_t cp = hex4(p, q);
+            if (cp < 0)
+                return json_error(d, at, "invalid Unicode escape");
+            p += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                int32_t lo = (q - p >= 6 && p[0] == '\\' && p[1] == 'u') ? hex4(p + 2, q) : -1;
+                if (lo < 0xdc00 || lo > 0xdfff)
+                    return json_error(d, at, "invalid Unicode surrogate pair");
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+                return json_error(d, at, "invalid Unicode surrogate pair");
+            } else if (cp == 0) {
+                d->ierr->line = d->line;
+                d->ierr->column[0] = '\0';
+                snprintf(d->ierr->message, sizeof(d->ierr->message),
+                         "unsupported Unicode escape sequence: \\u0000 cannot "
+                         "be converted to text (byte %ld)",
+                         (long)(at - d->line_start) + 1);
+                memcpy(d->ierr->sqlstate, "22P05", 6);
+                return SL_ERR;
+            }
+            o += put_utf8(o, (uint32_t)cp);
+            break;
+        }
+        default:
+            return json_error(d, at, "invalid escape sequence");
+        }
+    }
+    *outn = out ? (uint32_t)(o - out) : 0;
+    return SL_OK;
+}
+
+static bool is_num_char(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'e' || c == 'E';
+}
+
+static bool literal_at(const char *p, const char *e, const char *w, size_t n)
+{
+    return (size_t)(e - p) >= n && memcmp(p, w, n) == 0;
+}
+
+/* Skips one JSON value at p (validating it); sets *pp after it. */
+static int skip_value(dec_t *d, const char **pp, int depth)
+{
+    const char *p = *pp, *e = d->end;
+    if (p >= e || *p == '\n')
+        return json_error(d, p, "expected a value");
+    switch (*p) {
+    case '"': {
+        const char *q;
+        bool esc;
+        if (scan_string(d, p, &q, &esc) != SL_OK)
+            return SL_ERR;
+        if (esc) {
+            uint32_t n;
+            if (unescape(d, p + 1, q, NULL, &n) != SL_OK)
+                return SL_ERR;
+        }
+        *pp = q + 1;
+        return SL_OK;
+    }
+    case '{':
+    case '[': {
+        if (depth >= MAX_DEPTH)
+            return json_error(d, p, "nesting too deep");
+        char close = *p == '{' ? '}' : ']';
+        bool obj = *p == '{';
+        p = skip_ws(p + 1, e);
+        if (p < e && *p == close) {
+            *pp = p + 1;
+            return SL_OK;
+        }
+        for (;;) {
+            if (obj) {
+                const char *q;
+                bool esc;
+                if (p >= e || *p != '"')
+                    return json_error(d, p, "expected string");
+                if (scan_string(d, p, &q, &esc) != SL_OK)
+                    return SL_ERR;
+                p = skip_ws(q + 1, e);
+                if (p >= e || *p != ':')
+                    return json_error(d, p, "expected ':'");
+                p = skip_ws(p + 1, e);
+            }
+            if (skip_value(d, &p, depth + 1) != SL_OK)
+                return SL_ERR;
+            p = skip_ws(p, e);
+            if (p < e && *p == ',') {
+                p = skip_ws(p + 1, e);
+                continue;
+            }
+            if (p < e && *p == close) {
+                *pp = p + 1;
+                return SL_OK;
+            }
+            return json_error(d, p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
+    case 't':
+        if (!literal_at(p, e, "true", 4))
+            return json_error(d, p, "expected a value");
+        *pp = p + 4;
+        return SL_OK;
+    case 'f':
+        if (!literal_at(p, e, "false", 5))
+            return json_error(d, p, "expected a value");
+        *pp = p + 5;
+        return SL_OK;
+    case 'n':
+        if (!literal_at(p, e, "null", 4))
+            return json_error(d, p, "expected a value");
+        *pp = p + 4;
+        return SL_OK;
+    default:
+        if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            while (p < e && is_num_char(*p))
+                p++;
+            *pp = p;
+            return SL_OK;
+        }
+        return json_error(d, p, "expected a value");
+    }
+}
+
+/* Converts text s[0..n) into column col of row r with the type's input
+ * function. */
+static int convert(dec_t *d, int col, int r, const char *s, uint32_t n)
+{
+    const sl_column_t *c = &d->s->cols[col];
+    sl_error_t err;
+    sl_error_clear(&err);
+    sl_datum_t *out = &d->b->cols[col][r];
+    if (sl_type_input(c->type, c->typmod, s, n, d->a, out, &err) != SL_OK)
+        return column_error(d, col, err.sqlstate, err.message);
+    out->null = false;
+    return SL_OK;
+}
+
+/* Parses the value at *pp into column col of row r. */
+static int parse_column_value(dec_t *d, int col, int r, const char **pp)
+{
+    const char *p = *pp, *e = d->end;
+    sl_type_t t = d->s->cols[col].type;
+    sl_datum_t *out = &d->b->cols[col][r];
+    if (p >= e || *p == '\n')
+        return json_error(d, p, "expected a value");
+    char ch = *p;
+    if (ch == '-' || (ch >= '0' && ch <= '9')) {
+        const char *q = p;
+        if (t == SL_T_INT8 || t == SL_T_INT4 || t == SL_T_INT2) {
+            /* fast path: up to 18 digits, no fraction or exponent */
+            bool neg = *q == '-';
+            q += neg;
+            const char *ds = q;
+            int64_t v = 0;
+            while (q < e && (unsigned)(*q - '0') < 10u)
+                v = v * 10 + (*q++ - '0');
+            long nd = q - ds;
+            if (nd > 0 && nd <= 18 && (q >= e || !is_num_char(*q))) {
+                if (neg)
+                    v = -v;
+                if (t == SL_T_INT8 ||
+                    (t == SL_T_INT4 && v >= INT32_MIN && v <= INT32_MAX) ||
+                    (t == SL_T_INT2 && v >= INT16_MIN && v <= INT16_MAX)) {
+                    out->v.i = v;
+                    out->null = false;
+                    *pp = q;
+                    return SL_OK;
+                }
+            }
+            q = p;
+        }
+        while (q < e && is_num_char(*q))
+            q++;
+        *pp = q;
+        return convert(d, col, r, p, (uint32_t)(q - p));
+    }
+    if (ch == '"') {
+        const char *q;
+        bool esc;
+        if (scan_string(d, p, &q, &esc) != SL_OK)
+            return SL_ERR;
+        *pp = q + 1;
+        if (!esc)
+            return convert(d, col, r, p + 1, (uint32_t)(q - p - 1));
+        char *buf = sl_alloc(d->a, (size_t)(q - p));
+        uint32_t n;
+        if (unescape(d, p + 1, q, buf, &n) != SL_OK)
+            return SL_ERR;
+        return convert(d, col, r, buf, n);
+    }
+    if (ch == 't' || ch == 'f') {
+        bool v = ch == 't';
+        size_t l = v ? 4 : 5;
+        if (!literal_at(p, e, v ? "true" : "false", l))
+            return json_error(d, p, "expected a value");
+        *pp = p + l;
+        if (t == SL_T_BOOL) {
+            out->v.i = v;
+            out->null = false;
+            return SL_OK;
+        }
+        return convert(d, col, r, v ? "true" : "false", (uint32_t)l);
+    }
+    if (ch == 'n') {
+        if (!literal_at(p, e, "null", 4))
+            return json_error(d, p, "expected a value");
+        *pp = p + 4;
+        out->null = true;
+        return SL_OK;
+    }
+    if (ch == '{' || ch == '[') {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "cannot cast jsonb %s to type %s",
+                 ch == '{' ? "object" : "array", sl_type_name(t));
+        return column_error(d, col, SL_ERRCODE_INVALID_PARAMETER, msg);
+    }
+    return json_error(d, p, "expected a value");
+}
+
+/* Column index of field name k[0..n), or -1. */
+static int lookup_column(dec_t *d, const char *k, uint32_t n)
+{
+    for (int c = 0; c < d->s->ncols; c++)
+        if (d->colname_len[c] == n && memcmp(d->s->cols[c].name, k, n) == 0)
+            return c;
+    return -1;
+}
+
+/* Parses one object starting at '{' into a new row; *pp ends after '}'. */
+static int parse_object(dec_t *d, const char **pp)
+{
+    const char *p = *pp + 1, *e = d->end;
+    int r = sl_batch_add_row(d->b);
+    int field = 0;
+    p = skip_ws(p, e);
+    if (p < e && *p == '}') {
+        *pp = p + 1;
+        return SL_OK;
+    }
+    for (;; field++) {
+        if (p >= e || *p != '"')
+            return json_error(d, p, "expected string");
+        const char *q;
+        bool esc;
+        if (scan_string(d, p, &q, &esc) != SL_OK)
+            return SL_ERR;
+        const char *k = p + 1;
+        uint32_t kn = (uint32_t)(q - k);
+        int col;
+        if (!esc) {
+            field_memo_t *m = field < FIELD_CACHE ? &d->memo[field] : NULL;
+            if (m && field < d->nmemo && m->n == kn && memcmp(m->key, k, kn) == 0) {
+                col = m->col;
+            } else {
+                col = lookup_column(d, k, kn);
+                if (m) {
+                    m->key = k;
+                    m->n = kn;
+                    m->col = col;
+                    if (field >= d->nmemo)
+                        d->nmemo = field + 1;
+                }
+            }
+        } else {
+            char kb[MAX_KEY];
+            uint32_t n;
+            if (kn <= MAX_KEY) {
+                if (unescape(d, k, q, kb, &n) != SL_OK)
+                    return SL_ERR;
+                col = lookup_column(d, kb, n);
+            } else {
+                if (unescape(d, k, q, NULL, &n) != SL_OK)
+                    return SL_ERR;
+                col = -1;
+            }
+        }
+        p = skip_ws(q + 1, e);
+        if (p >= e || *p != ':')
+            return json_error(d, p, "expected ':'");
+        p = skip_ws(p + 1, e);
+        if (col >= 0) {
+            if (parse_column_value(d, col, r, &p) != SL_OK)
+                return SL_ERR;
+        } else {
+            if (skip_value(d, &p, 0) != SL_OK)
+                return SL_ERR;
+        }
+        p = skip_ws(p, e);
+        if (p < e && *p == ',') {
+            p = skip_ws(p + 1, e);
+            continue;
+        }
+        if (p < e && *p == '}') {
+            *pp = p + 1;
+            return SL_OK;
+        }
+        return json_error(d, p, "expected ',' or '}'");
+    }
+}
+
+int sl_ndjson_decode(const sl_stream_t *s, const char *body, size_t len,
+                     sl_arena_t *a, sl_batch_t **out, sl_ingest_error_t *ierr)
+{
+    dec_t d;
+    d.s = s;
+    d.end = body + len;
+    d.line = 0;
+    d.a = a;
+    d.ierr = ierr;
+    d.nmemo = 0;
+    memset(ierr, 0, sizeof(*ierr));
+    d.colname_len = sl_alloc(a, sizeof(uint32_t) * (size_t)(s->ncols + 1));
+    for (int c = 0; c < s->ncols; c++)
+        d.colname_len[c] = (uint32_t)strlen(s->cols[c].name);
+
+    /* Size the batch from the number of lines: no growth in the loop. */
+    size_t lines = 1;
+    for (const char *q = body; q < d.end; q++) {
+        q = memchr(q, '\n', (size_t)(d.end - q));
+        if (q == NULL)
+            break;
+        lines++;
+    }
+    d.b = sl_batch_new(a, s, lines > (1u << 30) ? 1 << 30 : (int)lines);
+
+    const char *p = body, *e = d.end;
+    while (p < e) {
+        d.line_start = p;
+        d.line++;
+        p = skip_ws(p, e);
+        if (p >= e)
+            break;
+        if (*p == '\n') {
+            p++;
+            continue;
+        }
+        if (*p != '{')
+            return json_error(&d, p, "expected '{' (each line must be a JSON object)");
+        if (parse_object(&d, &p) != SL_OK)
+            return SL_ERR;
+        p = skip_ws(p, e);
+        if (p < e) {
+            if (*p != '\n')
+                return json_error(&d, p, "expected end of line");
+            p++;
+        }
+    }
+    *out = d.b;
+    return SL_OK;
+}

@@ -1,0 +1,84 @@
+/*
+ * exec.c: a continuous view's execution state and the two-phase apply of a
+ * batch (see exec.h).
+ *
+ * The state wires the view's operators in pipeline order:
+ *
+ *   sl_exec_prepare:  chunk(batch) -> filter.push -> project.push
+ *                     (may fail; touches only scratch memory)
+ *   sl_exec_apply:    hashagg.push(prepared chunk)   (cannot fail)
+ *   sl_exec_detach:   hashagg.flush -> the delta for the sink
+ *   sl_exec_restore:  merges a delta whose flush failed back in
+ */
+#include "exec/exec_int.h"
+
+#include <stdlib.h>
+
+struct sl_view_exec {
+    const sl_view_plan_t *plan;
+    sl__op_t *filter;
+    sl__op_t *project;
+    sl__op_t *agg;
+};
+
+struct sl_exec_pending {
+    sl__chunk_t chunk;
+};
+
+sl_view_exec_t *sl_exec_new(const sl_view_plan_t *plan)
+{
+    sl_view_exec_t *st = sl_xcalloc(1, sizeof(*st));
+    st->plan = plan;
+    st->filter = sl__op_filter_init(plan);
+    st->project = sl__op_project_init(plan);
+    st->agg = sl__op_hashagg_init(plan);
+    return st;
+}
+
+void sl_exec_free(void *p)
+{
+    sl_view_exec_t *st = p;
+    if (st == NULL)
+        return;
+    st->filter->vt->end(st->filter);
+    st->project->vt->end(st->project);
+    st->agg->vt->end(st->agg);
+    free(st);
+}
+
+int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, sl_arena_t *scratch,
+                    sl_exec_pending_t **out, sl_error_t *err)
+{
+    sl_exec_pending_t *p = sl_alloc0(scratch, sizeof(*p));
+    p->chunk.batch = b;
+    p->chunk.scratch = scratch;
+    p->chunk.nrows = b->nrows;
+    p->chunk.sel = NULL;
+    if (st->filter->vt->push(st->filter, &p->chunk, err) != SL_OK ||
+        st->project->vt->push(st->project, &p->chunk, err) != SL_OK)
+        return SL_ERR;
+    *out = p;
+    return SL_OK;
+}
+
+void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p)
+{
+    if (p == NULL)
+        return;
+    st->agg->vt->push(st->agg, &p->chunk, NULL);
+}
+
+int sl_exec_ngroups(const sl_view_exec_t *st)
+{
+    return sl__hashagg_ngroups(st->agg);
+}
+
+sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
+{
+    return st->agg->vt->flush(st->agg);
+}
+
+void sl_exec_restore(sl_view_exec_t *st, sl_delta_t *d)
+{
+    sl__hashagg_merge(st->agg, d);
+}

@@ -1,0 +1,57 @@
+/*
+ * exec_int.h: what exec/'s files share: the chunk that flows between
+ * operators and the operator interface.
+ *
+ * A view's pipeline is  filter -> project -> hashagg.  Each operator lives
+ * in its own file (op_<name>.c), is created by its init function from the
+ * read-only plan and is then driven only through its vtable:
+ *   push   consumes a chunk (filter narrows the selection, project fills
+ *          the chunk's columns, hashagg folds them into the delta);
+ *   flush  hands over what the operator accumulated (hashagg: its delta,
+ *          starting a fresh one) or NULL;
+ *   end    frees the operator.
+ * filter and project run in sl_exec_prepare and may fail; hashagg runs in
+ * sl_exec_apply and never fails.
+ */
+#ifndef SL_EXEC_INT_H
+#define SL_EXEC_INT_H
+
+#include "exec/exec.h"
+
+/* Rows of one batch on their way through a view's operators.  All arrays
+ * are allocated from scratch (or point into the batch). */
+typedef struct sl__chunk {
+    const sl_batch_t *batch;
+    sl_arena_t *scratch;
+    int nrows;            /* rows in the chunk */
+    const int *sel;       /* batch row of chunk row i; NULL = row i itself */
+    int ncols;            /* projected columns: group keys, then one per
+                             aggregate (its argument; NULL for count(*)) */
+    sl_datum_t **cols;    /* cols[c][i] for chunk row i */
+} sl__chunk_t;
+
+typedef struct sl__op sl__op_t;
+
+typedef struct sl__op_vt {
+    const char *name;
+    int (*push)(sl__op_t *op, sl__chunk_t *c, sl_error_t *err);
+    sl_delta_t *(*flush)(sl__op_t *op);
+    void (*end)(sl__op_t *op);
+} sl__op_vt_t;
+
+/* The common head of every operator's state. */
+struct sl__op {
+    const sl__op_vt_t *vt;
+    const sl_view_plan_t *plan;
+};
+
+sl__op_t *sl__op_filter_init(const sl_view_plan_t *plan);
+sl__op_t *sl__op_project_init(const sl_view_plan_t *plan);
+sl__op_t *sl__op_hashagg_init(const sl_view_plan_t *plan);
+
+/* Hash aggregate specifics (op_hashagg.c). */
+int sl__hashagg_ngroups(const sl__op_t *op);
+/* Merges d into the operator's current delta and frees d. */
+void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
+
+#endif

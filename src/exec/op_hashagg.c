@@ -1,0 +1,557 @@
+/*
+ * op_hashagg.c: the hash aggregate operator and the delta it accumulates.
+ *
+ * A delta is the set of groups a view touched since the last flush, each
+ * with its aggregates' partial states.  Groups are fixed-size records in
+ * one array, in insertion order (so group g is record g):
+ *
+ *     [uint64 hash][sl_datum_t key[nkeys]][state of agg 0][state of agg 1]...
+ *
+ *     count(*) / count(x)   int64 n
+ *     sum/avg of integers   __int128 sum, int64 n   (n = non-null inputs)
+ *     sum/avg of floats     double sum, int64 n
+ *     min / max             sl_datum_t (null until the first input)
+ *
+ * An open-addressing table (linear probing, power-of-two size, load at
+ * most 1/2) maps the key hash to record index + 1.  Text keys and min/max
+ * text are copied into the delta's arena only when a group is created or a
+ * min/max changes, so memory grows with groups, never with events, and
+ * survives the batch.  Records and table are malloc'd and grow by doubling.
+ * A delta carries its own copy of the column layout so it stays usable
+ * after the view (and this operator) is gone.
+ *
+ * push (called from sl_exec_apply) never fails: it first maps every row to
+ * its group, then updates each aggregate column by column.
+ */
+#include "exec/exec_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum upd {
+    U_COUNT_STAR,
+    U_COUNT,
+    U_ISUM,   /* sum and avg over integers */
+    U_FSUM,   /* sum and avg over floats / numeric */
+    U_MIN,
+    U_MAX
+} upd_t;
+
+typedef struct agg_layout {
+    upd_t upd;
+    int off;                 /* state offset in the record */
+    sl_type_t argtype;
+    int nstate;
+    sl_type_t state_type[SL_AGG_MAX_STATE_COLS];
+} agg_layout_t;
+
+typedef struct layout {
+    int nkeys;
+    sl_type_t *ktype;
+    int *ktypmod;
+    int naggs;
+    agg_layout_t *aggs;
+    size_t recsize;
+    int ncols;               /* delta columns */
+    int *col_agg;            /* for column c >= nkeys: aggregate index */
+    int *col_state;          /* ... and its state column */
+} layout_t;
+
+struct sl_delta {
+    const layout_t *lay;     /* in arena */
+    sl_arena_t *arena;       /* layout, text keys, min/max text */
+    int ngroups;
+    int cap;
+    unsigned char *recs;     /* cap records (malloc) */
+    uint32_t *slots;         /* nslots entries: record index + 1, 0 = free */
+    uint32_t nslots;
+};
+
+typedef struct hashagg {
+    sl__op_t op;
+    layout_t lay;            /* the template copied into every delta */
+    sl_delta_t *cur;
+} hashagg_t;
+
+#define HASH_SEED UINT64_C(0x84222325cbf29ce4)
+
+/* ---- layout ---- */
+
+static void layout_build(layout_t *l, const sl_view_plan_t *p)
+{
+    l->nkeys = p->ngroup;
+    l->ktype = sl_xcalloc((size_t)p->ngroup + 1, sizeof(sl_type_t));
+    l->ktypmod = sl_xcalloc((size_t)p->ngroup + 1, sizeof(int));
+    for (int k = 0; k < p->ngroup; k++) {
+        l->ktype[k] = p->group[k].type;
+        l->ktypmod[k] = p->group[k].typmod;
+    }
+    l->naggs = p->naggs;
+    l->aggs = sl_xcalloc((size_t)p->naggs + 1, sizeof(agg_layout_t));
+    size_t off = sizeof(uint64_t) + sizeof(sl_datum_t) * (size_t)p->ngroup;
+    l->ncols = p->ngroup;
+    for (int i = 0; i < p->naggs; i++) {
+        const sl_aggref_t *a = &p->aggs[i];
+        agg_layout_t *al = &l->aggs[i];
+        bool integer = sl_type_is_integer(a->argtype);
+        size_t sz;
+        switch (a->kind) {
+        case SL_AGG_COUNT_STAR: al->upd = U_COUNT_STAR; sz = 8; break;
+        case SL_AGG_COUNT: al->upd = U_COUNT; sz = 8; break;
+        case SL_AGG_SUM:
+        case SL_AGG_AVG:
+            al->upd = integer ? U_ISUM : U_FSUM;
+            sz = integer ? 24 : 16;
+            break;
+        case SL_AGG_MIN: al->upd = U_MIN; sz = sizeof(sl_datum_t); break;
+        case SL_AGG_MAX: al->upd = U_MAX; sz = sizeof(sl_datum_t); break;
+        default: sl_panic("unknown aggregate kind %d", a->kind);
+        }
+        al->off = (int)off;
+        al->argtype = a->argtype;
+        al->nstate = a->nstate;
+        for (int j = 0; j < a->nstate && j < SL_AGG_MAX_STATE_COLS; j++)
+            al->state_type[j] = a->state_type[j];
+        off += sz;
+        l->ncols += a->nstate;
+    }
+    l->recsize = (off + 7) & ~(size_t)7;
+    l->col_agg = sl_xcalloc((size_t)l->ncols + 1, sizeof(int));
+    l->col_state = sl_xcalloc((size_t)l->ncols + 1, sizeof(int));
+    int c = p->ngroup;
+    for (int i = 0; i < p->naggs; i++)
+        for (int j = 0; j < p->aggs[i].nstate; j++, c++) {
+            l->col_agg[c] = i;
+            l->col_state[c] = j;
+        }
+}
+
+static void layout_free(layout_t *l)
+{
+    free(l->ktype);
+    free(l->ktypmod);
+    free(l->aggs);
+    free(l->col_agg);
+    free(l->col_state);
+}
+
+/* Copy of l whose arrays live in arena a. */
+static const layout_t *layout_copy(const layout_t *l, sl_arena_t *a)
+{
+    layout_t *c = sl_alloc(a, sizeof(*c));
+    *c = *l;
+    c->ktype = sl_alloc(a, sizeof(sl_type_t) * (size_t)(l->nkeys + 1));
+    memcpy(c->ktype, l->ktype, sizeof(sl_type_t) * (size_t)l->nkeys);
+    c->ktypmod = sl_alloc(a, sizeof(int) * (size_t)(l->nkeys + 1));
+    memcpy(c->ktypmod, l->ktypmod, sizeof(int) * (size_t)l->nkeys);
+    c->aggs = sl_alloc(a, sizeof(agg_layout_t) * (size_t)(l->naggs + 1));
+    memcpy(c->aggs, l->aggs, sizeof(agg_layout_t) * (size_t)l->naggs);
+    c->col_agg = sl_alloc(a, sizeof(int) * (size_t)(l->ncols + 1));
+    memcpy(c->col_agg, l->col_agg, sizeof(int) * (size_t)l->ncols);
+    c->col_state = sl_alloc(a, sizeof(int) * (size_t)(l->ncols + 1));
+    memcpy(c->col_state, l->col_state, sizeof(int) * (size_t)l->ncols);
+    return c;
+}
+
+/* ---- deltas ---- */
+
+static sl_delta_t *delta_new(const layout_t *l)
+{
+    sl_arena_t *a = sl_arena_new(NULL, "delta");
+    sl_delta_t *d = sl_alloc0(a, sizeof(*d));
+    d->arena = a;
+    d->lay = layout_copy(l, a);
+    return d;
+}
+
+void sl_delta_free(sl_delta_t *d)
+{
+    if (d == NULL)
+        return;
+    free(d->recs);
+    free(d->slots);
+    sl_arena_free(d->arena);
+}
+
+static inline unsigned char *rec_at(const sl_delta_t *d, int g)
+{
+    return d->recs + (size_t)g * d->lay->recsize;
+}
+
+static inline sl_datum_t *rec_keys(unsigned char *rec)
+{
+    return (sl_datum_t *)(rec + sizeof(uint64_t));
+}
+
+static inline uint64_t hash_keys(const layout_t *l, const sl_datum_t *keys)
+{
+    uint64_t h = HASH_SEED;
+    for (int k = 0; k < l->nkeys; k++)
+        h = (h ^ sl_datum_hash(l->ktype[k], &keys[k])) * UINT64_C(0x9e3779b97f4a7c15);
+    return h ^ (h >> 29);
+}
+
+static inline bool keys_eq(const layout_t *l, const sl_datum_t *a, const sl_datum_t *b)
+{
+    for (int k = 0; k < l->nkeys; k++) {
+        sl_type_t t = l->ktype[k];
+        if (sl_type_is_integer(t) || t == SL_T_BOOL || t == SL_T_TIMESTAMPTZ ||
+            t == SL_T_TIMESTAMP) {
+            if (a[k].null != b[k].null || (!a[k].null && a[k].v.i != b[k].v.i))
+                return false;
+        } else if (!sl_datum_eq(t, &a[k], &b[k])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void table_grow(sl_delta_t *d)
+{
+    uint32_t n = d->nslots ? d->nslots * 2 : 64;
+    uint32_t *slots = sl_xcalloc(n, sizeof(uint32_t));
+    uint32_t mask = n - 1;
+    for (int g = 0; g < d->ngroups; g++) {
+        uint64_t h;
+        memcpy(&h, rec_at(d, g), sizeof(h));
+        uint32_t i = (uint32_t)h & mask;
+        while (slots[i])
+            i = (i + 1) & mask;
+        slots[i] = (uint32_t)g + 1;
+    }
+    free(d->slots);
+    d->slots = slots;
+    d->nslots = n;
+}
+
+/* Copies text bytes into the delta's arena. */
+static void own_text(sl_delta_t *d, sl_datum_t *v)
+{
+    if (v->null || v->v.s.n == 0)
+        return;
+    char *p = sl_alloc(d->arena, v->v.s.n);
+    memcpy(p, v->v.s.p, v->v.s.n);
+    v->v.s.p = p;
+}
+
+static bool is_text_type(sl_type_t t)
+{
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN;
+}
+
+/* Index of the group with these keys (hash h), created when absent. */
+static int find_or_insert(sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
+{
+    const layout_t *l = d->lay;
+    if ((uint32_t)(d->ngroups + 1) * 2 > d->nslots)
+        table_grow(d);
+    uint32_t mask = d->nslots - 1;
+    uint32_t i = (uint32_t)h & mask;
+    for (;;) {
+        uint32_t s = d->slots[i];
+        if (s == 0)
+            break;
+        unsigned char *rec = rec_at(d, (int)s - 1);
+        uint64_t rh;
+        memcpy(&rh, rec, sizeof(rh));
+        if (rh == h && keys_eq(l, rec_keys(rec), keys))
+            return (int)s - 1;
+        i = (i + 1) & mask;
+    }
+    if (d->ngroups == d->cap) {
+        int ncap = d->cap ? d->cap * 2 : 64;
+        d->recs = sl_xrealloc(d->recs, (size_t)ncap * l->recsize);
+        d->cap = ncap;
+    }
+    int g = d->ngroups++;
+    d->slots[i] = (uint32_t)g + 1;
+    unsigned char *rec = rec_at(d, g);
+    memset(rec, 0, l->recsize);
+    memcpy(rec, &h, sizeof(h));
+    sl_datum_t *rk = rec_keys(rec);
+    for (int k = 0; k < l->nkeys; k++) {
+        rk[k] = keys[k];
+        if (is_text_type(l->ktype[k]))
+            own_text(d, &rk[k]);
+    }
+    for (int a = 0; a < l->naggs; a++)
+        if (l->aggs[a].upd == U_MIN || l->aggs[a].upd == U_MAX)
+            ((sl_datum_t *)(rec + l->aggs[a].off))->null = true;
+    return g;
+}
+
+/* Folds value v into min/max state m (copying text when it changes). */
+static inline void minmax_update(sl_delta_t *d, const agg_layout_t *al, sl_datum_t *m,
+                                 const sl_datum_t *v)
+{
+    if (v->null)
+        return;
+    if (!m->null) {
+        int c = sl_datum_cmp(al->argtype, v, m);
+        if (al->upd == U_MIN ? c >= 0 : c <= 0)
+            return;
+    }
+    *m = *v;
+    m->null = false;
+    if (is_text_type(al->argtype))
+        own_text(d, m);
+}
+
+static inline void isum_add(unsigned char *st, __int128 v, int64_t n)
+{
+    __int128 s;
+    int64_t cnt;
+    memcpy(&s, st, sizeof(s));
+    memcpy(&cnt, st + 16, sizeof(cnt));
+    s += v;
+    cnt += n;
+    memcpy(st, &s, sizeof(s));
+    memcpy(st + 16, &cnt, sizeof(cnt));
+}
+
+/* ---- the operator ---- */
+
+static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
+{
+    hashagg_t *ha = (hashagg_t *)op;
+    sl_delta_t *d = ha->cur;
+    const layout_t *l = d->lay;
+    int n = c->nrows;
+    if (n == 0)
+        return SL_OK;
+    int *gidx = sl_alloc(c->scratch, sizeof(int) * (size_t)n);
+    int nk = l->nkeys;
+    sl_datum_t kbuf[8];
+    sl_datum_t *keys = nk <= 8 ? kbuf : sl_alloc(c->scratch, sizeof(sl_datum_t) * (size_t)nk);
+
+    /* 1. rows -> groups */
+    if (nk == 1 && l->ktype[0] != SL_T_TEXT && l->ktype[0] != SL_T_UNKNOWN) {
+        const sl_datum_t *kc = c->cols[0];
+        for (int i = 0; i < n; i++)
+            gidx[i] = find_or_insert(d, hash_keys(l, &kc[i]), &kc[i]);
+    } else {
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < nk; k++)
+                keys[k] = c->cols[k][i];
+            gidx[i] = find_or_insert(d, hash_keys(l, keys), keys);
+        }
+    }
+
+    /* 2. aggregates, column by column */
+    unsigned char *recs = d->recs;
+    size_t rs = l->recsize;
+    for (int a = 0; a < l->naggs; a++) {
+        const agg_layout_t *al = &l->aggs[a];
+        const sl_datum_t *v = c->cols[nk + a];
+        int off = al->off;
+        switch (al->upd) {
+        case U_COUNT_STAR:
+            for (int i = 0; i < n; i++)
+                (*(int64_t *)(recs + (size_t)gidx[i] * rs + off))++;
+            break;
+        case U_COUNT:
+            for (int i = 0; i < n; i++)
+                if (!v[i].null)
+                    (*(int64_t *)(recs + (size_t)gidx[i] * rs + off))++;
+            break;
+        case U_ISUM:
+            for (int i = 0; i < n; i++)
+                if (!v[i].null)
+                    isum_add(recs + (size_t)gidx[i] * rs + off, v[i].v.i, 1);
+            break;
+        case U_FSUM:
+            for (int i = 0; i < n; i++)
+                if (!v[i].null) {
+                    unsigned char *st = recs + (size_t)gidx[i] * rs + off;
+                    *(double *)st += v[i].v.f;
+                    (*(int64_t *)(st + 8))++;
+                }
+            break;
+        case U_MIN:
+        case U_MAX:
+            for (int i = 0; i < n; i++)
+                minmax_update(d, al, (sl_datum_t *)(recs + (size_t)gidx[i] * rs + off), &v[i]);
+            break;
+        }
+    }
+    return SL_OK;
+}
+
+/* Hands over the current delta (NULL when it has no group) and starts a
+ * new one. */
+static sl_delta_t *hashagg_flush(sl__op_t *op)
+{
+    hashagg_t *ha = (hashagg_t *)op;
+    if (ha->cur->ngroups == 0)
+        return NULL;
+    sl_delta_t *d = ha->cur;
+    ha->cur = delta_new(&ha->lay);
+    return d;
+}
+
+static void hashagg_end(sl__op_t *op)
+{
+    hashagg_t *ha = (hashagg_t *)op;
+    sl_delta_free(ha->cur);
+    layout_free(&ha->lay);
+    free(ha);
+}
+
+static const sl__op_vt_t hashagg_vt = {"hashagg", hashagg_push, hashagg_flush, hashagg_end};
+
+/* New hash aggregate for plan's group keys and aggregates, with an empty
+ * delta; freed by its end. */
+sl__op_t *sl__op_hashagg_init(const sl_view_plan_t *plan)
+{
+    hashagg_t *ha = sl_xcalloc(1, sizeof(*ha));
+    ha->op.vt = &hashagg_vt;
+    ha->op.plan = plan;
+    layout_build(&ha->lay, plan);
+    ha->cur = delta_new(&ha->lay);
+    return &ha->op;
+}
+
+int sl__hashagg_ngroups(const sl__op_t *op)
+{
+    return ((const hashagg_t *)op)->cur->ngroups;
+}
+
+void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
+{
+    hashagg_t *ha = (hashagg_t *)op;
+    sl_delta_t *d = ha->cur;
+    const layout_t *l = d->lay;
+    if (src == NULL)
+        return;
+    if (src->lay->recsize != l->recsize || src->lay->naggs != l->naggs ||
+        src->lay->nkeys != l->nkeys)
+        sl_panic("sl_exec_restore: delta of another plan");
+    for (int g = 0; g < src->ngroups; g++) {
+        unsigned char *sr = rec_at(src, g);
+        uint64_t h;
+        memcpy(&h, sr, sizeof(h));
+        int dg = find_or_insert(d, h, rec_keys(sr));
+        unsigned char *dr = rec_at(d, dg);
+        for (int a = 0; a < l->naggs; a++) {
+            const agg_layout_t *al = &l->aggs[a];
+            unsigned char *ss = sr + al->off, *ds = dr + al->off;
+            switch (al->upd) {
+            case U_COUNT_STAR:
+            case U_COUNT:
+                *(int64_t *)ds += *(int64_t *)ss;
+                break;
+            case U_ISUM: {
+                __int128 s;
+                int64_t n;
+                memcpy(&s, ss, sizeof(s));
+                memcpy(&n, ss + 16, sizeof(n));
+                isum_add(ds, s, n);
+                break;
+            }
+            case U_FSUM:
+                *(double *)ds += *(double *)ss;
+                *(int64_t *)(ds + 8) += *(int64_t *)(ss + 8);
+                break;
+            case U_MIN:
+            case U_MAX:
+                minmax_update(d, al, (sl_datum_t *)ds, (const sl_datum_t *)ss);
+                break;
+            }
+        }
+    }
+    sl_delta_free(src);
+}
+
+/* ---- reading a delta ---- */
+
+int sl_delta_ngroups(const sl_delta_t *d)
+{
+    return d->ngroups;
+}
+
+int sl_delta_ncols(const sl_delta_t *d)
+{
+    return d->lay->ncols;
+}
+
+sl_type_t sl_delta_coltype(const sl_delta_t *d, int c, int *typmod)
+{
+    const layout_t *l = d->lay;
+    if (c < l->nkeys) {
+        if (typmod)
+            *typmod = l->ktypmod[c];
+        return l->ktype[c];
+    }
+    if (typmod)
+        *typmod = -1;
+    return l->aggs[l->col_agg[c]].state_type[l->col_state[c]];
+}
+
+static void put_int128(sl_buf_t *out, __int128 v)
+{
+    char buf[48];
+    int i = sizeof(buf);
+    unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+    buf[--i] = '\0';
+    do {
+        buf[--i] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[--i] = '-';
+    sl_buf_puts(out, buf + i);
+}
+
+bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
+{
+    const layout_t *l = d->lay;
+    unsigned char *rec = rec_at(d, g);
+    if (c < l->nkeys) {
+        const sl_datum_t *k = &rec_keys(rec)[c];
+        if (k->null)
+            return false;
+        sl_type_output(l->ktype[c], k, out);
+        return true;
+    }
+    const agg_layout_t *al = &l->aggs[l->col_agg[c]];
+    int j = l->col_state[c];
+    unsigned char *st = rec + al->off;
+    char tmp[32];
+    switch (al->upd) {
+    case U_COUNT_STAR:
+    case U_COUNT:
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)*(int64_t *)st);
+        sl_buf_puts(out, tmp);
+        return true;
+    case U_ISUM:
+    case U_FSUM: {
+        int64_t n = *(int64_t *)(st + (al->upd == U_ISUM ? 16 : 8));
+        if (j == 1) { /* avg's count */
+            snprintf(tmp, sizeof(tmp), "%lld", (long long)n);
+            sl_buf_puts(out, tmp);
+            return true;
+        }
+        if (n == 0)
+            return false;
+        if (al->upd == U_ISUM) {
+            __int128 s;
+            memcpy(&s, st, sizeof(s));
+            put_int128(out, s);
+        } else {
+            sl_datum_t v = {.v.f = *(double *)st};
+            sl_type_output(SL_T_FLOAT8, &v, out);
+        }
+        return true;
+    }
+    case U_MIN:
+    case U_MAX: {
+        const sl_datum_t *m = (const sl_datum_t *)st;
+        if (m->null)
+            return false;
+        sl_type_output(al->argtype, m, out);
+        return true;
+    }
+    }
+    return false;
+}

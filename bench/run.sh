@@ -1,0 +1,77 @@
+#!/bin/sh
+# bench/run.sh (`make bench`): the DESIGN.md section 7 benchmark.
+#   1. a throwaway PostgreSQL; sluiced pinned to core 0 (--flush-interval 100);
+#      stream s (k bigint, v bigint) and the view
+#      SELECT k, count(*), sum(v) FROM s GROUP BY k (1000 groups);
+#   2. sluice-bench pinned to core 1: BENCH_SECONDS (10) with 64 KiB bodies,
+#      then with 1 KiB bodies;
+#   3. the view's count total in PostgreSQL must equal the events acknowledged;
+#   4. the view dropped (stream only: HTTP + decode, the discard baseline),
+#      the 64 KiB load again;
+#   5. prints events/s for both, the ratio, 1 KiB requests/s.
+# Environment: BENCH_SECONDS, BENCH_CONNECTIONS (8).  Exit 1 if a run had
+# errors or the view's total is wrong; the numbers are reported, not judged.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-8}
+bench="$top_builddir/clients/sluice-bench"
+[ -x "$bench" ] || sl_fail "$bench is not built"
+command -v psql >/dev/null 2>&1 || sl_fail "psql is not installed"
+
+cores=$(nproc)
+if [ "$cores" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+    SLUICED_WRAPPER="taskset -c 0"
+    client="taskset -c 1"
+else
+    echo "note: $cores core(s) or no taskset: sluiced and the load generator are not pinned"
+    SLUICED_WRAPPER=
+    client=
+fi
+
+pg_start
+sluiced_start --flush-interval 100
+through_sluiced() {
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"
+}
+through_sluiced -c "CREATE STREAM s (k bigint, v bigint)" \
+    -c "CREATE CONTINUOUS VIEW bench_v AS SELECT k, count(*), sum(v) FROM s GROUP BY k"
+
+# run LABEL BODY-BYTES: runs the load, prints its summary, sets $result.
+run() {
+    echo "== $1: $conns connections, $2-byte bodies, $secs s"
+    out=$($client "$bench" -p "$SLUICE_HTTP_PORT" --stream s -c "$conns" -b "$2" -d "$secs" --keys 1000) ||
+        { echo "$out"; sl_fail "$1: the load generator reported errors"; }
+    echo "$out" | sed -n 's/^  /   /p'
+    result=$(echo "$out" | grep '^RESULT ')
+}
+field() { echo "$result" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+
+run "view, 64 KiB" 65536
+view_eps=$(field events_per_s); acked=$(field events)
+run "view, 1 KiB" 1024
+view_rps=$(field requests_per_s); acked=$((acked + $(field events)))
+
+total=$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT coalesce(sum(count), 0) FROM bench_v")
+groups=$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT count(*) FROM bench_v")
+if [ "$total" != "$acked" ]; then
+    sl_fail "view bench_v counts $total events, $acked were acknowledged"
+fi
+echo "== check: bench_v holds $total events in $groups groups = $acked acknowledged: ok"
+
+through_sluiced -c "DROP CONTINUOUS VIEW bench_v"
+run "no view (HTTP + decode only), 64 KiB" 65536
+base_eps=$(field events_per_s)
+sluiced_stop
+pg_stop
+
+ratio=$(awk -v a="$view_eps" -v b="$base_eps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+echo
+echo "== summary (DESIGN.md section 7: floor / aim)"
+printf '  events/s, view, 64 KiB bodies      %12.0f   (5 M / 9 M)\n' "$view_eps"
+printf '  events/s, no view, 64 KiB bodies   %12.0f\n' "$base_eps"
+printf '  ratio view / no view               %12s   (0.7 / 0.9)\n' "$ratio"
+printf '  requests/s, view, 1 KiB bodies     %12.0f   (50 k / 80 k)\n' "$view_rps"

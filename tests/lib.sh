@@ -154,6 +154,7 @@ sluiced_stop() {
 }
 
 sl__cleanup() {
+    set +e   # a failing kill must not abort the cleanup under set -e
     if [ -n "$SLUICED_PID" ]; then
         kill -TERM "$SLUICED_PID" 2>/dev/null
         i=0

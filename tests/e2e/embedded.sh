@@ -16,6 +16,7 @@ work=$(mktemp -d /tmp/slembed.XXXXXX)
 chmod 755 "$work"
 pid=
 cleanup() {
+    set +e
     [ -z "$pid" ] || { kill -TERM "$pid" 2>/dev/null; sleep 1; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
     # an orphaned postmaster of ours, found by its pid file only
     if [ -f "$work/data/pg/postmaster.pid" ]; then

@@ -1,0 +1,448 @@
+/* check_exec.c: unit tests of exec/ (view execution: filter, project, hash
+ * aggregate, delta states, two-phase apply, detach/restore), with plans
+ * built by hand and batches decoded from NDJSON. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exec/exec.h"
+#include "ingest/ndjson.h"
+
+static sl_arena_t *arena;  /* plan */
+static sl_stream_t stream;
+static sl_column_t cols[] = {
+    {"k", SL_T_INT8, -1}, {"v", SL_T_INT4, -1}, {"name", SL_T_TEXT, -1}, {"f", SL_T_FLOAT8, -1},
+};
+
+static void setup(void)
+{
+    arena = sl_arena_new(NULL, "plan");
+    memset(&stream, 0, sizeof(stream));
+    stream.name = "s";
+    stream.ncols = 4;
+    stream.cols = cols;
+}
+static void teardown(void) { sl_arena_free(arena); }
+
+static sl_expr_t *colref(int c)
+{
+    sl_expr_t *e = sl_alloc0(arena, sizeof(*e));
+    e->kind = SL_E_COLUMN;
+    e->colno = c;
+    e->type = cols[c].type;
+    e->typmod = -1;
+    return e;
+}
+
+static sl_expr_t *binop(sl_op_t op, sl_type_t t, sl_expr_t *a, sl_expr_t *b)
+{
+    sl_expr_t *e = sl_alloc0(arena, sizeof(*e));
+    e->kind = SL_E_OP;
+    e->op = op;
+    e->type = t;
+    e->typmod = -1;
+    e->nargs = 2;
+    e->args = sl_alloc(arena, sizeof(sl_expr_t *) * 2);
+    e->args[0] = a;
+    e->args[1] = b;
+    return e;
+}
+
+static sl_expr_t *const_int(sl_type_t t, int64_t v)
+{
+    sl_expr_t *e = sl_alloc0(arena, sizeof(*e));
+    e->kind = SL_E_CONST;
+    e->type = t;
+    e->typmod = -1;
+    e->constval.v.i = v;
+    return e;
+}
+
+static void agg(sl_aggref_t *a, sl_aggkind_t kind, int col)
+{
+    memset(a, 0, sizeof(*a));
+    a->kind = kind;
+    a->arg = col >= 0 ? colref(col) : NULL;
+    a->argtype = col >= 0 ? cols[col].type : SL_T_UNKNOWN;
+    a->argtypmod = -1;
+    a->nstate = 1;
+    sl_type_t at = a->argtype;
+    switch (kind) {
+    case SL_AGG_COUNT_STAR:
+    case SL_AGG_COUNT:
+        a->result_type = a->state_type[0] = SL_T_INT8;
+        break;
+    case SL_AGG_SUM:
+        a->result_type = a->state_type[0] = at == SL_T_INT8 ? SL_T_NUMERIC
+                                            : sl_type_is_integer(at) ? SL_T_INT8 : at;
+        break;
+    case SL_AGG_MIN:
+    case SL_AGG_MAX:
+        a->result_type = a->state_type[0] = at;
+        break;
+    case SL_AGG_AVG:
+        a->nstate = 2;
+        a->state_type[0] = sl_type_is_integer(at) ? SL_T_NUMERIC : SL_T_FLOAT8;
+        a->state_type[1] = SL_T_INT8;
+        a->result_type = a->state_type[0];
+        break;
+    }
+}
+
+/* SELECT <key col> , aggs... FROM s [WHERE where] GROUP BY key (key < 0: none) */
+static sl_view_plan_t *make_plan(int key, sl_expr_t *where, int naggs, const int *kinds,
+                                 const int *argcols)
+{
+    sl_view_plan_t *p = sl_alloc0(arena, sizeof(*p));
+    p->name = "v";
+    p->schema = "public";
+    p->stream = &stream;
+    p->where = where;
+    if (key >= 0) {
+        p->ngroup = 1;
+        p->group = sl_alloc0(arena, sizeof(sl_group_key_t));
+        p->group[0].expr = colref(key);
+        p->group[0].colname = cols[key].name;
+        p->group[0].type = cols[key].type;
+        p->group[0].typmod = -1;
+    }
+    p->naggs = naggs;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t) * (size_t)(naggs + 1));
+    for (int i = 0; i < naggs; i++)
+        agg(&p->aggs[i], (sl_aggkind_t)kinds[i], argcols[i]);
+    return p;
+}
+
+/* Decodes body and runs prepare + apply; returns prepare's result. */
+static int feed(sl_view_exec_t *st, sl_arena_t *a, const char *body, sl_error_t *err)
+{
+    sl_batch_t *b;
+    sl_ingest_error_t ie;
+    ck_assert_int_eq(sl_ndjson_decode(&stream, body, strlen(body), a, &b, &ie), SL_OK);
+    sl_exec_pending_t *p = NULL;
+    sl_error_clear(err);
+    int rc = sl_exec_prepare(st, b, a, &p, err);
+    if (rc == SL_OK)
+        sl_exec_apply(st, p);
+    return rc;
+}
+
+static void feed_ok(sl_view_exec_t *st, const char *body)
+{
+    sl_arena_t *a = sl_arena_new(NULL, "batch");
+    sl_error_t err;
+    ck_assert_msg(feed(st, a, body, &err) == SL_OK, "%s", err.message);
+    sl_arena_free(a);
+}
+
+/* Row of delta d as "v1|v2|..." with NULL for nulls. */
+static const char *row(const sl_delta_t *d, int g)
+{
+    static char res[512];
+    sl_buf_t b = SL_BUF_INIT, v = SL_BUF_INIT;
+    for (int c = 0; c < sl_delta_ncols(d); c++) {
+        sl_buf_reset(&v);
+        if (c)
+            sl_buf_putc(&b, '|');
+        sl_buf_puts(&b, sl_delta_value(d, g, c, &v) ? sl_buf_cstr(&v) : "NULL");
+    }
+    snprintf(res, sizeof(res), "%s", sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    sl_buf_free(&v);
+    return res;
+}
+
+/* The row whose first column renders as key ("NULL" for a NULL key). */
+static const char *find_row(const sl_delta_t *d, const char *key)
+{
+    size_t kl = strlen(key);
+    for (int g = 0; g < sl_delta_ngroups(d); g++) {
+        const char *r = row(d, g);
+        if (strncmp(r, key, kl) == 0 && r[kl] == '|')
+            return r;
+    }
+    return "(none)";
+}
+
+static const int all_kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_MIN,
+                                SL_AGG_MAX, SL_AGG_AVG, SL_AGG_SUM, SL_AGG_AVG, SL_AGG_MIN,
+                                SL_AGG_SUM};
+static const int all_cols[] = {-1, 1, 1, 1, 1, 1, 3, 3, 2, 0};
+
+START_TEST(test_group_by_states)
+{
+    sl_view_plan_t *p = make_plan(2, NULL, 10, all_kinds, all_cols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"k\":1,\"v\":10,\"name\":\"a\",\"f\":0.5}\n"
+                "{\"k\":2,\"v\":-3,\"name\":\"a\",\"f\":0.25}\n"
+                "{\"k\":3,\"name\":\"a\"}\n"
+                "{\"k\":4,\"v\":7}\n"
+                "{\"k\":5,\"v\":8,\"name\":null}\n"
+                "{\"name\":\"b\"}\n");
+    ck_assert_int_eq(sl_exec_ngroups(st), 3);
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_int_eq(sl_exec_ngroups(st), 0);
+    ck_assert_int_eq(sl_delta_ngroups(d), 3);
+    /* key | count(*) | count(v) | sum(v) | min(v) | max(v) | avg sum | avg count
+     *     | sum(f) | avg(f) sum | avg(f) count | min(name) | sum(k) */
+    ck_assert_int_eq(sl_delta_ncols(d), 13);
+    ck_assert_str_eq(find_row(d, "a"), "a|3|2|7|-3|10|7|2|0.75|0.75|2|a|6");
+    ck_assert_str_eq(find_row(d, "NULL"), "NULL|2|2|15|7|8|15|2|NULL|NULL|0|NULL|9");
+    ck_assert_str_eq(find_row(d, "b"), "b|1|0|NULL|NULL|NULL|NULL|0|NULL|NULL|0|b|NULL");
+    int tm;
+    ck_assert_int_eq(sl_delta_coltype(d, 0, &tm), SL_T_TEXT);
+    ck_assert_int_eq(sl_delta_coltype(d, 3, &tm), SL_T_INT8);   /* sum(int4) */
+    ck_assert_int_eq(sl_delta_coltype(d, 6, &tm), SL_T_NUMERIC); /* avg(int4) sum */
+    ck_assert_int_eq(sl_delta_coltype(d, 7, &tm), SL_T_INT8);    /* avg count */
+    ck_assert_int_eq(sl_delta_coltype(d, 12, &tm), SL_T_NUMERIC); /* sum(int8) */
+    sl_delta_free(d);
+    ck_assert_ptr_null(sl_exec_detach(st)); /* nothing since */
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_int128_sum_and_global)
+{
+    int kinds[] = {SL_AGG_SUM, SL_AGG_COUNT_STAR, SL_AGG_MAX};
+    int acols[] = {0, -1, 0};
+    sl_view_plan_t *p = make_plan(-1, NULL, 3, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"k\":9223372036854775807}\n{\"k\":9223372036854775807}\n{\"k\":2}");
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_int_eq(sl_delta_ngroups(d), 1);
+    ck_assert_str_eq(row(d, 0), "18446744073709551616|3|9223372036854775807");
+    sl_delta_free(d);
+    feed_ok(st, "{\"k\":-9223372036854775808}\n{\"k\":-9223372036854775808}");
+    d = sl_exec_detach(st);
+    ck_assert_str_eq(row(d, 0), "-18446744073709551616|2|-9223372036854775808");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_filter_and_prepare_failure)
+{
+    /* WHERE 100 / v > 10: division by zero when v = 0 */
+    sl_expr_t *where = binop(SL_OP_GT, SL_T_BOOL,
+                             binop(SL_OP_DIV, SL_T_INT4, const_int(SL_T_INT4, 100), colref(1)),
+                             const_int(SL_T_INT4, 10));
+    int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_SUM};
+    int acols[] = {-1, 1};
+    sl_view_plan_t *p = make_plan(0, where, 2, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    /* v = 5 -> 20 > 10 kept; v = 20 -> 5 dropped; v NULL -> NULL dropped */
+    feed_ok(st, "{\"k\":1,\"v\":5}\n{\"k\":1,\"v\":20}\n{\"k\":2}\n{\"k\":1,\"v\":2}");
+    ck_assert_int_eq(sl_exec_ngroups(st), 1);
+
+    sl_arena_t *a = sl_arena_new(NULL, "batch");
+    sl_error_t err;
+    ck_assert_int_eq(feed(st, a, "{\"k\":1,\"v\":1}\n{\"k\":7,\"v\":1}\n{\"k\":1,\"v\":0}", &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "22012");
+    ck_assert_str_eq(err.message, "division by zero");
+    sl_arena_free(a);
+    /* the failed request changed nothing */
+    ck_assert_int_eq(sl_exec_ngroups(st), 1);
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_str_eq(row(d, 0), "1|2|7");
+    sl_delta_free(d);
+
+    /* a project-time failure (key expression overflow) also changes nothing */
+    sl_view_plan_t *p2 = make_plan(0, NULL, 2, kinds, acols);
+    p2->group[0].expr = binop(SL_OP_MUL, SL_T_INT8, colref(0), const_int(SL_T_INT8, 2));
+    sl_view_exec_t *st2 = sl_exec_new(p2);
+    feed_ok(st2, "{\"k\":1,\"v\":1}");
+    a = sl_arena_new(NULL, "batch");
+    ck_assert_int_eq(feed(st2, a, "{\"k\":2,\"v\":1}\n{\"k\":9223372036854775807}", &err), SL_ERR);
+    ck_assert_str_eq(err.message, "bigint out of range");
+    sl_arena_free(a);
+    d = sl_exec_detach(st2);
+    ck_assert_int_eq(sl_delta_ngroups(d), 1);
+    ck_assert_str_eq(row(d, 0), "2|1|1");
+    sl_delta_free(d);
+    sl_exec_free(st2);
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_detach_restore)
+{
+    int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_SUM, SL_AGG_MIN, SL_AGG_MAX, SL_AGG_AVG, SL_AGG_MIN};
+    int acols[] = {-1, 1, 1, 2, 3, 3};
+    sl_view_plan_t *p = make_plan(2, NULL, 6, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"name\":\"x\",\"v\":5,\"f\":1}\n{\"name\":\"y\",\"v\":1}\n{\"v\":3}");
+    sl_delta_t *d1 = sl_exec_detach(st);
+    feed_ok(st, "{\"name\":\"x\",\"v\":-2,\"f\":2}\n{\"name\":\"z\",\"v\":4,\"f\":-1}\n{\"v\":1}");
+    /* the flush of d1 failed: merge it back */
+    sl_exec_restore(st, d1);
+    ck_assert_int_eq(sl_exec_ngroups(st), 4);
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d, "x"), "x|2|3|-2|x|3|2|1");
+    ck_assert_str_eq(find_row(d, "y"), "y|1|1|1|y|NULL|0|NULL");
+    ck_assert_str_eq(find_row(d, "z"), "z|1|4|4|z|-1|1|-1");
+    ck_assert_str_eq(find_row(d, "NULL"), "NULL|2|4|1|NULL|NULL|0|NULL");
+    /* restoring into an empty state works too */
+    sl_exec_restore(st, d);
+    d = sl_exec_detach(st);
+    ck_assert_int_eq(sl_delta_ngroups(d), 4);
+    ck_assert_str_eq(find_row(d, "x"), "x|2|3|-2|x|3|2|1");
+    sl_delta_free(d);
+    sl_exec_restore(st, NULL);
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_text_keys_survive_batch)
+{
+    int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_MAX};
+    int acols[] = {-1, 2};
+    sl_view_plan_t *p = make_plan(2, NULL, 2, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    for (int round = 0; round < 3; round++) {
+        sl_arena_t *a = sl_arena_new(NULL, "batch");
+        char *body = sl_strdup(a, "{\"name\":\"hello\"}\n{\"name\":\"w\\u00f6rld\"}\n{\"name\":\"hello\"}");
+        sl_error_t err;
+        ck_assert_int_eq(feed(st, a, body, &err), SL_OK);
+        memset(body, 'X', strlen(body)); /* the body and unescaped copies die */
+        sl_arena_free(a);
+    }
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_int_eq(sl_delta_ngroups(d), 2);
+    ck_assert_str_eq(find_row(d, "hello"), "hello|6|hello");
+    ck_assert_str_eq(find_row(d, "w\xc3\xb6rld"), "w\xc3\xb6rld|3|w\xc3\xb6rld");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_many_groups)
+{
+    int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_SUM};
+    int acols[] = {-1, 1};
+    sl_view_plan_t *p = make_plan(0, NULL, 2, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    sl_buf_t body = SL_BUF_INIT;
+    for (int i = 0; i < 20000; i++)
+        sl_buf_printf(&body, "{\"k\":%d,\"v\":%d}\n", i % 5000, i);
+    feed_ok(st, sl_buf_cstr(&body));
+    ck_assert_int_eq(sl_exec_ngroups(st), 5000);
+    sl_delta_t *d = sl_exec_detach(st);
+    long long total = 0;
+    for (int g = 0; g < sl_delta_ngroups(d); g++) {
+        sl_buf_t v = SL_BUF_INIT;
+        ck_assert(sl_delta_value(d, g, 1, &v));
+        ck_assert_str_eq(sl_buf_cstr(&v), "4");
+        sl_buf_reset(&v);
+        sl_delta_value(d, g, 2, &v);
+        total += atoll(sl_buf_cstr(&v));
+        sl_buf_free(&v);
+    }
+    ck_assert_int_eq(total, 20000LL * 19999 / 2);
+    ck_assert_str_eq(find_row(d, "17"), "17|4|30068"); /* 17+5017+10017+15017 */
+    sl_delta_free(d);
+    sl_buf_free(&body);
+    sl_exec_free(st);
+}
+END_TEST
+
+/* Prints events/s of prepare + apply for the benchmark's view
+ * (SELECT k, count(*), sum(v) ... GROUP BY k, 1000 groups); asserts only
+ * the result. */
+START_TEST(test_throughput)
+{
+    sl_column_t kv[] = {{"k", SL_T_INT8, -1}, {"v", SL_T_INT8, -1}};
+    stream.cols = kv;
+    stream.ncols = 2;
+    sl_column_t *save = cols;
+    (void)save;
+    int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_SUM};
+    sl_view_plan_t *p = sl_alloc0(arena, sizeof(*p));
+    p->stream = &stream;
+    p->ngroup = 1;
+    p->group = sl_alloc0(arena, sizeof(sl_group_key_t));
+    sl_expr_t *k = sl_alloc0(arena, sizeof(*k)), *v = sl_alloc0(arena, sizeof(*v));
+    k->kind = v->kind = SL_E_COLUMN;
+    k->type = v->type = SL_T_INT8;
+    v->colno = 1;
+    p->group[0].expr = k;
+    p->group[0].type = SL_T_INT8;
+    p->naggs = 2;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t) * 2);
+    p->aggs[0].kind = kinds[0];
+    p->aggs[0].nstate = 1;
+    p->aggs[0].state_type[0] = SL_T_INT8;
+    p->aggs[1].kind = kinds[1];
+    p->aggs[1].arg = v;
+    p->aggs[1].argtype = SL_T_INT8;
+    p->aggs[1].nstate = 1;
+    p->aggs[1].state_type[0] = SL_T_NUMERIC;
+    sl_view_exec_t *st = sl_exec_new(p);
+    sl_buf_t body = SL_BUF_INIT;
+    int n = 0;
+    while (body.len < 64 * 1024 - 32) {
+        sl_buf_printf(&body, "{\"k\":%d,\"v\":%d}\n", (n * 7919) % 1000, 456789);
+        n++;
+    }
+    sl_arena_t *a = sl_arena_new(NULL, "batch");
+    sl_batch_t *b;
+    sl_ingest_error_t ie;
+    ck_assert_int_eq(sl_ndjson_decode(&stream, body.data, body.len, a, &b, &ie), SL_OK);
+    struct timespec t0, t1;
+    int reps = 300;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < reps; i++) {
+        sl_arena_t *s = sl_arena_new(NULL, "scratch");
+        sl_exec_pending_t *pend;
+        sl_error_t err;
+        sl_error_clear(&err);
+        ck_assert_int_eq(sl_exec_prepare(st, b, s, &pend, &err), SL_OK);
+        sl_exec_apply(st, pend);
+        sl_arena_free(s);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("exec prepare+apply: %.1f M events/s\n", (double)n * reps / secs / 1e6);
+    ck_assert_int_eq(sl_exec_ngroups(st), 1000);
+    sl_delta_t *d = sl_exec_detach(st);
+    long long cnt = 0;
+    for (int g = 0; g < sl_delta_ngroups(d); g++) {
+        sl_buf_t val = SL_BUF_INIT;
+        sl_delta_value(d, g, 1, &val);
+        cnt += atoll(sl_buf_cstr(&val));
+        sl_buf_free(&val);
+    }
+    ck_assert_int_eq(cnt, (long long)n * reps);
+    sl_delta_free(d);
+    sl_arena_free(a);
+    sl_buf_free(&body);
+    sl_exec_free(st);
+}
+END_TEST
+
+static Suite *exec_suite(void)
+{
+    Suite *s = suite_create("exec");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_group_by_states);
+    tcase_add_test(tc, test_int128_sum_and_global);
+    tcase_add_test(tc, test_filter_and_prepare_failure);
+    tcase_add_test(tc, test_detach_restore);
+    tcase_add_test(tc, test_text_keys_survive_batch);
+    tcase_add_test(tc, test_many_groups);
+    tcase_add_test(tc, test_throughput);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(exec_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -252,6 +252,8 @@ START_TEST(test_help_and_version)
     int exit_now;
     clear_env();
     /* --help wins even over a broken setting given before it. */
+    fflush(stdout);
+    int saved = dup(1);
     ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));
     char *argv[] = {"sluiced", "--http-port", "x", "--help", NULL};
     ck_assert_int_eq(load(&cfg, &err, &exit_now, argv), SL_OK);
@@ -261,6 +263,9 @@ START_TEST(test_help_and_version)
     ck_assert_int_eq(load(&cfg, &err, &exit_now, argv2), SL_OK);
     ck_assert_int_eq(exit_now, 1);
     sl_config_free(&cfg);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
 
     char *text = NULL;
     size_t len = 0;

@@ -1,1 +1,11 @@
-# src/plan: see README.md
+# src/plan: plans of continuous views and the aggregate catalog (see README.md)
+noinst_LIBRARIES += src/plan/libplan.a
+src_plan_libplan_a_SOURCES = \
+	src/plan/agg.c src/plan/agg.h \
+	src/plan/expr.h src/plan/plan.h
+
+check_PROGRAMS += tests/unit/check_agg
+TESTS += tests/unit/check_agg
+tests_unit_check_agg_SOURCES = tests/unit/check_agg.c
+tests_unit_check_agg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_agg_LDADD = src/plan/libplan.a src/util/libutil.a $(CHECK_LIBS) -lm

@@ -38,9 +38,12 @@ typedef struct sl_ast_node sl_ast_node_t;   /* AST of a SELECT (sql/ast.h) */
 
 typedef struct sl_coldef {
     char *name;
-    sl_type_t type;
+    sl_type_t type;           /* SL_T_UNKNOWN until sl_analyze_stream when
+                                 typname is not a type Sluice knows */
     int typmod;
     int location;
+    char *typname;            /* type as written, lower case ("varchar") */
+    int type_location;
 } sl_coldef_t;
 
 typedef struct sl_stmt {

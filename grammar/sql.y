@@ -1,0 +1,384 @@
+/*
+ * sql.y: the Lemon grammar of Sluice's own statements.
+ *
+ *   CREATE STREAM [IF NOT EXISTS] s (col type, ...)
+ *   DROP STREAM [IF EXISTS] s [CASCADE | RESTRICT]
+ *   CREATE CONTINUOUS VIEW [IF NOT EXISTS] v AS SELECT ...
+ *   DROP CONTINUOUS VIEW [IF EXISTS] v
+ *   SHOW STREAMS | SHOW CONTINUOUS VIEWS | SHOW setting
+ *
+ * The parse driver (sql/parse.c) feeds one statement's tokens, then its
+ * ';' if any, then end of input.  Actions only build the statement and AST
+ * nodes through sql/ast.c constructors; every check is the analyzer's.
+ * Clauses a continuous view cannot have (ORDER BY, LIMIT, joins ...) are
+ * parsed and noted on the SELECT so the analyzer reports 0A000.  The first
+ * syntax error is reported with its position (42601).
+ *
+ * Precedence follows PostgreSQL's table (lowest first): OR, AND, NOT, IS,
+ * comparison, other operators (||), + -, * / %, unary minus, ::.
+ */
+
+%name sl__parser
+%token_prefix TK_
+%token_type {sl_token_t}
+%default_type {sl_token_t}
+%extra_context {sl_parse_t *ps}
+
+%include {
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/sql_int.h"
+
+#define YYNOERRORRECOVERY 1
+#define A (ps->a)
+}
+
+%syntax_error {
+    (void)yymajor;
+    if (!ps->failed) {
+        ps->failed = true;
+        if (TOKEN.n == 0)
+            sl_error_set(ps->err, SL_ERRCODE_SYNTAX_ERROR, ps->end_pos,
+                         "syntax error at end of input");
+        else
+            sl_error_set(ps->err, SL_ERRCODE_SYNTAX_ERROR, TOKEN.pos,
+                         "syntax error at or near \"%.*s\"", TOKEN.n, TOKEN.p);
+    }
+}
+
+%parse_failure {
+    ps->failed = true;
+}
+
+%stack_overflow {
+    if (!ps->failed) {
+        ps->failed = true;
+        sl_error_set(ps->err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                     "statement is too complex");
+    }
+}
+
+/* Terminals only the lexer produces (never accepted by a rule). */
+%token ILLEGAL OPERATOR PARAM UNION.
+
+/* Non-reserved keywords: usable as names wherever a keyword does not fit. */
+%fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
+    PRECISION RESTRICT SHOW STREAM STREAMS TIME VARYING VIEW VIEWS WITHOUT
+    ZONE.
+
+%left OR.
+%left AND.
+%right NOT.
+%nonassoc IS.
+%nonassoc EQ NE LT LE GT GE.
+%left CONCAT OPERATOR.
+%left PLUS MINUS.
+%left STAR SLASH PERCENT.
+%right UMINUS.
+%left TYPECAST.
+
+input ::= stmt opt_semi.
+opt_semi ::= .
+opt_semi ::= SEMI.
+
+/* ---------------------------------------------------------------- DDL */
+
+stmt ::= CREATE STREAM ifnotexists(E) name(N) LP coldefs(C) RP. {
+    ps->stmt->kind = SL_STMT_CREATE_STREAM;
+    ps->stmt->if_not_exists = E;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+    ps->stmt->ncols = C->n;
+    ps->stmt->cols = C->items;
+}
+stmt ::= DROP STREAM ifexists(E) name(N) dropbehavior(C). {
+    ps->stmt->kind = SL_STMT_DROP_STREAM;
+    ps->stmt->if_exists = E;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+    ps->stmt->cascade = C;
+}
+stmt ::= CREATE CONTINUOUS VIEW ifnotexists(E) name(N) AS select(S). {
+    ps->stmt->kind = SL_STMT_CREATE_VIEW;
+    ps->stmt->if_not_exists = E;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+    ps->stmt->select = S;
+    ps->stmt->select_start = S->select_off;
+}
+stmt ::= DROP CONTINUOUS VIEW ifexists(E) name(N). {
+    ps->stmt->kind = SL_STMT_DROP_VIEW;
+    ps->stmt->if_exists = E;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+stmt ::= SHOW STREAMS. { ps->stmt->kind = SL_STMT_SHOW_STREAMS; }
+stmt ::= SHOW CONTINUOUS VIEWS. { ps->stmt->kind = SL_STMT_SHOW_VIEWS; }
+stmt ::= SHOW name(N). {
+    ps->stmt->kind = SL_STMT_SHOW_SETTING;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+
+%type ifnotexists {bool}
+ifnotexists(E) ::= . { E = false; }
+ifnotexists(E) ::= IF NOT EXISTS. { E = true; }
+%type ifexists {bool}
+ifexists(E) ::= . { E = false; }
+ifexists(E) ::= IF EXISTS. { E = true; }
+%type dropbehavior {bool}
+dropbehavior(C) ::= . { C = false; }
+dropbehavior(C) ::= CASCADE. { C = true; }
+dropbehavior(C) ::= RESTRICT. { C = false; }
+
+name(N) ::= ID(X). { N = X; }
+
+/* The list lives in the arena: nothing to free on error. */
+%type coldefs {sl_coldef_list_t *}
+%destructor coldefs { (void)$$; (void)ps; }
+coldefs(L) ::= name(N) typename(T). { L = sl__ast_coldef(A, NULL, &N, &T); }
+coldefs(L) ::= coldefs(P) COMMA name(N) typename(T). {
+    L = sl__ast_coldef(A, P, &N, &T);
+}
+
+%type typename {sl_typename_t}
+typename(T) ::= ID(X) typmod(M). {
+    const sl_token_t *w[] = {&X, NULL};
+    T = sl__ast_typename(A, w, M);
+}
+typename(T) ::= ID(X) WITH(Y) TIME(Z) ZONE(W). {
+    const sl_token_t *w[] = {&X, &Y, &Z, &W, NULL};
+    T = sl__ast_typename(A, w, -1);
+}
+typename(T) ::= ID(X) WITHOUT(Y) TIME(Z) ZONE(W). {
+    const sl_token_t *w[] = {&X, &Y, &Z, &W, NULL};
+    T = sl__ast_typename(A, w, -1);
+}
+typename(T) ::= DOUBLE(X) PRECISION(Y). {
+    const sl_token_t *w[] = {&X, &Y, NULL};
+    T = sl__ast_typename(A, w, -1);
+}
+typename(T) ::= CHARACTER(X) VARYING(Y) typmod(M). {
+    const sl_token_t *w[] = {&X, &Y, NULL};
+    T = sl__ast_typename(A, w, M);
+}
+typename(T) ::= CHARACTER(X) typmod(M). {
+    const sl_token_t *w[] = {&X, NULL};
+    T = sl__ast_typename(A, w, M);
+}
+
+%type typmod {int}
+typmod(M) ::= . { M = -1; }
+typmod(M) ::= LP INTEGER(N) RP. {
+    long v = strtol(N.p, NULL, 10);
+    M = (N.n > 9 || v > 10485760) ? 10485760 : (int)v;
+}
+typmod(M) ::= LP INTEGER(N) COMMA INTEGER RP. { M = (int)strtol(N.p, NULL, 10); }
+
+/* ------------------------------------------------------------- SELECT */
+
+%type select {sl_ast_node_t *}
+%destructor select { (void)$$; (void)ps; }
+select(S) ::= SELECT(K) distinct(D) targets(T) from(F) where(W) groupby(G)
+              having(H) orderby(O) limit(L). {
+    S = F ? F : sl__ast_new(A, SL_A_SELECT, K.pos);
+    S->location = K.pos;
+    S->select_off = K.off;
+    S->ntargets = T->n;
+    S->targets = T->items;
+    S->where = W;
+    S->ngroup = G ? G->n : 0;
+    S->group = G ? G->items : NULL;
+    S->having = H;
+    if (D)
+        sl__ast_select_unsupported(S, "SELECT DISTINCT", D);
+    if (O)
+        sl__ast_select_unsupported(S, "ORDER BY", O);
+    if (L)
+        sl__ast_select_unsupported(S, "LIMIT and OFFSET", L);
+}
+
+/* Location of DISTINCT, 0 when absent. */
+%type distinct {int}
+distinct(D) ::= . { D = 0; }
+distinct(D) ::= ALL. { D = 0; }
+distinct(D) ::= DISTINCT(K). { D = K.pos; }
+distinct(D) ::= DISTINCT(K) ON LP exprlist RP. { D = K.pos; }
+
+%type targets {sl_ast_list_t *}
+%destructor targets { (void)$$; (void)ps; }
+targets(L) ::= target(T). { L = sl__ast_list(A, T); }
+targets(L) ::= targets(P) COMMA target(T). { L = sl__ast_list_add(A, P, T); }
+
+%type target {sl_ast_node_t *}
+%destructor target { (void)$$; (void)ps; }
+target(T) ::= expr(E). { T = sl__ast_target(A, E, NULL); }
+target(T) ::= expr(E) AS name(N). { T = sl__ast_target(A, E, &N); }
+target(T) ::= expr(E) ID(N). { T = sl__ast_target(A, E, &N); }
+target(T) ::= STAR(S). {
+    T = sl__ast_target(A, sl__ast_new(A, SL_A_STAR, S.pos), NULL);
+}
+target(T) ::= name(Q) DOT STAR. {
+    sl_ast_node_t *s = sl__ast_new(A, SL_A_STAR, Q.pos);
+    s->qual = sl__ast_ident(A, &Q);
+    T = sl__ast_target(A, s, NULL);
+}
+
+/* FROM: a SELECT node holding the stream, or NULL without FROM. */
+%type from {sl_ast_node_t *}
+%destructor from { (void)$$; (void)ps; }
+from(F) ::= . { F = NULL; }
+from(F) ::= FROM fromlist(L). { F = L; }
+
+%type fromlist {sl_ast_node_t *}
+%destructor fromlist { (void)$$; (void)ps; }
+fromlist(F) ::= fromitem(I). { F = I; }
+fromlist(F) ::= fromlist(P) COMMA(C) fromitem. {
+    F = P;
+    sl__ast_select_unsupported(F, "a FROM list with more than one item", C.pos);
+}
+
+%type fromitem {sl_ast_node_t *}
+%destructor fromitem { (void)$$; (void)ps; }
+fromitem(F) ::= tableref(T). { F = T; }
+fromitem(F) ::= fromitem(P) jointype JOIN(J) tableref joinqual. {
+    F = P;
+    sl__ast_select_unsupported(F, "JOIN", J.pos);
+}
+fromitem(F) ::= fromitem(P) CROSS JOIN(J) tableref. {
+    F = P;
+    sl__ast_select_unsupported(F, "JOIN", J.pos);
+}
+
+%type tableref {sl_ast_node_t *}
+%destructor tableref { (void)$$; (void)ps; }
+tableref(F) ::= name(N) alias(Z). {
+    F = sl__ast_new(A, SL_A_SELECT, 0);
+    F->from = sl__ast_ident(A, &N);
+    F->from_location = N.pos;
+    F->from_alias = Z.n ? sl__ast_ident(A, &Z) : NULL;
+}
+tableref(F) ::= name(S) DOT name alias. {
+    F = sl__ast_new(A, SL_A_SELECT, 0);
+    F->from = sl__ast_ident(A, &S);
+    F->from_location = S.pos;
+    sl__ast_select_unsupported(F, "a schema-qualified stream", S.pos);
+}
+tableref(F) ::= LP(P) select RP alias. {
+    F = sl__ast_new(A, SL_A_SELECT, 0);
+    sl__ast_select_unsupported(F, "a subquery in FROM", P.pos);
+}
+
+jointype ::= .
+jointype ::= INNER.
+jointype ::= LEFT outer.
+jointype ::= RIGHT outer.
+jointype ::= FULL outer.
+outer ::= .
+outer ::= OUTER.
+joinqual ::= ON expr.
+joinqual ::= USING LP namelist RP.
+namelist ::= name.
+namelist ::= namelist COMMA name.
+
+/* An alias token, n == 0 when absent. */
+alias(Z) ::= . { memset(&Z, 0, sizeof(Z)); }
+alias(Z) ::= name(N). { Z = N; }
+alias(Z) ::= AS name(N). { Z = N; }
+
+%type where {sl_ast_node_t *}
+%destructor where { (void)$$; (void)ps; }
+where(W) ::= . { W = NULL; }
+where(W) ::= WHERE expr(E). { W = E; }
+
+%type groupby {sl_ast_list_t *}
+%destructor groupby { (void)$$; (void)ps; }
+groupby(G) ::= . { G = NULL; }
+groupby(G) ::= GROUP BY exprlist(L). { G = L; }
+
+%type having {sl_ast_node_t *}
+%destructor having { (void)$$; (void)ps; }
+having(H) ::= . { H = NULL; }
+having(H) ::= HAVING expr(E). { H = E; }
+
+/* Location of ORDER / LIMIT / OFFSET, 0 when absent. */
+%type orderby {int}
+orderby(O) ::= . { O = 0; }
+orderby(O) ::= ORDER(K) BY sortlist. { O = K.pos; }
+sortlist ::= sortitem.
+sortlist ::= sortlist COMMA sortitem.
+sortitem ::= expr.
+sortitem ::= expr ASC.
+sortitem ::= expr DESC.
+
+%type limit {int}
+limit(L) ::= . { L = 0; }
+limit(L) ::= LIMIT(K) expr. { L = K.pos; }
+limit(L) ::= OFFSET(K) expr. { L = K.pos; }
+limit(L) ::= LIMIT(K) expr OFFSET expr. { L = K.pos; }
+limit(L) ::= OFFSET(K) expr LIMIT expr. { L = K.pos; }
+
+%type exprlist {sl_ast_list_t *}
+%destructor exprlist { (void)$$; (void)ps; }
+exprlist(L) ::= expr(E). { L = sl__ast_list(A, E); }
+exprlist(L) ::= exprlist(P) COMMA expr(E). { L = sl__ast_list_add(A, P, E); }
+
+/* -------------------------------------------------------- expressions */
+
+%type expr {sl_ast_node_t *}
+%destructor expr { (void)$$; (void)ps; }
+
+expr(E) ::= INTEGER(X). { E = sl__ast_literal(A, SL_A_INT, &X); }
+expr(E) ::= DECIMAL(X). { E = sl__ast_literal(A, SL_A_DEC, &X); }
+expr(E) ::= STRING(X). { E = sl__ast_literal(A, SL_A_STR, &X); }
+expr(E) ::= TRUE(X). { E = sl__ast_literal(A, SL_A_BOOL, &X); E->ival = true; }
+expr(E) ::= FALSE(X). { E = sl__ast_literal(A, SL_A_BOOL, &X); }
+expr(E) ::= NULL(X). { E = sl__ast_literal(A, SL_A_NULL, &X); }
+expr(E) ::= name(N). { E = sl__ast_colref(A, NULL, &N); }
+expr(E) ::= name(Q) DOT name(N). { E = sl__ast_colref(A, &Q, &N); }
+expr(E) ::= LP expr(X) RP. { E = X; }
+expr(E) ::= LP(P) select RP. {
+    E = sl__ast_unsupported(A, "subqueries", P.pos);
+}
+
+/* type 'literal' */
+expr(E) ::= ID(T) STRING(X). {
+    const sl_token_t *w[] = {&T, NULL};
+    sl_typename_t tn = sl__ast_typename(A, w, -1);
+    E = sl__ast_cast(A, sl__ast_literal(A, SL_A_STR, &X), &tn, T.pos);
+}
+expr(E) ::= expr(X) TYPECAST(C) typename(T). { E = sl__ast_cast(A, X, &T, C.pos); }
+expr(E) ::= CAST(C) LP expr(X) AS typename(T) RP. {
+    E = sl__ast_cast(A, X, &T, C.pos);
+}
+
+expr(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); }
+expr(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); }
+expr(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); }
+expr(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); }
+expr(E) ::= name(F) LP DISTINCT exprlist(L) RP. {
+    E = sl__ast_func(A, &F, L, false, true);
+}
+
+expr(E) ::= MINUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UMINUS, O.pos, X); }
+expr(E) ::= PLUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UPLUS, O.pos, X); }
+expr(E) ::= expr(L) PLUS(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) MINUS(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) STAR(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) SLASH(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) PERCENT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) CONCAT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) OPERATOR(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) EQ(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) NE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) LT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) LE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) GT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) GE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
+expr(E) ::= expr(L) AND(O) expr(R). { E = sl__ast_bool(A, SL_A_AND, O.pos, L, R); }
+expr(E) ::= expr(L) OR(O) expr(R). { E = sl__ast_bool(A, SL_A_OR, O.pos, L, R); }
+expr(E) ::= NOT(O) expr(X). { E = sl__ast_unary(A, SL_A_NOT, O.pos, X); }
+expr(E) ::= expr(X) IS(O) NULL. { E = sl__ast_unary(A, SL_A_ISNULL, O.pos, X); }
+expr(E) ::= expr(X) IS(O) NOT NULL. { E = sl__ast_unary(A, SL_A_ISNOTNULL, O.pos, X); }

@@ -1,0 +1,294 @@
+/*
+ * analyze.c: semantic analysis of CREATE STREAM and CREATE CONTINUOUS VIEW
+ * (sl_analyze_stream, sl_analyze_view in sql.h).
+ *
+ * sl_analyze_view reads top-down like PostgreSQL's transformSelectStmt:
+ * unsupported clauses, FROM (one stream), select list, WHERE, GROUP BY
+ * (columns, expressions, ordinals, output names), HAVING, then the grouping
+ * check, which also rewrites select-list and HAVING expressions over the
+ * state table (group keys -> group columns, aggregates -> final values)
+ * before they are deparsed to SQL.  The plan is allocated from v->arena
+ * and keeps nothing of the statement's arena.
+ */
+#include "sql/sql.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/analyze_int.h"
+
+int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
+                      sl_stream_t *s, bool *exists, sl_error_t *err)
+{
+    sl_actx_t ctx = {.a = s->arena, .err = err};
+
+    *exists = false;
+    if (sl_catalog_stream(cat, stmt->name) || sl_catalog_view(cat, stmt->name)) {
+        if (stmt->if_not_exists) {
+            *exists = true;
+            return SL_OK;
+        }
+        return sl_error_set(err, SL_ERRCODE_DUPLICATE_TABLE, stmt->name_location,
+                            "relation \"%s\" already exists", stmt->name);
+    }
+    if (stmt->ncols == 0)
+        return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, stmt->name_location,
+                            "a stream needs at least one column");
+    sl_column_t *cols = sl_alloc0(s->arena, (size_t)stmt->ncols * sizeof(*cols));
+    for (int i = 0; i < stmt->ncols; i++) {
+        const sl_coldef_t *c = &stmt->cols[i];
+        for (int j = 0; j < i; j++)
+            if (strcmp(stmt->cols[j].name, c->name) == 0)
+                return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, c->location,
+                                    "column \"%s\" specified more than once", c->name);
+        if (c->typname) {
+            if (sl__resolve_type(&ctx, c->typname, c->typmod, c->type_location, true,
+                                 &cols[i].type, &cols[i].typmod) != SL_OK)
+                return SL_ERR;
+        } else {
+            cols[i].type = c->type;
+            cols[i].typmod = c->typmod;
+        }
+        cols[i].name = sl_strdup(s->arena, c->name);
+    }
+    s->cols = cols;
+    s->ncols = stmt->ncols;
+    return SL_OK;
+}
+
+/* PostgreSQL's name for an output column: the column, function or (for a
+ * cast of something nameless) type name; strength 2, 1 or 0 (none). */
+static int figure_colname(const sl_ast_node_t *n, const char **name)
+{
+    switch (n->kind) {
+    case SL_A_COLREF:
+    case SL_A_FUNC:
+        *name = n->str;
+        return 2;
+    case SL_A_BOOL:
+        *name = "bool";
+        return 1;
+    case SL_A_CAST: {
+        if (figure_colname(n->args[0], name) == 2)
+            return 2;
+        sl_type_t t = sl_type_from_name(n->typname);
+        *name = t == SL_T_UNKNOWN ? n->typname : sl__type_internal_name(t, n->typname);
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+static const char *output_name(const sl_ast_node_t *target)
+{
+    const char *name = "?column?";
+    if (target->str)
+        return target->str;
+    figure_colname(target->args[0], &name);
+    return name;
+}
+
+/* Rewrites e over the state table: group-key subtrees -> SL__E_GROUPREF;
+ * a stream column left over is the 42803 grouping error. */
+static sl_expr_t *groupify(sl_actx_t *ctx, const sl_view_plan_t *plan, sl_expr_t *e)
+{
+    for (int g = 0; g < plan->ngroup; g++)
+        if (sl__expr_equal(e, plan->group[g].expr)) {
+            sl_expr_t *r = sl_alloc0(ctx->a, sizeof(*r));
+            r->kind = SL__E_GROUPREF;
+            r->type = e->type;
+            r->typmod = e->typmod;
+            r->location = e->location;
+            r->colno = g;
+            return r;
+        }
+    if ((int)e->kind == (int)SL__E_AGGREF || e->kind == SL_E_CONST)
+        return e;
+    if (e->kind == SL_E_COLUMN) {
+        sl_error_set(ctx->err, SL_ERRCODE_GROUPING_ERROR, e->location,
+                     "column \"%s.%s\" must appear in the GROUP BY clause or be "
+                     "used in an aggregate function",
+                     ctx->relname, ctx->stream->cols[e->colno].name);
+        return NULL;
+    }
+    sl_expr_t *c = sl_alloc(ctx->a, sizeof(*c));
+    *c = *e;
+    if (e->nargs > 0) {
+        c->args = sl_alloc(ctx->a, (size_t)e->nargs * sizeof(*c->args));
+        for (int i = 0; i < e->nargs; i++)
+            if ((c->args[i] = groupify(ctx, plan, e->args[i])) == NULL)
+                return NULL;
+    }
+    return c;
+}
+
+/* GROUP BY item -> the AST to group by: an ordinal or an output-column
+ * name (when not a stream column) refers to a select-list entry. */
+static const sl_ast_node_t *group_item(sl_actx_t *ctx, const sl_ast_node_t *sel,
+                                       const sl_ast_node_t *g)
+{
+    if (g->kind == SL_A_INT) {
+        long k = strtol(g->str, NULL, 10);
+        if (g->len > 9 || k < 1 || k > sel->ntargets) {
+            sl_error_set(ctx->err, "42P10", g->location,
+                         "GROUP BY position %s is not in select list", g->str);
+            return NULL;
+        }
+        return sel->targets[k - 1]->args[0];
+    }
+    if (g->kind == SL_A_COLREF && g->qual == NULL &&
+        sl_stream_column(ctx->stream, g->str) < 0) {
+        const sl_ast_node_t *found = NULL;
+        for (int i = 0; i < sel->ntargets; i++)
+            if (strcmp(output_name(sel->targets[i]), g->str) == 0) {
+                if (found) {
+                    sl_error_set(ctx->err, "42702", g->location,
+                                 "GROUP BY \"%s\" is ambiguous", g->str);
+                    return NULL;
+                }
+                found = sel->targets[i]->args[0];
+            }
+        if (found)
+            return found;
+    }
+    return g;
+}
+
+static char *deparse_str(sl_arena_t *a, const sl_view_plan_t *plan, const sl_expr_t *e)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl__deparse(plan, e, &b);
+    char *s = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return s;
+}
+
+int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
+                    sl_view_t *v, bool *exists, sl_error_t *err)
+{
+    const sl_ast_node_t *sel = stmt->select;
+    sl_actx_t ctx = {.a = v->arena, .err = err};
+    sl_view_plan_t *plan;
+    sl_expr_t **targets, *having = NULL;
+    int gcap;
+
+    *exists = false;
+    if (sl_catalog_view(cat, stmt->name) || sl_catalog_stream(cat, stmt->name)) {
+        if (stmt->if_not_exists) {
+            *exists = true;
+            return SL_OK;
+        }
+        return sl_error_set(err, SL_ERRCODE_DUPLICATE_TABLE, stmt->name_location,
+                            "relation \"%s\" already exists", stmt->name);
+    }
+    if (sel == NULL)
+        return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "no SELECT to analyze");
+    if (sel->unsupported)
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED,
+                            sel->unsupported_location,
+                            "%s is not supported in continuous views", sel->unsupported);
+
+    /* FROM: exactly one stream. */
+    if (sel->from == NULL)
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->location,
+                            "a continuous view must read from a stream (FROM is missing)");
+    sl_stream_t *s = sl_catalog_stream(cat, sel->from);
+    if (s == NULL) {
+        if (sl_catalog_view(cat, sel->from))
+            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->from_location,
+                                "continuous views over continuous views are not "
+                                "supported yet");
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, sel->from_location,
+                            "relation \"%s\" does not exist", sel->from);
+    }
+    ctx.stream = s;
+    ctx.relname = sel->from_alias ? sel->from_alias : sel->from;
+
+    plan = sl_alloc0(v->arena, sizeof(*plan));
+    plan->name = sl_strdup(v->arena, stmt->name);
+    plan->schema = sl_strdup(v->arena, "public");
+    plan->stream = s;
+
+    /* Select list. */
+    targets = sl_alloc0(v->arena, (size_t)sel->ntargets * sizeof(*targets));
+    for (int i = 0; i < sel->ntargets; i++) {
+        targets[i] = sl__transform(&ctx, sel->targets[i]->args[0], SL_CTX_TARGET);
+        if (targets[i] && targets[i]->type == SL_T_UNKNOWN)
+            targets[i] = sl__coerce(&ctx, targets[i], SL_T_TEXT, -1);
+        if (targets[i] == NULL)
+            return SL_ERR;
+    }
+
+    if (sel->where) {
+        plan->where = sl__coerce_bool(&ctx, sl__transform(&ctx, sel->where, SL_CTX_WHERE),
+                                      "WHERE");
+        if (plan->where == NULL)
+            return SL_ERR;
+    }
+
+    gcap = sel->ngroup;
+    plan->group = sl_alloc0(v->arena, (size_t)(gcap ? gcap : 1) * sizeof(*plan->group));
+    for (int i = 0; i < sel->ngroup; i++) {
+        const sl_ast_node_t *g = group_item(&ctx, sel, sel->group[i]);
+        if (g == NULL)
+            return SL_ERR;
+        sl_expr_t *e = sl__transform(&ctx, g, SL_CTX_GROUP);
+        if (e && e->type == SL_T_UNKNOWN)
+            e = sl__coerce(&ctx, e, SL_T_TEXT, -1);
+        if (e == NULL)
+            return SL_ERR;
+        bool dup = false;
+        for (int j = 0; j < plan->ngroup; j++)
+            dup = dup || sl__expr_equal(plan->group[j].expr, e);
+        if (dup)
+            continue;
+        sl_group_key_t *k = &plan->group[plan->ngroup++];
+        k->expr = e;
+        k->type = e->type;
+        k->typmod = e->typmod;
+        k->colname = e->kind == SL_E_COLUMN ? s->cols[e->colno].name
+                                            : sl_sprintf(v->arena, "_g%d", plan->ngroup);
+    }
+
+    if (sel->having) {
+        having = sl__coerce_bool(&ctx, sl__transform(&ctx, sel->having, SL_CTX_HAVING),
+                                 "HAVING");
+        if (having == NULL)
+            return SL_ERR;
+    }
+
+    if (ctx.naggs == 0 && plan->ngroup == 0 && having == NULL)
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                            "continuous views without aggregates are not supported yet");
+    plan->naggs = ctx.naggs;
+    plan->aggs = ctx.aggs;
+
+    /* Grouping check and the finalizing view's SQL. */
+    plan->nout = sel->ntargets;
+    plan->out = sl_alloc0(v->arena, (size_t)sel->ntargets * sizeof(*plan->out));
+    for (int i = 0; i < sel->ntargets; i++) {
+        sl_output_col_t *o = &plan->out[i];
+        sl_expr_t *e = groupify(&ctx, plan, targets[i]);
+        if (e == NULL)
+            return SL_ERR;
+        o->name = sl_strdup(v->arena, output_name(sel->targets[i]));
+        o->type = e->type;
+        o->sql = deparse_str(v->arena, plan, e);
+        for (int j = 0; j < i; j++)
+            if (strcmp(plan->out[j].name, o->name) == 0)
+                return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, 0,
+                                    "column \"%s\" specified more than once", o->name);
+    }
+    if (having) {
+        sl_expr_t *e = groupify(&ctx, plan, having);
+        if (e == NULL)
+            return SL_ERR;
+        plan->having_sql = deparse_str(v->arena, plan, e);
+    }
+
+    v->plan = plan;
+    v->stream = s;
+    v->schema = plan->schema;
+    return SL_OK;
+}

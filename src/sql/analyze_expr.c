@@ -1,0 +1,562 @@
+/*
+ * analyze_expr.c: expressions of a continuous view, AST -> typed sl_expr_t.
+ *
+ * Column names are resolved against the one stream in FROM; types follow
+ * PostgreSQL: string literals stay "unknown" until they meet another
+ * operand and are then parsed as that type (sl_type_input) into a constant;
+ * operands of an operator are cast to a common type (int2 < int4 < int8 <
+ * numeric < float4 < float8, any float with a non-float4 makes float8), ||
+ * works on text; aggregate calls are resolved through plan/agg.h and
+ * collected in the context.  Errors carry PostgreSQL's SQLSTATE, wording
+ * and position.  Everything is allocated from the plan's arena.
+ */
+#include "sql/analyze_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const no_op_hint =
+    "No operator matches the given name and argument types. "
+    "You might need to add explicit type casts.";
+static const char *const no_func_hint =
+    "No function matches the given name and argument types. "
+    "You might need to add explicit type casts.";
+
+static sl_expr_t *mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type,
+                     int location, int nargs)
+{
+    sl_expr_t *e = sl_alloc0(ctx->a, sizeof(*e));
+    e->kind = kind;
+    e->type = type;
+    e->typmod = -1;
+    e->location = location;
+    e->nargs = nargs;
+    if (nargs > 0)
+        e->args = sl_alloc0(ctx->a, (size_t)nargs * sizeof(*e->args));
+    return e;
+}
+
+static sl_expr_t *mk2(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type,
+                      int location, sl_expr_t *l, sl_expr_t *r)
+{
+    sl_expr_t *e = mk(ctx, kind, type, location, r ? 2 : 1);
+    e->args[0] = l;
+    if (r)
+        e->args[1] = r;
+    return e;
+}
+
+static bool is_unknown(const sl_expr_t *e)
+{
+    return e->type == SL_T_UNKNOWN;
+}
+
+static bool is_float(sl_type_t t)
+{
+    return t == SL_T_FLOAT4 || t == SL_T_FLOAT8;
+}
+
+static bool is_time(sl_type_t t)
+{
+    return t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ;
+}
+
+/* Common type of two numeric types for arithmetic and comparison. */
+static sl_type_t numeric_common(sl_type_t x, sl_type_t y)
+{
+    if (is_float(x) || is_float(y))
+        return (x == SL_T_FLOAT4 && y == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8;
+    if (x == SL_T_NUMERIC || y == SL_T_NUMERIC)
+        return SL_T_NUMERIC;
+    return x > y ? x : y;   /* int2 < int4 < int8 in the enum */
+}
+
+static bool castable(sl_type_t from, sl_type_t to)
+{
+    if (from == to || from == SL_T_TEXT || to == SL_T_TEXT)
+        return true;
+    if (sl_type_is_numeric(from) && sl_type_is_numeric(to))
+        return true;
+    if (is_time(from) && is_time(to))
+        return true;
+    if ((from == SL_T_BOOL && to == SL_T_INT4) || (from == SL_T_INT4 && to == SL_T_BOOL))
+        return true;
+    return false;
+}
+
+sl_expr_t *sl__coerce(sl_actx_t *ctx, sl_expr_t *e, sl_type_t type, int typmod)
+{
+    if (is_unknown(e) && e->kind == SL_E_CONST) {
+        if (!e->constval.null) {
+            sl_datum_t d;
+            if (sl_type_input(type, typmod, e->constval.v.s.p, e->constval.v.s.n,
+                              ctx->a, &d, ctx->err) != SL_OK) {
+                if (ctx->err->position == 0)
+                    ctx->err->position = e->location;
+                return NULL;
+            }
+            e->constval = d;
+        }
+        e->type = type;
+        e->typmod = typmod;
+        return e;
+    }
+    if (e->type == type && (typmod < 0 || e->typmod == typmod)) {
+        if (typmod < 0 && e->typmod >= 0 && e->kind == SL_E_CONST)
+            e->typmod = -1;
+        return e;
+    }
+    sl_expr_t *c = mk2(ctx, SL_E_CAST, type, e->location, e, NULL);
+    c->typmod = typmod;
+    return c;
+}
+
+sl_expr_t *sl__coerce_bool(sl_actx_t *ctx, sl_expr_t *e, const char *what)
+{
+    if (e == NULL)
+        return NULL;
+    if (is_unknown(e))
+        return sl__coerce(ctx, e, SL_T_BOOL, -1);
+    if (e->type != SL_T_BOOL) {
+        sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, e->location,
+                     "argument of %s must be type boolean, not type %s", what,
+                     sl_type_name(e->type));
+        return NULL;
+    }
+    return e;
+}
+
+/* PostgreSQL types Sluice does not carry (yet): 0A000 rather than 42704. */
+static const char *const pg_only_types[] = {
+    "date", "time", "time with time zone", "time without time zone",
+    "timetz", "interval", "json", "jsonb", "uuid", "bytea", "character",
+    "char", "bpchar", "inet", "cidr", "money", "oid", "name", "xml",
+    "smallserial", "serial", "bigserial", "point", NULL,
+};
+
+int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
+                     int location, bool in_stream, sl_type_t *type,
+                     int *typmod_out)
+{
+    sl_type_t t = sl_type_from_name(name);
+
+    if (t == SL_T_UNKNOWN) {
+        for (int i = 0; pg_only_types[i]; i++)
+            if (strcmp(pg_only_types[i], name) == 0)
+                return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED,
+                                    location, "type %s is not supported yet", name);
+        return sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_OBJECT, location,
+                            "type \"%s\" does not exist", name);
+    }
+    if (t == SL_T_NUMERIC && in_stream)
+        return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                            "type numeric is not supported in streams yet");
+    bool is_varchar = strcmp(name, "varchar") == 0 ||
+                      strcmp(name, "character varying") == 0;
+    if (typmod >= 0 && !is_varchar && t != SL_T_NUMERIC && !is_time(t))
+        return sl_error_set(ctx->err, SL_ERRCODE_SYNTAX_ERROR, location,
+                            "type modifier is not allowed for type \"%s\"", name);
+    if (is_varchar && typmod == 0)
+        return sl_error_set(ctx->err, SL_ERRCODE_INVALID_PARAMETER, location,
+                            "length for type varchar must be at least 1");
+    *type = t;
+    /* Precision of timestamps and numeric is not kept (yet). */
+    *typmod_out = is_varchar ? typmod : -1;
+    return SL_OK;
+}
+
+const char *sl__type_internal_name(sl_type_t t, const char *written)
+{
+    switch (t) {
+    case SL_T_BOOL: return "bool";
+    case SL_T_INT2: return "int2";
+    case SL_T_INT4: return "int4";
+    case SL_T_INT8: return "int8";
+    case SL_T_FLOAT4: return "float4";
+    case SL_T_FLOAT8: return "float8";
+    case SL_T_NUMERIC: return "numeric";
+    case SL_T_TEXT:
+        return (written && strcmp(written, "text") != 0) ? "varchar" : "text";
+    case SL_T_TIMESTAMPTZ: return "timestamptz";
+    case SL_T_TIMESTAMP: return "timestamp";
+    default: return "unknown";
+    }
+}
+
+bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y)
+{
+    if (x->kind != y->kind || x->type != y->type || x->typmod != y->typmod ||
+        x->nargs != y->nargs)
+        return false;
+    switch (x->kind) {
+    case SL_E_COLUMN:
+        return x->colno == y->colno;
+    case SL_E_OP:
+        if (x->op != y->op)
+            return false;
+        break;
+    case SL_E_CONST:
+        if (x->constval.null || y->constval.null)
+            return x->constval.null == y->constval.null;
+        if (x->type == SL_T_UNKNOWN)
+            return x->constval.v.s.n == y->constval.v.s.n &&
+                   memcmp(x->constval.v.s.p, y->constval.v.s.p, x->constval.v.s.n) == 0;
+        if (x->type == SL_T_NUMERIC)
+            return x->constval.v.f == y->constval.v.f;
+        return sl_datum_eq(x->type, &x->constval, &y->constval);
+    default:
+        if ((int)x->kind == (int)SL__E_AGGREF || (int)x->kind == (int)SL__E_GROUPREF)
+            return x->colno == y->colno;
+        break;
+    }
+    for (int i = 0; i < x->nargs; i++)
+        if (!sl__expr_equal(x->args[i], y->args[i]))
+            return false;
+    return true;
+}
+
+/* Integer / decimal literal text (optionally negated) -> constant. */
+static sl_expr_t *number_const(sl_actx_t *ctx, const sl_ast_node_t *n,
+                               bool negate, int location)
+{
+    const char *s = negate ? sl_sprintf(ctx->a, "-%s", n->str) : n->str;
+    sl_expr_t *e = mk(ctx, SL_E_CONST, SL_T_NUMERIC, location, 0);
+
+    if (n->kind == SL_A_INT) {
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno == 0) {
+            e->type = (v >= INT32_MIN && v <= INT32_MAX) ? SL_T_INT4 : SL_T_INT8;
+            e->constval.v.i = v;
+            return e;
+        }
+    }
+    e->constval.v.f = strtod(s, NULL);
+    return e;
+}
+
+static sl_expr_t *column_ref(sl_actx_t *ctx, const sl_ast_node_t *n)
+{
+    if (n->qual && strcmp(n->qual, ctx->relname) != 0) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_TABLE, n->qual_location,
+                     "missing FROM-clause entry for table \"%s\"", n->qual);
+        return NULL;
+    }
+    int col = sl_stream_column(ctx->stream, n->str);
+    if (col < 0) {
+        if (n->qual)
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_COLUMN, n->location,
+                         "column %s.%s does not exist", n->qual, n->str);
+        else
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_COLUMN, n->location,
+                         "column \"%s\" does not exist", n->str);
+        return NULL;
+    }
+    sl_expr_t *e = mk(ctx, SL_E_COLUMN, ctx->stream->cols[col].type, n->location, 0);
+    e->typmod = ctx->stream->cols[col].typmod;
+    e->colno = col;
+    return e;
+}
+
+static const char *type_name_of(const sl_expr_t *e)
+{
+    return sl_type_name(e->type);
+}
+
+static sl_expr_t *no_operator(sl_actx_t *ctx, const sl_ast_node_t *n,
+                              const sl_expr_t *l, const sl_expr_t *r)
+{
+    sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                 "operator does not exist: %s %s %s", type_name_of(l), n->opname,
+                 type_name_of(r));
+    sl_error_hint(ctx->err, "%s", no_op_hint);
+    return NULL;
+}
+
+static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_expr_t *l = sl__transform(ctx, n->args[0], where);
+    if (l == NULL)
+        return NULL;
+    sl_expr_t *r = sl__transform(ctx, n->args[1], where);
+    if (r == NULL)
+        return NULL;
+    if (n->op == SL_AST_OP_OTHER)
+        return no_operator(ctx, n, l, r);
+
+    sl_op_t op = (sl_op_t)n->op;
+    bool cmp = op >= SL_OP_EQ && op <= SL_OP_GE;
+    sl_type_t common;
+
+    if (op == SL_OP_CONCAT) {
+        if (l->type != SL_T_TEXT && r->type != SL_T_TEXT && !is_unknown(l) &&
+            !is_unknown(r))
+            return no_operator(ctx, n, l, r);
+        common = SL_T_TEXT;
+    } else if (is_unknown(l) && is_unknown(r)) {
+        if (!cmp) {
+            sl_error_set(ctx->err, "42725", n->location,
+                         "operator is not unique: unknown %s unknown", n->opname);
+            sl_error_hint(ctx->err, "Could not choose a best candidate operator. "
+                                    "You might need to add explicit type casts.");
+            return NULL;
+        }
+        common = SL_T_TEXT;
+    } else {
+        sl_type_t lt = is_unknown(l) ? r->type : l->type;
+        sl_type_t rt = is_unknown(r) ? l->type : r->type;
+        if (sl_type_is_numeric(lt) && sl_type_is_numeric(rt)) {
+            common = numeric_common(lt, rt);
+            if (op == SL_OP_MOD && is_float(common))
+                common = SL_T_UNKNOWN;
+        } else if (cmp && lt == rt) {
+            common = lt;
+        } else if (cmp && is_time(lt) && is_time(rt)) {
+            common = SL_T_TIMESTAMPTZ;
+        } else {
+            common = SL_T_UNKNOWN;
+        }
+        if (common == SL_T_UNKNOWN) {
+            /* Report the types as PostgreSQL sees them after the literal
+             * took the other side's type. */
+            if (is_unknown(l) && sl__coerce(ctx, l, lt, -1) == NULL)
+                return NULL;
+            if (is_unknown(r) && sl__coerce(ctx, r, rt, -1) == NULL)
+                return NULL;
+            return no_operator(ctx, n, l, r);
+        }
+    }
+    if ((l = sl__coerce(ctx, l, common, -1)) == NULL ||
+        (r = sl__coerce(ctx, r, common, -1)) == NULL)
+        return NULL;
+    sl_expr_t *e = mk2(ctx, SL_E_OP, cmp ? SL_T_BOOL : common, n->location, l, r);
+    e->op = op;
+    return e;
+}
+
+static sl_expr_t *unary_arith(sl_actx_t *ctx, const sl_ast_node_t *n,
+                              sl_exprctx_t where)
+{
+    const sl_ast_node_t *arg = n->args[0];
+    bool minus = n->kind == SL_A_UMINUS;
+
+    if (minus && (arg->kind == SL_A_INT || arg->kind == SL_A_DEC))
+        return number_const(ctx, arg, true, n->location);
+    sl_expr_t *x = sl__transform(ctx, arg, where);
+    if (x == NULL)
+        return NULL;
+    if (is_unknown(x)) {
+        sl_error_set(ctx->err, "42725", n->location,
+                     "operator is not unique: %s unknown", minus ? "-" : "+");
+        sl_error_hint(ctx->err, "Could not choose a best candidate operator. "
+                                "You might need to add explicit type casts.");
+        return NULL;
+    }
+    if (!sl_type_is_numeric(x->type)) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                     "operator does not exist: %s %s", minus ? "-" : "+",
+                     type_name_of(x));
+        sl_error_hint(ctx->err, "%s", no_op_hint);
+        return NULL;
+    }
+    if (!minus)
+        return x;
+    return mk2(ctx, SL_E_NEG, x->type, n->location, x, NULL);
+}
+
+static sl_expr_t *boolop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_expr_kind_t kind = n->kind == SL_A_AND ? SL_E_AND : SL_E_OR;
+    const char *what = n->kind == SL_A_AND ? "AND" : "OR";
+    sl_expr_t *x[2];
+
+    for (int i = 0; i < 2; i++)
+        if ((x[i] = sl__coerce_bool(ctx, sl__transform(ctx, n->args[i], where),
+                                    what)) == NULL)
+            return NULL;
+    /* Flatten a AND b AND c into one node. */
+    int nargs = 0;
+    for (int i = 0; i < 2; i++)
+        nargs += x[i]->kind == kind ? x[i]->nargs : 1;
+    sl_expr_t *e = mk(ctx, kind, SL_T_BOOL, n->location, nargs);
+    nargs = 0;
+    for (int i = 0; i < 2; i++) {
+        if (x[i]->kind == kind)
+            for (int j = 0; j < x[i]->nargs; j++)
+                e->args[nargs++] = x[i]->args[j];
+        else
+            e->args[nargs++] = x[i];
+    }
+    return e;
+}
+
+static sl_expr_t *cast(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_type_t t;
+    int typmod;
+
+    if (sl__resolve_type(ctx, n->typname, n->typmod, n->type_location, false, &t,
+                         &typmod) != SL_OK)
+        return NULL;
+    sl_expr_t *x = sl__transform(ctx, n->args[0], where);
+    if (x == NULL)
+        return NULL;
+    if (is_unknown(x))
+        return sl__coerce(ctx, x, t, typmod);
+    if (!castable(x->type, t)) {
+        sl_error_set(ctx->err, "42846", n->location, "cannot cast type %s to %s",
+                     type_name_of(x), sl_type_name(t));
+        return NULL;
+    }
+    if (x->type == t && typmod < 0 && x->typmod < 0)
+        return x;
+    sl_expr_t *e = mk2(ctx, SL_E_CAST, t, n->location, x, NULL);
+    e->typmod = typmod;
+    return e;
+}
+
+/* "integer, text" for a 42883 message. */
+static const char *arg_types(sl_actx_t *ctx, sl_expr_t **args, int nargs)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    for (int i = 0; i < nargs; i++) {
+        if (i > 0)
+            sl_buf_puts(&b, ", ");
+        sl_buf_puts(&b, type_name_of(args[i]));
+    }
+    const char *s = sl_strdup(ctx->a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return s;
+}
+
+static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    int kind = sl_agg_lookup(n->str);
+    sl_expr_t **args = NULL;
+
+    if (kind >= 0) {
+        static const char *const where_names[] = {
+            [SL_CTX_WHERE] = "WHERE", [SL_CTX_GROUP] = "GROUP BY",
+        };
+        if (where == SL_CTX_WHERE || where == SL_CTX_GROUP) {
+            sl_error_set(ctx->err, SL_ERRCODE_GROUPING_ERROR, n->location,
+                         "aggregate functions are not allowed in %s",
+                         where_names[where]);
+            return NULL;
+        }
+        if (where == SL_CTX_AGGARG) {
+            sl_error_set(ctx->err, SL_ERRCODE_GROUPING_ERROR, n->location,
+                         "aggregate function calls cannot be nested");
+            return NULL;
+        }
+        if (n->distinct) {
+            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                         "%s(DISTINCT ...) is not supported in continuous views yet",
+                         n->str);
+            return NULL;
+        }
+    }
+    if (n->nargs > 0) {
+        args = sl_alloc(ctx->a, (size_t)n->nargs * sizeof(*args));
+        for (int i = 0; i < n->nargs; i++) {
+            args[i] = sl__transform(ctx, n->args[i],
+                                    kind >= 0 ? SL_CTX_AGGARG : where);
+            if (args[i] == NULL)
+                return NULL;
+            if (kind >= 0 && is_unknown(args[i]) &&
+                sl__coerce(ctx, args[i], SL_T_TEXT, -1) == NULL)
+                return NULL;
+        }
+    }
+    if (kind == SL_AGG_COUNT && n->star)
+        kind = SL_AGG_COUNT_STAR;
+    if (kind < 0 || (n->star && kind != SL_AGG_COUNT_STAR) ||
+        (!n->star && n->nargs != 1)) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                     "function %s(%s) does not exist", n->str,
+                     n->star ? "*" : arg_types(ctx, args, n->nargs));
+        sl_error_hint(ctx->err, "%s", no_func_hint);
+        return NULL;
+    }
+
+    if (ctx->naggs == ctx->aggcap) {
+        int cap = ctx->aggcap ? 2 * ctx->aggcap : 4;
+        ctx->aggs = sl_realloc(ctx->a, ctx->aggs, (size_t)ctx->aggcap * sizeof(*ctx->aggs),
+                               (size_t)cap * sizeof(*ctx->aggs));
+        ctx->aggcap = cap;
+    }
+    sl_aggref_t *ref = &ctx->aggs[ctx->naggs];
+    memset(ref, 0, sizeof(*ref));
+    if (sl_agg_resolve(ref, (sl_aggkind_t)kind, args ? args[0]->type : SL_T_UNKNOWN,
+                       args ? args[0]->typmod : -1, n->location, ctx->err) != SL_OK)
+        return NULL;
+    ref->arg = args ? args[0] : NULL;
+    sl_expr_t *e = mk(ctx, SL__E_AGGREF, ref->result_type, n->location, 0);
+    e->colno = ctx->naggs++;
+    return e;
+}
+
+sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_expr_t *e, *x;
+
+    switch (n->kind) {
+    case SL_A_INT:
+    case SL_A_DEC:
+        return number_const(ctx, n, false, n->location);
+    case SL_A_STR:
+        e = mk(ctx, SL_E_CONST, SL_T_UNKNOWN, n->location, 0);
+        e->constval.v.s.p = sl_strndup(ctx->a, n->str, (size_t)n->len);
+        e->constval.v.s.n = (uint32_t)n->len;
+        return e;
+    case SL_A_NULL:
+        e = mk(ctx, SL_E_CONST, SL_T_UNKNOWN, n->location, 0);
+        e->constval.null = true;
+        return e;
+    case SL_A_BOOL:
+        e = mk(ctx, SL_E_CONST, SL_T_BOOL, n->location, 0);
+        e->constval.v.i = n->ival;
+        return e;
+    case SL_A_COLREF:
+        return column_ref(ctx, n);
+    case SL_A_BINOP:
+        return binop(ctx, n, where);
+    case SL_A_UMINUS:
+    case SL_A_UPLUS:
+        return unary_arith(ctx, n, where);
+    case SL_A_AND:
+    case SL_A_OR:
+        return boolop(ctx, n, where);
+    case SL_A_NOT:
+        x = sl__coerce_bool(ctx, sl__transform(ctx, n->args[0], where), "NOT");
+        return x ? mk2(ctx, SL_E_NOT, SL_T_BOOL, n->location, x, NULL) : NULL;
+    case SL_A_ISNULL:
+    case SL_A_ISNOTNULL:
+        x = sl__transform(ctx, n->args[0], where);
+        if (x && is_unknown(x))
+            x = sl__coerce(ctx, x, SL_T_TEXT, -1);
+        if (x == NULL)
+            return NULL;
+        return mk2(ctx, n->kind == SL_A_ISNULL ? SL_E_ISNULL : SL_E_ISNOTNULL,
+                   SL_T_BOOL, n->location, x, NULL);
+    case SL_A_CAST:
+        return cast(ctx, n, where);
+    case SL_A_FUNC:
+        return func(ctx, n, where);
+    case SL_A_UNSUPPORTED:
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "%s are not supported in continuous views", n->str);
+        return NULL;
+    case SL_A_STAR:
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "SELECT * is not supported in continuous views");
+        return NULL;
+    case SL_A_TARGET:
+    case SL_A_SELECT:
+        break;
+    }
+    sl_error_set(ctx->err, SL_ERRCODE_INTERNAL_ERROR, n->location,
+                 "unexpected node %d in an expression", (int)n->kind);
+    return NULL;
+}

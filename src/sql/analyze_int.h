@@ -1,0 +1,65 @@
+/*
+ * analyze_int.h: private interface between the analyzer's files.
+ *
+ *   analyze.c       sl_analyze_stream / sl_analyze_view: clauses, grouping,
+ *                   output columns
+ *   analyze_expr.c  AST expression -> typed sl_expr_t (names, PostgreSQL
+ *                   typing and coercion, aggregate calls)
+ *   deparse.c       typed expressions -> SQL over the view's state table
+ *
+ * While a view is analyzed, select-list and HAVING expressions also hold two
+ * kinds that never reach a plan: SL__E_AGGREF (colno = index in
+ * plan->aggs) and SL__E_GROUPREF (colno = index in plan->group).
+ */
+#ifndef SL_ANALYZE_INT_H
+#define SL_ANALYZE_INT_H
+
+#include "catalog/catalog.h"
+#include "sql/ast.h"
+#include "util/buf.h"
+
+#define SL__E_AGGREF ((sl_expr_kind_t)100)
+#define SL__E_GROUPREF ((sl_expr_kind_t)101)
+
+/* Where an expression appears: decides whether aggregates are allowed. */
+typedef enum sl_exprctx {
+    SL_CTX_WHERE,
+    SL_CTX_GROUP,
+    SL_CTX_AGGARG,
+    SL_CTX_TARGET,
+    SL_CTX_HAVING
+} sl_exprctx_t;
+
+typedef struct sl_actx {
+    sl_arena_t *a;               /* the plan's arena */
+    sl_error_t *err;
+    const sl_stream_t *stream;
+    const char *relname;         /* the FROM alias, else the stream name */
+    int naggs, aggcap;
+    sl_aggref_t *aggs;
+} sl_actx_t;
+
+/* AST -> typed expression; NULL with *ctx->err set on error. */
+sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n,
+                         sl_exprctx_t where);
+/* Converts e to type/typmod (unknown literals are parsed, others cast);
+ * NULL on error (22P02 ... for a literal). */
+sl_expr_t *sl__coerce(sl_actx_t *ctx, sl_expr_t *e, sl_type_t type,
+                      int typmod);
+/* Requires a boolean (unknown literals become one): 42804 "argument of
+ * <what> must be type boolean, not type integer". */
+sl_expr_t *sl__coerce_bool(sl_actx_t *ctx, sl_expr_t *e, const char *what);
+/* Type from a type name as written; 42704 for unknown names, 0A000 for
+ * PostgreSQL types Sluice lacks (numeric too when in_stream). */
+int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
+                     int location, bool in_stream, sl_type_t *type,
+                     int *typmod_out);
+/* PostgreSQL's internal name of a type as written ("int4", "varchar"). */
+const char *sl__type_internal_name(sl_type_t t, const char *written);
+bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y);
+
+/* SQL text of e over the state table of plan (fully parenthesized,
+ * identifiers quoted, constants typed). */
+void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * ast.h: tokens and the abstract syntax tree of Sluice's statements.
+ *
+ * The grammar (grammar/sql.y) builds these nodes only through the small
+ * constructors below (ast.c); it checks nothing.  Name resolution and typing
+ * happen in analyze*.c.  Every node and string is allocated from the
+ * statement's arena (the one given to sl_sql_split); nodes never point into
+ * the query text, so the AST outlives it.
+ *
+ * Locations are 1-based character positions in the whole query string (what
+ * PostgreSQL puts in an error's position field); 0 means none.
+ */
+#ifndef SL_AST_H
+#define SL_AST_H
+
+#include <stdbool.h>
+
+#include "plan/expr.h"
+#include "sql/sql.h"
+#include "util/arena.h"
+
+/*
+ * A token: a (pointer, length) slice of the query text, which the caller of
+ * sl_sql_split owns for the duration of the parse.  off is the byte offset
+ * of the slice, pos its 1-based character position.
+ */
+typedef struct sl_token {
+    const char *p;
+    int n;
+    int off;
+    int pos;
+    unsigned flags;         /* SL_TOKF_* */
+} sl_token_t;
+
+#define SL_TOKF_QUOTED 1u   /* "quoted identifier" */
+#define SL_TOKF_ESCAPE 2u   /* E'...' string with backslash escapes */
+#define SL_TOKF_DOLLAR 4u   /* $tag$...$tag$ string */
+
+typedef enum sl_ast_kind {
+    SL_A_INT,          /* integer literal: str = digits */
+    SL_A_DEC,          /* decimal / exponent literal: str */
+    SL_A_STR,          /* string literal: str (decoded), len */
+    SL_A_BOOL,         /* TRUE / FALSE: ival */
+    SL_A_NULL,
+    SL_A_COLREF,       /* [qual.]name */
+    SL_A_STAR,         /* * in a target list ([qual.]*) */
+    SL_A_BINOP,        /* args[0] op args[1]; opname for an unknown op */
+    SL_A_UMINUS,       /* - args[0] */
+    SL_A_UPLUS,        /* + args[0] */
+    SL_A_AND,          /* args[0] AND args[1] */
+    SL_A_OR,
+    SL_A_NOT,          /* NOT args[0] */
+    SL_A_ISNULL,       /* args[0] IS NULL */
+    SL_A_ISNOTNULL,
+    SL_A_CAST,         /* args[0]::typname(typmod) */
+    SL_A_FUNC,         /* name(args) / name(*) / name(DISTINCT args) */
+    SL_A_UNSUPPORTED,  /* a construct kept for a 0A000 error: str says what */
+    SL_A_TARGET,       /* args[0] [AS name] in a select list */
+    SL_A_SELECT        /* see the select fields */
+} sl_ast_kind_t;
+
+#define SL_AST_OP_OTHER (-1)   /* a binary operator Sluice does not know */
+
+struct sl_ast_node {
+    sl_ast_kind_t kind;
+    int location;          /* 1-based character position, 0 = none */
+    char *str;             /* literal text / name / function / alias */
+    int len;               /* bytes of str (strings may hold any byte) */
+    char *qual;            /* COLREF / STAR qualifier, or NULL */
+    int qual_location;
+    int op;                /* BINOP: sl_op_t or SL_AST_OP_OTHER */
+    char *opname;          /* BINOP: operator as written */
+    bool ival;             /* BOOL value */
+    bool star;             /* FUNC: f(*) */
+    bool distinct;         /* FUNC: f(DISTINCT ...) */
+    char *typname;         /* CAST: type name, lower case, words joined */
+    int typmod;            /* CAST: (n) or -1 */
+    int type_location;
+    int nargs;
+    sl_ast_node_t **args;
+
+    /* SL_A_SELECT */
+    int select_off;        /* byte offset of SELECT */
+    int ntargets;
+    sl_ast_node_t **targets;
+    char *from;            /* the stream (folded), NULL without FROM */
+    int from_location;
+    char *from_alias;
+    sl_ast_node_t *where;
+    int ngroup;
+    sl_ast_node_t **group;
+    sl_ast_node_t *having;
+    const char *unsupported;   /* first construct not supported in a view */
+    int unsupported_location;
+};
+
+/* A growable list used while parsing; items end in an arena array. */
+typedef struct sl_ast_list {
+    int n, cap;
+    sl_ast_node_t **items;
+} sl_ast_list_t;
+
+/* Column definitions collected by the grammar for CREATE STREAM. */
+typedef struct sl_coldef_list {
+    int n, cap;
+    sl_coldef_t *items;
+} sl_coldef_list_t;
+
+/* Type name as written, e.g. "double precision" with typmod 10. */
+typedef struct sl_typename {
+    char *name;
+    int typmod;
+    int location;
+} sl_typename_t;
+
+/* Constructors (ast.c).  All allocate from a; tokens are copied. */
+char *sl__ast_ident(sl_arena_t *a, const sl_token_t *t);
+sl_ast_node_t *sl__ast_new(sl_arena_t *a, sl_ast_kind_t kind, int location);
+sl_ast_node_t *sl__ast_literal(sl_arena_t *a, sl_ast_kind_t kind,
+                               const sl_token_t *t);
+sl_ast_node_t *sl__ast_colref(sl_arena_t *a, const sl_token_t *qual,
+                              const sl_token_t *name);
+sl_ast_node_t *sl__ast_unary(sl_arena_t *a, sl_ast_kind_t kind, int location,
+                             sl_ast_node_t *arg);
+sl_ast_node_t *sl__ast_binop(sl_arena_t *a, const sl_token_t *op,
+                             sl_ast_node_t *l, sl_ast_node_t *r);
+sl_ast_node_t *sl__ast_bool(sl_arena_t *a, sl_ast_kind_t kind, int location,
+                            sl_ast_node_t *l, sl_ast_node_t *r);
+sl_ast_node_t *sl__ast_cast(sl_arena_t *a, sl_ast_node_t *arg,
+                            const sl_typename_t *type, int location);
+sl_ast_node_t *sl__ast_func(sl_arena_t *a, const sl_token_t *name,
+                            sl_ast_list_t *args, bool star, bool distinct);
+sl_ast_node_t *sl__ast_unsupported(sl_arena_t *a, const char *what,
+                                   int location);
+sl_ast_node_t *sl__ast_target(sl_arena_t *a, sl_ast_node_t *expr,
+                              const sl_token_t *alias);
+/* Notes the first unsupported construct of a SELECT. */
+void sl__ast_select_unsupported(sl_ast_node_t *sel, const char *what,
+                                int location);
+
+sl_ast_list_t *sl__ast_list(sl_arena_t *a, sl_ast_node_t *first);
+sl_ast_list_t *sl__ast_list_add(sl_arena_t *a, sl_ast_list_t *l,
+                                sl_ast_node_t *n);
+sl_coldef_list_t *sl__ast_coldef(sl_arena_t *a, sl_coldef_list_t *l,
+                                 const sl_token_t *name,
+                                 const sl_typename_t *type);
+/* Type name from up to four words (NULL-terminated list of tokens). */
+sl_typename_t sl__ast_typename(sl_arena_t *a, const sl_token_t *const *words,
+                               int typmod);
+
+/* Deparses an AST expression (for tests and messages). */
+void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b);
+
+#endif

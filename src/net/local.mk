@@ -1,1 +1,14 @@
-# src/net: see README.md
+# src/net: the PostgreSQL wire protocol listener (and HTTP, below); see README.md
+noinst_LIBRARIES += src/net/libnet.a
+src_net_libnet_a_SOURCES = \
+	src/net/pgwire.c src/net/pgwire.h src/net/pgwire_int.h \
+	src/net/pgwire_relay.c \
+	src/net/pkt.c src/net/pkt.h
+
+# HTTP listener (the lead's): src_net_libnet_a_SOURCES += src/net/http.c src/net/http.h
+
+check_PROGRAMS += tests/unit/check_pgwire
+TESTS += tests/unit/check_pgwire
+tests_unit_check_pgwire_SOURCES = tests/unit/check_pgwire.c
+tests_unit_check_pgwire_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_pgwire_LDADD = src/net/libnet.a src/util/libutil.a $(CHECK_LIBS) -lm

@@ -13,10 +13,15 @@
 
 typedef struct sl_pgwire sl_pgwire_t;
 
-/* Binds and listens on addr:port; SL_ERR with a clear message if it can't. */
+/* Binds and listens on addr:port (0 = any free port) on srv->base;
+ * SL_ERR with a clear message if it can't ("could not bind
+ * 127.0.0.1:7432: Address already in use"). */
 int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
                     sl_pgwire_t **out, sl_error_t *err);
-/* Closes the listener and every client connection. */
+/* The port actually bound (useful after port 0). */
+int sl_pgwire_port(const sl_pgwire_t *pw);
+/* Closes the listener and every client connection (each client is sent
+ * FATAL 57P01 first) and frees pw, which is dead after the call. */
 void sl_pgwire_stop(sl_pgwire_t *pw);
 
 #endif

@@ -1,0 +1,566 @@
+/*
+ * pgwire.c: the PostgreSQL v3 protocol listener of sluiced (pgwire.h) and
+ * the life of a client connection:
+ *
+ *   accept -> startup packet (SSLRequest/GSSENCRequest answered 'N',
+ *   CancelRequest relayed to the session's backend) -> non-blocking libpq
+ *   connect to the backing PostgreSQL (PQconnectPoll on loop events) ->
+ *   AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery ->
+ *   READY: pgwire_relay.c handles messages on both sockets -> close
+ *   (deferred, after flushing the client's output).
+ *
+ * Connections are never freed inside their own callbacks: sl__pw_close
+ * only marks them and a one-shot event frees them later.
+ */
+#include "net/pgwire_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/util.h>
+
+#define CLOSE_FLUSH_TIMEOUT_S 5
+
+static void conn_free(sl_pwconn_t *c);
+
+/* ---- sending, backpressure ---- */
+
+void sl__pw_send_client(sl_pwconn_t *c, sl_pkt_t *p)
+{
+    if (p->buf.len > 0 && c->state != SL_PW_CLOSING)
+        evbuffer_add(bufferevent_get_output(c->client), p->buf.data, p->buf.len);
+    sl_pkt_reset(p);
+}
+
+void sl__pw_send_backend(sl_pwconn_t *c, sl_pkt_t *p)
+{
+    if (p->buf.len > 0 && c->backend && c->state != SL_PW_CLOSING)
+        evbuffer_add(bufferevent_get_output(c->backend), p->buf.data, p->buf.len);
+    sl_pkt_reset(p);
+}
+
+void sl__pw_flow(sl_pwconn_t *c)
+{
+    if (c->state != SL_PW_READY || c->backend == NULL)
+        return;
+    size_t cout = evbuffer_get_length(bufferevent_get_output(c->client));
+    size_t bout = evbuffer_get_length(bufferevent_get_output(c->backend));
+    size_t cin = evbuffer_get_length(bufferevent_get_input(c->client));
+
+    bool pause_backend = c->backend_paused ? cout > SL_PW_LOW_WATER : cout > SL_PW_HIGH_WATER;
+    if (pause_backend != c->backend_paused) {
+        if (pause_backend)
+            bufferevent_disable(c->backend, EV_READ);
+        else
+            bufferevent_enable(c->backend, EV_READ);
+        c->backend_paused = pause_backend;
+    }
+    /* A running Sluice query leaves later client messages buffered: stop
+     * reading once a lot has piled up. */
+    bool blocked = c->job != NULL && !c->copy_in && cin > SL_PW_HIGH_WATER;
+    bool pause_client = blocked ||
+        (c->client_paused ? bout > SL_PW_LOW_WATER : bout > SL_PW_HIGH_WATER);
+    if (pause_client != c->client_paused) {
+        if (pause_client)
+            bufferevent_disable(c->client, EV_READ);
+        else
+            bufferevent_enable(c->client, EV_READ);
+        c->client_paused = pause_client;
+    }
+}
+
+/* ---- closing ---- */
+
+static void on_free(evutil_socket_t fd, short what, void *arg)
+{
+    conn_free(arg);
+}
+
+void sl__pw_close(sl_pwconn_t *c)
+{
+    if (c->state == SL_PW_CLOSING)
+        return;
+    c->state = SL_PW_CLOSING;
+    bufferevent_disable(c->client, EV_READ);
+    if (c->backend)
+        bufferevent_disable(c->backend, EV_READ | EV_WRITE);
+    if (c->poll_ev)
+        event_del(c->poll_ev);
+    if (evbuffer_get_length(bufferevent_get_output(c->client)) == 0) {
+        event_active(c->free_ev, EV_TIMEOUT, 1);
+    } else {
+        /* The write callback fires once the output is empty. */
+        bufferevent_setwatermark(c->client, EV_WRITE, 0, 0);
+        struct timeval tv = {CLOSE_FLUSH_TIMEOUT_S, 0};
+        event_add(c->free_ev, &tv);
+    }
+}
+
+void sl__pw_fatal(sl_pwconn_t *c, sl_error_t *err)
+{
+    sl_pkt_t p = SL_PKT_INIT;
+    err->severity = "FATAL";
+    sl_pkt_error(&p, err);
+    sl__pw_send_client(c, &p);
+    sl_pkt_free(&p);
+    sl__pw_close(c);
+}
+
+/* Frees c now: its job, both sockets, libpq objects, its arena.  c is dead
+ * after the call.  Never called from c's own bufferevent callbacks. */
+static void conn_free(sl_pwconn_t *c)
+{
+    sl__pw_job_abort(c);
+    if (c->poll_ev)
+        event_free(c->poll_ev);
+    if (c->backend)
+        bufferevent_free(c->backend);   /* leaves the fd to PQfinish */
+    if (c->cancel)
+        PQfreeCancel(c->cancel);
+    if (c->pg)
+        PQfinish(c->pg);
+    bufferevent_free(c->client);
+    event_free(c->free_ev);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->pw->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c->pending);
+    sl_arena_free(c->arena);
+}
+
+/* ---- callbacks on the two sockets ---- */
+
+static void startup_input(sl_pwconn_t *c);
+
+static void client_read(struct bufferevent *bev, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (c->state == SL_PW_STARTUP)
+        startup_input(c);
+    else if (c->state == SL_PW_READY)
+        sl__pw_client_input(c);
+    /* CONNECTING: messages stay buffered until the backend is there. */
+}
+
+static void client_write(struct bufferevent *bev, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (c->state == SL_PW_CLOSING) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+            event_active(c->free_ev, EV_TIMEOUT, 1);
+        return;
+    }
+    sl__pw_flow(c);
+}
+
+static void client_event(struct bufferevent *bev, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        /* Nothing more can reach the client: free without flushing. */
+        evbuffer_drain(bufferevent_get_output(bev),
+                       evbuffer_get_length(bufferevent_get_output(bev)));
+        c->state = SL_PW_CLOSING;
+        event_active(c->free_ev, EV_TIMEOUT, 1);
+    }
+}
+
+static void backend_read(struct bufferevent *bev, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (c->state == SL_PW_READY)
+        sl__pw_backend_input(c);
+}
+
+static void backend_write(struct bufferevent *bev, void *arg)
+{
+    sl__pw_flow(arg);
+}
+
+static void backend_event(struct bufferevent *bev, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) || c->state == SL_PW_CLOSING)
+        return;
+    if (c->fatal_relayed) {
+        sl__pw_close(c);
+        return;
+    }
+    sl_error_t err;
+    sl_error_clear(&err);
+    sl_error_set(&err, SL_ERRCODE_CONNECTION_FAILURE, 0,
+                 "terminating connection because the backing PostgreSQL closed it");
+    sl__pw_fatal(c, &err);
+}
+
+/* ---- the backing PostgreSQL ---- */
+
+static void on_poll(evutil_socket_t fd, short what, void *arg);
+
+static int connect_timeout_ms(const sl_pwconn_t *c)
+{
+    int ms = c->pw->srv->cfg.pg_timeout_ms;
+    return ms > 0 ? ms : 10000;
+}
+
+/* Waits for PQsocket to become readable / writable (it may change between
+ * PQconnectPoll calls when libpq tries another address). */
+static void arm_poll(sl_pwconn_t *c, short what)
+{
+    if (c->poll_ev)
+        event_free(c->poll_ev);
+    c->poll_ev = event_new(c->pw->srv->base, PQsocket(c->pg), what, on_poll, c);
+    int ms = connect_timeout_ms(c);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    event_add(c->poll_ev, &tv);
+}
+
+static void connect_failed(sl_pwconn_t *c, const char *why)
+{
+    sl_error_t err;
+    sl_error_clear(&err);
+    char msg[400];
+    snprintf(msg, sizeof(msg), "%s", why);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = 0;
+    sl_error_set(&err, SL_ERRCODE_CONNECTION_FAILURE, 0,
+                 "could not connect to the backing PostgreSQL: %s", msg);
+    sl_log_warning("pgwire: %s", err.message);
+    sl__pw_fatal(c, &err);
+}
+
+/* Parameters psql and drivers expect after authentication. */
+static const char *const reported_params[] = {
+    "server_version", "server_encoding", "client_encoding", "DateStyle",
+    "IntervalStyle", "TimeZone", "integer_datetimes", "standard_conforming_strings",
+    "is_superuser", "session_authorization", "application_name",
+    "default_transaction_read_only", "in_hot_standby",
+};
+
+static void connected(sl_pwconn_t *c)
+{
+    event_free(c->poll_ev);
+    c->poll_ev = NULL;
+    evutil_socket_t fd = PQsocket(c->pg);
+    evutil_make_socket_nonblocking(fd);
+    c->cancel = PQgetCancel(c->pg);
+    c->pid = PQbackendPID(c->pg);
+    evutil_secure_rng_get_bytes(&c->key, sizeof(c->key));
+    c->txn_status = 'I';
+    c->backend = bufferevent_socket_new(c->pw->srv->base, fd, 0);
+    bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);
+    bufferevent_setwatermark(c->backend, EV_WRITE, SL_PW_LOW_WATER, 0);
+    bufferevent_enable(c->backend, EV_READ | EV_WRITE);
+
+    sl_pkt_t p = SL_PKT_INIT;
+    sl_pkt_auth_ok(&p);
+    for (size_t i = 0; i < sizeof(reported_params) / sizeof(reported_params[0]); i++) {
+        const char *v = PQparameterStatus(c->pg, reported_params[i]);
+        if (v)
+            sl_pkt_parameter_status(&p, reported_params[i], v);
+    }
+    sl_pkt_backend_key_data(&p, c->pid, c->key);
+    sl_pkt_ready_for_query(&p, c->txn_status);
+    c->state = SL_PW_READY;
+    sl__pw_send_client(c, &p);
+    sl_pkt_free(&p);
+    sl__pw_client_input(c);   /* anything the client sent meanwhile */
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (what & EV_TIMEOUT) {
+        connect_failed(c, "timeout expired");
+        return;
+    }
+    switch (PQconnectPoll(c->pg)) {
+    case PGRES_POLLING_READING:
+        arm_poll(c, EV_READ);
+        break;
+    case PGRES_POLLING_WRITING:
+        arm_poll(c, EV_WRITE);
+        break;
+    case PGRES_POLLING_OK:
+        connected(c);
+        break;
+    default:
+        connect_failed(c, PQerrorMessage(c->pg));
+        break;
+    }
+}
+
+/* Appends " -c name=value" with spaces and backslashes escaped as libpq's
+ * options parser expects. */
+static void add_guc_option(sl_buf_t *b, const char *name, const char *value)
+{
+    sl_buf_printf(b, "%s-c %s=", b->len ? " " : "", name);
+    for (const char *s = value; *s; s++) {
+        if (*s == ' ' || *s == '\\')
+            sl_buf_putc(b, '\\');
+        sl_buf_putc(b, *s);
+    }
+}
+
+/*
+ * Starts the non-blocking connection to the backing PostgreSQL with the
+ * server's conninfo, the client's application_name, client_encoding,
+ * options and other settings from its startup packet (as -c options), and
+ * plain protocol on the socket (sslmode/gssencmode disable).
+ */
+static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
+{
+    const char *conninfo = c->pw->srv->pg_conninfo ? c->pw->srv->pg_conninfo : "";
+    const char *kw[8], *val[8];
+    int n = 0;
+    sl_buf_t opts = SL_BUF_INIT;
+
+    PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
+    for (PQconninfoOption *o = parsed; o && o->keyword; o++)
+        if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0])
+            sl_buf_puts(&opts, o->val);
+    if (parsed)
+        PQconninfoFree(parsed);
+    kw[n] = "dbname"; val[n++] = conninfo;
+    const char *app = sl_pkt_startup_param(su, "application_name");
+    const char *enc = sl_pkt_startup_param(su, "client_encoding");
+    if (app) {
+        kw[n] = "application_name"; val[n++] = app;
+    }
+    if (enc) {
+        kw[n] = "client_encoding"; val[n++] = enc;
+    }
+    for (int i = 0; i < su->nparams; i++) {
+        const char *name = su->names[i], *v = su->values[i];
+        if (strcmp(name, "options") == 0) {
+            if (v[0])
+                sl_buf_printf(&opts, "%s%s", opts.len ? " " : "", v);
+        } else if (strcmp(name, "application_name") != 0 &&
+                   strcmp(name, "client_encoding") != 0 && strcmp(name, "user") != 0 &&
+                   strcmp(name, "database") != 0 && strcmp(name, "replication") != 0 &&
+                   strncmp(name, "_pq_.", 5) != 0) {
+            add_guc_option(&opts, name, v);
+        }
+    }
+    if (opts.len) {
+        kw[n] = "options"; val[n++] = sl_strdup(c->arena, sl_buf_cstr(&opts));
+    }
+    sl_buf_free(&opts);
+    kw[n] = "sslmode"; val[n++] = "disable";
+    kw[n] = "gssencmode"; val[n++] = "disable";
+    kw[n] = NULL; val[n] = NULL;
+
+    c->state = SL_PW_CONNECTING;
+    c->pg = PQconnectStartParams(kw, val, 1);
+    if (c->pg == NULL) {
+        connect_failed(c, "out of memory");
+        return;
+    }
+    if (PQstatus(c->pg) == CONNECTION_BAD) {
+        connect_failed(c, PQerrorMessage(c->pg));
+        return;
+    }
+    arm_poll(c, EV_WRITE);
+}
+
+/* ---- startup ---- */
+
+/* CancelRequest: cancels the backend query of the session we gave (pid,
+ * key).  PQcancel blocks briefly; acceptable for a rare request. */
+static void cancel_session(sl_pgwire_t *pw, int32_t pid, int32_t key)
+{
+    for (sl_pwconn_t *x = pw->conns; x; x = x->next) {
+        if (x->state == SL_PW_READY && x->cancel && x->pid == pid && x->key == key) {
+            char errbuf[256];
+            if (!PQcancel(x->cancel, errbuf, sizeof(errbuf)))
+                sl_log_warning("pgwire: could not cancel query: %s", errbuf);
+            return;
+        }
+    }
+}
+
+/* Handles the startup packets buffered from a new client. */
+static void startup_input(sl_pwconn_t *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->client);
+    while (c->state == SL_PW_STARTUP) {
+        unsigned char head[4];
+        sl_pkt_hdr_t h;
+        sl_error_t err;
+        sl_error_clear(&err);
+        size_t avail = evbuffer_get_length(in);
+        evbuffer_copyout(in, head, sizeof(head));
+        int rc = sl_pkt_read_header(head, avail, true, SL_PKT_MAX_STARTUP, &h, &err);
+        if (rc == SL_AGAIN)
+            return;
+        if (rc != SL_OK) {
+            sl__pw_fatal(c, &err);
+            return;
+        }
+        size_t blen = h.size - 4;
+        char *body = sl_alloc(c->arena, blen);
+        evbuffer_drain(in, 4);
+        evbuffer_remove(in, body, blen);
+        sl_pkt_startup_t su;
+        if (sl_pkt_parse_startup(body, blen, c->arena, &su, &err) != SL_OK) {
+            sl__pw_fatal(c, &err);
+            return;
+        }
+        switch (su.code) {
+        case SL_PKT_SSL_REQUEST:
+        case SL_PKT_GSSENC_REQUEST:
+            evbuffer_add(bufferevent_get_output(c->client), "N", 1);
+            continue;
+        case SL_PKT_CANCEL_REQUEST:
+            cancel_session(c->pw, su.cancel_pid, su.cancel_key);
+            sl__pw_close(c);
+            return;
+        default:
+            break;
+        }
+        if (sl_pkt_startup_param(&su, "replication") != NULL &&
+            strcmp(sl_pkt_startup_param(&su, "replication"), "false") != 0 &&
+            strcmp(sl_pkt_startup_param(&su, "replication"), "0") != 0 &&
+            strcmp(sl_pkt_startup_param(&su, "replication"), "off") != 0) {
+            sl_error_set(&err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                         "replication connections are not supported by sluiced");
+            sl__pw_fatal(c, &err);
+            return;
+        }
+        /* 3.1+ or protocol options: say what we speak (3.0, none). */
+        int nopts = 0;
+        const char **opts = sl_alloc(c->arena, sizeof(char *) * (size_t)(su.nparams + 1));
+        for (int i = 0; i < su.nparams; i++)
+            if (strncmp(su.names[i], "_pq_.", 5) == 0)
+                opts[nopts++] = su.names[i];
+        if ((su.code & 0xffff) != 0 || nopts > 0) {
+            sl_pkt_t p = SL_PKT_INIT;
+            sl_pkt_negotiate_protocol(&p, 0, nopts, opts);
+            sl__pw_send_client(c, &p);
+            sl_pkt_free(&p);
+        }
+        backend_connect(c, &su);
+        return;
+    }
+}
+
+/* ---- the listener ---- */
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    sl_pgwire_t *pw = arg;
+    sl_arena_t *a = sl_arena_new(pw->arena, "pgwire connection");
+    sl_pwconn_t *c = sl_alloc0(a, sizeof(*c));
+    c->pw = pw;
+    c->arena = a;
+    c->qarena = sl_arena_new(a, "pgwire query");
+    c->state = SL_PW_STARTUP;
+    c->txn_status = 'I';
+    if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    evutil_make_socket_nonblocking(fd);
+    c->client = bufferevent_socket_new(pw->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(c->client, client_read, client_write, client_event, c);
+    bufferevent_setwatermark(c->client, EV_WRITE, SL_PW_LOW_WATER, 0);
+    bufferevent_enable(c->client, EV_READ | EV_WRITE);
+    c->free_ev = evtimer_new(pw->srv->base, on_free, c);
+    c->next = pw->conns;
+    if (pw->conns)
+        pw->conns->prev = c;
+    pw->conns = c;
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    int e = EVUTIL_SOCKET_ERROR();
+    sl_log_warning("pgwire: accept failed: %s", evutil_socket_error_to_string(e));
+}
+
+int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
+                    sl_pgwire_t **out, sl_error_t *err)
+{
+    struct evutil_addrinfo hints, *ai = NULL;
+    char portstr[16];
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int gai = evutil_getaddrinfo(addr, portstr, &hints, &ai);
+    if (gai != 0 || ai == NULL)
+        return sl_error_set(err, SL_ERRCODE_CONNECTION_FAILURE, 0,
+                            "could not resolve listen address \"%s\": %s", addr,
+                            evutil_gai_strerror(gai));
+    struct evconnlistener *l = evconnlistener_new_bind(
+        srv->base, on_accept, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1,
+        ai->ai_addr, (int)ai->ai_addrlen);
+    int e = errno;
+    evutil_freeaddrinfo(ai);
+    if (l == NULL)
+        return sl_error_set(err, SL_ERRCODE_CONNECTION_FAILURE, 0, "could not bind %s:%d: %s",
+                            addr, port, strerror(e));
+
+    sl_arena_t *a = sl_arena_new(NULL, "pgwire");
+    sl_pgwire_t *pw = sl_alloc0(a, sizeof(*pw));
+    pw->arena = a;
+    pw->srv = srv;
+    pw->listener = l;
+    evconnlistener_set_cb(l, on_accept, pw);
+    evconnlistener_set_error_cb(l, on_accept_error);
+
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    pw->port = port;
+    if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &sslen) == 0) {
+        if (ss.ss_family == AF_INET)
+            pw->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        else if (ss.ss_family == AF_INET6)
+            pw->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    *out = pw;
+    return SL_OK;
+}
+
+int sl_pgwire_port(const sl_pgwire_t *pw)
+{
+    return pw->port;
+}
+
+void sl_pgwire_stop(sl_pgwire_t *pw)
+{
+    if (pw == NULL)
+        return;
+    evconnlistener_free(pw->listener);
+    sl_error_t err;
+    sl_error_clear(&err);
+    sl_error_set(&err, SL_ERRCODE_ADMIN_SHUTDOWN, 0,
+                 "terminating connection due to administrator command");
+    err.severity = "FATAL";
+    sl_pkt_t p = SL_PKT_INIT;
+    sl_pkt_error(&p, &err);
+    while (pw->conns) {
+        sl_pwconn_t *c = pw->conns;
+        if (c->state != SL_PW_CLOSING) {
+            struct evbuffer *o = bufferevent_get_output(c->client);
+            evbuffer_add(o, p.buf.data, p.buf.len);
+        }
+        /* Best effort: one non-blocking write of what is queued. */
+        evbuffer_write(bufferevent_get_output(c->client), bufferevent_getfd(c->client));
+        conn_free(c);
+    }
+    sl_pkt_free(&p);
+    sl_arena_free(pw->arena);
+}

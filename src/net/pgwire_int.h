@@ -1,0 +1,137 @@
+/*
+ * pgwire_int.h: private structures of the pgwire layer, shared by
+ * pgwire.c (listener, connection life, startup, backend connect, cancel)
+ * and pgwire_relay.c (message dispatch on both sockets, Simple Query with
+ * Sluice statements, relaying, backpressure).
+ *
+ * A client connection (sl_pwconn_t) owns two bufferevents: the client's
+ * socket and, once connected, the socket of its own libpq connection to the
+ * backing PostgreSQL, over which it speaks the raw protocol.  Messages the
+ * layer does not need to understand pass through untouched.
+ */
+#ifndef SL_PGWIRE_INT_H
+#define SL_PGWIRE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <libpq-fe.h>
+
+#include "net/pgwire.h"
+#include "net/pkt.h"
+#include "util/arena.h"
+
+/* Output above HIGH pauses reading the other side; resumed below LOW. */
+#define SL_PW_HIGH_WATER (1024 * 1024)
+#define SL_PW_LOW_WATER  (256 * 1024)
+
+typedef struct sl_pwconn sl_pwconn_t;
+
+struct sl_pgwire {
+    sl_server_t *srv;
+    sl_arena_t *arena;           /* holds this struct; parent of connections' */
+    struct evconnlistener *listener;
+    int port;
+    sl_pwconn_t *conns;          /* doubly linked list of live connections */
+};
+
+typedef enum sl_pw_state {
+    SL_PW_STARTUP,               /* waiting for the StartupMessage */
+    SL_PW_CONNECTING,            /* PQconnectPoll in progress */
+    SL_PW_READY,                 /* relaying */
+    SL_PW_CLOSING                /* flushing the client's output, then freed */
+} sl_pw_state_t;
+
+/* What the backend is answering while a Sluice query (job) runs. */
+typedef enum sl_pw_step {
+    SL_PW_STEP_NONE,             /* nothing of the job's in flight */
+    SL_PW_STEP_FORWARD,          /* a run of forwarded statements: relay all
+                                    but ReadyForQuery */
+    SL_PW_STEP_COMMAND,          /* backend_sql of a Sluice command: relay
+                                    errors only */
+    SL_PW_STEP_SYNC              /* our own Sync before rejecting a Parse */
+} sl_pw_step_t;
+
+typedef enum sl_pw_job_kind {
+    SL_PW_JOB_QUERY,             /* a Simple Query with Sluice statements */
+    SL_PW_JOB_REJECT             /* a Parse carrying a Sluice statement */
+} sl_pw_job_kind_t;
+
+/* A Simple Query that needs sluiced itself, run statement by statement. */
+typedef struct sl_pw_job {
+    sl_pw_job_kind_t kind;
+    const char *query;           /* whole query text (query arena) */
+    sl_stmt_t *stmts;
+    int nstmts;
+    int next;                    /* next statement to run */
+    bool split_failed;           /* a syntax error follows stmts */
+    sl_error_t split_err;
+    sl_pw_step_t step;
+    bool failed;                 /* the first error stops the rest */
+    int pos_delta;               /* characters before the forwarded run */
+    sl_command_t cmd;            /* the command whose backend_sql is running */
+} sl_pw_job_t;
+
+struct sl_pwconn {
+    sl_pgwire_t *pw;
+    sl_pwconn_t *prev, *next;
+    sl_arena_t *arena;           /* the connection's; freed with it */
+    sl_arena_t *qarena;          /* child of arena, reset per query */
+    sl_pw_state_t state;
+    struct bufferevent *client;  /* closes its socket when freed */
+    struct event *free_ev;       /* deferred free (also a flush timeout) */
+
+    /* The backing PostgreSQL. */
+    PGconn *pg;
+    PGcancel *cancel;
+    struct event *poll_ev;       /* PQconnectPoll readiness */
+    struct bufferevent *backend; /* on PQsocket, does not close it */
+    int32_t pid, key;            /* what we handed out in BackendKeyData */
+    char txn_status;             /* from the backend's last ReadyForQuery */
+    bool fatal_relayed;          /* the backend already said FATAL */
+
+    /* Sync points relayed to the backend and not yet answered by
+     * ReadyForQuery, oldest first: 'Q' Query, 'S' Sync, 'F' FunctionCall. */
+    char *pending;
+    size_t pending_head, pending_len, pending_cap;
+    int unsynced;                /* extended messages relayed since a Sync */
+    bool copy_in;                /* the backend is in COPY FROM STDIN */
+    bool discard_until_sync;     /* after our own error in extended protocol */
+
+    bool backend_paused;         /* backend reads off: client output full */
+    bool client_paused;          /* client reads off: backend output full */
+
+    sl_pw_job_t *job;            /* a running Sluice query, or NULL */
+};
+
+/* ---- pgwire.c ---- */
+
+/* Queues p's messages on the client (one call) and resets p. */
+void sl__pw_send_client(sl_pwconn_t *c, sl_pkt_t *p);
+/* Queues p's messages on the backend socket and resets p. */
+void sl__pw_send_backend(sl_pwconn_t *c, sl_pkt_t *p);
+/* Sends err as FATAL, then closes (sl__pw_close). */
+void sl__pw_fatal(sl_pwconn_t *c, sl_error_t *err);
+/*
+ * Starts closing c: reads stop, the client's pending output is flushed
+ * (bounded by a timeout), then c is freed from a deferred event.  c stays
+ * alive until the loop runs that event, so callers may keep using it
+ * (state is SL_PW_CLOSING).
+ */
+void sl__pw_close(sl_pwconn_t *c);
+/* Re-evaluates backpressure: pauses/resumes reading on each side. */
+void sl__pw_flow(sl_pwconn_t *c);
+
+/* ---- pgwire_relay.c ---- */
+
+/* Handles every whole message buffered from the client (state READY). */
+void sl__pw_client_input(sl_pwconn_t *c);
+/* Handles every whole message buffered from the backend. */
+void sl__pw_backend_input(sl_pwconn_t *c);
+/* Gives up a running job (connection going away): done(arg, false). */
+void sl__pw_job_abort(sl_pwconn_t *c);
+
+#endif

@@ -8,6 +8,8 @@
  *   D/pg.log         initdb's and postgres's output (appended)
  *   D/.s.PGSQL.5432  the unix socket, if D is short enough for the 107-byte
  *                    socket path limit; else a mkdtemp dir under /tmp
+ * As root, if that user cannot reach D (e.g. D is under /root), the cluster
+ * lives in /var/lib/sluice/pg-<hash of D> with D/pg a symlink to it.
  * postgres runs as a child in its own session (a terminal's Ctrl-C reaches
  * only sluiced, which flushes before stopping it), listens on no TCP
  * address, and gets SIGINT (fast shutdown) if sluiced dies.  As root the
@@ -29,6 +31,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +62,8 @@ struct sl_pgembed {
     uid_t uid;
     gid_t gid;
     char *username;
+    bool unreachable;       /* the user cannot reach data_dir: see use_external_cluster */
+    char *link_from;        /* D/pg, to become a symlink to pgdata after initdb */
 };
 
 extern char **environ;
@@ -419,7 +424,46 @@ static void pgembed_free(sl_pgembed_t *e)
     free(e->sockdir);
     free(e->logpath);
     free(e->username);
+    free(e->link_from);
     free(e);
+}
+
+/* As root, when the unprivileged user cannot reach the data dir (a parent
+ * such as /root is not searchable by others), the cluster lives in
+ * EXTERNAL_BASE/pg-<hash of the data dir path> instead, D/pg is a symlink
+ * to it, and the socket goes to /tmp.  Sets e->pgdata.  Returns SL_OK, or
+ * SL_ERR if D/pg is a real directory there (it cannot be used). */
+#define EXTERNAL_BASE "/var/lib/sluice"
+static int use_external_cluster(sl_pgembed_t *e, sl_error_t *err)
+{
+    struct stat st;
+    e->unreachable = true;
+    if (lstat(e->pgdata, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *target = realpath(e->pgdata, NULL);
+        if (target == NULL)
+            return sl_error_set(err, ERRCODE_SYSTEM, 0, "\"%s\" is a dangling symbolic link",
+                                e->pgdata);
+        free(e->pgdata);
+        e->pgdata = target;
+        return SL_OK;
+    }
+    if (lstat(e->pgdata, &st) == 0) {
+        sl_error_set(err, ERRCODE_SYSTEM, 0,
+                     "user \"%s\", which runs the embedded PostgreSQL, cannot reach \"%s\"",
+                     e->username, e->pgdata);
+        sl_error_hint(err, "Every parent directory must be searchable by others "
+                           "(chmod o+x), or choose another --data-dir.");
+        return SL_ERR;
+    }
+    uint64_t h = 1469598103934665603ULL;    /* FNV-1a of the data dir path */
+    for (const char *c = e->data_dir; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+    if (mkdir_p(EXTERNAL_BASE, 0755) != 0)
+        return sl_error_set(err, ERRCODE_SYSTEM, 0, "could not create \"%s\": %s",
+                            EXTERNAL_BASE, strerror(errno));
+    e->link_from = e->pgdata;
+    e->pgdata = xasprintf(EXTERNAL_BASE "/pg-%016llx", (unsigned long long)h);
+    return SL_OK;
 }
 
 /* Sets up e->data_dir (absolute, created), the lock, the user and the log.
@@ -476,15 +520,8 @@ static int prepare_dirs(sl_pgembed_t *e, const char *data_dir, sl_error_t *err)
         if (chown(abs, e->uid, e->gid) != 0 || chmod(abs, 0755) != 0)
             return sl_error_set(err, ERRCODE_SYSTEM, 0, "could not chown \"%s\" to %s: %s", abs,
                                 e->username, strerror(errno));
-        if (!user_can_write(e, abs)) {
-            sl_error_set(err, ERRCODE_SYSTEM, 0,
-                         "user \"%s\", which runs the embedded PostgreSQL, cannot reach the "
-                         "data directory \"%s\"",
-                         e->username, abs);
-            sl_error_hint(err, "Every parent directory must be searchable by others "
-                               "(chmod o+x), or choose another --data-dir.");
+        if (!user_can_write(e, abs) && use_external_cluster(e, err) != SL_OK)
             return SL_ERR;
-        }
     }
     e->logfd = open(e->logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (e->logfd < 0)
@@ -498,7 +535,7 @@ static int prepare_dirs(sl_pgembed_t *e, const char *data_dir, sl_error_t *err)
  * Returns SL_OK or SL_ERR. */
 static int choose_sockdir(sl_pgembed_t *e, sl_error_t *err)
 {
-    if (strlen(e->data_dir) + strlen("/.s.PGSQL." PG_PORT ".lock") < 100 &&
+    if (!e->unreachable && strlen(e->data_dir) + strlen("/.s.PGSQL." PG_PORT ".lock") < 100 &&
         strpbrk(e->data_dir, " ,'\"\\\t") == NULL) {
         e->sockdir = xasprintf("%s", e->data_dir);
         return SL_OK;
@@ -548,6 +585,11 @@ int sl_pgembed_start(const char *data_dir, sl_pgembed_t **out, char **conninfo,
         }
         if (run_initdb(e, err) != SL_OK)
             goto fail;
+    }
+    if (e->link_from && symlink(e->pgdata, e->link_from) != 0) {
+        sl_error_set(err, ERRCODE_SYSTEM, 0, "could not link \"%s\" to \"%s\": %s",
+                     e->link_from, e->pgdata, strerror(errno));
+        goto fail;
     }
     if (clear_orphan(e, err) != SL_OK || choose_sockdir(e, err) != SL_OK)
         goto fail;

@@ -3,7 +3,8 @@
  * PostgreSQL clusters in temporary directories (skipped, exit 77, when the
  * server binaries are not installed): first start (initdb), reuse, the
  * data directory lock, a stale postmaster.pid, an orphaned postmaster
- * after its sluiced was killed, a long data directory path, stop.
+ * after its sluiced was killed, a long data directory path, a data
+ * directory the postgres user cannot reach (as root), stop.
  */
 #include "server/pgembed.h"
 
@@ -266,6 +267,40 @@ START_TEST(test_startup_failure_shows_log)
 }
 END_TEST
 
+START_TEST(test_unreachable_data_dir)
+{
+    if (geteuid() != 0)
+        return;   /* only root switches users */
+    char *d = tmpdir();
+    ck_assert_int_eq(chmod(d, 0700), 0);   /* like /root: postgres cannot pass */
+    char data[600], link[700], target[700];
+    snprintf(data, sizeof(data), "%s/data", d);
+    snprintf(link, sizeof(link), "%s/pg", data);
+    sl_error_t err;
+    sl_error_clear(&err);
+    sl_pgembed_t *e = NULL;
+    char *ci = NULL;
+    for (int round = 0; round < 2; round++) {   /* create, then reuse */
+        ck_assert_msg(sl_pgembed_start(data, &e, &ci, &err) == SL_OK, "start: %s", err.message);
+        ck_assert_ptr_nonnull(strstr(ci, "host=/tmp/sluice-pg-"));
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        ck_assert_int_gt(n, 0);
+        target[n] = '\0';
+        ck_assert_ptr_nonnull(strstr(target, "/var/lib/sluice/pg-"));
+        char *v = query1(ci, round == 0 ? "CREATE TABLE t AS SELECT 5 AS x; SELECT x FROM t"
+                                        : "SELECT x FROM t");
+        ck_assert_str_eq(v, "5");
+        free(v);
+        sl_pgembed_stop(e);
+        free(ci);
+    }
+    rm_tree(target);
+    rmdir("/var/lib/sluice");   /* if we made it and nothing else is there */
+    rm_tree(d);
+    free(d);
+}
+END_TEST
+
 int main(void)
 {
     char bin[512];
@@ -283,6 +318,7 @@ int main(void)
     tcase_add_test(tc, test_long_path);
     tcase_add_test(tc, test_not_a_cluster);
     tcase_add_test(tc, test_startup_failure_shows_log);
+    tcase_add_test(tc, test_unreachable_data_dir);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

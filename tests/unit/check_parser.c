@@ -1,0 +1,267 @@
+/*
+ * check_parser.c: sl_sql_split and the Lemon grammar: statement splitting
+ * and classification, every Sluice statement, the SELECT AST, syntax
+ * errors with positions.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/ast.h"
+#include "sql/sql.h"
+
+static sl_arena_t *arena;
+static sl_error_t err;
+static sl_stmt_t *stmts;
+static int nstmts;
+
+static void setup(void)
+{
+    arena = sl_arena_new(NULL, "test");
+    sl_error_clear(&err);
+}
+
+static void teardown(void)
+{
+    sl_arena_free(arena);
+}
+
+static int split(const char *q)
+{
+    sl_error_clear(&err);
+    return sl_sql_split(q, strlen(q), arena, &stmts, &nstmts, &err);
+}
+
+/* Parses one Sluice statement that must succeed. */
+static sl_stmt_t *parse1(const char *q)
+{
+    int rc = split(q);
+    ck_assert_msg(rc == SL_OK, "%s: %s", q, err.message);
+    ck_assert_int_eq(nstmts, 1);
+    return &stmts[0];
+}
+
+static void ck_syntax(const char *q, const char *msg, int pos)
+{
+    ck_assert_msg(split(q) == SL_ERR, "no error for %s", q);
+    ck_assert_str_eq(err.sqlstate, "42601");
+    ck_assert_str_eq(err.message, msg);
+    ck_assert_int_eq(err.position, pos);
+}
+
+static const char *select_text(const sl_stmt_t *st)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl__ast_print(st->select, &b);
+    const char *s = sl_strdup(arena, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return s;
+}
+
+START_TEST(test_split_forward)
+{
+    const char *q = "SELECT 'a;b' ; /* x; */ select $$;$$, \"c;\" -- ;\n;  ;"
+                    "  insert into t values (1;2)";
+    ck_assert_int_eq(split(q), SL_OK);
+    ck_assert_int_eq(nstmts, 4);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_FORWARD);
+    ck_assert_str_eq(stmts[0].text, "SELECT 'a;b'");
+    ck_assert_int_eq(stmts[0].start, 0);
+    ck_assert_int_eq(stmts[0].end, 12);
+    ck_assert_int_eq(stmts[1].kind, SL_STMT_FORWARD);
+    ck_assert_str_eq(stmts[1].text, "select $$;$$, \"c;\"");
+    ck_assert_int_eq(stmts[2].kind, SL_STMT_EMPTY);
+    ck_assert_str_eq(stmts[2].text, "");
+    /* ';' inside parentheses does not end a statement (as in psql). */
+    ck_assert_int_eq(stmts[3].kind, SL_STMT_FORWARD);
+    ck_assert_str_eq(stmts[3].text, "insert into t values (1;2)");
+    ck_assert_int_eq(stmts[3].start, (int)(strstr(q, "insert") - q));
+    ck_assert_int_eq(stmts[3].end, (int)strlen(q));
+}
+END_TEST
+
+START_TEST(test_split_empty_and_junk)
+{
+    ck_assert_int_eq(split("  -- nothing\n"), SL_OK);
+    ck_assert_int_eq(nstmts, 1);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_EMPTY);
+    ck_assert_int_eq(split("select 1;  "), SL_OK);
+    ck_assert_int_eq(nstmts, 1);
+    /* Lexical oddities in forwarded SQL are PostgreSQL's business. */
+    ck_assert_int_eq(split("select 'unterminated"), SL_OK);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_FORWARD);
+    ck_assert_int_eq(split("select \\x; show all; show streams"), SL_OK);
+    ck_assert_int_eq(nstmts, 3);
+    ck_assert_int_eq(stmts[1].kind, SL_STMT_FORWARD);
+    ck_assert_int_eq(stmts[2].kind, SL_STMT_SHOW_STREAMS);
+    ck_assert_int_eq(split("create table stream (a int); drop table x; "
+                           "create \"stream\" s (a int)"), SL_OK);
+    for (int i = 0; i < nstmts; i++)
+        ck_assert_int_eq(stmts[i].kind, SL_STMT_FORWARD);
+}
+END_TEST
+
+START_TEST(test_create_stream)
+{
+    sl_stmt_t *st = parse1("CREATE STREAM IF NOT EXISTS Clicks (user_id bigint, "
+                           "\"URL\" varchar(20), ts timestamp with time zone, "
+                           "x double precision, y character varying, z int, "
+                           "t timestamp without time zone, stream text);");
+    ck_assert_int_eq(st->kind, SL_STMT_CREATE_STREAM);
+    ck_assert(st->if_not_exists);
+    ck_assert_str_eq(st->name, "clicks");
+    ck_assert_int_eq(st->name_location, 29);
+    ck_assert_int_eq(st->ncols, 8);
+    ck_assert_str_eq(st->cols[0].name, "user_id");
+    ck_assert_int_eq(st->cols[0].type, SL_T_INT8);
+    ck_assert_str_eq(st->cols[1].name, "URL");
+    ck_assert_int_eq(st->cols[1].type, SL_T_TEXT);
+    ck_assert_int_eq(st->cols[1].typmod, 20);
+    ck_assert_int_eq(st->cols[2].type, SL_T_TIMESTAMPTZ);
+    ck_assert_str_eq(st->cols[2].typname, "timestamp with time zone");
+    ck_assert_int_eq(st->cols[3].type, SL_T_FLOAT8);
+    ck_assert_int_eq(st->cols[4].type, SL_T_TEXT);
+    ck_assert_int_eq(st->cols[4].typmod, -1);
+    ck_assert_int_eq(st->cols[5].type, SL_T_INT4);
+    ck_assert_int_eq(st->cols[6].type, SL_T_TIMESTAMP);
+    ck_assert_str_eq(st->cols[7].name, "stream");
+    ck_assert_str_eq(st->text, "CREATE STREAM IF NOT EXISTS Clicks (user_id bigint, "
+                               "\"URL\" varchar(20), ts timestamp with time zone, "
+                               "x double precision, y character varying, z int, "
+                               "t timestamp without time zone, stream text)");
+
+    st = parse1("create stream s (a foo)");
+    ck_assert_int_eq(st->cols[0].type, SL_T_UNKNOWN);   /* analyzer: 42704 */
+    ck_assert_str_eq(st->cols[0].typname, "foo");
+    ck_assert_int_eq(st->cols[0].type_location, 20);
+}
+END_TEST
+
+START_TEST(test_drop_show)
+{
+    sl_stmt_t *st = parse1("DROP STREAM IF EXISTS s CASCADE");
+    ck_assert_int_eq(st->kind, SL_STMT_DROP_STREAM);
+    ck_assert(st->if_exists && st->cascade);
+    ck_assert_str_eq(st->name, "s");
+    st = parse1("drop stream views restrict");
+    ck_assert(!st->if_exists && !st->cascade);
+    ck_assert_str_eq(st->name, "views");
+    st = parse1("DROP CONTINUOUS VIEW \"My View\"");
+    ck_assert_int_eq(st->kind, SL_STMT_DROP_VIEW);
+    ck_assert_str_eq(st->name, "My View");
+    st = parse1("drop continuous view if exists v;");
+    ck_assert(st->if_exists);
+    st = parse1("SHOW STREAMS");
+    ck_assert_int_eq(st->kind, SL_STMT_SHOW_STREAMS);
+    st = parse1("show continuous views");
+    ck_assert_int_eq(st->kind, SL_STMT_SHOW_VIEWS);
+    st = parse1("SHOW HTTP_ADDRESS");
+    ck_assert_int_eq(st->kind, SL_STMT_SHOW_SETTING);
+    ck_assert_str_eq(st->name, "http_address");
+    st = parse1("show sluice_version");
+    ck_assert_str_eq(st->name, "sluice_version");
+}
+END_TEST
+
+START_TEST(test_create_view)
+{
+    const char *q = "select 1; CREATE CONTINUOUS VIEW v AS SELECT url, count(*) AS hits, "
+                    "sum(x * 2) total, count(DISTINCT u), c.url::text FROM clicks c "
+                    "WHERE x > -1 AND NOT y IS NULL OR z <> 'a' || 'b' "
+                    "GROUP BY url, 2 HAVING count(*) > 10";
+    ck_assert_int_eq(split(q), SL_OK);
+    ck_assert_int_eq(nstmts, 2);
+    sl_stmt_t *st = &stmts[1];
+    ck_assert_int_eq(st->kind, SL_STMT_CREATE_VIEW);
+    ck_assert_str_eq(st->name, "v");
+    ck_assert_int_eq(st->select_start, (int)(strstr(q, "SELECT") - q));
+    ck_assert_str_eq(select_text(st),
+                     "SELECT url, count(*) AS hits, sum((x * 2)) AS total, "
+                     "count(DISTINCT u), CAST(c.url AS text) FROM clicks AS c "
+                     "WHERE (((x > (- 1)) AND (NOT (y IS NULL))) OR (z <> ('a' || 'b'))) "
+                     "GROUP BY url, 2 HAVING (count(*) > 10)");
+    ck_assert_ptr_null(st->select->unsupported);
+}
+END_TEST
+
+START_TEST(test_precedence)
+{
+    sl_stmt_t *st = parse1("create continuous view v as select a + b * c - d / e % f, "
+                           "-a::int, a = b is null, not a = b, a || b + c, "
+                           "cast(a as varchar(3)), timestamptz '2020-01-01', "
+                           "f(), g(all x, y), \"Count\"(*) from s");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT ((a + (b * c)) - ((d / e) % f)), (- CAST(a AS int)), "
+                     "((a = b) IS NULL), (NOT (a = b)), (a || (b + c)), "
+                     "CAST(a AS varchar(3)), CAST('2020-01-01' AS timestamptz), "
+                     "f(), g(x, y), Count(*) FROM s");
+    /* Non-reserved keywords are names. */
+    st = parse1("create continuous view stream as select stream, views, time "
+                "from streams group by stream");
+    ck_assert_str_eq(st->name, "stream");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT stream, views, time FROM streams GROUP BY stream");
+}
+END_TEST
+
+START_TEST(test_unsupported_clauses)
+{
+    sl_stmt_t *st = parse1("create continuous view v as select count(*) from s "
+                           "order by 1 limit 5");
+    ck_assert_str_eq(st->select->unsupported, "ORDER BY");
+    ck_assert_int_eq(st->select->unsupported_location, 52);
+    st = parse1("create continuous view v as select distinct a from s");
+    ck_assert_str_eq(st->select->unsupported, "SELECT DISTINCT");
+    st = parse1("create continuous view v as select a from s join t on s.a = t.a");
+    ck_assert_str_eq(st->select->unsupported, "JOIN");
+    st = parse1("create continuous view v as select a from s, t");
+    ck_assert_str_eq(st->select->unsupported, "a FROM list with more than one item");
+    st = parse1("create continuous view v as select a from (select 1) x");
+    ck_assert_str_eq(st->select->unsupported, "a subquery in FROM");
+    st = parse1("create continuous view v as select (select 1) from s");
+    ck_assert_int_eq(st->select->targets[0]->args[0]->kind, SL_A_UNSUPPORTED);
+}
+END_TEST
+
+START_TEST(test_syntax_errors)
+{
+    ck_syntax("CREATE STREAM s (a int,)", "syntax error at or near \")\"", 24);
+    ck_syntax("create stream s ()", "syntax error at or near \")\"", 18);
+    ck_syntax("create stream s (a int", "syntax error at end of input", 23);
+    ck_syntax("create stream s (a int; select 1", "syntax error at or near \";\"", 23);
+    ck_syntax("drop stream s; create continuous view v as select 'é' frm s",
+              "syntax error at or near \"s\"", 59);   /* frm is an alias */
+    ck_assert_int_eq(nstmts, 1);   /* the statement before the error */
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_DROP_STREAM);
+    ck_syntax("create continuous view v as select a from s where",
+              "syntax error at end of input", 50);
+    ck_syntax("create continuous view v as select a from s where 'x",
+              "unterminated quoted string at or near \"'x\"", 51);
+    ck_syntax("create continuous view v as select count(*) over () from s",
+              "syntax error at or near \"(\"", 50);
+    ck_syntax("show streams extra", "syntax error at or near \"extra\"", 14);
+    ck_syntax("create continuous view v as select a from s union select 1",
+              "syntax error at or near \"union\"", 45);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("parser");
+    TCase *tc = tcase_create("parser");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_split_forward);
+    tcase_add_test(tc, test_split_empty_and_junk);
+    tcase_add_test(tc, test_create_stream);
+    tcase_add_test(tc, test_drop_show);
+    tcase_add_test(tc, test_create_view);
+    tcase_add_test(tc, test_precedence);
+    tcase_add_test(tc, test_unsupported_clauses);
+    tcase_add_test(tc, test_syntax_errors);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

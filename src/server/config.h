@@ -1,0 +1,46 @@
+/*
+ * config.h: sluiced's settings, from (lowest to highest precedence) the
+ * built-in defaults, a `key = value` file (--config FILE or SLUICE_CONFIG),
+ * SLUICE_<KEY> environment variables and command-line flags.
+ *
+ *   key               flag                env                  default
+ *   pg                --pg CONNINFO       SLUICE_PG            "" (embedded)
+ *   data_dir          --data-dir DIR      SLUICE_DATA_DIR      ./sluice-data
+ *   listen_address    --listen-address A  SLUICE_LISTEN_ADDRESS 127.0.0.1
+ *   pgwire_port       --pgwire-port N     SLUICE_PGWIRE_PORT   7432
+ *   http_port         --http-port N       SLUICE_HTTP_PORT     7480
+ *   flush_interval    --flush-interval MS SLUICE_FLUSH_INTERVAL 100
+ *   max_body_size     --max-body-size B   SLUICE_MAX_BODY_SIZE 67108864
+ *   pg_timeout        --pg-timeout MS     SLUICE_PG_TIMEOUT    5000
+ *   log_level         --log-level L       SLUICE_LOG_LEVEL     info
+ */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+typedef struct sl_config {
+    char *pg;               /* backing PostgreSQL conninfo; "" = embedded */
+    char *data_dir;
+    char *listen_address;
+    int pgwire_port;
+    int http_port;
+    int flush_interval_ms;
+    size_t max_body_size;
+    int pg_timeout_ms;      /* PostgreSQL unreachable this long: 503 */
+    char *log_level;        /* debug, info, warning, error */
+    char *config_file;
+} sl_config_t;
+
+/* Fills cfg from defaults, file, environment and argv.  Returns SL_OK;
+ * SL_ERR with err set on a bad setting (unknown flag, bad number ...).
+ * Sets *exit_now (and prints) for --help and --version. */
+int sl_config_load(sl_config_t *cfg, int argc, char **argv, int *exit_now,
+                   sl_error_t *err);
+void sl_config_free(sl_config_t *cfg);
+/* Prints every setting with its flag, env var and default. */
+void sl_config_usage(void *stream);  /* a FILE * */
+
+#endif

@@ -352,13 +352,12 @@ static int parse_column_value(dec_t *d, int col, int r, const char **pp)
             bool neg = *q == '-';
             q += neg;
             const char *ds = q;
-            int64_t v = 0;
+            uint64_t u = 0; /* wraps harmlessly past 18 digits */
             while (q < e && (unsigned)(*q - '0') < 10u)
-                v = v * 10 + (*q++ - '0');
+                u = u * 10 + (uint64_t)(*q++ - '0');
             long nd = q - ds;
             if (nd > 0 && nd <= 18 && (q >= e || !is_num_char(*q))) {
-                if (neg)
-                    v = -v;
+                int64_t v = neg ? -(int64_t)u : (int64_t)u;
                 if (t == SL_T_INT8 ||
                     (t == SL_T_INT4 && v >= INT32_MIN && v <= INT32_MAX) ||
                     (t == SL_T_INT2 && v >= INT16_MIN && v <= INT16_MAX)) {
@@ -448,9 +447,15 @@ static int parse_object(dec_t *d, const char **pp)
         const char *k = p + 1;
         uint32_t kn = (uint32_t)(q - k);
         int col;
+        /* memo entries are valid for fields 0 .. nmemo-1 of this body */
+        field_memo_t *m = field < FIELD_CACHE ? &d->memo[field] : NULL;
+        if (m && field >= d->nmemo) {
+            m->key = NULL;
+            m->n = UINT32_MAX;
+            d->nmemo = field + 1;
+        }
         if (!esc) {
-            field_memo_t *m = field < FIELD_CACHE ? &d->memo[field] : NULL;
-            if (m && field < d->nmemo && m->n == kn && memcmp(m->key, k, kn) == 0) {
+            if (m && m->n == kn && memcmp(m->key, k, kn) == 0) {
                 col = m->col;
             } else {
                 col = lookup_column(d, k, kn);
@@ -458,13 +463,13 @@ static int parse_object(dec_t *d, const char **pp)
                     m->key = k;
                     m->n = kn;
                     m->col = col;
-                    if (field >= d->nmemo)
-                        d->nmemo = field + 1;
                 }
             }
         } else {
             char kb[MAX_KEY];
             uint32_t n;
+            if (m)
+                m->n = UINT32_MAX; /* unescaped keys are not remembered */
             if (kn <= MAX_KEY) {
                 if (unescape(d, k, q, kb, &n) != SL_OK)
                     return SL_ERR;

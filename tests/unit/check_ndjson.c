@@ -120,7 +120,8 @@ START_TEST(test_escapes_unicode)
         "{\"n\\u0061me\":\"escaped key\"}\n"
         "{\"name\":true}\n"
         "{\"name\":12.50}\n"
-        "{\"code\":\"ab   \"}\n");
+        "{\"code\":\"ab   \"}\n"
+        "{\"k\\u0041\":1,\"name\":\"after\"}\n");
     ck_assert(text_is(&b->cols[2][0], "\xc3\xa9\n\t/\\\b\f\r"));
     ck_assert(text_is(&b->cols[2][1], "\xf0\x9f\x98\x80!"));
     ck_assert(text_is(&b->cols[2][2], "h\xc3\xa9\xe2\x82\xac"));
@@ -128,6 +129,7 @@ START_TEST(test_escapes_unicode)
     ck_assert(text_is(&b->cols[2][4], "true"));
     ck_assert(text_is(&b->cols[2][5], "12.50"));
     ck_assert(text_is(&b->cols[6][6], "ab "));
+    ck_assert(text_is(&b->cols[2][7], "after"));
 }
 END_TEST
 

@@ -9,7 +9,9 @@
 #   4. the view dropped (stream only: HTTP + decode, the discard baseline),
 #      the 64 KiB load again;
 #   5. prints events/s for both, the ratio, 1 KiB requests/s.
-# Environment: BENCH_SECONDS, BENCH_CONNECTIONS (8).  Exit 1 if a run had
+# A request is answered after the flush that commits it (100 ms), so the
+# load needs many connections in flight: BENCH_CONNECTIONS (256) for 64 KiB
+# bodies, BENCH_SMALL_CONNECTIONS (4000) for 1 KiB bodies; BENCH_SECONDS (10).  Exit 1 if a run had
 # errors or the view's total is wrong; the numbers are reported, not judged.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -17,7 +19,10 @@ set -eu
 . "$top_srcdir/tests/lib.sh"
 
 secs=${BENCH_SECONDS:-10}
-conns=${BENCH_CONNECTIONS:-8}
+conns=${BENCH_CONNECTIONS:-256}
+small_conns=${BENCH_SMALL_CONNECTIONS:-4000}
+# sluiced (started below) and sluice-bench need a file descriptor per connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 bench="$top_builddir/clients/sluice-bench"
 [ -x "$bench" ] || sl_fail "$bench is not built"
 command -v psql >/dev/null 2>&1 || sl_fail "psql is not installed"
@@ -40,19 +45,19 @@ through_sluiced() {
 through_sluiced -c "CREATE STREAM s (k bigint, v bigint)" \
     -c "CREATE CONTINUOUS VIEW bench_v AS SELECT k, count(*), sum(v) FROM s GROUP BY k"
 
-# run LABEL BODY-BYTES: runs the load, prints its summary, sets $result.
+# run LABEL BODY-BYTES CONNECTIONS: runs the load, prints its summary, sets $result.
 run() {
-    echo "== $1: $conns connections, $2-byte bodies, $secs s"
-    out=$($client "$bench" -p "$SLUICE_HTTP_PORT" --stream s -c "$conns" -b "$2" -d "$secs" --keys 1000) ||
+    echo "== $1: $3 connections, $2-byte bodies, $secs s"
+    out=$($client "$bench" -p "$SLUICE_HTTP_PORT" --stream s -c "$3" -b "$2" -d "$secs" --keys 1000) ||
         { echo "$out"; sl_fail "$1: the load generator reported errors"; }
     echo "$out" | sed -n 's/^  /   /p'
     result=$(echo "$out" | grep '^RESULT ')
 }
 field() { echo "$result" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
-run "view, 64 KiB" 65536
+run "view, 64 KiB" 65536 "$conns"
 view_eps=$(field events_per_s); acked=$(field events)
-run "view, 1 KiB" 1024
+run "view, 1 KiB" 1024 "$small_conns"
 view_rps=$(field requests_per_s); acked=$((acked + $(field events)))
 
 total=$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT coalesce(sum(count), 0) FROM bench_v")
@@ -63,7 +68,7 @@ fi
 echo "== check: bench_v holds $total events in $groups groups = $acked acknowledged: ok"
 
 through_sluiced -c "DROP CONTINUOUS VIEW bench_v"
-run "no view (HTTP + decode only), 64 KiB" 65536
+run "no view (HTTP + decode only), 64 KiB" 65536 "$conns"
 base_eps=$(field events_per_s)
 sluiced_stop
 pg_stop

@@ -37,6 +37,17 @@ static sl_expr_t *mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type,
     return e;
 }
 
+/* Like PostgreSQL's exprLocation: the leftmost of the node's own location
+ * and its arguments' (an error about "a + 1" points at a). */
+static void set_leftmost(sl_expr_t *e)
+{
+    for (int i = 0; i < e->nargs; i++) {
+        int loc = e->args[i]->location;
+        if (loc > 0 && (e->location == 0 || loc < e->location))
+            e->location = loc;
+    }
+}
+
 static sl_expr_t *mk2(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type,
                       int location, sl_expr_t *l, sl_expr_t *r)
 {
@@ -44,6 +55,7 @@ static sl_expr_t *mk2(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type,
     e->args[0] = l;
     if (r)
         e->args[1] = r;
+    set_leftmost(e);
     return e;
 }
 
@@ -100,6 +112,20 @@ sl_expr_t *sl__coerce(sl_actx_t *ctx, sl_expr_t *e, sl_type_t type, int typmod)
         }
         e->type = type;
         e->typmod = typmod;
+        return e;
+    }
+    if (e->kind == SL_E_CONST && !e->constval.null && sl_type_is_integer(e->type) &&
+        (type == SL_T_NUMERIC || type == SL_T_FLOAT8 ||
+         (sl_type_is_integer(type) && type > e->type))) {
+        /* Exact conversions of a constant are done now. */
+        if (!sl_type_is_integer(type))
+            e->constval.v.f = (double)e->constval.v.i;
+        e->type = type;
+        return e;
+    }
+    if (e->kind == SL_E_CONST && !e->constval.null && e->type == SL_T_NUMERIC &&
+        type == SL_T_FLOAT8) {
+        e->type = type;   /* numeric constants are carried as doubles */
         return e;
     }
     if (e->type == type && (typmod < 0 || e->typmod == typmod)) {
@@ -388,6 +414,7 @@ static sl_expr_t *boolop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
         else
             e->args[nargs++] = x[i];
     }
+    set_leftmost(e);
     return e;
 }
 
@@ -480,6 +507,17 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         return NULL;
     }
 
+    /* The same call twice shares one state (as PostgreSQL does). */
+    for (int i = 0; i < ctx->naggs; i++) {
+        const sl_aggref_t *o = &ctx->aggs[i];
+        bool same_arg = (o->arg == NULL && args == NULL) ||
+                        (o->arg && args && sl__expr_equal(o->arg, args[0]));
+        if (o->kind == (sl_aggkind_t)kind && same_arg) {
+            sl_expr_t *e = mk(ctx, SL__E_AGGREF, o->result_type, n->location, 0);
+            e->colno = i;
+            return e;
+        }
+    }
     if (ctx->naggs == ctx->aggcap) {
         int cap = ctx->aggcap ? 2 * ctx->aggcap : 4;
         ctx->aggs = sl_realloc(ctx->a, ctx->aggs, (size_t)ctx->aggcap * sizeof(*ctx->aggs),

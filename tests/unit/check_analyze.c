@@ -1,0 +1,353 @@
+/*
+ * check_analyze.c: the analyzer (sql/analyze*.c): CREATE STREAM checks,
+ * view plans (group keys, aggregates, WHERE typing and coercion), output
+ * names and the SQL of output columns and HAVING, and every error with its
+ * SQLSTATE and position.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/sql.h"
+
+static sl_catalog_t cat;
+static sl_arena_t *arena;
+static sl_error_t err;
+static sl_view_t *view;
+
+/* Analyzes a CREATE STREAM; returns its rc and adds the stream on success. */
+static int add_stream(const char *q)
+{
+    sl_stmt_t *st;
+    int n;
+    bool exists;
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_sql_split(q, strlen(q), arena, &st, &n, &err), SL_OK);
+    sl_stream_t *s = sl_stream_new(st->name);
+    int rc = sl_analyze_stream(st, &cat, s, &exists, &err);
+    if (rc == SL_OK && !exists)
+        sl_catalog_add_stream(&cat, s);
+    else
+        sl_catalog_drop_stream(&cat, s);   /* not in the catalog: just frees */
+    return rc;
+}
+
+static void setup(void)
+{
+    arena = sl_arena_new(NULL, "test");
+    sl_catalog_init(&cat);
+    view = NULL;
+    ck_assert_int_eq(add_stream("create stream clicks (user_id bigint, url text, "
+                                "v integer, s smallint, f real, d double precision, "
+                                "ok boolean, ts timestamptz, lt timestamp, "
+                                "name varchar(10))"), SL_OK);
+}
+
+static void teardown(void)
+{
+    if (view)
+        sl_arena_free(view->arena);
+    sl_catalog_destroy(&cat);
+    sl_arena_free(arena);
+}
+
+/* Analyzes "CREATE CONTINUOUS VIEW v AS <sel>"; returns rc. */
+static int analyze(const char *sel)
+{
+    const char *q = sl_sprintf(arena, "CREATE CONTINUOUS VIEW v AS %s", sel);
+    sl_stmt_t *st;
+    int n;
+    bool exists;
+    sl_error_clear(&err);
+    ck_assert_msg(sl_sql_split(q, strlen(q), arena, &st, &n, &err) == SL_OK, "%s: %s",
+                  q, err.message);
+    if (view)
+        sl_arena_free(view->arena);
+    view = sl_view_new(st->name);
+    return sl_analyze_view(st, &cat, view, &exists, &err);
+}
+
+static const sl_view_plan_t *plan_of(const char *sel)
+{
+    int rc = analyze(sel);
+    ck_assert_msg(rc == SL_OK, "%s: %s %s", sel, err.sqlstate, err.message);
+    return view->plan;
+}
+
+/* Position is relative to the SELECT (the prefix is 28 characters). */
+static void ck_err(const char *sel, const char *code, const char *msg, int selpos)
+{
+    ck_assert_msg(analyze(sel) == SL_ERR, "no error for %s", sel);
+    ck_assert_str_eq(err.sqlstate, code);
+    ck_assert_str_eq(err.message, msg);
+    ck_assert_int_eq(err.position, selpos ? selpos + 28 : 0);
+}
+
+START_TEST(test_stream)
+{
+    sl_stream_t *s = sl_catalog_stream(&cat, "clicks");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->ncols, 10);
+    ck_assert_str_eq(s->cols[0].name, "user_id");
+    ck_assert_int_eq(s->cols[0].type, SL_T_INT8);
+    ck_assert_int_eq(s->cols[5].type, SL_T_FLOAT8);
+    ck_assert_int_eq(s->cols[9].type, SL_T_TEXT);
+    ck_assert_int_eq(s->cols[9].typmod, 10);
+    ck_assert_int_eq(s->cols[8].type, SL_T_TIMESTAMP);
+
+    ck_assert_int_eq(add_stream("create stream t (a int, b foo)"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42704");
+    ck_assert_str_eq(err.message, "type \"foo\" does not exist");
+    ck_assert_int_eq(err.position, 27);
+    ck_assert_int_eq(add_stream("create stream t (a int, A text)"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42701");
+    ck_assert_str_eq(err.message, "column \"a\" specified more than once");
+    ck_assert_int_eq(add_stream("create stream t (a numeric)"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_int_eq(add_stream("create stream t (a text(3))"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42601");
+    ck_assert_int_eq(add_stream("create stream clicks (a int)"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42P07");
+    ck_assert_str_eq(err.message, "relation \"clicks\" already exists");
+    ck_assert_int_eq(err.position, 15);
+    ck_assert_int_eq(add_stream("create stream if not exists clicks (a int)"), SL_OK);
+    ck_assert_int_eq(cat.nstreams, 1);
+}
+END_TEST
+
+START_TEST(test_basic_view)
+{
+    const sl_view_plan_t *p = plan_of(
+        "SELECT url, count(*) AS hits, sum(v), avg(v), min(url), max(d), avg(f) AS af, "
+        "sum(user_id) AS s8 FROM clicks WHERE v > 0 GROUP BY url");
+    ck_assert_str_eq(p->name, "v");
+    ck_assert_str_eq(p->schema, "public");
+    ck_assert_ptr_eq(p->stream, sl_catalog_stream(&cat, "clicks"));
+    ck_assert_ptr_eq(view->stream, p->stream);
+    ck_assert_int_eq(p->ngroup, 1);
+    ck_assert_str_eq(p->group[0].colname, "url");
+    ck_assert_int_eq(p->group[0].type, SL_T_TEXT);
+    ck_assert_int_eq(p->group[0].expr->kind, SL_E_COLUMN);
+    ck_assert_int_eq(p->group[0].expr->colno, 1);
+    ck_assert_int_eq(p->naggs, 7);
+    ck_assert_int_eq(p->aggs[0].kind, SL_AGG_COUNT_STAR);
+    ck_assert_ptr_null(p->aggs[0].arg);
+    ck_assert_int_eq(p->aggs[1].kind, SL_AGG_SUM);
+    ck_assert_int_eq(p->aggs[1].result_type, SL_T_INT8);
+    ck_assert_int_eq(p->aggs[1].arg->kind, SL_E_COLUMN);
+    ck_assert_int_eq(p->aggs[2].nstate, 2);
+    ck_assert_int_eq(p->aggs[6].result_type, SL_T_NUMERIC);
+    ck_assert_int_eq(p->nout, 8);
+    const char *names[] = {"url", "hits", "sum", "avg", "min", "max", "af", "s8"};
+    const char *sql[] = {"\"url\"", "\"_a1\"", "\"_a2\"",
+                         "(\"_a3_sum\"::numeric / NULLIF(\"_a3_count\", 0))",
+                         "\"_a4\"", "\"_a5\"", "(\"_a6_sum\" / NULLIF(\"_a6_count\", 0))",
+                         "\"_a7\""};
+    sl_type_t types[] = {SL_T_TEXT, SL_T_INT8, SL_T_INT8, SL_T_NUMERIC, SL_T_TEXT,
+                         SL_T_FLOAT8, SL_T_FLOAT8, SL_T_NUMERIC};
+    for (int i = 0; i < 8; i++) {
+        ck_assert_str_eq(p->out[i].name, names[i]);
+        ck_assert_str_eq(p->out[i].sql, sql[i]);
+        ck_assert_int_eq(p->out[i].type, types[i]);
+    }
+    ck_assert_ptr_null(p->having_sql);
+    /* WHERE v > 0: int4 = int4, no cast. */
+    ck_assert_int_eq(p->where->kind, SL_E_OP);
+    ck_assert_int_eq(p->where->op, SL_OP_GT);
+    ck_assert_int_eq(p->where->type, SL_T_BOOL);
+    ck_assert_int_eq(p->where->args[1]->kind, SL_E_CONST);
+    ck_assert_int_eq(p->where->args[1]->type, SL_T_INT4);
+}
+END_TEST
+
+START_TEST(test_coercion)
+{
+    /* int vs numeric literal: both numeric. */
+    const sl_view_plan_t *p = plan_of("SELECT count(*) FROM clicks WHERE v > 1.5");
+    ck_assert_int_eq(p->where->args[0]->kind, SL_E_CAST);
+    ck_assert_int_eq(p->where->args[0]->type, SL_T_NUMERIC);
+    ck_assert_int_eq(p->where->args[1]->type, SL_T_NUMERIC);
+    ck_assert(p->where->args[1]->constval.v.f == 1.5);
+    /* int2 + int8 literal -> int8; float4 vs int -> float8; float4 op float4. */
+    p = plan_of("SELECT sum(s + 3000000000), sum(f * 2) b, sum(f * f) c FROM clicks");
+    ck_assert_int_eq(p->aggs[0].arg->type, SL_T_INT8);
+    ck_assert_int_eq(p->aggs[0].argtype, SL_T_INT8);
+    ck_assert_int_eq(p->aggs[0].arg->args[0]->kind, SL_E_CAST);
+    ck_assert_int_eq(p->aggs[1].arg->type, SL_T_FLOAT8);
+    ck_assert_int_eq(p->aggs[2].arg->type, SL_T_FLOAT4);
+    ck_assert_int_eq(p->aggs[2].result_type, SL_T_FLOAT4);
+    /* A string literal takes the other side's type. */
+    p = plan_of("SELECT count(*) FROM clicks WHERE ts >= '2024-01-01 00:00:00+00' "
+                "AND ok = 'yes' AND url = 'x' AND 'a' < 'b' AND lt < ts");
+    ck_assert_int_eq(p->where->kind, SL_E_AND);
+    ck_assert_int_eq(p->where->nargs, 5);
+    const sl_expr_t *c = p->where->args[0]->args[1];
+    ck_assert_int_eq(c->kind, SL_E_CONST);
+    ck_assert_int_eq(c->type, SL_T_TIMESTAMPTZ);
+    ck_assert(c->constval.v.i == 1704067200LL * 1000000);
+    c = p->where->args[1]->args[1];
+    ck_assert_int_eq(c->type, SL_T_BOOL);
+    ck_assert(c->constval.v.i);
+    c = p->where->args[2]->args[1];
+    ck_assert_int_eq(c->type, SL_T_TEXT);
+    ck_assert_int_eq(c->constval.v.s.n, 1);
+    ck_assert_int_eq(p->where->args[3]->args[0]->type, SL_T_TEXT);
+    ck_assert_int_eq(p->where->args[4]->args[0]->kind, SL_E_CAST);
+    ck_assert_int_eq(p->where->args[4]->args[0]->type, SL_T_TIMESTAMPTZ);
+    /* || casts both sides to text; casts keep typmods. */
+    p = plan_of("SELECT count(*) FROM clicks WHERE url || v = name::varchar(3) || 'x' "
+                "AND v::text IS NOT NULL AND (v / 2)::float8 > 1 AND -v < +v");
+    const sl_expr_t *cc = p->where->args[0]->args[0];
+    ck_assert_int_eq(cc->op, SL_OP_CONCAT);
+    ck_assert_int_eq(cc->args[1]->kind, SL_E_CAST);
+    ck_assert_int_eq(cc->args[1]->type, SL_T_TEXT);
+    ck_assert_int_eq(p->where->args[0]->args[1]->args[0]->typmod, 3);
+    ck_assert_int_eq(p->where->args[1]->kind, SL_E_ISNOTNULL);
+    ck_assert_int_eq(p->where->args[3]->args[0]->kind, SL_E_NEG);
+    /* Literal folding: -2147483648 is int4, 2147483648 int8. */
+    p = plan_of("SELECT count(*) FROM clicks WHERE v > -2147483648 AND user_id < 2147483648");
+    ck_assert_int_eq(p->where->args[0]->args[1]->type, SL_T_INT4);
+    ck_assert(p->where->args[0]->args[1]->constval.v.i == -2147483648LL);
+    ck_assert_int_eq(p->where->args[1]->args[1]->type, SL_T_INT8);
+}
+END_TEST
+
+START_TEST(test_grouping_exprs)
+{
+    const sl_view_plan_t *p = plan_of(
+        "SELECT c.v + 1 AS next, v / 10 AS bucket, count(*) FROM clicks AS c "
+        "GROUP BY v, 2");
+    ck_assert_int_eq(p->ngroup, 2);
+    ck_assert_str_eq(p->group[0].colname, "v");
+    ck_assert_str_eq(p->group[1].colname, "_g2");
+    ck_assert_int_eq(p->group[1].type, SL_T_INT4);
+    ck_assert_int_eq(p->group[1].expr->kind, SL_E_OP);
+    ck_assert_str_eq(p->out[0].sql, "(\"v\" + 1)");
+    ck_assert_str_eq(p->out[1].sql, "\"_g2\"");
+    ck_assert_str_eq(p->out[2].name, "count");
+
+    p = plan_of("SELECT url AS u, count(*) FROM clicks GROUP BY u, url HAVING count(*) > 2 "
+                "AND url <> 'x'");
+    ck_assert_int_eq(p->ngroup, 1);   /* u and url are one key */
+    ck_assert_str_eq(p->having_sql, "((\"_a1\" > '2'::bigint) AND (\"url\" <> 'x'::text))");
+
+    /* A global aggregate: counts read 0 before the first event. */
+    p = plan_of("SELECT count(*), sum(v) * 2 AS twice, 'k' AS k, 1::int, true, "
+                "v::text IS NULL AND false AS b FROM clicks GROUP BY v");
+    ck_assert_str_eq(p->out[0].sql, "\"_a1\"");
+    p = plan_of("SELECT count(*), sum(v) * 2 AS twice, 'k' AS k, 1::int, true, "
+                "cast(2.5 as float8), count(v) FILTERX FROM clicks");
+    ck_assert_int_eq(p->ngroup, 0);
+    ck_assert_str_eq(p->out[0].sql, "COALESCE(\"_a1\", 0)");
+    ck_assert_str_eq(p->out[1].sql, "(\"_a2\" * '2'::bigint)");
+    ck_assert_int_eq(p->out[1].type, SL_T_INT8);
+    ck_assert_str_eq(p->out[2].sql, "'k'::text");
+    ck_assert_int_eq(p->out[2].type, SL_T_TEXT);
+    ck_assert_str_eq(p->out[3].name, "int4");
+    ck_assert_str_eq(p->out[4].name, "bool");
+    ck_assert_str_eq(p->out[4].sql, "true");
+    ck_assert_str_eq(p->out[5].name, "float8");
+    ck_assert_str_eq(p->out[5].sql, "CAST('2.5'::numeric AS double precision)");
+    ck_assert_str_eq(p->out[6].name, "filterx");
+    ck_assert_str_eq(p->out[6].sql, "COALESCE(\"_a3\", 0)");
+
+    p = plan_of("SELECT v * 2 + 1, count(*) FROM clicks GROUP BY v * 2");
+    ck_assert_str_eq(p->out[0].name, "?column?");
+    ck_assert_str_eq(p->out[0].sql, "(\"_g1\" + 1)");
+    p = plan_of("SELECT url FROM clicks GROUP BY 1");
+    ck_assert_int_eq(p->naggs, 0);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    ck_err("SELECT count(*) FROM nope", "42P01", "relation \"nope\" does not exist", 22);
+    ck_err("SELECT count(*) FROM clicks WHERE nope > 1", "42703",
+           "column \"nope\" does not exist", 35);
+    ck_err("SELECT count(*) FROM clicks c WHERE clicks.v > 1", "42P01",
+           "missing FROM-clause entry for table \"clicks\"", 37);
+    ck_err("SELECT count(*) FROM clicks c WHERE c.nope > 1", "42703",
+           "column c.nope does not exist", 37);
+    ck_err("SELECT count(*) FROM clicks WHERE url > 1", "42883",
+           "operator does not exist: text > integer", 39);
+    ck_assert_str_eq(err.hint, "No operator matches the given name and argument types. "
+                               "You might need to add explicit type casts.");
+    ck_err("SELECT count(*) FROM clicks WHERE v ~ 1", "42883",
+           "operator does not exist: integer ~ integer", 37);
+    ck_err("SELECT count(*) FROM clicks WHERE f % 2", "42883",
+           "operator does not exist: real % integer", 37);
+    ck_err("SELECT count(*) FROM clicks HAVING u > 'x'", "42703",
+           "column \"u\" does not exist", 36);
+    ck_err("SELECT url AS u, count(*) FROM clicks GROUP BY u HAVING u > 'x'", "42703",
+           "column \"u\" does not exist", 57);
+    ck_err("SELECT count(*) FROM clicks WHERE v + 1", "42804",
+           "argument of WHERE must be type boolean, not type integer", 35);
+    ck_err("SELECT count(*) FROM clicks WHERE ok AND v", "42804",
+           "argument of AND must be type boolean, not type integer", 42);
+    ck_err("SELECT count(*) FROM clicks WHERE v = 'abc'", "22P02",
+           "invalid input syntax for type integer: \"abc\"", 39);
+    ck_err("SELECT count(*) FROM clicks WHERE count(*) > 1", "42803",
+           "aggregate functions are not allowed in WHERE", 35);
+    ck_err("SELECT count(*) FROM clicks GROUP BY sum(v)", "42803",
+           "aggregate functions are not allowed in GROUP BY", 38);
+    ck_err("SELECT sum(v), count(*) FROM clicks GROUP BY 1", "42803",
+           "aggregate functions are not allowed in GROUP BY", 8);
+    ck_err("SELECT sum(count(*)) FROM clicks", "42803",
+           "aggregate function calls cannot be nested", 12);
+    ck_err("SELECT url, v, count(*) FROM clicks GROUP BY url", "42803",
+           "column \"clicks.v\" must appear in the GROUP BY clause or be used in "
+           "an aggregate function", 13);
+    ck_err("SELECT c.v + 1, count(*) FROM clicks c", "42803",
+           "column \"c.v\" must appear in the GROUP BY clause or be used in "
+           "an aggregate function", 8);
+    ck_err("SELECT url, v FROM clicks", "0A000",
+           "continuous views without aggregates are not supported yet", 0);
+    ck_err("SELECT count(DISTINCT url) FROM clicks", "0A000",
+           "count(DISTINCT ...) is not supported in continuous views yet", 8);
+    ck_err("SELECT foo(v) FROM clicks", "42883", "function foo(integer) does not exist", 8);
+    ck_err("SELECT sum(url) FROM clicks", "42883", "function sum(text) does not exist", 8);
+    ck_err("SELECT min(ok) FROM clicks", "42883", "function min(boolean) does not exist", 8);
+    ck_err("SELECT count(v, v) FROM clicks", "42883",
+           "function count(integer, integer) does not exist", 8);
+    ck_err("SELECT sum(v * 1.5) FROM clicks", "0A000",
+           "sum(numeric) is not supported in continuous views yet", 8);
+    ck_err("SELECT count(*), count(v) AS count FROM clicks", "42701",
+           "column \"count\" specified more than once", 0);
+    ck_err("SELECT count(*) FROM clicks ORDER BY 1", "0A000",
+           "ORDER BY is not supported in continuous views", 29);
+    ck_err("SELECT count(*) FROM clicks c JOIN t ON true", "0A000",
+           "JOIN is not supported in continuous views", 31);
+    ck_err("SELECT *, count(*) FROM clicks", "0A000",
+           "SELECT * is not supported in continuous views", 8);
+    ck_err("SELECT count(*) FROM clicks WHERE v = (SELECT 1)", "0A000",
+           "subqueries are not supported in continuous views", 39);
+    ck_err("SELECT count(*) FROM clicks WHERE v::foo > 1", "42704",
+           "type \"foo\" does not exist", 38);
+    ck_err("SELECT count(*) FROM clicks WHERE ok::timestamptz > ts", "42846",
+           "cannot cast type boolean to timestamp with time zone", 37);
+    ck_err("SELECT count(*) FROM clicks WHERE ts > 'yesterday-ish'", "22007",
+           "invalid input syntax for type timestamp with time zone: \"yesterday-ish\"", 40);
+    ck_err("SELECT count(*) FROM clicks GROUP BY 3", "42P10",
+           "GROUP BY position 3 is not in select list", 38);
+    ck_err("SELECT count(*) FROM clicks WHERE '1' + '2' > 0", "42725",
+           "operator is not unique: unknown + unknown", 39);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("analyze");
+    TCase *tc = tcase_create("analyze");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_stream);
+    tcase_add_test(tc, test_basic_view);
+    tcase_add_test(tc, test_coercion);
+    tcase_add_test(tc, test_grouping_exprs);
+    tcase_add_test(tc, test_errors);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

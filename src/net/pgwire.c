@@ -553,12 +553,21 @@ void sl_pgwire_stop(sl_pgwire_t *pw)
     sl_pkt_error(&p, &err);
     while (pw->conns) {
         sl_pwconn_t *c = pw->conns;
+        /* Best effort, one non-blocking send of what is queued (a
+         * bufferevent's output cannot be drained by us) plus the FATAL. */
+        struct evbuffer *o = bufferevent_get_output(c->client);
+        size_t n = evbuffer_get_length(o);
+        if (n > SL_PW_HIGH_WATER)
+            n = SL_PW_HIGH_WATER;
+        char *bytes = sl_xmalloc(n + p.buf.len);
+        evbuffer_copyout(o, bytes, n);
         if (c->state != SL_PW_CLOSING) {
-            struct evbuffer *o = bufferevent_get_output(c->client);
-            evbuffer_add(o, p.buf.data, p.buf.len);
+            memcpy(bytes + n, p.buf.data, p.buf.len);
+            n += p.buf.len;
         }
-        /* Best effort: one non-blocking write of what is queued. */
-        evbuffer_write(bufferevent_get_output(c->client), bufferevent_getfd(c->client));
+        if (n > 0)
+            (void)!send(bufferevent_getfd(c->client), bytes, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        free(bytes);
         conn_free(c);
     }
     sl_pkt_free(&p);

@@ -1,0 +1,182 @@
+#!/bin/sh
+# tests/e2e/pgwire.sh [SLUICED]: the PostgreSQL wire protocol of sluiced
+# through real psql against a throwaway PostgreSQL: multi-statement queries
+# (forwarded, Sluice's and mixed), psql's \d, forwarded errors with the
+# caret at the right place, 25001 in a transaction block, syntax errors after
+# earlier statements, COPY in and out (relayed and inside a mixed query),
+# SSL negotiation, the extended protocol (\gdesc) and its 0A000 for Sluice
+# statements, application_name, large results and COPY (backpressure),
+# cancel, a backend that dies, hostile startup bytes, FATAL 57P01 on stop.
+#
+# SLUICED defaults to $top_builddir/sluiced; tests/e2e/pgwire_stub_server
+# (the pgwire layer alone) works too.  Exits 77 without PostgreSQL or psql.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+SLUICED=${1:-$top_builddir/sluiced}
+[ -x "$PG_BINDIR/postgres" ] || sl_skip "PostgreSQL server binaries not found in $PG_BINDIR"
+command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
+[ -x "$SLUICED" ] || sl_fail "$SLUICED is not built"
+unset PGHOST PGPORT PGUSER PGDATABASE PGAPPNAME PGSSLMODE SLUICE_PG SLUICE_CONFIG
+
+pg_start
+
+# Starts $SLUICED like lib.sh's sluiced_start (so its cleanup stops it).
+SLUICED_LOG="$PGTEST_DIR/sluiced.log"
+${SLUICED_WRAPPER:-} "$SLUICED" --pg "$PGTEST_CONNINFO" --pgwire-port 0 --http-port 0 \
+    2>"$SLUICED_LOG" &
+SLUICED_PID=$!
+i=0
+while ! grep -q "sluiced ready:" "$SLUICED_LOG" 2>/dev/null; do
+    kill -0 "$SLUICED_PID" 2>/dev/null || { cat "$SLUICED_LOG" >&2; SLUICED_PID=; sl_fail "sluiced exited before ready"; }
+    i=$((i + 1)); [ $i -lt 600 ] || { cat "$SLUICED_LOG" >&2; sl_fail "sluiced not ready after 30 s"; }
+    sleep 0.05
+done
+PORT=$(grep -m1 "sluiced ready:" "$SLUICED_LOG" |
+    sed -n 's/.*ready: pgwire [^ ,]*:\([0-9][0-9]*\),.*/\1/p')
+[ -n "$PORT" ] || sl_fail "cannot read the pgwire port from the ready line"
+
+out="$PGTEST_DIR/out"
+# sq ARGS: psql through sluiced over TCP (so SSLRequest comes first);
+# stdout+stderr, never fails.
+sq() {
+    psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres "$@" 2>&1 || true
+}
+# check NAME EXPECTED ACTUAL
+check() {
+    if [ "$2" != "$3" ]; then
+        printf '%s\n' "$2" >"$out.want"
+        printf '%s\n' "$3" >"$out.got"
+        diff -u "$out.want" "$out.got" >&2 || true
+        sl_fail "$1"
+    fi
+    echo "ok - $1"
+}
+# contains NAME NEEDLE HAYSTACK
+contains() {
+    case $3 in
+        *"$2"*) echo "ok - $1" ;;
+        *) printf '%s\n' "$3" >&2; sl_fail "$1: no \"$2\" in the output" ;;
+    esac
+}
+
+check "forwarded multi-statement query" "1
+2" "$(sq -At -c 'SELECT 1 AS a; SELECT 2 AS b')"
+
+check "CREATE STREAM" "CREATE STREAM" \
+    "$(psql -X -h 127.0.0.1 -p "$PORT" -U postgres -c 'CREATE STREAM e2e_s (a integer, b text)' 2>&1)"
+
+check "mixed query runs in order" "1
+e2e_s|a integer, b text|0
+3" "$(sq -At -c 'SELECT 1; SHOW STREAMS; SELECT 3')"
+
+check "forwarded error after a Sluice statement: caret" "ERROR:  column \"nosuchcol\" does not exist
+LINE 1: SHOW STREAMS; SELECT nosuchcol
+                             ^" "$(sq -At -c 'SHOW STREAMS; SELECT nosuchcol' | tail -n 3)"
+
+check "forwarded error, multi-byte characters before it" "é
+ERROR:  column \"nosuchcol\" does not exist
+LINE 1: SELECT 'é'; SHOW STREAMS; SELECT nosuchcol
+                                         ^" \
+    "$(sq -At -c "SELECT 'é'; SHOW STREAMS; SELECT nosuchcol" | grep -v e2e_s)"
+
+check "25001 in a transaction block" "ERROR:  CREATE STREAM cannot run inside a transaction block" \
+    "$(sq -At -c 'BEGIN; CREATE STREAM e2e_t (a int); COMMIT')"
+check "stream not created in the transaction block" "e2e_s" \
+    "$(sq -At -c 'SHOW STREAMS' | cut -d'|' -f1)"
+
+check "syntax error runs the statements before it" "1
+ERROR:  syntax error at or near \"(\"
+LINE 1: SELECT 1 AS before; CREATE STREAM (
+                                          ^" "$(sq -At -c 'SELECT 1 AS before; CREATE STREAM (')"
+
+check "the first error stops the query" "e2e_s|a integer, b text|0
+ERROR:  division by zero" "$(sq -At -c 'SHOW STREAMS; SELECT 1/0; SHOW STREAMS')"
+
+sq -c 'CREATE TABLE e2e_tab (id int, s text)' >/dev/null
+contains "\\d lists relations" "e2e_tab" "$(sq -c '\d')"
+contains "\\d table" "id     | integer" "$(sq -c '\d e2e_tab')"
+
+check "COPY FROM STDIN (relayed)" "2" \
+    "$(printf '1\ta\n2\tb\n' | sq -At -c 'COPY e2e_tab FROM STDIN' >/dev/null; sq -At -c 'SELECT count(*) FROM e2e_tab')"
+check "COPY inside a mixed query" "e2e_s|a integer, b text|0
+3" "$(printf 'SHOW STREAMS; COPY e2e_tab FROM STDIN;\n3\tc\n\\.\nSELECT count(*) FROM e2e_tab;\n' | sq -At)"
+check "COPY TO STDOUT" "1	a
+2	b
+3	c" "$(sq -At -c 'COPY (SELECT * FROM e2e_tab ORDER BY id) TO STDOUT')"
+
+check "extended protocol: \\gdesc" "a|integer
+b|timestamp with time zone" "$(printf 'SELECT 1::int AS a, now() AS b \\gdesc\n' | sq -At)"
+check "extended protocol: Sluice statement rejected, session goes on" \
+    "ERROR:  Sluice statements must use the simple query protocol
+5" "$(printf 'SHOW STREAMS \\gdesc\nSELECT 5;\n' | sq -At)"
+
+contains "SSL refused cleanly" "server does not support SSL" \
+    "$(psql -X "host=127.0.0.1 port=$PORT user=postgres sslmode=require" -c 'SELECT 1' 2>&1 || true)"
+check "application_name reaches PostgreSQL" "e2e-app" \
+    "$(PGAPPNAME=e2e-app sq -At -c 'SHOW application_name')"
+check "server_version reported" "$(psql -X -At -d "$PGTEST_CONNINFO" -c 'SHOW server_version')" \
+    "$(sq -At -c 'SHOW server_version')"
+
+check "large result" "200000 4000000" \
+    "$(sq -At -c "SELECT g, repeat('x', 20) FROM generate_series(1,200000) g" | awk -F'|' '{n++; s+=length($2)} END {print n, s}')"
+seq 1 200000 | awk '{print $1 "\tline" $1}' >"$PGTEST_DIR/copy.txt"
+check "large COPY in" "200003" \
+    "$(sq -At -c 'COPY e2e_tab FROM STDIN' <"$PGTEST_DIR/copy.txt" >/dev/null; sq -At -c 'SELECT count(*) FROM e2e_tab')"
+
+# Cancel: psql sends CancelRequest on SIGINT.
+psql -X -h 127.0.0.1 -p "$PORT" -U postgres -c 'SELECT pg_sleep(30)' >"$out.cancel" 2>&1 &
+cpid=$!
+sleep 1
+kill -INT "$cpid"
+wait "$cpid" || true
+contains "CancelRequest cancels the backend query" "canceling statement due to user request" \
+    "$(cat "$out.cancel")"
+
+contains "backend terminated: FATAL relayed" "terminating connection due to administrator command" \
+    "$(sq -c 'SELECT pg_terminate_backend(pg_backend_pid())')"
+
+if command -v python3 >/dev/null 2>&1; then
+    got=$(python3 - "$PORT" <<'EOF'
+import socket, struct, sys, time
+port = int(sys.argv[1])
+def talk(data, startup=True):
+    s = socket.create_connection(("127.0.0.1", port))
+    if startup:
+        body = b"user\0postgres\0\0"
+        s.sendall(struct.pack("!ii", 8 + len(body), 196608) + body)
+        buf = b""
+        while not buf.endswith(b"Z\0\0\0\x05I"):
+            buf += s.recv(65536)
+    s.sendall(data)
+    s.settimeout(5)
+    buf = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    return buf
+def fields(b):
+    return b[5:].split(b"\0")
+print(fields(talk(b"GET / HTTP/1.0\r\n\r\n", False))[2:4])
+print(fields(talk(b"Q\xff\xff\xff\xff"))[2:4])
+print(fields(talk(struct.pack("!ii", 8, 0x00020000), False))[2:4])
+EOF
+)
+    check "hostile bytes: FATAL and close" "[b'C08P01', b'Minvalid length of startup packet']
+[b'C08P01', b'Minvalid message length']
+[b'C0A000', b'Munsupported frontend protocol 2.0: server supports 3.0 to 3.0']" "$got"
+fi
+check "still serving" "ok" "$(sq -At -c "SELECT 'ok'")"
+
+# Stop: an idle session is told why it ends.
+psql -X -h 127.0.0.1 -p "$PORT" -U postgres -c 'SELECT pg_sleep(20)' >"$out.stop" 2>&1 &
+spid=$!
+sleep 1
+sluiced_stop
+wait "$spid" || true
+contains "FATAL 57P01 on stop" "terminating connection due to administrator command" \
+    "$(cat "$out.stop")"
+echo "pgwire e2e: all passed"

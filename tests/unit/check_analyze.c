@@ -334,6 +334,27 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_duplicates)
+{
+    const char *q = "CREATE CONTINUOUS VIEW clicks AS SELECT count(*) FROM clicks; "
+                    "CREATE CONTINUOUS VIEW IF NOT EXISTS clicks AS SELECT count(*) FROM clicks";
+    sl_stmt_t *st;
+    int n;
+    bool exists;
+    ck_assert_int_eq(sl_sql_split(q, strlen(q), arena, &st, &n, &err), SL_OK);
+    ck_assert_int_eq(n, 2);
+    view = sl_view_new(st[0].name);
+    ck_assert_int_eq(sl_analyze_view(&st[0], &cat, view, &exists, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42P07");
+    ck_assert_str_eq(err.message, "relation \"clicks\" already exists");
+    ck_assert_int_eq(err.position, 24);
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_analyze_view(&st[1], &cat, view, &exists, &err), SL_OK);
+    ck_assert(exists);
+    ck_assert_ptr_null(view->plan);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze");
@@ -344,6 +365,7 @@ int main(void)
     tcase_add_test(tc, test_coercion);
     tcase_add_test(tc, test_grouping_exprs);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_duplicates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,274 @@
+#!/bin/sh
+# tests/e2e/ingest.sh: HTTP ingest and SQL end to end, against a throwaway
+# PostgreSQL (read directly with psql, not through sluiced):
+#   - rows are readable in PostgreSQL the moment the 200 arrives (many times);
+#   - a bad line in the middle, or an integer overflow in a view's expression,
+#     answers 400 with the error JSON and applies nothing;
+#   - 404 / 405 / 413 / 415, the empty body, /healthz;
+#   - a restart (SIGTERM, start again on the same PostgreSQL) keeps streams and
+#     views and keeps updating them;
+#   - IF [NOT] EXISTS notices; DROP STREAM without CASCADE refuses while views
+#     depend on it; DROP ... CASCADE removes the views' relations;
+#   - errors through psql with SQLSTATE and the caret position (42601, 42703,
+#     42P01, 42P07, 42803).
+# Every check runs; the script prints each failure and exits 1 if any.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+
+command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
+command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
+export PGTZ=UTC PGCLIENTENCODING=UTF8
+
+nfail=0
+fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
+pass() { echo "ok: $*"; }
+
+pg_start
+sluiced_start --flush-interval 100 --max-body-size 4096
+work=$PGTEST_DIR/ingest
+mkdir -p "$work"
+
+pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
+slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
+
+# post STREAM BODY [CURL ARGS...]: sets CODE and RESP (the response body).
+post() {
+    st=$1 body=$2
+    shift 2
+    printf '%s' "$body" >"$work/body"
+    CODE=$(curl -s -o "$work/resp" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+        "$@" --data-binary @"$work/body" "http://$SLUICE_HTTP/v1/streams/$st") || CODE=000
+    RESP=$(cat "$work/resp")
+}
+accepted() { echo "$RESP" | sed -n 's/^{ *"accepted" *: *\([0-9][0-9]*\) *}$/\1/p'; }
+
+slq <<'EOF' || sl_fail "setting up the stream and views through sluiced failed"
+CREATE STREAM ev (k integer, v integer, name text);
+CREATE CONTINUOUS VIEW per_k AS SELECT k, count(*) AS n, sum(v) AS sv FROM ev GROUP BY k;
+CREATE CONTINUOUS VIEW total AS SELECT count(*) AS n, sum(v) AS sv FROM ev;
+CREATE CONTINUOUS VIEW doubled AS SELECT k, sum(v * 2) AS s2 FROM ev GROUP BY k;
+EOF
+
+# ---- visibility: the 200 comes after the commit --------------------------
+n=0 sv=0 bad=0
+j=1
+while [ $j -le 60 ]; do
+    body=
+    m=1
+    while [ $m -le $((j % 7 + 1)) ]; do
+        body="$body{\"k\": $((j % 5)), \"v\": $j, \"name\": \"r$j.$m\"}
+"
+        m=$((m + 1))
+    done
+    cnt=$((j % 7 + 1))
+    post ev "$body"
+    if [ "$CODE" != 200 ] || [ "$(accepted)" != "$cnt" ]; then
+        fail "POST $j: HTTP $CODE $RESP, expected 200 {\"accepted\": $cnt}"
+        bad=1
+        break
+    fi
+    n=$((n + cnt)) sv=$((sv + cnt * j))
+    got=$(pgq -c "SELECT n || ' ' || sv FROM total")
+    if [ "$got" != "$n $sv" ]; then
+        fail "right after the 200 of POST $j PostgreSQL shows total = '$got', expected '$n $sv'"
+        bad=1
+        break
+    fi
+    j=$((j + 1))
+done
+[ $bad = 1 ] || pass "60 POSTs, each visible in PostgreSQL when its 200 arrived"
+got=$(pgq -c "SELECT string_agg(k || ':' || n, ' ' ORDER BY k) FROM per_k")
+want=$(awk 'BEGIN { for (j = 1; j <= 60; j++) c[j % 5] += j % 7 + 1;
+                    for (k = 0; k < 5; k++) printf "%s%d:%d", k ? " " : "", k, c[k] }')
+[ "$got" = "$want" ] && pass "per_k counts" || fail "per_k: got '$got', expected '$want'"
+# the same rows through sluiced (forwarded SELECT)
+got2=$(slq -c "SELECT string_agg(k || ':' || n, ' ' ORDER BY k) FROM per_k")
+[ "$got2" = "$want" ] && pass "SELECT through sluiced" || fail "per_k through sluiced: '$got2'"
+
+before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+
+# ---- rejected requests apply nothing --------------------------------------
+check_unchanged() {
+    now=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+    [ "$now" = "$before" ] || fail "$1: the views changed ('$before' -> '$now')"
+}
+post ev '{"k": 1, "v": 1}
+{"k": 2, "v": 2}
+{"k": "abc", "v": 3}
+{"k": 4, "v": 4}
+'
+case $CODE:$RESP in
+    400:*'"line": 3'*'"column": "k"'*) pass "bad value on line 3: $RESP" ;;
+    *) fail "bad value on line 3: HTTP $CODE $RESP, expected 400 with \"line\": 3, \"column\": \"k\"" ;;
+esac
+sleep 0.3; check_unchanged "bad value on line 3"
+
+post ev '{"k": 1, "v": 1}
+{"k": 2, "v": 2, "name": "unterminated}
+{"k": 4, "v": 4}
+'
+case $CODE:$RESP in
+    400:*'"error"'*'"line": 2'*) pass "malformed JSON on line 2: $RESP" ;;
+    *) fail "malformed JSON on line 2: HTTP $CODE $RESP, expected 400 with \"line\": 2" ;;
+esac
+post ev '{"k": 1, "v": 1}
+{"k": 2, "v": 2147483648}
+'
+case $CODE:$RESP in
+    400:*'"line": 2'*'"column": "v"'*'out of range'*) pass "int4 out of range on line 2: $RESP" ;;
+    *) fail "int4 out of range on line 2: HTTP $CODE $RESP, expected 400 with \"line\": 2, \"column\": \"v\" and 'out of range'" ;;
+esac
+# v * 2 overflows integer in view "doubled": PostgreSQL raises 22003 there
+post ev '{"k": 1, "v": 5}
+{"k": 2, "v": 2000000000}
+{"k": 3, "v": 6}
+'
+case $CODE:$RESP in
+    400:*'integer out of range'*) pass "overflow in a view's expression: $RESP" ;;
+    *) fail "overflow in v * 2: HTTP $CODE $RESP, expected 400 with 'integer out of range'" ;;
+esac
+sleep 0.3; check_unchanged "rejected requests"
+pass "rejected requests applied nothing"
+
+# ---- status codes ---------------------------------------------------------
+post nosuch '{"k": 1}'
+[ "$CODE" = 404 ] && pass "404 unknown stream" || fail "unknown stream: HTTP $CODE $RESP, expected 404"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary '{"k": 1}' "http://$SLUICE_HTTP/v1/streams/ev")
+[ "$code" = 405 ] && pass "405 PUT" || fail "PUT /v1/streams/ev: HTTP $code, expected 405"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://$SLUICE_HTTP/v1/streams/ev")
+[ "$code" = 405 ] && pass "405 DELETE" || fail "DELETE /v1/streams/ev: HTTP $code, expected 405"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$SLUICE_HTTP/healthz")
+[ "$code" = 405 ] && pass "405 POST /healthz" || fail "POST /healthz: HTTP $code, expected 405"
+big=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "{\"k\": 1, \"v\": %d}\n", i }')
+post ev "$big"
+[ "$CODE" = 413 ] && pass "413 body over --max-body-size" || fail "$(printf '%s' "$big" | wc -c)-byte body with --max-body-size 4096: HTTP $CODE, expected 413"
+post ev '{"k": 1, "v": 1}' -H 'Content-Type: application/xml'
+[ "$CODE" = 415 ] && pass "415 application/xml" || fail "Content-Type application/xml: HTTP $CODE $RESP, expected 415"
+post ev ''
+[ "$CODE" = 200 ] && [ "$(accepted)" = 0 ] && pass "empty body: $RESP" ||
+    fail "empty body: HTTP $CODE $RESP, expected 200 {\"accepted\": 0}"
+code=$(curl -s -o "$work/h" -w '%{http_code}' "http://$SLUICE_HTTP/healthz")
+[ "$code" = 200 ] && pass "/healthz: $(cat "$work/h")" || fail "/healthz: HTTP $code"
+sleep 0.3; check_unchanged "404/405/413/415/empty requests"
+
+# ---- restart ------------------------------------------------------------
+sluiced_stop
+sluiced_start --flush-interval 100 --max-body-size 4096
+streams=$(slq -c "SHOW STREAMS" | cut -d'|' -f1 | tr '\n' ' ')
+views=$(slq -c "SHOW CONTINUOUS VIEWS" | cut -d'|' -f1 | sort | tr '\n' ' ')
+[ "$streams" = "ev " ] && pass "SHOW STREAMS after restart" || fail "SHOW STREAMS after restart: '$streams'"
+[ "$views" = "doubled per_k total " ] && pass "SHOW CONTINUOUS VIEWS after restart" ||
+    fail "SHOW CONTINUOUS VIEWS after restart: '$views'"
+post ev '{"k": 0, "v": 1000}
+{"k": 9, "v": 7}
+'
+if [ "$CODE" = 200 ] && [ "$(accepted)" = 2 ]; then
+    n=$((n + 2)) sv=$((sv + 1007))
+    got=$(pgq -c "SELECT n || ' ' || sv FROM total")
+    [ "$got" = "$n $sv" ] && pass "views keep updating after a restart" ||
+        fail "after the restart total = '$got', expected '$n $sv'"
+    got=$(pgq -c "SELECT n || ' ' || sv FROM per_k WHERE k = 9")
+    [ "$got" = "1 7" ] && pass "new group after restart" || fail "per_k k=9 after restart: '$got'"
+else
+    fail "POST after restart: HTTP $CODE $RESP"
+fi
+
+# ---- IF [NOT] EXISTS notices ----------------------------------------------
+notice() {  # notice SQL PATTERN: the statement succeeds with a NOTICE matching PATTERN
+    if slq -c "$1" >"$work/out" 2>&1 && grep -q "NOTICE: .*$2" "$work/out"; then
+        pass "$1 -> $(grep NOTICE "$work/out")"
+    else
+        fail "$1: expected success with NOTICE matching '$2', got: $(cat "$work/out")"
+    fi
+}
+notice "CREATE STREAM IF NOT EXISTS ev (a integer)" '"ev" already exists, skipping'
+notice "CREATE CONTINUOUS VIEW IF NOT EXISTS total AS SELECT count(*) AS n FROM ev" '"total" already exists, skipping'
+notice "DROP STREAM IF EXISTS nosuch" '"nosuch" does not exist, skipping'
+notice "DROP CONTINUOUS VIEW IF EXISTS nosuch" '"nosuch" does not exist, skipping'
+[ "$(slq -c "SHOW STREAMS" | cut -d'|' -f2)" = "k integer, v integer, name text" ] &&
+    pass "IF NOT EXISTS left ev alone" || fail "ev's columns changed: $(slq -c 'SHOW STREAMS')"
+
+# ---- errors with SQLSTATE and position -------------------------------------
+# sqlerr SQL CODE [NEEDLE]: the statement fails with SQLSTATE CODE; with
+# NEEDLE, psql's caret points at (an occurrence of) NEEDLE.
+sqlerr() {
+    sql=$1 code=$2 needle=${3:-}
+    if psql -X -q -v VERBOSITY=verbose -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
+        -c "$sql" >"$work/out" 2>&1; then
+        fail "$sql: succeeded, expected ERROR $code"
+        return
+    fi
+    if ! grep -q "^ERROR:  $code: " "$work/out"; then
+        fail "$sql: expected ERROR $code, got: $(cat "$work/out")"
+        return
+    fi
+    if [ -n "$needle" ]; then
+        # psql shows the line (cut around the position when over 60 columns)
+        # and a caret under the position
+        at=$(awk -v n="$needle" '/^LINE 1: / { l = $0; getline c; i = index(c, "^");
+                 print (i > 8 && substr(l, i, length(n)) == n) ? "yes" : "no"; exit }' "$work/out")
+        if [ "$at" != yes ]; then
+            fail "$sql: expected the caret under '$needle', got: $(cat "$work/out")"
+            return
+        fi
+    fi
+    pass "$code: $(grep '^ERROR' "$work/out")"
+}
+sqlerr "CREATE STREAM s2 (a integer,, b integer)" 42601 ", b"
+sqlerr "CREATE STREAMX s2 (a integer)" 42601 "STREAMX"
+sqlerr "CREATE CONTINUOUS VIEW e1 AS SELECT nosuch, count(*) AS n FROM ev GROUP BY nosuch" 42703 "nosuch"
+sqlerr "CREATE CONTINUOUS VIEW e2 AS SELECT count(*) AS n FROM nosuchstream" 42P01 "nosuchstream"
+sqlerr "CREATE STREAM ev (a integer)" 42P07
+sqlerr "CREATE CONTINUOUS VIEW total AS SELECT count(*) AS n FROM ev" 42P07
+sqlerr "CREATE CONTINUOUS VIEW e3 AS SELECT k, v, count(*) AS n FROM ev GROUP BY k" 42803 "v, count"
+sqlerr "CREATE CONTINUOUS VIEW e4 AS SELECT k FROM ev WHERE count(*) > 1 GROUP BY k" 42803 "count(*) >"
+sqlerr "SELECT nosuchcol FROM total" 42703 "nosuchcol"
+sqlerr "DROP STREAM nosuch" 42P01
+sqlerr "DROP CONTINUOUS VIEW nosuch" 42P01
+# the failed statements left nothing behind
+views=$(slq -c "SHOW CONTINUOUS VIEWS" | cut -d'|' -f1 | sort | tr '\n' ' ')
+[ "$views" = "doubled per_k total " ] && pass "failed CREATEs left no view" || fail "views now: '$views'"
+
+# ---- DROP ----------------------------------------------------------------
+sqlerr "DROP STREAM ev" 2BP01
+[ "$(slq -c "SHOW STREAMS" | cut -d'|' -f1)" = ev ] && pass "ev survives a refused DROP" ||
+    fail "ev gone after a refused DROP STREAM"
+mrel=$(pgq -c "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+               WHERE s.nspname = 'sluice_mrel' AND c.relkind IN ('r', 'v', 'm', 'p')")
+[ "$mrel" -ge 3 ] && pass "$mrel relations in sluice_mrel" || fail "only $mrel relations in sluice_mrel for 3 views"
+slq -c "DROP CONTINUOUS VIEW doubled" || fail "DROP CONTINUOUS VIEW doubled"
+[ "$(pgq -c "SELECT to_regclass('public.doubled') IS NULL")" = t ] && pass "DROP CONTINUOUS VIEW removes public.doubled" ||
+    fail "public.doubled still exists after DROP CONTINUOUS VIEW"
+if slq -c "DROP STREAM ev CASCADE" >"$work/out" 2>&1; then
+    grep -q "NOTICE: .*drop cascades to" "$work/out" && pass "DROP STREAM ev CASCADE: $(grep NOTICE "$work/out" | head -n1)" ||
+        fail "DROP STREAM ev CASCADE gave no 'drop cascades to' NOTICE: $(cat "$work/out")"
+else
+    fail "DROP STREAM ev CASCADE failed: $(cat "$work/out")"
+fi
+left=$(pgq -c "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+               WHERE (s.nspname = 'sluice_mrel' AND c.relkind IN ('r', 'v', 'm', 'p', 'S'))
+                  OR (s.nspname = 'public' AND c.relname IN ('per_k', 'total', 'doubled'))")
+[ "$left" = 0 ] && pass "CASCADE removed every view relation" || fail "$left view relations left after DROP STREAM ev CASCADE"
+cat=$(pgq -c "SELECT (SELECT count(*) FROM sluice.streams) || ' ' || (SELECT count(*) FROM sluice.views)")
+[ "$cat" = "0 0" ] && pass "catalog empty" || fail "sluice.streams/views rows after the drop: $cat"
+[ -z "$(slq -c 'SHOW STREAMS')$(slq -c 'SHOW CONTINUOUS VIEWS')" ] && pass "SHOW after drop empty" ||
+    fail "SHOW after the drop: $(slq -c 'SHOW STREAMS') / $(slq -c 'SHOW CONTINUOUS VIEWS')"
+post ev '{"k": 1}'
+[ "$CODE" = 404 ] && pass "POST to the dropped stream: 404" || fail "POST to the dropped stream: HTTP $CODE $RESP"
+# the name is free again
+slq -c "CREATE STREAM ev (k integer); CREATE CONTINUOUS VIEW total AS SELECT count(*) AS n FROM ev" &&
+    post ev '{"k": 1}
+{"k": 2}
+' && [ "$CODE" = 200 ] && [ "$(pgq -c 'SELECT n FROM total')" = 2 ] &&
+    pass "re-created ev and total" || fail "re-creating ev/total after the drop (HTTP $CODE $RESP)"
+
+sluiced_stop
+pg_stop
+if [ $nfail -ne 0 ]; then
+    echo "ingest: $nfail check(s) failed"
+    exit 1
+fi
+echo "ingest: all checks passed"

@@ -247,7 +247,7 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         k->expr = e;
         k->type = e->type;
         k->typmod = e->typmod;
-        k->colname = e->kind == SL_E_COLUMN ? s->cols[e->colno].name
+        k->colname = e->kind == SL_E_COLUMN ? sl_strdup(v->arena, s->cols[e->colno].name)
                                             : sl_sprintf(v->arena, "_g%d", plan->ngroup);
     }
 

@@ -63,7 +63,7 @@ void sl__pw_flow(sl_pwconn_t *c)
     }
     /* A running Sluice query leaves later client messages buffered: stop
      * reading once a lot has piled up. */
-    bool blocked = c->job != NULL && !c->copy_in && cin > SL_PW_HIGH_WATER;
+    bool blocked = (c->job != NULL && !c->copy_in && cin > SL_PW_HIGH_WATER) || c->terminating;
     bool pause_client = blocked ||
         (c->client_paused ? bout > SL_PW_LOW_WATER : bout > SL_PW_HIGH_WATER);
     if (pause_client != c->client_paused) {
@@ -191,7 +191,7 @@ static void backend_event(struct bufferevent *bev, short what, void *arg)
     sl_pwconn_t *c = arg;
     if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) || c->state == SL_PW_CLOSING)
         return;
-    if (c->fatal_relayed) {
+    if (c->fatal_relayed || c->terminating) {
         sl__pw_close(c);
         return;
     }

@@ -71,6 +71,8 @@ typedef struct sl_pw_job {
     sl_error_t split_err;
     sl_pw_step_t step;
     bool failed;                 /* the first error stops the rest */
+    bool sync_failed;            /* the client's earlier extended messages
+                                    failed (seen during our Sync) */
     int pos_delta;               /* characters before the forwarded run */
     sl_command_t cmd;            /* the command whose backend_sql is running */
 } sl_pw_job_t;
@@ -92,6 +94,8 @@ struct sl_pwconn {
     int32_t pid, key;            /* what we handed out in BackendKeyData */
     char txn_status;             /* from the backend's last ReadyForQuery */
     bool fatal_relayed;          /* the backend already said FATAL */
+    bool terminating;            /* client's Terminate relayed: the
+                                    backend's EOF ends the connection */
 
     /* Sync points relayed to the backend and not yet answered by
      * ReadyForQuery, oldest first: 'Q' Query, 'S' Sync, 'F' FunctionCall. */

@@ -154,18 +154,22 @@ static void job_run(sl_pwconn_t *c)
         if (!pending_empty(c))
             break;      /* the backend still answers earlier messages */
         sl_error_clear(&err);
-        if (j->kind == SL_PW_JOB_REJECT) {
-            if (c->unsynced > 0) {
-                /* Let the backend answer the client's earlier messages. */
-                sl_pkt_sync(&bp);
-                c->unsynced = 0;
-                j->step = SL_PW_STEP_SYNC;
-                break;
-            }
-            /* If an earlier message already failed, that error stands. */
+        if (c->unsynced > 0) {
+            /* Earlier extended-protocol messages are answered only at a
+             * Sync: send one (a Query would end their implicit transaction
+             * too) and relay their answers before ours. */
+            sl_pkt_sync(&bp);
+            c->unsynced = 0;
+            j->step = SL_PW_STEP_SYNC;
+            break;
+        }
+        if (j->kind == SL_PW_JOB_REJECT || j->sync_failed) {
+            /* An earlier extended message failed: PostgreSQL would now
+             * discard everything until Sync, this message included, and
+             * that first error stands. */
             sl_error_set(&err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
                          "Sluice statements must use the simple query protocol");
-            if (!j->failed)
+            if (!j->sync_failed)
                 sl_pkt_error(&cp, &err);
             c->discard_until_sync = true;
             job_end(c, &cp, false);
@@ -344,8 +348,15 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
 {
     char t = h->type;
     if (t == 'X') {
-        evbuffer_drain(in, h->size);
-        sl__pw_close(c);
+        if (pending_empty(c) && c->unsynced == 0) {
+            evbuffer_drain(in, h->size);
+            sl__pw_close(c);
+            return;
+        }
+        /* Answers still due: the backend sends them, then closes. */
+        relay_to_backend(c, in, h->size);
+        c->terminating = true;
+        bufferevent_disable(c->client, EV_READ);
         return;
     }
     if (c->discard_until_sync) {
@@ -401,7 +412,7 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
 void sl__pw_client_input(sl_pwconn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->client);
-    while (c->state == SL_PW_READY) {
+    while (c->state == SL_PW_READY && !c->terminating) {
         if (c->job && !c->copy_in)
             break;              /* later messages wait for the running query */
         unsigned char head[5];
@@ -460,7 +471,7 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
         return;
     }
     if (t == 'E')
-        j->failed = true;       /* SYNC step: the client's own error */
+        j->sync_failed = true;  /* SYNC step: the client's own error */
     if (j->step == SL_PW_STEP_COMMAND && t != 'S' && t != 'A') {
         evbuffer_drain(in, h->size);   /* the command answers for itself */
         return;

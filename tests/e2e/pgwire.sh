@@ -168,6 +168,56 @@ EOF
     check "hostile bytes: FATAL and close" "[b'C08P01', b'Minvalid length of startup packet']
 [b'C08P01', b'Minvalid message length']
 [b'C0A000', b'Munsupported frontend protocol 2.0: server supports 3.0 to 3.0']" "$got"
+    # Pipelined simple + extended messages around Sluice statements: answers
+    # in order, unsynced extended work answered before a job's output, a
+    # failed extended batch swallows everything up to Sync (as PostgreSQL).
+    got=$(python3 - "$PORT" <<'PYEOF'
+import socket, struct, sys
+port = int(sys.argv[1])
+def msg(t, body=b""):
+    return t + struct.pack("!i", 4 + len(body)) + body
+def cstr(s): return s.encode() + b"\0"
+def cells(b):
+    n = struct.unpack("!h", b[:2])[0]; i = 2; out = []
+    for _ in range(n):
+        l = struct.unpack("!i", b[i:i+4])[0]; i += 4
+        out.append("NULL" if l < 0 else b[i:i+l].decode()); i += max(l, 0)
+    return "|".join(out)
+def run(data):
+    s = socket.create_connection(("127.0.0.1", port))
+    body = b"user\0postgres\0\0"
+    s.sendall(struct.pack("!ii", 8 + len(body), 196608) + body)
+    buf = b""
+    while not buf.endswith(b"Z\0\0\0\x05I"):
+        buf += s.recv(65536)
+    s.sendall(data + msg(b"X"))
+    out = b""
+    s.settimeout(10)
+    while True:
+        d = s.recv(65536)
+        if not d: break
+        out += d
+    i = 0; res = []
+    while i < len(out):
+        t = chr(out[i]); n = struct.unpack("!i", out[i+1:i+5])[0]; b = out[i+5:i+1+n]; i += 1 + n
+        if t == "D": res.append("D:" + cells(b))
+        elif t == "E": res.append("E:" + [f[1:].decode() for f in b.split(b"\0") if f[:1] == b"C"][0])
+        elif t in "CZ": res.append(t + ":" + b.rstrip(b"\0").decode())
+        else: res.append(t)
+    print(" ".join(res))
+P = lambda q: msg(b"P", cstr("") + cstr(q) + struct.pack("!h", 0))
+B = msg(b"B", cstr("") + cstr("") + struct.pack("!hhh", 0, 0, 0))
+E = msg(b"E", cstr("") + struct.pack("!i", 0))
+S = msg(b"S")
+Q = lambda q: msg(b"Q", cstr(q))
+run(Q("SELECT 1") + P("SELECT 10") + B + E + Q("SHOW STREAMS; SELECT 2") +
+    P("SELECT 11") + B + E + P("SHOW STREAMS") + B + E + S + Q("SELECT 3"))
+run(P("SELECT 1/0") + B + E + Q("SHOW STREAMS") + S + Q("SELECT 4"))
+PYEOF
+)
+    check "pipelined messages around Sluice statements" \
+"T D:1 C:SELECT 1 Z:I 1 2 D:10 C:SELECT 1 T D:e2e_s|a integer, b text|0 C:SHOW T D:2 C:SELECT 1 Z:I 1 2 D:11 C:SELECT 1 E:0A000 Z:I T D:3 C:SELECT 1 Z:I
+1 E:22012 Z:I T D:4 C:SELECT 1 Z:I" "$got"
 fi
 check "still serving" "ok" "$(sq -At -c "SELECT 'ok'")"
 

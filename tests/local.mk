@@ -4,6 +4,10 @@
 SL_SCRIPT_TESTS = \
 	tests/e2e/options.sh \
 	tests/e2e/embedded.sh \
+	tests/e2e/pgwire.sh \
+	tests/e2e/ingest.sh \
+	tests/e2e/outage.sh \
+	tests/diff/run.sh \
 	tests/regress/run.sh
 TESTS += $(SL_SCRIPT_TESTS)
 
@@ -11,7 +15,8 @@ TESTS += $(SL_SCRIPT_TESTS)
 SL_REGRESS_FILES = \
 	tests/regress/sql/forward.sql tests/regress/expected/forward.out
 
-EXTRA_DIST += tests/lib.sh $(SL_SCRIPT_TESTS) $(SL_REGRESS_FILES)
+EXTRA_DIST += tests/lib.sh $(SL_SCRIPT_TESTS) $(SL_REGRESS_FILES) \
+	tests/diff/gen.awk tests/e2e/pgwire_stub_server.c
 
 
 clean-local: regress-clean

@@ -11,15 +11,18 @@ SL_SCRIPT_TESTS = \
 	tests/regress/run.sh
 TESTS += $(SL_SCRIPT_TESTS)
 
-# Regress scripts and their expected output: list each one here.
-SL_REGRESS_FILES = \
-	tests/regress/sql/forward.sql tests/regress/expected/forward.out
-
-EXTRA_DIST += tests/lib.sh $(SL_SCRIPT_TESTS) $(SL_REGRESS_FILES) \
+EXTRA_DIST += tests/lib.sh tests/README.md $(SL_SCRIPT_TESTS) \
 	tests/diff/gen.awk tests/e2e/pgwire_stub_server.c
 
+# Every regress script and expected output goes into the tarball (a
+# forgotten name in a list would silently shrink distcheck's regress run).
+dist-hook: regress-dist
+regress-dist:
+	$(MKDIR_P) $(distdir)/tests/regress/sql $(distdir)/tests/regress/expected
+	cp -p $(srcdir)/tests/regress/sql/*.sql $(distdir)/tests/regress/sql/
+	-cp -p $(srcdir)/tests/regress/expected/*.out $(distdir)/tests/regress/expected/
 
 clean-local: regress-clean
 regress-clean:
 	-rm -rf tests/regress/results
-.PHONY: regress-clean
+.PHONY: regress-clean regress-dist

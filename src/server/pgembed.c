@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include "server/pgembed.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -52,7 +51,7 @@
 struct sl_pgembed {
     pid_t pid;              /* the postmaster, our child; 0 once reaped */
     char *data_dir;         /* absolute */
-    char *pgdata;           /* data_dir/pg */
+    char *pgdata;           /* data_dir/pg, or the external cluster it links to */
     char *sockdir;
     bool tmp_sockdir;       /* mkdtemp'ed: removed at stop */
     char *logpath;
@@ -388,7 +387,8 @@ out:
     return rc;
 }
 
-/* Appends key='value' to a libpq conninfo, quoting as libpq expects. */
+/* The malloc'd conninfo for the cluster's socket in sockdir (the path
+ * quoted as libpq expects when it has spaces, quotes or backslashes). */
 static char *conninfo_for(const char *sockdir)
 {
     size_t n = strlen(sockdir);

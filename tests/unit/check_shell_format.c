@@ -280,7 +280,7 @@ START_TEST(print_errors)
     ck_assert_str_eq(s, "ERROR:  msg\nLINE 2:   2, zzz\n             ^\n");
     free(s);
     s = diag("select '\xc3\xa9' || zzz", 15);
-    ck_assert_str_eq(s, "ERROR:  msg\nLINE 1: select '\xc3\xa9' || zzz\n                       ^\n");
+    ck_assert_str_eq(s, "ERROR:  msg\nLINE 1: select '\xc3\xa9' || zzz\n                      ^\n");
     free(s);
     /* Long lines: a 60-column window, at least 10 columns after the caret
      * (expected output from psql 15). */

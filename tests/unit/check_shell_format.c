@@ -291,7 +291,7 @@ START_TEST(print_errors)
     sl_buf_puts(&q, ", zzz ");
     for (int i = 0; i < 30; i++)
         sl_buf_puts(&q, " + 1");
-    s = diag(q.data, 62 + 1);
+    s = diag(q.data, 64);
     ck_assert_str_eq(s, "ERROR:  msg\n"
         "LINE 1: ... + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1, zzz  + 1 +...\n"
         "                                                             ^\n");

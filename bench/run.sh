@@ -8,7 +8,9 @@
 #   3. the view's count total in PostgreSQL must equal the events acknowledged;
 #   4. the view dropped (stream only: HTTP + decode, the discard baseline),
 #      the 64 KiB load again;
-#   5. prints events/s for both, the ratio, 1 KiB requests/s.
+#   5. memory per group: sluiced's peak RSS (VmHWM) grows from the 1000-key
+#      runs to a 64 KiB run over 1,000,000 keys; the growth / 999,000 groups;
+#   6. prints events/s for both, the ratio, 1 KiB requests/s, bytes/group.
 # A request is answered after the flush that commits it (100 ms), so the
 # load needs many connections in flight: BENCH_CONNECTIONS (512) for 64 KiB
 # bodies, BENCH_SMALL_CONNECTIONS (4000) for 1 KiB bodies; BENCH_SECONDS (10).  Exit 1 if a run had
@@ -45,20 +47,27 @@ through_sluiced() {
 through_sluiced -c "CREATE STREAM s (k bigint, v bigint)" \
     -c "CREATE CONTINUOUS VIEW bench_v AS SELECT k, count(*), sum(v) FROM s GROUP BY k"
 
-# run LABEL BODY-BYTES CONNECTIONS: runs the load, prints its summary, sets $result.
+# run LABEL BODY-BYTES CONNECTIONS [KEYS]: runs the load, prints its summary,
+# sets $result.
 run() {
-    echo "== $1: $3 connections, $2-byte bodies, $secs s"
-    out=$($client "$bench" -p "$SLUICE_HTTP_PORT" --stream s -c "$3" -b "$2" -d "$secs" --keys 1000) ||
+    echo "== $1: $3 connections, $2-byte bodies, ${4:-1000} keys, $secs s"
+    out=$($client "$bench" -p "$SLUICE_HTTP_PORT" --stream s -c "$3" -b "$2" -d "$secs" --keys "${4:-1000}") ||
         { echo "$out"; sl_fail "$1: the load generator reported errors"; }
     echo "$out" | sed -n 's/^  /   /p'
     result=$(echo "$out" | grep '^RESULT ')
 }
 field() { echo "$result" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+peak_kb() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$SLUICED_PID/status"; }
 
 run "view, 64 KiB" 65536 "$conns"
 view_eps=$(field events_per_s); acked=$(field events)
 run "view, 1 KiB" 1024 "$small_conns"
 view_rps=$(field requests_per_s); acked=$((acked + $(field events)))
+hwm_small=$(peak_kb)
+run "view, 64 KiB, many groups" 65536 "$conns" 1000000
+acked=$((acked + $(field events)))
+hwm_big=$(peak_kb)
+per_group=$(awk -v a="$hwm_small" -v b="$hwm_big" 'BEGIN { printf "%.0f", (b - a) * 1024 / 999000 }')
 
 total=$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT coalesce(sum(count), 0) FROM bench_v")
 groups=$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT count(*) FROM bench_v")
@@ -80,3 +89,5 @@ printf '  events/s, view, 64 KiB bodies      %12.0f   (5 M / 9 M)\n' "$view_eps"
 printf '  events/s, no view, 64 KiB bodies   %12.0f\n' "$base_eps"
 printf '  ratio view / no view               %12s   (0.7 / 0.9)\n' "$ratio"
 printf '  requests/s, view, 1 KiB bodies     %12.0f   (50 k / 80 k)\n' "$view_rps"
+printf '  server memory per group (bytes)    %12s   (256 / 128; peak RSS %s -> %s kB)\n' \
+    "$per_group" "$hwm_small" "$hwm_big"

@@ -5,7 +5,7 @@
  *                [-b body-bytes] [-d seconds | -n events] [--keys 1000]
  *
  * Each of -c connections POSTs NDJSON bodies of about -b bytes, lines
- * {"k":<0..keys-1>,"v":<random>}, to /v1/streams/<stream>, one request in
+ * {"k":<0..keys-1>,"v":<random>} (every key, scattered), to /v1/streams/<stream>, one request in
  * flight per connection, until -d seconds have passed or -n events were
  * sent; then it waits for the answers still due.  sluiced answers a request
  * after the flush that commits it (every 100 ms by default), so throughput
@@ -98,11 +98,16 @@ static uint64_t rng(void)
     return rng_state * 0x2545F4914F6CDD1DULL;
 }
 
-/* Builds b->variants complete requests of about body_bytes each. */
+/* Builds b->variants complete requests of about body_bytes each.  Line i
+ * (counted across all bodies) has k = i * 2654435761 mod keys: every key
+ * occurs, evenly and in a scattered order; more bodies are built (up to
+ * 1024) when the bodies would hold fewer lines than keys. */
 static void build_requests(bench_t *b)
 {
-    b->reqs = calloc((size_t)b->variants, sizeof(request_t));
-    for (int i = 0; i < b->variants; i++) {
+    uint64_t line_no = 0;
+    int cap_variants = b->variants;
+    b->reqs = NULL;
+    for (int i = 0; i < cap_variants; i++) {
         size_t cap = (size_t)b->body_bytes + 64;
         char *body = malloc(cap);
         size_t len = 0;
@@ -110,12 +115,20 @@ static void build_requests(bench_t *b)
         for (;;) {
             char line[64];
             int n = snprintf(line, sizeof(line), "{\"k\":%d,\"v\":%d}\n",
-                             (int)(rng() % (uint64_t)b->keys), (int)(rng() % 1000000));
+                             (int)((line_no * 2654435761ULL) % (uint64_t)b->keys),
+                             (int)(rng() % 1000000));
             if (len + (size_t)n > (size_t)b->body_bytes && events > 0)
                 break;
             memcpy(body + len, line, (size_t)n);
             len += (size_t)n;
             events++;
+            line_no++;
+        }
+        if (i == 0) {
+            long need = (b->keys + events - 1) / events;
+            if (need > cap_variants)
+                cap_variants = need > 1024 ? 1024 : (int)need;
+            b->reqs = calloc((size_t)cap_variants, sizeof(request_t));
         }
         char head[512];
         int hn = snprintf(head, sizeof(head),
@@ -130,6 +143,7 @@ static void build_requests(bench_t *b)
         r->events = events;
         free(body);
     }
+    b->variants = cap_variants;
 }
 
 static void conn_open(conn_t *c);
@@ -333,7 +347,7 @@ static void usage(FILE *f)
             "  -d, --duration SECS    run this long (10)\n"
             "  -n, --events N         or stop after sending N events\n"
             "  -k, --keys N           distinct keys k in 0..N-1 (1000)\n"
-            "      --variants N       distinct prebuilt bodies (16)\n"
+            "      --variants N       distinct prebuilt bodies (16; more if keys need them)\n"
             "      --seed N           random seed\n"
             "  -q, --quiet            print only the RESULT line\n"
             "  -h, --help             this help\n");

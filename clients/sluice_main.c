@@ -374,10 +374,11 @@ int main(int argc, char **argv)
         sl_complete_init();
         if (!sh->quiet) {
             const char *sv = PQparameterStatus(sh->conn, "server_version");
-            printf("sluice (%s), connected to %s%s%s\n", PACKAGE_VERSION,
-                   sh->is_sluice ? "Sluice at " : "PostgreSQL ",
-                   sh->is_sluice ? PQhost(sh->conn) : (sv ? sv : "?"),
-                   sh->is_sluice ? "" : "");
+            if (sh->is_sluice)
+                printf("sluice (%s), server: Sluice (HTTP ingest at %s)\n", PACKAGE_VERSION,
+                       sh->http_address);
+            else
+                printf("sluice (%s), server: PostgreSQL %s\n", PACKAGE_VERSION, sv ? sv : "?");
             printf("Type \"\\?\" for help.\n\n");
         }
         sl_shell_run_source(sh, &src);

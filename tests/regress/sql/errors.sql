@@ -5,8 +5,8 @@ CREATE STREAM s (a integer, b text, c timestamptz, d double precision);
 CREATE CONTINUOUS VIEW v AS SELECT a, count(*) AS n FROM s GROUP BY a;
 -- 42601 syntax_error
 CREATE STREAM s2 (a integer,, b integer);
-CREATE STREAM s2 (a integer;
-CREATE CONTINUOUS VIEW v2 AS SELECT count(* FROM s;
+CREATE STREAM s2 a integer;
+CREATE CONTINUOUS VIEW v2 AS SELECT count(*) AS n FROM s WHERE GROUP BY a;
 CREATE CONTINUOUS VIEW v2 AS SELECT a FROM s GROUP a;
 CREATE CONTINUOUS VIEW v2 SELECT count(*) FROM s;
 -- 42703 undefined_column
@@ -20,8 +20,13 @@ DROP CONTINUOUS VIEW nosuch;
 -- 42P07 duplicate_table
 CREATE STREAM s (x integer);
 CREATE CONTINUOUS VIEW v AS SELECT count(*) AS n FROM s;
+-- (a table of that name in the backing PostgreSQL; PostgreSQL reports this
+-- one, so default verbosity keeps its source location out of the output)
 CREATE TABLE plain (x integer);
+\set VERBOSITY default
 CREATE CONTINUOUS VIEW plain AS SELECT count(*) AS n FROM s;
+\set VERBOSITY verbose
+SHOW CONTINUOUS VIEWS;
 DROP TABLE plain;
 -- 42701 duplicate_column, 42704 undefined_object (an unknown type)
 CREATE STREAM s2 (a integer, A text);

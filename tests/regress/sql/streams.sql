@@ -21,7 +21,8 @@ SELECT name FROM sluice.streams ORDER BY name;
 DROP STREAM s2;
 DROP STREAM s2;
 DROP STREAM IF EXISTS s2;
-DROP STREAM IF EXISTS s3, s1;
+DROP STREAM IF EXISTS s3;
+DROP STREAM s1;
 SHOW STREAMS;
 SELECT count(*) AS streams_left FROM sluice.streams;
 -- names are case-folded like PostgreSQL's, quoted names are kept

@@ -26,7 +26,9 @@ SELECT * FROM failing ORDER BY url;
 SELECT * FROM per_user ORDER BY user_id, url;
 -- a bad line rejects the whole request: nothing changes
 \! printf '%s\n' '{"user_id": 9, "url": "/a", "ms": 1}' '{"user_id": 9, "url": "/a", "ms": "fast"}' | curl -s -H 'Content-Type: application/x-ndjson' --data-binary @- http://$SLUICE_HTTP/v1/streams/clicks; echo
-\! printf '%s\n' '{"user_id": 9, "url": "/a", "ms": 1}' '{"user_id": 9223372036854775807, "url": "/z", "ms": 1}' | curl -s -H 'Content-Type: application/x-ndjson' --data-binary @- http://$SLUICE_HTTP/v1/streams/clicks; echo
+-- user_id + 1000 overflows bigint in per_user's select list: PostgreSQL's
+-- SELECT would fail, so the request is rejected (shown: status and SQLSTATE)
+\! printf '%s\n' '{"user_id": 9, "url": "/a", "ms": 1}' '{"user_id": 9223372036854775807, "url": "/z", "ms": 1}' | curl -s -w '%{http_code}' -H 'Content-Type: application/x-ndjson' --data-binary @- http://$SLUICE_HTTP/v1/streams/clicks | tr -d '\n' | sed 's/.*"sqlstate": *"\([0-9A-Z]*\)".*}\([0-9]*\)$/\2 \1/'; echo
 SELECT * FROM url_hits ORDER BY url;
 SELECT * FROM per_user ORDER BY user_id, url;
 -- the views are plain relations in PostgreSQL: they join with tables

@@ -59,7 +59,7 @@ cols="id bigint, g text, k integer, s smallint, i integer, b bigint, r real,
 views='v_text|SELECT g, count(*) AS n, count(k) AS nk, count(t) AS nt, sum(s) AS ss, sum(i) AS si, sum(b) AS sb, min(t) AS tmin, max(t) AS tmax, avg(i) AS ai, avg(s) AS avs, min(b) AS bmin, max(b) AS bmax FROM @S@ GROUP BY g
 v_int|SELECT k, count(*) AS n, sum(r) AS sr, avg(r) AS ar, min(r) AS rmin, max(r) AS rmax, sum(d) AS sd, avg(d) AS ad, min(d) AS dmin, max(d) AS dmax, sum(x) AS sx, avg(x) AS ax, min(x) AS x_lo, max(x) AS x_hi FROM @S@ GROUP BY k
 v_two|SELECT g, k, count(*) AS n, count(flag) AS nflag, sum(s * 2) AS s2, sum(k * 3 + 1) AS k3, min(ts) AS tsmin, max(ts) AS tsmax FROM @S@ WHERE flag OR k IS NULL GROUP BY g, k
-v_ts|SELECT ts, count(*) AS n, sum(s) AS ss, avg(s) AS avs, max(g) AS gmax, min(t) AS tmin FROM @S@ WHERE NOT flag GROUP BY ts
+v_ts|SELECT ts, count(*) AS n, sum(s) AS ss, avg(s) AS avs, min(s) AS smin, max(s) AS smax, max(g) AS gmax, min(t) AS tmin FROM @S@ WHERE NOT flag GROUP BY ts
 v_global|SELECT count(*) AS n, count(g) AS ng, count(ts) AS nts, sum(b) AS sb, avg(b) AS ab, min(b) AS bmin, max(b) AS bmax, min(ts) AS tsmin, max(ts) AS tsmax, min(t) AS tmin, max(t) AS tmax, sum(i) AS si, min(i) AS imin, max(i) AS imax, sum(d) AS sd, max(x) AS x_hi, min(r) AS rmin FROM @S@
 v_none|SELECT count(*) AS n, count(i) AS ni, sum(i) AS si, avg(d) AS ad, max(t) AS tmax, min(ts) AS tsmin FROM @S@ WHERE k > 100 AND i IS NOT NULL
 v_where|SELECT g, count(*) AS n, sum(i) AS si, max(ts) AS tsmax FROM @S@ WHERE (k * 3 - s > 10 OR g IS NULL) AND NOT (t IS NULL OR t < '"'"'b'"'"') AND ts >= '"'"'2024-02-01 00:00:00+00'"'"' AND ts < '"'"'2024-05-15T12:00:00Z'"'"' GROUP BY g

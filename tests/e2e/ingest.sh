@@ -87,6 +87,35 @@ want=$(awk 'BEGIN { for (j = 1; j <= 60; j++) c[j % 5] += j % 7 + 1;
 got2=$(slq -c "SELECT string_agg(k || ':' || n, ' ' ORDER BY k) FROM per_k")
 [ "$got2" = "$want" ] && pass "SELECT through sluiced" || fail "per_k through sluiced: '$got2'"
 
+# CRLF line ends, no newline after the last line
+post ev "$(printf '{"k": 1, "v": 1}\r\n{"k": 2, "v": 2}')"
+if [ "$CODE" = 200 ] && [ "$(accepted)" = 2 ]; then
+    n=$((n + 2)) sv=$((sv + 3))
+    pass "CRLF and a last line without newline"
+else
+    fail "CRLF body: HTTP $CODE $RESP, expected 200 {\"accepted\": 2}"
+fi
+# concurrent clients: 6 at once, 25 requests of 8 events each
+i=1 pids=
+while [ $i -le 6 ]; do
+    (
+        j=1
+        awk -v c=$i 'BEGIN { for (e = 0; e < 8; e++) printf "{\"k\": %d, \"v\": %d}\n", c, e }' >"$work/par.$i"
+        while [ $j -le 25 ]; do
+            curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/x-ndjson' \
+                --data-binary @"$work/par.$i" "http://$SLUICE_HTTP/v1/streams/ev"
+            j=$((j + 1))
+        done >"$work/par.$i.codes"
+    ) &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+for p in $pids; do wait "$p"; done  # (a bare wait would wait for sluiced too)
+codes=$(cat "$work"/par.*.codes | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+n=$((n + 6 * 25 * 8)) sv=$((sv + 6 * 25 * 28))
+got=$(pgq -c "SELECT n || ' ' || sv FROM total")
+[ "$codes" = " 150 200;" ] && [ "$got" = "$n $sv" ] && pass "6 concurrent clients: 150 x 200, total $got" ||
+    fail "6 concurrent clients: status counts '$codes', total '$got', expected 150 x 200 and '$n $sv'"
 before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
 
 # ---- rejected requests apply nothing --------------------------------------

@@ -5,7 +5,8 @@ src_net_libnet_a_SOURCES = \
 	src/net/pgwire_relay.c \
 	src/net/pkt.c src/net/pkt.h
 
-# HTTP listener (the lead's): src_net_libnet_a_SOURCES += src/net/http.c src/net/http.h
+# The HTTP ingest listener.
+src_net_libnet_a_SOURCES += src/net/http.c src/net/http.h
 
 check_PROGRAMS += tests/unit/check_pgwire
 TESTS += tests/unit/check_pgwire

@@ -2,7 +2,9 @@
 noinst_LIBRARIES += src/server/libserver.a
 src_server_libserver_a_SOURCES = \
 	src/server/config.c src/server/config.h \
-	src/server/pgembed.c src/server/pgembed.h
+	src/server/pgembed.c src/server/pgembed.h \
+	src/server/server.c src/server/server.h \
+	src/server/command.c
 
 check_PROGRAMS += tests/unit/check_config tests/unit/check_pgembed
 TESTS += tests/unit/check_config tests/unit/check_pgembed

@@ -47,16 +47,20 @@ void sl_exec_free(void *p)
 }
 
 int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, sl_arena_t *scratch,
-                    sl_exec_pending_t **out, sl_error_t *err)
+                    sl_exec_pending_t **out, int *err_row, sl_error_t *err)
 {
     sl_exec_pending_t *p = sl_alloc0(scratch, sizeof(*p));
     p->chunk.batch = b;
     p->chunk.scratch = scratch;
     p->chunk.nrows = b->nrows;
     p->chunk.sel = NULL;
+    p->chunk.err_row = -1;
     if (st->filter->vt->push(st->filter, &p->chunk, err) != SL_OK ||
-        st->project->vt->push(st->project, &p->chunk, err) != SL_OK)
+        st->project->vt->push(st->project, &p->chunk, err) != SL_OK) {
+        if (err_row)
+            *err_row = p->chunk.err_row;
         return SL_ERR;
+    }
     *out = p;
     return SL_OK;
 }

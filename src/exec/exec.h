@@ -39,9 +39,11 @@ sl_view_exec_t *sl_exec_new(const sl_view_plan_t *plan);
 /* Frees the state and its deltas; takes void* to serve as a destructor. */
 void sl_exec_free(void *st);
 
+/* On error, *err_row (when err_row is not NULL) is the batch row that
+ * failed, or -1. */
 int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b,
                     sl_arena_t *scratch, sl_exec_pending_t **out,
-                    sl_error_t *err);
+                    int *err_row, sl_error_t *err);
 void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p);
 
 /* Groups in the current (not yet detached) delta. */

@@ -28,6 +28,7 @@ typedef struct sl__chunk {
     int ncols;            /* projected columns: group keys, then one per
                              aggregate (its argument; NULL for count(*)) */
     sl_datum_t **cols;    /* cols[c][i] for chunk row i */
+    int err_row;          /* batch row that failed in push, -1 = none */
 } sl__chunk_t;
 
 typedef struct sl__op sl__op_t;

@@ -18,8 +18,10 @@ static int filter_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     for (int i = 0; i < c->nrows; i++) {
         int r = c->sel ? c->sel[i] : i;
         sl_datum_t v;
-        if (sl_expr_eval(where, c->batch, r, c->scratch, &v, err) != SL_OK)
+        if (sl_expr_eval(where, c->batch, r, c->scratch, &v, err) != SL_OK) {
+            c->err_row = r;
             return SL_ERR;
+        }
         if (!v.null && v.v.i)
             sel[n++] = r;
     }

@@ -27,9 +27,13 @@ static int project_expr(const sl_expr_t *e, sl__chunk_t *c, sl_datum_t **dst,
         for (int i = 0; i < c->nrows; i++)
             col[i] = e->constval;
     } else {
-        for (int i = 0; i < c->nrows; i++)
-            if (sl_expr_eval(e, c->batch, c->sel ? c->sel[i] : i, c->scratch, &col[i], err) != SL_OK)
+        for (int i = 0; i < c->nrows; i++) {
+            int r = c->sel ? c->sel[i] : i;
+            if (sl_expr_eval(e, c->batch, r, c->scratch, &col[i], err) != SL_OK) {
+                c->err_row = r;
                 return SL_ERR;
+            }
+        }
     }
     *dst = col;
     return SL_OK;
@@ -47,6 +51,13 @@ static int project_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
         if (p->aggs[i].arg != NULL &&
             project_expr(p->aggs[i].arg, c, &c->cols[p->ngroup + i], err) != SL_OK)
             return SL_ERR;
+    /* Output columns computed from group keys: evaluated only for their
+     * errors (the view computes the value when read). */
+    for (int o = 0; o < p->nout; o++) {
+        sl_datum_t *ignored;
+        if (p->out[o].check != NULL && project_expr(p->out[o].check, c, &ignored, err) != SL_OK)
+            return SL_ERR;
+    }
     return SL_OK;
 }
 

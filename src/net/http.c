@@ -112,7 +112,10 @@ static void on_committed(void *arg, sl_sink_status_t st, const char *message)
 
 /* ---- ingest ---- */
 
-/* Content types read as NDJSON; NULL / empty means NDJSON too. */
+/* Content types read as NDJSON; NULL / empty means NDJSON too, and so
+ * does application/x-www-form-urlencoded, which is what `curl --data-binary`
+ * sends unless told otherwise (a form body is never valid NDJSON anyway, so
+ * nothing is misread: it fails as a bad line). */
 static bool is_ndjson_type(const char *ct)
 {
     if (ct == NULL || *ct == '\0')
@@ -121,11 +124,32 @@ static bool is_ndjson_type(const char *ct)
     while (n > 0 && isspace((unsigned char)ct[n - 1]))
         n--;
     static const char *types[] = {"application/x-ndjson", "application/ndjson",
-                                  "application/jsonl", "application/x-jsonlines"};
+                                  "application/jsonl", "application/x-jsonlines",
+                                  "application/x-www-form-urlencoded"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (strlen(types[i]) == n && strncasecmp(ct, types[i], n) == 0)
             return true;
     return false;
+}
+
+/* The 1-based line of the body holding batch row `row` (the decoder makes
+ * one row per line that is not blank).  Computed only for an error
+ * message, so the hot path keeps no line numbers. */
+static long row_line(const char *body, size_t len, int row)
+{
+    long line = 1;
+    bool blank = true;
+    for (size_t i = 0; i < len; i++) {
+        if (body[i] == '\n') {
+            if (!blank && row-- == 0)
+                return line;
+            line++;
+            blank = true;
+        } else if (!isspace((unsigned char)body[i])) {
+            blank = false;
+        }
+    }
+    return line;
 }
 
 /* Inflates a gzip body into out, at most limit bytes.  Returns 0, or 413
@@ -236,10 +260,13 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
     for (int i = 0; i < s->nviews; i++) {
         sl_error_t err;
         sl_error_clear(&err);
-        if (sl_exec_prepare(s->views[i]->exec, batch, arena, &prepared[i], &err) != SL_OK) {
+        int row = -1;
+        if (sl_exec_prepare(s->views[i]->exec, batch, arena, &prepared[i], &row, &err) != SL_OK) {
             sl_buf_t b = SL_BUF_INIT;
             sl_buf_puts(&b, "{\"error\": ");
             sl_buf_put_json_string(&b, err.message, strlen(err.message));
+            if (row >= 0)
+                sl_buf_printf(&b, ", \"line\": %ld", row_line(body, len, row));
             sl_buf_puts(&b, ", \"view\": ");
             sl_buf_put_json_string(&b, s->views[i]->name, strlen(s->views[i]->name));
             sl_buf_printf(&b, ", \"sqlstate\": \"%s\"}", err.sqlstate);

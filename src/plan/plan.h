@@ -35,6 +35,13 @@ typedef struct sl_output_col {
                                final value, e.g. "\"url\"" or
                                "(\"_a1_sum\" / NULLIF(\"_a1_count\", 0))" */
     sl_type_t type;
+    sl_expr_t *check;       /* for an output column computed from group
+                               keys alone (no aggregate), e.g. k + 1000: the
+                               same expression over the stream's columns,
+                               evaluated per event at ingest so that an
+                               error (overflow ...) rejects the request
+                               instead of breaking reads of the view; NULL
+                               when there is nothing to check */
 } sl_output_col_t;
 
 typedef struct sl_view_plan {

@@ -57,6 +57,9 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         PQfinish(conn);
         return SL_ERR;
     }
+    /* The catalog SQL is idempotent (IF NOT EXISTS): its "already exists"
+     * notices on every restart are noise. */
+    PQclear(PQexec(conn, "SET client_min_messages = warning"));
     PGresult *res = PQexec(conn, sl_catalog_sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
         sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
@@ -166,6 +169,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static int fail(const char *what, const sl_error_t *err)
 {
     fprintf(stderr, "sluiced: %s: %s\n", what, err->message);
+    if (err->detail[0])
+        fprintf(stderr, "DETAIL:  %s\n", err->detail);
+    if (err->hint[0])
+        fprintf(stderr, "HINT:  %s\n", err->hint);
     return 1;
 }
 

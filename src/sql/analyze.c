@@ -123,6 +123,29 @@ static sl_expr_t *groupify(sl_actx_t *ctx, const sl_view_plan_t *plan, sl_expr_t
     return c;
 }
 
+static bool contains_agg(const sl_expr_t *e)
+{
+    if ((int)e->kind == (int)SL__E_AGGREF)
+        return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (contains_agg(e->args[i]))
+            return true;
+    return false;
+}
+
+/* The expression to evaluate per event for output column t (see
+ * sl_output_col_t.check): t itself when it computes something from group
+ * keys alone, NULL when it is a key, a constant or holds an aggregate. */
+static sl_expr_t *output_check(const sl_view_plan_t *plan, sl_expr_t *t)
+{
+    if (t->kind == SL_E_COLUMN || t->kind == SL_E_CONST || contains_agg(t))
+        return NULL;
+    for (int g = 0; g < plan->ngroup; g++)
+        if (sl__expr_equal(t, plan->group[g].expr))
+            return NULL;
+    return t;
+}
+
 /* GROUP BY item -> the AST to group by: an ordinal or an output-column
  * name (when not a stream column) refers to a select-list entry. */
 static const sl_ast_node_t *group_item(sl_actx_t *ctx, const sl_ast_node_t *sel,
@@ -275,6 +298,7 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         o->name = sl_strdup(v->arena, output_name(sel->targets[i]));
         o->type = e->type;
         o->sql = deparse_str(v->arena, plan, e);
+        o->check = output_check(plan, targets[i]);
         for (int j = 0; j < i; j++)
             if (strcmp(plan->out[j].name, o->name) == 0)
                 return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, 0,

@@ -123,7 +123,7 @@ static int feed(sl_view_exec_t *st, sl_arena_t *a, const char *body, sl_error_t 
     ck_assert_int_eq(sl_ndjson_decode(&stream, body, strlen(body), a, &b, &ie), SL_OK);
     sl_exec_pending_t *p = NULL;
     sl_error_clear(err);
-    int rc = sl_exec_prepare(st, b, a, &p, err);
+    int rc = sl_exec_prepare(st, b, a, &p, NULL, err);
     if (rc == SL_OK)
         sl_exec_apply(st, p);
     return rc;
@@ -398,7 +398,7 @@ START_TEST(test_throughput)
         sl_exec_pending_t *pend;
         sl_error_t err;
         sl_error_clear(&err);
-        ck_assert_int_eq(sl_exec_prepare(st, b, s, &pend, &err), SL_OK);
+        ck_assert_int_eq(sl_exec_prepare(st, b, s, &pend, NULL, &err), SL_OK);
         sl_exec_apply(st, pend);
         sl_arena_free(s);
     }

@@ -7,6 +7,9 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/pgwire.sh \
 	tests/e2e/ingest.sh \
 	tests/e2e/outage.sh \
+	tests/e2e/shell_scripts.sh \
+	tests/e2e/shell_tty.sh \
+	tests/e2e/shell_sluice.sh \
 	tests/diff/run.sh \
 	tests/regress/run.sh
 TESTS += $(SL_SCRIPT_TESTS)

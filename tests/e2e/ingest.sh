@@ -206,6 +206,17 @@ if [ "$CODE" = 200 ] && [ "$(accepted)" = 2 ]; then
 else
     fail "POST after restart: HTTP $CODE $RESP"
 fi
+# Plain `curl --data-binary` (no Content-Type given: curl sends
+# application/x-www-form-urlencoded), as the README's quick start does.
+printf '{"k": 9, "v": 3}\n' >"$work/plain"
+RESP=$(curl -s --data-binary @"$work/plain" "http://$SLUICE_HTTP/v1/streams/ev")
+if [ "$(accepted)" = 1 ]; then
+    n=$((n + 1)) sv=$((sv + 3))
+    got=$(pgq -c "SELECT n || ' ' || sv FROM per_k WHERE k = 9")
+    [ "$got" = "2 10" ] && pass "plain curl --data-binary" || fail "per_k k=9 after plain curl: '$got'"
+else
+    fail "plain curl --data-binary: $RESP"
+fi
 
 # ---- IF [NOT] EXISTS notices ----------------------------------------------
 notice() {  # notice SQL PATTERN: the statement succeeds with a NOTICE matching PATTERN

@@ -86,17 +86,6 @@ static int column_error(dec_t *d, int col, const char *sqlstate,
     return SL_ERR;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Scans a JSON string whose opening quote is at p.  Sets *raw_end to the
  * closing quote and *escaped when it contains backslashes.  Returns SL_OK
  * or SL_ERR (unterminated, control character). */
@@ -158,7 +147,7 @@ static int32_t hex4(const char *p, const char *e)
         return -1;
     int32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = sl_hexval(p[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -49,17 +49,6 @@ sl_ast_node_t *sl__ast_new(sl_arena_t *a, sl_ast_kind_t kind, int location)
     return n;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Appends code point cp as UTF-8. */
 static char *put_utf8(char *o, unsigned long cp)
 {
@@ -105,8 +94,8 @@ static int decode_escape(const char *p, int n, char *o0)
         case 't': *o++ = '\t'; break;
         case 'x': {
             int v = 0, k = 0;
-            while (k < 2 && i + 1 < n && hexval(p[i + 1]) >= 0)
-                v = v * 16 + hexval(p[++i]), k++;
+            while (k < 2 && i + 1 < n && sl_hexval(p[i + 1]) >= 0)
+                v = v * 16 + sl_hexval(p[++i]), k++;
             if (k == 0)
                 *o++ = 'x';
             else
@@ -117,8 +106,8 @@ static int decode_escape(const char *p, int n, char *o0)
         case 'U': {
             int want = c == 'u' ? 4 : 8, k = 0;
             unsigned long cp = 0;
-            while (k < want && i + 1 + k < n && hexval(p[i + 1 + k]) >= 0)
-                cp = cp * 16 + (unsigned long)hexval(p[i + 1 + k]), k++;
+            while (k < want && i + 1 + k < n && sl_hexval(p[i + 1 + k]) >= 0)
+                cp = cp * 16 + (unsigned long)sl_hexval(p[i + 1 + k]), k++;
             if (k == want && cp > 0 && cp <= 0x10FFFF) {
                 i += want;
                 o = put_utf8(o, cp);

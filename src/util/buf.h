@@ -34,4 +34,17 @@ void sl_buf_reset(sl_buf_t *b);       /* len = 0, keeps memory */
 void sl_buf_free(sl_buf_t *b);        /* releases memory */
 const char *sl_buf_cstr(sl_buf_t *b); /* "" for an empty buffer */
 
+/* Value of a hexadecimal digit, -1 for any other character (escapes in
+ * JSON strings and SQL U&'' / E'' literals). */
+static inline int sl_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 #endif

@@ -355,11 +355,17 @@ static void get_views(sl_http_t *h, struct evhttp_request *req)
 
 static void get_health(sl_http_t *h, struct evhttp_request *req)
 {
+    /* 503 once ingest would answer 503 (PostgreSQL unreachable for
+     * pg_timeout), so a load balancer stops sending events here. */
     bool up = h->srv->sink && sl_sink_connected(h->srv->sink);
+    bool accepting = h->srv->sink == NULL || sl_sink_accepting(h->srv->sink);
     char json[96];
-    snprintf(json, sizeof(json), "{\"status\": \"ok\", \"postgresql\": \"%s\"}",
-             up ? "up" : "down");
-    reply_json(req, 200, "OK", json);
+    snprintf(json, sizeof(json), "{\"status\": \"%s\", \"postgresql\": \"%s\"}",
+             accepting ? "ok" : "unavailable", up ? "up" : "down");
+    if (accepting)
+        reply_json(req, 200, "OK", json);
+    else
+        reply_json(req, 503, "Service Unavailable", json);
 }
 
 static void get_metrics(sl_http_t *h, struct evhttp_request *req)

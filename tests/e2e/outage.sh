@@ -91,7 +91,7 @@ post down2 7
 ok=$(awk -v s="$TIME" 'BEGIN { print (s < 1.0) ? 1 : 0 }')
 [ "$ok" = 1 ] || fail "the POST after the timeout waited ${TIME}s for its 503, expected an immediate answer"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$SLUICE_HTTP/healthz") || true
-echo "note: /healthz during the outage answers $code"
+[ "$code" = 503 ] && pass "/healthz during the outage: 503" || fail "/healthz during the outage: HTTP $code, expected 503"
 
 # ---- PostgreSQL back ---------------------------------------------------------
 pg_up

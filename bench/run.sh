@@ -61,6 +61,12 @@ peak_kb() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$SLUICED_PID/status"; }
 
 run "view, 64 KiB" 65536 "$conns"
 view_eps=$(field events_per_s); acked=$(field events)
+# Flush latency of that run (1000 groups a flush), from sluiced's /metrics.
+metric() {
+    curl -s "http://$SLUICE_HTTP/metrics" | awk -v m="$1" '$1 == m { printf "%.1f", $2 * 1000 }'
+}
+flush_p50=$(metric 'sluice_flush_duration_seconds{quantile="0.5"}')
+flush_p99=$(metric 'sluice_flush_duration_seconds{quantile="0.99"}')
 run "view, 1 KiB" 1024 "$small_conns"
 view_rps=$(field requests_per_s); acked=$((acked + $(field events)))
 hwm_small=$(peak_kb)
@@ -89,5 +95,6 @@ printf '  events/s, view, 64 KiB bodies      %12.0f   (5 M / 9 M)\n' "$view_eps"
 printf '  events/s, no view, 64 KiB bodies   %12.0f\n' "$base_eps"
 printf '  ratio view / no view               %12s   (0.7 / 0.9)\n' "$ratio"
 printf '  requests/s, view, 1 KiB bodies     %12.0f   (50 k / 80 k)\n' "$view_rps"
+printf '  flush of 1000 groups, p99 (ms)     %12s   (15 / 5; p50 %s ms)\n' "$flush_p99" "$flush_p50"
 printf '  server memory per group (bytes)    %12s   (256 / 128; peak RSS %s -> %s kB)\n' \
     "$per_group" "$hwm_small" "$hwm_big"

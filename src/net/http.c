@@ -387,6 +387,24 @@ static void get_metrics(sl_http_t *h, struct evhttp_request *req)
                   "sluice_postgresql_up %d\n",
                   h->requests, h->events_accepted, h->rejected_400, h->rejected_503,
                   h->srv->sink && sl_sink_connected(h->srv->sink) ? 1 : 0);
+    if (h->srv->sink) {
+        sl_flush_stats_t fs;
+        sl_sink_flush_stats(h->srv->sink, &fs);
+        sl_buf_printf(&b,
+                      "# HELP sluice_flush_duration_seconds Committed flushes, from the first "
+                      "statement sent to the commit (last %d flushes).\n"
+                      "# TYPE sluice_flush_duration_seconds summary\n"
+                      "sluice_flush_duration_seconds{quantile=\"0.5\"} %.6f\n"
+                      "sluice_flush_duration_seconds{quantile=\"0.99\"} %.6f\n"
+                      "sluice_flush_duration_seconds{quantile=\"1\"} %.6f\n"
+                      "sluice_flush_duration_seconds_sum %.6f\n"
+                      "sluice_flush_duration_seconds_count %llu\n"
+                      "# HELP sluice_flush_groups_total Group rows written by committed flushes.\n"
+                      "# TYPE sluice_flush_groups_total counter\n"
+                      "sluice_flush_groups_total %llu\n",
+                      SL_SINK_FLUSH_WINDOW, fs.p50_ms / 1e3, fs.p99_ms / 1e3, fs.max_ms / 1e3,
+                      fs.total_ms / 1e3, fs.flushes, fs.groups);
+    }
     struct evbuffer *out = evbuffer_new();
     evbuffer_add(out, b.data, b.len);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",

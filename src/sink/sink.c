@@ -64,6 +64,11 @@ struct sl_sink {
     char server_id[40];
     long long flush_seq;        /* last flush sent */
     char last_error[512];       /* last connection error, logged once */
+    struct timespec flush_start;
+    int flush_groups;           /* group rows in the flush being written */
+    double flush_ms[SL_SINK_FLUSH_WINDOW]; /* ring of committed durations */
+    unsigned long long nflushes, ngroups;
+    double total_ms;
 };
 
 static void sink_connect(sl_sink_t *sink);
@@ -136,8 +141,20 @@ static void items_restore(sl_sink_t *sink)
     items_free(sink);
 }
 
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static void flush_committed(sl_sink_t *sink)
 {
+    double ms = ms_since(&sink->flush_start);
+    sink->flush_ms[sink->nflushes % SL_SINK_FLUSH_WINDOW] = ms;
+    sink->total_ms += ms;
+    sink->nflushes++;
+    sink->ngroups += (unsigned long long)sink->flush_groups;
     items_free(sink);
     sink->outcome_unknown = false;
     waitlist_answer(&sink->inflight, SL_SINK_COMMITTED, NULL);
@@ -401,6 +418,10 @@ static void sink_start_flush(sl_sink_t *sink)
     sink->flush_error = false;
     sink->errstate[0] = '\0';
     sink->flush_seq++;
+    clock_gettime(CLOCK_MONOTONIC, &sink->flush_start);
+    sink->flush_groups = 0;
+    for (int i = 0; i < sink->nitems; i++)
+        sink->flush_groups += sl_delta_ngroups(sink->items[i].delta);
     sl_buf_t sql = SL_BUF_INIT;
     for (int i = 0; i < sink->nitems; i++) {
         flush_item_t *it = &sink->items[i];
@@ -560,4 +581,28 @@ void sl_sink_free(sl_sink_t *sink)
     if (sink->tick) event_free(sink->tick);
     if (sink->conn) PQfinish(sink->conn);
     free(sink);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void sl_sink_flush_stats(const sl_sink_t *sink, sl_flush_stats_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->flushes = sink->nflushes;
+    out->groups = sink->ngroups;
+    out->total_ms = sink->total_ms;
+    int n = sink->nflushes < SL_SINK_FLUSH_WINDOW ? (int)sink->nflushes : SL_SINK_FLUSH_WINDOW;
+    if (n == 0)
+        return;
+    double sorted[SL_SINK_FLUSH_WINDOW];
+    memcpy(sorted, sink->flush_ms, sizeof(double) * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof(double), cmp_double);
+    /* nearest rank */
+    out->p50_ms = sorted[(n * 50 + 99) / 100 - 1];
+    out->p99_ms = sorted[(n * 99 + 99) / 100 - 1];
+    out->max_ms = sorted[n - 1];
 }

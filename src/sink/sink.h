@@ -53,6 +53,16 @@ bool sl_sink_idle(const sl_sink_t *sink);
 void sl_sink_forget_view(sl_sink_t *sink, sl_view_t *v);
 /* "up" / "down" for health checks. */
 bool sl_sink_connected(const sl_sink_t *sink);
+/* Durations of the last committed flushes (up to SL_SINK_FLUSH_WINDOW of
+ * them), for /metrics and the benchmark. */
+#define SL_SINK_FLUSH_WINDOW 1024
+typedef struct sl_flush_stats {
+    unsigned long long flushes;  /* committed flushes since start */
+    unsigned long long groups;   /* group rows they wrote */
+    double total_ms;             /* their summed durations */
+    double p50_ms, p99_ms, max_ms; /* over the window; 0 with no flush */
+} sl_flush_stats_t;
+void sl_sink_flush_stats(const sl_sink_t *sink, sl_flush_stats_t *out);
 /* Frees the sink; waiters still pending are answered UNAVAILABLE. */
 void sl_sink_free(sl_sink_t *sink);
 

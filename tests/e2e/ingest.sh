@@ -183,6 +183,16 @@ post ev ''
     fail "empty body: HTTP $CODE $RESP, expected 200 {\"accepted\": 0}"
 code=$(curl -s -o "$work/h" -w '%{http_code}' "http://$SLUICE_HTTP/healthz")
 [ "$code" = 200 ] && pass "/healthz: $(cat "$work/h")" || fail "/healthz: HTTP $code"
+curl -s "http://$SLUICE_HTTP/metrics" >"$work/metrics"
+flushes=$(awk '$1 == "sluice_flush_duration_seconds_count" { print $2 }' "$work/metrics")
+p99=$(awk '$1 == "sluice_flush_duration_seconds{quantile=\"0.99\"}" { print $2 }' "$work/metrics")
+accepted_total=$(awk '$1 == "sluice_events_accepted_total" { print $2 }' "$work/metrics")
+if [ "${flushes:-0}" -gt 0 ] && [ -n "$p99" ] && [ "$(awk -v p="$p99" 'BEGIN { print (p > 0) }')" = 1 ] &&
+    [ "${accepted_total:-0}" -ge "$n" ]; then
+    pass "/metrics: $flushes flushes, p99 ${p99}s, $accepted_total events accepted"
+else
+    fail "/metrics: flushes '$flushes', p99 '$p99', accepted '$accepted_total' (>= $n expected)"
+fi
 sleep 0.3; check_unchanged "404/405/413/415/empty requests"
 
 # ---- restart ------------------------------------------------------------

@@ -10,6 +10,7 @@
  */
 #include "net/http.h"
 #include "exec/exec.h"
+#include "ingest/csv.h"
 #include "ingest/ndjson.h"
 #include "sink/sink.h"
 
@@ -112,24 +113,55 @@ static void on_committed(void *arg, sl_sink_status_t st, const char *message)
 
 /* ---- ingest ---- */
 
+typedef enum { BODY_NDJSON, BODY_CSV, BODY_UNSUPPORTED } body_format_t;
+
 /* Content types read as NDJSON; NULL / empty means NDJSON too, and so
  * does application/x-www-form-urlencoded, which is what `curl --data-binary`
  * sends unless told otherwise (a form body is never valid NDJSON anyway, so
  * nothing is misread: it fails as a bad line). */
-static bool is_ndjson_type(const char *ct)
+static body_format_t body_format(const char *ct)
 {
     if (ct == NULL || *ct == '\0')
-        return true;
+        return BODY_NDJSON;
     size_t n = strcspn(ct, ";");
     while (n > 0 && isspace((unsigned char)ct[n - 1]))
         n--;
-    static const char *types[] = {"application/x-ndjson", "application/ndjson",
-                                  "application/jsonl", "application/x-jsonlines",
-                                  "application/x-www-form-urlencoded"};
+    static const struct {
+        const char *type;
+        body_format_t format;
+    } types[] = {
+        {"application/x-ndjson", BODY_NDJSON},
+        {"application/ndjson", BODY_NDJSON},
+        {"application/jsonl", BODY_NDJSON},
+        {"application/x-jsonlines", BODY_NDJSON},
+        {"application/x-www-form-urlencoded", BODY_NDJSON},
+        {"text/csv", BODY_CSV},
+        {"application/csv", BODY_CSV},
+    };
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-        if (strlen(types[i]) == n && strncasecmp(ct, types[i], n) == 0)
-            return true;
-    return false;
+        if (strlen(types[i].type) == n && strncasecmp(ct, types[i].type, n) == 0)
+            return types[i].format;
+    return BODY_UNSUPPORTED;
+}
+
+/* Whether query parameter `name` is one of the '|'-separated `values`
+ * (case-insensitive). */
+static bool query_is(struct evhttp_request *req, const char *name, const char *values)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    struct evkeyvalq params;
+    if (q == NULL || evhttp_parse_query_str(q, &params) != 0)
+        return false;
+    const char *v = evhttp_find_header(&params, name);
+    bool match = false;
+    for (const char *p = values; v && !match && *p;) {
+        size_t n = strcspn(p, "|");
+        match = strlen(v) == n && strncasecmp(v, p, n) == 0;
+        p += n + (p[n] == '|');
+    }
+    evhttp_clear_headers(&params);
+    return match;
 }
 
 /* The 1-based line of the body holding batch row `row` (the decoder makes
@@ -197,9 +229,10 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
         reply_error(req, 404, "Not Found", msg);
         return;
     }
-    if (!is_ndjson_type(evhttp_find_header(hdrs, "Content-Type"))) {
+    body_format_t format = body_format(evhttp_find_header(hdrs, "Content-Type"));
+    if (format == BODY_UNSUPPORTED) {
         reply_error(req, 415, "Unsupported Media Type",
-                    "unsupported content type; use application/x-ndjson");
+                    "unsupported content type; use application/x-ndjson or text/csv");
         return;
     }
     if (srv->sink && !sl_sink_accepting(srv->sink)) {
@@ -237,7 +270,10 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
     sl_batch_t *batch = NULL;
     sl_ingest_error_t ierr;
     memset(&ierr, 0, sizeof(ierr));
-    if (sl_ndjson_decode(s, body, len, arena, &batch, &ierr) != SL_OK) {
+    int rc = format == BODY_CSV
+                 ? sl_csv_decode(s, body, len, query_is(req, "header", "true|1|on|yes"), arena, &batch, &ierr)
+                 : sl_ndjson_decode(s, body, len, arena, &batch, &ierr);
+    if (rc != SL_OK) {
         sl_buf_t b = SL_BUF_INIT;
         sl_buf_puts(&b, "{\"error\": ");
         sl_buf_put_json_string(&b, ierr.message, strlen(ierr.message));
@@ -280,8 +316,7 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
     for (int i = 0; i < s->nviews; i++)
         sl_exec_apply(s->views[i]->exec, prepared[i]);
 
-    const char *uri = evhttp_request_get_uri(req);
-    bool ack_received = uri && strstr(uri, "ack=received") != NULL;
+    bool ack_received = query_is(req, "ack", "received");
     if (s->nviews == 0 || batch->nrows == 0 || ack_received || srv->sink == NULL) {
         h->events_accepted += (unsigned long long)batch->nrows;
         reply_accepted(req, batch->nrows);

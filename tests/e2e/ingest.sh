@@ -228,6 +228,37 @@ else
     fail "plain curl --data-binary: $RESP"
 fi
 
+# ---- CSV bodies ------------------------------------------------------------
+post ev '10,5,"a,b"
+11,6,
+' text/csv
+if [ "$CODE" = 200 ] && [ "$(accepted)" = 2 ]; then
+    n=$((n + 2)) sv=$((sv + 11))
+else
+    fail "CSV without header: HTTP $CODE $RESP, expected 200 {\"accepted\": 2}"
+fi
+printf 'name,v,k,extra\n"x""y",7,10,zz\n' >"$work/h.csv"
+RESP=$(curl -s -H 'Content-Type: text/csv' --data-binary @"$work/h.csv" \
+    "http://$SLUICE_HTTP/v1/streams/ev?header=true")
+if [ "$(accepted)" = 1 ]; then
+    n=$((n + 1)) sv=$((sv + 7))
+else
+    fail "CSV with ?header=true: $RESP"
+fi
+got=$(pgq -c "SELECT n || ' ' || sv FROM per_k WHERE k = 10; SELECT n || ' ' || sv FROM total")
+[ "$got" = "2 12
+$n $sv" ] && pass "CSV bodies (with and without header) reach the views" ||
+    fail "after the CSV posts: '$got', expected '2 12' and '$n $sv'"
+post ev '12,1,a
+13,abc,b
+' text/csv
+case $CODE:$RESP in
+    400:*'"line": 2'*'"column": "v"'*) pass "CSV bad value on line 2: $RESP" ;;
+    *) fail "CSV bad value on line 2: HTTP $CODE $RESP, expected 400 with line 2, column v" ;;
+esac
+got=$(pgq -c "SELECT n || ' ' || sv FROM total")
+[ "$got" = "$n $sv" ] && pass "a bad CSV request applied nothing" || fail "after the bad CSV: '$got', expected '$n $sv'"
+
 # ---- IF [NOT] EXISTS notices ----------------------------------------------
 notice() {  # notice SQL PATTERN: the statement succeeds with a NOTICE matching PATTERN
     if slq -c "$1" >"$work/out" 2>&1 && grep -q "NOTICE: .*$2" "$work/out"; then

@@ -133,12 +133,23 @@ static bool contains_agg(const sl_expr_t *e)
     return false;
 }
 
+static bool contains_column(const sl_expr_t *e)
+{
+    if (e->kind == SL_E_COLUMN)
+        return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (contains_column(e->args[i]))
+            return true;
+    return false;
+}
+
 /* The expression to evaluate per event for output column t (see
  * sl_output_col_t.check): t itself when it computes something from group
- * keys alone, NULL when it is a key, a constant or holds an aggregate. */
+ * keys alone, NULL when it is a key, reads no column or holds an
+ * aggregate. */
 static sl_expr_t *output_check(const sl_view_plan_t *plan, sl_expr_t *t)
 {
-    if (t->kind == SL_E_COLUMN || t->kind == SL_E_CONST || contains_agg(t))
+    if (t->kind == SL_E_COLUMN || !contains_column(t) || contains_agg(t))
         return NULL;
     for (int g = 0; g < plan->ngroup; g++)
         if (sl__expr_equal(t, plan->group[g].expr))

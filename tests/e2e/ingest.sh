@@ -259,6 +259,25 @@ esac
 got=$(pgq -c "SELECT n || ' ' || sv FROM total")
 [ "$got" = "$n $sv" ] && pass "a bad CSV request applied nothing" || fail "after the bad CSV: '$got', expected '$n $sv'"
 
+# ---- an output column computed from a group key overflows ----------------
+# PostgreSQL's own SELECT k + 1000 ... GROUP BY k fails on such an event, so
+# the request is rejected at ingest instead of breaking reads of the view.
+slq -c "CREATE STREAM g (k integer)" \
+    -c "CREATE CONTINUOUS VIEW gk AS SELECT k + 1000 AS kp, count(*) AS n FROM g GROUP BY k" ||
+    fail "creating g and gk"
+post g '{"k": 1}
+
+{"k": 2147483000}
+'
+case $CODE:$RESP in
+    400:*'integer out of range'*'"line": 3'*'"view": "gk"'*) pass "key expression overflow: $RESP" ;;
+    *) fail "k + 1000 overflowing on line 3: HTTP $CODE $RESP, expected 400, integer out of range, line 3, view gk" ;;
+esac
+post g '{"k": 1}'
+[ "$CODE" = 200 ] && [ "$(pgq -c "SELECT kp || ' ' || n FROM gk")" = "1001 1" ] &&
+    pass "gk holds only the good request" || fail "gk: HTTP $CODE, view holds '$(pgq -c 'SELECT * FROM gk')'"
+slq -c "DROP STREAM g CASCADE" || fail "DROP STREAM g CASCADE"
+
 # ---- IF [NOT] EXISTS notices ----------------------------------------------
 notice() {  # notice SQL PATTERN: the statement succeeds with a NOTICE matching PATTERN
     if slq -c "$1" >"$work/out" 2>&1 && grep -q "NOTICE: .*$2" "$work/out"; then

@@ -225,6 +225,12 @@ START_TEST(test_grouping_exprs)
     ck_assert_str_eq(p->out[0].sql, "(\"v\" + 1)");
     ck_assert_str_eq(p->out[1].sql, "\"_g2\"");
     ck_assert_str_eq(p->out[2].name, "count");
+    /* v + 1 is computed from a key: checked per event; keys and aggregates
+     * are not */
+    ck_assert_ptr_nonnull(p->out[0].check);
+    ck_assert_int_eq(p->out[0].check->kind, SL_E_OP);
+    ck_assert_ptr_null(p->out[1].check);
+    ck_assert_ptr_null(p->out[2].check);
 
     p = plan_of("SELECT url AS u, count(*) FROM clicks GROUP BY u, url HAVING count(*) > 2 "
                 "AND url <> 'x'");
@@ -250,10 +256,13 @@ START_TEST(test_grouping_exprs)
     ck_assert_str_eq(p->out[5].sql, "CAST('2.5'::numeric AS double precision)");
     ck_assert_str_eq(p->out[6].name, "filterx");
     ck_assert_str_eq(p->out[6].sql, "COALESCE(\"_a3\", 0)");
+    for (int i = 0; i < 7; i++)
+        ck_assert_ptr_null(p->out[i].check);
 
     p = plan_of("SELECT v * 2 + 1, count(*) FROM clicks GROUP BY v * 2");
     ck_assert_str_eq(p->out[0].name, "?column?");
     ck_assert_str_eq(p->out[0].sql, "(\"_g1\" + 1)");
+    ck_assert_ptr_nonnull(p->out[0].check);
     p = plan_of("SELECT url FROM clicks GROUP BY 1");
     ck_assert_int_eq(p->naggs, 0);
 }

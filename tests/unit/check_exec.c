@@ -267,6 +267,41 @@ START_TEST(test_filter_and_prepare_failure)
 }
 END_TEST
 
+START_TEST(test_output_check_and_error_row)
+{
+    /* SELECT k * 1000000000000 AS km, count(*) ... GROUP BY k: the output
+     * column's expression is evaluated at prepare; it fails on the row whose
+     * key overflows, and prepare names that row. */
+    int kinds[] = {SL_AGG_COUNT_STAR};
+    int acols[] = {-1};
+    sl_view_plan_t *p = make_plan(0, NULL, 1, kinds, acols);
+    p->nout = 1;
+    p->out = sl_alloc0(arena, sizeof(sl_output_col_t));
+    p->out[0].name = "km";
+    p->out[0].check = binop(SL_OP_MUL, SL_T_INT8, colref(0), const_int(SL_T_INT8, 1000000000000LL));
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"k\":1}\n{\"k\":-9000000}");
+    ck_assert_int_eq(sl_exec_ngroups(st), 2);
+
+    sl_arena_t *a = sl_arena_new(NULL, "batch");
+    const char *body = "{\"k\":3}\n{\"k\":4}\n{\"k\":10000000}\n{\"k\":5}";
+    sl_batch_t *b;
+    sl_ingest_error_t ie;
+    ck_assert_int_eq(sl_ndjson_decode(&stream, body, strlen(body), a, &b, &ie), SL_OK);
+    sl_exec_pending_t *pend = NULL;
+    sl_error_t err;
+    sl_error_clear(&err);
+    int bad = -7;
+    ck_assert_int_eq(sl_exec_prepare(st, b, a, &pend, &bad, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "22003");
+    ck_assert_str_eq(err.message, "bigint out of range");
+    ck_assert_int_eq(bad, 2);
+    sl_arena_free(a);
+    ck_assert_int_eq(sl_exec_ngroups(st), 2);
+    sl_exec_free(st);
+}
+END_TEST
+
 START_TEST(test_detach_restore)
 {
     int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_SUM, SL_AGG_MIN, SL_AGG_MAX, SL_AGG_AVG, SL_AGG_MIN};
@@ -430,6 +465,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_group_by_states);
     tcase_add_test(tc, test_int128_sum_and_global);
     tcase_add_test(tc, test_filter_and_prepare_failure);
+    tcase_add_test(tc, test_output_check_and_error_row);
     tcase_add_test(tc, test_detach_restore);
     tcase_add_test(tc, test_text_keys_survive_batch);
     tcase_add_test(tc, test_many_groups);

@@ -204,7 +204,17 @@ int sl_server_main(int argc, char **argv)
         goto out_embed;
     }
 
-    srv->base = event_base_new();
+    /* Two priorities: the sink's events (0) run before the listeners' (1),
+     * and the loop stops running listener callbacks every 64 callbacks /
+     * 2 ms to look for them, so a flush's answer is read (and its waiting
+     * requests acknowledged) promptly even under a flood of requests. */
+    struct event_config *ecfg = event_config_new();
+    struct timeval max_dispatch = {0, 5000};
+    event_config_set_max_dispatch_interval(ecfg, &max_dispatch, -1, 1);
+    srv->base = event_base_new_with_config(ecfg);
+    event_config_free(ecfg);
+    if (srv->base)
+        event_base_priority_init(srv->base, SL_PRIO_COUNT);
     struct event *sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     struct event *sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
     event_add(sigterm, NULL);

@@ -21,6 +21,11 @@ struct sl_http;
 struct sl_pgwire;
 struct sl_pgembed;
 
+/* Event priorities on the server's loop (lower runs first). */
+#define SL_PRIO_SINK 0      /* the flush connection and its timer */
+#define SL_PRIO_DEFAULT 1   /* listeners and clients */
+#define SL_PRIO_COUNT 2
+
 typedef struct sl_server {
     sl_config_t cfg;
     struct event_base *base;

@@ -72,7 +72,11 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
         }
         sl_buf_puts(sql, ")");
     }
-    sl_buf_puts(sql, ");\nCREATE VIEW ");
+    /* Every flush updates its groups' rows in place: half-empty pages let
+     * PostgreSQL make those HOT updates (no new index entries), which keeps
+     * a 1000-group flush at a few milliseconds as the table churns. */
+    sl_buf_puts(sql, ") WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.05);\n"
+                     "CREATE VIEW ");
     put_view_ident(v, sql);
     sl_buf_puts(sql, " AS SELECT ");
     for (int o = 0; o < p->nout; o++) {

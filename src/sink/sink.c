@@ -313,6 +313,8 @@ static void connected(sl_sink_t *sink)
     evutil_socket_t fd = PQsocket(sink->conn);
     sink->read_ev = event_new(sink->srv->base, fd, EV_READ | EV_PERSIST, on_read, sink);
     sink->write_ev = event_new(sink->srv->base, fd, EV_WRITE, on_write, sink);
+    event_priority_set(sink->read_ev, SL_PRIO_SINK);
+    event_priority_set(sink->write_ev, SL_PRIO_SINK);
     event_add(sink->read_ev, NULL);
     if (sink->down_since.tv_sec != 0 || sink->last_error[0])
         sl_log_info("connected to PostgreSQL again");
@@ -515,6 +517,7 @@ sl_sink_t *sl_sink_start(sl_server_t *srv)
              (long)ts.tv_sec, (long)ts.tv_nsec, (unsigned)getpid());
     sink->retry = evtimer_new(srv->base, on_retry, sink);
     sink->tick = event_new(srv->base, -1, EV_PERSIST, on_tick, sink);
+    event_priority_set(sink->tick, SL_PRIO_SINK);
     struct timeval tv = {srv->cfg.flush_interval_ms / 1000,
                          (srv->cfg.flush_interval_ms % 1000) * 1000};
     event_add(sink->tick, &tv);

@@ -65,7 +65,7 @@ pg_start() {
     chmod 755 "$PGTEST_DIR"
     [ "$(id -u)" = 0 ] && chown postgres: "$PGTEST_DIR"
     TZ=UTC sl__as_pg "$PG_BINDIR/initdb" -D "$PGTEST_DIR/data" -U postgres -A trust \
-        -E UTF8 --locale=C -N >"$PGTEST_DIR/initdb.log" 2>&1 ||
+        -E UTF8 --locale="${PGTEST_LOCALE:-C}" -N >"$PGTEST_DIR/initdb.log" 2>&1 ||
         { cat "$PGTEST_DIR/initdb.log" >&2; sl_fail "initdb failed"; }
     tries=0
     while :; do

@@ -46,6 +46,40 @@ void sl_log(const char *level, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Text in views compares as in the backing database (its SELECT is the
+ * oracle): take its collation (util/types.h). */
+static int use_database_collation(PGconn *conn, sl_error_t *err)
+{
+    const char *q = PQserverVersion(conn) >= 150000
+                        ? "SELECT datcollate, datlocprovider::text FROM pg_database "
+                          "WHERE datname = current_database()"
+                        : "SELECT datcollate, 'c' FROM pg_database "
+                          "WHERE datname = current_database()";
+    PGresult *res = PQexec(conn, q);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                     "could not read the database's collation: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        return SL_ERR;
+    }
+    int rc = SL_OK;
+    const char *coll = PQgetvalue(res, 0, 0);
+    if (strcmp(PQgetvalue(res, 0, 1), "c") != 0) {
+        rc = sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                          "the backing database uses an ICU collation, which Sluice "
+                          "cannot follow yet");
+        sl_error_hint(err, "Use a database with a libc collation (CREATE DATABASE ... "
+                           "LOCALE_PROVIDER libc), e.g. LC_COLLATE C.");
+    } else if (sl_collation_set(coll, err) == SL_OK) {
+        if (strcmp(sl_collation_name(), "C") != 0)
+            sl_log_info("text compares in the database's collation \"%s\"", coll);
+    } else {
+        rc = SL_ERR;
+    }
+    PQclear(res);
+    return rc;
+}
+
 /* Runs the catalog schema and reloads every stream and view, blocking
  * (before the event loop starts).  Returns SL_OK or SL_ERR with err set. */
 static int catalog_load(sl_server_t *srv, sl_error_t *err)
@@ -54,6 +88,10 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
     if (PQstatus(conn) != CONNECTION_OK) {
         sl_error_set(err, SL_ERRCODE_CONNECTION_FAILURE, 0,
                      "could not connect to the backing PostgreSQL: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return SL_ERR;
+    }
+    if (use_database_collation(conn, err) != SL_OK) {
         PQfinish(conn);
         return SL_ERR;
     }

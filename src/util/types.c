@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -652,6 +653,78 @@ static int float_cmp(double a, double b)
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/* The text collation: NULL = bytewise. */
+static locale_t collation;
+static char collation_name[128] = "C";
+
+static bool collation_is_bytewise(const char *name)
+{
+    return strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0 ||
+           strcasecmp(name, "C.UTF-8") == 0 || strcasecmp(name, "C.utf8") == 0;
+}
+
+int sl_collation_set(const char *name, sl_error_t *err)
+{
+    locale_t loc = (locale_t)0;
+    if (!collation_is_bytewise(name)) {
+        loc = newlocale(LC_COLLATE_MASK, name, (locale_t)0);
+        if (loc == (locale_t)0) {
+            sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                         "the backing database's collation \"%s\" is not installed here", name);
+            sl_error_hint(err, "Generate the locale (e.g. localedef -i en_US -f UTF-8 en_US.UTF-8) "
+                               "or use a database created with LC_COLLATE C.");
+            return SL_ERR;
+        }
+    }
+    if (collation != (locale_t)0)
+        freelocale(collation);
+    collation = loc;
+    snprintf(collation_name, sizeof(collation_name), "%s", loc ? name : "C");
+    return SL_OK;
+}
+
+const char *sl_collation_name(void)
+{
+    return collation_name;
+}
+
+static int text_cmp_bytes(const sl_datum_t *a, const sl_datum_t *b)
+{
+    uint32_t n = a->v.s.n < b->v.s.n ? a->v.s.n : b->v.s.n;
+    int c = n ? memcmp(a->v.s.p, b->v.s.p, n) : 0;
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return a->v.s.n < b->v.s.n ? -1 : a->v.s.n > b->v.s.n ? 1 : 0;
+}
+
+/* strcoll_l needs NUL-terminated strings: short values are copied to the
+ * stack, long ones to the heap. */
+static int text_cmp_collated(const sl_datum_t *a, const sl_datum_t *b)
+{
+    char abuf[256], bbuf[256];
+    char *x = a->v.s.n < sizeof(abuf) ? abuf : malloc((size_t)a->v.s.n + 1);
+    char *y = b->v.s.n < sizeof(bbuf) ? bbuf : malloc((size_t)b->v.s.n + 1);
+    if (x == NULL || y == NULL) {
+        if (x != abuf)
+            free(x);
+        if (y != bbuf)
+            free(y);
+        return text_cmp_bytes(a, b);
+    }
+    memcpy(x, a->v.s.p, a->v.s.n);
+    x[a->v.s.n] = '\0';
+    memcpy(y, b->v.s.p, b->v.s.n);
+    y[b->v.s.n] = '\0';
+    int c = strcoll_l(x, y, collation);
+    if (x != abuf)
+        free(x);
+    if (y != bbuf)
+        free(y);
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return text_cmp_bytes(a, b);
+}
+
 int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
 {
     switch (t) {
@@ -660,13 +733,8 @@ int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
     case SL_T_NUMERIC:
         return float_cmp(a->v.f, b->v.f);
     case SL_T_TEXT:
-    case SL_T_UNKNOWN: {
-        uint32_t n = a->v.s.n < b->v.s.n ? a->v.s.n : b->v.s.n;
-        int c = n ? memcmp(a->v.s.p, b->v.s.p, n) : 0;
-        if (c != 0)
-            return c < 0 ? -1 : 1;
-        return a->v.s.n < b->v.s.n ? -1 : a->v.s.n > b->v.s.n ? 1 : 0;
-    }
+    case SL_T_UNKNOWN:
+        return collation ? text_cmp_collated(a, b) : text_cmp_bytes(a, b);
     default:
         return a->v.i < b->v.i ? -1 : a->v.i > b->v.i ? 1 : 0;
     }

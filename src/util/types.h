@@ -80,8 +80,22 @@ int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
 void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b);
 
 /* Comparison with PostgreSQL semantics for non-null values of one type
- * (text compares bytewise, as the C collation does): <0, 0, >0. */
+ * (text in the collation set by sl_collation_set, bytewise until then):
+ * <0, 0, >0. */
 int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b);
+/*
+ * Text comparisons follow the backing database's collation, as its own
+ * SELECT does: name is pg_database.datcollate of a libc-provider database.
+ * "C", "POSIX" and C.UTF-8 compare bytewise; any other name is loaded with
+ * newlocale() and compared with strcoll_l, ties broken bytewise (as
+ * PostgreSQL does for deterministic collations).  Returns SL_ERR (0A000)
+ * when the locale is not installed on this machine.  Process-wide: call it
+ * once at start-up, before any comparison.
+ */
+int sl_collation_set(const char *name, sl_error_t *err);
+/* The collation in use ("C" when bytewise). */
+const char *sl_collation_name(void);
+
 /* Hash and equality for grouping (NULL equals NULL, as GROUP BY does). */
 uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d);
 bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b);

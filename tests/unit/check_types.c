@@ -241,6 +241,46 @@ START_TEST(test_compare_hash)
 }
 END_TEST
 
+/* Text comparison follows the collation set (the backing database's). */
+START_TEST(test_collation)
+{
+    sl_error_t err;
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_collation_set("xx_NOPE.UTF-8", &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_str_eq(sl_collation_name(), "C");
+    sl_datum_t lb = in_ok(SL_T_TEXT, "b"), ub = in_ok(SL_T_TEXT, "B"),
+               e = in_ok(SL_T_TEXT, "\xc3\xa9"), z = in_ok(SL_T_TEXT, "z");
+    /* bytewise: 'B' < 'b' < 'z' < 'é' */
+    ck_assert_int_lt(sl_datum_cmp(SL_T_TEXT, &ub, &lb), 0);
+    ck_assert_int_gt(sl_datum_cmp(SL_T_TEXT, &e, &z), 0);
+    sl_error_clear(&err);
+    if (sl_collation_set("en_US.UTF-8", &err) != SL_OK) {
+        printf("test_collation: en_US.UTF-8 is not installed, its half of the test "
+               "did not run: %s\n", err.message);
+        return;
+    }
+    ck_assert_str_eq(sl_collation_name(), "en_US.UTF-8");
+    /* en_US: 'b' < 'B' < 'é' < 'z'; equal strings stay equal */
+    ck_assert_int_lt(sl_datum_cmp(SL_T_TEXT, &lb, &ub), 0);
+    ck_assert_int_lt(sl_datum_cmp(SL_T_TEXT, &ub, &e), 0);
+    ck_assert_int_lt(sl_datum_cmp(SL_T_TEXT, &e, &z), 0);
+    sl_datum_t lb2 = in_ok(SL_T_TEXT, "b");
+    ck_assert_int_eq(sl_datum_cmp(SL_T_TEXT, &lb, &lb2), 0);
+    /* long values (over the stack buffers) compare the same way */
+    char a[600], b[600];
+    memset(a, 'x', sizeof(a) - 1);
+    a[sizeof(a) - 1] = '\0';
+    memcpy(b, a, sizeof(b));
+    a[598] = 'b';
+    b[598] = 'B';
+    sl_datum_t la = in_ok(SL_T_TEXT, a), lB = in_ok(SL_T_TEXT, b);
+    ck_assert_int_lt(sl_datum_cmp(SL_T_TEXT, &la, &lB), 0);
+    ck_assert_int_eq(sl_collation_set("C", &err), SL_OK);
+    ck_assert_int_gt(sl_datum_cmp(SL_T_TEXT, &la, &lB), 0);
+}
+END_TEST
+
 static Suite *types_suite(void)
 {
     Suite *s = suite_create("types");
@@ -252,6 +292,7 @@ static Suite *types_suite(void)
     tcase_add_test(tc, test_text);
     tcase_add_test(tc, test_timestamps);
     tcase_add_test(tc, test_compare_hash);
+    tcase_add_test(tc, test_collation);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,6 +9,7 @@
  * effects stay (they will be committed) and only the answer is dropped.
  */
 #include "net/http.h"
+#include "net/listen.h"
 #include "exec/exec.h"
 #include "ingest/csv.h"
 #include "ingest/ndjson.h"
@@ -512,19 +513,13 @@ int sl_http_start(sl_server_t *srv, const char *addr, int port, sl_http_t **out,
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
                                             EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(h->http, on_request, h);
-    h->bound = evhttp_bind_socket_with_handle(h->http, addr, (ev_uint16_t)port);
-    if (h->bound == NULL) {
-        sl_error_set(err, "08000", 0, "could not bind HTTP listener to %s:%d: %s", addr, port,
-                     strerror(errno));
+    struct evconnlistener *l = sl_listen_tcp(srv->base, addr, port, NULL, NULL, &h->port, err);
+    if (l == NULL) {
         evhttp_free(h->http);
         free(h);
         return SL_ERR;
     }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    if (getsockname(evhttp_bound_socket_get_fd(h->bound), (struct sockaddr *)&ss, &sl) == 0)
-        h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    h->bound = evhttp_bind_listener(h->http, l);
     *out = h;
     return SL_OK;
 }

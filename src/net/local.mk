@@ -3,7 +3,8 @@ noinst_LIBRARIES += src/net/libnet.a
 src_net_libnet_a_SOURCES = \
 	src/net/pgwire.c src/net/pgwire.h src/net/pgwire_int.h \
 	src/net/pgwire_relay.c \
-	src/net/pkt.c src/net/pkt.h
+	src/net/pkt.c src/net/pkt.h \
+	src/net/listen.c src/net/listen.h
 
 # The HTTP ingest listener.
 src_net_libnet_a_SOURCES += src/net/http.c src/net/http.h

@@ -13,6 +13,7 @@
  * only marks them and a one-shot event frees them later.
  */
 #include "net/pgwire_int.h"
+#include "net/listen.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -492,26 +493,11 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
                     sl_pgwire_t **out, sl_error_t *err)
 {
-    struct evutil_addrinfo hints, *ai = NULL;
-    char portstr[16];
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    int gai = evutil_getaddrinfo(addr, portstr, &hints, &ai);
-    if (gai != 0 || ai == NULL)
-        return sl_error_set(err, SL_ERRCODE_CONNECTION_FAILURE, 0,
-                            "could not resolve listen address \"%s\": %s", addr,
-                            evutil_gai_strerror(gai));
-    struct evconnlistener *l = evconnlistener_new_bind(
-        srv->base, on_accept, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1,
-        ai->ai_addr, (int)ai->ai_addrlen);
-    int e = errno;
-    evutil_freeaddrinfo(ai);
+    int bound_port;
+    struct evconnlistener *l = sl_listen_tcp(srv->base, addr, port, on_accept, NULL,
+                                             &bound_port, err);
     if (l == NULL)
-        return sl_error_set(err, SL_ERRCODE_CONNECTION_FAILURE, 0, "could not bind %s:%d: %s",
-                            addr, port, strerror(e));
+        return SL_ERR;
 
     sl_arena_t *a = sl_arena_new(NULL, "pgwire");
     sl_pgwire_t *pw = sl_alloc0(a, sizeof(*pw));
@@ -521,15 +507,7 @@ int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
     evconnlistener_set_cb(l, on_accept, pw);
     evconnlistener_set_error_cb(l, on_accept_error);
 
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof(ss);
-    pw->port = port;
-    if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &sslen) == 0) {
-        if (ss.ss_family == AF_INET)
-            pw->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        else if (ss.ss_family == AF_INET6)
-            pw->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    }
+    pw->port = bound_port;
     *out = pw;
     return SL_OK;
 }

@@ -41,6 +41,7 @@ typedef struct dec {
     sl_arena_t *a;
     sl_ingest_error_t *ierr;
     uint32_t *colname_len;
+    bool multiline;        /* application/json: newlines are whitespace */
     int nmemo;
     field_memo_t memo[FIELD_CACHE];
 } dec_t;
@@ -50,10 +51,16 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
-static const char *skip_ws(const char *p, const char *e)
+static const char *skip_ws(dec_t *d, const char *p, const char *e)
 {
-    while (p < e && is_ws(*p))
-        p++;
+    for (; p < e; p++) {
+        if (is_ws(*p))
+            continue;
+        if (*p != '\n' || !d->multiline)
+            break;
+        d->line++;
+        d->line_start = p + 1;
+    }
     return p;
 }
 
@@ -253,7 +260,7 @@ static int skip_value(dec_t *d, const char **pp, int depth)
             return json_error(d, p, "nesting too deep");
         char close = *p == '{' ? '}' : ']';
         bool obj = *p == '{';
-        p = skip_ws(p + 1, e);
+        p = skip_ws(d, p + 1, e);
         if (p < e && *p == close) {
             *pp = p + 1;
             return SL_OK;
@@ -266,16 +273,16 @@ static int skip_value(dec_t *d, const char **pp, int depth)
                     return json_error(d, p, "expected string");
                 if (scan_string(d, p, &q, &esc) != SL_OK)
                     return SL_ERR;
-                p = skip_ws(q + 1, e);
+                p = skip_ws(d, q + 1, e);
                 if (p >= e || *p != ':')
                     return json_error(d, p, "expected ':'");
-                p = skip_ws(p + 1, e);
+                p = skip_ws(d, p + 1, e);
             }
             if (skip_value(d, &p, depth + 1) != SL_OK)
                 return SL_ERR;
-            p = skip_ws(p, e);
+            p = skip_ws(d, p, e);
             if (p < e && *p == ',') {
-                p = skip_ws(p + 1, e);
+                p = skip_ws(d, p + 1, e);
                 continue;
             }
             if (p < e && *p == close) {
@@ -421,7 +428,7 @@ static int parse_object(dec_t *d, const char **pp)
     const char *p = *pp + 1, *e = d->end;
     int r = sl_batch_add_row(d->b);
     int field = 0;
-    p = skip_ws(p, e);
+    p = skip_ws(d, p, e);
     if (p < e && *p == '}') {
         *pp = p + 1;
         return SL_OK;
@@ -469,10 +476,10 @@ static int parse_object(dec_t *d, const char **pp)
                 col = -1;
             }
         }
-        p = skip_ws(q + 1, e);
+        p = skip_ws(d, q + 1, e);
         if (p >= e || *p != ':')
             return json_error(d, p, "expected ':'");
-        p = skip_ws(p + 1, e);
+        p = skip_ws(d, p + 1, e);
         if (col >= 0) {
             if (parse_column_value(d, col, r, &p) != SL_OK)
                 return SL_ERR;
@@ -480,9 +487,9 @@ static int parse_object(dec_t *d, const char **pp)
             if (skip_value(d, &p, 0) != SL_OK)
                 return SL_ERR;
         }
-        p = skip_ws(p, e);
+        p = skip_ws(d, p, e);
         if (p < e && *p == ',') {
-            p = skip_ws(p + 1, e);
+            p = skip_ws(d, p + 1, e);
             continue;
         }
         if (p < e && *p == '}') {
@@ -493,20 +500,28 @@ static int parse_object(dec_t *d, const char **pp)
     }
 }
 
+static void dec_init(dec_t *d, const sl_stream_t *s, const char *body, size_t len,
+                     sl_arena_t *a, sl_ingest_error_t *ierr, bool multiline)
+{
+    d->s = s;
+    d->end = body + len;
+    d->line = multiline ? 1 : 0;
+    d->line_start = body;
+    d->a = a;
+    d->ierr = ierr;
+    d->multiline = multiline;
+    d->nmemo = 0;
+    memset(ierr, 0, sizeof(*ierr));
+    d->colname_len = sl_alloc(a, sizeof(uint32_t) * (size_t)(s->ncols + 1));
+    for (int c = 0; c < s->ncols; c++)
+        d->colname_len[c] = (uint32_t)strlen(s->cols[c].name);
+}
+
 int sl_ndjson_decode(const sl_stream_t *s, const char *body, size_t len,
                      sl_arena_t *a, sl_batch_t **out, sl_ingest_error_t *ierr)
 {
     dec_t d;
-    d.s = s;
-    d.end = body + len;
-    d.line = 0;
-    d.a = a;
-    d.ierr = ierr;
-    d.nmemo = 0;
-    memset(ierr, 0, sizeof(*ierr));
-    d.colname_len = sl_alloc(a, sizeof(uint32_t) * (size_t)(s->ncols + 1));
-    for (int c = 0; c < s->ncols; c++)
-        d.colname_len[c] = (uint32_t)strlen(s->cols[c].name);
+    dec_init(&d, s, body, len, a, ierr, false);
 
     /* Size the batch from the number of lines: no growth in the loop. */
     size_t lines = 1;
@@ -522,7 +537,7 @@ int sl_ndjson_decode(const sl_stream_t *s, const char *body, size_t len,
     while (p < e) {
         d.line_start = p;
         d.line++;
-        p = skip_ws(p, e);
+        p = skip_ws(&d, p, e);
         if (p >= e)
             break;
         if (*p == '\n') {
@@ -533,13 +548,57 @@ int sl_ndjson_decode(const sl_stream_t *s, const char *body, size_t len,
             return json_error(&d, p, "expected '{' (each line must be a JSON object)");
         if (parse_object(&d, &p) != SL_OK)
             return SL_ERR;
-        p = skip_ws(p, e);
+        p = skip_ws(&d, p, e);
         if (p < e) {
             if (*p != '\n')
                 return json_error(&d, p, "expected end of line");
             p++;
         }
     }
+    *out = d.b;
+    return SL_OK;
+}
+
+int sl_json_decode(const sl_stream_t *s, const char *body, size_t len,
+                   sl_arena_t *a, sl_batch_t **out, sl_ingest_error_t *ierr)
+{
+    dec_t d;
+    dec_init(&d, s, body, len, a, ierr, true);
+    d.b = sl_batch_new(a, s, 16);
+
+    const char *p = skip_ws(&d, body, d.end), *e = d.end;
+    if (p < e && *p == '[') {
+        p = skip_ws(&d, p + 1, e);
+        if (p < e && *p == ']') {
+            p++;
+        } else {
+            for (;;) {
+                if (p >= e || *p != '{')
+                    return json_error(&d, p, "expected '{' (each array element must be a "
+                                             "JSON object)");
+                if (parse_object(&d, &p) != SL_OK)
+                    return SL_ERR;
+                p = skip_ws(&d, p, e);
+                if (p < e && *p == ',') {
+                    p = skip_ws(&d, p + 1, e);
+                    continue;
+                }
+                if (p < e && *p == ']') {
+                    p++;
+                    break;
+                }
+                return json_error(&d, p, "expected ',' or ']'");
+            }
+        }
+    } else if (p < e && *p == '{') {
+        if (parse_object(&d, &p) != SL_OK)
+            return SL_ERR;
+    } else if (p < e) {
+        return json_error(&d, p, "expected a JSON object or an array of objects");
+    }
+    p = skip_ws(&d, p, e);
+    if (p < e)
+        return json_error(&d, p, "expected end of input");
     *out = d.b;
     return SL_OK;
 }

@@ -36,4 +36,13 @@ typedef struct sl_ingest_error {
 int sl_ndjson_decode(const sl_stream_t *s, const char *body, size_t len,
                      sl_arena_t *a, sl_batch_t **out, sl_ingest_error_t *ierr);
 
+/*
+ * application/json: one JSON object, or an array of objects, with newlines
+ * anywhere whitespace may be (pretty-printed).  The same field and value
+ * rules; errors name the physical line of the body.  An empty body (or
+ * []) gives no rows.
+ */
+int sl_json_decode(const sl_stream_t *s, const char *body, size_t len,
+                   sl_arena_t *a, sl_batch_t **out, sl_ingest_error_t *ierr);
+
 #endif

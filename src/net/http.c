@@ -114,7 +114,7 @@ static void on_committed(void *arg, sl_sink_status_t st, const char *message)
 
 /* ---- ingest ---- */
 
-typedef enum { BODY_NDJSON, BODY_CSV, BODY_UNSUPPORTED } body_format_t;
+typedef enum { BODY_NDJSON, BODY_JSON, BODY_CSV, BODY_UNSUPPORTED } body_format_t;
 
 /* Content types read as NDJSON; NULL / empty means NDJSON too, and so
  * does application/x-www-form-urlencoded, which is what `curl --data-binary`
@@ -136,6 +136,7 @@ static body_format_t body_format(const char *ct)
         {"application/jsonl", BODY_NDJSON},
         {"application/x-jsonlines", BODY_NDJSON},
         {"application/x-www-form-urlencoded", BODY_NDJSON},
+        {"application/json", BODY_JSON},
         {"text/csv", BODY_CSV},
         {"application/csv", BODY_CSV},
     };
@@ -233,7 +234,7 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
     body_format_t format = body_format(evhttp_find_header(hdrs, "Content-Type"));
     if (format == BODY_UNSUPPORTED) {
         reply_error(req, 415, "Unsupported Media Type",
-                    "unsupported content type; use application/x-ndjson or text/csv");
+                    "unsupported content type; use application/x-ndjson, application/json or text/csv");
         return;
     }
     if (srv->sink && !sl_sink_accepting(srv->sink)) {
@@ -271,9 +272,14 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
     sl_batch_t *batch = NULL;
     sl_ingest_error_t ierr;
     memset(&ierr, 0, sizeof(ierr));
-    int rc = format == BODY_CSV
-                 ? sl_csv_decode(s, body, len, query_is(req, "header", "true|1|on|yes"), arena, &batch, &ierr)
-                 : sl_ndjson_decode(s, body, len, arena, &batch, &ierr);
+    int rc;
+    if (format == BODY_CSV)
+        rc = sl_csv_decode(s, body, len, query_is(req, "header", "true|1|on|yes"), arena, &batch,
+                           &ierr);
+    else if (format == BODY_JSON)
+        rc = sl_json_decode(s, body, len, arena, &batch, &ierr);
+    else
+        rc = sl_ndjson_decode(s, body, len, arena, &batch, &ierr);
     if (rc != SL_OK) {
         sl_buf_t b = SL_BUF_INIT;
         sl_buf_puts(&b, "{\"error\": ");

@@ -245,10 +245,25 @@ if [ "$(accepted)" = 1 ]; then
 else
     fail "CSV with ?header=true: $RESP"
 fi
+post ev '[
+  {"k": 10, "v": 100},
+  {"k": 10, "v": 200, "name": "pretty"}
+]' application/json
+if [ "$CODE" = 200 ] && [ "$(accepted)" = 2 ]; then
+    n=$((n + 2)) sv=$((sv + 300))
+else
+    fail "application/json array: HTTP $CODE $RESP, expected 200 {\"accepted\": 2}"
+fi
+post ev '{"k": 10, "v": 1000}' application/json
+if [ "$CODE" = 200 ] && [ "$(accepted)" = 1 ]; then
+    n=$((n + 1)) sv=$((sv + 1000))
+else
+    fail "application/json object: HTTP $CODE $RESP, expected 200 {\"accepted\": 1}"
+fi
 got=$(pgq -c "SELECT n || ' ' || sv FROM per_k WHERE k = 10; SELECT n || ' ' || sv FROM total")
-[ "$got" = "2 12
-$n $sv" ] && pass "CSV bodies (with and without header) reach the views" ||
-    fail "after the CSV posts: '$got', expected '2 12' and '$n $sv'"
+[ "$got" = "5 1312
+$n $sv" ] && pass "CSV and JSON bodies reach the views" ||
+    fail "after the CSV and JSON posts: '$got', expected '5 1312' and '$n $sv'"
 post ev '12,1,a
 13,abc,b
 ' text/csv

@@ -235,6 +235,62 @@ START_TEST(test_json_errors)
 }
 END_TEST
 
+/* application/json: one object or an array of objects, pretty-printed. */
+static sl_batch_t *json_ok(const char *body)
+{
+    sl_batch_t *b = NULL;
+    sl_ingest_error_t ie;
+    int rc = sl_json_decode(&stream, body, strlen(body), arena, &b, &ie);
+    ck_assert_msg(rc == SL_OK, "json decode failed: line %ld column %s: %s", ie.line,
+                  ie.column, ie.message);
+    return b;
+}
+
+static void json_err(const char *body, long line, const char *column, const char *msg)
+{
+    sl_batch_t *b = NULL;
+    sl_ingest_error_t ie;
+    ck_assert_int_eq(sl_json_decode(&stream, body, strlen(body), arena, &b, &ie), SL_ERR);
+    ck_assert_int_eq(ie.line, line);
+    ck_assert_str_eq(ie.column, column);
+    ck_assert_str_eq(ie.message, msg);
+}
+
+START_TEST(test_json_body)
+{
+    sl_batch_t *b = json_ok("{\"k\": 1, \"name\": \"one\"}");
+    ck_assert_int_eq(b->nrows, 1);
+    ck_assert_int_eq(b->cols[0][0].v.i, 1);
+    b = json_ok("[\n  {\n    \"k\": 2,\n    \"v\": 3\n  },\r\n  {\"k\": 4}, {}\n]\n");
+    ck_assert_int_eq(b->nrows, 3);
+    ck_assert_int_eq(b->cols[0][0].v.i, 2);
+    ck_assert_int_eq(b->cols[1][0].v.i, 3);
+    ck_assert_int_eq(b->cols[0][1].v.i, 4);
+    ck_assert(b->cols[1][1].null);
+    ck_assert(b->cols[0][2].null);
+    ck_assert_int_eq(json_ok("")->nrows, 0);
+    ck_assert_int_eq(json_ok(" [ ] ")->nrows, 0);
+    /* many rows grow the batch */
+    char big[40000];
+    size_t n = 0;
+    big[n++] = '[';
+    for (int i = 0; i < 2000; i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "%s{\"k\": %d}", i ? ",\n" : "", i);
+    big[n++] = ']';
+    big[n] = '\0';
+    b = json_ok(big);
+    ck_assert_int_eq(b->nrows, 2000);
+    ck_assert_int_eq(b->cols[0][1999].v.i, 1999);
+    /* errors name the physical line */
+    json_err("[\n {\"k\": 1},\n {\"k\":\n  \"x\"}\n]", 4, "k",
+             "invalid input syntax for type bigint: \"x\"");
+    json_err("[{\"k\": 1}\n {\"k\": 2}]", 2, "", "invalid JSON: expected ',' or ']' at byte 2");
+    json_err("[1]", 1, "", "invalid JSON: expected '{' (each array element must be a JSON object) at byte 2");
+    json_err("{\"k\": 1} {\"k\": 2}", 1, "", "invalid JSON: expected end of input at byte 10");
+    json_err("\n\n\"k\"", 3, "", "invalid JSON: expected a JSON object or an array of objects at byte 1");
+}
+END_TEST
+
 START_TEST(test_empty_body)
 {
     sl_batch_t *b = decode_ok("");
@@ -289,6 +345,7 @@ static Suite *ndjson_suite(void)
     tcase_add_test(tc, test_number_conversion);
     tcase_add_test(tc, test_conversion_errors);
     tcase_add_test(tc, test_json_errors);
+    tcase_add_test(tc, test_json_body);
     tcase_add_test(tc, test_empty_body);
     tcase_add_test(tc, test_throughput);
     suite_add_tcase(s, tc);

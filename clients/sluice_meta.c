@@ -751,6 +751,34 @@ static int describe_stream(sl_shell_t *sh, PGresult *streams, int row, PGresult 
     return 0;
 }
 
+/* The view's window, emit and statistics lines (sluice.view_stats). */
+static void view_footer_stats(sl_shell_t *sh, const char *view, sl_buf_t *foot)
+{
+    sl_buf_puts(foot, "\nWindow: none (every event since the view was created)"
+                      "\nEmit: every flush, updating its rows in place");
+    char *lit = PQescapeLiteral(sh->conn, view, strlen(view));
+    if (lit == NULL)
+        return;
+    sl_buf_t q = SL_BUF_INIT;
+    sl_buf_printf(&q, "SELECT events, matched, groups_written, flushes, "
+                      "coalesce(to_char(last_flush, 'YYYY-MM-DD HH24:MI:SS.MS TZ'), 'never') "
+                      "FROM sluice.view_stats WHERE view_name = %s", lit);
+    PQfreemem(lit);
+    char *err = NULL;
+    PGresult *res = sl_shell_query(sh, sl_buf_cstr(&q), &err);
+    sl_buf_free(&q);
+    free(err);
+    if (res && PQntuples(res) == 1 && PQnfields(res) == 5)
+        sl_buf_printf(foot,
+                      "\nStatistics: %s events, %s matched its WHERE, %s group rows "
+                      "written in %s flushes, last flush %s",
+                      PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+                      PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
+    else
+        sl_buf_puts(foot, "\nStatistics: not available");
+    PQclear(res);
+}
+
 static int describe_view(sl_shell_t *sh, PGresult *views, int row)
 {
     static const char *names[] = {"Column", "Type"};
@@ -770,8 +798,9 @@ static int describe_view(sl_shell_t *sh, PGresult *views, int row)
         rows_add(&r2, (const char *const *)&r.cells[i * 5]);
     sl_buf_t title = SL_BUF_INIT, foot = SL_BUF_INIT;
     sl_buf_printf(&title, "Continuous view \"%s\"", PQgetvalue(views, row, 0));
-    sl_buf_printf(&foot, "Stream: %s\nRelation: %s\nView definition:\n    %s",
-                  PQgetvalue(views, row, 1), rel, PQgetvalue(views, row, 3));
+    sl_buf_printf(&foot, "Stream: %s\nRelation: %s", PQgetvalue(views, row, 1), rel);
+    view_footer_stats(sh, PQgetvalue(views, row, 0), &foot);
+    sl_buf_printf(&foot, "\nView definition:\n    %s", PQgetvalue(views, row, 3));
     if (rc == 0)
         rows_print(sh, &r2, sl_buf_cstr(&title), names, sl_buf_cstr(&foot));
     sl_buf_free(&title);

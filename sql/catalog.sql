@@ -20,6 +20,17 @@ CREATE TABLE IF NOT EXISTS sluice.views (
     sql         text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
+-- Per view, summed over every sluiced feeding it (each flush adds what it
+-- covered, in its own transaction): events of the stream that reached the
+-- view, those that passed its WHERE, group rows written, flushes.
+CREATE TABLE IF NOT EXISTS sluice.view_stats (
+    view_name      text PRIMARY KEY,
+    events         bigint NOT NULL DEFAULT 0,
+    matched        bigint NOT NULL DEFAULT 0,
+    groups_written bigint NOT NULL DEFAULT 0,
+    flushes        bigint NOT NULL DEFAULT 0,
+    last_flush     timestamptz
+);
 CREATE TABLE IF NOT EXISTS sluice.progress (
     server_id  text PRIMARY KEY,
     flush_seq  bigint NOT NULL,

@@ -19,6 +19,7 @@ struct sl_view_exec {
     sl__op_t *filter;
     sl__op_t *project;
     sl__op_t *agg;
+    unsigned long long seen, matched;
 };
 
 struct sl_exec_pending {
@@ -69,7 +70,16 @@ void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p)
 {
     if (p == NULL)
         return;
+    st->seen += (unsigned long long)p->chunk.batch->nrows;
+    st->matched += (unsigned long long)p->chunk.nrows;
     st->agg->vt->push(st->agg, &p->chunk, NULL);
+}
+
+void sl_exec_counts(const sl_view_exec_t *st, unsigned long long *seen,
+                    unsigned long long *matched)
+{
+    *seen = st->seen;
+    *matched = st->matched;
 }
 
 int sl_exec_ngroups(const sl_view_exec_t *st)

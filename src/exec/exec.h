@@ -46,6 +46,11 @@ int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b,
                     int *err_row, sl_error_t *err);
 void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p);
 
+/* Events of the stream applied to the view since it started, and those of
+ * them that passed its WHERE. */
+void sl_exec_counts(const sl_view_exec_t *st, unsigned long long *seen,
+                    unsigned long long *matched);
+
 /* Groups in the current (not yet detached) delta. */
 int sl_exec_ngroups(const sl_view_exec_t *st);
 /* Takes the current delta (NULL when it has no group); st continues with an

@@ -109,7 +109,10 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_literal(sql, v->stream->name, strlen(v->stream->name));
     sl_buf_puts(sql, ", ");
     sl_buf_put_literal(sql, v->sql, strlen(v->sql));
-    sl_buf_puts(sql, ");");
+    sl_buf_puts(sql, ");\nINSERT INTO sluice.view_stats (view_name) VALUES (");
+    sl_buf_put_literal(sql, v->name, strlen(v->name));
+    sl_buf_puts(sql, ") ON CONFLICT (view_name) DO UPDATE SET events = 0, matched = 0, "
+                     "groups_written = 0, flushes = 0, last_flush = NULL;");
     sl_buf_free(&col);
 }
 
@@ -120,6 +123,8 @@ void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_puts(sql, ";\nDROP TABLE IF EXISTS \"sluice_mrel\".");
     sl_buf_put_ident(sql, v->name);
     sl_buf_puts(sql, ";\nDELETE FROM sluice.views WHERE name = ");
+    sl_buf_put_literal(sql, v->name, strlen(v->name));
+    sl_buf_puts(sql, ";\nDELETE FROM sluice.view_stats WHERE view_name = ");
     sl_buf_put_literal(sql, v->name, strlen(v->name));
     sl_buf_puts(sql, ";");
 }

@@ -34,7 +34,8 @@ typedef struct waiter {
 
 typedef struct flush_item {
     sl_view_t *view;       /* NULL once the view was dropped */
-    sl_delta_t *delta;
+    sl_delta_t *delta;     /* NULL when only the view's counts changed */
+    unsigned long long seen, matched; /* exec's counts at the flush */
 } flush_item_t;
 
 typedef struct waitlist {
@@ -150,6 +151,14 @@ static double ms_since(const struct timespec *t0)
 
 static void flush_committed(sl_sink_t *sink)
 {
+    for (int i = 0; i < sink->nitems; i++) {
+        flush_item_t *it = &sink->items[i];
+        /* (a baseline moved on by sink_give_up_waiting stays) */
+        if (it->view && it->seen > it->view->stats_seen)
+            it->view->stats_seen = it->seen;
+        if (it->view && it->matched > it->view->stats_matched)
+            it->view->stats_matched = it->matched;
+    }
     double ms = ms_since(&sink->flush_start);
     sink->flush_ms[sink->nflushes % SL_SINK_FLUSH_WINDOW] = ms;
     sink->total_ms += ms;
@@ -393,6 +402,42 @@ static void sink_lost(sl_sink_t *sink, const char *why)
 
 /* ---- flushing ---- */
 
+/* Queues the statement adding this flush's counts to sluice.view_stats
+ * (one row per view, in the flush's transaction). */
+static bool send_view_stats(sl_sink_t *sink)
+{
+    sl_buf_t p[4] = {SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT};
+    for (int c = 0; c < 4; c++)
+        sl_buf_putc(&p[c], '{');
+    for (int i = 0; i < sink->nitems; i++) {
+        flush_item_t *it = &sink->items[i];
+        const char *sep = i ? "," : "";
+        sl_buf_puts(&p[0], sep);
+        sl_put_array_elem(&p[0], it->view->name, strlen(it->view->name));
+        sl_buf_printf(&p[1], "%s%llu", sep, it->seen - it->view->stats_seen);
+        sl_buf_printf(&p[2], "%s%llu", sep, it->matched - it->view->stats_matched);
+        sl_buf_printf(&p[3], "%s%d", sep, it->delta ? sl_delta_ngroups(it->delta) : 0);
+    }
+    const char *values[4];
+    for (int c = 0; c < 4; c++) {
+        sl_buf_putc(&p[c], '}');
+        values[c] = sl_buf_cstr(&p[c]);
+    }
+    int ok = PQsendQueryParams(
+        sink->conn,
+        "INSERT INTO sluice.view_stats AS s (view_name, events, matched, groups_written, "
+        "flushes, last_flush) SELECT n, e, m, g, 1, now() FROM unnest($1::text[], "
+        "$2::bigint[], $3::bigint[], $4::bigint[]) AS u(n, e, m, g) "
+        "ON CONFLICT (view_name) DO UPDATE SET events = s.events + EXCLUDED.events, "
+        "matched = s.matched + EXCLUDED.matched, "
+        "groups_written = s.groups_written + EXCLUDED.groups_written, "
+        "flushes = s.flushes + 1, last_flush = EXCLUDED.last_flush",
+        4, NULL, values, NULL, NULL, 0);
+    for (int c = 0; c < 4; c++)
+        sl_buf_free(&p[c]);
+    return ok != 0;
+}
+
 static void sink_start_flush(sl_sink_t *sink)
 {
     if (sink->state != S_IDLE)
@@ -400,15 +445,19 @@ static void sink_start_flush(sl_sink_t *sink)
     sl_catalog_t *cat = &sink->srv->catalog;
     for (int i = 0; i < cat->nviews; i++) {
         sl_view_t *v = cat->views[i];
-        if (v->exec == NULL || sl_exec_ngroups(v->exec) == 0)
+        if (v->exec == NULL)
             continue;
-        sl_delta_t *d = sl_exec_detach(v->exec);
-        if (d == NULL)
+        unsigned long long seen, matched;
+        sl_exec_counts(v->exec, &seen, &matched);
+        sl_delta_t *d = sl_exec_ngroups(v->exec) > 0 ? sl_exec_detach(v->exec) : NULL;
+        if (d == NULL && seen == v->stats_seen && matched == v->stats_matched)
             continue;
         sink->items = sl_xrealloc(sink->items, sizeof(flush_item_t) * (size_t)(sink->nitems + 1));
-        sink->items[sink->nitems].view = v;
-        sink->items[sink->nitems].delta = d;
-        sink->nitems++;
+        flush_item_t *it = &sink->items[sink->nitems++];
+        it->view = v;
+        it->delta = d;
+        it->seen = seen;
+        it->matched = matched;
     }
     waitlist_prepend(&sink->inflight, &sink->waiting);
     if (sink->nitems == 0) {
@@ -423,10 +472,13 @@ static void sink_start_flush(sl_sink_t *sink)
     clock_gettime(CLOCK_MONOTONIC, &sink->flush_start);
     sink->flush_groups = 0;
     for (int i = 0; i < sink->nitems; i++)
-        sink->flush_groups += sl_delta_ngroups(sink->items[i].delta);
+        if (sink->items[i].delta)
+            sink->flush_groups += sl_delta_ngroups(sink->items[i].delta);
     sl_buf_t sql = SL_BUF_INIT;
     for (int i = 0; i < sink->nitems; i++) {
         flush_item_t *it = &sink->items[i];
+        if (it->delta == NULL)
+            continue;
         int np = sl_delta_ncols(it->delta);
         sl_buf_t *params = sl_xcalloc((size_t)np, sizeof(sl_buf_t));
         const char **values = sl_xcalloc((size_t)np, sizeof(char *));
@@ -449,6 +501,11 @@ static void sink_start_flush(sl_sink_t *sink)
         }
     }
     sl_buf_free(&sql);
+    if (!send_view_stats(sink)) {
+        sink->state = S_FLUSHING;
+        sink_lost(sink, PQerrorMessage(sink->conn));
+        return;
+    }
     char seq[32];
     snprintf(seq, sizeof(seq), "%lld", sink->flush_seq);
     const char *pv[2] = {sink->server_id, seq};
@@ -476,6 +533,8 @@ static void sink_give_up_waiting(sl_sink_t *sink)
             sl_delta_t *d = sl_exec_detach(v->exec);
             if (d)
                 sl_delta_free(d);
+            /* the dropped events are not counted in sluice.view_stats */
+            sl_exec_counts(v->exec, &v->stats_seen, &v->stats_matched);
         }
     }
     if (sink->waiting.head)

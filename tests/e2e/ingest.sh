@@ -264,6 +264,11 @@ got=$(pgq -c "SELECT n || ' ' || sv FROM per_k WHERE k = 10; SELECT n || ' ' || 
 [ "$got" = "5 1312
 $n $sv" ] && pass "CSV and JSON bodies reach the views" ||
     fail "after the CSV and JSON posts: '$got', expected '5 1312' and '$n $sv'"
+# sluice.view_stats counts what every acknowledged request brought (the
+# counts commit in the same transaction as the rows); per_k has no WHERE.
+got=$(pgq -c "SELECT events || ' ' || matched FROM sluice.view_stats WHERE view_name = 'per_k'")
+[ "$got" = "$n $n" ] && pass "sluice.view_stats: per_k saw $n events" ||
+    fail "sluice.view_stats for per_k: '$got', expected '$n $n'"
 post ev '12,1,a
 13,abc,b
 ' text/csv

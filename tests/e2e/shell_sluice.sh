@@ -96,6 +96,11 @@ while :; do
     sleep 0.1
 done
 [ "$got" = "30002|3750500" ] && pass "ingested events are in the view" || fail "view holds '$got'"
+sl -c '\d url_hits'
+grep -q '^Statistics: 30002 events, 30002 matched its WHERE, ' "$work/out" &&
+    grep -q '^Window: none' "$work/out" && grep -q '^Emit: every flush' "$work/out" &&
+    pass "\\d of a view shows window, emit and statistics" ||
+    { fail "\\d url_hits statistics (rc $RC)"; cat "$work/out"; }
 
 sl -c '\ingest nosuch '"$work/ev.csv"' csv'
 [ $RC = 1 ] && grep -q 'HTTP 404' "$work/out" && pass "\\ingest into an unknown stream: 404 shown" ||

@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS sluice.view_stats (
     flushes        bigint NOT NULL DEFAULT 0,
     last_flush     timestamptz
 );
+-- Idempotency-Key of every acknowledged ingest request (kept 24 hours),
+-- written in the flush transaction that carries the request's effects.
+CREATE TABLE IF NOT EXISTS sluice.idempotency (
+    key          text PRIMARY KEY,
+    stream       text NOT NULL,
+    accepted     bigint NOT NULL,
+    committed_at timestamptz NOT NULL DEFAULT now()
+);
 CREATE TABLE IF NOT EXISTS sluice.progress (
     server_id  text PRIMARY KEY,
     flush_seq  bigint NOT NULL,

@@ -11,6 +11,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/shell_tty.sh \
 	tests/e2e/shell_sluice.sh \
 	tests/e2e/readme.sh \
+	tests/e2e/idempotency.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/regress/run.sh

@@ -13,6 +13,7 @@
 #include "exec/exec.h"
 #include "ingest/csv.h"
 #include "ingest/ndjson.h"
+#include "sink/idem.h"
 #include "sink/sink.h"
 
 #include <arpa/inet.h>
@@ -42,6 +43,7 @@ typedef struct pending_req {
     struct evhttp_request *req;   /* NULL once the connection closed */
     struct evhttp_connection *evcon;
     long accepted;
+    char *dup_key;                /* a retry waiting for its original's flush */
 } pending_req_t;
 
 /* ---- replies ---- */
@@ -77,14 +79,48 @@ static void reply_unavailable(sl_http_t *h, struct evhttp_request *req)
                 "PostgreSQL is unreachable; nothing of this request was applied");
 }
 
-static void reply_accepted(struct evhttp_request *req, long n)
+static void reply_accepted(struct evhttp_request *req, long n, bool duplicate)
 {
-    char json[64];
-    snprintf(json, sizeof(json), "{\"accepted\": %ld}", n);
+    char json[80];
+    snprintf(json, sizeof(json), duplicate ? "{\"accepted\": %ld, \"duplicate\": true}"
+                                           : "{\"accepted\": %ld}", n);
     reply_json(req, 200, "OK", json);
 }
 
+/* A retry of a request whose key was pending: answered once that flush is
+ * over, from the key's state then. */
+static void reply_duplicate(sl_http_t *h, pending_req_t *p)
+{
+    sl_idem_entry_t *e = sl_idem_find(h->srv->idem, p->dup_key);
+    if (e && e->state == SL_IDEM_COMMITTED) {
+        reply_accepted(p->req, e->accepted, true);
+        return;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(p->req), "Retry-After", "1");
+    reply_error(p->req, 503, "Service Unavailable",
+                "the earlier request with this Idempotency-Key was not applied; "
+                "nothing of this one was either: retry it");
+}
+
 /* ---- durable acknowledgement ---- */
+
+static void on_committed(void *arg, sl_sink_status_t st, const char *message);
+static void on_conn_close(struct evhttp_connection *evcon, void *arg);
+
+/* Answers req once the flush covering what was applied so far commits;
+ * dup_key: req repeats the pending request with this key. */
+static void wait_for_flush(sl_http_t *h, struct evhttp_request *req, long accepted,
+                           const char *dup_key)
+{
+    pending_req_t *p = sl_xcalloc(1, sizeof(*p));
+    p->h = h;
+    p->req = req;
+    p->evcon = evhttp_request_get_connection(req);
+    p->accepted = accepted;
+    p->dup_key = dup_key ? sl_xstrdup(dup_key) : NULL;
+    evhttp_connection_set_closecb(p->evcon, on_conn_close, p);
+    sl_sink_wait(h->srv->sink, on_committed, p);
+}
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
@@ -97,9 +133,11 @@ static void on_committed(void *arg, sl_sink_status_t st, const char *message)
     pending_req_t *p = arg;
     if (p->req != NULL) {
         evhttp_connection_set_closecb(p->evcon, NULL, NULL);
-        if (st == SL_SINK_COMMITTED) {
+        if (p->dup_key) {
+            reply_duplicate(p->h, p);
+        } else if (st == SL_SINK_COMMITTED) {
             p->h->events_accepted += (unsigned long long)p->accepted;
-            reply_accepted(p->req, p->accepted);
+            reply_accepted(p->req, p->accepted, false);
         } else if (st == SL_SINK_UNAVAILABLE) {
             reply_unavailable(p->h, p->req);
         } else {
@@ -109,6 +147,7 @@ static void on_committed(void *arg, sl_sink_status_t st, const char *message)
             reply_error(p->req, 500, "Internal Server Error", msg);
         }
     }
+    free(p->dup_key);
     free(p);
 }
 
@@ -241,6 +280,33 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
         reply_unavailable(h, req);
         return;
     }
+    /* A retry of a request already applied is acknowledged, not applied. */
+    const char *idem_key = evhttp_find_header(hdrs, "Idempotency-Key");
+    if (idem_key) {
+        sl_error_t kerr;
+        sl_error_clear(&kerr);
+        if (!sl_idem_key_valid(idem_key, &kerr)) {
+            h->rejected_400++;
+            reply_error(req, 400, "Bad Request", kerr.message);
+            return;
+        }
+        sl_idem_entry_t *e = sl_idem_find(srv->idem, idem_key);
+        if (e && strcmp(e->stream, s->name) != 0) {
+            char msg[400];
+            snprintf(msg, sizeof(msg), "this Idempotency-Key was used for stream \"%s\"",
+                     e->stream);
+            reply_error(req, 422, "Unprocessable Content", msg);
+            return;
+        }
+        if (e && e->state == SL_IDEM_COMMITTED) {
+            reply_accepted(req, e->accepted, true);
+            return;
+        }
+        if (e) {
+            wait_for_flush(h, req, e->accepted, idem_key);
+            return;
+        }
+    }
 
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in);
@@ -322,19 +388,16 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
     /* Phase 2: fold into the deltas; cannot fail. */
     for (int i = 0; i < s->nviews; i++)
         sl_exec_apply(s->views[i]->exec, prepared[i]);
+    if (idem_key && srv->sink)
+        sl_idem_add_pending(srv->idem, idem_key, s->name, batch->nrows);
 
     bool ack_received = query_is(req, "ack", "received");
-    if (s->nviews == 0 || batch->nrows == 0 || ack_received || srv->sink == NULL) {
+    if (((s->nviews == 0 || batch->nrows == 0) && !idem_key) || ack_received ||
+        srv->sink == NULL) {
         h->events_accepted += (unsigned long long)batch->nrows;
-        reply_accepted(req, batch->nrows);
+        reply_accepted(req, batch->nrows, false);
     } else {
-        pending_req_t *p = sl_xcalloc(1, sizeof(*p));
-        p->h = h;
-        p->req = req;
-        p->evcon = evhttp_request_get_connection(req);
-        p->accepted = batch->nrows;
-        evhttp_connection_set_closecb(p->evcon, on_conn_close, p);
-        sl_sink_wait(srv->sink, on_committed, p);
+        wait_for_flush(h, req, batch->nrows, NULL);
     }
 done:
     sl_arena_free(arena);

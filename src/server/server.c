@@ -12,6 +12,7 @@
 #include "net/http.h"
 #include "net/pgwire.h"
 #include "server/pgembed.h"
+#include "sink/idem.h"
 #include "sink/sink.h"
 
 #include <event2/event.h>
@@ -78,6 +79,37 @@ static int use_database_collation(PGconn *conn, sl_error_t *err)
     }
     PQclear(res);
     return rc;
+}
+
+/* Loads the idempotency keys committed in the last SL_IDEM_TTL_SECONDS,
+ * oldest first, so that a retry after a restart is still recognised. */
+static int idempotency_load(sl_server_t *srv, PGconn *conn, sl_error_t *err)
+{
+    const char *params[2] = {SL_IDEM_TTL_TEXT, NULL};
+    char cap[24];
+    snprintf(cap, sizeof(cap), "%d", SL_IDEM_MAX_KEYS);
+    params[1] = cap;
+    PGresult *res = PQexecParams(conn,
+                                 "SELECT key, stream, accepted, "
+                                 "extract(epoch FROM committed_at)::bigint FROM "
+                                 "(SELECT * FROM sluice.idempotency WHERE committed_at > "
+                                 "now() - interval '1 second' * $1 "
+                                 "ORDER BY committed_at DESC LIMIT $2) k "
+                                 "ORDER BY committed_at",
+                                 2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                     "could not read the idempotency keys: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        return SL_ERR;
+    }
+    for (int r = 0; r < PQntuples(res); r++)
+        sl_idem_add_committed(srv->idem, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
+                              atol(PQgetvalue(res, r, 2)), (time_t)atoll(PQgetvalue(res, r, 3)));
+    if (PQntuples(res) > 0)
+        sl_log_info("%d idempotency keys loaded", PQntuples(res));
+    PQclear(res);
+    return SL_OK;
 }
 
 /* Runs the catalog schema and reloads every stream and view, blocking
@@ -161,6 +193,8 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         sl_log_info("catalog loaded: %d streams, %d continuous views", srv->catalog.nstreams,
                     srv->catalog.nviews);
     PQclear(res);
+    if (rc == SL_OK)
+        rc = idempotency_load(srv, conn, err);
     PQfinish(conn);
     return rc;
 }
@@ -237,6 +271,7 @@ int sl_server_main(int argc, char **argv)
         sl_log_info("embedded PostgreSQL running in %s", srv->cfg.data_dir);
     }
     int rc = 1;
+    srv->idem = sl_idem_new();
     if (catalog_load(srv, &err) != SL_OK) {
         fail("cannot start", &err);
         goto out_embed;
@@ -301,6 +336,8 @@ out_embed:
         srv->catalog.views[i]->exec = NULL;
     }
     sl_catalog_destroy(&srv->catalog);
+    sl_idem_free(srv->idem);
+    srv->idem = NULL;
     if (srv->embed)
         sl_pgembed_stop(srv->embed);
     free(srv->pg_conninfo);

@@ -33,6 +33,7 @@ typedef struct sl_server {
     char *pg_conninfo;          /* resolved backing PostgreSQL conninfo */
     char *http_address;         /* "127.0.0.1:7480", for SHOW http_address */
     struct sl_sink *sink;
+    struct sl_idem *idem;       /* idempotency keys (sink/idem.h) */
     struct sl_http *http;
     struct sl_pgwire *pgwire;
     struct sl_pgembed *embed;

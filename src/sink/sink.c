@@ -8,6 +8,7 @@
  */
 #include "sink/sink.h"
 #include "exec/exec.h"
+#include "sink/idem.h"
 
 #include <event2/event.h>
 #include <libpq-fe.h>
@@ -165,6 +166,7 @@ static void flush_committed(sl_sink_t *sink)
     sink->nflushes++;
     sink->ngroups += (unsigned long long)sink->flush_groups;
     items_free(sink);
+    sl_idem_committed(sink->srv->idem);
     sink->outcome_unknown = false;
     waitlist_answer(&sink->inflight, SL_SINK_COMMITTED, NULL);
 }
@@ -172,6 +174,7 @@ static void flush_committed(sl_sink_t *sink)
 static void flush_not_applied(sl_sink_t *sink)
 {
     items_restore(sink);
+    sl_idem_restore(sink->srv->idem);
     sink->outcome_unknown = false;
     waitlist_prepend(&sink->waiting, &sink->inflight);
 }
@@ -238,6 +241,7 @@ static void flush_done(sl_sink_t *sink)
                      "covered are answered with an error",
                      sink->errstate, sink->errmsg);
         items_free(sink);
+        sl_idem_forget_inflight(sink->srv->idem);
         waitlist_answer(&sink->inflight, SL_SINK_FAILED, sink->errmsg);
     }
     if (sink->srv->shutting_down)
@@ -402,6 +406,23 @@ static void sink_lost(sl_sink_t *sink, const char *why)
 
 /* ---- flushing ---- */
 
+/* Queues the statement recording the in-flight idempotency keys. */
+static bool send_keys(sl_sink_t *sink)
+{
+    sl_buf_t k = SL_BUF_INIT, s = SL_BUF_INIT, n = SL_BUF_INIT;
+    sl_idem_inflight_arrays(sink->srv->idem, &k, &s, &n);
+    const char *values[3] = {sl_buf_cstr(&k), sl_buf_cstr(&s), sl_buf_cstr(&n)};
+    int ok = PQsendQueryParams(sink->conn,
+                               "INSERT INTO sluice.idempotency (key, stream, accepted) "
+                               "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+                               "ON CONFLICT (key) DO NOTHING",
+                               3, NULL, values, NULL, NULL, 0);
+    sl_buf_free(&k);
+    sl_buf_free(&s);
+    sl_buf_free(&n);
+    return ok != 0;
+}
+
 /* Queues the statement adding this flush's counts to sluice.view_stats
  * (one row per view, in the flush's transaction). */
 static bool send_view_stats(sl_sink_t *sink)
@@ -413,7 +434,7 @@ static bool send_view_stats(sl_sink_t *sink)
         flush_item_t *it = &sink->items[i];
         const char *sep = i ? "," : "";
         sl_buf_puts(&p[0], sep);
-        sl_put_array_elem(&p[0], it->view->name, strlen(it->view->name));
+        sl_buf_put_array_elem(&p[0], it->view->name, strlen(it->view->name));
         sl_buf_printf(&p[1], "%s%llu", sep, it->seen - it->view->stats_seen);
         sl_buf_printf(&p[2], "%s%llu", sep, it->matched - it->view->stats_matched);
         sl_buf_printf(&p[3], "%s%d", sep, it->delta ? sl_delta_ngroups(it->delta) : 0);
@@ -460,7 +481,8 @@ static void sink_start_flush(sl_sink_t *sink)
         it->matched = matched;
     }
     waitlist_prepend(&sink->inflight, &sink->waiting);
-    if (sink->nitems == 0) {
+    int nkeys = sl_idem_take_waiting(sink->srv->idem);
+    if (sink->nitems == 0 && nkeys == 0) {
         /* Requests whose rows every filter dropped: nothing to write. */
         waitlist_answer(&sink->inflight, SL_SINK_COMMITTED, NULL);
         return;
@@ -501,7 +523,12 @@ static void sink_start_flush(sl_sink_t *sink)
         }
     }
     sl_buf_free(&sql);
-    if (!send_view_stats(sink)) {
+    if ((sink->nitems > 0 && !send_view_stats(sink)) || (nkeys > 0 && !send_keys(sink)) ||
+        (sink->flush_seq % 600 == 0 &&
+         !PQsendQueryParams(sink->conn,
+                            "DELETE FROM sluice.idempotency WHERE committed_at < "
+                            "now() - interval '1 second' * $1",
+                            1, NULL, (const char *[]){SL_IDEM_TTL_TEXT}, NULL, NULL, 0))) {
         sink->state = S_FLUSHING;
         sink_lost(sink, PQerrorMessage(sink->conn));
         return;
@@ -537,6 +564,7 @@ static void sink_give_up_waiting(sl_sink_t *sink)
             sl_exec_counts(v->exec, &v->stats_seen, &v->stats_matched);
         }
     }
+    sl_idem_forget_waiting(sink->srv->idem);
     if (sink->waiting.head)
         sl_log_warning("PostgreSQL unreachable for %d ms: answering waiting "
                        "requests with 503", sink->srv->cfg.pg_timeout_ms);
@@ -613,7 +641,8 @@ void sl_sink_flush_now(sl_sink_t *sink)
 
 bool sl_sink_idle(const sl_sink_t *sink)
 {
-    if (sink->waiting.head || sink->inflight.head || sink->nitems > 0)
+    if (sink->waiting.head || sink->inflight.head || sink->nitems > 0 ||
+        sl_idem_busy(sink->srv->idem))
         return false;
     const sl_catalog_t *cat = &sink->srv->catalog;
     for (int i = 0; i < cat->nviews; i++)

@@ -71,7 +71,5 @@ void sl_sink_free(sl_sink_t *sink);
  * parameter values are appended/allocated: params[i] malloc'd. */
 void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql);
 void sl_upsert_params(const void *delta, sl_buf_t *params, int nparams);
-/* Appends v[0..n) as a quoted element of an array literal. */
-void sl_put_array_elem(sl_buf_t *b, const char *v, size_t n);
 
 #endif

@@ -74,19 +74,6 @@ void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_free(&col);
 }
 
-/* Appends v as an element of a PostgreSQL array literal: always quoted,
- * with " and \ escaped, so any type's text form is safe. */
-void sl_put_array_elem(sl_buf_t *b, const char *v, size_t n)
-{
-    sl_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == '"' || v[i] == '\\')
-            sl_buf_putc(b, '\\');
-        sl_buf_putc(b, v[i]);
-    }
-    sl_buf_putc(b, '"');
-}
-
 void sl_upsert_params(const void *delta_p, sl_buf_t *params, int nparams)
 {
     const sl_delta_t *d = delta_p;
@@ -101,7 +88,7 @@ void sl_upsert_params(const void *delta_p, sl_buf_t *params, int nparams)
                 sl_buf_putc(b, ',');
             sl_buf_reset(&val);
             if (sl_delta_value(d, g, c, &val))
-                sl_put_array_elem(b, sl_buf_cstr(&val), val.len);
+                sl_buf_put_array_elem(b, sl_buf_cstr(&val), val.len);
             else
                 sl_buf_puts(b, "NULL");
         }

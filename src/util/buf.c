@@ -121,3 +121,16 @@ const char *sl_buf_cstr(sl_buf_t *b)
 {
     return b->data ? b->data : "";
 }
+
+/* Appends v as an element of a PostgreSQL array literal: always quoted,
+ * with " and \ escaped, so any type's text form is safe. */
+void sl_buf_put_array_elem(sl_buf_t *b, const char *v, size_t n)
+{
+    sl_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '"' || v[i] == '\\')
+            sl_buf_putc(b, '\\');
+        sl_buf_putc(b, v[i]);
+    }
+    sl_buf_putc(b, '"');
+}

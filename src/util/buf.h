@@ -30,6 +30,9 @@ void sl_buf_put_ident(sl_buf_t *b, const char *s);
 void sl_buf_put_literal(sl_buf_t *b, const char *s, size_t n);
 /* Appends s (n bytes) as a JSON string with quotes. */
 void sl_buf_put_json_string(sl_buf_t *b, const char *s, size_t n);
+/* Appends v[0..n) as an element of a PostgreSQL array literal: always
+ * quoted, with " and \ escaped, so any type's text form is safe. */
+void sl_buf_put_array_elem(sl_buf_t *b, const char *v, size_t n);
 void sl_buf_reset(sl_buf_t *b);       /* len = 0, keeps memory */
 void sl_buf_free(sl_buf_t *b);        /* releases memory */
 const char *sl_buf_cstr(sl_buf_t *b); /* "" for an empty buffer */

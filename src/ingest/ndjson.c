@@ -51,7 +51,7 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
-static const char *skip_ws(dec_t *d, const char *p, const char *e)
+static inline const char *skip_ws(dec_t *d, const char *p, const char *e)
 {
     for (; p < e; p++) {
         if (is_ws(*p))

@@ -105,9 +105,31 @@ static void arena_release(sl_arena_t *a)
     a->next_block = ARENA_MIN_BLOCK;
 }
 
+/* Blocks up to this size survive a reset, to serve the next use without
+ * going back to malloc (a per-request arena costs no malloc at all). */
+#define ARENA_KEEP_MAX (256 * 1024)
+
 void sl_arena_reset(sl_arena_t *a)
 {
+    block_t *keep = NULL;
+    for (block_t **pp = &a->blocks; *pp; pp = &(*pp)->next)
+        if ((*pp)->size <= ARENA_KEEP_MAX && (keep == NULL || (*pp)->size > keep->size))
+            keep = *pp;
+    if (keep) {
+        for (block_t **pp = &a->blocks; *pp; pp = &(*pp)->next)
+            if (*pp == keep) {
+                *pp = keep->next;
+                break;
+            }
+    }
     arena_release(a);
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+        a->blocks = keep;
+        a->total = BLOCK_HDR + keep->size;
+        a->next_block = keep->size * 2 > ARENA_MIN_BLOCK ? keep->size * 2 : ARENA_MIN_BLOCK;
+    }
 }
 
 void sl_arena_free(sl_arena_t *a)

@@ -18,7 +18,8 @@ typedef struct sl_arena sl_arena_t;
 
 /* New arena, child of parent (NULL = root).  Freed with its parent. */
 sl_arena_t *sl_arena_new(sl_arena_t *parent, const char *name);
-/* Frees every block and child of a, runs its cleanups; a stays usable. */
+/* Frees every child of a, runs its cleanups and frees its blocks but one
+ * (the largest up to 256 KiB, kept empty for reuse); a stays usable. */
 void sl_arena_reset(sl_arena_t *a);
 /* Resets a and frees it; a is dead after the call. */
 void sl_arena_free(sl_arena_t *a);

@@ -13,7 +13,12 @@
  *     min / max             sl_datum_t (null until the first input)
  *
  * An open-addressing table (linear probing, power-of-two size, load at
- * most 1/2) maps the key hash to record index + 1.  Text keys and min/max
+ * most 1/2) of {full hash, record index + 1} slots maps keys to records; a
+ * probe compares the slot's hash before touching a record.  For a single
+ * key of an integer-like type the hash is a bijection of the value (mix64,
+ * a multiply by an odd constant and xorshifts are all invertible), so equal
+ * hashes mean equal keys and a lookup never reads a record (a NULL key's
+ * constant hash is the one case checked against the record).  Text keys and min/max
  * text are copied into the delta's arena only when a group is created or a
  * min/max changes, so memory grows with groups, never with events, and
  * survives the batch.  Records and table are malloc'd and grow by doubling.
@@ -21,7 +26,8 @@
  * after the view (and this operator) is gone.
  *
  * push (called from sl_exec_apply) never fails: it first maps every row to
- * its group, then updates each aggregate column by column.
+ * its group, then updates every aggregate of a row's record at once (one
+ * record visit per row).
  */
 #include "exec/exec_int.h"
 
@@ -48,6 +54,7 @@ typedef struct agg_layout {
 
 typedef struct layout {
     int nkeys;
+    bool hash_is_key;        /* one integer-like key: hash equality = key equality */
     sl_type_t *ktype;
     int *ktypmod;
     int naggs;
@@ -58,13 +65,18 @@ typedef struct layout {
     int *col_state;          /* ... and its state column */
 } layout_t;
 
+typedef struct slot {
+    uint64_t hash;
+    uint32_t g1;             /* record index + 1, 0 = free */
+} slot_t;
+
 struct sl_delta {
     const layout_t *lay;     /* in arena */
     sl_arena_t *arena;       /* layout, text keys, min/max text */
     int ngroups;
     int cap;
     unsigned char *recs;     /* cap records (malloc) */
-    uint32_t *slots;         /* nslots entries: record index + 1, 0 = free */
+    slot_t *slots;           /* nslots entries */
     uint32_t nslots;
 };
 
@@ -76,11 +88,22 @@ typedef struct hashagg {
 
 #define HASH_SEED UINT64_C(0x84222325cbf29ce4)
 
+#define NULL_KEY_HASH UINT64_C(0x5bd1e9955bd1e995) /* sl_datum_hash of NULL */
+
+static bool is_text_key(sl_type_t t)
+{
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN;
+}
+
 /* ---- layout ---- */
 
 static void layout_build(layout_t *l, const sl_view_plan_t *p)
 {
     l->nkeys = p->ngroup;
+    l->hash_is_key = p->ngroup == 1 && !is_text_key(p->group[0].type) &&
+                     (sl_type_is_integer(p->group[0].type) || p->group[0].type == SL_T_BOOL ||
+                      p->group[0].type == SL_T_TIMESTAMPTZ ||
+                      p->group[0].type == SL_T_TIMESTAMP);
     l->ktype = sl_xcalloc((size_t)p->ngroup + 1, sizeof(sl_type_t));
     l->ktypmod = sl_xcalloc((size_t)p->ngroup + 1, sizeof(int));
     for (int k = 0; k < p->ngroup; k++) {
@@ -210,15 +233,16 @@ static inline bool keys_eq(const layout_t *l, const sl_datum_t *a, const sl_datu
 static void table_grow(sl_delta_t *d)
 {
     uint32_t n = d->nslots ? d->nslots * 2 : 64;
-    uint32_t *slots = sl_xcalloc(n, sizeof(uint32_t));
+    slot_t *slots = sl_xcalloc(n, sizeof(slot_t));
     uint32_t mask = n - 1;
-    for (int g = 0; g < d->ngroups; g++) {
-        uint64_t h;
-        memcpy(&h, rec_at(d, g), sizeof(h));
-        uint32_t i = (uint32_t)h & mask;
-        while (slots[i])
+    for (uint32_t j = 0; j < d->nslots; j++) {
+        const slot_t *o = &d->slots[j];
+        if (o->g1 == 0)
+            continue;
+        uint32_t i = (uint32_t)o->hash & mask;
+        while (slots[i].g1)
             i = (i + 1) & mask;
-        slots[i] = (uint32_t)g + 1;
+        slots[i] = *o;
     }
     free(d->slots);
     d->slots = slots;
@@ -235,11 +259,6 @@ static void own_text(sl_delta_t *d, sl_datum_t *v)
     v->v.s.p = p;
 }
 
-static bool is_text_type(sl_type_t t)
-{
-    return t == SL_T_TEXT || t == SL_T_UNKNOWN;
-}
-
 /* Index of the group with these keys (hash h), created when absent. */
 static int find_or_insert(sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
 {
@@ -248,15 +267,14 @@ static int find_or_insert(sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
         table_grow(d);
     uint32_t mask = d->nslots - 1;
     uint32_t i = (uint32_t)h & mask;
+    bool check = !l->hash_is_key || h == NULL_KEY_HASH;
     for (;;) {
-        uint32_t s = d->slots[i];
-        if (s == 0)
+        const slot_t *sl = &d->slots[i];
+        if (sl->g1 == 0)
             break;
-        unsigned char *rec = rec_at(d, (int)s - 1);
-        uint64_t rh;
-        memcpy(&rh, rec, sizeof(rh));
-        if (rh == h && keys_eq(l, rec_keys(rec), keys))
-            return (int)s - 1;
+        if (sl->hash == h &&
+            (!check || keys_eq(l, rec_keys(rec_at(d, (int)sl->g1 - 1)), keys)))
+            return (int)sl->g1 - 1;
         i = (i + 1) & mask;
     }
     if (d->ngroups == d->cap) {
@@ -265,14 +283,15 @@ static int find_or_insert(sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
         d->cap = ncap;
     }
     int g = d->ngroups++;
-    d->slots[i] = (uint32_t)g + 1;
+    d->slots[i].hash = h;
+    d->slots[i].g1 = (uint32_t)g + 1;
     unsigned char *rec = rec_at(d, g);
     memset(rec, 0, l->recsize);
     memcpy(rec, &h, sizeof(h));
     sl_datum_t *rk = rec_keys(rec);
     for (int k = 0; k < l->nkeys; k++) {
         rk[k] = keys[k];
-        if (is_text_type(l->ktype[k]))
+        if (is_text_key(l->ktype[k]))
             own_text(d, &rk[k]);
     }
     for (int a = 0; a < l->naggs; a++)
@@ -294,7 +313,7 @@ static inline void minmax_update(sl_delta_t *d, const agg_layout_t *al, sl_datum
     }
     *m = *v;
     m->null = false;
-    if (is_text_type(al->argtype))
+    if (is_text_key(al->argtype))
         own_text(d, m);
 }
 
@@ -338,41 +357,40 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
         }
     }
 
-    /* 2. aggregates, column by column */
+    /* 2. aggregates: every state of a row's record while it is at hand */
     unsigned char *recs = d->recs;
     size_t rs = l->recsize;
-    for (int a = 0; a < l->naggs; a++) {
-        const agg_layout_t *al = &l->aggs[a];
-        const sl_datum_t *v = c->cols[nk + a];
-        int off = al->off;
-        switch (al->upd) {
-        case U_COUNT_STAR:
-            for (int i = 0; i < n; i++)
-                (*(int64_t *)(recs + (size_t)gidx[i] * rs + off))++;
-            break;
-        case U_COUNT:
-            for (int i = 0; i < n; i++)
-                if (!v[i].null)
-                    (*(int64_t *)(recs + (size_t)gidx[i] * rs + off))++;
-            break;
-        case U_ISUM:
-            for (int i = 0; i < n; i++)
-                if (!v[i].null)
-                    isum_add(recs + (size_t)gidx[i] * rs + off, v[i].v.i, 1);
-            break;
-        case U_FSUM:
-            for (int i = 0; i < n; i++)
-                if (!v[i].null) {
-                    unsigned char *st = recs + (size_t)gidx[i] * rs + off;
-                    *(double *)st += v[i].v.f;
+    int na = l->naggs;
+    const sl_datum_t *const *args = (const sl_datum_t *const *)c->cols + nk;
+    for (int i = 0; i < n; i++) {
+        unsigned char *rec = recs + (size_t)gidx[i] * rs;
+        for (int a = 0; a < na; a++) {
+            const agg_layout_t *al = &l->aggs[a];
+            unsigned char *st = rec + al->off;
+            const sl_datum_t *v = args[a] ? &args[a][i] : NULL;
+            switch (al->upd) {
+            case U_COUNT_STAR:
+                (*(int64_t *)st)++;
+                break;
+            case U_COUNT:
+                if (!v->null)
+                    (*(int64_t *)st)++;
+                break;
+            case U_ISUM:
+                if (!v->null)
+                    isum_add(st, v->v.i, 1);
+                break;
+            case U_FSUM:
+                if (!v->null) {
+                    *(double *)st += v->v.f;
                     (*(int64_t *)(st + 8))++;
                 }
-            break;
-        case U_MIN:
-        case U_MAX:
-            for (int i = 0; i < n; i++)
-                minmax_update(d, al, (sl_datum_t *)(recs + (size_t)gidx[i] * rs + off), &v[i]);
-            break;
+                break;
+            case U_MIN:
+            case U_MAX:
+                minmax_update(d, al, (sl_datum_t *)st, v);
+                break;
+            }
         }
     }
     return SL_OK;

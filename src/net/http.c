@@ -1,7 +1,7 @@
 /*
- * http.c: the HTTP API of sluiced on libevent's evhttp; see http.h.
+ * http.c: the HTTP API of sluiced on httpd (httpd.h); see http.h.
  *
- * An ingest request is read whole (evhttp enforces max_body_size with 413),
+ * An ingest request is read whole (httpd enforces max_body_size with 413),
  * decoded into one column batch, prepared against every view of its stream
  * (any error rejects the whole request with 400 and changes nothing), then
  * applied to the views' deltas.  Its answer waits for the flush that
@@ -9,6 +9,7 @@
  * effects stay (they will be committed) and only the answer is dropped.
  */
 #include "net/http.h"
+#include "net/httpd.h"
 #include "net/listen.h"
 #include "exec/exec.h"
 #include "ingest/csv.h"
@@ -16,13 +17,7 @@
 #include "sink/idem.h"
 #include "sink/sink.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,60 +26,75 @@
 
 struct sl_http {
     sl_server_t *srv;
-    struct evhttp *http;
-    struct evhttp_bound_socket *bound;
+    sl_httpd_t *httpd;
     int port;
+    sl_arena_t *req_arena;        /* one request at a time: reset after each */
     /* counters for /metrics */
     unsigned long long requests, events_accepted, rejected_400, rejected_503;
 };
 
 typedef struct pending_req {
     sl_http_t *h;
-    struct evhttp_request *req;   /* NULL once the connection closed */
-    struct evhttp_connection *evcon;
+    sl_httpd_req_t *req;          /* NULL once the client went away */
     long accepted;
     char *dup_key;                /* a retry waiting for its original's flush */
 } pending_req_t;
 
 /* ---- replies ---- */
 
-static void reply_json(struct evhttp_request *req, int code, const char *reason,
-                       const char *json)
+/* A JSON body (with a final newline) and optional extra header lines. */
+static void reply_json_h(sl_httpd_req_t *req, int code, const char *json, size_t n,
+                         const char *extra_headers)
 {
-    struct evbuffer *out = evbuffer_new();
-    evbuffer_add(out, json, strlen(json));
-    evbuffer_add(out, "\n", 1);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "application/json");
-    evhttp_send_reply(req, code, reason, out);
-    evbuffer_free(out);
+    char small[256];
+    if (n + 1 < sizeof(small)) {
+        memcpy(small, json, n);
+        small[n] = '\n';
+        sl_httpd_reply(req, code, NULL, "application/json", extra_headers, small, n + 1);
+        return;
+    }
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_append(&b, json, n);
+    sl_buf_putc(&b, '\n');
+    sl_httpd_reply(req, code, NULL, "application/json", extra_headers, b.data, b.len);
+    sl_buf_free(&b);
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *reason,
-                        const char *message)
+static void reply_json(sl_httpd_req_t *req, int code, const char *json)
+{
+    reply_json_h(req, code, json, strlen(json), NULL);
+}
+
+static void reply_error_h(sl_httpd_req_t *req, int code, const char *message,
+                          const char *extra_headers)
 {
     sl_buf_t b = SL_BUF_INIT;
     sl_buf_puts(&b, "{\"error\": ");
     sl_buf_put_json_string(&b, message, strlen(message));
     sl_buf_puts(&b, "}");
-    reply_json(req, code, reason, sl_buf_cstr(&b));
+    reply_json_h(req, code, b.data, b.len, extra_headers);
     sl_buf_free(&b);
 }
 
-static void reply_unavailable(sl_http_t *h, struct evhttp_request *req)
+static void reply_error(sl_httpd_req_t *req, int code, const char *message)
 {
-    h->rejected_503++;
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-    reply_error(req, 503, "Service Unavailable",
-                "PostgreSQL is unreachable; nothing of this request was applied");
+    reply_error_h(req, code, message, NULL);
 }
 
-static void reply_accepted(struct evhttp_request *req, long n, bool duplicate)
+static void reply_unavailable(sl_http_t *h, sl_httpd_req_t *req)
+{
+    h->rejected_503++;
+    reply_error_h(req, 503, "PostgreSQL is unreachable; nothing of this request was applied",
+                  "Retry-After: 1\r\n");
+}
+
+static void reply_accepted(sl_httpd_req_t *req, long n, bool duplicate)
 {
     char json[80];
-    snprintf(json, sizeof(json), duplicate ? "{\"accepted\": %ld, \"duplicate\": true}"
-                                           : "{\"accepted\": %ld}", n);
-    reply_json(req, 200, "OK", json);
+    int len = snprintf(json, sizeof(json),
+                       duplicate ? "{\"accepted\": %ld, \"duplicate\": true}"
+                                 : "{\"accepted\": %ld}", n);
+    reply_json_h(req, 200, json, (size_t)len, NULL);
 }
 
 /* A retry of a request whose key was pending: answered once that flush is
@@ -96,43 +106,43 @@ static void reply_duplicate(sl_http_t *h, pending_req_t *p)
         reply_accepted(p->req, e->accepted, true);
         return;
     }
-    evhttp_add_header(evhttp_request_get_output_headers(p->req), "Retry-After", "1");
-    reply_error(p->req, 503, "Service Unavailable",
-                "the earlier request with this Idempotency-Key was not applied; "
-                "nothing of this one was either: retry it");
+    reply_error_h(p->req, 503,
+                  "the earlier request with this Idempotency-Key was not applied; "
+                  "nothing of this one was either: retry it",
+                  "Retry-After: 1\r\n");
 }
 
 /* ---- durable acknowledgement ---- */
 
 static void on_committed(void *arg, sl_sink_status_t st, const char *message);
-static void on_conn_close(struct evhttp_connection *evcon, void *arg);
+
+/* The client left before its answer: the effects stay, the answer is
+ * dropped. */
+static void on_client_gone(sl_httpd_req_t *req, void *arg)
+{
+    pending_req_t *p = arg;
+    p->req = NULL;
+}
 
 /* Answers req once the flush covering what was applied so far commits;
  * dup_key: req repeats the pending request with this key. */
-static void wait_for_flush(sl_http_t *h, struct evhttp_request *req, long accepted,
+static void wait_for_flush(sl_http_t *h, sl_httpd_req_t *req, long accepted,
                            const char *dup_key)
 {
     pending_req_t *p = sl_xcalloc(1, sizeof(*p));
     p->h = h;
     p->req = req;
-    p->evcon = evhttp_request_get_connection(req);
     p->accepted = accepted;
     p->dup_key = dup_key ? sl_xstrdup(dup_key) : NULL;
-    evhttp_connection_set_closecb(p->evcon, on_conn_close, p);
+    sl_httpd_set_close_cb(req, on_client_gone, p);
     sl_sink_wait(h->srv->sink, on_committed, p);
-}
-
-static void on_conn_close(struct evhttp_connection *evcon, void *arg)
-{
-    pending_req_t *p = arg;
-    p->req = NULL;   /* evhttp frees the request with its connection */
 }
 
 static void on_committed(void *arg, sl_sink_status_t st, const char *message)
 {
     pending_req_t *p = arg;
     if (p->req != NULL) {
-        evhttp_connection_set_closecb(p->evcon, NULL, NULL);
+        sl_httpd_set_close_cb(p->req, NULL, NULL);
         if (p->dup_key) {
             reply_duplicate(p->h, p);
         } else if (st == SL_SINK_COMMITTED) {
@@ -144,7 +154,7 @@ static void on_committed(void *arg, sl_sink_status_t st, const char *message)
             char msg[600];
             snprintf(msg, sizeof(msg), "PostgreSQL rejected the flush: %s; nothing of "
                      "this request was applied", message ? message : "");
-            reply_error(p->req, 500, "Internal Server Error", msg);
+            reply_error(p->req, 500, msg);
         }
     }
     free(p->dup_key);
@@ -183,26 +193,6 @@ static body_format_t body_format(const char *ct)
         if (strlen(types[i].type) == n && strncasecmp(ct, types[i].type, n) == 0)
             return types[i].format;
     return BODY_UNSUPPORTED;
-}
-
-/* Whether query parameter `name` is one of the '|'-separated `values`
- * (case-insensitive). */
-static bool query_is(struct evhttp_request *req, const char *name, const char *values)
-{
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    struct evkeyvalq params;
-    if (q == NULL || evhttp_parse_query_str(q, &params) != 0)
-        return false;
-    const char *v = evhttp_find_header(&params, name);
-    bool match = false;
-    for (const char *p = values; v && !match && *p;) {
-        size_t n = strcspn(p, "|");
-        match = strlen(v) == n && strncasecmp(v, p, n) == 0;
-        p += n + (p[n] == '|');
-    }
-    evhttp_clear_headers(&params);
-    return match;
 }
 
 /* The 1-based line of the body holding batch row `row` (the decoder makes
@@ -259,21 +249,20 @@ static int gunzip_body(const unsigned char *in, size_t n, size_t limit, sl_buf_t
     return 0;
 }
 
-static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_name)
+static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
 {
     sl_server_t *srv = h->srv;
-    struct evkeyvalq *hdrs = evhttp_request_get_input_headers(req);
     sl_stream_t *s = sl_catalog_stream(&srv->catalog, stream_name);
     if (s == NULL) {
         char msg[300];
         snprintf(msg, sizeof(msg), "stream \"%s\" does not exist", stream_name);
-        reply_error(req, 404, "Not Found", msg);
+        reply_error(req, 404, msg);
         return;
     }
-    body_format_t format = body_format(evhttp_find_header(hdrs, "Content-Type"));
+    body_format_t format = body_format(sl_httpd_header(req, "Content-Type"));
     if (format == BODY_UNSUPPORTED) {
-        reply_error(req, 415, "Unsupported Media Type",
-                    "unsupported content type; use application/x-ndjson, application/json or text/csv");
+        reply_error(req, 415, "unsupported content type; use application/x-ndjson, "
+                              "application/json or text/csv");
         return;
     }
     if (srv->sink && !sl_sink_accepting(srv->sink)) {
@@ -281,13 +270,13 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
         return;
     }
     /* A retry of a request already applied is acknowledged, not applied. */
-    const char *idem_key = evhttp_find_header(hdrs, "Idempotency-Key");
+    const char *idem_key = sl_httpd_header(req, "Idempotency-Key");
     if (idem_key) {
         sl_error_t kerr;
         sl_error_clear(&kerr);
         if (!sl_idem_key_valid(idem_key, &kerr)) {
             h->rejected_400++;
-            reply_error(req, 400, "Bad Request", kerr.message);
+            reply_error(req, 400, kerr.message);
             return;
         }
         sl_idem_entry_t *e = sl_idem_find(srv->idem, idem_key);
@@ -295,7 +284,7 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
             char msg[400];
             snprintf(msg, sizeof(msg), "this Idempotency-Key was used for stream \"%s\"",
                      e->stream);
-            reply_error(req, 422, "Unprocessable Content", msg);
+            reply_error(req, 422, msg);
             return;
         }
         if (e && e->state == SL_IDEM_COMMITTED) {
@@ -308,15 +297,13 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
         }
     }
 
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+    size_t len = 0;
+    const char *body = sl_httpd_body(req, &len);
     sl_buf_t inflated = SL_BUF_INIT;
-    const char *enc = evhttp_find_header(hdrs, "Content-Encoding");
+    const char *enc = sl_httpd_header(req, "Content-Encoding");
     if (enc && strcasecmp(enc, "identity") != 0) {
         if (strcasecmp(enc, "gzip") != 0) {
-            reply_error(req, 415, "Unsupported Media Type",
-                        "unsupported content encoding; use gzip or identity");
+            reply_error(req, 415, "unsupported content encoding; use gzip or identity");
             return;
         }
         int rc = gunzip_body((const unsigned char *)body, len, srv->cfg.max_body_size,
@@ -324,23 +311,22 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
         if (rc != 0) {
             sl_buf_free(&inflated);
             if (rc == 413)
-                reply_error(req, 413, "Payload Too Large",
-                            "the decompressed body exceeds max_body_size");
+                reply_error(req, 413, "the decompressed body exceeds max_body_size");
             else
-                reply_error(req, 400, "Bad Request", "invalid gzip data");
+                reply_error(req, 400, "invalid gzip data");
             return;
         }
         body = sl_buf_cstr(&inflated);
         len = inflated.len;
     }
 
-    sl_arena_t *arena = sl_arena_new(NULL, "request");
+    sl_arena_t *arena = h->req_arena;
     sl_batch_t *batch = NULL;
     sl_ingest_error_t ierr;
     memset(&ierr, 0, sizeof(ierr));
     int rc;
     if (format == BODY_CSV)
-        rc = sl_csv_decode(s, body, len, query_is(req, "header", "true|1|on|yes"), arena, &batch,
+        rc = sl_csv_decode(s, body, len, sl_httpd_query_is(req, "header", "true|1|on|yes"), arena, &batch,
                            &ierr);
     else if (format == BODY_JSON)
         rc = sl_json_decode(s, body, len, arena, &batch, &ierr);
@@ -359,7 +345,7 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
             sl_buf_printf(&b, ", \"sqlstate\": \"%s\"", ierr.sqlstate);
         sl_buf_puts(&b, "}");
         h->rejected_400++;
-        reply_json(req, 400, "Bad Request", sl_buf_cstr(&b));
+        reply_json_h(req, 400, b.data, b.len, NULL);
         sl_buf_free(&b);
         goto done;
     }
@@ -380,7 +366,7 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
             sl_buf_put_json_string(&b, s->views[i]->name, strlen(s->views[i]->name));
             sl_buf_printf(&b, ", \"sqlstate\": \"%s\"}", err.sqlstate);
             h->rejected_400++;
-            reply_json(req, 400, "Bad Request", sl_buf_cstr(&b));
+            reply_json_h(req, 400, b.data, b.len, NULL);
             sl_buf_free(&b);
             goto done;
         }
@@ -391,7 +377,7 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
     if (idem_key && srv->sink)
         sl_idem_add_pending(srv->idem, idem_key, s->name, batch->nrows);
 
-    bool ack_received = query_is(req, "ack", "received");
+    bool ack_received = sl_httpd_query_is(req, "ack", "received");
     if (((s->nviews == 0 || batch->nrows == 0) && !idem_key) || ack_received ||
         srv->sink == NULL) {
         h->events_accepted += (unsigned long long)batch->nrows;
@@ -400,13 +386,13 @@ static void ingest(sl_http_t *h, struct evhttp_request *req, const char *stream_
         wait_for_flush(h, req, batch->nrows, NULL);
     }
 done:
-    sl_arena_free(arena);
+    sl_arena_reset(arena);
     sl_buf_free(&inflated);
 }
 
 /* ---- catalog and health ---- */
 
-static void get_streams(sl_http_t *h, struct evhttp_request *req)
+static void get_streams(sl_http_t *h, sl_httpd_req_t *req)
 {
     sl_catalog_t *cat = &h->srv->catalog;
     sl_buf_t b = SL_BUF_INIT;
@@ -434,11 +420,11 @@ static void get_streams(sl_http_t *h, struct evhttp_request *req)
         sl_buf_puts(&b, "]}");
     }
     sl_buf_puts(&b, "]");
-    reply_json(req, 200, "OK", sl_buf_cstr(&b));
+    reply_json_h(req, 200, b.data, b.len, NULL);
     sl_buf_free(&b);
 }
 
-static void get_views(sl_http_t *h, struct evhttp_request *req)
+static void get_views(sl_http_t *h, sl_httpd_req_t *req)
 {
     sl_catalog_t *cat = &h->srv->catalog;
     sl_buf_t b = SL_BUF_INIT;
@@ -454,11 +440,11 @@ static void get_views(sl_http_t *h, struct evhttp_request *req)
         sl_buf_puts(&b, "}");
     }
     sl_buf_puts(&b, "]");
-    reply_json(req, 200, "OK", sl_buf_cstr(&b));
+    reply_json_h(req, 200, b.data, b.len, NULL);
     sl_buf_free(&b);
 }
 
-static void get_health(sl_http_t *h, struct evhttp_request *req)
+static void get_health(sl_http_t *h, sl_httpd_req_t *req)
 {
     /* 503 once ingest would answer 503 (PostgreSQL unreachable for
      * pg_timeout), so a load balancer stops sending events here. */
@@ -467,13 +453,10 @@ static void get_health(sl_http_t *h, struct evhttp_request *req)
     char json[96];
     snprintf(json, sizeof(json), "{\"status\": \"%s\", \"postgresql\": \"%s\"}",
              accepting ? "ok" : "unavailable", up ? "up" : "down");
-    if (accepting)
-        reply_json(req, 200, "OK", json);
-    else
-        reply_json(req, 503, "Service Unavailable", json);
+    reply_json(req, accepting ? 200 : 503, json);
 }
 
-static void get_metrics(sl_http_t *h, struct evhttp_request *req)
+static void get_metrics(sl_http_t *h, sl_httpd_req_t *req)
 {
     sl_buf_t b = SL_BUF_INIT;
     sl_buf_printf(&b,
@@ -510,49 +493,39 @@ static void get_metrics(sl_http_t *h, struct evhttp_request *req)
                       SL_SINK_FLUSH_WINDOW, fs.p50_ms / 1e3, fs.p99_ms / 1e3, fs.max_ms / 1e3,
                       fs.total_ms / 1e3, fs.flushes, fs.groups);
     }
-    struct evbuffer *out = evbuffer_new();
-    evbuffer_add(out, b.data, b.len);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "text/plain; version=0.0.4");
-    evhttp_send_reply(req, 200, "OK", out);
-    evbuffer_free(out);
+    sl_httpd_reply(req, 200, NULL, "text/plain; version=0.0.4", NULL, b.data, b.len);
     sl_buf_free(&b);
 }
 
-static void method_not_allowed(struct evhttp_request *req, const char *allow)
+static void method_not_allowed(sl_httpd_req_t *req, const char *allow)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-    reply_error(req, 405, "Method Not Allowed", "method not allowed");
+    char hdr[64];
+    snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+    reply_error_h(req, 405, "method not allowed", hdr);
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+static void on_request(sl_httpd_req_t *req, void *arg)
 {
     sl_http_t *h = arg;
     h->requests++;
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    if (path == NULL)
-        path = "/";
+    const char *path = sl_httpd_path(req);
+    const char *method = sl_httpd_method(req);
+    bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 
     static const char prefix[] = "/v1/streams/";
     if (strncmp(path, prefix, sizeof(prefix) - 1) == 0 && path[sizeof(prefix) - 1] != '\0') {
-        if (method != EVHTTP_REQ_POST) {
+        const char *name = path + sizeof(prefix) - 1;
+        if (strcmp(method, "POST") != 0)
             method_not_allowed(req, "POST");
-            return;
-        }
-        char *name = evhttp_uridecode(path + sizeof(prefix) - 1, 0, NULL);
-        if (name == NULL || strchr(name, '/') != NULL) {
-            reply_error(req, 404, "Not Found", "no such resource");
-        } else {
+        else if (strchr(name, '/') != NULL)
+            reply_error(req, 404, "no such resource");
+        else
             ingest(h, req, name);
-        }
-        free(name);
         return;
     }
-    struct {
+    static const struct {
         const char *path;
-        void (*fn)(sl_http_t *, struct evhttp_request *);
+        void (*fn)(sl_http_t *, sl_httpd_req_t *);
     } routes[] = {
         {"/v1/streams", get_streams},
         {"/v1/views", get_views},
@@ -561,14 +534,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (strcmp(path, routes[i].path) == 0) {
-            if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD)
-                method_not_allowed(req, "GET");
+            if (!is_get)
+                method_not_allowed(req, "GET, HEAD");
             else
                 routes[i].fn(h, req);
             return;
         }
     }
-    reply_error(req, 404, "Not Found", "no such resource");
+    reply_error(req, 404, "no such resource");
 }
 
 int sl_http_start(sl_server_t *srv, const char *addr, int port, sl_http_t **out,
@@ -576,19 +549,13 @@ int sl_http_start(sl_server_t *srv, const char *addr, int port, sl_http_t **out,
 {
     sl_http_t *h = sl_xcalloc(1, sizeof(*h));
     h->srv = srv;
-    h->http = evhttp_new(srv->base);
-    evhttp_set_max_body_size(h->http, (ev_ssize_t)srv->cfg.max_body_size);
-    evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-                                            EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
-    evhttp_set_gencb(h->http, on_request, h);
     struct evconnlistener *l = sl_listen_tcp(srv->base, addr, port, NULL, NULL, &h->port, err);
     if (l == NULL) {
-        evhttp_free(h->http);
         free(h);
         return SL_ERR;
     }
-    h->bound = evhttp_bind_listener(h->http, l);
+    h->req_arena = sl_arena_new(NULL, "request");
+    h->httpd = sl_httpd_new(srv->base, l, srv->cfg.max_body_size, on_request, h);
     *out = h;
     return SL_OK;
 }
@@ -600,16 +567,14 @@ int sl_http_port(const sl_http_t *h)
 
 void sl_http_stop_accepting(sl_http_t *h)
 {
-    if (h->bound) {
-        evhttp_del_accept_socket(h->http, h->bound);
-        h->bound = NULL;
-    }
+    sl_httpd_stop_accepting(h->httpd);
 }
 
 void sl_http_free(sl_http_t *h)
 {
     if (h == NULL)
         return;
-    evhttp_free(h->http);
+    sl_httpd_free(h->httpd);
+    sl_arena_free(h->req_arena);
     free(h);
 }

@@ -1,8 +1,9 @@
 /*
- * http.h: sluiced's HTTP listener (libevent evhttp).
+ * http.h: sluiced's HTTP API, served by httpd (httpd.h).
  *
- *   POST /v1/streams/{stream}   ingest NDJSON; 200 {"accepted":N} once
- *                               committed in PostgreSQL (durable ack)
+ *   POST /v1/streams/{stream}   ingest NDJSON, JSON or CSV; 200
+ *                               {"accepted":N} once committed in
+ *                               PostgreSQL (durable ack); Idempotency-Key
  *   GET  /v1/streams, /v1/views the catalog as JSON
  *   GET  /healthz               liveness and PostgreSQL reachability
  *   GET  /metrics               Prometheus text format

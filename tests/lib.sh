@@ -4,6 +4,7 @@
 #   pg_start        throwaway PostgreSQL on a random free 127.0.0.1 port, in a
 #                   mktemp dir; exports PGTEST_CONNINFO, PGTEST_PORT, PGTEST_DIR
 #   pg_stop         stops it (pg_ctl -m immediate) and removes its dir
+#   pg_down, pg_up  stop it and start it again (same port and data): outages
 #   sluiced_start [ARGS]
 #                   starts $top_builddir/sluiced --pg "$PGTEST_CONNINFO"
 #                   --pgwire-port 0 --http-port 0 ARGS in the background, waits
@@ -83,6 +84,15 @@ pg_start() {
     done
     PGTEST_CONNINFO="host=127.0.0.1 port=$PGTEST_PORT user=postgres dbname=postgres"
     export PGTEST_CONNINFO PGTEST_PORT PGTEST_DIR
+}
+
+# pg_down / pg_up: stops PostgreSQL (fast) and starts it again on the same
+# port and data, to test outages.
+pg_down() { sl__as_pg "$PG_BINDIR/pg_ctl" -D "$PGTEST_DIR/data" -m fast -w stop >/dev/null; }
+pg_up() {
+    sl__as_pg "$PG_BINDIR/pg_ctl" -D "$PGTEST_DIR/data" -l "$PGTEST_DIR/log" -w -t 60 \
+        -o "-p $PGTEST_PORT -k $PGTEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off" \
+        start >/dev/null
 }
 
 pg_stop() {

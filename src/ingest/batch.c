@@ -25,6 +25,20 @@ sl_batch_t *sl_batch_new(sl_arena_t *a, const sl_stream_t *s, int cap)
     return b;
 }
 
+sl_batch_t *sl_batch_for_lines(sl_arena_t *a, const sl_stream_t *s, const char *body,
+                               size_t len)
+{
+    const char *end = body + len;
+    size_t lines = 1;
+    for (const char *q = body; q < end; q++) {
+        q = memchr(q, '\n', (size_t)(end - q));
+        if (q == NULL)
+            break;
+        lines++;
+    }
+    return sl_batch_new(a, s, lines > (1u << 30) ? 1 << 30 : (int)lines);
+}
+
 int sl_batch_add_row(sl_batch_t *b)
 {
     if (b->nrows == b->cap) {

@@ -24,6 +24,10 @@ typedef struct sl_batch {
 
 /* New empty batch for s with room for cap rows, allocated from a. */
 sl_batch_t *sl_batch_new(sl_arena_t *a, const sl_stream_t *s, int cap);
+/* New empty batch with room for one row per line of body[0..len) (so a
+ * line-per-event decoder never grows it). */
+sl_batch_t *sl_batch_for_lines(sl_arena_t *a, const sl_stream_t *s, const char *body,
+                               size_t len);
 /* Makes room for one more row (all columns NULL) and returns its index. */
 int sl_batch_add_row(sl_batch_t *b);
 

@@ -357,15 +357,7 @@ int sl_csv_decode(const sl_stream_t *s, const char *body, size_t len, bool heade
     d.fcap = s->ncols + 1 > 16 ? s->ncols + 1 : 16;
     d.f = sl_alloc(a, sizeof(field_t) * (size_t)d.fcap);
 
-    /* Size the batch from the number of lines: no growth in the loop. */
-    size_t lines = 1;
-    for (const char *q = body; q < d.end; q++) {
-        q = memchr(q, '\n', (size_t)(d.end - q));
-        if (q == NULL)
-            break;
-        lines++;
-    }
-    d.b = sl_batch_new(a, s, lines > (1u << 30) ? 1 << 30 : (int)lines);
+    d.b = sl_batch_for_lines(a, s, body, len);
 
     const char *p = body, *e = d.end;
     bool need_header = header;

@@ -32,11 +32,36 @@ static void put_view_ident(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_ident(sql, v->name);
 }
 
+int sl_ddl_state_columns(const sl_view_plan_t *p, int ncol, bool with_types, sl_buf_t *sql)
+{
+    sl_buf_t col = SL_BUF_INIT;
+    char tbuf[64];
+    for (int g = 0; g < p->ngroup; g++, ncol++) {
+        if (ncol > 0)
+            sl_buf_puts(sql, ", ");
+        sl_buf_put_ident(sql, p->group[g].colname);
+        if (with_types)
+            sl_buf_printf(sql, " %s", sl_type_sql(p->group[g].type, p->group[g].typmod,
+                                                   tbuf, sizeof(tbuf)));
+    }
+    for (int i = 0; i < p->naggs; i++) {
+        for (int j = 0; j < p->aggs[i].nstate; j++, ncol++) {
+            if (ncol > 0)
+                sl_buf_puts(sql, ", ");
+            sl_buf_reset(&col);
+            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
+            sl_buf_put_ident(sql, sl_buf_cstr(&col));
+            if (with_types)
+                sl_buf_printf(sql, " %s", sl_type_name(p->aggs[i].state_type[j]));
+        }
+    }
+    sl_buf_free(&col);
+    return ncol;
+}
+
 void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
 {
     const sl_view_plan_t *p = v->plan;
-    sl_buf_t col = SL_BUF_INIT;
-    char tbuf[64];
     int ncol = 0;
 
     sl_buf_puts(sql, "CREATE TABLE \"sluice_mrel\".");
@@ -46,23 +71,7 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
         sl_buf_puts(sql, "\"_one\" boolean NOT NULL DEFAULT true UNIQUE");
         ncol++;
     }
-    for (int g = 0; g < p->ngroup; g++, ncol++) {
-        if (ncol > 0)
-            sl_buf_puts(sql, ", ");
-        sl_buf_put_ident(sql, p->group[g].colname);
-        sl_buf_printf(sql, " %s", sl_type_sql(p->group[g].type, p->group[g].typmod,
-                                               tbuf, sizeof(tbuf)));
-    }
-    for (int i = 0; i < p->naggs; i++) {
-        for (int j = 0; j < p->aggs[i].nstate; j++, ncol++) {
-            if (ncol > 0)
-                sl_buf_puts(sql, ", ");
-            sl_buf_reset(&col);
-            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
-            sl_buf_put_ident(sql, sl_buf_cstr(&col));
-            sl_buf_printf(sql, " %s", sl_type_name(p->aggs[i].state_type[j]));
-        }
-    }
+    ncol = sl_ddl_state_columns(p, ncol, true, sql);
     if (p->ngroup > 0) {
         sl_buf_puts(sql, ", UNIQUE NULLS NOT DISTINCT (");
         for (int g = 0; g < p->ngroup; g++) {
@@ -113,7 +122,6 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_literal(sql, v->name, strlen(v->name));
     sl_buf_puts(sql, ") ON CONFLICT (view_name) DO UPDATE SET events = 0, matched = 0, "
                      "groups_written = 0, flushes = 0, last_flush = NULL;");
-    sl_buf_free(&col);
 }
 
 void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql)

@@ -12,6 +12,7 @@
  */
 #include "sink/sink.h"
 #include "exec/exec.h"
+#include "sink/ddl.h"
 
 #include <string.h>
 
@@ -23,21 +24,7 @@ void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_puts(sql, "INSERT INTO \"sluice_mrel\".");
     sl_buf_put_ident(sql, v->name);
     sl_buf_puts(sql, " AS t (");
-    int ncol = 0;
-    for (int g = 0; g < p->ngroup; g++, ncol++) {
-        if (ncol > 0)
-            sl_buf_puts(sql, ", ");
-        sl_buf_put_ident(sql, p->group[g].colname);
-    }
-    for (int i = 0; i < p->naggs; i++) {
-        for (int j = 0; j < p->aggs[i].nstate; j++, ncol++) {
-            if (ncol > 0)
-                sl_buf_puts(sql, ", ");
-            sl_buf_reset(&col);
-            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
-            sl_buf_put_ident(sql, sl_buf_cstr(&col));
-        }
-    }
+    sl_ddl_state_columns(p, 0, false, sql);
     sl_buf_puts(sql, ") SELECT * FROM unnest(");
     int param = 1;
     char tbuf[64];

@@ -28,12 +28,6 @@ work=$PGTEST_DIR/idem
 mkdir -p "$work"
 pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
 slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
-pg_down() { sl__as_pg "$PG_BINDIR/pg_ctl" -D "$PGTEST_DIR/data" -m fast -w stop >/dev/null; }
-pg_up() {
-    sl__as_pg "$PG_BINDIR/pg_ctl" -D "$PGTEST_DIR/data" -l "$PGTEST_DIR/log" -w -t 60 \
-        -o "-p $PGTEST_PORT -k $PGTEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off" \
-        start >/dev/null
-}
 # post STREAM KEY N [TAG]: N events {"k": 1} with Idempotency-Key KEY ("" =
 # none); sets CODE and RESP.
 post() {

@@ -30,12 +30,6 @@ pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
 slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-pg_down() { sl__as_pg "$PG_BINDIR/pg_ctl" -D "$PGTEST_DIR/data" -m fast -w stop >/dev/null; }
-pg_up() {
-    sl__as_pg "$PG_BINDIR/pg_ctl" -D "$PGTEST_DIR/data" -l "$PGTEST_DIR/log" -w -t 60 \
-        -o "-p $PGTEST_PORT -k $PGTEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off" \
-        start >/dev/null
-}
 
 acked=0
 # post TAG N [QUERY]: POSTs N events {"k": i % 3}; sets CODE, RESP, HDRS and

@@ -159,6 +159,38 @@ START_TEST(test_number_conversion)
 }
 END_TEST
 
+/* Integers of every length 1..19 digits, signs, leading zeros and what may
+ * follow them (the 8-digits-at-once path and its tail), as bigint. */
+START_TEST(test_integer_lengths)
+{
+    const char *follow[] = {"}", " }", ",\"v\":1}", "}\r"};
+    uint64_t val = 0;
+    for (int nd = 1; nd <= 19; nd++) {
+        val = val * 10 + (uint64_t)(nd % 10);
+        for (int neg = 0; neg < 2; neg++)
+            for (size_t f = 0; f < sizeof(follow) / sizeof(follow[0]); f++) {
+                char body[96];
+                snprintf(body, sizeof(body), "{\"k\":%s%llu%s", neg ? "-" : "",
+                         (unsigned long long)val, follow[f]);
+                sl_batch_t *b = decode_ok(body);
+                int64_t want = neg ? -(int64_t)val : (int64_t)val;
+                ck_assert_msg(b->cols[0][0].v.i == want, "%s -> %lld", body,
+                              (long long)b->cols[0][0].v.i);
+            }
+    }
+    sl_batch_t *b = decode_ok("{\"k\":00000000000012}\n{\"k\":123456789}\n{\"k\":87654321}");
+    ck_assert_int_eq(b->cols[0][0].v.i, 12);
+    ck_assert_int_eq(b->cols[0][1].v.i, 123456789);
+    ck_assert_int_eq(b->cols[0][2].v.i, 87654321);
+    /* digits then a fraction or exponent go through the input function */
+    decode_err("{\"k\":12345678.5}", 0, 1, "k", "22P02",
+               "invalid input syntax for type bigint: \"12345678.5\"");
+    /* 9223372036854775808 overflows bigint */
+    decode_err("{\"k\":9223372036854775808}", 0, 1, "k", "22003",
+               "value \"9223372036854775808\" is out of range for type bigint");
+}
+END_TEST
+
 START_TEST(test_conversion_errors)
 {
     decode_err("{\"k\":1}\n{\"k\":\"x\"}", 0, 2, "k", "22P02",
@@ -343,6 +375,7 @@ static Suite *ndjson_suite(void)
     tcase_add_test(tc, test_escapes_unicode);
     tcase_add_test(tc, test_duplicates_last_wins);
     tcase_add_test(tc, test_number_conversion);
+    tcase_add_test(tc, test_integer_lengths);
     tcase_add_test(tc, test_conversion_errors);
     tcase_add_test(tc, test_json_errors);
     tcase_add_test(tc, test_json_body);

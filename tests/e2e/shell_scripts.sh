@@ -191,5 +191,10 @@ rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q '^sluice: error: connection to server at "127.0.0.1", port 1 failed' &&
     pass "connection failure: exit 2, psql-style message" || fail "connection failure: rc $rc: $out"
 
+sl -c '\?'
+[ $RC = 0 ] && grep -q '^  \\ingest STREAM FILE' "$work/out" && grep -q '^  \\watch \[SEC\]' "$work/out" &&
+    grep -q '^  \\d NAME ' "$work/out" && pass "\\? lists the meta-commands" ||
+    { fail "\\? (rc $RC)"; cat "$work/out"; }
+
 [ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
 echo "all shell script checks passed"

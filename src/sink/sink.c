@@ -448,7 +448,7 @@ static bool send_view_stats(sl_sink_t *sink)
         sink->conn,
         "INSERT INTO sluice.view_stats AS s (view_name, events, matched, groups_written, "
         "flushes, last_flush) SELECT n, e, m, g, 1, now() FROM unnest($1::text[], "
-        "$2::bigint[], $3::bigint[], $4::bigint[]) AS u(n, e, m, g) "
+        "$2::bigint[], $3::bigint[], $4::bigint[]) AS u(n, e, m, g) ORDER BY n "
         "ON CONFLICT (view_name) DO UPDATE SET events = s.events + EXCLUDED.events, "
         "matched = s.matched + EXCLUDED.matched, "
         "groups_written = s.groups_written + EXCLUDED.groups_written, "

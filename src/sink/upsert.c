@@ -3,7 +3,8 @@
  * table, and the array parameters that carry the delta's rows.
  *
  *   INSERT INTO sluice_mrel."v" AS t ("k", "_a1", "_a2")
- *   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[])
+ *   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[]) AS u
+ *   ORDER BY 1
  *   ON CONFLICT ("k") DO UPDATE SET "_a1" = t."_a1" + EXCLUDED."_a1", ...
  *
  * One statement per view per flush whatever the number of groups; the work
@@ -38,7 +39,13 @@ void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql)
         for (int j = 0; j < p->aggs[i].nstate; j++, param++)
             sl_buf_printf(sql, "%s$%d::%s[]", param > 1 ? ", " : "", param,
                           sl_type_name(p->aggs[i].state_type[j]));
-    sl_buf_puts(sql, ") ON CONFLICT (");
+    sl_buf_puts(sql, ") AS u");
+    /* Rows in key order: every sluiced locks a view's rows in the same
+     * order, so concurrent flushes of the same groups wait instead of
+     * deadlocking. */
+    for (int g = 0; g < p->ngroup; g++)
+        sl_buf_printf(sql, "%s%d", g ? ", " : " ORDER BY ", g + 1);
+    sl_buf_puts(sql, " ON CONFLICT (");
     if (p->ngroup == 0)
         sl_buf_puts(sql, "\"_one\"");
     for (int g = 0; g < p->ngroup; g++) {

@@ -211,7 +211,7 @@ static void job_run(sl_pwconn_t *c)
         }
         if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
             if (cmd->done)
-                cmd->done(cmd->arg, false);
+                cmd->done(cmd->arg, SL_DDL_FAILED);
             cmd->done = NULL;
             sl_error_set(&err, "25001", 0, "%s cannot run inside a transaction block",
                          cmd->tag ? cmd->tag : "this statement");
@@ -242,7 +242,7 @@ static void step_done(sl_pwconn_t *c)
     if (step == SL_PW_STEP_COMMAND) {
         sl_command_t *cmd = &j->cmd;
         if (cmd->done)
-            cmd->done(cmd->arg, !j->failed);
+            cmd->done(cmd->arg, j->failed ? SL_DDL_FAILED : SL_DDL_COMMITTED);
         cmd->done = NULL;
         if (!j->failed) {
             sl_pkt_t cp = SL_PKT_INIT;
@@ -261,7 +261,7 @@ void sl__pw_job_abort(sl_pwconn_t *c)
     if (j == NULL)
         return;
     if (j->step == SL_PW_STEP_COMMAND && j->cmd.done)
-        j->cmd.done(j->cmd.arg, false);
+        j->cmd.done(j->cmd.arg, SL_DDL_UNKNOWN);
     j->cmd.done = NULL;
     c->job = NULL;
 }

@@ -10,9 +10,11 @@
 #include "server/server.h"
 #include "exec/exec.h"
 #include "sink/ddl.h"
+#include "server/reconcile.h"
 #include "sink/sink.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct pending_ddl {
@@ -97,9 +99,18 @@ static int show_setting(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     return SL_OK;
 }
 
-static void done_ddl(void *arg, bool ok)
+/* Whether s is still one of the catalog's streams (compared by address:
+ * after a late answer it may have been dropped and freed meanwhile). */
+static bool stream_in_catalog(const sl_catalog_t *cat, const sl_stream_t *s)
 {
-    pending_ddl_t *p = arg;
+    for (int i = 0; i < cat->nstreams; i++)
+        if (cat->streams[i] == s)
+            return true;
+    return false;
+}
+
+static void apply_ddl(pending_ddl_t *p, bool ok)
+{
     sl_catalog_t *cat = &p->srv->catalog;
     switch (p->kind) {
     case SL_STMT_CREATE_STREAM:
@@ -110,7 +121,7 @@ static void done_ddl(void *arg, bool ok)
         break;
     case SL_STMT_CREATE_VIEW:
         if (ok && sl_catalog_view(cat, p->view->name) == NULL &&
-            sl_catalog_stream(cat, p->view->stream->name) == p->view->stream) {
+            stream_in_catalog(cat, p->view->stream)) {
             p->view->exec = sl_exec_new(p->view->plan);
             sl_catalog_add_view(cat, p->view);
         } else {
@@ -138,6 +149,36 @@ static void done_ddl(void *arg, bool ok)
     default:
         break;
     }
+}
+
+/* The lookup after a lost answer (reconcile.h): a CREATE committed if its
+ * catalog row exists, a DROP if its row is gone. */
+static void reconciled(void *arg, int exists)
+{
+    pending_ddl_t *p = arg;
+    bool create = p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW;
+    const char *name = p->view ? p->view->name : p->stream->name;
+    bool ok = exists >= 0 && (create ? exists == 1 : exists == 0);
+    if (exists >= 0)
+        sl_log_info("the lost %s of \"%s\" %s", create ? "CREATE" : "DROP", name,
+                    ok ? "had committed: applied" : "had not committed");
+    apply_ddl(p, ok);
+    free(p);
+}
+
+static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
+{
+    pending_ddl_t *p = arg;
+    if (outcome != SL_DDL_UNKNOWN) {
+        apply_ddl(p, outcome == SL_DDL_COMMITTED);
+        return;
+    }
+    /* p lives in the client's query arena, which goes with the client */
+    pending_ddl_t *copy = sl_xmalloc(sizeof(*copy));
+    *copy = *p;
+    bool is_view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
+    sl_reconcile_lookup(p->srv, is_view ? "views" : "streams",
+                        is_view ? p->view->name : p->stream->name, reconciled, copy);
 }
 
 static pending_ddl_t *pending_new(sl_server_t *srv, sl_arena_t *a,

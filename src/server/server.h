@@ -47,13 +47,24 @@ extern sl_server_t sl_server;
  *   - if error is set: send it (nothing else);
  *   - else if backend_sql: run it as one simple Query on the client's own
  *     backend connection (one implicit transaction); relay a PostgreSQL
- *     error if it fails; then call done(arg, ok) — after which the command
- *     is finished with (ok: the in-memory catalog now has the change);
+ *     error if it fails; then call done(arg, outcome) — after which the
+ *     command is finished with (SL_DDL_COMMITTED: the in-memory catalog
+ *     now has the change; SL_DDL_UNKNOWN when the backend connection was
+ *     lost after the statement was sent);
  *   - then send notice (if any), the rows (if ncols > 0) and
  *     CommandComplete(tag).
  * Statements that change the catalog must not run inside a client's
  * transaction block: pgwire answers 25001 for those (in_txn_forbidden).
  */
+/* How the backend_sql of a command ended: committed, failed (nothing
+ * changed), or unknown (the backend connection was lost after it was
+ * sent: the server looks the change up in the catalog tables). */
+typedef enum sl_ddl_outcome {
+    SL_DDL_COMMITTED,
+    SL_DDL_FAILED,
+    SL_DDL_UNKNOWN
+} sl_ddl_outcome_t;
+
 typedef struct sl_command {
     const char *tag;            /* "CREATE STREAM", "SHOW", ... */
     const char *notice;         /* NOTICE text (e.g. "... already exists, skipping") */
@@ -64,7 +75,7 @@ typedef struct sl_command {
     int nrows;
     char **cells;               /* nrows * ncols, row-major; NULL = SQL NULL */
     char *backend_sql;
-    void (*done)(void *arg, bool ok);
+    void (*done)(void *arg, sl_ddl_outcome_t outcome);
     void *arg;
 } sl_command_t;
 

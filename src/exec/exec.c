@@ -82,6 +82,11 @@ void sl_exec_counts(const sl_view_exec_t *st, unsigned long long *seen,
     *matched = st->matched;
 }
 
+size_t sl_exec_memory(const sl_view_exec_t *st)
+{
+    return sl__hashagg_memory(st->agg);
+}
+
 int sl_exec_ngroups(const sl_view_exec_t *st)
 {
     return sl__hashagg_ngroups(st->agg);

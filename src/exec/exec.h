@@ -61,6 +61,9 @@ void sl_exec_restore(sl_view_exec_t *st, sl_delta_t *d);
 void sl_delta_free(sl_delta_t *d);
 
 int sl_delta_ngroups(const sl_delta_t *d);
+/* Bytes held by the current delta of st / by d (records, table, text). */
+size_t sl_exec_memory(const sl_view_exec_t *st);
+size_t sl_delta_memory(const sl_delta_t *d);
 int sl_delta_ncols(const sl_delta_t *d);
 /* Appends the text of column c of group g to out (PostgreSQL input syntax
  * of the column's type: agg.h state types, group key types); returns false,

@@ -52,6 +52,7 @@ sl__op_t *sl__op_hashagg_init(const sl_view_plan_t *plan);
 
 /* Hash aggregate specifics (op_hashagg.c). */
 int sl__hashagg_ngroups(const sl__op_t *op);
+size_t sl__hashagg_memory(const sl__op_t *op);
 /* Merges d into the operator's current delta and frees d. */
 void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
 

@@ -430,6 +430,17 @@ sl__op_t *sl__op_hashagg_init(const sl_view_plan_t *plan)
     return &ha->op;
 }
 
+size_t sl_delta_memory(const sl_delta_t *d)
+{
+    return (size_t)d->cap * d->lay->recsize + (size_t)d->nslots * sizeof(slot_t) +
+           sl_arena_size(d->arena);
+}
+
+size_t sl__hashagg_memory(const sl__op_t *op)
+{
+    return sl_delta_memory(((const hashagg_t *)op)->cur);
+}
+
 int sl__hashagg_ngroups(const sl__op_t *op)
 {
     return ((const hashagg_t *)op)->cur->ngroups;

@@ -31,6 +31,7 @@ struct sl_http {
     sl_arena_t *req_arena;        /* one request at a time: reset after each */
     /* counters for /metrics */
     unsigned long long requests, events_accepted, rejected_400, rejected_503;
+    unsigned long long rejected_memory;   /* 503s for max_memory */
 };
 
 typedef struct pending_req {
@@ -269,6 +270,15 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
         reply_unavailable(h, req);
         return;
     }
+    if (srv->sink && srv->cfg.max_memory > 0 &&
+        sl_sink_delta_memory(srv->sink) > srv->cfg.max_memory) {
+        h->rejected_503++;
+        h->rejected_memory++;
+        reply_error_h(req, 503, "sluiced holds more unflushed groups than max_memory allows; "
+                                "nothing of this request was applied: retry it",
+                      "Retry-After: 1\r\n");
+        return;
+    }
     /* A retry of a request already applied is acknowledged, not applied. */
     const char *idem_key = sl_httpd_header(req, "Idempotency-Key");
     if (idem_key) {
@@ -492,6 +502,14 @@ static void get_metrics(sl_http_t *h, sl_httpd_req_t *req)
                       "sluice_flush_groups_total %llu\n",
                       SL_SINK_FLUSH_WINDOW, fs.p50_ms / 1e3, fs.p99_ms / 1e3, fs.max_ms / 1e3,
                       fs.total_ms / 1e3, fs.flushes, fs.groups);
+        sl_buf_printf(&b,
+                      "# HELP sluice_unflushed_bytes Memory held by groups not yet flushed.\n"
+                      "# TYPE sluice_unflushed_bytes gauge\n"
+                      "sluice_unflushed_bytes %zu\n"
+                      "# HELP sluice_memory_rejections_total Requests answered 503 for max_memory.\n"
+                      "# TYPE sluice_memory_rejections_total counter\n"
+                      "sluice_memory_rejections_total %llu\n",
+                      sl_sink_delta_memory(h->srv->sink), h->rejected_memory);
     }
     sl_httpd_reply(req, 200, NULL, "text/plain; version=0.0.4", NULL, b.data, b.len);
     sl_buf_free(&b);

@@ -11,6 +11,7 @@
  *   http_port         --http-port N       SLUICE_HTTP_PORT     7480
  *   flush_interval    --flush-interval MS SLUICE_FLUSH_INTERVAL 100
  *   max_body_size     --max-body-size B   SLUICE_MAX_BODY_SIZE 67108864
+ *   max_memory        --max-memory B      SLUICE_MAX_MEMORY    1073741824
  *   pg_timeout        --pg-timeout MS     SLUICE_PG_TIMEOUT    5000
  *   log_level         --log-level L       SLUICE_LOG_LEVEL     info
  */
@@ -29,6 +30,7 @@ typedef struct sl_config {
     int http_port;
     int flush_interval_ms;
     size_t max_body_size;
+    size_t max_memory;      /* unflushed groups over this: 503; 0 = no limit */
     int pg_timeout_ms;      /* PostgreSQL unreachable this long: 503 */
     char *log_level;        /* debug, info, warning, error */
     char *config_file;

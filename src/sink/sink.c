@@ -697,3 +697,16 @@ void sl_sink_flush_stats(const sl_sink_t *sink, sl_flush_stats_t *out)
     out->p99_ms = sorted[(n * 99 + 99) / 100 - 1];
     out->max_ms = sorted[n - 1];
 }
+
+size_t sl_sink_delta_memory(const sl_sink_t *sink)
+{
+    size_t n = 0;
+    const sl_catalog_t *cat = &sink->srv->catalog;
+    for (int i = 0; i < cat->nviews; i++)
+        if (cat->views[i]->exec)
+            n += sl_exec_memory(cat->views[i]->exec);
+    for (int i = 0; i < sink->nitems; i++)
+        if (sink->items[i].delta)
+            n += sl_delta_memory(sink->items[i].delta);
+    return n;
+}

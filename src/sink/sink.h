@@ -63,6 +63,9 @@ typedef struct sl_flush_stats {
     double p50_ms, p99_ms, max_ms; /* over the window; 0 with no flush */
 } sl_flush_stats_t;
 void sl_sink_flush_stats(const sl_sink_t *sink, sl_flush_stats_t *out);
+/* Bytes of unflushed groups: every view's current delta and the deltas of
+ * the flush in flight (what max_memory bounds). */
+size_t sl_sink_delta_memory(const sl_sink_t *sink);
 /* Frees the sink; waiters still pending are answered UNAVAILABLE. */
 void sl_sink_free(sl_sink_t *sink);
 

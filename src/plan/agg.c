@@ -41,6 +41,17 @@ static int no_function(sl_aggkind_t kind, sl_type_t argtype, int location,
     return SL_ERR;
 }
 
+/* Sluice has no exact numeric arithmetic yet: a double would differ from
+ * PostgreSQL's result, so numeric arguments are refused with a way out. */
+static int numeric_unsupported(sl_aggkind_t kind, int location, sl_error_t *err)
+{
+    sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                 "%s(numeric) is not supported in continuous views yet", sl_agg_name(kind));
+    sl_error_hint(err, "Cast the argument to double precision, e.g. sum((x * 1.1)::float8), "
+                       "or use integers.");
+    return SL_ERR;
+}
+
 int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
                    int argtypmod, int location, sl_error_t *err)
 {
@@ -59,9 +70,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         if (!sl_type_is_numeric(argtype))
             return no_function(kind, argtype, location, err);
         if (argtype == SL_T_NUMERIC)
-            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
-                                "%s(numeric) is not supported in continuous views yet",
-                                sl_agg_name(kind));
+            return numeric_unsupported(kind, location, err);
         if (kind == SL_AGG_AVG) {
             result = sl_type_is_integer(argtype) ? SL_T_NUMERIC : SL_T_FLOAT8;
             state1 = SL_T_INT8;
@@ -76,9 +85,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         if (argtype == SL_T_BOOL || argtype == SL_T_UNKNOWN)
             return no_function(kind, argtype, location, err);
         if (argtype == SL_T_NUMERIC)
-            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
-                                "%s(numeric) is not supported in continuous views yet",
-                                sl_agg_name(kind));
+            return numeric_unsupported(kind, location, err);
         result = argtype;
         break;
     default:

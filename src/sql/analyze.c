@@ -270,6 +270,8 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         sl_expr_t *e = sl__transform(&ctx, g, SL_CTX_GROUP);
         if (e && e->type == SL_T_UNKNOWN)
             e = sl__coerce(&ctx, e, SL_T_TEXT, -1);
+        if (e)
+            e = sl__reject_numeric(&ctx, e, g->location, "GROUP BY");
         if (e == NULL)
             return SL_ERR;
         bool dup = false;

@@ -535,6 +535,19 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     return e;
 }
 
+sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what)
+{
+    if (e->type != SL_T_NUMERIC)
+        return e;
+    sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                 "numeric values are not supported in %s of continuous views yet", what);
+    sl_error_detail(ctx->err, "Sluice does not compute exact numeric arithmetic yet, and a "
+                              "rounded result would differ from PostgreSQL's.");
+    sl_error_hint(ctx->err, "Cast to double precision, e.g. sum((x * 1.1)::float8), or use "
+                            "integers (e.g. cents instead of 0.01).");
+    return NULL;
+}
+
 sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     sl_expr_t *e, *x;

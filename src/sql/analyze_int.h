@@ -57,6 +57,10 @@ int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
 /* PostgreSQL's internal name of a type as written ("int4", "varchar"). */
 const char *sl__type_internal_name(sl_type_t t, const char *written);
 bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y);
+/* e, or NULL with 0A000 set when e is numeric (computed as a double, it
+ * would not equal PostgreSQL's exact result): for group keys, whose values
+ * are stored (aggregates refuse numeric arguments in plan/agg.c). */
+sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what);
 
 /* SQL text of e over the state table of plan (fully parenthesized,
  * identifiers quoted, constants typed). */

@@ -320,6 +320,8 @@ START_TEST(test_errors)
            "function count(integer, integer) does not exist", 8);
     ck_err("SELECT sum(v * 1.5) FROM clicks", "0A000",
            "sum(numeric) is not supported in continuous views yet", 8);
+    ck_err("SELECT v * 0.1 AS tenth, count(*) FROM clicks GROUP BY v * 0.1", "0A000",
+           "numeric values are not supported in GROUP BY of continuous views yet", 58);
     ck_err("SELECT count(*), count(v) AS count FROM clicks", "42701",
            "column \"count\" specified more than once", 0);
     ck_err("SELECT count(*) FROM clicks ORDER BY 1", "0A000",

@@ -123,6 +123,24 @@ static sl_expr_t *groupify(sl_actx_t *ctx, const sl_view_plan_t *plan, sl_expr_t
     return c;
 }
 
+static bool contains_column(const sl_expr_t *e);
+
+/* The first arithmetic on stream values whose result is numeric (v * 0.1):
+ * done in double precision it could compare differently from PostgreSQL's
+ * exact result (0.1 * 3 = 0.3), so WHERE refuses it. */
+static const sl_expr_t *numeric_arithmetic(const sl_expr_t *e)
+{
+    if ((e->kind == SL_E_OP || e->kind == SL_E_NEG) && e->type == SL_T_NUMERIC &&
+        contains_column(e))
+        return e;
+    for (int i = 0; i < e->nargs; i++) {
+        const sl_expr_t *r = numeric_arithmetic(e->args[i]);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
 static bool contains_agg(const sl_expr_t *e)
 {
     if ((int)e->kind == (int)SL__E_AGGREF)
@@ -258,6 +276,10 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         plan->where = sl__coerce_bool(&ctx, sl__transform(&ctx, sel->where, SL_CTX_WHERE),
                                       "WHERE");
         if (plan->where == NULL)
+            return SL_ERR;
+        const sl_expr_t *num = numeric_arithmetic(plan->where);
+        if (num && sl__reject_numeric(&ctx, (sl_expr_t *)num, num->location,
+                                      "arithmetic in WHERE") == NULL)
             return SL_ERR;
     }
 

@@ -322,6 +322,11 @@ START_TEST(test_errors)
            "sum(numeric) is not supported in continuous views yet", 8);
     ck_err("SELECT v * 0.1 AS tenth, count(*) FROM clicks GROUP BY v * 0.1", "0A000",
            "numeric values are not supported in GROUP BY of continuous views yet", 58);
+    ck_err("SELECT count(*) FROM clicks WHERE v * 0.1 = 0.3", "0A000",
+           "numeric values are not supported in arithmetic in WHERE of continuous views yet",
+           35);
+    /* comparing with a decimal constant is exact enough: allowed */
+    ck_assert_ptr_nonnull(plan_of("SELECT count(*) FROM clicks WHERE v > 1.5 AND d < 2.25"));
     ck_err("SELECT count(*), count(v) AS count FROM clicks", "42701",
            "column \"count\" specified more than once", 0);
     ck_err("SELECT count(*) FROM clicks ORDER BY 1", "0A000",

@@ -15,6 +15,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/two_servers.sh \
 	tests/e2e/ddl_lost.sh \
 	tests/e2e/memory.sh \
+	tests/e2e/broken_view.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/regress/run.sh

@@ -46,6 +46,9 @@ struct sl_view {
     sl_stream_t *stream;
     sl_view_plan_t *plan;  /* read-only */
     void *exec;            /* execution state (exec/exec.h), owned by exec */
+    bool broken;           /* PostgreSQL rejected its rows for good (its
+                              state table dropped or changed behind
+                              Sluice's back): no longer fed */
     unsigned long long stats_seen;    /* exec's event counts already */
     unsigned long long stats_matched; /* committed to sluice.view_stats */
     sl_arena_t *arena;     /* owns name, sql, plan */

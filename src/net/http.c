@@ -363,6 +363,8 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
     /* Phase 1: evaluate every view; any error rejects the whole request. */
     sl_exec_pending_t **prepared = sl_alloc0(arena, sizeof(void *) * (size_t)(s->nviews + 1));
     for (int i = 0; i < s->nviews; i++) {
+        if (s->views[i]->broken)
+            continue;   /* prepared[i] stays NULL: not fed */
         sl_error_t err;
         sl_error_clear(&err);
         int row = -1;
@@ -447,7 +449,7 @@ static void get_views(sl_http_t *h, sl_httpd_req_t *req)
         sl_buf_put_json_string(&b, v->stream->name, strlen(v->stream->name));
         sl_buf_puts(&b, ", \"sql\": ");
         sl_buf_put_json_string(&b, v->sql, strlen(v->sql));
-        sl_buf_puts(&b, "}");
+        sl_buf_puts(&b, v->broken ? ", \"broken\": true}" : ", \"broken\": false}");
     }
     sl_buf_puts(&b, "]");
     reply_json_h(req, 200, b.data, b.len, NULL);

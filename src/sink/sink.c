@@ -36,6 +36,7 @@ typedef struct waiter {
 typedef struct flush_item {
     sl_view_t *view;       /* NULL once the view was dropped */
     sl_delta_t *delta;     /* NULL when only the view's counts changed */
+    int stmt;              /* its upsert's place in the flush pipeline, -1 */
     unsigned long long seen, matched; /* exec's counts at the flush */
 } flush_item_t;
 
@@ -61,6 +62,8 @@ struct sl_sink {
     int nitems;
     bool outcome_unknown;       /* connection lost before the Sync result */
     bool flush_error;
+    int nresults;               /* results of the flush pipeline so far */
+    int fail_stmt;              /* the first failed statement, -1 */
     char errstate[6];
     char errmsg[512];
     char server_id[40];
@@ -208,9 +211,11 @@ static bool flush_result(sl_sink_t *sink, PGresult *res)
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_PIPELINE_SYNC)
         return true;
+    int stmt = sink->nresults++;
     if (st == PGRES_FATAL_ERROR && !sink->flush_error) {
         const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         sink->flush_error = true;
+        sink->fail_stmt = stmt;
         snprintf(sink->errstate, sizeof(sink->errstate), "%s", code ? code : "XX000");
         snprintf(sink->errmsg, sizeof(sink->errmsg), "%s",
                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
@@ -228,6 +233,29 @@ static bool error_is_transient(const char *code)
            strcmp(code, "55P03") == 0;
 }
 
+/* A flush failed for good on one view's upsert (its state table was
+ * dropped or altered behind Sluice's back): that view is marked broken and
+ * its delta dropped, so it stops holding back the others.  Returns false
+ * when the failure was not a view's. */
+static bool isolate_broken_view(sl_sink_t *sink)
+{
+    for (int i = 0; i < sink->nitems; i++) {
+        flush_item_t *it = &sink->items[i];
+        if (it->stmt != sink->fail_stmt || it->stmt < 0)
+            continue;
+        if (it->view) {
+            it->view->broken = true;
+            sl_log_error("continuous view \"%s\" is broken, PostgreSQL rejected its rows "
+                         "(%s): %s; it is no longer fed (DROP CONTINUOUS VIEW %s removes it)",
+                         it->view->name, sink->errstate, sink->errmsg, it->view->name);
+        }
+        sl_delta_free(it->delta);
+        it->delta = NULL;
+        return true;
+    }
+    return false;
+}
+
 static void flush_done(sl_sink_t *sink)
 {
     sink->state = S_IDLE;
@@ -235,6 +263,9 @@ static void flush_done(sl_sink_t *sink)
         flush_committed(sink);
     } else if (error_is_transient(sink->errstate)) {
         sl_log_warning("flush failed, retrying: %s", sink->errmsg);
+        flush_not_applied(sink);
+    } else if (isolate_broken_view(sink)) {
+        /* the other views' deltas go again with the next flush */
         flush_not_applied(sink);
     } else {
         sl_log_error("flush rejected by PostgreSQL (%s): %s; the requests it "
@@ -469,6 +500,8 @@ static void sink_start_flush(sl_sink_t *sink)
         if (v->exec == NULL)
             continue;
         unsigned long long seen, matched;
+        if (v->broken)
+            continue;
         sl_exec_counts(v->exec, &seen, &matched);
         sl_delta_t *d = sl_exec_ngroups(v->exec) > 0 ? sl_exec_detach(v->exec) : NULL;
         if (d == NULL && seen == v->stats_seen && matched == v->stats_matched)
@@ -489,6 +522,8 @@ static void sink_start_flush(sl_sink_t *sink)
     }
 
     sink->flush_error = false;
+    sink->nresults = 0;
+    sink->fail_stmt = -1;
     sink->errstate[0] = '\0';
     sink->flush_seq++;
     clock_gettime(CLOCK_MONOTONIC, &sink->flush_start);
@@ -497,10 +532,13 @@ static void sink_start_flush(sl_sink_t *sink)
         if (sink->items[i].delta)
             sink->flush_groups += sl_delta_ngroups(sink->items[i].delta);
     sl_buf_t sql = SL_BUF_INIT;
+    int nstmt = 0;
     for (int i = 0; i < sink->nitems; i++) {
         flush_item_t *it = &sink->items[i];
+        it->stmt = -1;
         if (it->delta == NULL)
             continue;
+        it->stmt = nstmt++;
         int np = sl_delta_ncols(it->delta);
         sl_buf_t *params = sl_xcalloc((size_t)np, sizeof(sl_buf_t));
         const char **values = sl_xcalloc((size_t)np, sizeof(char *));

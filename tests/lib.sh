@@ -16,6 +16,9 @@
 #                   for the process.
 #   sluiced_stop    SIGTERM by pid, waits (30 s, then SIGKILL), fails unless
 #                   sluiced exited 0
+#   pass, fail, sl_done
+#                   checks that all run; sl_done exits 1 if any failed
+#   pgq, slq        psql -At on the throwaway PostgreSQL / through sluiced
 #   sl_skip MSG     prints MSG and exits 77 (automake's SKIP)
 #   sl_fail MSG     prints MSG and exits 1
 # An EXIT trap stops whatever was started (by pid only) even when a test
@@ -34,6 +37,22 @@ sl__sluiced_n=0
 
 sl_skip() { echo "SKIP: $*"; exit 77; }
 sl_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Checks that all run: pass MSG, fail MSG (counted in $nfail); a script
+# ends with sl_done, which exits 1 if any check failed.
+nfail=0
+pass() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
+sl_done() {
+    [ "$nfail" = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
+    echo "$*"
+}
+# SQL straight to the throwaway PostgreSQL, and through sluiced (psql -At).
+pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
+slq() {
+    psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres \
+        -d postgres "$@"
+}
 
 # Runs a command as the PostgreSQL user when we are root.
 sl__as_pg() {

@@ -14,11 +14,6 @@ command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
 command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
 
-nfail=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-pass() { echo "ok: $*"; }
-pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
-slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
 post() { CODE=$(curl -s -o "$PGTEST_DIR/resp" -w '%{http_code}' --data-binary "$1" "http://$SLUICE_HTTP/v1/streams/ev"); }
 
 pg_start
@@ -49,5 +44,4 @@ slq -c "DROP CONTINUOUS VIEW bad" && [ "$(slq -c 'SHOW CONTINUOUS VIEWS' | cut -
     pass "DROP CONTINUOUS VIEW removes the broken view" || fail "DROP CONTINUOUS VIEW bad"
 
 sluiced_stop
-[ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
-echo "all broken-view checks passed"
+sl_done "all broken-view checks passed"

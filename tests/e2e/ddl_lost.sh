@@ -17,16 +17,11 @@ command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
 command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
 
-nfail=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-pass() { echo "ok: $*"; }
 
 pg_start
 sluiced_start --flush-interval 50
 work=$PGTEST_DIR/ddl
 mkdir -p "$work"
-pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
-slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
 
 slq -c "CREATE STREAM ev (k integer)" -c "CREATE CONTINUOUS VIEW total AS SELECT count(*) AS n FROM ev" ||
     sl_fail "setting up through sluiced failed"
@@ -116,5 +111,4 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{"k": 3}' "http://$
     pass "lost2 is fed" || fail "after the POST: HTTP $code, lost2: $(pgq -c 'TABLE lost2')"
 
 sluiced_stop
-[ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
-echo "all lost-DDL checks passed"
+sl_done "all lost-DDL checks passed"

@@ -18,16 +18,11 @@ command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
 command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
 
-nfail=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-pass() { echo "ok: $*"; }
 
 pg_start
 sluiced_start --flush-interval 100 --pg-timeout 1000
 work=$PGTEST_DIR/idem
 mkdir -p "$work"
-pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
-slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
 # post STREAM KEY N [TAG]: N events {"k": 1} with Idempotency-Key KEY ("" =
 # none); sets CODE and RESP.
 post() {
@@ -107,5 +102,4 @@ done
 [ "$(total)" = 14 ] && pass "key-3 applied once" || fail "total after key-3: $(total), expected 14"
 
 sluiced_stop
-[ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
-echo "all idempotency checks passed"
+sl_done "all idempotency checks passed"

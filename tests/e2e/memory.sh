@@ -14,10 +14,6 @@ command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
 command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
 
-nfail=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-pass() { echo "ok: $*"; }
-pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
 
 pg_start
 sluiced_start --flush-interval 100 --pg-timeout 60000 --max-memory 300kB
@@ -74,5 +70,4 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$work/body.11" "ht
 [ "$code" = 200 ] && pass "memory freed by the flush: ingest accepted again" || fail "POST after recovery: HTTP $code"
 
 sluiced_stop
-[ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
-echo "all max_memory checks passed"
+sl_done "all max_memory checks passed"

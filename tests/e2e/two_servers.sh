@@ -14,10 +14,6 @@ command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
 command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
 
-nfail=0
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-pass() { echo "ok: $*"; }
-pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
 
 pg_start
 work=$PGTEST_DIR/two
@@ -86,5 +82,4 @@ kill -TERM "$A_PID"
 rc=0
 wait "$A_PID" || rc=$?
 [ "$rc" = 0 ] || fail "server A exited with status $rc after SIGTERM"
-[ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
-echo "all two-server checks passed"
+sl_done "all two-server checks passed"

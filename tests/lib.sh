@@ -16,6 +16,7 @@
 #                   for the process.
 #   sluiced_stop    SIGTERM by pid, waits (30 s, then SIGKILL), fails unless
 #                   sluiced exited 0
+#   sl_need_clients psql and curl present (else SKIP), PG* variables unset
 #   pass, fail, sl_done
 #                   checks that all run; sl_done exits 1 if any failed
 #   pgq, slq        psql -At on the throwaway PostgreSQL / through sluiced
@@ -37,6 +38,14 @@ sl__sluiced_n=0
 
 sl_skip() { echo "SKIP: $*"; exit 77; }
 sl_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# End-to-end prerequisites: psql and curl (skipping with the reason when
+# missing), and no PG* variables from the caller's environment.
+sl_need_clients() {
+    command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
+    command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
+    unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
+}
 
 # Checks that all run: pass MSG, fail MSG (counted in $nfail); a script
 # ends with sl_done, which exits 1 if any check failed.

@@ -13,9 +13,7 @@ set -eu
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
 
-command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
-command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
+sl_need_clients
 
 
 pg_start
@@ -27,6 +25,16 @@ slq -c "CREATE STREAM ev (k integer)" -c "CREATE CONTINUOUS VIEW total AS SELECT
     sl_fail "setting up through sluiced failed"
 
 # Session X locks sluice.views for 3 seconds.
+# wait_for_lock APP: until the backend of application APP waits for a lock.
+wait_for_lock() {
+    i=0
+    while [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND wait_event_type = 'Lock'")" != 1 ]; do
+        i=$((i + 1))
+        [ $i -lt 50 ] || break
+        sleep 0.05
+    done
+}
+
 pgq -c "BEGIN; LOCK TABLE sluice.views IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT" &
 locker=$!
 sleep 0.5
@@ -34,12 +42,7 @@ PGAPPNAME=lost_ddl psql -X -q -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres 
     -c "CREATE CONTINUOUS VIEW lost AS SELECT k, count(*) AS n FROM ev GROUP BY k" >"$work/create.out" 2>&1 &
 creator=$!
 # Wait until the DDL's backend is waiting for the lock, then terminate it.
-i=0
-while [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lost_ddl' AND wait_event_type = 'Lock'")" != 1 ]; do
-    i=$((i + 1))
-    [ $i -lt 50 ] || break
-    sleep 0.05
-done
+wait_for_lock lost_ddl
 [ "$(pgq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lost_ddl'")" = t ] &&
     pass "terminated the backend running the CREATE" || fail "no backend named lost_ddl waiting on the lock"
 wait $creator || true
@@ -87,12 +90,7 @@ sleep 0.5
 PGAPPNAME=lost_ddl2 psql -X -q -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
     -c "CREATE CONTINUOUS VIEW lost2 AS SELECT k, count(*) AS n FROM ev GROUP BY k" >"$work/create2.out" 2>&1 &
 creator=$!
-i=0
-while [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lost_ddl2' AND wait_event_type = 'Lock'")" != 1 ]; do
-    i=$((i + 1))
-    [ $i -lt 50 ] || break
-    sleep 0.05
-done
+wait_for_lock lost_ddl2
 pgq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lost_ddl2'" >/dev/null
 wait $creator || true
 wait $locker || fail "session X failed: $(cat "$work/x.out")"

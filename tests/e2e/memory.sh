@@ -10,9 +10,7 @@ set -eu
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
 
-command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
-command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
+sl_need_clients
 
 
 pg_start

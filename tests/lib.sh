@@ -30,6 +30,12 @@
 : "${top_builddir:=$top_srcdir}"
 : "${PG_BINDIR:=/usr/lib/postgresql/15/bin}"
 export top_srcdir top_builddir
+# tmux runs a session's command with $SHELL, or else the login shell, which
+# is nologin for the unprivileged user of `make distcheck`: the command would
+# never run.  bash, not dash: after a Ctrl-C that the program in the pane
+# handled, dash would still die of it once the program exits.
+SHELL=/bin/bash
+export SHELL
 
 PGTEST_DIR=
 SLUICED_PID=

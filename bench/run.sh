@@ -13,7 +13,7 @@
 #   6. prints events/s for both, the ratio, 1 KiB requests/s, bytes/group.
 # A request is answered after the flush that commits it (100 ms), so the
 # load needs many connections in flight: BENCH_CONNECTIONS (512) for 64 KiB
-# bodies, BENCH_SMALL_CONNECTIONS (6000) for 1 KiB bodies; BENCH_SECONDS (10).  Exit 1 if a run had
+# bodies, BENCH_SMALL_CONNECTIONS (8000) for 1 KiB bodies; BENCH_SECONDS (10).  Exit 1 if a run had
 # errors or the view's total is wrong; the numbers are reported, not judged.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -22,7 +22,7 @@ set -eu
 
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-512}
-small_conns=${BENCH_SMALL_CONNECTIONS:-6000}
+small_conns=${BENCH_SMALL_CONNECTIONS:-8000}
 # sluiced (started below) and sluice-bench need a file descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 bench="$top_builddir/clients/sluice-bench"

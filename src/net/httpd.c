@@ -3,7 +3,10 @@
  *
  * A connection is a socket, one persistent EV_READ event (always added, so
  * the hot path makes no epoll_ctl calls) and an EV_WRITE event added only
- * while a reply waits for the socket.  Input is recv()'d into a
+ * while a reply waits for the socket.  Both are edge-triggered (EV_ET; on
+ * one fd they must agree): epoll then reports a socket once per arrival
+ * instead of polling it again on the next wait, so reads go on until a recv
+ * comes back short, and re-arming a read that was off runs it once.  Input is recv()'d into a
  * per-connection buffer that grows to fit the request and is reused for the
  * next one:
  *
@@ -590,9 +593,14 @@ static void arm_read(conn_t *c)
             c->rev_on = false;
         }
     } else if (!c->rev_on || c->rev_tmo != want) {
+        bool was_on = c->rev_on;
         event_add(c->rev, c->h->tmo[want]);
         c->rev_on = true;
         c->rev_tmo = want;
+        /* Edge-triggered: bytes that came while reading was off raise no
+         * new edge, so look once. */
+        if (!was_on)
+            event_active(c->rev, EV_READ, 1);
     }
 }
 
@@ -1237,22 +1245,26 @@ static void process(conn_t *c)
     arm_read(c);
 }
 
-static void read_input(conn_t *c)
+/* One recv(); true when it filled the room it was given, so the socket may
+ * hold more (the read event is edge-triggered: nothing would say so). */
+static bool read_input(conn_t *c)
 {
     if (c->state == ST_LINGER) {
         ssize_t n = recv(c->fd, c->in, c->cap, 0);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
-            now_ms(c->h) > c->linger_end_ms)
+            now_ms(c->h) > c->linger_end_ms) {
             conn_close(c);
-        return;
+            return false;
+        }
+        return n == (ssize_t)c->cap || (n < 0 && errno == EINTR);
     }
     ssize_t room = make_room(c);
     if (room < 0) {
         reject(c, c->state == ST_CHUNKED ? 413 : 503, "out of memory for the request body");
-        return;
+        return false;
     }
     if (room == 0)
-        return;   /* read-ahead is full: arm_read stops reading */
+        return false;   /* read-ahead is full: arm_read stops reading */
     ssize_t n;
     do
         n = recv(c->fd, c->in + c->len, (size_t)room, 0);
@@ -1263,6 +1275,7 @@ static void read_input(conn_t *c)
         c->eof = true;
     else if (errno != EAGAIN && errno != EWOULDBLOCK)
         conn_close(c);   /* reset: the client is gone */
+    return n == room;
 }
 
 static void on_timeout(conn_t *c)
@@ -1290,12 +1303,18 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 {
     conn_t *c = arg;
     c->busy++;
-    if (what & EV_READ)
-        read_input(c);
-    else if (what & EV_TIMEOUT)
+    if (what & EV_READ) {
+        bool more;
+        do {
+            more = read_input(c);
+            if (!c->closed)
+                process(c);
+        } while (more && !c->closed);
+    } else if (what & EV_TIMEOUT) {
         on_timeout(c);
-    if (!c->closed)
-        process(c);
+        if (!c->closed)
+            process(c);
+    }
     c->busy--;
     conn_release(c);
 }
@@ -1464,8 +1483,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->fd = fd;
     c->in = sl_xmalloc(IN_INITIAL);
     c->cap = IN_INITIAL;
-    c->rev = event_new(h->base, fd, EV_READ | EV_PERSIST, on_read, c);
-    c->wev = event_new(h->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+    c->rev = event_new(h->base, fd, EV_READ | EV_PERSIST | EV_ET, on_read, c);
+    c->wev = event_new(h->base, fd, EV_WRITE | EV_PERSIST | EV_ET, on_write, c);
     if (c->rev == NULL || c->wev == NULL)
         abort();
     c->req.conn = c;

@@ -132,7 +132,7 @@ static void put_col(const sl_aggref_t *ref, int i, int j, const char *tbl, sl_bu
 }
 
 void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
-                        sl_buf_t *b)
+                        const char *in, sl_buf_t *b)
 {
     bool is_count = ref->kind == SL_AGG_COUNT_STAR || ref->kind == SL_AGG_COUNT ||
                     (ref->kind == SL_AGG_AVG && j == 1);
@@ -140,7 +140,7 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
     if (is_count) {
         put_col(ref, i, j, tbl, b);
         sl_buf_puts(b, " + ");
-        put_col(ref, i, j, "EXCLUDED", b);
+        put_col(ref, i, j, in, b);
         return;
     }
     if (ref->kind == SL_AGG_MIN || ref->kind == SL_AGG_MAX) {
@@ -148,7 +148,7 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
         sl_buf_puts(b, ref->kind == SL_AGG_MIN ? "LEAST(" : "GREATEST(");
         put_col(ref, i, j, tbl, b);
         sl_buf_puts(b, ", ");
-        put_col(ref, i, j, "EXCLUDED", b);
+        put_col(ref, i, j, in, b);
         sl_buf_putc(b, ')');
         return;
     }
@@ -156,11 +156,11 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
     sl_buf_puts(b, "coalesce(");
     put_col(ref, i, j, tbl, b);
     sl_buf_puts(b, " + ");
-    put_col(ref, i, j, "EXCLUDED", b);
+    put_col(ref, i, j, in, b);
     sl_buf_puts(b, ", ");
     put_col(ref, i, j, tbl, b);
     sl_buf_puts(b, ", ");
-    put_col(ref, i, j, "EXCLUDED", b);
+    put_col(ref, i, j, in, b);
     sl_buf_putc(b, ')');
 }
 

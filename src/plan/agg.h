@@ -57,10 +57,10 @@ const char *sl_agg_name(sl_aggkind_t kind);
  * "_a<i>" or "_a<i>_sum" / "_a<i>_count" for avg. */
 void sl_agg_state_colname(const sl_aggref_t *ref, int i, int j, sl_buf_t *b);
 /* SQL combining the table's state column (qualified by `tbl`) with the
- * incoming one (qualified by `EXCLUDED`), e.g.
+ * incoming one (qualified by `in`: EXCLUDED, or the delta's rows), e.g.
  * "coalesce(t._a1 + EXCLUDED._a1, t._a1, EXCLUDED._a1)". */
 void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
-                        sl_buf_t *b);
+                        const char *in, sl_buf_t *b);
 /* SQL of the final value from the state columns of aggregate i, columns
  * qualified by `tbl` (may be NULL), e.g. "(t._a1_sum / t._a1_count)". */
 void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl,

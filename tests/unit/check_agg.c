@@ -22,12 +22,13 @@ static sl_aggref_t resolve_ok(sl_aggkind_t kind, sl_type_t t)
     return ref;
 }
 
-static const char *sql_of(void (*fn)(const sl_aggref_t *, int, int, const char *, sl_buf_t *),
+static const char *sql_of(void (*fn)(const sl_aggref_t *, int, int, const char *,
+                                     const char *, sl_buf_t *),
                           const sl_aggref_t *ref, int i, int j, const char *tbl)
 {
     static char out[512];
     sl_buf_t b = SL_BUF_INIT;
-    fn(ref, i, j, tbl, &b);
+    fn(ref, i, j, tbl, "EXCLUDED", &b);
     snprintf(out, sizeof(out), "%s", sl_buf_cstr(&b));
     sl_buf_free(&b);
     return out;

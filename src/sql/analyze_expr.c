@@ -498,7 +498,17 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     }
     if (kind == SL_AGG_COUNT && n->star)
         kind = SL_AGG_COUNT_STAR;
-    if (kind < 0 || (n->star && kind != SL_AGG_COUNT_STAR) ||
+    if (kind < 0) {
+        /* Maybe a PostgreSQL function (date_trunc, lower, ...): saying it
+         * does not exist would mislead. */
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "function %s(%s) is not supported in continuous views yet", n->str,
+                     n->star ? "*" : arg_types(ctx, args, n->nargs));
+        sl_error_hint(ctx->err, "Continuous views compute count, sum, min, max and avg "
+                      "over columns, constants and operators.");
+        return NULL;
+    }
+    if ((n->star && kind != SL_AGG_COUNT_STAR) ||
         (!n->star && n->nargs != 1)) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
                      "function %s(%s) does not exist", n->str,

@@ -36,8 +36,9 @@ CREATE CONTINUOUS VIEW v2 AS SELECT a, b, count(*) AS n FROM s GROUP BY a;
 CREATE CONTINUOUS VIEW v2 AS SELECT a FROM s WHERE count(*) > 1 GROUP BY a;
 CREATE CONTINUOUS VIEW v2 AS SELECT sum(count(*)) AS n FROM s;
 CREATE CONTINUOUS VIEW v2 AS SELECT a, count(*) AS n FROM s GROUP BY a HAVING b = 'x';
--- 42883 undefined_function, 42804 datatype_mismatch
+-- 42883 undefined_function, 0A000 (functions), 42804 datatype_mismatch
 CREATE CONTINUOUS VIEW v2 AS SELECT sum(b) AS n FROM s;
+CREATE CONTINUOUS VIEW v2 AS SELECT lower(b), count(*) FROM s GROUP BY 1;
 CREATE CONTINUOUS VIEW v2 AS SELECT count(*) AS n FROM s WHERE a;
 -- 2BP01 dependent_objects_still_exist
 DROP STREAM s;

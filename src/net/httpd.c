@@ -32,7 +32,9 @@
  * `busy` counts httpd frames running for it and the last one out frees a
  * closed connection (conn_release).  A connection closed while its reply is
  * pending runs the request's close callback, or, without one, stays
- * allocated (socket closed) until the handler's late reply frees it.
+ * allocated (socket closed) until the handler's late reply frees it.  A FIN
+ * while a reply is pending only stops reading: the reply is still sent (the
+ * client may have half-closed), then the connection is closed.
  */
 #include "net/httpd.h"
 #include "util/arena.h"
@@ -1163,6 +1165,10 @@ static void after_flush(conn_t *c)
         return;
     }
     c->state = ST_HEAD;
+    if (c->eof && c->pos == c->len) {
+        conn_close(c);   /* answered what came before the client's FIN */
+        return;
+    }
     if (c->pos == c->len) {
         c->pos = c->len = 0;
         if (c->cap > IN_KEEP) {
@@ -1189,8 +1195,10 @@ static void on_eof(conn_t *c)
 {
     if (c->state == ST_SENDING)
         c->close_after = true;   /* finish writing the reply, then close */
+    else if (c->state == ST_HANDLER)
+        return;   /* a half-close still waits for its answer: after_flush closes */
     else if (c->state != ST_LINGER)
-        conn_close(c);   /* idle, mid-request, or reply pending: the client left */
+        conn_close(c);   /* idle or mid-request: the client left */
 }
 
 /*

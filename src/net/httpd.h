@@ -122,10 +122,12 @@ void sl_httpd_reply(sl_httpd_req_t *r, int status, const char *reason, const cha
                     const char *extra_headers, const char *body, size_t len);
 
 /*
- * Calls cb(r, arg) if the client goes away (EOF, reset) or httpd is freed
- * while r's reply is pending; r is gone after cb returns and must not be
- * replied to.  Set it from the handler when replying later.  Without one, a
- * late reply to a client that left is accepted and dropped.
+ * Calls cb(r, arg) if the connection breaks (reset, socket error) or httpd
+ * is freed while r's reply is pending; r is gone after cb returns and must
+ * not be replied to.  A FIN is not that: the client may have only shut its
+ * sending side (half-close) and still reads, so the reply is sent and the
+ * connection closed after it.  Set cb from the handler when replying later.
+ * Without one, a late reply to a client that left is accepted and dropped.
  */
 void sl_httpd_set_close_cb(sl_httpd_req_t *r, sl_httpd_close_cb cb, void *arg);
 

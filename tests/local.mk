@@ -18,11 +18,13 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/broken_view.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
+	tests/diff/random_views.sh \
 	tests/regress/run.sh
 TESTS += $(SL_SCRIPT_TESTS)
 
 EXTRA_DIST += tests/lib.sh tests/README.md $(SL_SCRIPT_TESTS) \
-	tests/diff/gen.awk tests/e2e/pgwire_stub_server.c
+	tests/diff/gen.awk tests/diff/genviews.awk tests/diff/lib.sh \
+	tests/e2e/pgwire_stub_server.c
 
 # Every regress script and expected output goes into the tarball (a
 # forgotten name in a list would silently shrink distcheck's regress run).
@@ -36,3 +38,11 @@ clean-local: regress-clean
 regress-clean:
 	-rm -rf tests/regress/results
 .PHONY: regress-clean regress-dist
+
+# Hostile input through decoders, parser, analyzer and execution together
+# (so registered here rather than by one module).
+check_PROGRAMS += tests/unit/check_fuzz
+TESTS += tests/unit/check_fuzz
+tests_unit_check_fuzz_SOURCES = tests/unit/check_fuzz.c
+tests_unit_check_fuzz_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_fuzz_LDADD = $(TEST_LIBS)

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += src/plan/libplan.a
 src_plan_libplan_a_SOURCES = \
 	src/plan/agg.c src/plan/agg.h \
-	src/plan/expr.h src/plan/plan.h
+	src/plan/expr.h src/plan/plan.h src/plan/quals.c
 
 check_PROGRAMS += tests/unit/check_agg
 TESTS += tests/unit/check_agg

@@ -49,6 +49,8 @@ typedef struct sl_view_plan {
     char *schema;           /* schema of the finalizing view, "public" */
     const sl_stream_t *stream;
     sl_expr_t *where;       /* NULL = every row */
+    sl_expr_t **quals;      /* where as run: its conjuncts, cheapest first */
+    int nquals;             /* (sl_plan_set_quals, quals.c) */
     int ngroup;
     sl_group_key_t *group;
     int naggs;
@@ -57,5 +59,9 @@ typedef struct sl_view_plan {
     sl_output_col_t *out;
     char *having_sql;       /* HAVING as SQL over the state table, or NULL */
 } sl_view_plan_t;
+
+/* Sets p->quals / p->nquals from p->where (allocated from a): the
+ * conjuncts of its top-level AND in PostgreSQL's order of evaluation. */
+void sl_plan_set_quals(sl_view_plan_t *p, sl_arena_t *a);
 
 #endif

@@ -281,6 +281,7 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         if (num && sl__reject_numeric(&ctx, (sl_expr_t *)num, num->location,
                                       "arithmetic in WHERE") == NULL)
             return SL_ERR;
+        sl_plan_set_quals(plan, v->arena);
     }
 
     gcap = sel->ngroup;

@@ -35,24 +35,10 @@ sluiced_start --flush-interval 50
 work=$PGTEST_DIR/diff
 mkdir -p "$work"
 
-# psql on the backing PostgreSQL / through sluiced
-pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
-slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
+. "$top_srcdir/tests/diff/lib.sh"
+diff_setup
 
-# Float values are compared rounded to 10 significant digits; the special
-# values and zero (either sign) as themselves.
-pgq <<'EOF'
-CREATE SCHEMA difftest;
-CREATE FUNCTION difftest.r10(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN x IS NULL THEN NULL
-                WHEN x = 0 THEN '0'
-                WHEN x = 'NaN' OR x = 'Infinity' OR x = '-Infinity' THEN x::text
-                ELSE round(x::numeric, 9 - floor(log(abs(x::numeric)))::int)::text END
-$$;
-EOF
-
-cols="id bigint, g text, k integer, s smallint, i integer, b bigint, r real,
-      d double precision, x double precision, flag boolean, ts timestamptz, t text"
+cols=$DIFF_COLS
 
 # The views, one per line: NAME|QUERY, with @S@ for the stream.  Every
 # output column has a name; no aggregate can overflow on the generated data.
@@ -133,48 +119,7 @@ for seed in $seeds; do
         while IFS='|' read -r name q; do
             v=${name}_$seed
             oq=$(echo "$q" | sed "s/@S@/$tab/g")
-            if ! pgq -c "CREATE TABLE difftest.o_$v AS $oq" 2>"$work/err"; then
-                echo "FAILED  $v: PostgreSQL cannot run the oracle query: $(cat "$work/err")"
-                vfailed=$((vfailed + 1))
-                continue
-            fi
-            sig() {  # column names and types of schema.rel, one per line
-                pgq -c "SELECT column_name || ' ' || data_type FROM information_schema.columns
-                        WHERE table_schema = '$1' AND table_name = '$2' ORDER BY ordinal_position"
-            }
-            sig difftest "o_$v" >"$work/sig.o"
-            sig public "$v" >"$work/sig.v" 2>&1 || true
-            if [ ! -s "$work/sig.v" ]; then
-                echo "FAILED  $v: no relation public.$v in PostgreSQL"
-                vfailed=$((vfailed + 1))
-                continue
-            fi
-            if ! cmp -s "$work/sig.o" "$work/sig.v"; then
-                echo "FAILED  $v: columns differ (PostgreSQL's SELECT, then the view):"
-                diff "$work/sig.o" "$work/sig.v" | sed 's/^/    /'
-                vfailed=$((vfailed + 1))
-                continue
-            fi
-            # normalized select list: floats rounded, everything else as text
-            list=$(pgq -c "SELECT string_agg(CASE WHEN data_type IN ('real', 'double precision')
-                                 THEN format('difftest.r10(%I)', column_name)
-                                 ELSE format('%I::text', column_name) END, ', ' ORDER BY ordinal_position)
-                            FROM information_schema.columns
-                            WHERE table_schema = 'difftest' AND table_name = 'o_$v'")
-            pgq -F ' | ' -c "SELECT 'only in PostgreSQL:', * FROM (SELECT $list FROM difftest.o_$v
-                                 EXCEPT ALL SELECT $list FROM public.$v) a
-                             UNION ALL
-                             SELECT 'only in the view:  ', * FROM (SELECT $list FROM public.$v
-                                 EXCEPT ALL SELECT $list FROM difftest.o_$v) b" >"$work/cmp" 2>&1 ||
-                echo "(the comparison query failed)" >>"$work/cmp"
-            nrows=$(pgq -c "SELECT count(*) FROM difftest.o_$v")
-            if [ -s "$work/cmp" ]; then
-                echo "FAILED  $v ($nrows rows expected): $q"
-                head -n 40 "$work/cmp" | sed 's/^/    /'
-                vfailed=$((vfailed + 1))
-            else
-                echo "ok      $v ($nrows rows)"
-            fi
+            diff_compare "$v" "$oq" || vfailed=$((vfailed + 1))
         done
         exit $vfailed
     } || failed=$((failed + $?))

@@ -354,6 +354,30 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* WHERE as PostgreSQL runs it: top-level conjuncts (nested ANDs
+ * flattened), cheapest first, written order between equals. */
+START_TEST(test_quals)
+{
+    const sl_view_plan_t *p =
+        plan_of("SELECT count(*) FROM clicks WHERE v * 2 > 0 AND (user_id = 8 AND ok) "
+                "AND (v > 1 OR v < -1) AND url IS NULL");
+    ck_assert_int_eq(p->nquals, 5);
+    ck_assert_int_eq(p->quals[0]->kind, SL_E_COLUMN);    /* ok: no operator */
+    ck_assert_int_eq(p->quals[1]->kind, SL_E_ISNULL);    /* url IS NULL */
+    ck_assert_int_eq(p->quals[2]->kind, SL_E_OP);        /* user_id = 8 */
+    ck_assert_int_eq(p->quals[2]->args[0]->kind, SL_E_COLUMN);
+    ck_assert_int_eq(p->quals[3]->kind, SL_E_OP);        /* v * 2 > 0: two */
+    ck_assert_int_eq(p->quals[3]->args[0]->kind, SL_E_OP);
+    ck_assert_int_eq(p->quals[4]->kind, SL_E_OR);        /* two, written later */
+
+    p = plan_of("SELECT count(*) FROM clicks WHERE v > 1 OR ok");
+    ck_assert_int_eq(p->nquals, 1);
+    ck_assert_ptr_eq(p->quals[0], p->where);
+    p = plan_of("SELECT count(*) FROM clicks");
+    ck_assert_int_eq(p->nquals, 0);
+}
+END_TEST
+
 START_TEST(test_duplicates)
 {
     const char *q = "CREATE CONTINUOUS VIEW clicks AS SELECT count(*) FROM clicks; "
@@ -386,6 +410,7 @@ int main(void)
     tcase_add_test(tc, test_grouping_exprs);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_duplicates);
+    tcase_add_test(tc, test_quals);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,112 @@
+# tests/diff/genviews.awk: seeded random continuous-view queries over the
+# columns of tests/diff/gen.awk's events, for tests/diff/random_views.sh.
+#
+#   awk -v seed=N -v n=COUNT -f genviews.awk </dev/null
+#
+# Prints COUNT lines "NAME|QUERY" with @S@ for the stream.  A query is
+# SELECT [group keys,] [expressions of the keys,] aggregates FROM @S@
+# [WHERE condition] [GROUP BY keys] [HAVING condition], every output column
+# named.  Expressions are built with their types in mind so that most
+# queries are valid, but some mix types PostgreSQL refuses (text + integer,
+# a float %, ...) and some overflow or divide by zero on the events: both
+# sides must then agree on the error.  Only POSIX awk.
+
+function rnd(m) { return int(rand() * m) }
+function pick(s,    a, k) { k = split(s, a, " "); return a[rnd(k) + 1] }
+
+# A numeric expression; sets T to "int" or "float".
+function num(depth,    c, a, ta, b, tb, op) {
+    if (depth <= 0 || rnd(3) == 0) {
+        # The events put i and b near their limits often and s sometimes:
+        # arithmetic on them overflows in most requests, so they are rare
+        # here (aggregates and comparisons use them directly).
+        c = rnd(10)
+        if (c < 5) { T = "int"; return rnd(40) ? pick("k s id k") : pick("i b 2147483647") }
+        if (c < 8) { T = "float"; return pick("r d x") }
+        if (c < 9) { T = "int"; return pick("0 1 2 3 -1 7 100") }
+        T = "float"; return pick("0.5 1.5 -2.25 1e10 0.0")
+    }
+    a = num(depth - 1); ta = T
+    if (ta == "int")
+        op = pick("+ - * / % + - *")
+    else
+        op = pick("+ - * / + -")
+    # Mostly a small non-zero constant on the right of * / %: a column there
+    # overflows or divides by zero on some events, which fails the whole
+    # request (as in PostgreSQL); rarely, to test that too.
+    if ((op == "*" || op == "/" || op == "%") && rnd(60) != 0) {
+        b = pick("2 3 7 -2 0.5"); tb = (b == "0.5") ? "float" : "int"
+        if (ta == "int" && op == "%" && tb == "float")
+            b = "3"
+    } else {
+        b = num(depth - 1); tb = T
+    }
+    if (rnd(80) == 0)
+        op = "%"            # maybe on floats: refused by both
+    T = (ta == "float" || tb == "float") ? "float" : "int"
+    if (rnd(200) == 0)
+        return "-(" a ")"     # -(s) overflows at -32768
+    return "(" a " " op " " b ")"
+}
+
+function cmpop() { return pick("= <> < <= > >=") }
+
+function cond(depth,    c) {
+    c = rnd(depth <= 0 ? 6 : 9)
+    if (c == 0) return num(1) " " cmpop() " " num(1)
+    if (c == 1) return pick("g t") " " cmpop() " '" pick("a b m é z A") "'"
+    if (c == 2) return "ts " cmpop() " '" pick("2024-01-15 00:00:00+00 2024-03-01T12:00:00Z 2024-04-01 00:00:00-05") "'"
+    if (c == 3) return pick("flag NOT flag")
+    if (c == 4) return pick("g t k s i b r d x flag ts") " IS " pick("NULL NOT_NULL")
+    if (c == 5) return pick("true false") " " pick("AND OR") " " pick("flag k > 0")
+    if (c == 6) return "NOT (" cond(depth - 1) ")"
+    if (c == 7) return "(" cond(depth - 1) " AND " cond(depth - 1) ")"
+    if (rnd(30) == 0) return "t + 1 > 2"   # text + integer: refused by both
+    return "(" cond(depth - 1) " OR " cond(depth - 1) ")"
+}
+
+function agg(    c, e) {
+    c = rnd(9)
+    if (c == 0) return "count(*)"
+    if (c == 1) return "count(" pick("g t k s flag ts r") ")"
+    if (c == 2 || c == 3) { e = num(1); return "sum(" e ")" }
+    if (c == 4) { e = num(1); return "avg(" e ")" }
+    if (c == 5) return pick("min max") "(" pick("g t ts k s i b r d") ")"
+    if (c == 6) { e = num(1); return pick("min max") "(" e ")" }
+    if (c == 7) return "count(*) * 2 + " pick("1 0 -3")
+    if (rnd(20) == 0) return "sum(t)"        # refused by both
+    return "sum(" pick("s i b r d") ") - count(*)"
+}
+
+BEGIN {
+    srand(seed)
+    for (v = 1; v <= n; v++) {
+        nk = rnd(3)
+        keys = ""; sel = ""; col = 0
+        split("", used)
+        for (j = 0; j < nk; j++) {
+            key = pick("g k s flag ts t b")
+            if (key in used) continue
+            used[key] = 1
+            keys = keys (keys == "" ? "" : ", ") key
+            sel = sel (sel == "" ? "" : ", ") key
+            if (rnd(3) == 0 && (key == "k" || key == "s")) {
+                sel = sel ", " key " " pick("+ - *") " " pick("1 2 1000") " AS e" (++col)
+            }
+        }
+        na = 1 + rnd(4)
+        for (j = 0; j < na; j++)
+            sel = sel (sel == "" ? "" : ", ") agg() " AS a" (++col)
+        q = "SELECT " sel " FROM @S@"
+        if (rnd(10) < 7) {
+            c = cond(2)
+            gsub(/NOT_NULL/, "NOT NULL", c)
+            q = q " WHERE " c
+        }
+        if (keys != "")
+            q = q " GROUP BY " keys
+        if (rnd(5) == 0)
+            q = q " HAVING count(*) > " rnd(4)
+        print "rv" v "|" q
+    }
+}

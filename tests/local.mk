@@ -46,3 +46,4 @@ TESTS += tests/unit/check_fuzz
 tests_unit_check_fuzz_SOURCES = tests/unit/check_fuzz.c
 tests_unit_check_fuzz_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_fuzz_LDADD = $(TEST_LIBS)
+noinst_HEADERS = tests/unit/ck_run.h

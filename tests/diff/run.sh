@@ -20,11 +20,9 @@ set -eu
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
 
-command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
-command -v curl >/dev/null 2>&1 || sl_skip "curl is not installed"
+sl_need_clients
 command -v gzip >/dev/null 2>&1 || sl_skip "gzip is not installed"
 AWK=${AWK:-awk}
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
 export PGTZ=UTC PGDATESTYLE="ISO, MDY" PGCLIENTENCODING=UTF8
 
 seeds=${SL_DIFF_SEEDS:-1 2}

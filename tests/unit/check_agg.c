@@ -4,6 +4,7 @@
  * names and the combine / final / empty SQL.
  */
 #include <check.h>
+#include "ck_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +179,5 @@ int main(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_sql);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sl_ck_run(s);
 }

@@ -5,6 +5,7 @@
  * SQLSTATE and position.
  */
 #include <check.h>
+#include "ck_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -412,9 +413,5 @@ int main(void)
     tcase_add_test(tc, test_duplicates);
     tcase_add_test(tc, test_quals);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sl_ck_run(s);
 }

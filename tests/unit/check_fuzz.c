@@ -17,6 +17,7 @@
  * SL_FUZZ_ROUNDS scales the number of mutations (default 1).
  */
 #include <check.h>
+#include "ck_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,9 +356,5 @@ int main(void)
     tcase_add_test(tc, test_csv_bodies);
     tcase_add_test(tc, test_sql);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sl_ck_run(s);
 }

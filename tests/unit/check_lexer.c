@@ -4,6 +4,7 @@
  * numbers, operators, comments, dollar quotes and lexical errors.
  */
 #include <check.h>
+#include "ck_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,9 +194,5 @@ int main(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_embedded_nul);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sl_ck_run(s);
 }

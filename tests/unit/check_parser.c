@@ -4,6 +4,7 @@
  * errors with positions.
  */
 #include <check.h>
+#include "ck_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,9 +260,5 @@ int main(void)
     tcase_add_test(tc, test_unsupported_clauses);
     tcase_add_test(tc, test_syntax_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sl_ck_run(s);
 }

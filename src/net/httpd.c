@@ -6,7 +6,9 @@
  * while a reply waits for the socket.  Both are edge-triggered (EV_ET; on
  * one fd they must agree): epoll then reports a socket once per arrival
  * instead of polling it again on the next wait, so reads go on until a recv
- * comes back short, and re-arming a read that was off runs it once.  Input is recv()'d into a
+ * comes back short (until EOF once epoll has reported the client's FIN,
+ * EV_CLOSED, which may have come with the data), and re-arming a read that
+ * was off runs it once.  Input is recv()'d into a
  * per-connection buffer that grows to fit the request and is reused for the
  * next one:
  *
@@ -109,6 +111,7 @@ struct conn {
     bool eof;                   /* the client shut its write side */
     bool close_after;           /* close once this reply is written */
     bool rev_on, wev_on;
+    bool rdhup;             /* epoll saw the client's FIN (EV_CLOSED) */
     int rev_tmo;
     int64_t head_start_ms;      /* when the first byte of a partial head arrived; 0 = none */
     int64_t linger_end_ms;
@@ -1253,26 +1256,34 @@ static void process(conn_t *c)
     arm_read(c);
 }
 
-/* One recv(); true when it filled the room it was given, so the socket may
- * hold more (the read event is edge-triggered: nothing would say so). */
-static bool read_input(conn_t *c)
+/* What one read_input() got. */
+enum { READ_NONE, READ_SHORT, READ_FULL };
+
+/* One recv(): READ_FULL when it filled the room it was given (the socket
+ * may hold more), READ_SHORT when it got less, READ_NONE for EOF, EAGAIN,
+ * no room or a closed connection.  The read event is edge-triggered: after a
+ * full read nothing would say that more is waiting, and after a short one
+ * nothing says that a FIN came with the data (unless c->rdhup). */
+static int read_input(conn_t *c)
 {
     if (c->state == ST_LINGER) {
         ssize_t n = recv(c->fd, c->in, c->cap, 0);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
             now_ms(c->h) > c->linger_end_ms) {
             conn_close(c);
-            return false;
+            return READ_NONE;
         }
-        return n == (ssize_t)c->cap || (n < 0 && errno == EINTR);
+        return n == (ssize_t)c->cap || (n < 0 && errno == EINTR) ? READ_FULL
+               : n > 0                                            ? READ_SHORT
+                                                                  : READ_NONE;
     }
     ssize_t room = make_room(c);
     if (room < 0) {
         reject(c, c->state == ST_CHUNKED ? 413 : 503, "out of memory for the request body");
-        return false;
+        return READ_NONE;
     }
     if (room == 0)
-        return false;   /* read-ahead is full: arm_read stops reading */
+        return READ_NONE;   /* read-ahead is full: arm_read stops reading */
     ssize_t n;
     do
         n = recv(c->fd, c->in + c->len, (size_t)room, 0);
@@ -1283,7 +1294,7 @@ static bool read_input(conn_t *c)
         c->eof = true;
     else if (errno != EAGAIN && errno != EWOULDBLOCK)
         conn_close(c);   /* reset: the client is gone */
-    return n == room;
+    return n == room ? READ_FULL : n > 0 ? READ_SHORT : READ_NONE;
 }
 
 static void on_timeout(conn_t *c)
@@ -1311,13 +1322,15 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 {
     conn_t *c = arg;
     c->busy++;
-    if (what & EV_READ) {
-        bool more;
+    if (what & (EV_READ | EV_CLOSED)) {
+        if (what & EV_CLOSED)
+            c->rdhup = true;
+        int got;
         do {
-            more = read_input(c);
+            got = read_input(c);
             if (!c->closed)
                 process(c);
-        } while (more && !c->closed);
+        } while (!c->closed && (got == READ_FULL || (got == READ_SHORT && c->rdhup)));
     } else if (what & EV_TIMEOUT) {
         on_timeout(c);
         if (!c->closed)
@@ -1491,7 +1504,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->fd = fd;
     c->in = sl_xmalloc(IN_INITIAL);
     c->cap = IN_INITIAL;
-    c->rev = event_new(h->base, fd, EV_READ | EV_PERSIST | EV_ET, on_read, c);
+    c->rev = event_new(h->base, fd, EV_READ | EV_CLOSED | EV_PERSIST | EV_ET, on_read, c);
     c->wev = event_new(h->base, fd, EV_WRITE | EV_PERSIST | EV_ET, on_write, c);
     if (c->rev == NULL || c->wev == NULL)
         abort();

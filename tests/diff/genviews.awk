@@ -44,6 +44,11 @@ function num(depth,    c, a, ta, b, tb, op) {
     if (rnd(80) == 0)
         op = "%"            # maybe on floats: refused by both
     T = (ta == "float" || tb == "float") ? "float" : "int"
+    if (rnd(12) == 0) {         # a cast, of the result or of one side
+        if (rnd(2)) { T = "float"; return "CAST(" a " " op " " b " AS double precision)" }
+        if (ta == "int") { T = (tb == "float") ? "float" : "int"; return "(" a ")::bigint " op " " b }
+        T = "float"; return "(" a " " op " " b ")::real"
+    }
     if (rnd(200) == 0)
         return "-(" a ")"     # -(s) overflows at -32768
     return "(" a " " op " " b ")"
@@ -51,11 +56,20 @@ function num(depth,    c, a, ta, b, tb, op) {
 
 function cmpop() { return pick("= <> < <= > >=") }
 
+# A text expression: a column, a concatenation, a cast to text.
+function txt(    c) {
+    c = rnd(6)
+    if (c < 3) return pick("g t")
+    if (c == 3) return "(" pick("g t") " || " pick("t g '-'") ")"
+    if (c == 4) return "(" pick("k s") ")::text"
+    return "CAST(" pick("flag k") " AS text)"
+}
+
 function cond(depth,    c) {
     c = rnd(depth <= 0 ? 6 : 9)
     if (c == 0) return num(1) " " cmpop() " " num(1)
-    if (c == 1) return pick("g t") " " cmpop() " '" pick("a b m é z A") "'"
-    if (c == 2) return "ts " cmpop() " '" pick("2024-01-15 00:00:00+00 2024-03-01T12:00:00Z 2024-04-01 00:00:00-05") "'"
+    if (c == 1) return txt() " " cmpop() " " pick("'a' 'b' 'm' 'é' 'z' 'A' t g")
+    if (c == 2) return "ts " cmpop() " '" pick("2024-01-15T00:00:00+00 2024-03-01T12:00:00Z 2024-04-01T00:00:00-05 2024-02-10") "'"
     if (c == 3) return pick("flag NOT flag")
     if (c == 4) return pick("g t k s i b r d x flag ts") " IS " pick("NULL NOT_NULL")
     if (c == 5) return pick("true false") " " pick("AND OR") " " pick("flag k > 0")
@@ -72,6 +86,7 @@ function agg(    c, e) {
     if (c == 2 || c == 3) { e = num(1); return "sum(" e ")" }
     if (c == 4) { e = num(1); return "avg(" e ")" }
     if (c == 5) return pick("min max") "(" pick("g t ts k s i b r d") ")"
+    if (rnd(4) == 0) return pick("min max") "(" txt() ")"
     if (c == 6) { e = num(1); return pick("min max") "(" e ")" }
     if (c == 7) return "count(*) * 2 + " pick("1 0 -3")
     if (rnd(20) == 0) return "sum(t)"        # refused by both

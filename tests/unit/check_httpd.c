@@ -532,6 +532,28 @@ START_TEST(pipelined_in_order)
 }
 END_TEST
 
+/* A request and the client's FIN in one go, so that they are often read
+ * together: the answer, then the server's close, every time (an
+ * edge-triggered read that stops at the short recv would never see the FIN
+ * and leave the client waiting). */
+START_TEST(request_then_fin)
+{
+    char req[64], want[96];
+    for (int i = 0; i < 200; i++) {
+        client_t *c = cl_open(S->port);
+        struct timeval tv = {2, 0};
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        snprintf(req, sizeof(req), "GET /echo?%d HTTP/1.1\r\nHost: t\r\n\r\n", i);
+        cl_sends(c, req);
+        ck_assert_int_eq(shutdown(c->fd, SHUT_WR), 0);
+        snprintf(want, sizeof(want), "method=GET path=/echo query=%d len=0 x=- ka=1\n", i);
+        expect_200(c, want);
+        ck_assert_msg(cl_eof(c), "connection %d not closed after the FIN", i);
+        cl_close(c);
+    }
+}
+END_TEST
+
 START_TEST(pipelined_readahead)
 {
     /* Far more pipelined bytes than the connection buffers while a reply
@@ -1507,6 +1529,7 @@ static Suite *httpd_suite(void)
     tcase_add_test(tc, keep_alive);
     tcase_add_test(tc, pipelined_in_order);
     tcase_add_test(tc, pipelined_readahead);
+    tcase_add_test(tc, request_then_fin);
     tcase_add_test(tc, stop_accepting);
     tcase_add_test(tc, deferred_reply);
     tcase_add_test(tc, chunked_bodies);

@@ -391,6 +391,17 @@ static void expect_200(client_t *c, const char *body)
     resp_free(&r);
 }
 
+/* Reads a response from c with this status, then the server's close;
+ * closes c. */
+static void expect_close(client_t *c, int status)
+{
+    resp_t r;
+    ck_assert_int_eq(cl_response(c, &r, false), status);
+    resp_free(&r);
+    ck_assert(cl_eof(c));
+    cl_close(c);
+}
+
 /* One request on a new connection: the response status (r filled). */
 static int request(int port, const char *raw, size_t n, resp_t *r)
 {
@@ -849,10 +860,7 @@ START_TEST(too_large)
     cl_send(c, chunk, 5 + 400 + 2);
     cl_send(c, chunk, 5 + 400 + 2);
     cl_send(c, chunk, 5 + 400 + 2);
-    ck_assert_int_eq(cl_response(c, &r, false), 413);
-    resp_free(&r);
-    ck_assert(cl_eof(c));
-    cl_close(c);
+    expect_close(c, 413);
     /* One chunk over the limit. */
     const char *one = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                       "fffffffffffffffffffffff\r\n";
@@ -1209,17 +1217,11 @@ START_TEST(timeouts)
     /* After a request, idle again. */
     c = cl_open(s->port);
     cl_sends(c, "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n");
-    ck_assert_int_eq(cl_response(c, &r, false), 200);
-    resp_free(&r);
-    ck_assert(cl_eof(c));
-    cl_close(c);
+    expect_close(c, 200);
     /* A head that stops: 408. */
     c = cl_open(s->port);
     cl_sends(c, "GET /echo HTTP/1.1\r\nHo");
-    ck_assert_int_eq(cl_response(c, &r, false), 408);
-    resp_free(&r);
-    ck_assert(cl_eof(c));
-    cl_close(c);
+    expect_close(c, 408);
     /* A head that trickles in (slowloris): 408 once request_ms have passed. */
     c = cl_open(s->port);
     const char *req = "GET /echo HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
@@ -1239,10 +1241,7 @@ START_TEST(timeouts)
     /* A body that stalls: 408. */
     c = cl_open(s->port);
     cl_sends(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n12345");
-    ck_assert_int_eq(cl_response(c, &r, false), 408);
-    resp_free(&r);
-    ck_assert(cl_eof(c));
-    cl_close(c);
+    expect_close(c, 408);
     /* A deferred reply is not cut by the idle timeout. */
     c = cl_open(s->port);
     cl_sends(c, "GET /orphan HTTP/1.1\r\nHost: t\r\n\r\n");

@@ -61,11 +61,6 @@ static void reply_json_h(sl_httpd_req_t *req, int code, const char *json, size_t
     sl_buf_free(&b);
 }
 
-static void reply_json(sl_httpd_req_t *req, int code, const char *json)
-{
-    reply_json_h(req, code, json, strlen(json), NULL);
-}
-
 static void reply_error_h(sl_httpd_req_t *req, int code, const char *message,
                           const char *extra_headers)
 {
@@ -84,9 +79,12 @@ static void reply_error(sl_httpd_req_t *req, int code, const char *message)
 
 static void reply_unavailable(sl_http_t *h, sl_httpd_req_t *req)
 {
+    const char *why = h->srv->sink ? sl_sink_problem(h->srv->sink) : NULL;
+    char msg[700];
+    snprintf(msg, sizeof(msg), "PostgreSQL cannot take events (%s); nothing of this request "
+             "was applied: retry it", why ? why : "unreachable");
     h->rejected_503++;
-    reply_error_h(req, 503, "PostgreSQL is unreachable; nothing of this request was applied",
-                  "Retry-After: 1\r\n");
+    reply_error_h(req, 503, msg, "Retry-After: 1\r\n");
 }
 
 static void reply_accepted(sl_httpd_req_t *req, long n, bool duplicate)
@@ -115,7 +113,7 @@ static void reply_duplicate(sl_http_t *h, pending_req_t *p)
 
 /* ---- durable acknowledgement ---- */
 
-static void on_committed(void *arg, sl_sink_status_t st, const char *message);
+static void on_committed(void *arg, sl_sink_status_t st, const sl_sink_error_t *e);
 
 /* The client left before its answer: the effects stay, the answer is
  * dropped. */
@@ -136,10 +134,63 @@ static void wait_for_flush(sl_http_t *h, sl_httpd_req_t *req, long accepted,
     p->accepted = accepted;
     p->dup_key = dup_key ? sl_xstrdup(dup_key) : NULL;
     sl_httpd_set_close_cb(req, on_client_gone, p);
-    sl_sink_wait(h->srv->sink, on_committed, p);
+    sl_sink_wait(h->srv->sink, on_committed, p, dup_key == NULL);
 }
 
-static void on_committed(void *arg, sl_sink_status_t st, const char *message)
+/* The answer for a request whose flush did not commit: always what is
+ * known (sink.h), with PostgreSQL's error where there is one. */
+static void reply_not_committed(sl_http_t *h, sl_httpd_req_t *req, sl_sink_status_t st,
+                                const sl_sink_error_t *e)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    int code = 503;
+    const char *headers = "Retry-After: 1\r\n";
+    sl_buf_puts(&b, "{\"error\": ");
+    char msg[900];
+    switch (st) {
+    case SL_SINK_REFUSED:
+        code = 400;
+        headers = NULL;
+        snprintf(msg, sizeof(msg), "PostgreSQL refused this request's rows%s%s%s: %s; "
+                 "nothing of this request was applied",
+                 e->view[0] ? " for continuous view \"" : "", e->view, e->view[0] ? "\"" : "",
+                 e->message);
+        break;
+    case SL_SINK_RETRY:
+        snprintf(msg, sizeof(msg), "PostgreSQL refused the flush that held this request "
+                 "(%s); nothing of this request was applied: retry it", e ? e->message : "");
+        break;
+    case SL_SINK_UNKNOWN:
+        code = 504;
+        headers = NULL;
+        snprintf(msg, sizeof(msg), "sluiced stopped before PostgreSQL answered: this request "
+                 "may or may not have been applied; retrying it with the same "
+                 "Idempotency-Key is safe");
+        break;
+    default:
+        snprintf(msg, sizeof(msg), "%s; nothing of this request was applied: retry it",
+                 e && e->message[0] ? e->message : "PostgreSQL is unreachable");
+        break;
+    }
+    sl_buf_put_json_string(&b, msg, strlen(msg));
+    if (e && e->sqlstate[0])
+        sl_buf_printf(&b, ", \"sqlstate\": \"%s\"", e->sqlstate);
+    if (e && e->view[0] && st == SL_SINK_REFUSED) {
+        sl_buf_puts(&b, ", \"view\": ");
+        sl_buf_put_json_string(&b, e->view, strlen(e->view));
+    }
+    if (st == SL_SINK_UNKNOWN)
+        sl_buf_puts(&b, ", \"outcome\": \"unknown\"");
+    sl_buf_puts(&b, "}");
+    if (code == 400)
+        h->rejected_400++;
+    else
+        h->rejected_503++;
+    reply_json_h(req, code, b.data, b.len, headers);
+    sl_buf_free(&b);
+}
+
+static void on_committed(void *arg, sl_sink_status_t st, const sl_sink_error_t *e)
 {
     pending_req_t *p = arg;
     if (p->req != NULL) {
@@ -149,13 +200,8 @@ static void on_committed(void *arg, sl_sink_status_t st, const char *message)
         } else if (st == SL_SINK_COMMITTED) {
             p->h->events_accepted += (unsigned long long)p->accepted;
             reply_accepted(p->req, p->accepted, false);
-        } else if (st == SL_SINK_UNAVAILABLE) {
-            reply_unavailable(p->h, p->req);
         } else {
-            char msg[600];
-            snprintf(msg, sizeof(msg), "PostgreSQL rejected the flush: %s; nothing of "
-                     "this request was applied", message ? message : "");
-            reply_error(p->req, 500, msg);
+            reply_not_committed(p->h, p->req, st, e);
         }
     }
     free(p->dup_key);
@@ -266,8 +312,22 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
                               "application/json or text/csv");
         return;
     }
+    if (srv->shutting_down) {
+        h->rejected_503++;
+        sl_httpd_close_after(req);
+        reply_error_h(req, 503, "sluiced is shutting down; nothing of this request was "
+                                "applied: retry it", "Retry-After: 1\r\n");
+        return;
+    }
     if (srv->sink && !sl_sink_accepting(srv->sink)) {
         reply_unavailable(h, req);
+        return;
+    }
+    if (srv->sink && !sl_sink_admit(srv->sink)) {
+        h->rejected_503++;
+        reply_error_h(req, 503, "PostgreSQL refused a flush and sluiced is finding the "
+                                "request at fault, one request at a time; nothing of this "
+                                "request was applied: retry it", "Retry-After: 1\r\n");
         return;
     }
     if (srv->sink && srv->cfg.max_memory > 0 &&
@@ -287,6 +347,14 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
         if (!sl_idem_key_valid(idem_key, &kerr)) {
             h->rejected_400++;
             reply_error(req, 400, kerr.message);
+            return;
+        }
+        if (srv->sink && !sl_sink_keys_ready(srv->sink)) {
+            h->rejected_503++;
+            reply_error_h(req, 503, "sluiced is starting (waiting for its predecessor's "
+                                    "transactions to end before reading the committed "
+                                    "Idempotency-Keys); nothing of this request was "
+                                    "applied: retry it", "Retry-After: 1\r\n");
             return;
         }
         sl_idem_entry_t *e = sl_idem_find(srv->idem, idem_key);
@@ -388,6 +456,8 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
         sl_exec_apply(s->views[i]->exec, prepared[i]);
     if (idem_key && srv->sink)
         sl_idem_add_pending(srv->idem, idem_key, s->name, batch->nrows);
+    if (srv->sink && s->nviews > 0 && batch->nrows > 0)
+        sl_sink_applied(srv->sink);
 
     bool ack_received = sl_httpd_query_is(req, "ack", "received");
     if (((s->nviews == 0 || batch->nrows == 0) && !idem_key) || ack_received ||
@@ -461,11 +531,21 @@ static void get_health(sl_http_t *h, sl_httpd_req_t *req)
     /* 503 once ingest would answer 503 (PostgreSQL unreachable for
      * pg_timeout), so a load balancer stops sending events here. */
     bool up = h->srv->sink && sl_sink_connected(h->srv->sink);
-    bool accepting = h->srv->sink == NULL || sl_sink_accepting(h->srv->sink);
-    char json[96];
-    snprintf(json, sizeof(json), "{\"status\": \"%s\", \"postgresql\": \"%s\"}",
-             accepting ? "ok" : "unavailable", up ? "up" : "down");
-    reply_json(req, accepting ? 200 : 503, json);
+    bool accepting = !h->srv->shutting_down &&
+                     (h->srv->sink == NULL || sl_sink_accepting(h->srv->sink));
+    const char *problem = h->srv->shutting_down ? "shutting down"
+                          : h->srv->sink       ? sl_sink_problem(h->srv->sink)
+                                               : NULL;
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_printf(&b, "{\"status\": \"%s\", \"postgresql\": \"%s\"",
+                  accepting ? (problem ? "degraded" : "ok") : "unavailable", up ? "up" : "down");
+    if (problem) {
+        sl_buf_puts(&b, ", \"problem\": ");
+        sl_buf_put_json_string(&b, problem, strlen(problem));
+    }
+    sl_buf_puts(&b, "}");
+    reply_json_h(req, accepting ? 200 : 503, b.data, b.len, NULL);
+    sl_buf_free(&b);
 }
 
 static void get_metrics(sl_http_t *h, sl_httpd_req_t *req)

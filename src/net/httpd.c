@@ -1384,6 +1384,11 @@ bool sl_httpd_keep_alive(const sl_httpd_req_t *r)
     return !r->conn->close_after;
 }
 
+void sl_httpd_close_after(sl_httpd_req_t *r)
+{
+    r->conn->close_after = true;
+}
+
 const char *sl_httpd_header(const sl_httpd_req_t *r, const char *name)
 {
     const conn_t *c = r->conn;

@@ -106,6 +106,9 @@ const char *sl_httpd_body(const sl_httpd_req_t *r, size_t *len);
 /* Whether the connection stays open after this reply (HTTP/1.1 without
  * "Connection: close", or HTTP/1.0 with keep-alive). */
 bool sl_httpd_keep_alive(const sl_httpd_req_t *r);
+/* Closes the connection once r's reply is written (the reply then says
+ * "Connection: close"), e.g. while the server shuts down. */
+void sl_httpd_close_after(sl_httpd_req_t *r);
 
 /*
  * Sends the reply to r, exactly once per request, from the handler or later

@@ -63,6 +63,10 @@ static const setting_t settings[] = {
      "memory for views' unflushed groups; over it ingest answers 503 (0 = no limit)"},
     {"pg_timeout", "--pg-timeout", "SLUICE_PG_TIMEOUT", "MS", "5000", KIND_INT, 1, 86400000,
      NULL, OFF(pg_timeout_ms), "PostgreSQL unreachable this long: ingest answers 503"},
+    {"instance_name", "--instance-name", "SLUICE_INSTANCE_NAME", "NAME", "", KIND_STRING, 0, 0,
+     NULL, OFF(instance_name),
+     "this sluiced's identity in the backing PostgreSQL; a restart with the same name fences "
+     "its predecessor (empty = host name and HTTP port)"},
     {"log_level", "--log-level", "SLUICE_LOG_LEVEL", "LEVEL", "info", KIND_ENUM, 0, 0,
      "debug|info|warning|error", OFF(log_level), "least severe message logged"},
 };

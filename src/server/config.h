@@ -13,6 +13,7 @@
  *   max_body_size     --max-body-size B   SLUICE_MAX_BODY_SIZE 67108864
  *   max_memory        --max-memory B      SLUICE_MAX_MEMORY    1073741824
  *   pg_timeout        --pg-timeout MS     SLUICE_PG_TIMEOUT    5000
+ *   instance_name     --instance-name N   SLUICE_INSTANCE_NAME "" (host:http port)
  *   log_level         --log-level L       SLUICE_LOG_LEVEL     info
  */
 #ifndef SL_CONFIG_H
@@ -32,6 +33,7 @@ typedef struct sl_config {
     size_t max_body_size;
     size_t max_memory;      /* unflushed groups over this: 503; 0 = no limit */
     int pg_timeout_ms;      /* PostgreSQL unreachable this long: 503 */
+    char *instance_name;    /* identity for fencing; "" = host:http_port */
     char *log_level;        /* debug, info, warning, error */
     char *config_file;
 } sl_config_t;

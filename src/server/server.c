@@ -81,37 +81,6 @@ static int use_database_collation(PGconn *conn, sl_error_t *err)
     return rc;
 }
 
-/* Loads the idempotency keys committed in the last SL_IDEM_TTL_SECONDS,
- * oldest first, so that a retry after a restart is still recognised. */
-static int idempotency_load(sl_server_t *srv, PGconn *conn, sl_error_t *err)
-{
-    const char *params[2] = {SL_IDEM_TTL_TEXT, NULL};
-    char cap[24];
-    snprintf(cap, sizeof(cap), "%d", SL_IDEM_MAX_KEYS);
-    params[1] = cap;
-    PGresult *res = PQexecParams(conn,
-                                 "SELECT key, stream, accepted, "
-                                 "extract(epoch FROM committed_at)::bigint FROM "
-                                 "(SELECT * FROM sluice.idempotency WHERE committed_at > "
-                                 "now() - interval '1 second' * $1 "
-                                 "ORDER BY committed_at DESC LIMIT $2) k "
-                                 "ORDER BY committed_at",
-                                 2, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
-                     "could not read the idempotency keys: %s", PQresultErrorMessage(res));
-        PQclear(res);
-        return SL_ERR;
-    }
-    for (int r = 0; r < PQntuples(res); r++)
-        sl_idem_add_committed(srv->idem, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                              atol(PQgetvalue(res, r, 2)), (time_t)atoll(PQgetvalue(res, r, 3)));
-    if (PQntuples(res) > 0)
-        sl_log_info("%d idempotency keys loaded", PQntuples(res));
-    PQclear(res);
-    return SL_OK;
-}
-
 /* Runs the catalog schema and reloads every stream and view, blocking
  * (before the event loop starts).  Returns SL_OK or SL_ERR with err set. */
 static int catalog_load(sl_server_t *srv, sl_error_t *err)
@@ -193,10 +162,23 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         sl_log_info("catalog loaded: %d streams, %d continuous views", srv->catalog.nstreams,
                     srv->catalog.nviews);
     PQclear(res);
-    if (rc == SL_OK)
-        rc = idempotency_load(srv, conn, err);
     PQfinish(conn);
     return rc;
+}
+
+/* This sluiced's identity for fencing (sink.h): instance_name, or the host
+ * name and the HTTP port its clients send to (and retry against). */
+static char *instance_name(const sl_server_t *srv)
+{
+    if (srv->cfg.instance_name && srv->cfg.instance_name[0])
+        return sl_xstrdup(srv->cfg.instance_name);
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    char name[300];
+    snprintf(name, sizeof(name), "%s:%d", host, sl_http_port(srv->http));
+    return sl_xstrdup(name);
 }
 
 /* ---- shutdown ---- */
@@ -211,10 +193,17 @@ static void on_shutdown_check(evutil_socket_t fd, short what, void *arg)
     gettimeofday(&now, NULL);
     long ms = (now.tv_sec - shutdown_started.tv_sec) * 1000 +
               (now.tv_usec - shutdown_started.tv_usec) / 1000;
-    if (sl_sink_idle(srv->sink) || ms > srv->cfg.pg_timeout_ms + 2000)
+    /* A flush is cancelled after pg_timeout and dropped after twice that
+     * (sink.h); past that and a second, what is still in flight is
+     * answered as unknown. */
+    if (sl_sink_idle(srv->sink)) {
         event_base_loopexit(srv->base, NULL);
-    else
+    } else if (ms > 2L * srv->cfg.pg_timeout_ms + 1000) {
+        sl_sink_abandon(srv->sink);
+        event_base_loopexit(srv->base, NULL);
+    } else {
         sl_sink_flush_now(srv->sink);
+    }
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -309,6 +298,7 @@ int sl_server_main(int argc, char **argv)
     char addr[300];
     snprintf(addr, sizeof(addr), "%s:%d", srv->cfg.listen_address, sl_http_port(srv->http));
     srv->http_address = sl_xstrdup(addr);
+    srv->instance = instance_name(srv);
     srv->sink = sl_sink_start(srv);
 
     sl_log_info("sluiced ready: pgwire %s:%d, http %s:%d, postgresql \"%s\"",
@@ -316,8 +306,10 @@ int sl_server_main(int argc, char **argv)
                 sl_http_port(srv->http), srv->pg_conninfo);
     event_base_dispatch(srv->base);
     rc = 0;
-    if (!sl_sink_idle(srv->sink)) {
-        sl_log_warning("exiting with unflushed events: PostgreSQL unreachable");
+    if (sl_sink_shutdown_losses(srv->sink) > 0 || !sl_sink_idle(srv->sink)) {
+        sl_log_warning("exiting with %lu requests not committed (answered 503, or unknown "
+                       "when a flush could not be waited for)",
+                       sl_sink_shutdown_losses(srv->sink));
         rc = 1;
     }
 
@@ -345,6 +337,7 @@ out_embed:
         sl_pgembed_stop(srv->embed);
     free(srv->pg_conninfo);
     free(srv->http_address);
+    free(srv->instance);
     sl_config_free(&srv->cfg);
     if (rc == 0)
         sl_log_info("sluiced stopped");

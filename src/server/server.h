@@ -32,6 +32,7 @@ typedef struct sl_server {
     sl_catalog_t catalog;
     char *pg_conninfo;          /* resolved backing PostgreSQL conninfo */
     char *http_address;         /* "127.0.0.1:7480", for SHOW http_address */
+    char *instance;             /* identity for fencing (sink.h) */
     struct sl_sink *sink;
     struct sl_idem *idem;       /* idempotency keys (sink/idem.h) */
     struct sl_http *http;

@@ -195,6 +195,20 @@ void sl_idem_restore(sl_idem_t *t)
     }
 }
 
+bool sl_idem_committed_elsewhere(sl_idem_t *t, const char *key)
+{
+    for (sl_idem_entry_t **pp = &t->inflight; *pp; pp = &(*pp)->fnext) {
+        sl_idem_entry_t *e = *pp;
+        if (strcmp(e->key, key) == 0) {
+            *pp = e->fnext;
+            e->fnext = NULL;
+            e->state = SL_IDEM_COMMITTED;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void forget_list(sl_idem_t *t, sl_idem_entry_t **list)
 {
     while (*list) {

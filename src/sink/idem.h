@@ -13,8 +13,9 @@
  * (sl_idem_take_waiting / sl_idem_committed / sl_idem_restore /
  * sl_idem_forget).  Committed keys are kept SL_IDEM_TTL_SECONDS and at most
  * SL_IDEM_MAX_KEYS of them (oldest first out); the table is trimmed the
- * same way by the flushes.  Keys are per backing database: two sluiced
- * feeding one database each know the keys they loaded or saw.
+ * same way by the flushes.  Keys are per backing database: the flush
+ * inserts them without ON CONFLICT, so a key another sluiced committed
+ * meanwhile fails the flush (23505) instead of applying the request twice.
  */
 #ifndef SL_IDEM_H
 #define SL_IDEM_H
@@ -69,6 +70,11 @@ void sl_idem_committed(sl_idem_t *t);
 void sl_idem_restore(sl_idem_t *t);
 void sl_idem_forget_inflight(sl_idem_t *t);
 void sl_idem_forget_waiting(sl_idem_t *t);
+/* The in-flight key was found committed by another sluiced (the flush
+ * failed on its unique index): it leaves the in-flight list as COMMITTED,
+ * so a retry is acknowledged without being applied.  False if not in
+ * flight. */
+bool sl_idem_committed_elsewhere(sl_idem_t *t, const char *key);
 /* The in-flight keys as three PostgreSQL array literals (key, stream,
  * accepted) for the flush's INSERT. */
 void sl_idem_inflight_arrays(const sl_idem_t *t, sl_buf_t *keys, sl_buf_t *streams,

@@ -2,9 +2,12 @@
  * sink.c: the flush loop: one non-blocking libpq connection in pipeline
  * mode, one implicit transaction per flush, acks after its Sync; see sink.h.
  *
- * States:  DOWN ─retry─► CONNECTING ─► (RESOLVING ─►) IDLE ◄─► FLUSHING
- * Any connection loss goes back to DOWN.  RESOLVING reads the progress row
- * after a reconnect when the last flush's outcome is unknown.
+ * States:  DOWN ─retry─► CONNECTING ─► FENCING (◄─► TERMINATING)
+ *            ─► (LOADING ─►) (RESOLVING ─►) IDLE ◄─► FLUSHING
+ * Any connection loss goes back to DOWN.  FENCING takes the instance's
+ * advisory lock (TERMINATING ends a predecessor's backend holding it);
+ * LOADING reads the committed idempotency keys once; RESOLVING reads the
+ * progress row after a reconnect when the last flush's outcome is unknown.
  */
 #include "sink/sink.h"
 #include "exec/exec.h"
@@ -12,6 +15,7 @@
 
 #include <event2/event.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +26,26 @@
 typedef enum {
     S_DOWN,
     S_CONNECTING,
+    S_FENCING,
+    S_TERMINATING,
+    S_LOADING,
     S_RESOLVING,
     S_IDLE,
     S_FLUSHING
 } sink_state_t;
 
+/* The advisory lock's first key: Sluice's (the second names the instance). */
+#define FENCE_CLASS "1397574979"
+/* How long a data error keeps the sink isolating requests. */
+#define ISOLATE_MS 10000
+/* At most one log line per this many ms for repeated flush failures. */
+#define FAIL_LOG_MS 10000
+
 typedef struct waiter {
     struct waiter *next;
     sl_sink_cb cb;
     void *arg;
+    bool effects;          /* the request that applied the effects */
 } waiter_t;
 
 typedef struct flush_item {
@@ -58,6 +73,20 @@ struct sl_sink {
     bool timed_out;             /* down longer than pg_timeout */
     waitlist_t waiting;         /* effects in the current deltas */
     waitlist_t inflight;        /* effects in the flush being written */
+    int applied_waiting;        /* requests whose effects are in the deltas */
+    int applied_inflight;       /* ... in the flush being written */
+    bool keys_loaded;           /* idempotency keys read after fencing */
+    bool fence_logged;
+    struct event *fence_timer;  /* between attempts to take the lock */
+    PGresult *ctl_res;          /* a control query's result, until its Sync */
+    bool cancel_sent;           /* the flush in flight was cancelled */
+    struct timespec fail_since; /* consecutive flush failures; 0 when none */
+    struct timespec fail_logged;
+    unsigned long fail_count, fail_unlogged;
+    struct timespec refuse_until; /* after giving up on failing flushes */
+    struct timespec isolate_until; /* one request per flush until then */
+    char problem[600];          /* for /healthz */
+    unsigned long shutdown_losses;
     flush_item_t *items;
     int nitems;
     bool outcome_unknown;       /* connection lost before the Sync result */
@@ -66,6 +95,8 @@ struct sl_sink {
     int fail_stmt;              /* the first failed statement, -1 */
     char errstate[6];
     char errmsg[512];
+    char errdetail[512];
+    int keys_stmt;              /* the idempotency INSERT's place, -1 */
     char server_id[40];
     long long flush_seq;        /* last flush sent */
     char last_error[512];       /* last connection error, logged once */
@@ -109,15 +140,61 @@ static void waitlist_prepend(waitlist_t *dst, waitlist_t *src)
 
 /* Calls and frees every waiter of l (l is empty afterwards; callbacks may
  * register new waiters on other lists). */
-static void waitlist_answer(waitlist_t *l, sl_sink_status_t st, const char *msg)
+static void waitlist_answer(waitlist_t *l, sl_sink_status_t st, const sl_sink_error_t *e)
 {
     waiter_t *w = l->head;
     waitlist_init(l);
     while (w) {
         waiter_t *next = w->next;
-        w->cb(w->arg, st, msg);
+        w->cb(w->arg, st, e);
         free(w);
         w = next;
+    }
+}
+
+static int waitlist_effects(const waitlist_t *l)
+{
+    int n = 0;
+    for (const waiter_t *w = l->head; w; w = w->next)
+        n += w->effects;
+    return n;
+}
+
+/* ---- clock ---- */
+
+static void now_mono(struct timespec *t)
+{
+    clock_gettime(CLOCK_MONOTONIC, t);
+}
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static bool is_set(const struct timespec *t)
+{
+    return t->tv_sec != 0 || t->tv_nsec != 0;
+}
+
+/* Whether t is set and still in the future. */
+static bool before(const struct timespec *t)
+{
+    if (!is_set(t))
+        return false;
+    struct timespec n;
+    now_mono(&n);
+    return ms_between(&n, t) > 0;
+}
+
+static void in_ms(struct timespec *t, long ms)
+{
+    now_mono(t);
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
     }
 }
 
@@ -149,8 +226,8 @@ static void items_restore(sl_sink_t *sink)
 static double ms_since(const struct timespec *t0)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+    now_mono(&t);
+    return ms_between(t0, &t);
 }
 
 static void flush_committed(sl_sink_t *sink)
@@ -171,6 +248,14 @@ static void flush_committed(sl_sink_t *sink)
     items_free(sink);
     sl_idem_committed(sink->srv->idem);
     sink->outcome_unknown = false;
+    sink->applied_inflight = 0;
+    if (is_set(&sink->fail_since)) {
+        sl_log_info("flushing again after %lu failed flushes", sink->fail_count);
+        memset(&sink->fail_since, 0, sizeof(sink->fail_since));
+        memset(&sink->refuse_until, 0, sizeof(sink->refuse_until));
+        sink->fail_count = sink->fail_unlogged = 0;
+        sink->problem[0] = '\0';
+    }
     waitlist_answer(&sink->inflight, SL_SINK_COMMITTED, NULL);
 }
 
@@ -179,7 +264,30 @@ static void flush_not_applied(sl_sink_t *sink)
     items_restore(sink);
     sl_idem_restore(sink->srv->idem);
     sink->outcome_unknown = false;
+    sink->applied_waiting += sink->applied_inflight;
+    sink->applied_inflight = 0;
     waitlist_prepend(&sink->waiting, &sink->inflight);
+}
+
+/* The flush in flight rolled back and its requests are answered st (they
+ * may retry): its deltas and keys are dropped. */
+static void flush_dropped(sl_sink_t *sink, sl_sink_status_t st, const sl_sink_error_t *e)
+{
+    for (int i = 0; i < sink->nitems; i++) {
+        flush_item_t *it = &sink->items[i];
+        /* the dropped events are not counted in sluice.view_stats */
+        if (it->view && it->seen > it->view->stats_seen)
+            it->view->stats_seen = it->seen;
+        if (it->view && it->matched > it->view->stats_matched)
+            it->view->stats_matched = it->matched;
+    }
+    items_free(sink);
+    sl_idem_forget_inflight(sink->srv->idem);
+    sink->outcome_unknown = false;
+    sink->applied_inflight = 0;
+    if (sink->srv->shutting_down)
+        sink->shutdown_losses += (unsigned long)waitlist_effects(&sink->inflight);
+    waitlist_answer(&sink->inflight, st, e);
 }
 
 /* ---- connection ---- */
@@ -221,6 +329,8 @@ static bool flush_result(sl_sink_t *sink, PGresult *res)
                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
                      ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
                      : PQerrorMessage(sink->conn));
+        const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+        snprintf(sink->errdetail, sizeof(sink->errdetail), "%s", detail ? detail : "");
     }
     return false;
 }
@@ -233,61 +343,162 @@ static bool error_is_transient(const char *code)
            strcmp(code, "55P03") == 0;
 }
 
-/* A flush failed for good on one view's upsert (its state table was
- * dropped or altered behind Sluice's back): that view is marked broken and
- * its delta dropped, so it stops holding back the others.  Returns false
- * when the failure was not a view's. */
+/* The item whose upsert was the failed statement, or NULL. */
+static flush_item_t *failed_item(sl_sink_t *sink)
+{
+    for (int i = 0; i < sink->nitems; i++)
+        if (sink->items[i].stmt >= 0 && sink->items[i].stmt == sink->fail_stmt)
+            return &sink->items[i];
+    return NULL;
+}
+
+/* A flush failed for good on one view's upsert because its state table was
+ * dropped or altered behind Sluice's back (an error of class 42): that view
+ * is marked broken and its delta dropped, so it stops holding back the
+ * others.  Returns false when the failure was not such. */
 static bool isolate_broken_view(sl_sink_t *sink)
 {
-    for (int i = 0; i < sink->nitems; i++) {
-        flush_item_t *it = &sink->items[i];
-        if (it->stmt != sink->fail_stmt || it->stmt < 0)
-            continue;
-        if (it->view) {
-            it->view->broken = true;
-            sl_log_error("continuous view \"%s\" is broken, PostgreSQL rejected its rows "
-                         "(%s): %s; it is no longer fed (DROP CONTINUOUS VIEW %s removes it)",
-                         it->view->name, sink->errstate, sink->errmsg, it->view->name);
-        }
-        sl_delta_free(it->delta);
-        it->delta = NULL;
-        return true;
+    flush_item_t *it = failed_item(sink);
+    if (it == NULL || strncmp(sink->errstate, "42", 2) != 0)
+        return false;
+    if (it->view) {
+        it->view->broken = true;
+        sl_log_error("continuous view \"%s\" is broken, PostgreSQL rejected its rows "
+                     "(%s): %s; it is no longer fed (DROP CONTINUOUS VIEW %s removes it)",
+                     it->view->name, sink->errstate, sink->errmsg, it->view->name);
     }
-    return false;
+    sl_delta_free(it->delta);
+    it->delta = NULL;
+    return true;
+}
+
+/* The flush failed on the idempotency keys' unique index: another sluiced
+ * committed one of them meanwhile.  That key becomes COMMITTED (its retry
+ * is acknowledged without being applied again).  Returns false when the
+ * failure was not such. */
+static bool key_committed_elsewhere(sl_sink_t *sink)
+{
+    static const char pre[] = "Key (key)=(";
+    static const char post[] = ") already exists.";
+    if (strcmp(sink->errstate, "23505") != 0 || sink->fail_stmt != sink->keys_stmt ||
+        sink->keys_stmt < 0)
+        return false;
+    size_t n = strlen(sink->errdetail);
+    if (strncmp(sink->errdetail, pre, sizeof(pre) - 1) != 0 || n < sizeof(pre) + sizeof(post) - 2 ||
+        strcmp(sink->errdetail + n - (sizeof(post) - 1), post) != 0)
+        return false;
+    char key[512];
+    size_t klen = n - (sizeof(pre) - 1) - (sizeof(post) - 1);
+    memcpy(key, sink->errdetail + sizeof(pre) - 1, klen);
+    key[klen] = '\0';
+    if (!sl_idem_committed_elsewhere(sink->srv->idem, key))
+        return false;
+    sl_log_warning("Idempotency-Key \"%s\" was committed by another sluiced meanwhile: "
+                   "that request is not applied again; the %d other requests of the "
+                   "flush are answered 503 (retry)",
+                   key, waitlist_effects(&sink->inflight) - 1);
+    return true;
+}
+
+static void fill_error(const sl_sink_t *sink, const flush_item_t *it, sl_sink_error_t *e)
+{
+    snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", sink->errstate);
+    snprintf(e->view, sizeof(e->view), "%s", it && it->view ? it->view->name : "");
+    snprintf(e->message, sizeof(e->message), "%s", sink->errmsg);
+}
+
+/* A transient failure (connection, lock, disk, cancel): the flush goes
+ * again with the next tick; after pg_timeout of failures the waiting
+ * requests are dropped and answered UNAVAILABLE.  Logged at most once per
+ * FAIL_LOG_MS. */
+static void sink_give_up_waiting(sl_sink_t *sink);
+
+static void note_failure(sl_sink_t *sink)
+{
+    struct timespec now;
+    now_mono(&now);
+    sink->fail_count++;
+    if (!is_set(&sink->fail_since))
+        sink->fail_since = now;
+    snprintf(sink->problem, sizeof(sink->problem), "flushes failing (%s): %s",
+             sink->errstate, sink->errmsg);
+    if (!is_set(&sink->fail_logged) || ms_between(&sink->fail_logged, &now) >= FAIL_LOG_MS) {
+        if (sink->fail_unlogged > 0)
+            sl_log_warning("flush failed, retrying: %s (%s); %lu more failures since the "
+                           "last message", sink->errmsg, sink->errstate, sink->fail_unlogged);
+        else
+            sl_log_warning("flush failed, retrying: %s (%s)", sink->errmsg, sink->errstate);
+        sink->fail_logged = now;
+        sink->fail_unlogged = 0;
+    } else {
+        sink->fail_unlogged++;
+    }
+    if (ms_between(&sink->fail_since, &now) >= sink->srv->cfg.pg_timeout_ms &&
+        !before(&sink->refuse_until)) {
+        sl_log_warning("flushes failing for %d ms: answering the waiting requests 503 and "
+                       "refusing new ones for as long", sink->srv->cfg.pg_timeout_ms);
+        sink_give_up_waiting(sink);
+        in_ms(&sink->refuse_until, sink->srv->cfg.pg_timeout_ms);
+        sink->fail_since = now;
+    }
 }
 
 static void flush_done(sl_sink_t *sink)
 {
     sink->state = S_IDLE;
+    sink->cancel_sent = false;
+    bool solo = sink->applied_inflight == 1 && waitlist_effects(&sink->inflight) == 1;
     if (!sink->flush_error) {
         flush_committed(sink);
     } else if (error_is_transient(sink->errstate)) {
-        sl_log_warning("flush failed, retrying: %s", sink->errmsg);
         flush_not_applied(sink);
+        if (sink->srv->shutting_down) {
+            sl_log_warning("flush failed while shutting down: %s (%s); the waiting requests "
+                           "are answered 503, nothing of them was applied",
+                           sink->errmsg, sink->errstate);
+            sink_give_up_waiting(sink);
+        } else {
+            note_failure(sink);
+        }
     } else if (isolate_broken_view(sink)) {
         /* the other views' deltas go again with the next flush */
         flush_not_applied(sink);
+    } else if (key_committed_elsewhere(sink)) {
+        sl_sink_error_t e;
+        fill_error(sink, NULL, &e);
+        snprintf(e.message, sizeof(e.message), "a request in the same flush was already "
+                 "applied by another sluiced");
+        flush_dropped(sink, SL_SINK_RETRY, &e);
     } else {
-        sl_log_error("flush rejected by PostgreSQL (%s): %s; the requests it "
-                     "covered are answered with an error",
-                     sink->errstate, sink->errmsg);
-        items_free(sink);
-        sl_idem_forget_inflight(sink->srv->idem);
-        waitlist_answer(&sink->inflight, SL_SINK_FAILED, sink->errmsg);
+        /* A data error: PostgreSQL refused some request's rows.  Alone in
+         * its flush, the request is the offender; otherwise everyone
+         * retries, one request per flush until the offender is found. */
+        sl_sink_error_t e;
+        fill_error(sink, failed_item(sink), &e);
+        if (solo) {
+            sl_log_warning("PostgreSQL refused a request's rows%s%s%s (%s): %s; the request "
+                           "is answered 400", e.view[0] ? " for continuous view \"" : "",
+                           e.view, e.view[0] ? "\"" : "", e.sqlstate, e.message);
+            flush_dropped(sink, SL_SINK_REFUSED, &e);
+            memset(&sink->isolate_until, 0, sizeof(sink->isolate_until));
+        } else {
+            sl_log_warning("PostgreSQL refused a flush of %d requests (%s): %s; they are "
+                           "answered 503 (retry) and flushed one by one for %d s to find the "
+                           "request at fault", sink->applied_inflight, e.sqlstate, e.message,
+                           ISOLATE_MS / 1000);
+            flush_dropped(sink, SL_SINK_RETRY, &e);
+            in_ms(&sink->isolate_until, ISOLATE_MS);
+        }
     }
-    if (sink->srv->shutting_down)
+    if (sink->srv->shutting_down || (before(&sink->isolate_until) && sink->applied_waiting > 0))
         sink_start_flush(sink);
 }
 
 static void resolve_done(sl_sink_t *sink, PGresult *res)
 {
     long long seq = -1;
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+    if (PQntuples(res) == 1)
         seq = atoll(PQgetvalue(res, 0, 0));
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        sink_lost(sink, PQresultErrorMessage(res));
-        return;
-    }
     if (seq >= sink->flush_seq) {
         sl_log_info("flush %lld had committed before the connection was lost",
                     sink->flush_seq);
@@ -297,6 +508,135 @@ static void resolve_done(sl_sink_t *sink, PGresult *res)
     }
 }
 
+/* Sends one control query (FENCING, TERMINATING, LOADING, RESOLVING) and
+ * its Sync; its result is handled by control_done at the Sync. */
+static void send_control(sl_sink_t *sink, sink_state_t st, const char *sql, int n,
+                         const char *const *params)
+{
+    sink->state = st;
+    if (!PQsendQueryParams(sink->conn, sql, n, NULL, params, NULL, NULL, 0) ||
+        !PQpipelineSync(sink->conn)) {
+        sink_lost(sink, PQerrorMessage(sink->conn));
+        return;
+    }
+    send_flush_out(sink);
+}
+
+static void send_fence(sl_sink_t *sink)
+{
+    char lock_timeout[24];
+    snprintf(lock_timeout, sizeof(lock_timeout), "%d", sink->srv->cfg.pg_timeout_ms);
+    char app[80];
+    snprintf(app, sizeof(app), "sluiced %s", sink->srv->instance);
+    const char *p[3] = {app, lock_timeout, sink->srv->instance};
+    send_control(sink, S_FENCING,
+                 "SELECT pg_try_advisory_lock(" FENCE_CLASS ", hashtext($3)), "
+                 "set_config('application_name', $1, false), "
+                 "set_config('lock_timeout', $2, false)",
+                 3, p);
+}
+
+static void on_fence_timer(evutil_socket_t fd, short what, void *arg)
+{
+    sl_sink_t *sink = arg;
+    if (sink->state == S_TERMINATING)
+        send_fence(sink);
+}
+
+static void send_load_keys(sl_sink_t *sink)
+{
+    char cap[24];
+    snprintf(cap, sizeof(cap), "%d", SL_IDEM_MAX_KEYS);
+    const char *p[2] = {SL_IDEM_TTL_TEXT, cap};
+    send_control(sink, S_LOADING,
+                 "SELECT key, stream, accepted, extract(epoch FROM committed_at)::bigint FROM "
+                 "(SELECT * FROM sluice.idempotency WHERE committed_at > "
+                 "now() - interval '1 second' * $1 ORDER BY committed_at DESC LIMIT $2) k "
+                 "ORDER BY committed_at",
+                 2, p);
+}
+
+static void send_resolve(sl_sink_t *sink)
+{
+    const char *p[1] = {sink->server_id};
+    send_control(sink, S_RESOLVING,
+                 "SELECT flush_seq FROM sluice.progress WHERE server_id = $1 "
+                 "UNION ALL SELECT -1 LIMIT 1",
+                 1, p);
+}
+
+/* The fence is up: load the keys once, resolve an unknown flush, flush. */
+static void after_fence(sl_sink_t *sink)
+{
+    if (!sink->keys_loaded)
+        send_load_keys(sink);
+    else if (sink->outcome_unknown)
+        send_resolve(sink);
+    else
+        sink->state = S_IDLE;
+}
+
+/* A control query's Sync arrived; res is its result (NULL if none). */
+static void control_done(sl_sink_t *sink, PGresult *res)
+{
+    if (res == NULL || (PQresultStatus(res) != PGRES_TUPLES_OK &&
+                        PQresultStatus(res) != PGRES_COMMAND_OK)) {
+        sink_lost(sink, res ? PQresultErrorMessage(res) : "no result from PostgreSQL");
+        return;
+    }
+    switch (sink->state) {
+    case S_FENCING:
+        if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't') {
+            if (sink->fence_logged)
+                sl_log_info("the previous sluiced \"%s\" has ended: fenced",
+                            sink->srv->instance);
+            sink->fence_logged = false;
+            after_fence(sink);
+        } else {
+            if (!sink->fence_logged)
+                sl_log_info("another backend of sluiced \"%s\" (a predecessor) still holds "
+                            "its lock: ending it and waiting for its transactions to end",
+                            sink->srv->instance);
+            sink->fence_logged = true;
+            const char *p[1] = {sink->srv->instance};
+            send_control(sink, S_TERMINATING,
+                         "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+                         "WHERE locktype = 'advisory' AND classid = " FENCE_CLASS
+                         "::oid AND objid = hashtext($1)::oid AND objsubid = 2 AND granted "
+                         "AND pid <> pg_backend_pid()",
+                         1, p);
+        }
+        break;
+    case S_TERMINATING: {
+        struct timeval tv = {0, 50000};
+        event_add(sink->fence_timer, &tv);
+        break;
+    }
+    case S_LOADING:
+        for (int r = 0; r < PQntuples(res); r++)
+            sl_idem_add_committed(sink->srv->idem, PQgetvalue(res, r, 0),
+                                  PQgetvalue(res, r, 1), atol(PQgetvalue(res, r, 2)),
+                                  (time_t)atoll(PQgetvalue(res, r, 3)));
+        if (PQntuples(res) > 0)
+            sl_log_info("%d idempotency keys loaded", PQntuples(res));
+        sink->keys_loaded = true;
+        after_fence(sink);
+        break;
+    case S_RESOLVING:
+        sink->state = S_IDLE;
+        resolve_done(sink, res);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool in_control(const sl_sink_t *sink)
+{
+    return sink->state == S_FENCING || sink->state == S_TERMINATING ||
+           sink->state == S_LOADING || sink->state == S_RESOLVING;
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
     sl_sink_t *sink = arg;
@@ -304,48 +644,41 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
         sink_lost(sink, PQerrorMessage(sink->conn));
         return;
     }
-    while (sink->state == S_FLUSHING || sink->state == S_RESOLVING) {
+    while (sink->state == S_FLUSHING || in_control(sink)) {
         if (PQisBusy(sink->conn))
             break;
         PGresult *res = PQgetResult(sink->conn);
         if (res == NULL)
             continue;   /* end of one query's results in the pipeline */
-        if (sink->state == S_RESOLVING) {
+        if (in_control(sink)) {
             if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-                sink->state = S_IDLE;
-            } else if (PQresultStatus(res) == PGRES_TUPLES_OK ||
-                       PQresultStatus(res) == PGRES_FATAL_ERROR) {
-                resolve_done(sink, res);
-                if (sink->state == S_DOWN) {
-                    PQclear(res);
+                PQclear(res);
+                PGresult *r = sink->ctl_res;
+                sink->ctl_res = NULL;
+                sink_state_t was = sink->state;
+                control_done(sink, r);
+                PQclear(r);
+                if (sink->state == S_DOWN)
                     return;
-                }
-                sink->state = S_RESOLVING;  /* its Sync follows */
+                if (sink->state == was && was == S_TERMINATING)
+                    break;   /* waiting for the fence timer */
+                continue;
             }
-        } else if (flush_result(sink, res)) {
+            if (sink->ctl_res == NULL)
+                sink->ctl_res = res;
+            else
+                PQclear(res);
+            continue;
+        }
+        if (flush_result(sink, res)) {
             PQclear(res);
             flush_done(sink);
             continue;
         }
         PQclear(res);
     }
-    if (PQstatus(sink->conn) == CONNECTION_BAD)
+    if (sink->conn && PQstatus(sink->conn) == CONNECTION_BAD)
         sink_lost(sink, PQerrorMessage(sink->conn));
-}
-
-static void send_resolve(sl_sink_t *sink)
-{
-    const char *params[1] = {sink->server_id};
-    sink->state = S_RESOLVING;
-    if (!PQsendQueryParams(sink->conn,
-                           "SELECT flush_seq FROM sluice.progress WHERE server_id = $1 "
-                           "UNION ALL SELECT -1 LIMIT 1",
-                           1, NULL, params, NULL, NULL, 0) ||
-        !PQpipelineSync(sink->conn)) {
-        sink_lost(sink, PQerrorMessage(sink->conn));
-        return;
-    }
-    send_flush_out(sink);
 }
 
 static void connected(sl_sink_t *sink)
@@ -365,10 +698,7 @@ static void connected(sl_sink_t *sink)
     sink->down_since.tv_sec = 0;
     sink->timed_out = false;
     sink->last_error[0] = '\0';
-    if (sink->outcome_unknown)
-        send_resolve(sink);
-    else
-        sink->state = S_IDLE;
+    send_fence(sink);
 }
 
 static void on_connect_io(evutil_socket_t fd, short what, void *arg)
@@ -420,8 +750,11 @@ static void sink_lost(sl_sink_t *sink, const char *why)
         sl_log_warning("PostgreSQL connection for flushing lost: %s", msg);
         snprintf(sink->last_error, sizeof(sink->last_error), "%s", msg);
     }
-    if (sink->state == S_FLUSHING || (sink->state == S_RESOLVING && sink->nitems > 0))
+    if (sink->state == S_FLUSHING)
         sink->outcome_unknown = true;
+    sink->cancel_sent = false;
+    if (sink->ctl_res) { PQclear(sink->ctl_res); sink->ctl_res = NULL; }
+    if (sink->fence_timer) event_del(sink->fence_timer);
     if (sink->conn_ev) { event_free(sink->conn_ev); sink->conn_ev = NULL; }
     if (sink->read_ev) { event_free(sink->read_ev); sink->read_ev = NULL; }
     if (sink->write_ev) { event_free(sink->write_ev); sink->write_ev = NULL; }
@@ -437,7 +770,9 @@ static void sink_lost(sl_sink_t *sink, const char *why)
 
 /* ---- flushing ---- */
 
-/* Queues the statement recording the in-flight idempotency keys. */
+/* Queues the statement recording the in-flight idempotency keys (no ON
+ * CONFLICT: a key committed by another sluiced fails the flush, 23505,
+ * rather than letting its request apply twice). */
 static bool send_keys(sl_sink_t *sink)
 {
     sl_buf_t k = SL_BUF_INIT, s = SL_BUF_INIT, n = SL_BUF_INIT;
@@ -445,8 +780,7 @@ static bool send_keys(sl_sink_t *sink)
     const char *values[3] = {sl_buf_cstr(&k), sl_buf_cstr(&s), sl_buf_cstr(&n)};
     int ok = PQsendQueryParams(sink->conn,
                                "INSERT INTO sluice.idempotency (key, stream, accepted) "
-                               "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
-                               "ON CONFLICT (key) DO NOTHING",
+                               "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])",
                                3, NULL, values, NULL, NULL, 0);
     sl_buf_free(&k);
     sl_buf_free(&s);
@@ -514,9 +848,12 @@ static void sink_start_flush(sl_sink_t *sink)
         it->matched = matched;
     }
     waitlist_prepend(&sink->inflight, &sink->waiting);
+    sink->applied_inflight = sink->applied_waiting;
+    sink->applied_waiting = 0;
     int nkeys = sl_idem_take_waiting(sink->srv->idem);
     if (sink->nitems == 0 && nkeys == 0) {
         /* Requests whose rows every filter dropped: nothing to write. */
+        sink->applied_inflight = 0;
         waitlist_answer(&sink->inflight, SL_SINK_COMMITTED, NULL);
         return;
     }
@@ -524,7 +861,10 @@ static void sink_start_flush(sl_sink_t *sink)
     sink->flush_error = false;
     sink->nresults = 0;
     sink->fail_stmt = -1;
+    sink->keys_stmt = -1;
+    sink->cancel_sent = false;
     sink->errstate[0] = '\0';
+    sink->errdetail[0] = '\0';
     sink->flush_seq++;
     clock_gettime(CLOCK_MONOTONIC, &sink->flush_start);
     sink->flush_groups = 0;
@@ -561,6 +901,8 @@ static void sink_start_flush(sl_sink_t *sink)
         }
     }
     sl_buf_free(&sql);
+    if (nkeys > 0)
+        sink->keys_stmt = nstmt + (sink->nitems > 0);
     if ((sink->nitems > 0 && !send_view_stats(sink)) || (nkeys > 0 && !send_keys(sink)) ||
         (sink->flush_seq % 600 == 0 &&
          !PQsendQueryParams(sink->conn,
@@ -588,7 +930,8 @@ static void sink_start_flush(sl_sink_t *sink)
 }
 
 /* Drops the current deltas of every view and answers their waiters 503:
- * PostgreSQL has been unreachable for pg_timeout, none of it was acked. */
+ * PostgreSQL has been unreachable (or every flush failed) for pg_timeout,
+ * or the server is shutting down; none of it was acked. */
 static void sink_give_up_waiting(sl_sink_t *sink)
 {
     sl_catalog_t *cat = &sink->srv->catalog;
@@ -603,10 +946,40 @@ static void sink_give_up_waiting(sl_sink_t *sink)
         }
     }
     sl_idem_forget_waiting(sink->srv->idem);
-    if (sink->waiting.head)
-        sl_log_warning("PostgreSQL unreachable for %d ms: answering waiting "
-                       "requests with 503", sink->srv->cfg.pg_timeout_ms);
-    waitlist_answer(&sink->waiting, SL_SINK_UNAVAILABLE, NULL);
+    sink->applied_waiting = 0;
+    if (sink->srv->shutting_down)
+        sink->shutdown_losses += (unsigned long)waitlist_effects(&sink->waiting);
+    sl_sink_error_t e;
+    memset(&e, 0, sizeof(e));
+    const char *why = sink->srv->shutting_down ? "sluiced shut down before PostgreSQL took it"
+                                               : sl_sink_problem(sink);
+    snprintf(e.message, sizeof(e.message), "%.500s", why ? why : "PostgreSQL is unreachable");
+    waitlist_answer(&sink->waiting, SL_SINK_UNAVAILABLE, &e);
+}
+
+static void *cancel_thread(void *arg)
+{
+    char msg[256];
+    PQcancel(arg, msg, sizeof(msg));
+    PQfreeCancel(arg);
+    return NULL;
+}
+
+/* Asks PostgreSQL to cancel the flush in flight, from a thread of its own
+ * (PQcancel blocks while it connects): its answer, error or commit, then
+ * says what happened. */
+static void cancel_flush(sl_sink_t *sink)
+{
+    PGcancel *c = PQgetCancel(sink->conn);
+    pthread_t t;
+    sink->cancel_sent = true;
+    if (c == NULL)
+        return;
+    if (pthread_create(&t, NULL, cancel_thread, c) != 0) {
+        PQfreeCancel(c);
+        return;
+    }
+    pthread_detach(t);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -614,6 +987,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     sl_sink_t *sink = arg;
     if (sink->state == S_IDLE) {
         sink_start_flush(sink);
+    } else if (sink->state == S_FLUSHING) {
+        /* A flush PostgreSQL does not answer: cancelled after pg_timeout
+         * (its error or commit then arrives); after twice that the
+         * connection is dropped, and the outcome resolved once fenced. */
+        double ms = ms_since(&sink->flush_start);
+        if (ms >= 2.0 * sink->srv->cfg.pg_timeout_ms) {
+            snprintf(sink->problem, sizeof(sink->problem),
+                     "PostgreSQL did not answer a flush within %d ms",
+                     2 * sink->srv->cfg.pg_timeout_ms);
+            sink_lost(sink, sink->problem);
+        } else if (ms >= sink->srv->cfg.pg_timeout_ms && !sink->cancel_sent) {
+            sl_log_warning("a flush has run for %.0f ms: cancelling it", ms);
+            cancel_flush(sink);
+        }
     } else if (sink->state == S_DOWN || sink->state == S_CONNECTING) {
         if (sink->down_since.tv_sec == 0)
             return;
@@ -641,6 +1028,8 @@ sl_sink_t *sl_sink_start(sl_server_t *srv)
     snprintf(sink->server_id, sizeof(sink->server_id), "%lx-%lx-%x",
              (long)ts.tv_sec, (long)ts.tv_nsec, (unsigned)getpid());
     sink->retry = evtimer_new(srv->base, on_retry, sink);
+    sink->fence_timer = evtimer_new(srv->base, on_fence_timer, sink);
+    event_priority_set(sink->fence_timer, SL_PRIO_SINK);
     sink->tick = event_new(srv->base, -1, EV_PERSIST, on_tick, sink);
     event_priority_set(sink->tick, SL_PRIO_SINK);
     struct timeval tv = {srv->cfg.flush_interval_ms / 1000,
@@ -652,20 +1041,69 @@ sl_sink_t *sl_sink_start(sl_server_t *srv)
 
 bool sl_sink_accepting(const sl_sink_t *sink)
 {
-    return !sink->timed_out;
+    return !sink->timed_out && !before(&sink->refuse_until);
+}
+
+bool sl_sink_keys_ready(const sl_sink_t *sink)
+{
+    return sink->keys_loaded;
+}
+
+bool sl_sink_admit(const sl_sink_t *sink)
+{
+    if (!before(&sink->isolate_until))
+        return true;
+    return sink->applied_waiting == 0 && sink->applied_inflight == 0;
+}
+
+void sl_sink_applied(sl_sink_t *sink)
+{
+    sink->applied_waiting++;
+    if (before(&sink->isolate_until) && sink->state == S_IDLE)
+        sink_start_flush(sink);
+}
+
+const char *sl_sink_problem(const sl_sink_t *sink)
+{
+    if (sink->state == S_DOWN || sink->state == S_CONNECTING)
+        return sink->last_error[0] ? sink->last_error : "connecting to PostgreSQL";
+    if (sink->state == S_FENCING || sink->state == S_TERMINATING)
+        return "waiting for the previous sluiced of this instance to end";
+    if (is_set(&sink->fail_since))
+        return sink->problem;
+    if (sink->state == S_FLUSHING && ms_since(&sink->flush_start) >= sink->srv->cfg.pg_timeout_ms)
+        return "a flush has not been answered within pg_timeout";
+    return NULL;
+}
+
+void sl_sink_abandon(sl_sink_t *sink)
+{
+    sink_give_up_waiting(sink);
+    if (sink->inflight.head) {
+        int n = waitlist_effects(&sink->inflight);
+        sl_log_warning("exiting with a flush of %d requests whose outcome is unknown; a retry "
+                       "with the same Idempotency-Key is safe", n);
+        sink->shutdown_losses += (unsigned long)n;
+        waitlist_answer(&sink->inflight, SL_SINK_UNKNOWN, NULL);
+    }
+}
+
+unsigned long sl_sink_shutdown_losses(const sl_sink_t *sink)
+{
+    return sink->shutdown_losses;
 }
 
 bool sl_sink_connected(const sl_sink_t *sink)
 {
-    return sink->state == S_IDLE || sink->state == S_FLUSHING ||
-           sink->state == S_RESOLVING;
+    return sink->state != S_DOWN && sink->state != S_CONNECTING;
 }
 
-void sl_sink_wait(sl_sink_t *sink, sl_sink_cb cb, void *arg)
+void sl_sink_wait(sl_sink_t *sink, sl_sink_cb cb, void *arg, bool effects)
 {
     waiter_t *w = sl_xmalloc(sizeof(*w));
     w->cb = cb;
     w->arg = arg;
+    w->effects = effects;
     waitlist_push(&sink->waiting, w);
 }
 
@@ -707,6 +1145,8 @@ void sl_sink_free(sl_sink_t *sink)
     if (sink->read_ev) event_free(sink->read_ev);
     if (sink->write_ev) event_free(sink->write_ev);
     if (sink->retry) event_free(sink->retry);
+    if (sink->fence_timer) event_free(sink->fence_timer);
+    if (sink->ctl_res) PQclear(sink->ctl_res);
     if (sink->tick) event_free(sink->tick);
     if (sink->conn) PQfinish(sink->conn);
     free(sink);

@@ -12,12 +12,32 @@
  *        ─COMMIT─► waiter callback(SL_OK)          ─failure─► deltas merged
  *                                                   back, waiters wait again
  *
- * When PostgreSQL is unreachable nothing is acknowledged; after pg_timeout
- * the waiting requests (whose effects exist only in memory) are dropped
- * with their deltas and answered 503, and new requests are refused until
- * the connection is back.  A flush whose outcome is unknown (connection lost
- * before the Sync result) is resolved after reconnecting by reading the
- * progress row, so it is neither lost nor applied twice.
+ * Fencing.  Each sluiced has an identity (instance_name; by default host
+ * name and HTTP port, the address its clients retry against).  Before its
+ * first flush, and after every reconnect, the sink takes a session advisory
+ * lock named by that identity; a predecessor's backend still holding it (a
+ * killed sluiced whose flush PostgreSQL is still running) is terminated and
+ * waited for.  Only then are the committed idempotency keys loaded (and a
+ * flush of unknown outcome resolved), so no transaction of the predecessor
+ * can commit a key after it was read.  Until then, requests carrying a key
+ * are answered 503 (sl_sink_keys_ready).
+ *
+ * Answers are only ever what is known:
+ *   - PostgreSQL unreachable, or every flush failing (disk full, ...) for
+ *     pg_timeout: the waiting requests (whose effects exist only in memory)
+ *     are dropped with their deltas and answered UNAVAILABLE, and new ones
+ *     are refused for a while;
+ *   - a flush refused for a data reason (an overflow when PostgreSQL
+ *     combines states, a key another sluiced committed): the flush rolled
+ *     back, its requests are answered RETRY, and the sink isolates: until
+ *     the offender is found, each flush carries one request
+ *     (sl_sink_admit), so the offender alone gets REFUSED and the others
+ *     commit;
+ *   - a flush whose outcome cannot be known (connection lost before the
+ *     Sync result) is resolved after reconnecting and fencing, by reading
+ *     the progress row; only a shutdown that cannot wait answers UNKNOWN.
+ * A flush that PostgreSQL does not answer within pg_timeout is cancelled;
+ * lock waits end at lock_timeout = pg_timeout.
  */
 #ifndef SL_SINK_H
 #define SL_SINK_H
@@ -30,21 +50,44 @@ typedef struct sl_sink sl_sink_t;
 
 typedef enum sl_sink_status {
     SL_SINK_COMMITTED,     /* effects durable in PostgreSQL */
-    SL_SINK_UNAVAILABLE,   /* PostgreSQL unreachable: nothing applied */
-    SL_SINK_FAILED         /* PostgreSQL rejected the flush: nothing applied */
+    SL_SINK_UNAVAILABLE,   /* nothing applied: PostgreSQL unreachable or failing */
+    SL_SINK_RETRY,         /* nothing applied: the flush was refused for
+                            * another request's rows; retrying is fine */
+    SL_SINK_REFUSED,       /* nothing applied: PostgreSQL refused this
+                            * request's rows (it was alone in its flush) */
+    SL_SINK_UNKNOWN        /* the flush may have committed or not (shutdown
+                            * could not wait); a retry with the same
+                            * Idempotency-Key is safe */
 } sl_sink_status_t;
 
-/* Called once per waiter; message is set for SL_SINK_FAILED. */
-typedef void (*sl_sink_cb)(void *arg, sl_sink_status_t status,
-                           const char *message);
+/* PostgreSQL's error behind RETRY / REFUSED / UNAVAILABLE. */
+typedef struct sl_sink_error {
+    char sqlstate[6];
+    char view[128];        /* the view whose rows were refused, or "" */
+    char message[512];
+} sl_sink_error_t;
+
+/* Called once per waiter; e is NULL for COMMITTED and UNKNOWN. */
+typedef void (*sl_sink_cb)(void *arg, sl_sink_status_t status, const sl_sink_error_t *e);
 
 /* Creates the sink and starts connecting (non-blocking). */
 sl_sink_t *sl_sink_start(sl_server_t *srv);
 /* True while new requests may be accepted (PostgreSQL reachable, or
  * unreachable for less than pg_timeout). */
 bool sl_sink_accepting(const sl_sink_t *sink);
-/* Registers cb to run when the effects applied so far are committed. */
-void sl_sink_wait(sl_sink_t *sink, sl_sink_cb cb, void *arg);
+/* Whether the idempotency keys are loaded (after fencing): until then a
+ * request carrying a key cannot be decided. */
+bool sl_sink_keys_ready(const sl_sink_t *sink);
+/* Whether a request may be applied now: false only while isolating a
+ * refused request and another request's effects are not yet flushed. */
+bool sl_sink_admit(const sl_sink_t *sink);
+/* A request's effects were applied to the deltas (one call per request,
+ * acknowledged on receipt or not); while isolating, flushes at once. */
+void sl_sink_applied(sl_sink_t *sink);
+/* Registers cb to run when the effects applied so far are committed;
+ * effects: the waiter is the request that applied them (not a retry
+ * waiting for its original). */
+void sl_sink_wait(sl_sink_t *sink, sl_sink_cb cb, void *arg, bool effects);
 /* Starts a flush now if none is running (used at shutdown). */
 void sl_sink_flush_now(sl_sink_t *sink);
 /* True when nothing is waiting, in flight or left in any delta. */
@@ -53,6 +96,14 @@ bool sl_sink_idle(const sl_sink_t *sink);
 void sl_sink_forget_view(sl_sink_t *sink, sl_view_t *v);
 /* "up" / "down" for health checks. */
 bool sl_sink_connected(const sl_sink_t *sink);
+/* Why the sink cannot commit right now ("flushes failing since ...: ..."),
+ * or NULL when it can. */
+const char *sl_sink_problem(const sl_sink_t *sink);
+/* Shutdown could not wait any longer: waiting requests are answered
+ * UNAVAILABLE (dropped), those in flight UNKNOWN. */
+void sl_sink_abandon(sl_sink_t *sink);
+/* Requests dropped or answered UNKNOWN since the shutdown began. */
+unsigned long sl_sink_shutdown_losses(const sl_sink_t *sink);
 /* Durations of the last committed flushes (up to SL_SINK_FLUSH_WINDOW of
  * them), for /metrics and the benchmark. */
 #define SL_SINK_FLUSH_WINDOW 1024

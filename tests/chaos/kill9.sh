@@ -1,0 +1,55 @@
+#!/bin/sh
+# tests/chaos/kill9.sh: kill -9 at random instants under load, restarting at
+# once; then the same with two sluiced on one view, one of them killed.
+# Every acknowledged request must be applied exactly once (tests/chaos/lib.sh
+# counts).  Short in `make check`; `make chaos` sets CHAOS_KILLS=20 and
+# CHAOS_FILLER=2000.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/chaos/lib.sh"
+: "${CHAOS_KILLS:=4}"
+: "${CHAOS_CLIENTS:=8}"
+
+sl_need_clients
+trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p"; done; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
+
+# A random pause of 0.2 to 1.4 s (the kill lands before, during or after a
+# flush: flushes run every 100 ms and take tens of ms with this many keys).
+pause() { sleep "$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", 0.2 + (r % 1200) / 1000 }')"; }
+
+chaos_setup
+chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
+kills=0
+while [ $kills -lt "$CHAOS_KILLS" ]; do
+    kills=$((kills + 1))
+    pause
+    kill -KILL "$CHAOS_PID_1"
+    wait "$CHAOS_PID_1" 2>/dev/null || true
+    chaos_start_server 1
+done
+sleep 1
+chaos_stop_clients
+chaos_verify "kill -9 x$CHAOS_KILLS, one sluiced"
+grep -h "fenced\|predecessor" "$PGTEST_DIR"/sluiced.*.log | head -3 || true
+
+# Two sluiced on the same views; clients on both; either may be killed.
+chaos_start_server 2
+pgq -c "TRUNCATE sluice_mrel.tags, sluice_mrel.keys" >/dev/null
+rm -f "$CHAOS_DIR"/sent.* "$CHAOS_DIR"/acked.* "$CHAOS_DIR"/retries.* "$CHAOS_DIR/refused"
+chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1" "$CHAOS_HTTP_PORT_2"
+kills=0
+while [ $kills -lt "$CHAOS_KILLS" ]; do
+    kills=$((kills + 1))
+    pause
+    n=$(( $(od -An -N1 -tu1 /dev/urandom) % 2 + 1 ))
+    eval "pid=\$CHAOS_PID_$n"
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null || true
+    chaos_start_server "$n"
+done
+sleep 1
+chaos_stop_clients
+chaos_verify "kill -9 x$CHAOS_KILLS, two sluiced on one view"
+sl_done "kill9: done"

@@ -2,8 +2,10 @@
  * sluice_print.c: how the shell shows results and errors, byte for byte
  * like psql's defaults.
  *
- *   aligned     header centered, numbers right-aligned, "+" marking a value
- *               that continues on the next line, "(N rows)" and a blank line
+ *   aligned     header centered (line by line), numbers right-aligned, "+"
+ *               marking a value or name that continues on the next line,
+ *               "(N rows)" and a blank line; \x auto expands a table wider
+ *               than the terminal
  *   expanded    "-[ RECORD n ]---+---" blocks (\x); the label may run past
  *               the "-+-" (psql 15.18 does not widen the columns for it)
  *   unaligned   fields joined by the field separator (-A)
@@ -156,17 +158,32 @@ static void print_aligned(FILE *out, const sl_table_t *t, const sl_popt_t *opt,
     if (t->title && !opt->tuples_only)
         print_title(out, t->title, total);
     if (!opt->tuples_only) {
+        /* Header names with newlines: each line centered, '+' after a
+         * line that continues. */
+        int height = 1;
         for (int c = 0; c < t->ncols; c++) {
-            const char *h = t->colnames[c];
-            int hw = sl_print_width(h, strlen(h));
-            int left = (w[c] - hw) / 2;
-            fputs(c ? "| " : " ", out);
-            pad(out, left);
-            fputs(h, out);
-            pad(out, w[c] - hw - left);
-            fputc(' ', out);
+            int h = text_lines(t->colnames[c]);
+            if (h > height)
+                height = h;
         }
-        fputc('\n', out);
+        for (int l = 0; l < height; l++) {
+            for (int c = 0; c < t->ncols; c++) {
+                const char *h, *next;
+                size_t hn, nextn;
+                fputs(c ? "| " : " ", out);
+                if (text_line(t->colnames[c], l, &h, &hn)) {
+                    int hw = sl_print_width(h, hn);
+                    int left = (w[c] - hw) / 2;
+                    pad(out, left);
+                    fwrite(h, 1, hn, out);
+                    pad(out, w[c] - hw - left);
+                } else {
+                    pad(out, w[c]);
+                }
+                fputc(text_line(t->colnames[c], l + 1, &next, &nextn) ? '+' : ' ', out);
+            }
+            fputc('\n', out);
+        }
         for (int c = 0; c < t->ncols; c++) {
             if (c)
                 fputc('+', out);
@@ -343,9 +360,11 @@ void sl_print_table(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
         return;
     }
     int *w = sl_xcalloc((size_t)(t->ncols ? t->ncols : 1), sizeof(int));
-    int total = 0;
+    /* Column widths count the header even without one shown (-t), as in
+     * psql; the table is as wide as " a | b " less its last blank. */
+    int total = -1;
     for (int c = 0; c < t->ncols; c++) {
-        w[c] = opt->tuples_only ? 0 : sl_print_width(t->colnames[c], strlen(t->colnames[c]));
+        w[c] = text_width(t->colnames[c]);
         for (int r = 0; r < t->nrows; r++) {
             int cw = text_width(cell_text(t, opt, r, c));
             if (cw > w[c])

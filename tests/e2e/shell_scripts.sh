@@ -65,6 +65,11 @@ lines\", 2 AS b, 'x' AS \"p
 q
 r\""
 same_as_psql "expanded, unaligned" -x -A -c "SELECT * FROM t ORDER BY a"
+same_as_psql "multi-line column names (aligned)" -c "SELECT E'a\\nb\\nc' AS \"two
+lines\", 2 AS b, 'x' AS \"p
+q
+r\""
+same_as_psql "tuples only: columns as wide as their names" -t -c "SELECT 1 AS longname, 'x' AS b"
 same_as_psql "null display" -c '\pset null (null)' -c "SELECT * FROM t ORDER BY a"
 same_as_psql "unaligned, tuples only" -A -t -c "SELECT * FROM t ORDER BY a"
 same_as_psql "unaligned with header" -A -F , -c "SELECT * FROM t ORDER BY a"

@@ -5,8 +5,8 @@
 # a running statement without leaving the shell, Ctrl-C clearing the line
 # and the statement being typed, a multi-line statement recalled whole by
 # Up and run again, history across runs ($SLUICE_HISTORY, multi-line
-# entries too),
-# tab completion of keywords and table names, \watch stopped by Ctrl-C, \q.
+# entries too), tab completion of keywords and table names, \watch stopped
+# by Ctrl-C, \x auto's switch at the terminal's width, \q.
 # Every check runs; prints each failure, exits 1 if any.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -90,6 +90,20 @@ wait_for ' abc+' && pass "newline inside a string" || fail "string across lines"
 keys 'SELECT 4 AS edited' Left Left Left Left Left Left Left Left Left Left '2' \
     Home Right Right Right Right Right Right BSpace BSpace BSpace BSpace BSpace BSpace 'SELECT' End '\;' Enter
 wait_for '     42' && pass "line editing (cursor keys, insert, backspace)" || { fail "line editing"; screen; }
+
+# \x auto in 120 columns: a table exactly 120 wide stays aligned, 121 wide
+# goes expanded (psql 15.18's rule: expanded when wider than the terminal).
+keys '\x auto' Enter "SELECT repeat('a', 40) AS a, repeat('b', 40) AS b, repeat('c', 32) AS c\;" Enter
+wait_for '(1 row)' || true
+keys "SELECT repeat('a', 40) AS a, repeat('b', 40) AS b, repeat('d', 33) AS d\;" Enter
+wait_for 'd | ddd' || true
+if screen | grep -q '^ a\{40\} | b\{40\} | c\{32\}$' && screen | grep -q '^d | d\{33\}$' &&
+    [ "$(screen | grep -c 'RECORD 1')" = 1 ]; then
+    pass "\\x auto: 120 columns wide stays aligned, 121 goes expanded"
+else
+    fail "\\x auto"; screen | tail -14
+fi
+keys '\x off' Enter
 
 keys 'SELECT pg_sleep(60)\;' Enter
 sleep 1

@@ -152,6 +152,8 @@ typedef struct sl_source {
     size_t pos;
     sl_buf_t query;         /* statement being typed (each source has one) */
     sl_scan_t scan;
+    sl_buf_t history;       /* SL_SRC_TTY: lines typed since the last history
+                             * entry, each ended by '\n' */
 } sl_source_t;
 
 typedef struct sl_shell {

@@ -8,8 +8,11 @@
  * prints what comes back (sluice_print.c).  Ctrl-C while a statement runs
  * sends PQcancel from the signal handler (PQcancel is async-signal-safe);
  * Ctrl-C at the prompt discards the line and the statement being typed.
- * History lives in $SLUICE_HISTORY or ~/.sluice_history, appended after
- * every line so it survives a killed shell.  Interface in sluice.h.
+ * A statement typed over several lines is one history entry, its lines
+ * joined by newlines, added when it is sent (as psql does); history lives
+ * in $SLUICE_HISTORY or ~/.sluice_history, one entry per line of the file
+ * with its newlines stored as \x01 (psql's convention), appended after
+ * every entry so it survives a killed shell.  Interface in sluice.h.
  */
 #include "sluice.h"
 
@@ -389,10 +392,16 @@ static read_status_t read_line(sl_source_t *src, const char *prompt, char **out)
     return READ_EOF;
 }
 
-/* Sends the statement in src->query (if any), then empties it. */
+static void history_send(sl_shell_t *sh, sl_source_t *src);
+
+/* Sends the statement in src->query (if any), then empties it.  On a
+ * terminal the lines typed for it become a history entry first, so a
+ * statement that never returns is still in the history. */
 static int send_buffer(sl_shell_t *sh, sl_source_t *src)
 {
     int rc = 0;
+    if (src->kind == SL_SRC_TTY)
+        history_send(sh, src);
     if (!sl_scan_blank(src->query.data ? src->query.data : "", src->query.len)) {
         char *sql = sl_xstrdup(sl_buf_cstr(&src->query));
         size_t n = strlen(sql);
@@ -457,16 +466,54 @@ static void make_prompt(sl_shell_t *sh, sl_source_t *src, char *buf, size_t n)
     snprintf(buf, n, "%s%c> ", db && *db ? db : "sluice", c);
 }
 
-static void history_add(sl_shell_t *sh, const char *line)
+/* psql's stand-in for a newline inside a history file entry. */
+#define NL_IN_HISTORY '\x01'
+
+static void history_newlines(char *s, char from, char to)
 {
-    if (line[0] == '\0' || sl_scan_blank(line, strlen(line)))
+    for (; *s; s++)
+        if (*s == from)
+            *s = to;
+}
+
+/* Adds a line typed at the terminal to the pending history entry; an empty
+ * line outside quotes and comments is left out (it adds nothing to the
+ * statement), as in psql. */
+static void history_append(sl_source_t *src, const char *line)
+{
+    if (line[0] == '\0' && src->scan.state == SL_SCAN_TOP)
         return;
+    sl_buf_puts(&src->history, line);
+    sl_buf_putc(&src->history, '\n');
+}
+
+/* Makes the pending lines one history entry (without the last newline) and
+ * appends it to the history file; a blank entry or a repeat of the last one
+ * is dropped.  Empties src->history. */
+static void history_send(sl_shell_t *sh, sl_source_t *src)
+{
+    size_t n = src->history.len;
+    while (n > 0 && src->history.data[n - 1] == '\n')
+        n--;
+    if (n == 0 || sl_scan_blank(src->history.data, n)) {
+        sl_buf_reset(&src->history);
+        return;
+    }
+    src->history.data[n] = '\0';
+    const char *entry = src->history.data;
     HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
-    if (last && strcmp(last->line, line) == 0)
-        return;
-    add_history(line);
-    if (sh->history_file)
-        append_history(1, sh->history_file);
+    if (last == NULL || strcmp(last->line, entry) != 0) {
+        add_history(entry);
+        if (sh->history_file) {
+            /* The file holds one entry per line: encode the newlines in
+             * readline's copy while it is written, then restore them. */
+            HIST_ENTRY *e = history_get(history_base + history_length - 1);
+            history_newlines(e->line, '\n', NL_IN_HISTORY);
+            append_history(1, sh->history_file);
+            history_newlines(e->line, NL_IN_HISTORY, '\n');
+        }
+    }
+    sl_buf_reset(&src->history);
 }
 
 int sl_shell_run_source(sl_shell_t *sh, sl_source_t *src)
@@ -483,6 +530,7 @@ int sl_shell_run_source(sl_shell_t *sh, sl_source_t *src)
         read_status_t st = read_line(src, prompt, &line);
         if (st == READ_INTR) {
             sl_buf_reset(&src->query);
+            sl_buf_reset(&src->history);
             sl_scan_reset(&src->scan);
             continue;
         }
@@ -495,15 +543,20 @@ int sl_shell_run_source(sl_shell_t *sh, sl_source_t *src)
             break;
         }
         if (src->kind == SL_SRC_TTY)
-            history_add(sh, line);
+            history_append(src, line);
         int r = process_line(sh, src, line);
         free(line);
+        /* Meta-commands, and statements sent by \g, end the entry here. */
+        if (src->kind == SL_SRC_TTY &&
+            (src->query.len == 0 || sl_scan_blank(src->query.data, src->query.len)))
+            history_send(sh, src);
         if (r < 0 && (src->kind != SL_SRC_TTY || sh->conn_lost)) {
             rc = -1;
             break;
         }
     }
     sl_buf_free(&src->query);
+    sl_buf_free(&src->history);
     sh->src = prev;
     return rc;
 }
@@ -536,6 +589,11 @@ void sl_shell_history_open(sl_shell_t *sh)
     }
     close(fd);
     read_history(sh->history_file);
+    for (int i = 0; i < history_length; i++) {
+        HIST_ENTRY *e = history_get(history_base + i);
+        if (e)
+            history_newlines(e->line, NL_IN_HISTORY, '\n');
+    }
 }
 
 void sl_shell_history_close(sl_shell_t *sh)

@@ -2,9 +2,12 @@
  * sluice_print.c: how the shell shows results and errors, byte for byte
  * like psql's defaults.
  *
- *   aligned     header centered, numbers right-aligned, "+" marking a value
- *               that continues on the next line, "(N rows)" and a blank line
- *   expanded    "-[ RECORD n ]---+---" blocks (\x), widened to fit the label
+ *   aligned     header centered (line by line), numbers right-aligned, "+"
+ *               marking a value or name that continues on the next line,
+ *               "(N rows)" and a blank line; \x auto expands a table wider
+ *               than the terminal
+ *   expanded    "-[ RECORD n ]---+---" blocks (\x); the label may run past
+ *               the "-+-" (psql 15.18 does not widen the columns for it)
  *   unaligned   fields joined by the field separator (-A)
  *   errors      "ERROR:  msg", "LINE n: text" with a caret under the
  *               error position (a 60-column window around it, "..." where
@@ -155,17 +158,32 @@ static void print_aligned(FILE *out, const sl_table_t *t, const sl_popt_t *opt,
     if (t->title && !opt->tuples_only)
         print_title(out, t->title, total);
     if (!opt->tuples_only) {
+        /* Header names with newlines: each line centered, '+' after a
+         * line that continues. */
+        int height = 1;
         for (int c = 0; c < t->ncols; c++) {
-            const char *h = t->colnames[c];
-            int hw = sl_print_width(h, strlen(h));
-            int left = (w[c] - hw) / 2;
-            fputs(c ? "| " : " ", out);
-            pad(out, left);
-            fputs(h, out);
-            pad(out, w[c] - hw - left);
-            fputc(' ', out);
+            int h = text_lines(t->colnames[c]);
+            if (h > height)
+                height = h;
         }
-        fputc('\n', out);
+        for (int l = 0; l < height; l++) {
+            for (int c = 0; c < t->ncols; c++) {
+                const char *h, *next;
+                size_t hn, nextn;
+                fputs(c ? "| " : " ", out);
+                if (text_line(t->colnames[c], l, &h, &hn)) {
+                    int hw = sl_print_width(h, hn);
+                    int left = (w[c] - hw) / 2;
+                    pad(out, left);
+                    fwrite(h, 1, hn, out);
+                    pad(out, w[c] - hw - left);
+                } else {
+                    pad(out, w[c]);
+                }
+                fputc(text_line(t->colnames[c], l + 1, &next, &nextn) ? '+' : ' ', out);
+            }
+            fputc('\n', out);
+        }
         for (int c = 0; c < t->ncols; c++) {
             if (c)
                 fputc('+', out);
@@ -242,12 +260,44 @@ static void record_line(FILE *out, long rec, int hwidth, int dwidth)
     fputc('\n', out);
 }
 
+/* One field of an expanded record: header lines on the left (a '+' after
+ * each but the last), value lines on the right, side by side; a side that
+ * has run out of lines is left blank, and a line with no value line ends
+ * at the '|'. */
+static void expanded_field(FILE *out, const char *head, const char *text, int hwidth,
+                           int dwidth)
+{
+    const char *hs, *ds, *next;
+    size_t hn, dn, nextn;
+    for (int l = 0;; l++) {
+        bool h = text_line(head, l, &hs, &hn), d = text_line(text, l, &ds, &dn);
+        if (!h && !d)
+            break;
+        if (h) {
+            fwrite(hs, 1, hn, out);
+            pad(out, hwidth - sl_print_width(hs, hn));
+            fputc(text_line(head, l + 1, &next, &nextn) ? '+' : ' ', out);
+        } else {
+            pad(out, hwidth + 1);
+        }
+        fputc('|', out);
+        if (d) {
+            fputc(' ', out);
+            fwrite(ds, 1, dn, out);
+            if (text_line(text, l + 1, &next, &nextn)) {
+                pad(out, dwidth - sl_print_width(ds, dn));
+                fputc('+', out);
+            }
+        }
+        fputc('\n', out);
+    }
+}
+
 static void print_expanded(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
 {
     int hwidth = 0, dwidth = 0;
-    bool multiline = false;
     for (int c = 0; c < t->ncols; c++) {
-        int hw = sl_print_width(t->colnames[c], strlen(t->colnames[c]));
+        int hw = text_width(t->colnames[c]);
         if (hw > hwidth)
             hwidth = hw;
     }
@@ -257,8 +307,6 @@ static void print_expanded(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
             int dw = text_width(text);
             if (dw > dwidth)
                 dwidth = dw;
-            if (strchr(text, '\n'))
-                multiline = true;
         }
     if (t->title && !opt->tuples_only)
         fprintf(out, "%s\n", t->title);
@@ -268,38 +316,13 @@ static void print_expanded(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
         fputc('\n', out);
         return;
     }
-    if (!opt->tuples_only) {
-        int digits = 1;
-        for (int n = t->nrows; n >= 10; n /= 10)
-            digits++;
-        int need = 12 + digits - hwidth - (multiline ? 4 : 3);
-        if (dwidth < need)
-            dwidth = need;
-    }
     for (int r = 0; r < t->nrows; r++) {
         if (!opt->tuples_only)
             record_line(out, r + 1, hwidth, dwidth);
         else if (r > 0)
             record_line(out, 0, hwidth, dwidth);
-        for (int c = 0; c < t->ncols; c++) {
-            const char *text = cell_text(t, opt, r, c);
-            const char *s;
-            size_t n;
-            for (int l = 0; text_line(text, l, &s, &n); l++) {
-                const char *h = l == 0 ? t->colnames[c] : "";
-                fputs(h, out);
-                pad(out, hwidth - sl_print_width(h, strlen(h)));
-                fputs(" | ", out);
-                fwrite(s, 1, n, out);
-                const char *s2;
-                size_t n2;
-                if (text_line(text, l + 1, &s2, &n2)) {
-                    pad(out, dwidth - sl_print_width(s, n));
-                    fputc('+', out);
-                }
-                fputc('\n', out);
-            }
-        }
+        for (int c = 0; c < t->ncols; c++)
+            expanded_field(out, t->colnames[c], cell_text(t, opt, r, c), hwidth, dwidth);
     }
     fputc('\n', out);
 }
@@ -337,9 +360,11 @@ void sl_print_table(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
         return;
     }
     int *w = sl_xcalloc((size_t)(t->ncols ? t->ncols : 1), sizeof(int));
-    int total = 0;
+    /* Column widths count the header even without one shown (-t), as in
+     * psql; the table is as wide as " a | b " less its last blank. */
+    int total = -1;
     for (int c = 0; c < t->ncols; c++) {
-        w[c] = opt->tuples_only ? 0 : sl_print_width(t->colnames[c], strlen(t->colnames[c]));
+        w[c] = text_width(t->colnames[c]);
         for (int r = 0; r < t->nrows; r++) {
             int cw = text_width(cell_text(t, opt, r, c));
             if (cw > w[c])

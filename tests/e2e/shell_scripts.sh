@@ -52,7 +52,24 @@ same_as_psql "numbers right, text left, header centered" \
     -c "SELECT 1 AS a, 'x' AS bb, NULL::text AS c, 'hello world' AS d, 12.5::numeric AS n"
 same_as_psql "zero rows" -c "SELECT 1 WHERE false"
 same_as_psql "expanded" -c '\x' -c "SELECT a, b, repeat('x', a * 7) AS long_column_name FROM t ORDER BY a"
+# Expanded headers: the installed psql is the reference (15.18 prints
+# "-[ RECORD 1 ]" with no '-' for the count's digits and no padding before a
+# value's '+'); 1, 10 and 100 records, short and wide values, tuples only.
 same_as_psql "expanded, 10 records" -c '\x' -c "SELECT 1 AS a FROM generate_series(1, 10)"
+same_as_psql "expanded, 1 record, short multi-line value" -x -c "SELECT 1 AS a, E'x\\nyz' AS bbb, NULL AS c"
+same_as_psql "expanded, 100 records, short multi-line values" -x \
+    -c "SELECT g AS n, CASE WHEN g % 3 = 0 THEN E'a\\nb' ELSE repeat('w', g % 5) END AS v FROM generate_series(1, 100) g"
+same_as_psql "expanded, tuples only" -x -t -c "SELECT g AS a, 'x' AS bb FROM generate_series(1, 11) g"
+same_as_psql "expanded, multi-line column names" -x -c "SELECT E'a\\nb\\nc' AS \"two
+lines\", 2 AS b, 'x' AS \"p
+q
+r\""
+same_as_psql "expanded, unaligned" -x -A -c "SELECT * FROM t ORDER BY a"
+same_as_psql "multi-line column names (aligned)" -c "SELECT E'a\\nb\\nc' AS \"two
+lines\", 2 AS b, 'x' AS \"p
+q
+r\""
+same_as_psql "tuples only: columns as wide as their names" -t -c "SELECT 1 AS longname, 'x' AS b"
 same_as_psql "null display" -c '\pset null (null)' -c "SELECT * FROM t ORDER BY a"
 same_as_psql "unaligned, tuples only" -A -t -c "SELECT * FROM t ORDER BY a"
 same_as_psql "unaligned with header" -A -F , -c "SELECT * FROM t ORDER BY a"

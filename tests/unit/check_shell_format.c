@@ -216,12 +216,36 @@ START_TEST(print_expanded)
         "a                   | 2\n"
         "bbbbbbbbbbbbbbbbbbb | xxxxxxxxxx\n\n");
     free(s);
-    /* The label widens the data column (visible through the '+'). */
+    /* The label runs past the columns and does not widen them (psql 15.18:
+     * no padding before the '+', no extra '-' for a two-digit count). */
     const char *n2[] = {"a", "bbb", "c"};
     const char *c2[] = {"1", "x\nyz", NULL};
     sl_table_t t2 = {NULL, 3, 1, n2, NULL, c2, NULL};
     s = render(&t2, &o);
-    ck_assert_str_eq(s, "-[ RECORD 1 ]\na   | 1\nbbb | x     +\n    | yz\nc   | \n\n");
+    ck_assert_str_eq(s, "-[ RECORD 1 ]\na   | 1\nbbb | x +\n    | yz\nc   | \n\n");
+    free(s);
+    const char *c10[10];
+    for (int i = 0; i < 10; i++)
+        c10[i] = "1";
+    sl_table_t t10 = {NULL, 1, 10, n2, NULL, c10, NULL};
+    s = render(&t10, &o);
+    ck_assert(strncmp(s, "-[ RECORD 1 ]\na | 1\n-[ RECORD 2 ]\n", 32) == 0);
+    ck_assert(strstr(s, "\n-[ RECORD 10 ]\na | 1\n\n") != NULL);
+    free(s);
+    /* A header with newlines: '+' after each header line but the last,
+     * lines side by side, a line without a value ends at the '|'. */
+    const char *n7[] = {"multi\nline header", "b", "p\nq\nr"};
+    const char *c7[] = {"a\nb\nc", "2", "x"};
+    sl_table_t t7 = {NULL, 3, 1, n7, NULL, c7, NULL};
+    s = render(&t7, &o);
+    ck_assert_str_eq(s, "-[ RECORD 1 ]--\n"
+                        "multi      +| a+\n"
+                        "line header | b+\n"
+                        "            | c\n"
+                        "b           | 2\n"
+                        "p          +| x\n"
+                        "q          +|\n"
+                        "r           |\n\n");
     free(s);
     const char *n3[] = {"a", "bbbbbbbbb"};
     const char *c3[] = {"abcd", "1"};

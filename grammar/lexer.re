@@ -134,7 +134,10 @@ static int operator_token(const char *start, const char **end)
             break;
         }
     n = (size_t)(e - start);
-    if (n > 1 && strcspn(start, "~!@#%^&|`?") >= n)
+    bool special = false;    /* only within the run: the query may be long */
+    for (size_t i = 0; i < n && !special; i++)
+        special = strchr("~!@#%^&|`?", start[i]) != NULL;
+    if (n > 1 && !special)
         while (n > 1 && (start[n - 1] == '+' || start[n - 1] == '-'))
             n--;
     *end = start + n;

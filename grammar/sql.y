@@ -33,6 +33,35 @@
 
 #define YYNOERRORRECOVERY 1
 #define A (ps->a)
+
+/* The first error of the statement wins; the driver feeds no more tokens. */
+static void limit_error(sl_parse_t *ps, const char *sqlstate, int pos, const char *msg,
+                        const char *detail)
+{
+    if (ps->failed)
+        return;
+    ps->failed = true;
+    sl_error_set(ps->err, sqlstate, pos, "%s", msg);
+    if (detail)
+        sl_error_detail(ps->err, "%s", detail);
+}
+
+/* Every expression node is checked as it is built, so no walk over an
+ * expression recurses deeper than SL_SQL_MAX_DEPTH (sql.h); a function's
+ * arguments are limited as in PostgreSQL. */
+#define BOUND(E) do { \
+        if ((E)->depth > SL_SQL_MAX_DEPTH) \
+            limit_error(ps, SL_ERRCODE_STATEMENT_TOO_COMPLEX, (E)->location, \
+                        "statement is too complex", \
+                        "Expressions can be nested at most " SL_STR(SL_SQL_MAX_DEPTH) \
+                        " levels deep."); \
+        else if ((E)->kind == SL_A_FUNC && (E)->nargs > SL_SQL_MAX_ARGS) \
+            limit_error(ps, SL_ERRCODE_TOO_MANY_ARGUMENTS, (E)->location, \
+                        "cannot pass more than " SL_STR(SL_SQL_MAX_ARGS) \
+                        " arguments to a function", NULL); \
+    } while (0)
+#define SL_STR(x) SL_STR_(x)
+#define SL_STR_(x) #x
 }
 
 %syntax_error {
@@ -52,12 +81,12 @@
     ps->failed = true;
 }
 
+/* Nesting that the parser stacks (parentheses, NOT NOT ..., - - ...)
+ * ends here, at about the same depth as BOUND's. */
+%stack_size 1000
 %stack_overflow {
-    if (!ps->failed) {
-        ps->failed = true;
-        sl_error_set(ps->err, SL_ERRCODE_PROGRAM_LIMIT, 0,
-                     "statement is too complex");
-    }
+    limit_error(ps, SL_ERRCODE_STATEMENT_TOO_COMPLEX, 0, "statement is too complex",
+                "Expressions can be nested at most " SL_STR(SL_SQL_MAX_DEPTH) " levels deep.");
 }
 
 /* Terminals only the lexer produces (never accepted by a rule). */
@@ -141,6 +170,9 @@ name(N) ::= ID(X). { N = X; }
 coldefs(L) ::= name(N) typename(T). { L = sl__ast_coldef(A, NULL, &N, &T); }
 coldefs(L) ::= coldefs(P) COMMA name(N) typename(T). {
     L = sl__ast_coldef(A, P, &N, &T);
+    if (L->n > SL_SQL_MAX_COLUMNS)
+        limit_error(ps, SL_ERRCODE_TOO_MANY_COLUMNS, N.pos,
+                    "tables can have at most " SL_STR(SL_SQL_MAX_COLUMNS) " columns", NULL);
 }
 
 %type typename {sl_typename_t}
@@ -210,7 +242,13 @@ distinct(D) ::= DISTINCT(K) ON LP exprlist RP. { D = K.pos; }
 %type targets {sl_ast_list_t *}
 %destructor targets { (void)$$; (void)ps; }
 targets(L) ::= target(T). { L = sl__ast_list(A, T); }
-targets(L) ::= targets(P) COMMA target(T). { L = sl__ast_list_add(A, P, T); }
+targets(L) ::= targets(P) COMMA target(T). {
+    L = sl__ast_list_add(A, P, T);
+    if (L->n > SL_SQL_MAX_TARGETS)
+        limit_error(ps, SL_ERRCODE_TOO_MANY_COLUMNS, T->location,
+                    "target lists can have at most " SL_STR(SL_SQL_MAX_TARGETS) " entries",
+                    NULL);
+}
 
 %type target {sl_ast_node_t *}
 %destructor target { (void)$$; (void)ps; }
@@ -349,36 +387,38 @@ expr(E) ::= ID(T) STRING(X). {
     sl_typename_t tn = sl__ast_typename(A, w, -1);
     E = sl__ast_cast(A, sl__ast_literal(A, SL_A_STR, &X), &tn, T.pos);
 }
-expr(E) ::= expr(X) TYPECAST(C) typename(T). { E = sl__ast_cast(A, X, &T, C.pos); }
+expr(E) ::= expr(X) TYPECAST(C) typename(T). { E = sl__ast_cast(A, X, &T, C.pos); BOUND(E); }
 expr(E) ::= CAST(C) LP expr(X) AS typename(T) RP. {
     E = sl__ast_cast(A, X, &T, C.pos);
+    BOUND(E);
 }
 
-expr(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); }
-expr(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); }
-expr(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); }
-expr(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); }
+expr(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); BOUND(E); }
+expr(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); BOUND(E); }
+expr(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
+expr(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
 expr(E) ::= name(F) LP DISTINCT exprlist(L) RP. {
     E = sl__ast_func(A, &F, L, false, true);
+    BOUND(E);
 }
 
-expr(E) ::= MINUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UMINUS, O.pos, X); }
-expr(E) ::= PLUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UPLUS, O.pos, X); }
-expr(E) ::= expr(L) PLUS(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) MINUS(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) STAR(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) SLASH(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) PERCENT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) CONCAT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) OPERATOR(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) EQ(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) NE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) LT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) LE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) GT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) GE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); }
-expr(E) ::= expr(L) AND(O) expr(R). { E = sl__ast_bool(A, SL_A_AND, O.pos, L, R); }
-expr(E) ::= expr(L) OR(O) expr(R). { E = sl__ast_bool(A, SL_A_OR, O.pos, L, R); }
-expr(E) ::= NOT(O) expr(X). { E = sl__ast_unary(A, SL_A_NOT, O.pos, X); }
-expr(E) ::= expr(X) IS(O) NULL. { E = sl__ast_unary(A, SL_A_ISNULL, O.pos, X); }
-expr(E) ::= expr(X) IS(O) NOT NULL. { E = sl__ast_unary(A, SL_A_ISNOTNULL, O.pos, X); }
+expr(E) ::= MINUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UMINUS, O.pos, X); BOUND(E); }
+expr(E) ::= PLUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UPLUS, O.pos, X); BOUND(E); }
+expr(E) ::= expr(L) PLUS(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) MINUS(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) STAR(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) SLASH(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) PERCENT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) CONCAT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) OPERATOR(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) EQ(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) NE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) LT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) LE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) GT(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) GE(O) expr(R). { E = sl__ast_binop(A, &O, L, R); BOUND(E); }
+expr(E) ::= expr(L) AND(O) expr(R). { E = sl__ast_bool(A, SL_A_AND, O.pos, L, R); BOUND(E); }
+expr(E) ::= expr(L) OR(O) expr(R). { E = sl__ast_bool(A, SL_A_OR, O.pos, L, R); BOUND(E); }
+expr(E) ::= NOT(O) expr(X). { E = sl__ast_unary(A, SL_A_NOT, O.pos, X); BOUND(E); }
+expr(E) ::= expr(X) IS(O) NULL. { E = sl__ast_unary(A, SL_A_ISNULL, O.pos, X); BOUND(E); }
+expr(E) ::= expr(X) IS(O) NOT NULL. { E = sl__ast_unary(A, SL_A_ISNOTNULL, O.pos, X); BOUND(E); }

@@ -84,12 +84,14 @@ static void ptr_remove(void **arr, int *n, void *p)
 
 void sl_catalog_add_stream(sl_catalog_t *cat, sl_stream_t *s)
 {
+    s->id = ++cat->version;
     ptr_append((void ***)&cat->streams, &cat->nstreams, s);
 }
 
 void sl_catalog_add_view(sl_catalog_t *cat, sl_view_t *v)
 {
     assert(v->stream != NULL);
+    v->id = ++cat->version;
     ptr_append((void ***)&cat->views, &cat->nviews, v);
     ptr_append((void ***)&v->stream->views, &v->stream->nviews, v);
 }
@@ -97,6 +99,7 @@ void sl_catalog_add_view(sl_catalog_t *cat, sl_view_t *v)
 void sl_catalog_drop_view(sl_catalog_t *cat, sl_view_t *v,
                           void (*free_exec)(void *))
 {
+    cat->version++;
     ptr_remove((void **)cat->views, &cat->nviews, v);
     ptr_remove((void **)v->stream->views, &v->stream->nviews, v);
     if (v->exec && free_exec)
@@ -107,6 +110,7 @@ void sl_catalog_drop_view(sl_catalog_t *cat, sl_view_t *v,
 void sl_catalog_drop_stream(sl_catalog_t *cat, sl_stream_t *s)
 {
     assert(s->nviews == 0);
+    cat->version++;
     ptr_remove((void **)cat->streams, &cat->nstreams, s);
     free(s->views);
     sl_arena_free(s->arena);

@@ -32,7 +32,9 @@ struct sl_stream {
     int ncols;
     sl_column_t *cols;
     char *sql;             /* CREATE STREAM text as stored in the catalog */
-    int64_t id;
+    int64_t id;            /* set when added to the catalog, never reused:
+                              with the name, the key that holds it across
+                              a turn of the event loop */
     int nviews;            /* views reading this stream */
     sl_view_t **views;
     sl_arena_t *arena;     /* owns all of the above */
@@ -42,7 +44,7 @@ struct sl_view {
     char *name;
     char *schema;          /* schema of the finalizing view */
     char *sql;             /* CREATE CONTINUOUS VIEW text */
-    int64_t id;
+    int64_t id;            /* as sl_stream_t's id */
     sl_stream_t *stream;
     sl_view_plan_t *plan;  /* read-only */
     void *exec;            /* execution state (exec/exec.h), owned by exec */
@@ -59,6 +61,7 @@ typedef struct sl_catalog {
     sl_stream_t **streams;
     int nviews;
     sl_view_t **views;
+    int64_t version;       /* bumped by every change; the last id given */
 } sl_catalog_t;
 
 void sl_catalog_init(sl_catalog_t *cat);
@@ -74,7 +77,8 @@ int sl_stream_column(const sl_stream_t *s, const char *name);
 sl_stream_t *sl_stream_new(const char *name);
 sl_view_t *sl_view_new(const char *name);
 
-/* Adds s / v (v->stream must be set); the catalog owns them afterwards. */
+/* Adds s / v (v->stream must be set) under a new id; the catalog owns
+ * them afterwards. */
 void sl_catalog_add_stream(sl_catalog_t *cat, sl_stream_t *s);
 void sl_catalog_add_view(sl_catalog_t *cat, sl_view_t *v);
 /* Removes and frees v (calling free_exec(v->exec) first when set); v is

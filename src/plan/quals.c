@@ -13,6 +13,8 @@
  */
 #include "plan/plan.h"
 
+#include <stdlib.h>
+
 static int qual_cost(const sl_expr_t *e)
 {
     int c = e->kind == SL_E_OP || e->kind == SL_E_NEG;
@@ -41,6 +43,19 @@ static void collect(sl_expr_t *e, sl_expr_t **out, int *n)
         collect(e->args[i], out, n);
 }
 
+typedef struct qual_rank {
+    int cost, index;
+    sl_expr_t *e;
+} qual_rank_t;
+
+static int rank_cmp(const void *x, const void *y)
+{
+    const qual_rank_t *a = x, *b = y;
+    if (a->cost != b->cost)
+        return a->cost < b->cost ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
 void sl_plan_set_quals(sl_view_plan_t *p, sl_arena_t *a)
 {
     p->nquals = 0;
@@ -49,21 +64,15 @@ void sl_plan_set_quals(sl_view_plan_t *p, sl_arena_t *a)
         return;
     int n = count_conjuncts(p->where);
     sl_expr_t **q = sl_alloc(a, sizeof(*q) * (size_t)n);
-    int *cost = sl_alloc(a, sizeof(int) * (size_t)n);
     int k = 0;
     collect(p->where, q, &k);
-    /* Insertion sort: stable, and n is small. */
-    for (int i = 0; i < n; i++) {
-        sl_expr_t *e = q[i];
-        int c = qual_cost(e), j = i;
-        while (j > 0 && cost[j - 1] > c) {
-            q[j] = q[j - 1];
-            cost[j] = cost[j - 1];
-            j--;
-        }
-        q[j] = e;
-        cost[j] = c;
-    }
+    /* Stable sort by cost (a WHERE may hold many thousands of conjuncts). */
+    qual_rank_t *r = sl_alloc(a, sizeof(*r) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        r[i] = (qual_rank_t){.cost = qual_cost(q[i]), .index = i, .e = q[i]};
+    qsort(r, (size_t)n, sizeof(*r), rank_cmp);
+    for (int i = 0; i < n; i++)
+        q[i] = r[i].e;
     p->quals = q;
     p->nquals = n;
 }

@@ -17,11 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A DDL statement between its prepare and the backend's answer (a turn of
+ * the event loop or more, during which other sessions run DDL too).  It
+ * holds the objects it names by key -- name plus the catalog id they had
+ * when prepared (catalog.h) -- and looks them up again when the answer
+ * comes; a CREATE owns its new object until it is added to the catalog or
+ * freed.  Allocated with malloc by pending_new and freed once applied
+ * (done_ddl, or reconciled after a lost answer).
+ */
 typedef struct pending_ddl {
     sl_server_t *srv;
     sl_stmt_kind_t kind;
-    sl_stream_t *stream;    /* CREATE STREAM: new; DROP STREAM: target */
-    sl_view_t *view;        /* CREATE VIEW: new; DROP VIEW: target */
+    sl_stream_t *new_stream;    /* CREATE STREAM: owned until applied */
+    sl_view_t *new_view;        /* CREATE VIEW: owned until applied */
+    int64_t id;                 /* DROP: the target's catalog id */
+    int64_t stream_id;          /* CREATE VIEW: its stream's catalog id */
+    char *stream_name;          /* CREATE VIEW: its stream's name */
+    char name[];                /* the statement's object */
 } pending_ddl_t;
 
 static void set_rows(sl_command_t *cmd, sl_arena_t *a, int ncols,
@@ -99,53 +112,75 @@ static int show_setting(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     return SL_OK;
 }
 
-/* Whether s is still one of the catalog's streams (compared by address:
- * after a late answer it may have been dropped and freed meanwhile). */
-static bool stream_in_catalog(const sl_catalog_t *cat, const sl_stream_t *s)
+/* The stream / view named name if it is still the object with catalog id
+ * id (NULL if it was dropped meanwhile, or dropped and created again). */
+static sl_stream_t *stream_by_key(const sl_catalog_t *cat, const char *name, int64_t id)
 {
-    for (int i = 0; i < cat->nstreams; i++)
-        if (cat->streams[i] == s)
-            return true;
-    return false;
+    sl_stream_t *s = sl_catalog_stream(cat, name);
+    return s != NULL && s->id == id ? s : NULL;
 }
 
+static sl_view_t *view_by_key(const sl_catalog_t *cat, const char *name, int64_t id)
+{
+    sl_view_t *v = sl_catalog_view(cat, name);
+    return v != NULL && v->id == id ? v : NULL;
+}
+
+static void drop_view_now(sl_server_t *srv, sl_view_t *v)
+{
+    if (srv->sink)
+        sl_sink_forget_view(srv->sink, v);
+    sl_catalog_drop_view(&srv->catalog, v, sl_exec_free);
+}
+
+/* Applies p's change to the in-memory catalog if ok (the backend
+ * committed it), and frees what p owns either way.  Every object is looked
+ * up again by its key: the backend's guard (guard_begin) serialized this
+ * statement with every other Sluice DDL, so a committed DROP found its
+ * target and a committed CREATE found its name free and its stream. */
 static void apply_ddl(pending_ddl_t *p, bool ok)
 {
     sl_catalog_t *cat = &p->srv->catalog;
     switch (p->kind) {
     case SL_STMT_CREATE_STREAM:
-        if (ok && sl_catalog_stream(cat, p->stream->name) == NULL)
-            sl_catalog_add_stream(cat, p->stream);
+        if (ok && sl_catalog_stream(cat, p->name) == NULL && sl_catalog_view(cat, p->name) == NULL)
+            sl_catalog_add_stream(cat, p->new_stream);
         else
-            sl_catalog_drop_stream(cat, p->stream);  /* never added: frees */
+            sl_catalog_drop_stream(cat, p->new_stream);  /* never added: frees */
+        p->new_stream = NULL;
         break;
-    case SL_STMT_CREATE_VIEW:
-        if (ok && sl_catalog_view(cat, p->view->name) == NULL &&
-            stream_in_catalog(cat, p->view->stream)) {
-            p->view->exec = sl_exec_new(p->view->plan);
-            sl_catalog_add_view(cat, p->view);
+    case SL_STMT_CREATE_VIEW: {
+        sl_stream_t *s = ok ? stream_by_key(cat, p->stream_name, p->stream_id) : NULL;
+        if (ok && s == NULL)
+            sl_log_error("CREATE CONTINUOUS VIEW \"%s\" committed but its stream \"%s\" is "
+                         "gone from memory: restart sluiced to reload the catalog",
+                         p->name, p->stream_name);
+        if (s != NULL && sl_catalog_view(cat, p->name) == NULL &&
+            sl_catalog_stream(cat, p->name) == NULL) {
+            p->new_view->stream = s;
+            p->new_view->exec = sl_exec_new(p->new_view->plan);
+            sl_catalog_add_view(cat, p->new_view);
         } else {
-            sl_arena_free(p->view->arena);
+            sl_arena_free(p->new_view->arena);
+        }
+        p->new_view = NULL;
+        break;
+    }
+    case SL_STMT_DROP_VIEW: {
+        sl_view_t *v = ok ? view_by_key(cat, p->name, p->id) : NULL;
+        if (v != NULL)
+            drop_view_now(p->srv, v);
+        break;
+    }
+    case SL_STMT_DROP_STREAM: {
+        sl_stream_t *s = ok ? stream_by_key(cat, p->name, p->id) : NULL;
+        if (s != NULL) {
+            while (s->nviews > 0)
+                drop_view_now(p->srv, s->views[s->nviews - 1]);
+            sl_catalog_drop_stream(cat, s);
         }
         break;
-    case SL_STMT_DROP_VIEW:
-        if (ok && sl_catalog_view(cat, p->view->name) == p->view) {
-            if (p->srv->sink)
-                sl_sink_forget_view(p->srv->sink, p->view);
-            sl_catalog_drop_view(cat, p->view, sl_exec_free);
-        }
-        break;
-    case SL_STMT_DROP_STREAM:
-        if (ok && sl_catalog_stream(cat, p->stream->name) == p->stream) {
-            while (p->stream->nviews > 0) {
-                sl_view_t *v = p->stream->views[p->stream->nviews - 1];
-                if (p->srv->sink)
-                    sl_sink_forget_view(p->srv->sink, v);
-                sl_catalog_drop_view(cat, v, sl_exec_free);
-            }
-            sl_catalog_drop_stream(cat, p->stream);
-        }
-        break;
+    }
     default:
         break;
     }
@@ -157,10 +192,9 @@ static void reconciled(void *arg, int exists)
 {
     pending_ddl_t *p = arg;
     bool create = p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW;
-    const char *name = p->view ? p->view->name : p->stream->name;
     bool ok = exists >= 0 && (create ? exists == 1 : exists == 0);
     if (exists >= 0)
-        sl_log_info("the lost %s of \"%s\" %s", create ? "CREATE" : "DROP", name,
+        sl_log_info("the lost %s of \"%s\" %s", create ? "CREATE" : "DROP", p->name,
                     ok ? "had committed: applied" : "had not committed");
     apply_ddl(p, ok);
     free(p);
@@ -171,26 +205,90 @@ static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
     pending_ddl_t *p = arg;
     if (outcome != SL_DDL_UNKNOWN) {
         apply_ddl(p, outcome == SL_DDL_COMMITTED);
+        free(p);
         return;
     }
-    /* p lives in the client's query arena, which goes with the client */
-    pending_ddl_t *copy = sl_xmalloc(sizeof(*copy));
-    *copy = *p;
     bool is_view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
-    sl_reconcile_lookup(p->srv, is_view ? "views" : "streams",
-                        is_view ? p->view->name : p->stream->name, reconciled, copy);
+    sl_reconcile_lookup(p->srv, is_view ? "views" : "streams", p->name, reconciled, p);
 }
 
-static pending_ddl_t *pending_new(sl_server_t *srv, sl_arena_t *a,
-                                  sl_stmt_kind_t kind, sl_command_t *cmd)
+/* A pending DDL for the object name (malloc'd, see pending_ddl_t), set as
+ * cmd's done callback. */
+static pending_ddl_t *pending_new(sl_server_t *srv, sl_stmt_kind_t kind, const char *name,
+                                  sl_command_t *cmd)
 {
-    pending_ddl_t *p = sl_alloc0(a, sizeof(*p));
+    size_t n = strlen(name) + 1;
+    pending_ddl_t *p = sl_xmalloc(sizeof(*p) + n);
+    memset(p, 0, sizeof(*p));
+    memcpy(p->name, name, n);
     p->srv = srv;
     p->kind = kind;
     cmd->done = done_ddl;
     cmd->arg = p;
     cmd->in_txn_forbidden = true;
     return p;
+}
+
+/*
+ * The guard that opens every DDL's backend transaction.  Sluice's DDL
+ * statements are prepared against the in-memory catalog, which another
+ * session's DDL may change before this one reaches PostgreSQL; so the
+ * backend first takes one transaction-level advisory lock shared by all
+ * Sluice DDL (of every sluiced on the database), then checks in the
+ * catalog tables that what the statement was prepared against still
+ * holds, and fails with PostgreSQL's error if not (the second of two
+ * DROPs of one view gets 42P01, as in PostgreSQL).  Written as a DO block:
+ * guard_begin opens its body, guard_fail adds one check, guard_end closes
+ * it.  The body is a string literal, so names are quoted twice.
+ */
+#define SL_DDL_LOCK_KEY 7432002
+
+static void guard_begin(sl_buf_t *body)
+{
+    sl_buf_printf(body, "BEGIN PERFORM pg_advisory_xact_lock(%d); ", SL_DDL_LOCK_KEY);
+}
+
+/* IF cond THEN raise sqlstate with message msg. */
+static void guard_fail(sl_buf_t *body, const char *cond, const char *sqlstate, const char *msg)
+{
+    sl_buf_printf(body, "IF %s THEN RAISE EXCEPTION USING ERRCODE = '%s', MESSAGE = ", cond,
+                  sqlstate);
+    sl_buf_put_literal(body, msg, strlen(msg));
+    sl_buf_puts(body, "; END IF; ");
+}
+
+static void guard_end(sl_buf_t *body, sl_buf_t *sql)
+{
+    sl_buf_puts(body, "END");
+    sl_buf_puts(sql, "DO ");
+    sl_buf_put_literal(sql, sl_buf_cstr(body), strlen(sl_buf_cstr(body)));
+    sl_buf_puts(sql, ";\n");
+}
+
+/* The condition "name is taken by a stream or a view", into a. */
+static const char *name_taken(sl_arena_t *a, const char *name)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_puts(&b, "EXISTS (SELECT FROM sluice.streams WHERE name = ");
+    sl_buf_put_literal(&b, name, strlen(name));
+    sl_buf_puts(&b, " UNION ALL SELECT FROM sluice.views WHERE name = ");
+    sl_buf_put_literal(&b, name, strlen(name));
+    sl_buf_puts(&b, ")");
+    char *r = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return r;
+}
+
+/* The condition "table has no row named name". */
+static const char *row_missing(sl_arena_t *a, const char *table, const char *name)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_printf(&b, "NOT EXISTS (SELECT FROM sluice.%s WHERE name = ", table);
+    sl_buf_put_literal(&b, name, strlen(name));
+    sl_buf_puts(&b, ")");
+    char *r = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return r;
 }
 
 static int create_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
@@ -215,11 +313,16 @@ static int create_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
         return sl_error_isset(err) ? SL_ERR : SL_OK;
     }
     s->sql = sl_strdup(s->arena, stmt->text);
-    pending_ddl_t *p = pending_new(srv, a, stmt->kind, cmd);
-    p->stream = s;
-    sl_buf_t sql = SL_BUF_INIT;
+    pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
+    p->new_stream = s;
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, name_taken(a, s->name), SL_ERRCODE_DUPLICATE_TABLE,
+               sl_sprintf(a, "relation \"%s\" already exists", s->name));
+    guard_end(&g, &sql);
     sl_ddl_create_stream(s, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&g);
     sl_buf_free(&sql);
     return SL_OK;
 }
@@ -248,11 +351,27 @@ static int create_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     v->sql = sl_strdup(v->arena, stmt->text);
     if (v->schema == NULL)
         v->schema = sl_strdup(v->arena, "public");
-    pending_ddl_t *p = pending_new(srv, a, stmt->kind, cmd);
-    p->view = v;
-    sl_buf_t sql = SL_BUF_INIT;
+    pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
+    p->new_view = v;
+    p->stream_name = sl_strdup(v->arena, v->stream->name);
+    p->stream_id = v->stream->id;
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, name_taken(a, v->name), SL_ERRCODE_DUPLICATE_TABLE,
+               sl_sprintf(a, "relation \"%s\" already exists", v->name));
+    /* the stream must still be the one the view was analyzed against */
+    sl_buf_puts(&cond, "NOT EXISTS (SELECT FROM sluice.streams WHERE name = ");
+    sl_buf_put_literal(&cond, v->stream->name, strlen(v->stream->name));
+    sl_buf_puts(&cond, " AND sql = ");
+    sl_buf_put_literal(&cond, v->stream->sql, strlen(v->stream->sql));
+    sl_buf_puts(&cond, ")");
+    guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "relation \"%s\" does not exist", v->stream->name));
+    guard_end(&g, &sql);
     sl_ddl_create_view(v, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&cond);
+    sl_buf_free(&g);
     sl_buf_free(&sql);
     return SL_OK;
 }
@@ -271,11 +390,16 @@ static int drop_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
         return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
                             "continuous view \"%s\" does not exist", stmt->name);
     }
-    pending_ddl_t *p = pending_new(srv, a, stmt->kind, cmd);
-    p->view = v;
-    sl_buf_t sql = SL_BUF_INIT;
+    pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
+    p->id = v->id;
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, row_missing(a, "views", v->name), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "continuous view \"%s\" does not exist", v->name));
+    guard_end(&g, &sql);
     sl_ddl_drop_view(v, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&g);
     sl_buf_free(&sql);
     return SL_OK;
 }
@@ -310,15 +434,32 @@ static int drop_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     else if (s->nviews > 1)
         cmd->notice = sl_sprintf(a, "drop cascades to %d other objects", s->nviews);
     sl_buf_free(&names);
-    pending_ddl_t *p = pending_new(srv, a, stmt->kind, cmd);
-    p->stream = s;
-    sl_buf_t sql = SL_BUF_INIT;
+    pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
+    p->id = s->id;
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, row_missing(a, "streams", s->name), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "stream \"%s\" does not exist", s->name));
+    /* a view created on it since (by another session) would be left behind */
+    sl_buf_puts(&cond, "EXISTS (SELECT FROM sluice.views WHERE stream = ");
+    sl_buf_put_literal(&cond, s->name, strlen(s->name));
+    for (int i = 0; i < s->nviews; i++) {
+        sl_buf_puts(&cond, " AND name <> ");
+        sl_buf_put_literal(&cond, s->views[i]->name, strlen(s->views[i]->name));
+    }
+    sl_buf_puts(&cond, ")");
+    guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_DEPENDENT_OBJECTS,
+               sl_sprintf(a, "cannot drop stream %s because other objects depend on it",
+                          s->name));
+    guard_end(&g, &sql);
     for (int i = 0; i < s->nviews; i++) {
         sl_ddl_drop_view(s->views[i], &sql);
         sl_buf_putc(&sql, '\n');
     }
     sl_ddl_drop_stream(s, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&cond);
+    sl_buf_free(&g);
     sl_buf_free(&sql);
     return SL_OK;
 }

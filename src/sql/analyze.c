@@ -35,12 +35,15 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, stmt->name_location,
                             "a stream needs at least one column");
     sl_column_t *cols = sl_alloc0(s->arena, (size_t)stmt->ncols * sizeof(*cols));
+    sl__hindex_t names = {0};
     for (int i = 0; i < stmt->ncols; i++) {
         const sl_coldef_t *c = &stmt->cols[i];
-        for (int j = 0; j < i; j++)
+        uint32_t h = sl__str_hash(c->name);
+        for (int pos = -1, j; (j = sl__hindex_next(&names, h, &pos)) >= 0;)
             if (strcmp(stmt->cols[j].name, c->name) == 0)
                 return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, c->location,
                                     "column \"%s\" specified more than once", c->name);
+        sl__hindex_add(s->arena, &names, h, i);
         if (c->typname) {
             if (sl__resolve_type(&ctx, c->typname, c->typmod, c->type_location, true,
                                  &cols[i].type, &cols[i].typmod) != SL_OK)
@@ -89,38 +92,78 @@ static const char *output_name(const sl_ast_node_t *target)
     return name;
 }
 
-/* Rewrites e over the state table: group-key subtrees -> SL__E_GROUPREF;
- * a stream column left over is the 42803 grouping error. */
-static sl_expr_t *groupify(sl_actx_t *ctx, const sl_view_plan_t *plan, sl_expr_t *e)
+/* The group key equal to e (whose hash is h), or -1. */
+static int find_group_key(const sl_view_plan_t *plan, const sl__hindex_t *keys,
+                          const sl_expr_t *e, uint32_t h)
 {
-    for (int g = 0; g < plan->ngroup; g++)
-        if (sl__expr_equal(e, plan->group[g].expr)) {
-            sl_expr_t *r = sl_alloc0(ctx->a, sizeof(*r));
-            r->kind = SL__E_GROUPREF;
-            r->type = e->type;
-            r->typmod = e->typmod;
-            r->location = e->location;
-            r->colno = g;
-            return r;
+    for (int pos = -1, g; (g = sl__hindex_next(keys, h, &pos)) >= 0;)
+        if (sl__expr_equal(e, plan->group[g].expr))
+            return g;
+    return -1;
+}
+
+/* groupify's walk, bottom-up so that each node's hash comes from its
+ * arguments' and the whole tree costs O(size): sets *h to e's hash and
+ * *col to the first stream column left outside group keys (or NULL). */
+static sl_expr_t *groupify_rec(sl_actx_t *ctx, const sl_view_plan_t *plan,
+                               const sl__hindex_t *keys, sl_expr_t *e, uint32_t *h,
+                               const sl_expr_t **col)
+{
+    sl_expr_t **args = NULL;
+    const sl_expr_t *first = NULL;
+    uint32_t eh = sl__expr_hash_shallow(e);
+    if (e->nargs > 0) {
+        args = sl_alloc(ctx->a, (size_t)e->nargs * sizeof(*args));
+        for (int i = 0; i < e->nargs; i++) {
+            uint32_t ah;
+            const sl_expr_t *c = NULL;
+            args[i] = groupify_rec(ctx, plan, keys, e->args[i], &ah, &c);
+            eh = sl__hash_mix(eh, ah);
+            if (first == NULL)
+                first = c;
         }
+    }
+    *h = eh;
+    *col = NULL;
+    int g = find_group_key(plan, keys, e, eh);
+    if (g >= 0) {
+        sl_expr_t *r = sl_alloc0(ctx->a, sizeof(*r));
+        r->kind = SL__E_GROUPREF;
+        r->type = e->type;
+        r->typmod = e->typmod;
+        r->location = e->location;
+        r->colno = g;
+        return r;
+    }
     if ((int)e->kind == (int)SL__E_AGGREF || e->kind == SL_E_CONST)
         return e;
     if (e->kind == SL_E_COLUMN) {
-        sl_error_set(ctx->err, SL_ERRCODE_GROUPING_ERROR, e->location,
-                     "column \"%s.%s\" must appear in the GROUP BY clause or be "
-                     "used in an aggregate function",
-                     ctx->relname, ctx->stream->cols[e->colno].name);
-        return NULL;
+        *col = e;
+        return e;
     }
     sl_expr_t *c = sl_alloc(ctx->a, sizeof(*c));
     *c = *e;
-    if (e->nargs > 0) {
-        c->args = sl_alloc(ctx->a, (size_t)e->nargs * sizeof(*c->args));
-        for (int i = 0; i < e->nargs; i++)
-            if ((c->args[i] = groupify(ctx, plan, e->args[i])) == NULL)
-                return NULL;
-    }
+    c->args = args;
+    *col = first;
     return c;
+}
+
+/* Rewrites e over the state table: group-key subtrees -> SL__E_GROUPREF;
+ * a stream column left over is the 42803 grouping error. */
+static sl_expr_t *groupify(sl_actx_t *ctx, const sl_view_plan_t *plan,
+                           const sl__hindex_t *keys, sl_expr_t *e)
+{
+    uint32_t h;
+    const sl_expr_t *col = NULL;
+    sl_expr_t *r = groupify_rec(ctx, plan, keys, e, &h, &col);
+    if (col) {
+        sl_error_set(ctx->err, SL_ERRCODE_GROUPING_ERROR, col->location,
+                     "column \"%s.%s\" must appear in the GROUP BY clause or be "
+                     "used in an aggregate function",
+                     ctx->relname, ctx->stream->cols[col->colno].name);
+        return NULL;
+    }
+    return r;
 }
 
 static bool contains_column(const sl_expr_t *e);
@@ -165,20 +208,20 @@ static bool contains_column(const sl_expr_t *e)
  * sl_output_col_t.check): t itself when it computes something from group
  * keys alone, NULL when it is a key, reads no column or holds an
  * aggregate. */
-static sl_expr_t *output_check(const sl_view_plan_t *plan, sl_expr_t *t)
+static sl_expr_t *output_check(const sl_view_plan_t *plan, const sl__hindex_t *keys,
+                               sl_expr_t *t)
 {
     if (t->kind == SL_E_COLUMN || !contains_column(t) || contains_agg(t))
         return NULL;
-    for (int g = 0; g < plan->ngroup; g++)
-        if (sl__expr_equal(t, plan->group[g].expr))
-            return NULL;
+    if (find_group_key(plan, keys, t, sl__expr_hash(t)) >= 0)
+        return NULL;
     return t;
 }
 
 /* GROUP BY item -> the AST to group by: an ordinal or an output-column
  * name (when not a stream column) refers to a select-list entry. */
 static const sl_ast_node_t *group_item(sl_actx_t *ctx, const sl_ast_node_t *sel,
-                                       const sl_ast_node_t *g)
+                                       sl__hindex_t *names, const sl_ast_node_t *g)
 {
     if (g->kind == SL_A_INT) {
         long k = strtol(g->str, NULL, 10);
@@ -192,7 +235,10 @@ static const sl_ast_node_t *group_item(sl_actx_t *ctx, const sl_ast_node_t *sel,
     if (g->kind == SL_A_COLREF && g->qual == NULL &&
         sl_stream_column(ctx->stream, g->str) < 0) {
         const sl_ast_node_t *found = NULL;
-        for (int i = 0; i < sel->ntargets; i++)
+        if (names->cap == 0)   /* output names, built on first use */
+            for (int i = 0; i < sel->ntargets; i++)
+                sl__hindex_add(ctx->a, names, sl__str_hash(output_name(sel->targets[i])), i);
+        for (int pos = -1, i; (i = sl__hindex_next(names, sl__str_hash(g->str), &pos)) >= 0;)
             if (strcmp(output_name(sel->targets[i]), g->str) == 0) {
                 if (found) {
                     sl_error_set(ctx->err, "42702", g->location,
@@ -223,6 +269,7 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     sl_actx_t ctx = {.a = v->arena, .err = err};
     sl_view_plan_t *plan;
     sl_expr_t **targets, *having = NULL;
+    sl__hindex_t keys = {0}, names = {0}, outnames = {0};
     int gcap;
 
     *exists = false;
@@ -287,7 +334,7 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     gcap = sel->ngroup;
     plan->group = sl_alloc0(v->arena, (size_t)(gcap ? gcap : 1) * sizeof(*plan->group));
     for (int i = 0; i < sel->ngroup; i++) {
-        const sl_ast_node_t *g = group_item(&ctx, sel, sel->group[i]);
+        const sl_ast_node_t *g = group_item(&ctx, sel, &names, sel->group[i]);
         if (g == NULL)
             return SL_ERR;
         sl_expr_t *e = sl__transform(&ctx, g, SL_CTX_GROUP);
@@ -297,11 +344,12 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
             e = sl__reject_numeric(&ctx, e, g->location, "GROUP BY");
         if (e == NULL)
             return SL_ERR;
-        bool dup = false;
-        for (int j = 0; j < plan->ngroup; j++)
-            dup = dup || sl__expr_equal(plan->group[j].expr, e);
-        if (dup)
+        uint32_t h = sl__expr_hash(e);
+        if (find_group_key(plan, &keys, e, h) >= 0)
             continue;
+        if (plan->ngroup + ctx.nstate >= SL_SQL_MAX_COLUMNS)
+            return sl__too_many_columns(&ctx, g->location);
+        sl__hindex_add(v->arena, &keys, h, plan->ngroup);
         sl_group_key_t *k = &plan->group[plan->ngroup++];
         k->expr = e;
         k->type = e->type;
@@ -328,20 +376,22 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     plan->out = sl_alloc0(v->arena, (size_t)sel->ntargets * sizeof(*plan->out));
     for (int i = 0; i < sel->ntargets; i++) {
         sl_output_col_t *o = &plan->out[i];
-        sl_expr_t *e = groupify(&ctx, plan, targets[i]);
+        sl_expr_t *e = groupify(&ctx, plan, &keys, targets[i]);
         if (e == NULL)
             return SL_ERR;
         o->name = sl_strdup(v->arena, output_name(sel->targets[i]));
         o->type = e->type;
         o->sql = deparse_str(v->arena, plan, e);
-        o->check = output_check(plan, targets[i]);
-        for (int j = 0; j < i; j++)
+        o->check = output_check(plan, &keys, targets[i]);
+        uint32_t h = sl__str_hash(o->name);
+        for (int pos = -1, j; (j = sl__hindex_next(&outnames, h, &pos)) >= 0;)
             if (strcmp(plan->out[j].name, o->name) == 0)
                 return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, 0,
                                     "column \"%s\" specified more than once", o->name);
+        sl__hindex_add(v->arena, &outnames, h, i);
     }
     if (having) {
-        sl_expr_t *e = groupify(&ctx, plan, having);
+        sl_expr_t *e = groupify(&ctx, plan, &keys, having);
         if (e == NULL)
             return SL_ERR;
         plan->having_sql = deparse_str(v->arena, plan, e);

@@ -242,6 +242,96 @@ bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y)
     return true;
 }
 
+/* ---- hashing (analyze_int.h) ---- */
+
+uint32_t sl__hash_mix(uint32_t h, uint32_t x)
+{
+    h ^= x + 0x9e3779b9u + (h << 6) + (h >> 2);
+    h *= 0x85ebca6bu;
+    return h ^ (h >> 13);
+}
+
+static uint32_t bytes_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;      /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
+uint32_t sl__str_hash(const char *s)
+{
+    return bytes_hash(s, strlen(s));
+}
+
+uint32_t sl__expr_hash_shallow(const sl_expr_t *e)
+{
+    uint32_t h = sl__hash_mix((uint32_t)e->kind, (uint32_t)e->type);
+    h = sl__hash_mix(h, (uint32_t)e->typmod);
+    h = sl__hash_mix(h, (uint32_t)e->nargs);
+    switch (e->kind) {
+    case SL_E_COLUMN:
+        return sl__hash_mix(h, (uint32_t)e->colno);
+    case SL_E_OP:
+        return sl__hash_mix(h, (uint32_t)e->op);
+    case SL_E_CONST:
+        if (e->constval.null)
+            return sl__hash_mix(h, 1);
+        if (e->type == SL_T_UNKNOWN || e->type == SL_T_TEXT)
+            return sl__hash_mix(h, bytes_hash(e->constval.v.s.p, e->constval.v.s.n));
+        if (e->type == SL_T_FLOAT4 || e->type == SL_T_FLOAT8 || e->type == SL_T_NUMERIC)
+            return h;   /* -0 equals 0, NaN equals NaN: leave it to sl__expr_equal */
+        return sl__hash_mix(h, (uint32_t)e->constval.v.i ^ (uint32_t)(e->constval.v.i >> 32));
+    default:
+        if ((int)e->kind == (int)SL__E_AGGREF || (int)e->kind == (int)SL__E_GROUPREF)
+            return sl__hash_mix(h, (uint32_t)e->colno);
+        return h;
+    }
+}
+
+/* Recursion bounded by the expression depth limit (sql.h). */
+uint32_t sl__expr_hash(const sl_expr_t *e)
+{
+    uint32_t h = sl__expr_hash_shallow(e);
+    for (int i = 0; i < e->nargs; i++)
+        h = sl__hash_mix(h, sl__expr_hash(e->args[i]));
+    return h;
+}
+
+void sl__hindex_add(sl_arena_t *a, sl__hindex_t *x, uint32_t h, int id)
+{
+    if (2 * (x->n + 1) > x->cap) {
+        sl__hindex_t g = {.n = 0, .cap = x->cap ? 2 * x->cap : 16};
+        g.hash = sl_alloc(a, (size_t)g.cap * sizeof(*g.hash));
+        g.id = sl_alloc(a, (size_t)g.cap * sizeof(*g.id));
+        for (int i = 0; i < g.cap; i++)
+            g.id[i] = -1;
+        for (int i = 0; i < x->cap; i++)
+            if (x->id[i] >= 0)
+                sl__hindex_add(a, &g, x->hash[i], x->id[i]);
+        *x = g;   /* the old arrays stay in the arena until it goes */
+    }
+    int i = (int)(h & (uint32_t)(x->cap - 1));
+    while (x->id[i] >= 0)
+        i = (i + 1) & (x->cap - 1);
+    x->hash[i] = h;
+    x->id[i] = id;
+    x->n++;
+}
+
+int sl__hindex_next(const sl__hindex_t *x, uint32_t h, int *pos)
+{
+    if (x->cap == 0)
+        return -1;
+    int i = *pos < 0 ? (int)(h & (uint32_t)(x->cap - 1)) : ((*pos + 1) & (x->cap - 1));
+    for (; x->id[i] >= 0; i = (i + 1) & (x->cap - 1))
+        if (x->hash[i] == h) {
+            *pos = i;
+            return x->id[i];
+        }
+    return -1;
+}
+
 /* Integer / decimal literal text (optionally negated) -> constant. */
 static sl_expr_t *number_const(sl_actx_t *ctx, const sl_ast_node_t *n,
                                bool negate, int location)
@@ -269,7 +359,14 @@ static sl_expr_t *column_ref(sl_actx_t *ctx, const sl_ast_node_t *n)
                      "missing FROM-clause entry for table \"%s\"", n->qual);
         return NULL;
     }
-    int col = sl_stream_column(ctx->stream, n->str);
+    if (ctx->colidx.cap == 0)
+        for (int i = 0; i < ctx->stream->ncols; i++)
+            sl__hindex_add(ctx->a, &ctx->colidx, sl__str_hash(ctx->stream->cols[i].name), i);
+    uint32_t h = sl__str_hash(n->str);
+    int col = -1;
+    for (int pos = -1, i; col < 0 && (i = sl__hindex_next(&ctx->colidx, h, &pos)) >= 0;)
+        if (strcmp(ctx->stream->cols[i].name, n->str) == 0)
+            col = i;
     if (col < 0) {
         if (n->qual)
             sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_COLUMN, n->location,
@@ -395,19 +492,30 @@ static sl_expr_t *boolop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
 {
     sl_expr_kind_t kind = n->kind == SL_A_AND ? SL_E_AND : SL_E_OR;
     const char *what = n->kind == SL_A_AND ? "AND" : "OR";
-    sl_expr_t *x[2];
 
-    for (int i = 0; i < 2; i++)
-        if ((x[i] = sl__coerce_bool(ctx, sl__transform(ctx, n->args[i], where),
-                                    what)) == NULL)
-            return NULL;
-    /* Flatten a AND b AND c into one node. */
+    /* Flatten a AND b AND c into one node in one pass: the parser's tree
+     * leans left, so walk down its left spine of the same operator, then
+     * transform the operands left to right (splicing in those that come
+     * out as the same operator, from parentheses). */
+    int nops = 1;
+    const sl_ast_node_t *m = n;
+    for (; m->kind == n->kind; m = m->args[0])
+        nops++;
+    const sl_ast_node_t **ops = sl_alloc(ctx->a, (size_t)nops * sizeof(*ops));
+    int k = nops;
+    for (m = n; m->kind == n->kind; m = m->args[0])
+        ops[--k] = m->args[1];
+    ops[0] = m;
+    sl_expr_t **x = sl_alloc(ctx->a, (size_t)nops * sizeof(*x));
     int nargs = 0;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < nops; i++) {
+        if ((x[i] = sl__coerce_bool(ctx, sl__transform(ctx, ops[i], where), what)) == NULL)
+            return NULL;
         nargs += x[i]->kind == kind ? x[i]->nargs : 1;
+    }
     sl_expr_t *e = mk(ctx, kind, SL_T_BOOL, n->location, nargs);
     nargs = 0;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < nops; i++) {
         if (x[i]->kind == kind)
             for (int j = 0; j < x[i]->nargs; j++)
                 e->args[nargs++] = x[i]->args[j];
@@ -518,7 +626,8 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     }
 
     /* The same call twice shares one state (as PostgreSQL does). */
-    for (int i = 0; i < ctx->naggs; i++) {
+    uint32_t h = sl__hash_mix((uint32_t)kind, args ? sl__expr_hash(args[0]) : 0);
+    for (int pos = -1, i; (i = sl__hindex_next(&ctx->aggidx, h, &pos)) >= 0;) {
         const sl_aggref_t *o = &ctx->aggs[i];
         bool same_arg = (o->arg == NULL && args == NULL) ||
                         (o->arg && args && sl__expr_equal(o->arg, args[0]));
@@ -540,9 +649,24 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                        args ? args[0]->typmod : -1, n->location, ctx->err) != SL_OK)
         return NULL;
     ref->arg = args ? args[0] : NULL;
+    ctx->nstate += ref->nstate;
+    if (ctx->nstate >= SL_SQL_MAX_COLUMNS) {   /* with "_one" or a group key */
+        sl__too_many_columns(ctx, n->location);
+        return NULL;
+    }
+    sl__hindex_add(ctx->a, &ctx->aggidx, h, ctx->naggs);
     sl_expr_t *e = mk(ctx, SL__E_AGGREF, ref->result_type, n->location, 0);
     e->colno = ctx->naggs++;
     return e;
+}
+
+int sl__too_many_columns(sl_actx_t *ctx, int location)
+{
+    sl_error_set(ctx->err, SL_ERRCODE_TOO_MANY_COLUMNS, location,
+                 "tables can have at most %d columns", SL_SQL_MAX_COLUMNS);
+    sl_error_detail(ctx->err, "A continuous view's state table has a column for each "
+                    "group key and each aggregate's state.");
+    return SL_ERR;
 }
 
 sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what)

@@ -14,6 +14,8 @@
 #ifndef SL_ANALYZE_INT_H
 #define SL_ANALYZE_INT_H
 
+#include <stdint.h>
+
 #include "catalog/catalog.h"
 #include "sql/ast.h"
 #include "util/buf.h"
@@ -30,6 +32,29 @@ typedef enum sl_exprctx {
     SL_CTX_HAVING
 } sl_exprctx_t;
 
+/*
+ * An index from 32-bit hashes to small ints (open addressing in the
+ * analyzer's arena): finds group keys, aggregate calls, output names and
+ * stream columns in O(1) instead of scanning every earlier one, so that
+ * analysis time stays linear in the statement's size.
+ */
+typedef struct sl__hindex {
+    int n, cap;            /* cap: a power of two, 0 before the first add */
+    uint32_t *hash;
+    int *id;               /* -1 = empty slot */
+} sl__hindex_t;
+
+void sl__hindex_add(sl_arena_t *a, sl__hindex_t *x, uint32_t h, int id);
+/* The next id added under hash h (start with *pos = -1), -1 after the last. */
+int sl__hindex_next(const sl__hindex_t *x, uint32_t h, int *pos);
+uint32_t sl__hash_mix(uint32_t h, uint32_t x);
+uint32_t sl__str_hash(const char *s);
+/* Hash of e's own fields (kind, type, operator, column, constant), and of
+ * the whole tree: mixing the shallow hash with each argument's, in order.
+ * sl__expr_equal trees have equal hashes. */
+uint32_t sl__expr_hash_shallow(const sl_expr_t *e);
+uint32_t sl__expr_hash(const sl_expr_t *e);
+
 typedef struct sl_actx {
     sl_arena_t *a;               /* the plan's arena */
     sl_error_t *err;
@@ -37,6 +62,9 @@ typedef struct sl_actx {
     const char *relname;         /* the FROM alias, else the stream name */
     int naggs, aggcap;
     sl_aggref_t *aggs;
+    int nstate;                  /* state columns of aggs */
+    sl__hindex_t aggidx;         /* aggs by kind and argument */
+    sl__hindex_t colidx;         /* stream columns by name (built on first use) */
 } sl_actx_t;
 
 /* AST -> typed expression; NULL with *ctx->err set on error. */
@@ -61,6 +89,9 @@ bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y);
  * would not equal PostgreSQL's exact result): for group keys, whose values
  * are stored (aggregates refuse numeric arguments in plan/agg.c). */
 sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what);
+
+/* 54011 for a state table of more than SL_SQL_MAX_COLUMNS columns. */
+int sl__too_many_columns(sl_actx_t *ctx, int location);
 
 /* SQL text of e over the state table of plan (fully parenthesized,
  * identifiers quoted, constants typed). */

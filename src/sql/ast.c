@@ -46,7 +46,16 @@ sl_ast_node_t *sl__ast_new(sl_arena_t *a, sl_ast_kind_t kind, int location)
     n->kind = kind;
     n->location = location;
     n->typmod = -1;
+    n->depth = 1;
     return n;
+}
+
+/* n's depth from its arguments' (each already bounded by the grammar). */
+static void set_depth(sl_ast_node_t *n)
+{
+    for (int i = 0; i < n->nargs; i++)
+        if (n->args[i] && n->args[i]->depth >= n->depth)
+            n->depth = n->args[i]->depth + 1;
 }
 
 /* Appends code point cp as UTF-8. */
@@ -189,6 +198,7 @@ sl_ast_node_t *sl__ast_unary(sl_arena_t *a, sl_ast_kind_t kind, int location,
     sl_ast_node_t *n = sl__ast_new(a, kind, location);
     n->nargs = 1;
     n->args = args2(a, arg, NULL);
+    set_depth(n);
     return n;
 }
 
@@ -216,6 +226,7 @@ sl_ast_node_t *sl__ast_binop(sl_arena_t *a, const sl_token_t *op,
         n->opname = "<>";   /* PostgreSQL names it so in messages */
     n->nargs = 2;
     n->args = args2(a, l, r);
+    set_depth(n);
     return n;
 }
 
@@ -225,6 +236,7 @@ sl_ast_node_t *sl__ast_bool(sl_arena_t *a, sl_ast_kind_t kind, int location,
     sl_ast_node_t *n = sl__ast_new(a, kind, location);
     n->nargs = 2;
     n->args = args2(a, l, r);
+    set_depth(n);
     return n;
 }
 
@@ -249,6 +261,7 @@ sl_ast_node_t *sl__ast_func(sl_arena_t *a, const sl_token_t *name,
         n->nargs = args->n;
         n->args = args->items;
     }
+    set_depth(n);
     return n;
 }
 

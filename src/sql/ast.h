@@ -78,6 +78,8 @@ struct sl_ast_node {
     int type_location;
     int nargs;
     sl_ast_node_t **args;
+    int depth;             /* levels of the tree under and with this node
+                              (1 for a leaf), kept by the constructors */
 
     /* SL_A_SELECT */
     int select_off;        /* byte offset of SELECT */

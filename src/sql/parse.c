@@ -7,6 +7,8 @@
  * classified by its leading keywords, and Sluice's statements are fed to
  * the Lemon parser (grammar/sql.y) followed by end of input.  Everything
  * else is forwarded to PostgreSQL untouched, lexical oddities included.
+ * A Sluice statement longer than SL_SQL_MAX_STATEMENT is refused (54000)
+ * before it is parsed.
  */
 #include "sql/sql.h"
 
@@ -168,6 +170,13 @@ int sl_sql_split(const char *query, size_t len, sl_arena_t *a,
                 const sl_token_t *e = &l.tok[l.n - 1];
                 sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, e->pos,
                              "%s at or near \"%.*s\"", lx.errmsg, e->n, e->p);
+                rc = SL_ERR;
+                break;
+            }
+            if (st->end - st->start > SL_SQL_MAX_STATEMENT) {
+                sl_error_set(err, SL_ERRCODE_PROGRAM_LIMIT, 0, "statement is too long");
+                sl_error_detail(err, "Sluice statements can be at most %d bytes long.",
+                                SL_SQL_MAX_STATEMENT);
                 rc = SL_ERR;
                 break;
             }

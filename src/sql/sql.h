@@ -34,6 +34,21 @@ typedef enum sl_stmt_kind {
     SL_STMT_SHOW_SETTING      /* SHOW http_address etc.: setting in .name */
 } sl_stmt_kind_t;
 
+/*
+ * Limits on what one Sluice statement may ask of the server, so that no
+ * statement holds the event loop for long or runs the stack out:
+ * PostgreSQL's limits where it has them (54011 for target lists and table
+ * columns, 54023 for function arguments), and 54000 / 54001 for the length
+ * of a statement and the nesting of its expressions (every walk over an
+ * expression recurses at most SL_SQL_MAX_DEPTH levels, plus the few
+ * implicit casts the analyzer adds per level).
+ */
+#define SL_SQL_MAX_STATEMENT (1024 * 1024)   /* bytes of one statement */
+#define SL_SQL_MAX_DEPTH 1000                /* expression nesting */
+#define SL_SQL_MAX_TARGETS 1664              /* select-list entries */
+#define SL_SQL_MAX_COLUMNS 1600              /* stream / state table columns */
+#define SL_SQL_MAX_ARGS 100                  /* function arguments */
+
 typedef struct sl_ast_node sl_ast_node_t;   /* AST of a SELECT (sql/ast.h) */
 
 typedef struct sl_coldef {

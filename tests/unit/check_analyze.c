@@ -6,8 +6,10 @@
  */
 #include <check.h>
 #include "ck_run.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sql/sql.h"
 
@@ -60,7 +62,7 @@ static int analyze(const char *sel)
     int n;
     bool exists;
     sl_error_clear(&err);
-    ck_assert_msg(sl_sql_split(q, strlen(q), arena, &st, &n, &err) == SL_OK, "%s: %s",
+    ck_assert_msg(sl_sql_split(q, strlen(q), arena, &st, &n, &err) == SL_OK, "%.200s: %s",
                   q, err.message);
     if (view)
         sl_arena_free(view->arena);
@@ -400,6 +402,105 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Analyzes sel (built in b, which is freed) and returns the seconds taken. */
+static double timed(sl_buf_t *b, int want_rc)
+{
+    const char *sel = sl_strdup(arena, sl_buf_cstr(b));
+    sl_buf_free(b);
+    ck_assert_int_lt((int)strlen(sel), SL_SQL_MAX_STATEMENT - 100);
+    double t0 = now_s();
+    int rc = analyze(sel);
+    double t = now_s() - t0;
+    ck_assert_msg(rc == want_rc, "rc %d: %s %s", rc, err.sqlstate, err.message);
+    if (getenv("SL_SHOW_TIMES"))
+        fprintf(stderr, "%.3f s: %.60s\n", t, sel);
+    return t;
+}
+
+/* Statements near the size limit whose lexing and analysis once grew with
+ * the square of their length (operator tokens, aggregate, group key and
+ * output-name lookups, AND flattening, WHERE ordering): each is split and
+ * analyzed in a fraction of a second here (about 0.2 s for the largest
+ * on this project's machines; the WHERE took 7 s before). */
+START_TEST(test_big_statements)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    double worst = 0, t;
+
+    /* 1500 aggregates, all different, and 1500 repeats of one. */
+    sl_buf_puts(&b, "SELECT ");
+    for (int i = 0; i < 1500; i++)
+        sl_buf_printf(&b, "sum(v + %d + v * v * v * v) AS a%d, ", i, i);
+    for (int i = 0; i < 150; i++)
+        sl_buf_printf(&b, "sum(v + 7 + v * v * v * v) AS b%d, ", i);
+    sl_buf_puts(&b, "count(*) FROM clicks");
+    t = timed(&b, SL_OK);
+    worst = t > worst ? t : worst;
+    ck_assert_int_eq(view->plan->naggs, 1501);
+
+    /* 1000 group keys, each used by an output column and by HAVING. */
+    sl_buf_puts(&b, "SELECT ");
+    for (int i = 0; i < 1000; i++)
+        sl_buf_printf(&b, "(user_id + %d) * v AS g%d, ", i, i);
+    sl_buf_puts(&b, "count(*) FROM clicks GROUP BY ");
+    for (int i = 0; i < 1000; i++)
+        sl_buf_printf(&b, "%s(user_id + %d) * v", i ? ", " : "", i);
+    sl_buf_puts(&b, ", g7, g7, 3, 3 HAVING ");
+    for (int i = 0; i < 990; i++)
+        sl_buf_printf(&b, "%s(user_id + %d) * v > 0", i ? " AND " : "", i);
+    t = timed(&b, SL_OK);
+    worst = t > worst ? t : worst;
+    ck_assert_int_eq(view->plan->ngroup, 1000);
+
+    /* 60000 GROUP BY items naming one output column. */
+    sl_buf_puts(&b, "SELECT v AS x, count(*) FROM clicks GROUP BY x");
+    for (int i = 0; i < 60000; i++)
+        sl_buf_puts(&b, ", x");
+    t = timed(&b, SL_OK);
+    worst = t > worst ? t : worst;
+    ck_assert_int_eq(view->plan->ngroup, 1);
+
+    /* A WHERE of 80000 conjuncts (chains of 500 in parentheses). */
+    sl_buf_puts(&b, "SELECT count(*) FROM clicks WHERE ");
+    for (int c = 0; c < 160; c++) {
+        sl_buf_puts(&b, c ? " AND (" : "(");
+        for (int i = 0; i < 500; i++)
+            sl_buf_printf(&b, "%sv <> %d", i ? " AND " : "", i);
+        sl_buf_puts(&b, ")");
+    }
+    t = timed(&b, SL_OK);
+    worst = t > worst ? t : worst;
+    ck_assert_int_eq(view->plan->nquals, 80000);
+    ck_assert_int_eq(view->plan->quals[0]->args[1]->constval.v.i, 0);   /* written order */
+    ck_assert_int_eq(view->plan->quals[79999]->args[1]->constval.v.i, 499);
+
+    /* The state table's column limit (PostgreSQL's, 54011). */
+    sl_buf_puts(&b, "SELECT ");
+    for (int i = 0; i < 1600; i++)
+        sl_buf_printf(&b, "sum(v + %d), ", i);
+    sl_buf_puts(&b, "count(*) FROM clicks");
+    t = timed(&b, SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "54011");
+    ck_assert_str_eq(err.message, "tables can have at most 1600 columns");
+    sl_buf_puts(&b, "SELECT count(*) FROM clicks GROUP BY ");
+    for (int i = 0; i < 1600; i++)
+        sl_buf_printf(&b, "%sv + %d", i ? ", " : "", i);
+    t = timed(&b, SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "54011");
+
+    ck_assert_msg(worst < 2.0, "analysis took %.3f s", worst);
+    if (getenv("SL_SHOW_TIMES"))
+        fprintf(stderr, "slowest analysis: %.3f s\n", worst);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze");
@@ -412,6 +513,7 @@ int main(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_duplicates);
     tcase_add_test(tc, test_quals);
+    tcase_add_test(tc, test_big_statements);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

@@ -246,6 +246,77 @@ START_TEST(test_syntax_errors)
 }
 END_TEST
 
+/* "prefix" + n copies of unit (joined by sep) + "suffix", in the arena. */
+static const char *repeat(const char *prefix, const char *unit, const char *sep, int n,
+                          const char *suffix)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_puts(&b, prefix);
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            sl_buf_puts(&b, sep);
+        sl_buf_puts(&b, unit);
+    }
+    sl_buf_puts(&b, suffix);
+    const char *s = sl_strdup(arena, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return s;
+}
+
+static void ck_limit(const char *q, const char *sqlstate, const char *msg)
+{
+    ck_assert_msg(split(q) == SL_ERR, "no error for a %zu-byte statement", strlen(q));
+    ck_assert_str_eq(err.sqlstate, sqlstate);
+    ck_assert_str_eq(err.message, msg);
+}
+
+/* Hostile sizes: errors from the parser, never a crash or a stack overflow
+ * later (the analyzer, deparser and executor recurse over what parses). */
+START_TEST(test_limits)
+{
+    const char *v = "create continuous view v as select ";
+    /* a flat chain of 100000 terms is 100000 levels deep */
+    ck_limit(repeat(v, "1", " + ", 100000, " from s"), "54001", "statement is too complex");
+    ck_assert_str_eq(err.detail, "Expressions can be nested at most 1000 levels deep.");
+    ck_limit(repeat(v, "k", " OR ", 100000, " from s"), "54001", "statement is too complex");
+    ck_limit(repeat(v, "k", "::int", 2000, " from s"), "54001", "statement is too complex");
+    ck_limit(repeat("create continuous view v as select count(", "k", " || ", 1500, ") from s"),
+             "54001",
+             "statement is too complex");
+    /* nesting the parser stacks: parentheses, NOT NOT ..., - - ... */
+    ck_limit(repeat(repeat(v, "(", "", 100000, "1"), ")", "", 100000, " from s"), "54001",
+             "statement is too complex");
+    ck_limit(repeat(v, "NOT", " ", 100000, " true from s"), "54001", "statement is too complex");
+    ck_limit(repeat(v, "-", " ", 100000, "1 from s"), "54001", "statement is too complex");
+    /* the largest allowed still parse */
+    parse1(repeat(v, "1", " + ", 1000, " from s"));
+    parse1(repeat(v, "k", " AND ", 1000, " from s"));
+    parse1(repeat(repeat(v, "(", "", 200, "1"), ")", "", 200, " from s"));
+    ck_limit(repeat(v, "1", " + ", 1001, " from s"), "54001", "statement is too complex");
+
+    /* PostgreSQL's limits on lists */
+    ck_limit(repeat(v, "count(*)", ", ", 1665, " from s"), "54011",
+             "target lists can have at most 1664 entries");
+    ck_assert_int_gt(err.position, 1);
+    ck_assert_int_eq(parse1(repeat(v, "count(*)", ", ", 1664, " from s"))->select->ntargets,
+                     1664);
+    ck_limit(repeat("create continuous view v as select f(", "1", ", ", 101, ") from s"),
+             "54023", "cannot pass more than 100 arguments to a function");
+    parse1(repeat("create continuous view v as select f(", "1", ", ", 100, ") from s"));
+    ck_limit(repeat("create stream s (", "c int", ", ", 1601, ")"), "54011",
+             "tables can have at most 1600 columns");
+
+    /* statement length: Sluice's own statements only */
+    const char *big = repeat("create continuous view v as select count(*)", " ", "",
+                             1024 * 1024, "from s");
+    ck_limit(big, "54000", "statement is too long");
+    ck_assert_str_eq(err.detail, "Sluice statements can be at most 1048576 bytes long.");
+    const char *fwd = repeat("select", " ", "", 2 * 1024 * 1024, "1");
+    ck_assert_int_eq(split(fwd), SL_OK);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_FORWARD);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("parser");
@@ -259,6 +330,7 @@ int main(void)
     tcase_add_test(tc, test_precedence);
     tcase_add_test(tc, test_unsupported_clauses);
     tcase_add_test(tc, test_syntax_errors);
+    tcase_add_test(tc, test_limits);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

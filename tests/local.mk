@@ -18,6 +18,8 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/broken_view.sh \
 	tests/e2e/ddl_race.sh \
 	tests/e2e/sql_limits.sh \
+	tests/e2e/pgwire_limits.sh \
+	tests/e2e/http_limits.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

@@ -593,6 +593,26 @@ static void get_metrics(sl_http_t *h, sl_httpd_req_t *req)
                       "sluice_memory_rejections_total %llu\n",
                       sl_sink_delta_memory(h->srv->sink), h->rejected_memory);
     }
+    sl_httpd_stats_t hs;
+    sl_httpd_get_stats(h->httpd, &hs);
+    sl_buf_printf(&b,
+                  "# HELP sluice_http_body_inflight_bytes Request body bytes held now "
+                  "(max_inflight_body caps them).\n"
+                  "# TYPE sluice_http_body_inflight_bytes gauge\n"
+                  "sluice_http_body_inflight_bytes %llu\n"
+                  "# HELP sluice_http_body_budget_rejections_total Requests answered 503 for "
+                  "max_inflight_body.\n"
+                  "# TYPE sluice_http_body_budget_rejections_total counter\n"
+                  "sluice_http_body_budget_rejections_total %llu\n"
+                  "# HELP sluice_http_request_timeouts_total Requests answered 408.\n"
+                  "# TYPE sluice_http_request_timeouts_total counter\n"
+                  "sluice_http_request_timeouts_total %llu\n"
+                  "# HELP sluice_http_accept_pauses_total Times accepting paused after "
+                  "accept() failed (out of descriptors).\n"
+                  "# TYPE sluice_http_accept_pauses_total counter\n"
+                  "sluice_http_accept_pauses_total %llu\n",
+                  (unsigned long long)hs.inflight_body, (unsigned long long)hs.budget_rejected,
+                  (unsigned long long)hs.timed_out, (unsigned long long)hs.accept_pauses);
     sl_httpd_reply(req, 200, NULL, "text/plain; version=0.0.4", NULL, b.data, b.len);
     sl_buf_free(&b);
 }
@@ -656,6 +676,7 @@ int sl_http_start(sl_server_t *srv, const char *addr, int port, sl_http_t **out,
     }
     h->req_arena = sl_arena_new(NULL, "request");
     h->httpd = sl_httpd_new(srv->base, l, srv->cfg.max_body_size, on_request, h);
+    sl_httpd_set_limits(h->httpd, srv->cfg.request_timeout_ms, srv->cfg.max_inflight_body);
     *out = h;
     return SL_OK;
 }

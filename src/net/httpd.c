@@ -39,6 +39,7 @@
  * client may have half-closed), then the connection is closed.
  */
 #include "net/httpd.h"
+#include "net/listen.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -66,11 +67,11 @@ enum {
     OUT_KEEP = 64 * 1024,        /* larger output buffers are given back once flushed */
     LINGER_MS = 5000,            /* after a final reply: wait this long for each read */
     LINGER_TOTAL_MS = 30000,     /* ... and this long in all */
-    ACCEPT_RETRY_MS = 100,       /* out of descriptors: pause accepting this long */
 };
 
-/* Which timeout the read event is armed with. */
-enum { TMO_IDLE, TMO_REQUEST, TMO_LINGER, TMO_COUNT };
+/* Which timeout the read event is armed with: a common timeout of the base,
+ * or (TMO_DEADLINE) what is left of the request's deadline. */
+enum { TMO_IDLE, TMO_REQUEST, TMO_LINGER, TMO_COUNT, TMO_DEADLINE = TMO_COUNT };
 
 typedef enum {
     ST_HEAD,      /* reading a request head (idle while nothing is buffered) */
@@ -113,7 +114,8 @@ struct conn {
     bool rev_on, wev_on;
     bool rdhup;             /* epoll saw the client's FIN (EV_CLOSED) */
     int rev_tmo;
-    int64_t head_start_ms;      /* when the first byte of a partial head arrived; 0 = none */
+    int64_t head_start_ms;      /* when the request's first byte arrived; 0 = none */
+    size_t charge;              /* bytes of h->inflight this request holds */
     int64_t linger_end_ms;
 
     /* input */
@@ -153,13 +155,16 @@ struct conn {
 struct sl_httpd {
     struct event_base *base;
     struct evconnlistener *listener;
-    struct event *accept_retry;
+    sl_accept_pause_t accept_pause;
     size_t max_body;
+    size_t max_inflight;        /* body bytes in flight on all connections; 0 = no cap */
+    size_t inflight;
     sl_httpd_handler handler;
     void *arg;
     conn_t *conns;
     const struct timeval *tmo[TMO_COUNT];   /* common timeouts of base */
     int request_ms;
+    int deadline_ms;            /* a whole request (head + body); 0 = none */
     char too_large[80];   /* the 413 message */
     sl_httpd_stats_t stats;
 };
@@ -277,6 +282,32 @@ static const char *reason_for(int status)
     }
 }
 
+/* ---- the body budget ---- */
+
+/* Counts n more body bytes for c's request in h->inflight; false (nothing
+ * counted) when that would pass max_inflight. */
+static bool charge(conn_t *c, size_t n)
+{
+    sl_httpd_t *h = c->h;
+    if (h->max_inflight > 0 && (n > h->max_inflight || h->inflight > h->max_inflight - n)) {
+        h->stats.budget_rejected++;
+        return false;
+    }
+    h->inflight += n;
+    c->charge += n;
+    if (h->inflight > h->stats.inflight_peak)
+        h->stats.inflight_peak = h->inflight;
+    return true;
+}
+
+/* Gives back what c's request held (its reply is written or c closes). */
+static void uncharge(conn_t *c)
+{
+    if (c->h != NULL)
+        c->h->inflight -= c->charge;
+    c->charge = 0;
+}
+
 /* ---- connection life ---- */
 
 /* Closes c's socket and events (idempotent); c itself is freed by
@@ -288,6 +319,7 @@ static void conn_close(conn_t *c)
     if (c->closed)
         return;
     sl_httpd_t *h = c->h;
+    uncharge(c);
     c->closed = true;
     event_del(c->rev);   /* also when only made active (event_active) */
     event_del(c->wev);
@@ -528,7 +560,7 @@ static bool may_read(const conn_t *c)
 }
 
 /* Makes room for a recv(): the number of bytes it may take; 0 = do not read
- * now; -1 = memory is short for the request. */
+ * now; -1 = memory is short for the request; -2 = the body budget is. */
 static ssize_t make_room(conn_t *c)
 {
     switch (c->state) {
@@ -551,7 +583,11 @@ static ssize_t make_room(conn_t *c)
                 size_t limit = c->pos + c->hend + c->h->max_body + CHUNK_LINE_MAX + HEAD_MAX +
                                2 * IN_MIN_ROOM;
                 size_t want = c->cap * 2 < limit ? c->cap * 2 : limit;
-                if (want <= c->cap || !try_grow(c, want))
+                if (want <= c->cap)
+                    return -1;
+                if (!charge(c, want - c->cap))
+                    return -2;
+                if (!try_grow(c, want))
                     return -1;
             }
         }
@@ -592,7 +628,22 @@ static void arm_read(conn_t *c)
     }
     if (c->state != ST_LINGER && !may_read(c))
         want = -1;
-    if (want < 0) {
+    int64_t left = 0;
+    if (want == TMO_REQUEST && c->h->deadline_ms > 0 && c->head_start_ms > 0) {
+        left = c->head_start_ms + c->h->deadline_ms - now_ms(c->h);
+        if (left < c->h->request_ms)
+            want = TMO_DEADLINE;
+    }
+    if (want == TMO_DEADLINE) {
+        /* The deadline comes before a stall would: a timer of its own. */
+        struct timeval tv = {left > 0 ? left / 1000 : 0, left > 0 ? left % 1000 * 1000 : 0};
+        bool was_on = c->rev_on;
+        event_add(c->rev, &tv);
+        c->rev_on = true;
+        c->rev_tmo = want;
+        if (!was_on)
+            event_active(c->rev, EV_READ, 1);
+    } else if (want < 0) {
         if (c->rev_on) {
             event_del(c->rev);
             c->rev_on = false;
@@ -626,16 +677,22 @@ static void start_linger(conn_t *c)
     arm_read(c);
 }
 
-/* Answers the request being read with status and closes the connection. */
+/* Answers the request being read with status and closes the connection
+ * (a body not read yet is discarded while lingering).  A 503 says when to
+ * come back (Retry-After). */
 static void reject(conn_t *c, int status, const char *msg)
 {
     char body[300];
     int n = snprintf(body, sizeof(body), "{\"error\": \"%s\"}\n", msg);
     c->h->stats.rejected++;
+    if (status == 408)
+        c->h->stats.timed_out++;
+    uncharge(c);
     c->close_after = true;
     c->is_head = false;
     c->state = ST_SENDING;
-    send_response(c, status, NULL, "application/json", NULL, body, (size_t)n);
+    send_response(c, status, NULL, "application/json",
+                  status == 503 ? "Retry-After: 1\r\n" : NULL, body, (size_t)n);
     if (!c->closed && c->out_len == 0)
         after_flush(c);
 }
@@ -972,6 +1029,10 @@ static int start_body(conn_t *c, const char **msg)
         *msg = h->too_large;
         return 413;
     }
+    if (!charge(c, (size_t)c->clen)) {
+        *msg = "too many request bodies in flight";
+        return 503;
+    }
     size_t need = c->hend + (size_t)c->clen + 1 + IN_MIN_ROOM;
     if (c->cap - c->pos < need) {
         compact(c);
@@ -1157,6 +1218,7 @@ static void req_done(conn_t *c)
     c->pos += c->next_req;
     c->scan = 0;
     c->nfields = 0;
+    uncharge(c);
     c->req.close_cb = NULL;
 }
 
@@ -1193,6 +1255,13 @@ static void after_flush(conn_t *c)
 
 /* ---- the per-connection loop ---- */
 
+/* Whether the request being read has used up request_timeout. */
+static bool past_deadline(conn_t *c)
+{
+    return c->h->deadline_ms > 0 && c->head_start_ms > 0 &&
+           now_ms(c->h) - c->head_start_ms >= c->h->deadline_ms;
+}
+
 /* What EOF from the client means in each state. */
 static void on_eof(conn_t *c)
 {
@@ -1220,15 +1289,19 @@ static void process(conn_t *c)
                 c->head_start_ms = 0;
                 break;
             }
+            if (c->head_start_ms == 0)
+                c->head_start_ms = now_ms(c->h);
             rc = parse_head(c, &msg);
             if (rc == SL_AGAIN) {
-                if (c->pos == c->len)
+                if (c->pos == c->len) {
+                    c->head_start_ms = 0;
                     continue;   /* only empty lines */
+                }
                 int64_t now = now_ms(c->h);
-                if (c->head_start_ms == 0)
-                    c->head_start_ms = now;
-                else if (now - c->head_start_ms > c->h->request_ms)
+                if (now - c->head_start_ms > c->h->request_ms)
                     reject(c, 408, "request head not received in time");
+                else if (past_deadline(c))
+                    reject(c, 408, "request not received in time");
                 break;
             }
             if (rc == SL_OK)
@@ -1236,13 +1309,19 @@ static void process(conn_t *c)
             if (rc != SL_OK)
                 reject(c, rc, msg);
         } else if (c->state == ST_BODY) {
-            if (c->len - c->pos < c->hend + c->clen)
+            if (c->len - c->pos < c->hend + c->clen) {
+                if (past_deadline(c))
+                    reject(c, 408, "request not received in time");
                 break;
+            }
             dispatch(c);
         } else if (c->state == ST_CHUNKED) {
             rc = decode_chunks(c, &msg);
-            if (rc == SL_AGAIN)
+            if (rc == SL_AGAIN) {
+                if (past_deadline(c))
+                    reject(c, 408, "request not received in time");
                 break;
+            }
             if (rc != SL_OK)
                 reject(c, rc, msg);
             else
@@ -1278,6 +1357,10 @@ static int read_input(conn_t *c)
                                                                   : READ_NONE;
     }
     ssize_t room = make_room(c);
+    if (room == -2) {
+        reject(c, 503, "too many request bodies in flight");
+        return READ_NONE;
+    }
     if (room < 0) {
         reject(c, c->state == ST_CHUNKED ? 413 : 503, "out of memory for the request body");
         return READ_NONE;
@@ -1299,6 +1382,11 @@ static int read_input(conn_t *c)
 
 static void on_timeout(conn_t *c)
 {
+    if ((c->state == ST_BODY || c->state == ST_CHUNKED ||
+         (c->state == ST_HEAD && c->pos < c->len)) && past_deadline(c)) {
+        reject(c, 408, "request not received in time");
+        return;
+    }
     switch (c->state) {
     case ST_HEAD:
         if (c->pos == c->len)
@@ -1524,24 +1612,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     arm_read(c);
 }
 
-static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
-{
-    sl_httpd_t *h = arg;
-    if (h->listener)
-        evconnlistener_enable(h->listener);
-}
-
 /* accept() failed: out of descriptors or memory, pause instead of spinning
  * on a listening socket that stays readable. */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
     sl_httpd_t *h = arg;
-    int e = EVUTIL_SOCKET_ERROR();
-    if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-        struct timeval tv = {0, ACCEPT_RETRY_MS * 1000};
-        evconnlistener_disable(l);
-        evtimer_add(h->accept_retry, &tv);
-    }
+    sl_accept_pause_error(&h->accept_pause);
+    h->stats.accept_pauses = h->accept_pause.pauses;
 }
 
 sl_httpd_t *sl_httpd_new(struct event_base *base, struct evconnlistener *l, size_t max_body,
@@ -1555,10 +1632,9 @@ sl_httpd_t *sl_httpd_new(struct event_base *base, struct evconnlistener *l, size
     h->arg = arg;
     snprintf(h->too_large, sizeof(h->too_large), "request body too large (limit %zu bytes)",
              max_body);
-    h->accept_retry = evtimer_new(base, on_accept_retry, h);
-    if (h->accept_retry == NULL)
-        abort();
+    sl_accept_pause_init(&h->accept_pause, base, l, "http");
     sl_httpd_set_timeouts(h, 60000, 30000);
+    sl_httpd_set_limits(h, 0, 0);
     evconnlistener_set_error_cb(l, on_accept_error);
     evconnlistener_set_cb(l, on_accept, h);
     return h;
@@ -1583,13 +1659,21 @@ void sl_httpd_set_timeouts(sl_httpd_t *h, int idle_ms, int request_ms)
         c->rev_tmo = -1;   /* re-armed with the new value on the next change */
 }
 
+void sl_httpd_set_limits(sl_httpd_t *h, int deadline_ms, size_t max_inflight)
+{
+    h->deadline_ms = deadline_ms > 0 ? deadline_ms : 0;
+    h->max_inflight = max_inflight;
+    for (conn_t *c = h->conns; c; c = c->next)
+        c->rev_tmo = -1;
+}
+
 void sl_httpd_stop_accepting(sl_httpd_t *h)
 {
     if (h->listener) {
         evconnlistener_free(h->listener);
         h->listener = NULL;
     }
-    evtimer_del(h->accept_retry);
+    sl_accept_pause_stop(&h->accept_pause);
 }
 
 void sl_httpd_free(sl_httpd_t *h)
@@ -1597,7 +1681,6 @@ void sl_httpd_free(sl_httpd_t *h)
     if (h == NULL)
         return;
     sl_httpd_stop_accepting(h);
-    event_free(h->accept_retry);
     while (h->conns) {
         conn_t *c = h->conns;
         conn_close(c);
@@ -1609,4 +1692,5 @@ void sl_httpd_free(sl_httpd_t *h)
 void sl_httpd_get_stats(const sl_httpd_t *h, sl_httpd_stats_t *out)
 {
     *out = h->stats;
+    out->inflight_body = h->inflight;
 }

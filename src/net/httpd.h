@@ -23,7 +23,10 @@
  *     kept); unknown methods reach the handler (which answers 405);
  *   - timeouts: an idle keep-alive connection is closed after idle_ms
  *     (60 s); a request whose head is not complete within request_ms (30 s)
- *     of its first byte, or whose body stalls that long, gets 408 and close;
+ *     of its first byte, or whose body stalls that long, or that is not
+ *     whole within the deadline (sl_httpd_set_limits), gets 408 and close;
+ *   - a budget for request bodies on all connections together: past it 503;
+ *   - accept() failing (out of descriptors): accepting pauses (listen.h);
  *     a client that takes no reply bytes for idle_ms is dropped;
  *   - a client that closes (EOF) while its reply is pending is gone: the
  *     request's close callback runs (nginx does the same: a half-closed
@@ -60,6 +63,11 @@ typedef struct sl_httpd_stats {
     uint64_t rejected;      /* requests answered by httpd itself (400, 408, 413, 431, 501, 503, 505) */
     uint64_t aborted;       /* pending replies dropped because the client went away */
     uint64_t write_waits;   /* replies the socket did not take at once (EV_WRITE needed) */
+    uint64_t timed_out;     /* requests answered 408 */
+    uint64_t budget_rejected; /* requests answered 503: max_inflight body bytes in use */
+    uint64_t inflight_body; /* body bytes held by requests now */
+    uint64_t inflight_peak; /* the most ever held at once */
+    uint64_t accept_pauses; /* accept() failures (out of descriptors...): paused */
 } sl_httpd_stats_t;
 
 /*
@@ -73,6 +81,16 @@ sl_httpd_t *sl_httpd_new(struct event_base *base, struct evconnlistener *l, size
 /* Changes the idle timeout (default 60000 ms) and the request timeout
  * (default 30000 ms) for what is armed from now on. */
 void sl_httpd_set_timeouts(sl_httpd_t *h, int idle_ms, int request_ms);
+/*
+ * Limits for what is read from now on: a request whose head and body are not
+ * all in within deadline_ms of its first byte gets 408 and close, however
+ * steadily it trickles (0 = no deadline beyond the stall timeout); bodies of
+ * all connections together may hold at most max_inflight bytes (a
+ * Content-Length body counts whole when its head arrives, a chunked one as
+ * its buffer grows; given back with the reply): past it a request gets 503
+ * with "Retry-After: 1" and close, its body unread (0 = no cap).
+ */
+void sl_httpd_set_limits(sl_httpd_t *h, int deadline_ms, size_t max_inflight);
 /* Closes the listening socket; open connections are served on. */
 void sl_httpd_stop_accepting(sl_httpd_t *h);
 /* Closes the listener and every connection, then frees h.  A pending

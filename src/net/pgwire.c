@@ -3,14 +3,17 @@
  * the life of a client connection:
  *
  *   accept -> startup packet (SSLRequest/GSSENCRequest answered 'N',
- *   CancelRequest relayed to the session's backend) -> non-blocking libpq
+ *   CancelRequest relayed to the session's backend without blocking,
+ *   max_client_connections: FATAL 53300) -> non-blocking libpq
  *   connect to the backing PostgreSQL (PQconnectPoll on loop events) ->
  *   AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery ->
  *   READY: pgwire_relay.c handles messages on both sockets -> close
  *   (deferred, after flushing the client's output).
  *
  * Connections are never freed inside their own callbacks: sl__pw_close
- * only marks them and a one-shot event frees them later.
+ * only marks them and a one-shot event frees them later.  A client not
+ * READY within authentication_timeout is closed; while the backend
+ * connection is being made its input is not read past SL_PW_HIGH_WATER.
  */
 #include "net/pgwire_int.h"
 #include "net/listen.h"
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/util.h>
@@ -118,6 +122,9 @@ void sl__pw_fatal(sl_pwconn_t *c, sl_error_t *err)
 static void conn_free(sl_pwconn_t *c)
 {
     sl__pw_job_abort(c);
+    if (c->counted)
+        c->pw->nsessions--;
+    event_free(c->startup_ev);
     if (c->poll_ev)
         event_free(c->poll_ev);
     if (c->backend)
@@ -149,7 +156,13 @@ static void client_read(struct bufferevent *bev, void *arg)
         startup_input(c);
     else if (c->state == SL_PW_READY)
         sl__pw_client_input(c);
-    /* CONNECTING: messages stay buffered until the backend is there. */
+    else if (c->state == SL_PW_CONNECTING &&
+             evbuffer_get_length(bufferevent_get_input(bev)) > SL_PW_HIGH_WATER) {
+        /* Messages stay buffered until the backend is there, but not
+         * without bound: sl__pw_flow reads on once READY. */
+        bufferevent_disable(bev, EV_READ);
+        c->client_paused = true;
+    }
 }
 
 static void client_write(struct bufferevent *bev, void *arg)
@@ -273,6 +286,7 @@ static void connected(sl_pwconn_t *c)
     sl_pkt_backend_key_data(&p, c->pid, c->key);
     sl_pkt_ready_for_query(&p, c->txn_status);
     c->state = SL_PW_READY;
+    event_del(c->startup_ev);
     sl__pw_send_client(c, &p);
     sl_pkt_free(&p);
     sl__pw_client_input(c);   /* anything the client sent meanwhile */
@@ -376,18 +390,143 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
 
 /* ---- startup ---- */
 
-/* CancelRequest: cancels the backend query of the session we gave (pid,
- * key).  PQcancel blocks briefly; acceptable for a rare request. */
+/*
+ * CancelRequest: cancels the backend query of the session we gave (pid,
+ * key) by sending the backend's own CancelRequest to the address the
+ * session's backend socket is connected to, without blocking the loop:
+ * PQcancel connects and then waits for the postmaster to close, so a
+ * stalled postmaster would freeze sluiced.  A non-blocking socket, one
+ * write of 16 bytes, closed once written or after pg_timeout; like
+ * PostgreSQL's, the cancel is best effort and answered with nothing.
+ */
+struct sl_pw_cancel {
+    sl_pgwire_t *pw;
+    sl_pw_cancel_t *prev, *next;
+    evutil_socket_t fd;
+    struct event *ev;
+    unsigned char pkt[16];
+};
+
+/*
+ * The head of libpq's struct pg_cancel (libpq-int.h, libpq 9.x to 16): the
+ * remote address, the backend's PID and its secret key, which libpq 15 has
+ * no function for.  The PID found there is checked against PQbackendPID
+ * before the key is trusted.
+ */
+typedef struct libpq_cancel_head {
+    struct {
+        struct sockaddr_storage addr;
+        socklen_t salen;
+    } raddr;
+    int be_pid;
+    int be_key;
+} libpq_cancel_head_t;
+
+/* Frees k (closes its socket); k is dead after the call. */
+static void cancel_free(sl_pw_cancel_t *k)
+{
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        k->pw->cancels = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    k->pw->ncancels--;
+    event_free(k->ev);
+    evutil_closesocket(k->fd);
+    free(k);
+}
+
+static void on_cancel_io(evutil_socket_t fd, short what, void *arg)
+{
+    sl_pw_cancel_t *k = arg;
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+    if (what & EV_TIMEOUT) {
+        sl_log_warning("pgwire: could not send cancel request: timeout expired");
+    } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
+        sl_log_warning("pgwire: could not send cancel request: %s",
+                       evutil_socket_error_to_string(soerr ? soerr : EVUTIL_SOCKET_ERROR()));
+    } else if (send(fd, k->pkt, sizeof(k->pkt), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+               (ssize_t)sizeof(k->pkt)) {
+        sl_log_warning("pgwire: could not send cancel request: %s",
+                       evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    }
+    cancel_free(k);
+}
+
+static void put_be32(unsigned char *b, uint32_t v)
+{
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+}
+
+/* Starts sending a CancelRequest for x's backend; returns at once. */
+static void cancel_send(sl_pgwire_t *pw, sl_pwconn_t *x)
+{
+    const libpq_cancel_head_t *ch = (const libpq_cancel_head_t *)x->cancel;
+    if (PQlibVersion() >= 170000 || ch->be_pid != PQbackendPID(x->pg)) {
+        sl_log_warning("pgwire: cannot relay cancel requests with libpq %d", PQlibVersion());
+        return;
+    }
+    if (pw->ncancels >= SL_PW_MAX_CANCELS) {
+        sl_log_warning("pgwire: cancel request dropped: %d already in flight", pw->ncancels);
+        return;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    if (getpeername(PQsocket(x->pg), (struct sockaddr *)&ss, &sslen) != 0) {
+        sl_log_warning("pgwire: could not send cancel request: %s",
+                       evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        return;
+    }
+    evutil_socket_t fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        sl_log_warning("pgwire: could not send cancel request: %s",
+                       evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        return;
+    }
+    if (connect(fd, (struct sockaddr *)&ss, sslen) != 0 && errno != EINPROGRESS) {
+        sl_log_warning("pgwire: could not send cancel request: %s",
+                       evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        evutil_closesocket(fd);
+        return;
+    }
+    sl_pw_cancel_t *k = sl_xcalloc(1, sizeof(*k));
+    k->pw = pw;
+    k->fd = fd;
+    put_be32(k->pkt, 16);
+    put_be32(k->pkt + 4, SL_PKT_CANCEL_REQUEST);
+    put_be32(k->pkt + 8, (uint32_t)ch->be_pid);
+    put_be32(k->pkt + 12, (uint32_t)ch->be_key);
+    k->ev = event_new(pw->srv->base, fd, EV_WRITE, on_cancel_io, k);
+    int ms = connect_timeout_ms(x);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    event_add(k->ev, &tv);
+    k->next = pw->cancels;
+    if (pw->cancels)
+        pw->cancels->prev = k;
+    pw->cancels = k;
+    pw->ncancels++;
+}
+
 static void cancel_session(sl_pgwire_t *pw, int32_t pid, int32_t key)
 {
     for (sl_pwconn_t *x = pw->conns; x; x = x->next) {
         if (x->state == SL_PW_READY && x->cancel && x->pid == pid && x->key == key) {
-            char errbuf[256];
-            if (!PQcancel(x->cancel, errbuf, sizeof(errbuf)))
-                sl_log_warning("pgwire: could not cancel query: %s", errbuf);
+            cancel_send(pw, x);
             return;
         }
     }
+}
+
+/* The most pgwire sessions at once (server.c lowers the setting to what
+ * the backing PostgreSQL leaves); 0 = no limit. */
+static int session_limit(const sl_pgwire_t *pw)
+{
+    return pw->srv->cfg.max_client_connections;
 }
 
 /* Handles the startup packets buffered from a new client. */
@@ -450,8 +589,32 @@ static void startup_input(sl_pwconn_t *c)
             sl__pw_send_client(c, &p);
             sl_pkt_free(&p);
         }
+        int limit = session_limit(c->pw);
+        if (limit > 0 && c->pw->nsessions >= limit) {
+            sl_error_set(&err, "53300", 0, "sorry, too many clients already");
+            sl__pw_fatal(c, &err);
+            return;
+        }
+        c->counted = true;
+        c->pw->nsessions++;
         backend_connect(c, &su);
         return;
+    }
+}
+
+/* authentication_timeout: the client is not READY yet.  PostgreSQL closes
+ * an incomplete startup silently and ends a slow authentication with
+ * FATAL 57014. */
+static void on_startup_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (c->state == SL_PW_STARTUP) {
+        sl__pw_close(c);
+    } else if (c->state == SL_PW_CONNECTING) {
+        sl_error_t err;
+        sl_error_clear(&err);
+        sl_error_set(&err, "57014", 0, "canceling authentication due to timeout");
+        sl__pw_fatal(c, &err);
     }
 }
 
@@ -478,16 +641,23 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     bufferevent_setwatermark(c->client, EV_WRITE, SL_PW_LOW_WATER, 0);
     bufferevent_enable(c->client, EV_READ | EV_WRITE);
     c->free_ev = evtimer_new(pw->srv->base, on_free, c);
+    c->startup_ev = evtimer_new(pw->srv->base, on_startup_timeout, c);
+    int ms = pw->srv->cfg.authentication_timeout_ms > 0 ? pw->srv->cfg.authentication_timeout_ms
+                                                        : 60000;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(c->startup_ev, &tv);
     c->next = pw->conns;
     if (pw->conns)
         pw->conns->prev = c;
     pw->conns = c;
 }
 
+/* Out of descriptors (EMFILE) the listening socket stays readable: pause
+ * accepting instead of spinning (listen.h). */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
-    int e = EVUTIL_SOCKET_ERROR();
-    sl_log_warning("pgwire: accept failed: %s", evutil_socket_error_to_string(e));
+    sl_pgwire_t *pw = arg;
+    sl_accept_pause_error(&pw->accept_pause);
 }
 
 int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
@@ -506,6 +676,7 @@ int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
     pw->listener = l;
     evconnlistener_set_cb(l, on_accept, pw);
     evconnlistener_set_error_cb(l, on_accept_error);
+    sl_accept_pause_init(&pw->accept_pause, srv->base, l, "pgwire");
 
     pw->port = bound_port;
     *out = pw;
@@ -521,7 +692,10 @@ void sl_pgwire_stop(sl_pgwire_t *pw)
 {
     if (pw == NULL)
         return;
+    sl_accept_pause_stop(&pw->accept_pause);
     evconnlistener_free(pw->listener);
+    while (pw->cancels)
+        cancel_free(pw->cancels);
     sl_error_t err;
     sl_error_clear(&err);
     sl_error_set(&err, SL_ERRCODE_ADMIN_SHUTDOWN, 0,

@@ -20,6 +20,7 @@
 #include <event2/listener.h>
 #include <libpq-fe.h>
 
+#include "net/listen.h"
 #include "net/pgwire.h"
 #include "net/pkt.h"
 #include "util/arena.h"
@@ -27,15 +28,26 @@
 /* Output above HIGH pauses reading the other side; resumed below LOW. */
 #define SL_PW_HIGH_WATER (1024 * 1024)
 #define SL_PW_LOW_WATER  (256 * 1024)
+/* A message larger than this that sluiced relays without looking inside is
+ * streamed through as its bytes arrive instead of being buffered whole. */
+#define SL_PW_STREAM_MIN (64 * 1024)
+/* CancelRequests on their way to the backing PostgreSQL at once; more are
+ * dropped (a cancel is best effort in PostgreSQL too). */
+#define SL_PW_MAX_CANCELS 64
 
 typedef struct sl_pwconn sl_pwconn_t;
+typedef struct sl_pw_cancel sl_pw_cancel_t;
 
 struct sl_pgwire {
     sl_server_t *srv;
     sl_arena_t *arena;           /* holds this struct; parent of connections' */
     struct evconnlistener *listener;
+    sl_accept_pause_t accept_pause;
     int port;
     sl_pwconn_t *conns;          /* doubly linked list of live connections */
+    int nsessions;               /* conns holding (or opening) a backend connection */
+    sl_pw_cancel_t *cancels;     /* CancelRequests in flight (pgwire.c) */
+    int ncancels;
 };
 
 typedef enum sl_pw_state {
@@ -85,6 +97,13 @@ struct sl_pwconn {
     sl_pw_state_t state;
     struct bufferevent *client;  /* closes its socket when freed */
     struct event *free_ev;       /* deferred free (also a flush timeout) */
+    struct event *startup_ev;    /* authentication_timeout until READY */
+    bool counted;                /* in pw->nsessions */
+    size_t relay_left;           /* bytes of a client message still to stream
+                                    to the backend (or drop if relay_drop) */
+    bool relay_drop;
+    size_t back_left;            /* bytes of a backend message still to
+                                    stream to the client */
 
     /* The backing PostgreSQL. */
     PGconn *pg;

@@ -14,6 +14,12 @@
  *                       while a job's own request is in flight, filtered by
  *                       the job's step.
  *
+ * Memory: Query and Parse are read whole (they are parsed), up to
+ * max_query_size (54000 and close beyond); any other message over
+ * SL_PW_STREAM_MIN is streamed to the other side as its bytes arrive
+ * (relay_left, back_left), so a client announcing 1 GiB costs no more than
+ * the socket buffers that backpressure allows.
+ *
  * A job runs a Simple Query statement by statement (exec_simple_query
  * order): a run of forwarded statements goes to the backend as one Query
  * whose ReadyForQuery is swallowed; a Sluice statement is prepared by the
@@ -63,9 +69,26 @@ static void pending_pop(sl_pwconn_t *c)
 
 /* ---- small helpers ---- */
 
+/* Moves the next n bytes of a message to the backend, or what of them is
+ * buffered; the rest follows as it arrives (c->relay_left). */
 static void relay_to_backend(sl_pwconn_t *c, struct evbuffer *in, size_t n)
 {
-    evbuffer_remove_buffer(in, bufferevent_get_output(c->backend), n);
+    size_t have = evbuffer_get_length(in);
+    size_t k = n < have ? n : have;
+    if (k > 0)
+        evbuffer_remove_buffer(in, bufferevent_get_output(c->backend), k);
+    c->relay_left = n - k;
+    c->relay_drop = false;
+}
+
+/* Drops the next n bytes of a client message, later ones as they come. */
+static void drop_client(sl_pwconn_t *c, struct evbuffer *in, size_t n)
+{
+    size_t have = evbuffer_get_length(in);
+    size_t k = n < have ? n : have;
+    evbuffer_drain(in, k);
+    c->relay_left = n - k;
+    c->relay_drop = c->relay_left > 0;
 }
 
 static void relay_to_client(sl_pwconn_t *c, struct evbuffer *in, size_t n)
@@ -360,7 +383,7 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
         return;
     }
     if (c->discard_until_sync) {
-        evbuffer_drain(in, h->size);
+        drop_client(c, in, h->size);
         if (t == 'S') {
             sl_pkt_t p = SL_PKT_INIT;
             c->discard_until_sync = false;
@@ -409,10 +432,29 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
     }
 }
 
+/* The largest Query or Parse message read whole (max_query_size). */
+static size_t query_limit(const sl_pwconn_t *c)
+{
+    size_t n = c->pw->srv->cfg.max_query_size;
+    return n > 0 && n < SL_PKT_MAX_MESSAGE ? n : SL_PKT_MAX_MESSAGE;
+}
+
 void sl__pw_client_input(sl_pwconn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->client);
-    while (c->state == SL_PW_READY && !c->terminating) {
+    while (c->state == SL_PW_READY) {
+        if (c->relay_left > 0) {
+            /* The rest of a message being streamed (or dropped). */
+            if (c->relay_drop)
+                drop_client(c, in, c->relay_left);
+            else
+                relay_to_backend(c, in, c->relay_left);
+            if (c->relay_left > 0)
+                break;
+            continue;
+        }
+        if (c->terminating)
+            break;
         if (c->job && !c->copy_in)
             break;              /* later messages wait for the running query */
         unsigned char head[5];
@@ -422,12 +464,25 @@ void sl__pw_client_input(sl_pwconn_t *c)
         size_t avail = evbuffer_get_length(in);
         evbuffer_copyout(in, head, sizeof(head));
         int rc = sl_pkt_read_header(head, avail, false, SL_PKT_MAX_MESSAGE, &h, &err);
-        if (rc == SL_AGAIN)
-            break;
-        if (rc != SL_OK) {
+        if (rc == SL_ERR) {
             sl__pw_fatal(c, &err);
             return;
         }
+        if (h.size == 0)
+            break;              /* not even a whole header yet */
+        bool whole = h.type == 'Q' || h.type == 'P';
+        if (whole && h.size - h.body > query_limit(c)) {
+            /* PostgreSQL would take up to 1 GiB; sluiced parses these
+             * messages and will not hold that much for one client. */
+            sl_error_set(&err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                         "message too long: %zu bytes", h.size - h.body);
+            sl_error_detail(&err, "sluiced reads Query and Parse messages of at most "
+                                  "%zu bytes (max_query_size).", query_limit(c));
+            sl__pw_fatal(c, &err);
+            return;
+        }
+        if (rc == SL_AGAIN && (whole || h.size <= SL_PW_STREAM_MIN))
+            break;              /* small or parsed: wait for all of it */
         client_message(c, in, &h);
     }
     sl__pw_flow(c);
@@ -489,6 +544,17 @@ void sl__pw_backend_input(sl_pwconn_t *c)
     size_t span = 0;            /* bytes at the head of in to relay as is */
     bool kick = false;
 
+    if (c->back_left > 0 && c->state == SL_PW_READY) {
+        /* The rest of a large message being streamed to the client. */
+        size_t have = evbuffer_get_length(in);
+        size_t k = c->back_left < have ? c->back_left : have;
+        relay_to_client(c, in, k);
+        c->back_left -= k;
+        if (c->back_left > 0) {
+            sl__pw_flow(c);
+            return;
+        }
+    }
     while (c->state == SL_PW_READY) {
         size_t avail = evbuffer_get_length(in) - span;
         unsigned char head[6];
@@ -501,6 +567,14 @@ void sl__pw_backend_input(sl_pwconn_t *c)
         evbuffer_ptr_set(in, &ptr, span, EVBUFFER_PTR_SET);
         evbuffer_copyout_from(in, &ptr, head, avail >= 6 ? 6 : 5);
         int rc = sl_pkt_read_header(head, avail, false, SL_PKT_MAX_MESSAGE, &h, &err);
+        bool job_step = c->job && c->job->step != SL_PW_STEP_NONE && pending_empty(c);
+        if (rc == SL_AGAIN && h.size > SL_PW_STREAM_MIN && !job_step && h.type != 'E') {
+            /* A large row (or COPY data): streamed, not held whole. */
+            relay_to_client(c, in, span + avail);
+            span = 0;
+            c->back_left = h.size - avail;
+            break;
+        }
         if (rc == SL_AGAIN)
             break;
         if (rc != SL_OK) {
@@ -510,7 +584,6 @@ void sl__pw_backend_input(sl_pwconn_t *c)
                   "invalid message from the backing PostgreSQL");
             return;
         }
-        bool job_step = c->job && c->job->step != SL_PW_STEP_NONE && pending_empty(c);
         if (job_step) {
             relay_to_client(c, in, span);
             span = 0;

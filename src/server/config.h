@@ -12,6 +12,11 @@
  *   flush_interval    --flush-interval MS SLUICE_FLUSH_INTERVAL 100
  *   max_body_size     --max-body-size B   SLUICE_MAX_BODY_SIZE 67108864
  *   max_memory        --max-memory B      SLUICE_MAX_MEMORY    1073741824
+ *   max_inflight_body --max-inflight-body B SLUICE_MAX_INFLIGHT_BODY 268435456
+ *   request_timeout   --request-timeout MS SLUICE_REQUEST_TIMEOUT 60000
+ *   authentication_timeout --authentication-timeout MS SLUICE_AUTHENTICATION_TIMEOUT 60000
+ *   max_client_connections --max-client-connections N SLUICE_MAX_CLIENT_CONNECTIONS 0
+ *   max_query_size    --max-query-size B  SLUICE_MAX_QUERY_SIZE 67108864
  *   pg_timeout        --pg-timeout MS     SLUICE_PG_TIMEOUT    5000
  *   instance_name     --instance-name N   SLUICE_INSTANCE_NAME "" (host:http port)
  *   log_level         --log-level L       SLUICE_LOG_LEVEL     info
@@ -32,6 +37,12 @@ typedef struct sl_config {
     int flush_interval_ms;
     size_t max_body_size;
     size_t max_memory;      /* unflushed groups over this: 503; 0 = no limit */
+    size_t max_inflight_body; /* HTTP bodies held at once; over: 503; 0 = no limit */
+    int request_timeout_ms; /* whole HTTP request within this: else 408; 0 = none */
+    int authentication_timeout_ms; /* pgwire startup within this: else closed */
+    int max_client_connections; /* pgwire sessions; lowered at start to what the
+                                   backing PostgreSQL leaves (server.c); 0 = that */
+    size_t max_query_size;  /* pgwire Query/Parse read whole up to this: else 54000 */
     int pg_timeout_ms;      /* PostgreSQL unreachable this long: 503 */
     char *instance_name;    /* identity for fencing; "" = host:http_port */
     char *log_level;        /* debug, info, warning, error */

@@ -81,6 +81,53 @@ static int use_database_collation(PGconn *conn, sl_error_t *err)
     return rc;
 }
 
+/* Connections sluiced opens besides its clients' sessions: the sink's, a
+ * few lookups after lost DDL answers (reconcile.c). */
+#define OWN_CONNECTIONS 3
+
+/*
+ * Lowers cfg.max_client_connections to the slots the backing PostgreSQL
+ * leaves: max_connections less the reserved ones (superuser_reserved_
+ * connections, PostgreSQL 16's reserved_connections), the connections
+ * others hold now and sluiced's own, so that pgwire clients can never take
+ * the slots kept for a superuser (psql to fix things) or for the sink.
+ */
+static int client_limit(sl_server_t *srv, PGconn *conn, sl_error_t *err)
+{
+    PGresult *res = PQexec(conn,
+                           "SELECT current_setting('max_connections')::int, "
+                           "current_setting('superuser_reserved_connections')::int + "
+                           "coalesce(current_setting('reserved_connections', true), '0')::int, "
+                           "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                           "'client backend' AND pid <> pg_backend_pid())::int");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                     "could not read the backing PostgreSQL's max_connections: %s",
+                     PQresultErrorMessage(res));
+        PQclear(res);
+        return SL_ERR;
+    }
+    int max = atoi(PQgetvalue(res, 0, 0)), reserved = atoi(PQgetvalue(res, 0, 1));
+    int others = atoi(PQgetvalue(res, 0, 2));
+    PQclear(res);
+    int room = max - reserved - others - OWN_CONNECTIONS;
+    if (room < 1) {
+        sl_log_warning("the backing PostgreSQL has no connection slots left for pgwire clients "
+                       "(max_connections %d, %d reserved, %d in use): allowing one",
+                       max, reserved, others);
+        room = 1;
+    }
+    int *limit = &srv->cfg.max_client_connections;
+    if (*limit == 0 || *limit > room) {
+        if (*limit > room)
+            sl_log_info("max_client_connections lowered from %d to %d: the backing PostgreSQL "
+                        "has max_connections %d, %d reserved, %d in use, %d kept for sluiced",
+                        *limit, room, max, reserved, others, OWN_CONNECTIONS);
+        *limit = room;
+    }
+    return SL_OK;
+}
+
 /* Runs the catalog schema and reloads every stream and view, blocking
  * (before the event loop starts).  Returns SL_OK or SL_ERR with err set. */
 static int catalog_load(sl_server_t *srv, sl_error_t *err)
@@ -92,7 +139,7 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         PQfinish(conn);
         return SL_ERR;
     }
-    if (use_database_collation(conn, err) != SL_OK) {
+    if (use_database_collation(conn, err) != SL_OK || client_limit(srv, conn, err) != SL_OK) {
         PQfinish(conn);
         return SL_ERR;
     }

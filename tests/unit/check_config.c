@@ -60,6 +60,38 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.pg_timeout_ms, 5000);
     ck_assert_str_eq(cfg.log_level, "info");
     ck_assert_ptr_null(cfg.config_file);
+    ck_assert_uint_eq(cfg.max_inflight_body, 268435456);
+    ck_assert_int_eq(cfg.request_timeout_ms, 60000);
+    ck_assert_int_eq(cfg.authentication_timeout_ms, 60000);
+    ck_assert_int_eq(cfg.max_client_connections, 0);
+    ck_assert_uint_eq(cfg.max_query_size, 67108864);
+    sl_config_free(&cfg);
+}
+END_TEST
+
+/* The network limits of issue 6: flags, sizes with suffixes, ranges. */
+START_TEST(test_net_limits)
+{
+    sl_config_t cfg;
+    sl_error_t err;
+    int exit_now;
+    clear_env();
+    char *argv[] = {"sluiced", "--max-inflight-body", "32MB", "--request-timeout=1500",
+                    "--authentication-timeout", "1000", "--max-client-connections", "9",
+                    "--max-query-size", "1MB", NULL};
+    ck_assert_int_eq(load(&cfg, &err, &exit_now, argv), SL_OK);
+    ck_assert_uint_eq(cfg.max_inflight_body, 32u << 20);
+    ck_assert_int_eq(cfg.request_timeout_ms, 1500);
+    ck_assert_int_eq(cfg.authentication_timeout_ms, 1000);
+    ck_assert_int_eq(cfg.max_client_connections, 9);
+    ck_assert_uint_eq(cfg.max_query_size, 1u << 20);
+    sl_config_free(&cfg);
+    char *bad[] = {"sluiced", "--max-query-size", "2GB", NULL};
+    ck_assert_int_eq(load(&cfg, &err, &exit_now, bad), SL_ERR);
+    ck_assert_ptr_nonnull(strstr(err.message, "--max-query-size"));
+    sl_config_free(&cfg);
+    char *bad2[] = {"sluiced", "--authentication-timeout", "0", NULL};
+    ck_assert_int_eq(load(&cfg, &err, &exit_now, bad2), SL_ERR);
     sl_config_free(&cfg);
 }
 END_TEST
@@ -288,6 +320,7 @@ int main(void)
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_net_limits);
     tcase_add_test(tc, test_flags_both_forms);
     tcase_add_test(tc, test_file_env_flag_precedence);
     tcase_add_test(tc, test_config_flag_beats_env);

@@ -36,6 +36,17 @@
 
 #define MAX_BODY (4u << 20)
 
+/* ---- log lines (listen.c logs through the server's sl_log) ---- */
+
+static int log_lines;
+
+void sl_log(const char *level, const char *fmt, ...)
+{
+    (void)level;
+    (void)fmt;
+    __atomic_add_fetch(&log_lines, 1, __ATOMIC_SEQ_CST);
+}
+
 /* ---- the server under test ---- */
 
 typedef struct server {
@@ -1251,6 +1262,174 @@ START_TEST(timeouts)
 }
 END_TEST
 
+/* Fills the whole s_limits stats from the loop's thread via get_stats
+ * (safe enough: counters read while the loop is idle). */
+static void full_stats(server_t *s, sl_httpd_stats_t *st)
+{
+    sleep_ms(50);
+    sl_httpd_get_stats(s->httpd, st);
+}
+
+/* request_timeout: a body trickling in steadily (never stalling for the
+ * stall timeout) still gets 408 once the whole request's deadline passed. */
+START_TEST(request_deadline)
+{
+    server_t *s = server_start(MAX_BODY, 5000, 5000);
+    sl_httpd_set_limits(s->httpd, 800, 0);
+    client_t *c = cl_open(s->port);
+    cl_sends(c, "POST /sum HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+    double t0 = now_s();
+    struct timeval tv = {0, 10000};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    int got = -1;
+    for (int i = 0; i < 40 && got < 0; i++) {
+        if (send(c->fd, "x", 1, MSG_NOSIGNAL) != 1)
+            break;
+        sleep_ms(100);
+        if (recv(c->fd, c->buf, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+            got = 1;
+    }
+    double waited = now_s() - t0;
+    tv.tv_sec = 5;
+    tv.tv_usec = 0;
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ck_assert_msg(got == 1, "no answer to a trickling body after %.1f s", waited);
+    ck_assert_msg(waited < 1.5, "408 after %.2f s (deadline 0.8 s)", waited);
+    resp_t r;
+    ck_assert_int_eq(cl_response(c, &r, false), 408);
+    ck_assert_str_eq(resp_field(&r, "Connection"), "close");
+    resp_free(&r);
+    cl_close(c);
+    /* A head trickling in: the same deadline. */
+    c = cl_open(s->port);
+    t0 = now_s();
+    cl_sends(c, "GET /echo HTTP/1.1\r\nHost: t\r\n");
+    for (int i = 0; i < 12; i++) {
+        cl_sends(c, "X-A: b\r\n");
+        sleep_ms(100);
+        if (recv(c->fd, c->buf, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+            break;
+    }
+    ck_assert_int_eq(cl_response(c, &r, false), 408);
+    ck_assert(now_s() - t0 < 1.5);
+    resp_free(&r);
+    cl_close(c);
+    sl_httpd_stats_t st;
+    full_stats(s, &st);
+    ck_assert_uint_eq(st.timed_out, 2);
+    /* A request that is whole in time is served. */
+    c = cl_open(s->port);
+    cl_sends(c, "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n");
+    resp_t r2;
+    ck_assert_int_eq(cl_response(c, &r2, false), 200);
+    resp_free(&r2);
+    cl_close(c);
+    server_stop(s);
+}
+END_TEST
+
+/* max_inflight: bodies of all connections together; past it 503 with
+ * Retry-After and close, and the budget comes back with the replies. */
+START_TEST(body_budget)
+{
+    server_t *s = server_start(MAX_BODY, 0, 0);
+    sl_httpd_set_limits(s->httpd, 0, 1u << 20);
+    /* A holds 700 kB of the 1 MB budget while its body is coming. */
+    client_t *a = cl_open(s->port);
+    cl_sends(a, "POST /sum HTTP/1.1\r\nHost: t\r\nContent-Length: 700000\r\n\r\nabc");
+    sleep_ms(100);
+    sl_httpd_stats_t st;
+    full_stats(s, &st);
+    ck_assert_uint_eq(st.inflight_body, 700000);
+    /* B's 400 kB do not fit: 503, Retry-After, close, its body unread. */
+    client_t *b = cl_open(s->port);
+    cl_sends(b, "POST /sum HTTP/1.1\r\nHost: t\r\nContent-Length: 400000\r\n\r\n");
+    resp_t r;
+    ck_assert_int_eq(cl_response(b, &r, false), 503);
+    ck_assert_str_eq(resp_field(&r, "Retry-After"), "1");
+    ck_assert_str_eq(resp_field(&r, "Connection"), "close");
+    resp_free(&r);
+    cl_close(b);
+    /* Chunked growth counts too. */
+    client_t *ch = cl_open(s->port);
+    cl_sends(ch, "POST /sum HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+    char *chunk = malloc(600001);
+    memset(chunk, 'y', 600000);
+    cl_sends(ch, "927C0\r\n");   /* 600000 */
+    send(ch->fd, chunk, 600000, MSG_NOSIGNAL);
+    ck_assert_int_eq(cl_response(ch, &r, false), 503);
+    resp_free(&r);
+    cl_close(ch);
+    /* A's body ends: answered, the budget is free again. */
+    char *rest = malloc(700000);
+    memset(rest, 'x', 700000);
+    cl_send(a, rest, 700000 - 3);
+    ck_assert_int_eq(cl_response(a, &r, false), 200);
+    ck_assert(strncmp(r.body, "len=700000", 10) == 0);
+    resp_free(&r);
+    full_stats(s, &st);
+    ck_assert_uint_eq(st.inflight_body, 0);
+    ck_assert_uint_eq(st.budget_rejected, 2);
+    /* Now B's body fits. */
+    b = cl_open(s->port);
+    cl_sends(b, "POST /sum HTTP/1.1\r\nHost: t\r\nContent-Length: 400000\r\n\r\n");
+    cl_send(b, rest, 400000);
+    ck_assert_int_eq(cl_response(b, &r, false), 200);
+    resp_free(&r);
+    cl_close(b);
+    cl_close(a);
+    free(rest);
+    free(chunk);
+    server_stop(s);
+}
+END_TEST
+
+/* Out of descriptors: accepting pauses (a few log lines, not a flood) and
+ * resumes once descriptors are free. */
+START_TEST(accept_emfile)
+{
+    server_t *s = server_start(MAX_BODY, 0, 0);
+    struct rlimit old, low;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    int probe = dup(0);
+    ck_assert_int_ge(probe, 0);
+    close(probe);
+    low = old;
+    low.rlim_cur = (rlim_t)probe + 24;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    client_t *cs[64];
+    int n = 0;
+    while (n < 64) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            break;
+        close(fd);
+        cs[n++] = cl_open(s->port);
+        sleep_ms(5);
+    }
+    ck_assert_int_lt(n, 64);
+    int before = __atomic_load_n(&log_lines, __ATOMIC_SEQ_CST);
+    sleep_ms(1500);
+    int logged = __atomic_load_n(&log_lines, __ATOMIC_SEQ_CST) - before;
+    ck_assert_msg(logged <= 2, "%d log lines in 1.5 s out of descriptors", logged);
+    sl_httpd_stats_t st;
+    sl_httpd_get_stats(s->httpd, &st);
+    ck_assert_uint_gt(st.accept_pauses, 0);
+    ck_assert_uint_lt(st.accept_pauses, 20);
+    for (int i = 0; i < n; i++)
+        cl_close(cs[i]);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    sleep_ms(400);
+    client_t *c = cl_open(s->port);
+    cl_sends(c, "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n");
+    resp_t r;
+    ck_assert_int_eq(cl_response(c, &r, false), 200);
+    resp_free(&r);
+    cl_close(c);
+    server_stop(s);
+}
+END_TEST
+
 START_TEST(slow_reader)
 {
     client_t *c = cl_open_rcvbuf(S->port, 65536);
@@ -1525,6 +1704,9 @@ static Suite *httpd_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, get_and_post);
+    tcase_add_test(tc, request_deadline);
+    tcase_add_test(tc, body_budget);
+    tcase_add_test(tc, accept_emfile);
     tcase_add_test(tc, keep_alive);
     tcase_add_test(tc, pipelined_in_order);
     tcase_add_test(tc, pipelined_readahead);

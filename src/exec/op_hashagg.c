@@ -34,6 +34,7 @@
  */
 #include "exec/exec_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ struct sl_delta {
     unsigned char *recs;     /* cap records (malloc) */
     slot_t *slots;           /* nslots entries */
     uint32_t nslots;
+    double fmax;             /* largest |finite float sum| any group held */
 };
 
 typedef struct hashagg {
@@ -403,7 +405,10 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             case U_FSUM:
                 if (!v->null) {
                     bool ignored = false; /* refused in prepare: sl__hashagg_check */
-                    *(double *)st = fsum_add(al->single, *(double *)st, v->v.f, &ignored);
+                    double r = fsum_add(al->single, *(double *)st, v->v.f, &ignored);
+                    *(double *)st = r;
+                    if (fabs(r) > d->fmax && fabs(r) <= DBL_MAX)
+                        d->fmax = fabs(r);
                     (*(int64_t *)(st + 8))++;
                 }
                 break;
@@ -442,7 +447,11 @@ static int find_group(const sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
  * "value out of range: overflow" at the first row whose addition
  * PostgreSQL's float8pl / float4pl would refuse, so push never meets one.
  * Read-only: the running sums of the request's groups live in a scratch
- * hash table.  Nothing to do (O(1)) for views without a float sum.
+ * hash table.  Nothing to do (O(1)) for views without a float sum, and
+ * one pass over the arguments when no sum can come near the largest
+ * float: the delta's largest |sum| plus the request's sum of |values|
+ * (with room for rounding) bounds every partial sum, since a sum that
+ * became infinite or NaN never raises again.
  */
 int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
 {
@@ -451,6 +460,20 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     const layout_t *l = d->lay;
     int n = c->nrows, nk = l->nkeys, nf = l->nfsum;
     if (nf == 0 || n == 0)
+        return SL_OK;
+    bool maybe = false;
+    for (int a = 0; a < l->naggs && !maybe; a++) {
+        if (l->aggs[a].upd != U_FSUM)
+            continue;
+        const sl_datum_t *col = c->cols[nk + a];
+        double abs_sum = 0;
+        for (int i = 0; i < n; i++)
+            if (!col[i].null && fabs(col[i].v.f) <= DBL_MAX)
+                abs_sum += fabs(col[i].v.f);
+        double bound = (d->fmax + abs_sum) * (1.0 + (n + 2.0) * 1.2e-7);
+        maybe = !(bound < (l->aggs[a].single ? FLT_MAX : DBL_MAX) / 2);
+    }
+    if (!maybe)
         return SL_OK;
     uint32_t cap = 16;
     while (cap < (uint32_t)n * 2)
@@ -595,7 +618,10 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
                 /* Two deltas' sums may overflow here (a failed flush
                  * merged back): Infinity then goes to PostgreSQL as is. */
                 bool ignored = false;
-                *(double *)ds = fsum_add(al->single, *(double *)ds, *(double *)ss, &ignored);
+                double r = fsum_add(al->single, *(double *)ds, *(double *)ss, &ignored);
+                *(double *)ds = r;
+                if (fabs(r) > d->fmax && fabs(r) <= DBL_MAX)
+                    d->fmax = fabs(r);
                 *(int64_t *)(ds + 8) += *(int64_t *)(ss + 8);
                 break;
             }

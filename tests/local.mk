@@ -20,6 +20,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/sql_limits.sh \
 	tests/e2e/pgwire_limits.sh \
 	tests/e2e/http_limits.sh \
+	tests/e2e/ingest_refused.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

@@ -5,6 +5,7 @@
  * The state wires the view's operators in pipeline order:
  *
  *   sl_exec_prepare:  chunk(batch) -> filter.push -> project.push
+ *                     -> hashagg check (float sums that would overflow)
  *                     (may fail; touches only scratch memory)
  *   sl_exec_apply:    hashagg.push(prepared chunk)   (cannot fail)
  *   sl_exec_detach:   hashagg.flush -> the delta for the sink
@@ -57,7 +58,8 @@ int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, sl_arena_t *scratch
     p->chunk.sel = NULL;
     p->chunk.err_row = -1;
     if (st->filter->vt->push(st->filter, &p->chunk, err) != SL_OK ||
-        st->project->vt->push(st->project, &p->chunk, err) != SL_OK) {
+        st->project->vt->push(st->project, &p->chunk, err) != SL_OK ||
+        sl__hashagg_check(st->agg, &p->chunk, err) != SL_OK) {
         if (err_row)
             *err_row = p->chunk.err_row;
         return SL_ERR;

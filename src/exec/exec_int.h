@@ -11,7 +11,7 @@
  *          starting a fresh one) or NULL;
  *   end    frees the operator.
  * filter and project run in sl_exec_prepare and may fail; hashagg runs in
- * sl_exec_apply and never fails.
+ * sl_exec_apply and never fails (its sl__hashagg_check runs in prepare).
  */
 #ifndef SL_EXEC_INT_H
 #define SL_EXEC_INT_H
@@ -53,6 +53,9 @@ sl__op_t *sl__op_hashagg_init(const sl_view_plan_t *plan);
 /* Hash aggregate specifics (op_hashagg.c). */
 int sl__hashagg_ngroups(const sl__op_t *op);
 size_t sl__hashagg_memory(const sl__op_t *op);
+/* Prepare-time check of what push would compute (float sums that
+ * overflow); read-only; on error sets c->err_row. */
+int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err);
 /* Merges d into the operator's current delta and frees d. */
 void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
 

@@ -27,10 +27,15 @@
  *
  * push (called from sl_exec_apply) never fails: it first maps every row to
  * its group, then updates every aggregate of a row's record at once (one
- * record visit per row).
+ * record visit per row).  What PostgreSQL's transition functions would
+ * refuse was refused before, in prepare: sl__hashagg_check runs float sums
+ * (float8pl / float4pl: finite + finite = infinite is an error) over a
+ * scratch copy of the request's groups.
  */
 #include "exec/exec_int.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +51,7 @@ typedef enum upd {
 
 typedef struct agg_layout {
     upd_t upd;
+    bool single;             /* sum(real): float4pl, added in single precision */
     int off;                 /* state offset in the record */
     sl_type_t argtype;
     int nstate;
@@ -59,6 +65,7 @@ typedef struct layout {
     int *ktypmod;
     int naggs;
     agg_layout_t *aggs;
+    int nfsum;               /* aggregates with a float sum (U_FSUM) */
     size_t recsize;
     int ncols;               /* delta columns */
     int *col_agg;            /* for column c >= nkeys: aggregate index */
@@ -78,6 +85,7 @@ struct sl_delta {
     unsigned char *recs;     /* cap records (malloc) */
     slot_t *slots;           /* nslots entries */
     uint32_t nslots;
+    double fmax;             /* largest |finite float sum| any group held */
 };
 
 typedef struct hashagg {
@@ -125,6 +133,8 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
         case SL_AGG_SUM:
         case SL_AGG_AVG:
             al->upd = integer ? U_ISUM : U_FSUM;
+            al->single = a->kind == SL_AGG_SUM && a->argtype == SL_T_FLOAT4;
+            l->nfsum += !integer;
             sz = integer ? 24 : 16;
             break;
         case SL_AGG_MIN: al->upd = U_MIN; sz = sizeof(sl_datum_t); break;
@@ -329,6 +339,18 @@ static inline void isum_add(unsigned char *st, __int128 v, int64_t n)
     memcpy(st + 16, &cnt, sizeof(cnt));
 }
 
+/* s + v as PostgreSQL's float8pl (or float4pl for sum(real), in single
+ * precision) computes it; *overflow is set when the sum of two finite
+ * values is infinite, where PostgreSQL raises "value out of range:
+ * overflow" (Infinity inputs give Infinity without error). */
+static inline double fsum_add(bool single, double s, double v, bool *overflow)
+{
+    double r = single ? (double)((float)s + (float)v) : s + v;
+    if (isinf(r) && !isinf(s) && !isinf(v))
+        *overflow = true;
+    return r;
+}
+
 /* ---- the operator ---- */
 
 static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
@@ -382,7 +404,11 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
                 break;
             case U_FSUM:
                 if (!v->null) {
-                    *(double *)st += v->v.f;
+                    bool ignored = false; /* refused in prepare: sl__hashagg_check */
+                    double r = fsum_add(al->single, *(double *)st, v->v.f, &ignored);
+                    *(double *)st = r;
+                    if (fabs(r) > d->fmax && fabs(r) <= DBL_MAX)
+                        d->fmax = fabs(r);
                     (*(int64_t *)(st + 8))++;
                 }
                 break;
@@ -390,6 +416,116 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             case U_MAX:
                 minmax_update(d, al, (sl_datum_t *)st, v);
                 break;
+            }
+        }
+    }
+    return SL_OK;
+}
+
+/* Index of the group with these keys (hash h) in d, or -1; changes
+ * nothing. */
+static int find_group(const sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
+{
+    if (d->nslots == 0)
+        return -1;
+    const layout_t *l = d->lay;
+    uint32_t mask = d->nslots - 1;
+    bool check = !l->hash_is_key || h == NULL_KEY_HASH;
+    for (uint32_t i = (uint32_t)h & mask; d->slots[i].g1; i = (i + 1) & mask) {
+        const slot_t *sl = &d->slots[i];
+        if (sl->hash == h &&
+            (!check || keys_eq(l, rec_keys(rec_at(d, (int)sl->g1 - 1)), keys)))
+            return (int)sl->g1 - 1;
+    }
+    return -1;
+}
+
+/*
+ * The prepare half of float sums: runs the chunk's rows through each float
+ * sum (sum and avg over real / double precision) as push will, starting
+ * from the current delta's states, and refuses the request with 22003
+ * "value out of range: overflow" at the first row whose addition
+ * PostgreSQL's float8pl / float4pl would refuse, so push never meets one.
+ * Read-only: the running sums of the request's groups live in a scratch
+ * hash table.  Nothing to do (O(1)) for views without a float sum, and
+ * one pass over the arguments when no sum can come near the largest
+ * float: the delta's largest |sum| plus the request's sum of |values|
+ * (with room for rounding) bounds every partial sum, since a sum that
+ * became infinite or NaN never raises again.
+ */
+int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
+{
+    hashagg_t *ha = (hashagg_t *)op;
+    const sl_delta_t *d = ha->cur;
+    const layout_t *l = d->lay;
+    int n = c->nrows, nk = l->nkeys, nf = l->nfsum;
+    if (nf == 0 || n == 0)
+        return SL_OK;
+    bool maybe = false;
+    for (int a = 0; a < l->naggs && !maybe; a++) {
+        if (l->aggs[a].upd != U_FSUM)
+            continue;
+        const sl_datum_t *col = c->cols[nk + a];
+        double abs_sum = 0;
+        for (int i = 0; i < n; i++)
+            if (!col[i].null && fabs(col[i].v.f) <= DBL_MAX)
+                abs_sum += fabs(col[i].v.f);
+        double bound = (d->fmax + abs_sum) * (1.0 + (n + 2.0) * 1.2e-7);
+        maybe = !(bound < (l->aggs[a].single ? FLT_MAX : DBL_MAX) / 2);
+    }
+    if (!maybe)
+        return SL_OK;
+    uint32_t cap = 16;
+    while (cap < (uint32_t)n * 2)
+        cap *= 2;
+    slot_t *tab = sl_alloc0(c->scratch, sizeof(slot_t) * cap);   /* g1 = entry + 1 */
+    int *first = sl_alloc(c->scratch, sizeof(int) * (size_t)n);    /* entry -> chunk row */
+    double *sums = sl_alloc(c->scratch, sizeof(double) * (size_t)n * (size_t)nf);
+    int *fagg = sl_alloc(c->scratch, sizeof(int) * (size_t)nf);
+    for (int a = 0, j = 0; a < l->naggs; a++)
+        if (l->aggs[a].upd == U_FSUM)
+            fagg[j++] = a;
+    sl_datum_t *keys = sl_alloc(c->scratch, sizeof(sl_datum_t) * (size_t)(2 * nk + 1));
+    sl_datum_t *other = keys + nk;
+    int nent = 0;
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < nk; k++)
+            keys[k] = c->cols[k][i];
+        uint64_t h = hash_keys(l, keys);
+        uint32_t s = (uint32_t)h & (cap - 1);
+        int e = -1;
+        for (; tab[s].g1; s = (s + 1) & (cap - 1)) {
+            if (tab[s].hash != h)
+                continue;
+            int r = first[tab[s].g1 - 1];
+            for (int k = 0; k < nk; k++)
+                other[k] = c->cols[k][r];
+            if (keys_eq(l, other, keys)) {
+                e = (int)tab[s].g1 - 1;
+                break;
+            }
+        }
+        if (e < 0) {
+            e = nent++;
+            tab[s].hash = h;
+            tab[s].g1 = (uint32_t)e + 1;
+            first[e] = i;
+            int g = find_group(d, h, keys);
+            for (int j = 0; j < nf; j++)
+                sums[(size_t)e * nf + j] =
+                    g < 0 ? 0.0 : *(const double *)(rec_at(d, g) + l->aggs[fagg[j]].off);
+        }
+        for (int j = 0; j < nf; j++) {
+            const sl_datum_t *v = &c->cols[nk + fagg[j]][i];
+            if (v->null)
+                continue;
+            double *sp = &sums[(size_t)e * nf + j];
+            bool overflow = false;
+            *sp = fsum_add(l->aggs[fagg[j]].single, *sp, v->v.f, &overflow);
+            if (overflow) {
+                c->err_row = c->sel ? c->sel[i] : i;
+                return sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0,
+                                    "value out of range: overflow");
             }
         }
     }
@@ -478,10 +614,17 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
                 isum_add(ds, s, n);
                 break;
             }
-            case U_FSUM:
-                *(double *)ds += *(double *)ss;
+            case U_FSUM: {
+                /* Two deltas' sums may overflow here (a failed flush
+                 * merged back): Infinity then goes to PostgreSQL as is. */
+                bool ignored = false;
+                double r = fsum_add(al->single, *(double *)ds, *(double *)ss, &ignored);
+                *(double *)ds = r;
+                if (fabs(r) > d->fmax && fabs(r) <= DBL_MAX)
+                    d->fmax = fabs(r);
                 *(int64_t *)(ds + 8) += *(int64_t *)(ss + 8);
                 break;
+            }
             case U_MIN:
             case U_MAX:
                 minmax_update(d, al, (sl_datum_t *)ds, (const sl_datum_t *)ss);

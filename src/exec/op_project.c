@@ -5,10 +5,106 @@
  * count(*)).  A plain column reference with no selection is passed through
  * without copying; a selected one is gathered.  Text produced by
  * expressions lives in the chunk's scratch arena.
+ *
+ * Group keys PostgreSQL could not store are refused here: the state
+ * table's unique index on the keys takes a btree index row of at most
+ * 2704 bytes (BTMaxItemSize of an 8 kB page), else its INSERT fails with
+ * 54000.  key_index_row_size computes that row as index_form_tuple lays it
+ * out, without the compression PostgreSQL tries on values over 510 bytes
+ * (TOAST_INDEX_TARGET): a long but compressible key that PostgreSQL might
+ * still store is refused too, since storing it cannot be promised.  Only
+ * views with a text key pay for it: O(keys) per row, lengths only.
  */
 #include "exec/exec_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+typedef struct project {
+    sl__op_t op;
+    bool check_keys;         /* some group key is text: its length matters */
+} project_t;
+
+#define BT_MAX_ITEM_SIZE 2704   /* btree version 4, 8 kB pages */
+#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~(size_t)((a) - 1))
+
+/*
+ * Bytes of the btree index row of row i's group keys, MAXALIGNed as
+ * _bt_doinsert checks it: an 8-byte header (16 with a null bitmap when a
+ * key is NULL), then each non-null key at its type's alignment; text of at
+ * most 126 bytes takes a 1-byte header and no alignment, longer text a
+ * 4-byte header aligned to 4.  NUMERIC keys (from a double: at most 17
+ * significant digits) are counted at their largest, 24 bytes.  *longest is
+ * set to the key column holding the longest text.
+ */
+static size_t key_index_row_size(const sl_view_plan_t *p, const sl__chunk_t *c, int i,
+                                 int *longest)
+{
+    size_t len = 0, maxtext = 0;
+    bool hasnull = false;
+    *longest = -1;
+    for (int k = 0; k < p->ngroup; k++) {
+        const sl_datum_t *d = &c->cols[k][i];
+        if (d->null) {
+            hasnull = true;
+            continue;
+        }
+        switch (p->group[k].type) {
+        case SL_T_BOOL:
+            len += 1;
+            break;
+        case SL_T_INT2:
+            len = ALIGN_UP(len, 2) + 2;
+            break;
+        case SL_T_INT4:
+        case SL_T_FLOAT4:
+            len = ALIGN_UP(len, 4) + 4;
+            break;
+        case SL_T_INT8:
+        case SL_T_FLOAT8:
+        case SL_T_TIMESTAMPTZ:
+        case SL_T_TIMESTAMP:
+            len = ALIGN_UP(len, 8) + 8;
+            break;
+        case SL_T_NUMERIC:
+            len = ALIGN_UP(len, 4) + 24;
+            break;
+        default: /* text */
+            if (d->v.s.n <= 126)
+                len += 1 + d->v.s.n;
+            else
+                len = ALIGN_UP(len, 4) + 4 + d->v.s.n;
+            if (*longest < 0 || d->v.s.n > maxtext) {
+                maxtext = d->v.s.n;
+                *longest = k;
+            }
+            break;
+        }
+    }
+    return ALIGN_UP((hasnull ? 16 : 8) + len, 8);
+}
+
+/* Refuses (54000) the first row whose group key PostgreSQL's index of the
+ * view's state table could not hold. */
+static int check_key_sizes(const sl_view_plan_t *p, sl__chunk_t *c, sl_error_t *err)
+{
+    for (int i = 0; i < c->nrows; i++) {
+        int k;
+        size_t sz = key_index_row_size(p, c, i, &k);
+        if (sz <= BT_MAX_ITEM_SIZE)
+            continue;
+        c->err_row = c->sel ? c->sel[i] : i;
+        sl_error_set(err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                     "group key too long for continuous view \"%s\": column \"%s\" holds "
+                     "%u bytes, which makes an index row of %zu bytes in the view's "
+                     "state table, at most %d bytes",
+                     p->name, p->group[k].colname, (unsigned)c->cols[k][i].v.s.n, sz,
+                     BT_MAX_ITEM_SIZE);
+        sl_error_hint(err, "Group by a shorter value, such as col::varchar(600).");
+        return SL_ERR;
+    }
+    return SL_OK;
+}
 
 /* Fills column *dst with e over the chunk's rows. */
 static int project_expr(const sl_expr_t *e, sl__chunk_t *c, sl_datum_t **dst,
@@ -58,6 +154,8 @@ static int project_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
         if (p->out[o].check != NULL && project_expr(p->out[o].check, c, &ignored, err) != SL_OK)
             return SL_ERR;
     }
+    if (((project_t *)op)->check_keys && check_key_sizes(p, c, err) != SL_OK)
+        return SL_ERR;
     return SL_OK;
 }
 
@@ -77,8 +175,11 @@ static const sl__op_vt_t project_vt = {"project", project_push, project_flush, p
  * its end. */
 sl__op_t *sl__op_project_init(const sl_view_plan_t *plan)
 {
-    sl__op_t *op = sl_xcalloc(1, sizeof(*op));
-    op->vt = &project_vt;
-    op->plan = plan;
-    return op;
+    project_t *pr = sl_xcalloc(1, sizeof(*pr));
+    pr->op.vt = &project_vt;
+    pr->op.plan = plan;
+    for (int g = 0; g < plan->ngroup; g++)
+        if (plan->group[g].type == SL_T_TEXT || plan->group[g].type == SL_T_UNKNOWN)
+            pr->check_keys = true;
+    return &pr->op;
 }

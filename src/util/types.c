@@ -8,8 +8,10 @@
  *   numeric     carried as a double: input and output like float8
  *   boolean     boolin's words and unique prefixes; output "true"/"false"
  *   text        valid UTF-8 without NUL; varchar(n) length rule
- *   timestamps  ISO 8601 / RFC 3339, session TimeZone UTC, int64 micro-
- *               seconds since 1970-01-01 (INT64_MIN/MAX = -/+infinity)
+ *   timestamps  ISO 8601 / RFC 3339 with an optional BC/AD, session
+ *               TimeZone UTC, int64 microseconds since 2000-01-01 as in
+ *               PostgreSQL (INT64_MIN/MAX = -/+infinity), PostgreSQL's
+ *               range 4714-11-24 BC .. 294276-12-31 23:59:59.999999
  *
  * Messages and SQLSTATEs are PostgreSQL's, quoting the input as given.
  */
@@ -377,7 +379,7 @@ static int days_in_month(int64_t y, int m)
     return md[m - 1];
 }
 
-/* Reads 1..maxd digits at *pp (stops at e); returns -1 when none. */
+/* Reads mind..maxd digits at *pp (stops at e); returns -1 when fewer. */
 static int64_t read_digits(const char **pp, const char *e, int mind, int maxd)
 {
     const char *p = *pp;
@@ -393,14 +395,53 @@ static int64_t read_digits(const char **pp, const char *e, int mind, int maxd)
     return v;
 }
 
+/* Reads a year of at least 4 digits, any number of them, as PostgreSQL's
+ * strtoint does: leading zeros are fine, a value over INT_MAX sets
+ * *overflow (it is then "date/time field value out of range").  Returns -1
+ * when there are fewer than 4 digits. */
+static int64_t read_year(const char **pp, const char *e, bool *overflow)
+{
+    const char *p = *pp;
+    int64_t v = 0;
+    int k = 0;
+    while (p < e && isdigit((unsigned char)*p)) {
+        if (v <= INT32_MAX)
+            v = v * 10 + (*p - '0'); /* at most 10 * 2^31 + 9: no overflow */
+        p++;
+        k++;
+    }
+    if (k < 4)
+        return -1;
+    if (v > INT32_MAX)
+        *overflow = true;
+    *pp = p;
+    return v;
+}
+
 static bool word_is(const char *p, const char *e, const char *w)
 {
     size_t l = strlen(w);
     return (size_t)(e - p) == l && strncasecmp(p, w, l) == 0;
 }
 
-/* Parses an ISO 8601 / RFC 3339 timestamp.  tz: timestamptz (the zone is
- * applied) or timestamp (a zone is ignored). */
+/*
+ * PostgreSQL's range of timestamp and timestamptz (datatype/timestamp.h):
+ * from 4714-11-24 00:00:00 BC (Julian day 0) up to, not including,
+ * 294277-01-01 00:00:00, in microseconds since 2000-01-01.  Before that
+ * check, tm2timestamp refuses dates outside IS_VALID_JULIAN: astronomical
+ * year -4713 from month 11 (the day is not looked at) to 5874898 before
+ * month 6.
+ */
+#define TS_MIN INT64_C(-211813488000000000)
+#define TS_END INT64_C(9223371331200000000)
+#define DAYS_1970_TO_2000 10957
+
+/* Parses an ISO 8601 / RFC 3339 timestamp, optionally followed by BC or
+ * AD.  tz: timestamptz (the zone is applied) or timestamp (a zone is
+ * ignored).  Range errors are PostgreSQL's: a field out of its range
+ * (month 13, year 0, a year over INT_MAX) is "date/time field value out of
+ * range", a valid date outside the type's range "timestamp out of range";
+ * the arithmetic is checked, so no input overflows. */
 static int ts_input(bool tz, const char *s, uint32_t n, int64_t *out,
                     sl_error_t *err)
 {
@@ -416,9 +457,20 @@ static int ts_input(bool tz, const char *s, uint32_t n, int64_t *out,
     if (word_is(p, e, "-infinity"))
         return *out = INT64_MIN, SL_OK;
     if (word_is(p, e, "epoch"))
-        return *out = 0, SL_OK;
+        return *out = -(int64_t)DAYS_1970_TO_2000 * US_PER_DAY, SL_OK;
 
-    int64_t year = read_digits(&p, e, 4, 9);
+    /* A trailing era, "BC" or "AD", after anything but a letter. */
+    bool bc = false;
+    if (e - p >= 3 && !isalpha((unsigned char)e[-3]) &&
+        (strncasecmp(e - 2, "BC", 2) == 0 || strncasecmp(e - 2, "AD", 2) == 0)) {
+        bc = (e[-2] == 'B' || e[-2] == 'b');
+        e -= 2;
+        while (e > p && e[-1] == ' ')
+            e--;
+    }
+
+    bool year_overflow = false;
+    int64_t year = read_year(&p, e, &year_overflow);
     if (year < 0 || p >= e || *p != '-')
         goto syntax;
     p++;
@@ -505,20 +557,34 @@ static int ts_input(bool tz, const char *s, uint32_t n, int64_t *out,
         if (p != e)
             goto syntax;
     }
-    if (year == 0 || mon < 1 || mon > 12 || day < 1 ||
-        day > days_in_month(year, (int)mon) || hour > 24 || min > 59 ||
-        sec > 60 || (hour == 24 && (min > 0 || sec > 0 || fsec > 0)))
-        return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0,
-                            "date/time field value out of range: \"%.*s\"", qn, s);
-    if (year > 294276)
-        return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0,
-                            "timestamp out of range: \"%.*s\"", qn, s);
-    int64_t v = days_from_civil(year, (int)mon, (int)day) * US_PER_DAY +
-                ((hour * 60 + min) * 60 + sec) * US_PER_SEC + fsec;
-    if (tz)
-        v -= zone * US_PER_SEC;
+    if (year_overflow || year == 0)
+        goto field_overflow;
+    if (bc)
+        year = 1 - year; /* astronomical: 1 BC is year 0 */
+    if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, (int)mon) ||
+        hour > 24 || min > 59 || sec > 60 ||
+        (hour == 24 && (min > 0 || sec > 0 || fsec > 0)))
+        goto field_overflow;
+    if (year < -4713 || (year == -4713 && mon < 11) || year > 5874898 ||
+        (year == 5874898 && mon >= 6))
+        goto range;
+    int64_t v;
+    int64_t time = ((hour * 60 + min) * 60 + sec) * US_PER_SEC + fsec;
+    if (__builtin_mul_overflow(days_from_civil(year, (int)mon, (int)day) -
+                                   DAYS_1970_TO_2000,
+                               US_PER_DAY, &v) ||
+        __builtin_add_overflow(v, time, &v) ||
+        (tz && __builtin_sub_overflow(v, zone * US_PER_SEC, &v)) || v < TS_MIN ||
+        v >= TS_END)
+        goto range;
     *out = v;
     return SL_OK;
+field_overflow:
+    return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0,
+                        "date/time field value out of range: \"%.*s\"", qn, s);
+range:
+    return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0,
+                        "timestamp out of range: \"%.*s\"", qn, s);
 syntax:
     return sl_error_set(err, SL_ERRCODE_DATETIME_FORMAT, 0,
                         "invalid input syntax for type %s: \"%.*s\"", tname, qn, s);
@@ -539,6 +605,7 @@ static void ts_output(int64_t v, bool tz, sl_buf_t *b)
         us += US_PER_DAY;
         days--;
     }
+    days += DAYS_1970_TO_2000;
     int64_t y;
     int m, d;
     civil_from_days(days, &y, &m, &d);

@@ -4,9 +4,10 @@
  * A datum is 16 bytes: integers, booleans and timestamps in .i, floats in
  * .f, text as a (pointer, length) slice in .s whose bytes are owned by some
  * arena (the batch's, the view's ...).  Timestamps are microseconds since
- * 1970-01-01 00:00:00 UTC (timestamptz) or since that local wall-clock
- * instant (timestamp).  NUMERIC values (decimal literals only, for now)
- * travel as doubles.
+ * 2000-01-01 00:00:00 UTC (timestamptz) or since that local wall-clock
+ * instant (timestamp), as in PostgreSQL, so that its whole range
+ * (4714-11-24 BC .. 294276-12-31 23:59:59.999999) fits an int64.
+ * NUMERIC values (decimal literals only, for now) travel as doubles.
  *
  * Input and output follow PostgreSQL's rules for each type:
  * sl_type_input parses text as the type's input function would (int4in,

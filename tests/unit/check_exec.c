@@ -14,6 +14,7 @@ static sl_arena_t *arena;  /* plan */
 static sl_stream_t stream;
 static sl_column_t cols[] = {
     {"k", SL_T_INT8, -1}, {"v", SL_T_INT4, -1}, {"name", SL_T_TEXT, -1}, {"f", SL_T_FLOAT8, -1},
+    {"r", SL_T_FLOAT4, -1},
 };
 
 static void setup(void)
@@ -21,7 +22,7 @@ static void setup(void)
     arena = sl_arena_new(NULL, "plan");
     memset(&stream, 0, sizeof(stream));
     stream.name = "s";
-    stream.ncols = 4;
+    stream.ncols = 5;
     stream.cols = cols;
 }
 static void teardown(void) { sl_arena_free(arena); }
@@ -302,6 +303,186 @@ START_TEST(test_output_check_and_error_row)
 }
 END_TEST
 
+/* Runs prepare (and apply when it succeeds) on body; returns prepare's
+ * result and sets *bad to the failing row. */
+static int feed_row(sl_view_exec_t *st, const char *body, int *bad, sl_error_t *err)
+{
+    sl_arena_t *a = sl_arena_new(NULL, "batch");
+    sl_batch_t *b;
+    sl_ingest_error_t ie;
+    ck_assert_int_eq(sl_ndjson_decode(&stream, body, strlen(body), a, &b, &ie), SL_OK);
+    sl_exec_pending_t *pend = NULL;
+    sl_error_clear(err);
+    *bad = -7;
+    int rc = sl_exec_prepare(st, b, a, &pend, bad, err);
+    if (rc == SL_OK)
+        sl_exec_apply(st, pend);
+    sl_arena_free(a);
+    return rc;
+}
+
+static void expect_overflow(sl_view_exec_t *st, const char *body, int row)
+{
+    sl_error_t err;
+    int bad;
+    ck_assert_msg(feed_row(st, body, &bad, &err) == SL_ERR, "accepted: %s", body);
+    ck_assert_str_eq(err.sqlstate, "22003");
+    ck_assert_str_eq(err.message, "value out of range: overflow");
+    ck_assert_int_eq(bad, row);
+}
+
+/* PostgreSQL's float8pl / float4pl (sum, and avg's sum over floats): the
+ * sum of two finite values that is infinite raises 22003; Infinity inputs
+ * do not.  The request that makes a group's delta overflow is refused at
+ * prepare, changing nothing; other groups and other requests go on. */
+START_TEST(test_float_sum_overflow)
+{
+    /* SELECT name, sum(f), avg(f) FROM s GROUP BY name */
+    int kinds[] = {SL_AGG_SUM, SL_AGG_AVG};
+    int acols[] = {3, 3};
+    sl_view_plan_t *p = make_plan(2, NULL, 2, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"name\":\"a\",\"f\":1e308}");
+    /* the second request pushes group a over: refused, a unchanged */
+    expect_overflow(st, "{\"name\":\"b\",\"f\":1}\n{\"name\":\"a\",\"f\":1e308}", 1);
+    /* within one request, on a group the delta does not hold yet */
+    expect_overflow(st, "{\"name\":\"c\",\"f\":-1e308}\n{\"name\":\"d\",\"f\":1}\n"
+                        "{\"name\":\"c\",\"f\":-1e308}", 2);
+    /* the same values in different groups are fine */
+    feed_ok(st, "{\"name\":\"b\",\"f\":1e308}\n{\"name\":\"c\",\"f\":1e308}\n"
+                "{\"name\":\"a\",\"f\":-1e308}\n{\"name\":\"a\",\"f\":1e308}");
+    /* Infinity in, Infinity out, no error; NULLs skipped */
+    feed_ok(st, "{\"name\":\"i\",\"f\":\"Infinity\"}\n{\"name\":\"i\",\"f\":1e308}\n"
+                "{\"name\":\"i\"}\n{\"name\":\"i\",\"f\":1e308}");
+    /* a NaN sum stays NaN; a request of small values only needs no
+     * lookup (no sum can come near the limit) */
+    feed_ok(st, "{\"name\":\"a\",\"f\":-1}\n{\"name\":\"b\",\"f\":2.5}\n"
+                "{\"name\":\"n\",\"f\":\"NaN\"}\n{\"name\":\"n\",\"f\":1e308}\n"
+                "{\"name\":\"n\",\"f\":1e308}");
+    expect_overflow(st, "{\"name\":\"z\",\"f\":1e308}\n{\"name\":\"z\",\"f\":1e308}", 1);
+    ck_assert_int_eq(sl_exec_ngroups(st), 5);
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d, "a"), "a|1e+308|1e+308|4");
+    ck_assert_str_eq(find_row(d, "b"), "b|1e+308|1e+308|2");
+    ck_assert_str_eq(find_row(d, "n"), "n|NaN|NaN|3");
+    ck_assert_str_eq(find_row(d, "c"), "c|1e+308|1e+308|1");
+    ck_assert_str_eq(find_row(d, "i"), "i|Infinity|Infinity|3");
+    sl_delta_free(d);
+    /* a fresh delta starts from zero (the stored sum is PostgreSQL's) */
+    feed_ok(st, "{\"name\":\"a\",\"f\":1e308}");
+    feed_ok(st, "{\"name\":\"q\",\"f\":1}\n{\"name\":\"q\",\"f\":2}");
+
+    /* a global aggregate, and a WHERE: the failing row is the batch's */
+    sl_expr_t *where = binop(SL_OP_GT, SL_T_BOOL, colref(1), const_int(SL_T_INT4, 0));
+    sl_view_plan_t *g = make_plan(-1, where, 1, kinds, acols);
+    sl_view_exec_t *gst = sl_exec_new(g);
+    expect_overflow(gst, "{\"v\":1,\"f\":1.5e308}\n{\"v\":0,\"f\":1e308}\n"
+                         "{\"v\":1,\"f\":1e307}\n{\"v\":1,\"f\":1e308}", 3);
+    ck_assert_int_eq(sl_exec_ngroups(gst), 0);
+    feed_ok(gst, "{\"v\":1,\"f\":1.5e308}\n{\"v\":0,\"f\":1e308}");
+    expect_overflow(gst, "{\"v\":1,\"f\":1e308}", 0);
+    d = sl_exec_detach(gst);
+    ck_assert_str_eq(row(d, 0), "1.5e+308");
+    sl_delta_free(d);
+    sl_exec_free(gst);
+    sl_exec_free(st);
+}
+END_TEST
+
+/* sum(real) adds in single precision (float4pl): 3e38 + 3e38 overflows
+ * and 16777216 + 1 stays 16777216; avg(real) sums in double precision
+ * (float4_accum), where 3e38 + 3e38 is fine. */
+START_TEST(test_float4_sum)
+{
+    int kinds[] = {SL_AGG_SUM, SL_AGG_AVG};
+    int acols[] = {4, 4};
+    sl_view_plan_t *p = make_plan(-1, NULL, 1, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"r\":3e38}");
+    expect_overflow(st, "{\"r\":3e38}", 0);
+    sl_exec_free(st);
+
+    p = make_plan(-1, NULL, 1, kinds + 1, acols + 1);
+    st = sl_exec_new(p);
+    feed_ok(st, "{\"r\":3e38}\n{\"r\":3e38}");
+    sl_exec_free(st);
+
+    p = make_plan(-1, NULL, 1, kinds, acols);
+    st = sl_exec_new(p);
+    feed_ok(st, "{\"r\":16777216}\n{\"r\":1}");
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_str_eq(row(d, 0), "16777216");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
+/* A request whose group key would not fit the state table's unique index
+ * (2704-byte btree rows) is refused with 54000 at prepare; the sizes are
+ * those PostgreSQL reports for incompressible text. */
+START_TEST(test_group_key_too_long)
+{
+    int kinds[] = {SL_AGG_COUNT_STAR};
+    int acols[] = {-1};
+    sl_view_plan_t *p = make_plan(2, NULL, 1, kinds, acols);
+    sl_view_exec_t *st = sl_exec_new(p);
+    size_t big = 4000;
+    size_t bsz = 2 * big + 100;
+    char *body = malloc(bsz), *val = malloc(big + 1);
+    for (size_t i = 0; i < big; i++)
+        val[i] = (char)('a' + (i * 7 + i / 26) % 26);
+    /* 8-byte header + 4-byte varlena header + 2692 = 2704: the largest */
+    snprintf(body, bsz, "{\"name\":\"%.*s\"}", 2692, val);
+    feed_ok(st, body);
+    snprintf(body, bsz, "{\"name\":\"x\"}\n{\"name\":\"%.*s\"}", 2693, val);
+    sl_error_t err;
+    int bad;
+    ck_assert_int_eq(feed_row(st, body, &bad, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "54000");
+    ck_assert_str_eq(err.message, "group key too long for continuous view \"v\": column \"name\" "
+                                  "holds 2693 bytes, which makes an index row of 2712 bytes in "
+                                  "the view's state table, at most 2704 bytes");
+    ck_assert_int_eq(bad, 1);
+    ck_assert_int_eq(sl_exec_ngroups(st), 1);
+    sl_exec_free(st);
+
+    /* GROUP BY name, k: text, then int8 aligned to 8; a NULL adds a bitmap */
+    p = make_plan(2, NULL, 1, kinds, acols);
+    p->ngroup = 2;
+    p->group = sl_alloc0(arena, sizeof(sl_group_key_t) * 2);
+    p->group[0] = (sl_group_key_t){colref(2), "name", SL_T_TEXT, -1};
+    p->group[1] = (sl_group_key_t){colref(0), "k", SL_T_INT8, -1};
+    st = sl_exec_new(p);
+    snprintf(body, bsz, "{\"name\":\"%.*s\",\"k\":1}\n{\"name\":\"%.*s\"}", 2684, val,
+             2684, val);
+    feed_ok(st, body);
+    snprintf(body, bsz, "{\"name\":\"%.*s\",\"k\":1}", 2685, val);
+    ck_assert_int_eq(feed_row(st, body, &bad, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "54000");
+    snprintf(body, bsz, "{\"name\":\"%.*s\"}", 2685, val);
+    ck_assert_int_eq(feed_row(st, body, &bad, &err), SL_ERR);
+    ck_assert_int_eq(bad, 0);
+    ck_assert_int_eq(sl_exec_ngroups(st), 2);
+    sl_exec_free(st);
+
+    /* GROUP BY name, name: two long texts, the second aligned to 4 */
+    p = make_plan(2, NULL, 1, kinds, acols);
+    p->ngroup = 2;
+    p->group = sl_alloc0(arena, sizeof(sl_group_key_t) * 2);
+    p->group[0] = (sl_group_key_t){colref(2), "name", SL_T_TEXT, -1};
+    p->group[1] = (sl_group_key_t){colref(2), "name2", SL_T_TEXT, -1};
+    st = sl_exec_new(p);
+    snprintf(body, bsz, "{\"name\":\"%.*s\"}", 1344, val);
+    feed_ok(st, body);
+    snprintf(body, bsz, "{\"name\":\"%.*s\"}", 1345, val);
+    ck_assert_int_eq(feed_row(st, body, &bad, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "54000");
+    sl_exec_free(st);
+    free(body);
+    free(val);
+}
+END_TEST
+
 START_TEST(test_detach_restore)
 {
     int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_SUM, SL_AGG_MIN, SL_AGG_MAX, SL_AGG_AVG, SL_AGG_MIN};
@@ -466,6 +647,9 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_int128_sum_and_global);
     tcase_add_test(tc, test_filter_and_prepare_failure);
     tcase_add_test(tc, test_output_check_and_error_row);
+    tcase_add_test(tc, test_float_sum_overflow);
+    tcase_add_test(tc, test_float4_sum);
+    tcase_add_test(tc, test_group_key_too_long);
     tcase_add_test(tc, test_detach_restore);
     tcase_add_test(tc, test_text_keys_survive_batch);
     tcase_add_test(tc, test_many_groups);

@@ -169,18 +169,18 @@ END_TEST
 
 START_TEST(test_timestamps)
 {
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "1970-01-01").v.i == 0);
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "epoch").v.i == 0);
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01 00:00:00+00").v.i == INT64_C(946684800000000));
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01T00:00:00Z").v.i == INT64_C(946684800000000));
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01T02:00:00+02").v.i == INT64_C(946684800000000));
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01T02:30:00+0230").v.i == INT64_C(946684800000000));
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "1999-12-31T21:30:00-02:30").v.i == INT64_C(946684800000000));
-    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01 00:00").v.i == INT64_C(946684800000000));
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "1970-01-01").v.i == -INT64_C(946684800000000));
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "epoch").v.i == -INT64_C(946684800000000));
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01 00:00:00+00").v.i == 0);
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01T00:00:00Z").v.i == 0);
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01T02:00:00+02").v.i == 0);
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01T02:30:00+0230").v.i == 0);
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "1999-12-31T21:30:00-02:30").v.i == 0);
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "2000-01-01 00:00").v.i == 0);
     ck_assert(in_ok(SL_T_TIMESTAMPTZ, "infinity").v.i == INT64_MAX);
     ck_assert(in_ok(SL_T_TIMESTAMPTZ, "-Infinity").v.i == INT64_MIN);
     /* plain timestamp ignores the zone */
-    ck_assert(in_ok(SL_T_TIMESTAMP, "2000-01-01T02:00:00+02").v.i == INT64_C(946692000000000));
+    ck_assert(in_ok(SL_T_TIMESTAMP, "2000-01-01T02:00:00+02").v.i == INT64_C(7200000000));
     ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "2024-02-29T12:34:56.789Z"), "2024-02-29 12:34:56.789+00");
     ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "2024-03-01 00:00:00.000001+01"),
                      "2024-02-29 23:00:00.000001+00");
@@ -209,6 +209,71 @@ START_TEST(test_timestamps)
            "date/time field value out of range: \"2020-01-01 10:60\"");
     in_err(SL_T_TIMESTAMPTZ, -1, "2020-01-01 10:00+16", "22009",
            "time zone displacement out of range: \"2020-01-01 10:00+16\"");
+}
+END_TEST
+
+/* An error "MSG: \"S\"" for input S, as PostgreSQL quotes it. */
+static void ts_err(sl_type_t t, const char *s, const char *msg)
+{
+    char m[512];
+    snprintf(m, sizeof(m), "%s: \"%s\"", msg, s);
+    in_err(t, -1, s, "22008", m);
+}
+
+/* PostgreSQL 15's range, checked against its own answers (psql): 4714-11-24
+ * 00:00 BC .. 294276-12-31 23:59:59.999999, no overflow on the way. */
+START_TEST(test_timestamp_range)
+{
+    const char *range = "timestamp out of range", *field = "date/time field value out of range";
+    /* the highest values, both types */
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "294276-12-31 23:59:59.999999Z").v.i ==
+              INT64_C(9223371331199999999));
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "294276-12-31 23:59:59.999999Z"),
+                     "294276-12-31 23:59:59.999999+00");
+    ck_assert_str_eq(io(SL_T_TIMESTAMP, "294276-12-31 23:59:59.999999"),
+                     "294276-12-31 23:59:59.999999");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "294250-01-01T00:00:00Z"), "294250-01-01 00:00:00+00");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "294248-06-01T00:00:00Z"), "294248-06-01 00:00:00+00");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "294276-12-31 23:59:59+01"), "294276-12-31 22:59:59+00");
+    /* one microsecond over, by every road */
+    ts_err(SL_T_TIMESTAMPTZ, "294277-01-01 00:00:00Z", range);
+    ts_err(SL_T_TIMESTAMP, "294277-01-01", range);
+    ts_err(SL_T_TIMESTAMPTZ, "294276-12-31 24:00:00Z", range);
+    ts_err(SL_T_TIMESTAMPTZ, "294276-12-31 23:59:59.9999995Z", range);
+    ts_err(SL_T_TIMESTAMPTZ, "294276-12-31 23:59:59.999999-01", range);
+    ts_err(SL_T_TIMESTAMPTZ, "294276-12-31 23:00:00-15:59:59", range);
+    /* a plain timestamp ignores the zone that would push it over */
+    ck_assert_str_eq(io(SL_T_TIMESTAMP, "294276-12-31 23:59:59.999999-01"),
+                     "294276-12-31 23:59:59.999999");
+    /* the lowest values: 4714-11-24 BC */
+    ck_assert(in_ok(SL_T_TIMESTAMPTZ, "4714-11-24 00:00:00Z BC").v.i ==
+              INT64_C(-211813488000000000));
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "4714-11-24 00:00:00+00 BC"), "4714-11-24 00:00:00+00 BC");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "4714-11-24 BC"), "4714-11-24 00:00:00+00 BC");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "4714-11-24 00:00:00-01 BC"), "4714-11-24 01:00:00+00 BC");
+    ck_assert_str_eq(io(SL_T_TIMESTAMP, "4714-11-24 00:00:00+01 BC"), "4714-11-24 00:00:00 BC");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "2020-01-01BC"), "2020-01-01 00:00:00+00 BC");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "2020-01-01 ad"), "2020-01-01 00:00:00+00");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "0001-01-01 BC"), "0001-01-01 00:00:00+00 BC");
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "0001-02-29 BC"), "0001-02-29 00:00:00+00 BC"); /* leap */
+    ts_err(SL_T_TIMESTAMPTZ, "4714-11-24 00:00:00+01 BC", range);
+    ts_err(SL_T_TIMESTAMPTZ, "4714-11-23 23:59:59.999999Z BC", range);
+    ts_err(SL_T_TIMESTAMP, "4714-11-23 23:59:59.999999 BC", range);
+    ts_err(SL_T_TIMESTAMPTZ, "4714-11-01 00:00:00Z BC", range);
+    ts_err(SL_T_TIMESTAMPTZ, "5000-01-01 BC", range);
+    ts_err(SL_T_TIMESTAMPTZ, "294276-12-31 23:59:59.999999 BC", range);
+    ts_err(SL_T_TIMESTAMPTZ, "0000-01-01 BC", field);
+    ts_err(SL_T_TIMESTAMPTZ, "0002-02-29 BC", field);
+    /* huge years: valid Julian dates beyond the range, then over INT_MAX */
+    ts_err(SL_T_TIMESTAMPTZ, "5874897-12-31", range);
+    ts_err(SL_T_TIMESTAMPTZ, "5874898-06-01", range);
+    ts_err(SL_T_TIMESTAMPTZ, "2147483647-01-01", range);
+    ts_err(SL_T_TIMESTAMPTZ, "2147483647-01-01 BC", range);
+    ts_err(SL_T_TIMESTAMPTZ, "2147483648-01-01", field);
+    ts_err(SL_T_TIMESTAMPTZ, "99999999999999999999999999-01-01", field);
+    ts_err(SL_T_TIMESTAMPTZ, "2147483647-02-30", field);
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "0000000000002020-01-01"), "2020-01-01 00:00:00+00");
+    ts_err(SL_T_TIMESTAMPTZ, "0000-01-01", field);
 }
 END_TEST
 
@@ -291,6 +356,7 @@ static Suite *types_suite(void)
     tcase_add_test(tc, test_bool);
     tcase_add_test(tc, test_text);
     tcase_add_test(tc, test_timestamps);
+    tcase_add_test(tc, test_timestamp_range);
     tcase_add_test(tc, test_compare_hash);
     tcase_add_test(tc, test_collation);
     suite_add_tcase(s, tc);

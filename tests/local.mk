@@ -24,10 +24,12 @@ SL_SCRIPT_TESTS = \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \
-	tests/regress/run.sh
+	tests/regress/run.sh \
+	$(SL_CHAOS_TESTS)
 TESTS += $(SL_SCRIPT_TESTS)
 
-EXTRA_DIST += tests/lib.sh tests/README.md $(SL_SCRIPT_TESTS) \
+EXTRA_DIST += tests/lib.sh tests/README.md $(SL_SCRIPT_TESTS) tests/chaos/lib.sh \
+	tests/chaos/README.md \
 	tests/diff/gen.awk tests/diff/genviews.awk tests/diff/lib.sh \
 	tests/e2e/pgwire_stub_server.c
 
@@ -52,3 +54,26 @@ tests_unit_check_fuzz_SOURCES = tests/unit/check_fuzz.c
 tests_unit_check_fuzz_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_fuzz_LDADD = $(TEST_LIBS)
 noinst_HEADERS = tests/unit/ck_run.h
+
+# Fault injection that counts exactly (tests/chaos/README.md): short runs in
+# `make check`, long ones in `make chaos` (their summary lines go to
+# tests/chaos/summary.txt).
+SL_CHAOS_TESTS = \
+	tests/chaos/kill9.sh \
+	tests/chaos/sigterm.sh \
+	tests/chaos/pg_faults.sh \
+	tests/chaos/poison.sh \
+	tests/chaos/diskfull.sh
+
+chaos: sluiced
+	@rm -f tests/chaos/summary.txt; rc=0; \
+	for t in $(SL_CHAOS_TESTS); do \
+	  echo "== $$t"; \
+	  top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  CHAOS_KILLS=20 CHAOS_FILLER=2000 CHAOS_TERMS=5 CHAOS_PG_FAULTS=4 \
+	  CHAOS_OUTAGE=30 CHAOS_FULL_SECONDS=25 CHAOS_SUMMARY=$(abs_top_builddir)/tests/chaos/summary.txt \
+	  $(SHELL) $(top_srcdir)/$$t || rc=1; \
+	done; \
+	echo "== summary"; cat tests/chaos/summary.txt 2>/dev/null; exit $$rc
+.PHONY: chaos
+CLEANFILES += tests/chaos/summary.txt

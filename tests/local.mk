@@ -16,6 +16,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/ddl_lost.sh \
 	tests/e2e/memory.sh \
 	tests/e2e/broken_view.sh \
+	tests/e2e/secrets.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

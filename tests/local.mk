@@ -17,6 +17,8 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/memory.sh \
 	tests/e2e/broken_view.sh \
 	tests/e2e/secrets.sh \
+	tests/e2e/sql_literals.sh \
+	tests/e2e/catalog_skip.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

@@ -5,6 +5,8 @@
 #   - a bad line in the middle, or an integer overflow in a view's expression,
 #     answers 400 with the error JSON and applies nothing;
 #   - 404 / 405 / 413 / 415, the empty body, /healthz;
+#   - gzip bodies of several members (all read; zero padding after the last
+#     one ignored, other bytes 400; max_body_size bounds the whole);
 #   - a restart (SIGTERM, start again on the same PostgreSQL) keeps streams and
 #     views and keeps updating them;
 #   - IF [NOT] EXISTS notices; DROP STREAM without CASCADE refuses while views
@@ -192,6 +194,59 @@ else
     fail "/metrics: flushes '$flushes', p99 '$p99', accepted '$accepted_total' (>= $n expected)"
 fi
 sleep 0.3; check_unchanged "404/405/413/415/empty requests"
+
+# ---- gzip bodies of several members (RFC 1952: `cat a.gz b.gz`) ---------
+# post_gz FILE: POSTs FILE as a gzip-encoded NDJSON body; sets CODE and RESP.
+post_gz() {
+    CODE=$(curl -s -o "$work/resp" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+        -H 'Content-Encoding: gzip' --data-binary @"$1" "http://$SLUICE_HTTP/v1/streams/ev") || CODE=000
+    RESP=$(cat "$work/resp")
+}
+if command -v gzip >/dev/null 2>&1; then
+    printf '{"k": 20, "v": 1}\n{"k": 20, "v": 2}\n' | gzip -c >"$work/m1.gz"
+    printf '{"k": 20, "v": 3}\n' | gzip -c >"$work/m2.gz"
+    cat "$work/m1.gz" "$work/m2.gz" >"$work/two.gz"
+    post_gz "$work/two.gz"
+    if [ "$CODE" = 200 ] && [ "$(accepted)" = 3 ]; then
+        n=$((n + 3)) sv=$((sv + 6))
+        [ "$(pgq -c 'SELECT n || $$ $$ || sv FROM per_k WHERE k = 20')" = "3 6" ] &&
+            pass "a gzip body of two members: the events of both counted" ||
+            fail "per_k k=20 after two members: '$(pgq -c 'SELECT n, sv FROM per_k WHERE k = 20')', expected '3 6'"
+    else
+        fail "two gzip members: HTTP $CODE $RESP, expected 200 {\"accepted\": 3}"
+    fi
+    # zero bytes after the last member are padding (as gzip -d takes them)
+    { cat "$work/two.gz"; head -c 100 /dev/zero; } >"$work/pad.gz"
+    post_gz "$work/pad.gz"
+    if [ "$CODE" = 200 ] && [ "$(accepted)" = 3 ]; then
+        n=$((n + 3)) sv=$((sv + 6))
+        pass "zero padding after the last member"
+    else
+        fail "two members and zero padding: HTTP $CODE $RESP, expected 200 {\"accepted\": 3}"
+    fi
+    before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+    { cat "$work/two.gz"; printf 'garbage'; } >"$work/garbage.gz"
+    post_gz "$work/garbage.gz"
+    [ "$CODE" = 400 ] && pass "bytes after the last member: 400 $RESP" ||
+        fail "two members and garbage: HTTP $CODE $RESP, expected 400"
+    { cat "$work/m1.gz"; head -c 10 "$work/m2.gz"; } >"$work/cut.gz"
+    post_gz "$work/cut.gz"
+    [ "$CODE" = 400 ] && pass "a truncated second member: 400 $RESP" ||
+        fail "truncated second member: HTTP $CODE $RESP, expected 400"
+    # max_body_size (4096 here) bounds the inflated body as a whole
+    awk 'BEGIN { for (i = 0; i < 140; i++) printf "{\"k\": 21, \"v\": %d}\n", i % 10 }' >"$work/half"
+    gzip -c "$work/half" >"$work/h1.gz"
+    cat "$work/h1.gz" "$work/h1.gz" >"$work/big.gz"
+    post_gz "$work/h1.gz"
+    [ "$CODE" = 200 ] && n=$((n + 140)) sv=$((sv + 14 * 45)) || fail "one member of $(wc -c <"$work/half") bytes: HTTP $CODE $RESP"
+    before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+    post_gz "$work/big.gz"
+    [ "$CODE" = 413 ] && pass "two members over max_body_size together: 413" ||
+        fail "two members of $(wc -c <"$work/half") bytes each with --max-body-size 4096: HTTP $CODE $RESP, expected 413"
+    sleep 0.3; check_unchanged "rejected gzip bodies"
+else
+    echo "gzip is not installed: multi-member bodies not tested"
+fi
 
 # ---- restart ------------------------------------------------------------
 sluiced_stop

@@ -7,6 +7,7 @@
 #   - 404 / 405 / 413 / 415, the empty body, /healthz;
 #   - gzip bodies of several members (all read; zero padding after the last
 #     one ignored, other bytes 400; max_body_size bounds the whole);
+#   - answers to URLs and bodies with invalid UTF-8 are valid JSON (U+FFFD);
 #   - a restart (SIGTERM, start again on the same PostgreSQL) keeps streams and
 #     views and keeps updating them;
 #   - IF [NOT] EXISTS notices; DROP STREAM without CASCADE refuses while views
@@ -246,6 +247,88 @@ if command -v gzip >/dev/null 2>&1; then
     sleep 0.3; check_unchanged "rejected gzip bodies"
 else
     echo "gzip is not installed: multi-member bodies not tested"
+fi
+
+# ---- answers stay valid JSON whatever bytes the request held ----------------
+# The 404 echoes the stream name from the URL, 400s echo bytes of the body:
+# invalid UTF-8 there (raw or percent-encoded: stray bytes, overlong forms,
+# surrogates, truncated sequences, a name cut by the message's size) must
+# become U+FFFD, so that every application/json answer parses.
+if command -v python3 >/dev/null 2>&1; then
+    cat >"$work/hostile.py" <<'EOF'
+import json, socket, sys
+host, port = sys.argv[1].split(':')
+def ask(target, body=b'{"k": 1}', headers=b''):
+    s = socket.create_connection((host, int(port)))
+    s.sendall(b'POST ' + target + b' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n'
+              b'Content-Type: application/x-ndjson\r\n' + headers +
+              b'Content-Length: ' + str(len(body)).encode() + b'\r\n\r\n' + body)
+    data = b''
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    s.close()
+    head, _, resp = data.partition(b'\r\n\r\n')
+    return int(head.split(b' ')[1]), head, resp
+bad = 0
+cases = [
+    (b'/v1/streams/%FF%FE', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/\xff\xfe', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/%C0%AF', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/%ED%A0%80', 404, '\ufffd\ufffd\ufffd'),
+    (b'/v1/streams/%E2%82', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/%F4%90%80%80', 404, '\ufffd' * 4),
+    (b'/v1/streams/%01%1F%7F%22%5C', 404, '\x01\x1f\x7f"\\'),
+    (b'/v1/streams/' + b'%C3%A9' * 200, 404, '\u00e9'),
+    (b'/v1/streams/a%C3', 404, 'a\ufffd'),
+]
+for target, code, want in cases:
+    got, head, resp = ask(target)
+    try:
+        msg = json.loads(resp.decode('utf-8'))['error']
+        ok = got == code and want in msg
+    except Exception as e:
+        ok, msg = False, repr(e)
+    if not ok:
+        print('FAIL: %r: HTTP %d %r (%s)' % (target, got, resp, msg))
+        bad += 1
+# (into hx, a stream without views: some are accepted, unknown keys ignored)
+bodies = [
+    b'{"name": "\xff\xfe"}\n',
+    b'{"k": "\xff\xfe"}\n',
+    b'{"\xff\xfe": 1}\n',
+    b'{"k": 1, "\xc0\xaf": 2}\n',
+    b'{"k": "\xed\xa0\x80"}\n',
+    b'{"k": 1}\n{"k\xe2\x82": 2}\n',
+]
+for body in bodies:
+    got, head, resp = ask(b'/v1/streams/hx', body)
+    try:
+        json.loads(resp.decode('utf-8'))
+        ok = got in (200, 400)
+    except Exception as e:
+        ok = False
+    if not ok:
+        print('FAIL: body %r: HTTP %d %r' % (body, got, resp))
+        bad += 1
+got, head, resp = ask(b'/v1/streams/hx', b'', b'Idempotency-Key: \xff\xfe\x01\r\n')
+try:
+    json.loads(resp.decode('utf-8'))
+except Exception as e:
+    print('FAIL: Idempotency-Key: HTTP %d %r' % (got, resp))
+    bad += 1
+sys.exit(1 if bad else 0)
+EOF
+    before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+    slq -c "CREATE STREAM hx (k integer, name text)" || fail "CREATE STREAM hx"
+    python3 "$work/hostile.py" "$SLUICE_HTTP" && pass "answers to hostile URLs and bodies are valid JSON" ||
+        fail "an answer to a hostile request is not valid JSON"
+    slq -c "DROP STREAM hx" || fail "DROP STREAM hx"
+    sleep 0.3; check_unchanged "hostile requests"
+else
+    echo "python3 is not installed: hostile URLs not tested"
 fi
 
 # ---- restart ------------------------------------------------------------

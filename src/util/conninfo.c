@@ -30,9 +30,10 @@ static void found(secret_fn fn, void *arg, size_t outer, size_t outer_end, size_
     fn(arg, &s);
 }
 
-/* key=value pairs as libpq's conninfo_parse reads them.  Once the text
- * stops making sense (a key without =), the rest is treated as secret:
- * libpq refuses it anyway, and what follows may be a password. */
+/* key=value pairs as libpq's conninfo_parse reads them.  Where libpq
+ * would stop with an error: a word without = is skipped, but after a
+ * secret's key without = the whole rest is treated as secret (it may be
+ * the password). */
 static void keyvalue_secrets(const char *ci, secret_fn fn, void *arg)
 {
     size_t n = strlen(ci), i = 0;
@@ -48,8 +49,11 @@ static void keyvalue_secrets(const char *ci, secret_fn fn, void *arg)
         while (i < n && isspace((unsigned char)ci[i]))
             i++;
         if (i == n || ci[i] != '=') {
-            found(fn, arg, key, n, key, n);
-            return;
+            if (is_secret_key(ci + key, key_len)) {
+                found(fn, arg, key, n, key, n);
+                return;
+            }
+            continue;     /* a stray word: the next one is read as a key */
         }
         i++;
         while (i < n && isspace((unsigned char)ci[i]))

@@ -178,7 +178,9 @@ START_TEST(mask_keyvalue)
     /* libpq refuses these; whatever follows the break may be a secret */
     mask_is("host=h password='abc", "host=h password=********");
     mask_is("host=h password 'abc'", "host=h ********");
-    mask_is("password='x'y", "password=****************");
+    mask_is("password='x'y", "password=********y");
+    mask_is("stray password=a", "stray password=********");
+    mask_is("stray", "stray");
 }
 END_TEST
 

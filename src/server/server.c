@@ -114,7 +114,9 @@ static int idempotency_load(sl_server_t *srv, PGconn *conn, sl_error_t *err)
 }
 
 /* Runs the catalog schema and reloads every stream and view, blocking
- * (before the event loop starts).  Returns SL_OK or SL_ERR with err set. */
+ * (before the event loop starts); an entry that does not load is left out
+ * with a warning.  Returns SL_OK, or SL_ERR with err set when PostgreSQL or
+ * the catalog tables cannot be reached. */
 static int catalog_load(sl_server_t *srv, sl_error_t *err)
 {
     PGconn *conn = PQconnectdb(srv->pg_conninfo);
@@ -220,10 +222,8 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
     else
         sl_log_info("catalog loaded: %d streams, %d continuous views", srv->catalog.nstreams,
                     srv->catalog.nviews);
-    int rc = SL_OK;
     PQclear(res);
-    if (rc == SL_OK)
-        rc = idempotency_load(srv, conn, err);
+    int rc = idempotency_load(srv, conn, err);
     PQfinish(conn);
     return rc;
 }

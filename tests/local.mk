@@ -21,6 +21,9 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/pgwire_limits.sh \
 	tests/e2e/http_limits.sh \
 	tests/e2e/ingest_refused.sh \
+	tests/e2e/secrets.sh \
+	tests/e2e/sql_literals.sh \
+	tests/e2e/catalog_skip.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

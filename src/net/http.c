@@ -262,38 +262,69 @@ static long row_line(const char *body, size_t len, int row)
     return line;
 }
 
-/* Inflates a gzip body into out, at most limit bytes.  Returns 0, or 413
- * when larger than limit, or 400 on corrupt data. */
-static int gunzip_body(const unsigned char *in, size_t n, size_t limit, sl_buf_t *out)
+/* Inflates a gzip body into out, at most limit bytes in all.  A body may
+ * be several gzip members one after the other (RFC 1952 2.2, what
+ * `cat a.gz b.gz` makes): each is inflated in turn.  Zero bytes after the
+ * last member are padding and ignored, as gzip(1) does; any other byte
+ * there is an error.  Returns 0, 413 when larger than limit, or 400 on
+ * corrupt data with *why set to the message. */
+static int gunzip_body(const unsigned char *in, size_t n, size_t limit, sl_buf_t *out,
+                       const char **why)
 {
     z_stream z;
     memset(&z, 0, sizeof(z));
+    *why = "invalid gzip data";
     if (inflateInit2(&z, 15 + 32) != Z_OK)
         return 400;
-    z.next_in = (unsigned char *)in;
-    z.avail_in = (uInt)n;
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
+    const unsigned char *end = in + n;   /* in: the bytes not yet given to z */
+    int code = 400;
+    for (;;) {
+        if (z.avail_in == 0 && in < end) {
+            size_t chunk = (size_t)(end - in) < (1u << 30) ? (size_t)(end - in) : (1u << 30);
+            z.next_in = (unsigned char *)in;
+            z.avail_in = (uInt)chunk;
+            in += chunk;
+        }
         sl_buf_reserve(out, 65536);
         z.next_out = (unsigned char *)out->data + out->len;
         z.avail_out = (uInt)(out->cap - out->len - 1);
         size_t before = z.avail_out;
-        rc = inflate(&z, Z_NO_FLUSH);
+        int rc = inflate(&z, Z_NO_FLUSH);
         out->len += before - z.avail_out;
         out->data[out->len] = '\0';
         if (out->len > limit) {
-            inflateEnd(&z);
-            return 413;
-        }
-        if (rc == Z_STREAM_END)
+            code = 413;
             break;
-        if (rc != Z_OK || (z.avail_in == 0 && before == z.avail_out)) {
-            inflateEnd(&z);
-            return 400;
         }
+        if (rc == Z_STREAM_END) {
+            /* The rest of the body: another member, padding or garbage. */
+            const unsigned char *rest = z.next_in;
+            size_t nrest = z.avail_in;
+            bool zeros = true;
+            for (size_t i = 0; i < nrest && zeros; i++)
+                zeros = rest[i] == 0;
+            for (const unsigned char *q = in; q < end && zeros; q++)
+                zeros = *q == 0;
+            if (zeros) {
+                code = 0;
+                break;
+            }
+            if ((nrest > 0 && rest[0] != 0x1f) || (nrest > 1 && rest[1] != 0x8b)) {
+                *why = "invalid gzip data: bytes after a member that start no other member";
+                break;
+            }
+            inflateReset(&z);
+            continue;
+        }
+        if (rc == Z_BUF_ERROR && z.avail_in == 0 && in == end) {
+            *why = "invalid gzip data: the body ends inside a member";
+            break;
+        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR)
+            break;
     }
     inflateEnd(&z);
-    return 0;
+    return code;
 }
 
 static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
@@ -384,14 +415,15 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
             reply_error(req, 415, "unsupported content encoding; use gzip or identity");
             return;
         }
+        const char *why = NULL;
         int rc = gunzip_body((const unsigned char *)body, len, srv->cfg.max_body_size,
-                             &inflated);
+                             &inflated, &why);
         if (rc != 0) {
             sl_buf_free(&inflated);
             if (rc == 413)
                 reply_error(req, 413, "the decompressed body exceeds max_body_size");
             else
-                reply_error(req, 400, "invalid gzip data");
+                reply_error(req, 400, why);
             return;
         }
         body = sl_buf_cstr(&inflated);

@@ -11,6 +11,7 @@
  * Interface: sl_config_load, sl_config_free, sl_config_usage.
  */
 #include "server/config.h"
+#include "util/conninfo.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -376,8 +377,13 @@ int sl_config_load(sl_config_t *cfg, int argc, char **argv, int *exit_now, sl_er
             continue;
         }
         if (strncmp(a, "--", 2) != 0) {
-            sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0, "unexpected argument \"%s\"", a);
-            sl_error_hint(err, "Try \"sluiced --help\".");
+            /* a word of an unquoted --pg value, say password=...: masked */
+            sl_buf_t shown = SL_BUF_INIT;
+            sl_conninfo_mask(a, &shown);
+            sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0, "unexpected argument \"%s\"",
+                         sl_buf_cstr(&shown));
+            sl_buf_free(&shown);
+            sl_error_hint(err, "Try \"sluiced --help\"; quote a --pg value that has spaces.");
             return SL_ERR;
         }
         const char *eq = strchr(a, '=');

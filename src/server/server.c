@@ -14,6 +14,7 @@
 #include "server/pgembed.h"
 #include "sink/idem.h"
 #include "sink/sink.h"
+#include "util/conninfo.h"
 
 #include <event2/event.h>
 #include <libpq-fe.h>
@@ -129,13 +130,20 @@ static int client_limit(sl_server_t *srv, PGconn *conn, sl_error_t *err)
 }
 
 /* Runs the catalog schema and reloads every stream and view, blocking
- * (before the event loop starts).  Returns SL_OK or SL_ERR with err set. */
+ * (before the event loop starts); an entry that does not load is left out
+ * with a warning.  Returns SL_OK, or SL_ERR with err set when PostgreSQL or
+ * the catalog tables cannot be reached. */
 static int catalog_load(sl_server_t *srv, sl_error_t *err)
 {
     PGconn *conn = PQconnectdb(srv->pg_conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
+        /* libpq's message for a malformed string may quote a token of it,
+         * the password say. */
+        sl_buf_t msg = SL_BUF_INIT;
+        sl_conninfo_scrub(srv->pg_conninfo, PQerrorMessage(conn), &msg);
         sl_error_set(err, SL_ERRCODE_CONNECTION_FAILURE, 0,
-                     "could not connect to the backing PostgreSQL: %s", PQerrorMessage(conn));
+                     "could not connect to the backing PostgreSQL: %s", sl_buf_cstr(&msg));
+        sl_buf_free(&msg);
         PQfinish(conn);
         return SL_ERR;
     }
@@ -165,8 +173,11 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         PQfinish(conn);
         return SL_ERR;
     }
-    int rc = SL_OK;
-    for (int r = 0; r < PQntuples(res) && rc == SL_OK; r++) {
+    /* An entry that no longer loads (its text edited in PostgreSQL, a
+     * stream left out before its views, a rule this version enforces) is
+     * left out with a warning naming it: everything else is served. */
+    int skipped = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
         const char *kind = PQgetvalue(res, r, 0);
         const char *name = PQgetvalue(res, r, 1);
         const char *text = PQgetvalue(res, r, 2);
@@ -174,14 +185,21 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         sl_stmt_t *stmts = NULL;
         int n = 0;
         bool exists = false;
-        rc = sl_sql_split(text, strlen(text), a, &stmts, &n, err);
-        if (rc == SL_OK && (n != 1 || (stmts[0].kind != SL_STMT_CREATE_STREAM &&
-                                       stmts[0].kind != SL_STMT_CREATE_VIEW)))
-            rc = sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
-                              "catalog entry \"%s\" is not a CREATE statement", name);
+        sl_error_t rerr;
+        sl_error_clear(&rerr);
+        int rc = sl_sql_split(text, strlen(text), a, &stmts, &n, &rerr);
+        if (rc == SL_OK && (n != 1 || (stmts[0].kind != (kind[0] == 's' ? SL_STMT_CREATE_STREAM
+                                                                          : SL_STMT_CREATE_VIEW) ||
+                                       strcmp(stmts[0].name, name) != 0)))
+            rc = sl_error_set(&rerr, SL_ERRCODE_INTERNAL_ERROR, 0,
+                              "it is not one CREATE %s statement for \"%s\"",
+                              kind[0] == 's' ? "STREAM" : "CONTINUOUS VIEW", name);
         if (rc == SL_OK && kind[0] == 's') {
             sl_stream_t *s = sl_stream_new(stmts[0].name);
-            rc = sl_analyze_stream(&stmts[0], &srv->catalog, s, &exists, err);
+            rc = sl_analyze_stream(&stmts[0], &srv->catalog, s, &exists, &rerr);
+            if (rc == SL_OK && exists)
+                rc = sl_error_set(&rerr, SL_ERRCODE_DUPLICATE_TABLE, 0,
+                                  "relation \"%s\" already exists", name);
             if (rc == SL_OK) {
                 s->sql = sl_strdup(s->arena, text);
                 sl_catalog_add_stream(&srv->catalog, s);
@@ -190,7 +208,10 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
             }
         } else if (rc == SL_OK) {
             sl_view_t *v = sl_view_new(stmts[0].name);
-            rc = sl_analyze_view(&stmts[0], &srv->catalog, v, &exists, err);
+            rc = sl_analyze_view(&stmts[0], &srv->catalog, v, &exists, &rerr);
+            if (rc == SL_OK && exists)
+                rc = sl_error_set(&rerr, SL_ERRCODE_DUPLICATE_TABLE, 0,
+                                  "relation \"%s\" already exists", name);
             if (rc == SL_OK) {
                 v->sql = sl_strdup(v->arena, text);
                 if (v->schema == NULL)
@@ -201,16 +222,25 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
                 sl_arena_free(v->arena);
             }
         }
-        if (rc != SL_OK)
-            sl_log_error("could not load catalog entry \"%s\": %s", name, err->message);
+        if (rc != SL_OK) {
+            skipped++;
+            sl_log_warning("%s \"%s\" left out: its CREATE statement stored in %s does not "
+                           "load: %s",
+                           kind[0] == 's' ? "stream" : "continuous view", name,
+                           kind[0] == 's' ? "sluice.streams" : "sluice.views", rerr.message);
+        }
         sl_arena_free(a);
     }
-    if (rc == SL_OK)
+    if (skipped > 0)
+        sl_log_warning("catalog loaded: %d streams, %d continuous views, %d entries left out "
+                       "(fix their sql in PostgreSQL and restart, or delete their rows)",
+                       srv->catalog.nstreams, srv->catalog.nviews, skipped);
+    else
         sl_log_info("catalog loaded: %d streams, %d continuous views", srv->catalog.nstreams,
                     srv->catalog.nviews);
     PQclear(res);
     PQfinish(conn);
-    return rc;
+    return SL_OK;
 }
 
 /* This sluiced's identity for fencing (sink.h): instance_name, or the host
@@ -348,9 +378,13 @@ int sl_server_main(int argc, char **argv)
     srv->instance = instance_name(srv);
     srv->sink = sl_sink_start(srv);
 
+    /* The connection string as given, for psql, but never its password. */
+    sl_buf_t shown = SL_BUF_INIT;
+    sl_conninfo_mask(srv->pg_conninfo, &shown);
     sl_log_info("sluiced ready: pgwire %s:%d, http %s:%d, postgresql \"%s\"",
                 srv->cfg.listen_address, sl_pgwire_port(srv->pgwire), srv->cfg.listen_address,
-                sl_http_port(srv->http), srv->pg_conninfo);
+                sl_http_port(srv->http), sl_buf_cstr(&shown));
+    sl_buf_free(&shown);
     event_base_dispatch(srv->base);
     rc = 0;
     if (sl_sink_shutdown_losses(srv->sink) > 0 || !sl_sink_idle(srv->sink)) {

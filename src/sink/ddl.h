@@ -3,8 +3,8 @@
  * catalog rows in the backing PostgreSQL.  The text is run as one simple
  * Query (one implicit transaction) on the issuing client's own backend
  * connection, so DDL never blocks the server's loop.  Identifiers are
- * quoted; the statement texts stored in the catalog are quoted literals
- * (standard_conforming_strings is on).
+ * quoted; the statement texts stored in the catalog are literals that read
+ * the same under either standard_conforming_strings (sl_buf_put_literal).
  */
 #ifndef SL_DDL_H
 #define SL_DDL_H

@@ -70,20 +70,60 @@ void sl_buf_put_ident(sl_buf_t *b, const char *s)
 
 void sl_buf_put_literal(sl_buf_t *b, const char *s, size_t n)
 {
+    /* With standard_conforming_strings off, a backslash in '' escapes the
+     * next character (the closing quote, say), so a text holding one is
+     * written as E'' with the backslashes doubled: read alike under either
+     * setting. */
+    if (n > 0 && memchr(s, '\\', n) != NULL)
+        sl_buf_putc(b, 'E');
     sl_buf_putc(b, '\'');
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'')
-            sl_buf_putc(b, '\'');
+        if (s[i] == '\'' || s[i] == '\\')
+            sl_buf_putc(b, s[i]);
         sl_buf_putc(b, s[i]);
     }
     sl_buf_putc(b, '\'');
+}
+
+size_t sl_utf8_seqlen(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0)
+        return 0;
+    if (u[0] < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;   /* range of the second byte */
+    if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+        len = 2;
+    } else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+        len = 3;
+        if (u[0] == 0xe0)
+            lo = 0xa0;        /* shorter forms are overlong */
+        else if (u[0] == 0xed)
+            hi = 0x9f;        /* U+D800..U+DFFF are surrogates */
+    } else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+        len = 4;
+        if (u[0] == 0xf0)
+            lo = 0x90;        /* overlong */
+        else if (u[0] == 0xf4)
+            hi = 0x8f;        /* beyond U+10FFFF */
+    } else {
+        return 0;             /* continuation byte, C0, C1, F5..FF */
+    }
+    if (n < len || u[1] < lo || u[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (u[i] < 0x80 || u[i] > 0xbf)
+            return 0;
+    return len;
 }
 
 void sl_buf_put_json_string(sl_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     sl_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '"':  sl_buf_puts(b, "\\\""); break;
@@ -95,10 +135,24 @@ void sl_buf_put_json_string(sl_buf_t *b, const char *s, size_t n)
             if (c < 0x20) {
                 char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 sl_buf_append(b, u, 6);
-            } else {
+            } else if (c < 0x80) {
                 sl_buf_putc(b, (char)c);
+            } else {
+                /* Names and messages may echo bytes of a URL or a body:
+                 * each byte that does not start a valid UTF-8 sequence
+                 * becomes U+FFFD, so the answer is always valid JSON. */
+                size_t len = sl_utf8_seqlen(s + i, n - i);
+                if (len == 0) {
+                    sl_buf_puts(b, "\\ufffd");
+                    i++;
+                } else {
+                    sl_buf_append(b, s + i, len);
+                    i += len;
+                }
+                continue;
             }
         }
+        i++;
     }
     sl_buf_putc(b, '"');
 }

@@ -25,11 +25,18 @@ void sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
 void sl_buf_vprintf(sl_buf_t *b, const char *fmt, va_list ap);
 /* Appends s as a double-quoted SQL identifier ("a""b"). */
 void sl_buf_put_ident(sl_buf_t *b, const char *s);
-/* Appends s as a single-quoted SQL literal ('it''s'), E'' never needed
- * with standard_conforming_strings. */
+/* Appends s as an SQL literal that reads the same whatever
+ * standard_conforming_strings is: 'it''s', or E'a\\b' (backslashes
+ * doubled) when s holds a backslash. */
 void sl_buf_put_literal(sl_buf_t *b, const char *s, size_t n);
-/* Appends s (n bytes) as a JSON string with quotes. */
+/* Appends s (n bytes) as a JSON string with quotes: valid JSON for any
+ * bytes (control characters as \u00XX, each byte that does not start a
+ * valid UTF-8 sequence as \ufffd). */
 void sl_buf_put_json_string(sl_buf_t *b, const char *s, size_t n);
+/* Length (1..4) of the valid UTF-8 sequence at s[0..n), or 0 when s does
+ * not start with one (stray continuation byte, overlong form, surrogate,
+ * beyond U+10FFFF, truncated; n == 0). */
+size_t sl_utf8_seqlen(const char *s, size_t n);
 /* Appends v[0..n) as an element of a PostgreSQL array literal: always
  * quoted, with " and \ escaped, so any type's text form is safe. */
 void sl_buf_put_array_elem(sl_buf_t *b, const char *v, size_t n);

@@ -3,5 +3,11 @@ noinst_LIBRARIES += src/util/libutil.a
 src_util_libutil_a_SOURCES = \
 	src/util/arena.c src/util/arena.h \
 	src/util/buf.c src/util/buf.h \
+	src/util/conninfo.c src/util/conninfo.h \
 	src/util/error.c src/util/error.h \
 	src/util/typename.c src/util/types.c src/util/types.h
+check_PROGRAMS += tests/unit/check_buf
+TESTS += tests/unit/check_buf
+tests_unit_check_buf_SOURCES = tests/unit/check_buf.c
+tests_unit_check_buf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_buf_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm

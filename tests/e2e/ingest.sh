@@ -5,6 +5,9 @@
 #   - a bad line in the middle, or an integer overflow in a view's expression,
 #     answers 400 with the error JSON and applies nothing;
 #   - 404 / 405 / 413 / 415, the empty body, /healthz;
+#   - gzip bodies of several members (all read; zero padding after the last
+#     one ignored, other bytes 400; max_body_size bounds the whole);
+#   - answers to URLs and bodies with invalid UTF-8 are valid JSON (U+FFFD);
 #   - a restart (SIGTERM, start again on the same PostgreSQL) keeps streams and
 #     views and keeps updating them;
 #   - IF [NOT] EXISTS notices; DROP STREAM without CASCADE refuses while views
@@ -192,6 +195,141 @@ else
     fail "/metrics: flushes '$flushes', p99 '$p99', accepted '$accepted_total' (>= $n expected)"
 fi
 sleep 0.3; check_unchanged "404/405/413/415/empty requests"
+
+# ---- gzip bodies of several members (RFC 1952: `cat a.gz b.gz`) ---------
+# post_gz FILE: POSTs FILE as a gzip-encoded NDJSON body; sets CODE and RESP.
+post_gz() {
+    CODE=$(curl -s -o "$work/resp" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+        -H 'Content-Encoding: gzip' --data-binary @"$1" "http://$SLUICE_HTTP/v1/streams/ev") || CODE=000
+    RESP=$(cat "$work/resp")
+}
+if command -v gzip >/dev/null 2>&1; then
+    printf '{"k": 20, "v": 1}\n{"k": 20, "v": 2}\n' | gzip -c >"$work/m1.gz"
+    printf '{"k": 20, "v": 3}\n' | gzip -c >"$work/m2.gz"
+    cat "$work/m1.gz" "$work/m2.gz" >"$work/two.gz"
+    post_gz "$work/two.gz"
+    if [ "$CODE" = 200 ] && [ "$(accepted)" = 3 ]; then
+        n=$((n + 3)) sv=$((sv + 6))
+        [ "$(pgq -c 'SELECT n || $$ $$ || sv FROM per_k WHERE k = 20')" = "3 6" ] &&
+            pass "a gzip body of two members: the events of both counted" ||
+            fail "per_k k=20 after two members: '$(pgq -c 'SELECT n, sv FROM per_k WHERE k = 20')', expected '3 6'"
+    else
+        fail "two gzip members: HTTP $CODE $RESP, expected 200 {\"accepted\": 3}"
+    fi
+    # zero bytes after the last member are padding (as gzip -d takes them)
+    { cat "$work/two.gz"; head -c 100 /dev/zero; } >"$work/pad.gz"
+    post_gz "$work/pad.gz"
+    if [ "$CODE" = 200 ] && [ "$(accepted)" = 3 ]; then
+        n=$((n + 3)) sv=$((sv + 6))
+        pass "zero padding after the last member"
+    else
+        fail "two members and zero padding: HTTP $CODE $RESP, expected 200 {\"accepted\": 3}"
+    fi
+    before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+    { cat "$work/two.gz"; printf 'garbage'; } >"$work/garbage.gz"
+    post_gz "$work/garbage.gz"
+    [ "$CODE" = 400 ] && pass "bytes after the last member: 400 $RESP" ||
+        fail "two members and garbage: HTTP $CODE $RESP, expected 400"
+    { cat "$work/m1.gz"; head -c 10 "$work/m2.gz"; } >"$work/cut.gz"
+    post_gz "$work/cut.gz"
+    [ "$CODE" = 400 ] && pass "a truncated second member: 400 $RESP" ||
+        fail "truncated second member: HTTP $CODE $RESP, expected 400"
+    # max_body_size (4096 here) bounds the inflated body as a whole
+    awk 'BEGIN { for (i = 0; i < 140; i++) printf "{\"k\": 21, \"v\": %d}\n", i % 10 }' >"$work/half"
+    gzip -c "$work/half" >"$work/h1.gz"
+    cat "$work/h1.gz" "$work/h1.gz" >"$work/big.gz"
+    post_gz "$work/h1.gz"
+    [ "$CODE" = 200 ] && n=$((n + 140)) sv=$((sv + 14 * 45)) || fail "one member of $(wc -c <"$work/half") bytes: HTTP $CODE $RESP"
+    before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+    post_gz "$work/big.gz"
+    [ "$CODE" = 413 ] && pass "two members over max_body_size together: 413" ||
+        fail "two members of $(wc -c <"$work/half") bytes each with --max-body-size 4096: HTTP $CODE $RESP, expected 413"
+    sleep 0.3; check_unchanged "rejected gzip bodies"
+else
+    echo "gzip is not installed: multi-member bodies not tested"
+fi
+
+# ---- answers stay valid JSON whatever bytes the request held ----------------
+# The 404 echoes the stream name from the URL, 400s echo bytes of the body:
+# invalid UTF-8 there (raw or percent-encoded: stray bytes, overlong forms,
+# surrogates, truncated sequences, a name cut by the message's size) must
+# become U+FFFD, so that every application/json answer parses.
+if command -v python3 >/dev/null 2>&1; then
+    cat >"$work/hostile.py" <<'EOF'
+import json, socket, sys
+host, port = sys.argv[1].split(':')
+def ask(target, body=b'{"k": 1}', headers=b''):
+    s = socket.create_connection((host, int(port)))
+    s.sendall(b'POST ' + target + b' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n'
+              b'Content-Type: application/x-ndjson\r\n' + headers +
+              b'Content-Length: ' + str(len(body)).encode() + b'\r\n\r\n' + body)
+    data = b''
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    s.close()
+    head, _, resp = data.partition(b'\r\n\r\n')
+    return int(head.split(b' ')[1]), head, resp
+bad = 0
+cases = [
+    (b'/v1/streams/%FF%FE', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/\xff\xfe', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/%C0%AF', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/%ED%A0%80', 404, '\ufffd\ufffd\ufffd'),
+    (b'/v1/streams/%E2%82', 404, '\ufffd\ufffd'),
+    (b'/v1/streams/%F4%90%80%80', 404, '\ufffd' * 4),
+    (b'/v1/streams/%01%1F%7F%22%5C', 404, '\x01\x1f\x7f"\\'),
+    (b'/v1/streams/' + b'%C3%A9' * 200, 404, '\u00e9'),
+    (b'/v1/streams/a%C3', 404, 'a\ufffd'),
+]
+for target, code, want in cases:
+    got, head, resp = ask(target)
+    try:
+        msg = json.loads(resp.decode('utf-8'))['error']
+        ok = got == code and want in msg
+    except Exception as e:
+        ok, msg = False, repr(e)
+    if not ok:
+        print('FAIL: %r: HTTP %d %r (%s)' % (target, got, resp, msg))
+        bad += 1
+# (into hx, a stream without views: some are accepted, unknown keys ignored)
+bodies = [
+    b'{"name": "\xff\xfe"}\n',
+    b'{"k": "\xff\xfe"}\n',
+    b'{"\xff\xfe": 1}\n',
+    b'{"k": 1, "\xc0\xaf": 2}\n',
+    b'{"k": "\xed\xa0\x80"}\n',
+    b'{"k": 1}\n{"k\xe2\x82": 2}\n',
+]
+for body in bodies:
+    got, head, resp = ask(b'/v1/streams/hx', body)
+    try:
+        json.loads(resp.decode('utf-8'))
+        ok = got in (200, 400)
+    except Exception as e:
+        ok = False
+    if not ok:
+        print('FAIL: body %r: HTTP %d %r' % (body, got, resp))
+        bad += 1
+got, head, resp = ask(b'/v1/streams/hx', b'', b'Idempotency-Key: \xff\xfe\x01\r\n')
+try:
+    json.loads(resp.decode('utf-8'))
+except Exception as e:
+    print('FAIL: Idempotency-Key: HTTP %d %r' % (got, resp))
+    bad += 1
+sys.exit(1 if bad else 0)
+EOF
+    before=$(pgq -c "SELECT n || ' ' || sv FROM total; SELECT string_agg(k || ':' || s2, ' ' ORDER BY k) FROM doubled")
+    slq -c "CREATE STREAM hx (k integer, name text)" || fail "CREATE STREAM hx"
+    python3 "$work/hostile.py" "$SLUICE_HTTP" && pass "answers to hostile URLs and bodies are valid JSON" ||
+        fail "an answer to a hostile request is not valid JSON"
+    slq -c "DROP STREAM hx" || fail "DROP STREAM hx"
+    sleep 0.3; check_unchanged "hostile requests"
+else
+    echo "python3 is not installed: hostile URLs not tested"
+fi
 
 # ---- restart ------------------------------------------------------------
 sluiced_stop

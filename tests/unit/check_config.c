@@ -235,6 +235,11 @@ START_TEST(test_missing_value_and_positional)
     ck_assert_int_eq(load(&cfg, &err, &exit_now, argv2), SL_ERR);
     ck_assert_str_eq(err.message, "unexpected argument \"stray\"");
     sl_config_free(&cfg);
+    /* --pg host=h password=secret, unquoted in a shell: no secret shown */
+    char *argv3[] = {"sluiced", "--pg", "host=h", "password=secret", NULL};
+    ck_assert_int_eq(load(&cfg, &err, &exit_now, argv3), SL_ERR);
+    ck_assert_str_eq(err.message, "unexpected argument \"password=********\"");
+    sl_config_free(&cfg);
 }
 END_TEST
 

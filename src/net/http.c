@@ -488,8 +488,6 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
         sl_exec_apply(s->views[i]->exec, prepared[i]);
     if (idem_key && srv->sink)
         sl_idem_add_pending(srv->idem, idem_key, s->name, batch->nrows);
-    if (srv->sink && s->nviews > 0 && batch->nrows > 0)
-        sl_sink_applied(srv->sink);
 
     bool ack_received = sl_httpd_query_is(req, "ack", "received");
     if (((s->nviews == 0 || batch->nrows == 0) && !idem_key) || ack_received ||
@@ -499,6 +497,10 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
     } else {
         wait_for_flush(h, req, batch->nrows, NULL);
     }
+    /* After the waiter is registered: while isolating, this flushes at
+     * once, and the flush must carry both the effects and their waiter. */
+    if (srv->sink && s->nviews > 0 && batch->nrows > 0)
+        sl_sink_applied(srv->sink);
 done:
     sl_arena_reset(arena);
     sl_buf_free(&inflated);

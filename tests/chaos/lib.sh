@@ -39,7 +39,7 @@ chaos_setup() {
     slq <<'SQL' || sl_fail "creating the stream and views failed"
 CREATE STREAM ev (tag text, k bigint, v bigint, f double precision);
 CREATE CONTINUOUS VIEW tags AS SELECT tag, count(*) AS n FROM ev GROUP BY tag;
-CREATE CONTINUOUS VIEW keys AS SELECT k, count(*) AS n, sum(v) AS sv FROM ev WHERE tag IS NULL GROUP BY k;
+CREATE CONTINUOUS VIEW keys AS SELECT k, count(*) AS n, sum(v) AS sv FROM ev WHERE tag IS NULL AND f IS NULL GROUP BY k;
 SQL
 }
 

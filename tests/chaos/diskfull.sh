@@ -18,7 +18,7 @@ sl_need_clients
 [ "$(id -u)" = 0 ] || sl_skip "disk full needs root to mount a small tmpfs"
 small=$(mktemp -d /tmp/sldisk.XXXXXX)
 mount -t tmpfs -o size=1200k tmpfs "$small" 2>/dev/null || { rmdir "$small"; sl_skip "mount -t tmpfs is not allowed here"; }
-trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p"; done; chaos_kill_all 2>/dev/null; sl__cleanup; umount "$small"; rmdir "$small"; exit $rc' EXIT
+trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; chaos_kill_all 2>/dev/null; sl__cleanup; umount "$small"; rmdir "$small"; exit $rc' EXIT
 chown postgres "$small" 2>/dev/null || true
 
 chaos_setup --pg-timeout 2000

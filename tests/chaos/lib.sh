@@ -45,12 +45,12 @@ SQL
 
 # chaos_start_server N [ARGS]: server N on its own fixed ports.
 chaos_start_server() {
-    n=$1; shift
-    eval "hp=\$CHAOS_HTTP_PORT_$n pp=\$CHAOS_PGWIRE_PORT_$n"
-    sluiced_start --http-port "$hp" --pgwire-port "$pp" "$@"
-    eval "CHAOS_PID_$n=\$SLUICED_PID"
+    chaos_sn=$1; shift
+    eval "chaos_hp=\$CHAOS_HTTP_PORT_$chaos_sn chaos_pp=\$CHAOS_PGWIRE_PORT_$chaos_sn"
+    sluiced_start --http-port "$chaos_hp" --pgwire-port "$chaos_pp" "$@"
+    eval "CHAOS_PID_$chaos_sn=\$SLUICED_PID"
+    echo "$SLUICED_PID" >>"$CHAOS_DIR/pids"
     SLUICED_PID=
-    echo "$(eval echo \$CHAOS_PID_$n)" >>"$CHAOS_DIR/pids"
 }
 
 # The body of request TAG for client C: its tag event, then the filler.

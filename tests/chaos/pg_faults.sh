@@ -14,15 +14,15 @@ set -eu
 : "${CHAOS_CLIENTS:=6}"
 
 sl_need_clients
-trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p"; done; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
+trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
 pause() { sleep "$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", 0.3 + (r % 1200) / 1000 }')"; }
 pg_crash() { sl__as_pg "$PG_BINDIR/pg_ctl" -D "$PGTEST_DIR/data" -m immediate -w stop >/dev/null; }
 
 chaos_setup --pg-timeout 3000
 chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
-n=0
-while [ $n -lt "$CHAOS_PG_FAULTS" ]; do
-    n=$((n + 1))
+round=0
+while [ $round -lt "$CHAOS_PG_FAULTS" ]; do
+    round=$((round + 1))
     pause; pg_down; pg_up
     pause; pg_crash; pg_up
 done

@@ -15,7 +15,7 @@ set -eu
 : "${CHAOS_CLIENTS:=6}"
 
 sl_need_clients
-trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p"; done; [ -n "${locker:-}" ] && kill "$locker"; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
+trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; [ -n "${locker:-}" ] && kill "$locker"; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
 pause() { sleep "$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", 0.3 + (r % 1200) / 1000 }')"; }
 now_ms() { date +%s%3N; }
 
@@ -30,15 +30,15 @@ term_and_wait() {
 
 chaos_setup --pg-timeout 2000
 chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
-n=0
-while [ $n -lt "$CHAOS_TERMS" ]; do
-    n=$((n + 1))
+round=0
+while [ $round -lt "$CHAOS_TERMS" ]; do
+    round=$((round + 1))
     pause
     term_and_wait
     if [ "$rc" = 0 ] && [ "$ms" -lt 3000 ]; then
-        pass "SIGTERM $n under load: exit 0 after $ms ms"
+        pass "SIGTERM $round under load: exit 0 after $ms ms"
     else
-        fail "SIGTERM $n under load: exit $rc after $ms ms"
+        fail "SIGTERM $round under load: exit $rc after $ms ms"
         tail -5 "$PGTEST_DIR/sluiced.$sl__sluiced_n.log"
     fi
     chaos_start_server 1 --pg-timeout 2000

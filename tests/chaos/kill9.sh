@@ -38,6 +38,7 @@ grep -h "fenced\|predecessor" "$PGTEST_DIR"/sluiced.*.log | head -3 || true
 chaos_start_server 2
 pgq -c "TRUNCATE sluice_mrel.tags, sluice_mrel.keys" >/dev/null
 rm -f "$CHAOS_DIR"/sent.* "$CHAOS_DIR"/acked.* "$CHAOS_DIR"/retries.* "$CHAOS_DIR/refused"
+CHAOS_RUN=b
 chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1" "$CHAOS_HTTP_PORT_2"
 kills=0
 while [ $kills -lt "$CHAOS_KILLS" ]; do

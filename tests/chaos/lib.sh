@@ -1,6 +1,6 @@
 # tests/chaos/lib.sh: exact counting under faults, for the chaos scripts.
 #
-# Every request carries one unique "tag" event ({"tag": "c3-r17"}) and
+# Every request carries one unique "tag" event ({"tag": "a-c3-r17"}) and
 # filler events over a large key space; the view `tags` counts each tag, so
 # it shows how often each request was applied.  Clients send with an
 # Idempotency-Key and retry every non-200 answer (503, 504, timeouts,
@@ -19,7 +19,9 @@
 #   chaos_start_server N [ARGS] (re)starts server N (1 or 2) on its ports,
 #                               sets CHAOS_PID_N
 #   chaos_clients N SERVERS     starts N clients (round-robin over the
-#                               servers' HTTP ports), in the background
+#                               servers' HTTP ports), in the background;
+#                               CHAOS_RUN prefixes their tags and keys (a new
+#                               value for each scenario of a script)
 #   chaos_stop_clients          tells them to finish their current request
 #                               (retrying until it is answered 200) and waits
 #   chaos_verify NAME           prints "NAME: sent S, acked A, applied P,
@@ -64,7 +66,7 @@ chaos__client() {
     r=0
     while [ ! -f "$CHAOS_DIR/stop" ]; do
         r=$((r + 1))
-        tag="c$c-r$r"
+        tag="${CHAOS_RUN:-a}-c$c-r$r"
         echo "$tag" >>"$CHAOS_DIR/sent.$c"
         tries=0
         while :; do

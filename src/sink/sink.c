@@ -746,6 +746,11 @@ static void sink_lost(sl_sink_t *sink, const char *why)
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
+    /* one line (libpq's messages go on with "\n\tIs the server ..."):
+     * it is logged and shown by /healthz */
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
     if (strcmp(msg, sink->last_error) != 0) {
         sl_log_warning("PostgreSQL connection for flushing lost: %s", msg);
         snprintf(sink->last_error, sizeof(sink->last_error), "%s", msg);

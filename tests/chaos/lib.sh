@@ -55,10 +55,16 @@ chaos_start_server() {
     SLUICED_PID=
 }
 
-# The body of request TAG for client C: its tag event, then the filler.
+# The body of request TAG for client C, number R: its tag event, then
+# CHAOS_FILLER events with new random keys (the same for every retry), so
+# flushes keep inserting groups.
 chaos__body() {
     printf '{"tag": "%s"}\n' "$2"
-    cat "$CHAOS_DIR/filler.$1.$(( ${2##*-r} % 4 ))"
+    awk -v s="$(( $1 * 1000003 + $3 ))" -v n="$CHAOS_FILLER" -v ks="$CHAOS_KEYSPACE" 'BEGIN {
+        srand(s)
+        for (i = 0; i < n; i++)
+            printf "{\"k\": %d, \"v\": %d}\n", int(rand() * ks), i
+    }'
 }
 
 chaos__client() {
@@ -71,7 +77,7 @@ chaos__client() {
         tries=0
         while :; do
             tries=$((tries + 1))
-            code=$(chaos__body "$c" "$tag" | curl -s -m 30 -o "$CHAOS_DIR/resp.$c" \
+            code=$(chaos__body "$c" "$tag" "$r" | curl -s -m 30 -o "$CHAOS_DIR/resp.$c" \
                 -w '%{http_code}' -H "Idempotency-Key: key-$tag" --data-binary @- \
                 "http://127.0.0.1:$port/v1/streams/ev" 2>/dev/null) || code=000
             [ "$code" = 200 ] && break
@@ -95,13 +101,6 @@ chaos_clients() {
     c=0
     while [ $c -lt "$nc" ]; do
         c=$((c + 1))
-        [ -f "$CHAOS_DIR/filler.$c.0" ] ||
-            awk -v c="$c" -v n="$CHAOS_FILLER" -v ks="$CHAOS_KEYSPACE" -v d="$CHAOS_DIR" 'BEGIN {
-                srand(c * 7919 + 17)
-                for (f = 0; f < 4; f++)
-                    for (i = 0; i < n; i++)
-                        printf "{\"k\": %d, \"v\": %d}\n", int(rand() * ks), i > (d "/filler." c "." f)
-            }'
         # the port for client c: the ((c-1) mod #ports)+1-th argument
         i=$(( (c - 1) % $# + 1 ))
         eval "port=\${$i}"

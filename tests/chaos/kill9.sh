@@ -20,6 +20,33 @@ trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/s
 pause() { sleep "$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", 0.2 + (r % 1200) / 1000 }')"; }
 
 chaos_setup
+
+# First, deterministically: kill -9 while the flush is stalled on a lock
+# (another session holds the state table), restart at once, release the
+# lock once the new sluiced serves.  The killed process's flush is still in
+# PostgreSQL, waiting; without fencing it commits after the new sluiced
+# read the committed keys, and the clients' retries apply twice.
+CHAOS_RUN=lock
+chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
+sleep 1
+psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null 2>&1 &
+locker=$!
+sleep 1
+kill -KILL "$CHAOS_PID_1"
+wait "$CHAOS_PID_1" 2>/dev/null || true
+chaos_start_server 1
+fence_log=$SLUICED_LOG
+wait "$locker" || true
+sleep 1
+chaos_stop_clients
+chaos_verify "kill -9 during a flush waiting on a lock"
+if grep -q "still holds its lock" "$fence_log" && grep -q "has ended: fenced" "$fence_log"; then
+    pass "the restarted sluiced fenced its predecessor's backend before loading the keys"
+else
+    fail "no fencing in the restarted sluiced's log"; cat "$fence_log"
+fi
+
+CHAOS_RUN=a
 chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
 kills=0
 while [ $kills -lt "$CHAOS_KILLS" ]; do

@@ -35,14 +35,38 @@ chaos_setup() {
     CHAOS_DIR=$PGTEST_DIR/chaos
     mkdir -p "$CHAOS_DIR"
     chmod 777 "$CHAOS_DIR"
-    CHAOS_HTTP_PORT_1=$(sl__random_port); CHAOS_PGWIRE_PORT_1=$(sl__random_port)
-    CHAOS_HTTP_PORT_2=$(sl__random_port); CHAOS_PGWIRE_PORT_2=$(sl__random_port)
+    CHAOS_HTTP_PORT_1=$(chaos__port); CHAOS_PGWIRE_PORT_1=$(chaos__port)
+    CHAOS_HTTP_PORT_2=$(chaos__port); CHAOS_PGWIRE_PORT_2=$(chaos__port)
     chaos_start_server 1 "$@"
     slq <<'SQL' || sl_fail "creating the stream and views failed"
 CREATE STREAM ev (tag text, k bigint, v bigint, f double precision);
 CREATE CONTINUOUS VIEW tags AS SELECT tag, count(*) AS n FROM ev GROUP BY tag;
 CREATE CONTINUOUS VIEW keys AS SELECT k, count(*) AS n, sum(v) AS sv FROM ev WHERE tag IS NULL AND f IS NULL GROUP BY k;
 SQL
+}
+
+# A free port below the kernel's ephemeral range (32768 and up), so that
+# the clients' own outgoing connections can never hold it when a killed
+# sluiced is restarted on it.
+chaos__port() {
+    while :; do
+        p=$(( $(od -An -N2 -tu2 /dev/urandom) % 12000 + 20000 ))
+        if command -v ss >/dev/null 2>&1; then
+            ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+        else
+            echo "$p"; return
+        fi
+    done
+}
+
+# Waits (up to 20 s) until a sluiced flush waits on a lock in PostgreSQL.
+chaos_wait_flush_blocked() {
+    t=0
+    while [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%sluice_mrel%'")" = 0 ]; do
+        t=$((t + 1))
+        [ $t -lt 200 ] || { fail "no flush ever waited on the lock"; return 1; }
+        sleep 0.1
+    done
 }
 
 # chaos_start_server N [ARGS]: server N on its own fixed ports.

@@ -48,7 +48,7 @@ done
 pause
 psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT" >/dev/null 2>&1 &
 locker=$!
-sleep 1
+chaos_wait_flush_blocked || true
 term_and_wait
 # pg_timeout 2000: lock_timeout ends the flush after 2 s, the requests are
 # answered 503 (rolled back, known), and sluiced exits 1 (it dropped them).

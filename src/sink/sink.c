@@ -565,6 +565,19 @@ static void send_resolve(sl_sink_t *sink)
                  1, p);
 }
 
+/* Ready to flush (after the fence, the keys, the resolution). */
+static void become_idle(sl_sink_t *sink)
+{
+    if (sink->down_since.tv_sec != 0 || sink->last_error[0])
+        sl_log_info("connected to PostgreSQL again, flushing");
+    sink->state = S_IDLE;
+    sink->timed_out = false;
+    sink->down_since.tv_sec = 0;
+    sink->last_error[0] = '\0';
+    if (!is_set(&sink->fail_since))
+        sink->problem[0] = '\0';
+}
+
 /* The fence is up: load the keys once, resolve an unknown flush, flush. */
 static void after_fence(sl_sink_t *sink)
 {
@@ -573,14 +586,30 @@ static void after_fence(sl_sink_t *sink)
     else if (sink->outcome_unknown)
         send_resolve(sink);
     else
-        sink->state = S_IDLE;
+        become_idle(sink);
 }
 
 /* A control query's Sync arrived; res is its result (NULL if none). */
 static void control_done(sl_sink_t *sink, PGresult *res)
 {
-    if (res == NULL || (PQresultStatus(res) != PGRES_TUPLES_OK &&
-                        PQresultStatus(res) != PGRES_COMMAND_OK)) {
+    bool ok = res && (PQresultStatus(res) == PGRES_TUPLES_OK ||
+                      PQresultStatus(res) == PGRES_COMMAND_OK);
+    if (!ok && sink->state == S_TERMINATING && res) {
+        /* Not allowed to end the holder (a superuser's backend, another
+         * role's): wait for it to end by itself, and say so. */
+        char msg[400];
+        snprintf(msg, sizeof(msg), "%s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                                             ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                                             : "error");
+        if (strcmp(msg, sink->problem) != 0)
+            sl_log_warning("cannot end the backend holding sluiced \"%s\"'s lock (%s): "
+                           "waiting for it to end", sink->srv->instance, msg);
+        snprintf(sink->problem, sizeof(sink->problem), "%s", msg);
+        struct timeval tv = {0, 500000};
+        event_add(sink->fence_timer, &tv);
+        return;
+    }
+    if (!ok) {
         sink_lost(sink, res ? PQresultErrorMessage(res) : "no result from PostgreSQL");
         return;
     }
@@ -623,7 +652,7 @@ static void control_done(sl_sink_t *sink, PGresult *res)
         after_fence(sink);
         break;
     case S_RESOLVING:
-        sink->state = S_IDLE;
+        become_idle(sink);
         resolve_done(sink, res);
         break;
     default:
@@ -693,11 +722,10 @@ static void connected(sl_sink_t *sink)
     event_priority_set(sink->read_ev, SL_PRIO_SINK);
     event_priority_set(sink->write_ev, SL_PRIO_SINK);
     event_add(sink->read_ev, NULL);
-    if (sink->down_since.tv_sec != 0 || sink->last_error[0])
-        sl_log_info("connected to PostgreSQL again");
-    sink->down_since.tv_sec = 0;
-    sink->timed_out = false;
-    sink->last_error[0] = '\0';
+    /* Not ready until the fence is up (become_idle): the time since it
+     * was last ready counts against pg_timeout. */
+    if (sink->down_since.tv_sec == 0)
+        gettimeofday(&sink->down_since, NULL);
     send_fence(sink);
 }
 
@@ -1017,6 +1045,23 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
             sink->timed_out = true;
             sink_give_up_waiting(sink);
         }
+    } else if (in_control(sink)) {
+        /* Connected, but not yet able to flush (a predecessor that will
+         * not end, a catalog query that does not answer): the waiting
+         * requests are answered as if PostgreSQL were down. */
+        struct timeval now;
+        gettimeofday(&now, NULL);
+        long ms = (now.tv_sec - sink->down_since.tv_sec) * 1000 +
+                  (now.tv_usec - sink->down_since.tv_usec) / 1000;
+        if (ms >= sink->srv->cfg.pg_timeout_ms || sink->srv->shutting_down) {
+            if (!sink->timed_out)
+                sl_log_warning("not ready to flush after %d ms (%s): answering waiting "
+                               "requests with 503", sink->srv->cfg.pg_timeout_ms,
+                               sl_sink_problem(sink) ? sl_sink_problem(sink)
+                                                     : "reading the catalog");
+            sink->timed_out = true;
+            sink_give_up_waiting(sink);
+        }
     }
 }
 
@@ -1073,7 +1118,9 @@ const char *sl_sink_problem(const sl_sink_t *sink)
     if (sink->state == S_DOWN || sink->state == S_CONNECTING)
         return sink->last_error[0] ? sink->last_error : "connecting to PostgreSQL";
     if (sink->state == S_FENCING || sink->state == S_TERMINATING)
-        return "waiting for the previous sluiced of this instance to end";
+        return sink->problem[0] ? "waiting for the previous sluiced of this instance to end "
+                                  "(its backend cannot be ended from here)"
+                                : "waiting for the previous sluiced of this instance to end";
     if (is_set(&sink->fail_since))
         return sink->problem;
     if (sink->state == S_FLUSHING && ms_since(&sink->flush_start) >= sink->srv->cfg.pg_timeout_ms)

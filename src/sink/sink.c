@@ -230,16 +230,23 @@ static double ms_since(const struct timespec *t0)
     return ms_between(t0, &t);
 }
 
-static void flush_committed(sl_sink_t *sink)
+/* The events counted by the flush in flight are done with (committed, or
+ * dropped and so never counted): each view's sluice.view_stats baseline
+ * moves past them (a baseline moved on by sink_give_up_waiting stays). */
+static void items_baselines(sl_sink_t *sink)
 {
     for (int i = 0; i < sink->nitems; i++) {
         flush_item_t *it = &sink->items[i];
-        /* (a baseline moved on by sink_give_up_waiting stays) */
         if (it->view && it->seen > it->view->stats_seen)
             it->view->stats_seen = it->seen;
         if (it->view && it->matched > it->view->stats_matched)
             it->view->stats_matched = it->matched;
     }
+}
+
+static void flush_committed(sl_sink_t *sink)
+{
+    items_baselines(sink);
     double ms = ms_since(&sink->flush_start);
     sink->flush_ms[sink->nflushes % SL_SINK_FLUSH_WINDOW] = ms;
     sink->total_ms += ms;
@@ -273,14 +280,7 @@ static void flush_not_applied(sl_sink_t *sink)
  * may retry): its deltas and keys are dropped. */
 static void flush_dropped(sl_sink_t *sink, sl_sink_status_t st, const sl_sink_error_t *e)
 {
-    for (int i = 0; i < sink->nitems; i++) {
-        flush_item_t *it = &sink->items[i];
-        /* the dropped events are not counted in sluice.view_stats */
-        if (it->view && it->seen > it->view->stats_seen)
-            it->view->stats_seen = it->seen;
-        if (it->view && it->matched > it->view->stats_matched)
-            it->view->stats_matched = it->matched;
-    }
+    items_baselines(sink);
     items_free(sink);
     sl_idem_forget_inflight(sink->srv->idem);
     sink->outcome_unknown = false;

@@ -18,17 +18,22 @@ sl_need_clients
 [ "$(id -u)" = 0 ] || sl_skip "disk full needs root to mount a small tmpfs"
 small=$(mktemp -d /tmp/sldisk.XXXXXX)
 mount -t tmpfs -o size=1200k tmpfs "$small" 2>/dev/null || { rmdir "$small"; sl_skip "mount -t tmpfs is not allowed here"; }
-trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; chaos_kill_all 2>/dev/null; sl__cleanup; umount "$small"; rmdir "$small"; exit $rc' EXIT
+chaos_trap 'umount "$small"; rmdir "$small"' 
 chown postgres "$small" 2>/dev/null || true
+
+# move_keys TABLESPACE: the state table of the view keys and its indexes.
+move_keys() {
+    for rel in $(pgq -c "SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sluice_mrel' AND c.relname LIKE 'keys%' AND c.relkind IN ('r', 'i')"); do
+        case $(pgq -c "SELECT relkind FROM pg_class WHERE oid = '$rel'::regclass") in
+        r) pgq -c "ALTER TABLE $rel SET TABLESPACE $1" ;;
+        i) pgq -c "ALTER INDEX $rel SET TABLESPACE $1" ;;
+        esac
+    done
+}
 
 chaos_setup --pg-timeout 2000
 pgq -c "CREATE TABLESPACE small LOCATION '$small'" >/dev/null
-for rel in $(pgq -c "SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sluice_mrel' AND c.relname LIKE 'keys%' AND c.relkind IN ('r', 'i')"); do
-    case $(pgq -c "SELECT relkind FROM pg_class WHERE oid = '$rel'::regclass") in
-    r) pgq -c "ALTER TABLE $rel SET TABLESPACE small" ;;
-    i) pgq -c "ALTER INDEX $rel SET TABLESPACE small" ;;
-    esac
-done
+move_keys small
 chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
 
 # Wait for the disk to be full (the first 53100 in sluiced's log).
@@ -53,12 +58,7 @@ lines=$(grep -c "flush failed" "$log" || true)
     fail "$lines log lines about failed flushes in ${CHAOS_FULL_SECONDS}+ s: not rate-limited"
 
 # Space again: the table and its index go back to the default tablespace.
-for rel in $(pgq -c "SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sluice_mrel' AND c.relname LIKE 'keys%' AND c.relkind IN ('r', 'i')"); do
-    case $(pgq -c "SELECT relkind FROM pg_class WHERE oid = '$rel'::regclass") in
-    r) pgq -c "ALTER TABLE $rel SET TABLESPACE pg_default" ;;
-    i) pgq -c "ALTER INDEX $rel SET TABLESPACE pg_default" ;;
-    esac
-done
+move_keys pg_default
 sleep 3
 chaos_stop_clients
 chaos_verify "disk full for ${CHAOS_FULL_SECONDS}+ s"

@@ -13,7 +13,7 @@ set -eu
 : "${CHAOS_CLIENTS:=8}"
 
 sl_need_clients
-trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
+chaos_trap
 
 # A random pause of 0.2 to 1.4 s (the kill lands before, during or after a
 # flush: flushes run every 100 ms and take tens of ms with this many keys).

@@ -185,6 +185,12 @@ chaos_verify() {
     fi
 }
 
+# The EXIT trap of a chaos script: clients told to stop and killed, every
+# sluiced it started killed, PostgreSQL stopped; $1: more to run first.
+chaos_trap() {
+    trap 'rc=$?; trap - EXIT; set +e; '"${1:-:}"'; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
+}
+
 # Stops every sluiced this script started (by pid, SIGKILL: their state is
 # what is being tested) and clears the counters for a next scenario.
 chaos_kill_all() {

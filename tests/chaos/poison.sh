@@ -15,7 +15,7 @@ set -eu
 : "${CHAOS_CLIENTS:=4}"
 
 sl_need_clients
-trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
+chaos_trap
 
 chaos_setup
 slq -c "CREATE CONTINUOUS VIEW fsum AS SELECT sum(f) AS s, count(f) AS n FROM ev" ||

@@ -15,7 +15,7 @@ set -eu
 : "${CHAOS_CLIENTS:=6}"
 
 sl_need_clients
-trap 'rc=$?; trap - EXIT; set +e; [ -n "${CHAOS_DIR:-}" ] && touch "$CHAOS_DIR/stop" "$CHAOS_DIR/abandon"; for p in ${CHAOS_CLIENT_PIDS:-}; do kill "$p" 2>/dev/null; done; [ -n "${locker:-}" ] && kill "$locker"; chaos_kill_all 2>/dev/null; sl__cleanup; exit $rc' EXIT
+chaos_trap '[ -n "${locker:-}" ] && kill "$locker"' 
 pause() { sleep "$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", 0.3 + (r % 1200) / 1000 }')"; }
 now_ms() { date +%s%3N; }
 

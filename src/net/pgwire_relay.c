@@ -5,10 +5,11 @@
  *
  *   client -> backend   Query: split (sl_sql_split); all forwarded/empty ->
  *                       relayed as is; else run as a job (below).
- *                       Parse carrying a Sluice statement -> 0A000 and
- *                       discard until Sync.  Terminate -> close.  Anything
- *                       else (extended protocol, COPY data, FunctionCall)
- *                       -> relayed.
+ *                       Parse carrying a Sluice statement, and Bind,
+ *                       Describe, Execute, Close naming a Sluice statement
+ *                       or portal -> answered by sluiced as a job (below).
+ *                       Terminate -> close.  Anything else (extended
+ *                       protocol, COPY data, FunctionCall) -> relayed.
  *   backend -> client   relayed in spans, noting ReadyForQuery (transaction
  *                       status, answered sync points) and COPY IN starts;
  *                       while a job's own request is in flight, filtered by
@@ -27,6 +28,18 @@
  * first error stops the rest; one ReadyForQuery ends the query.  A job
  * only sends its own requests once every ReadyForQuery owed for earlier
  * relayed messages has arrived, so the two never interleave.
+ *
+ * Extended protocol: a Parse of a Sluice statement makes a statement of
+ * sluiced's own (sl_pw_xstmt_t; the backend never sees it), a Bind of it a
+ * portal (sl_pw_xportal_t); each message naming one is a job that waits
+ * like a Query job (relayed extended messages not yet synced are flushed
+ * with a Sync of ours first) and then answers in place: ParseComplete,
+ * BindComplete, ParameterDescription + RowDescription/NoData, rows up to
+ * the limit + PortalSuspended/CommandComplete (a DDL's backend_sql runs on
+ * the backend as a Query), CloseComplete.  The client's Sync is relayed,
+ * so the backend answers it.  After an error of sluiced's, everything is
+ * discarded until Sync, which sluiced answers; inside a transaction block
+ * a failing statement (abort_sql) first aborts the block on the backend.
  */
 #include "net/pgwire_int.h"
 

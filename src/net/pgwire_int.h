@@ -64,15 +64,57 @@ typedef enum sl_pw_step {
                                     but ReadyForQuery */
     SL_PW_STEP_COMMAND,          /* backend_sql of a Sluice command: relay
                                     errors only */
-    SL_PW_STEP_SYNC              /* our own Sync before rejecting a Parse */
+    SL_PW_STEP_SYNC,             /* our own Sync, flushing the client's
+                                    earlier extended messages: relay all
+                                    but ReadyForQuery */
+    SL_PW_STEP_ABORT             /* a failing statement that aborts the
+                                    backend's transaction block after our
+                                    own error: relay nothing */
 } sl_pw_step_t;
 
 typedef enum sl_pw_job_kind {
     SL_PW_JOB_QUERY,             /* a Simple Query with Sluice statements */
-    SL_PW_JOB_REJECT             /* a Parse carrying a Sluice statement */
+    SL_PW_JOB_EXT                /* an extended-protocol message (Parse,
+                                    Bind, Describe, Execute, Close) about a
+                                    Sluice statement or portal */
 } sl_pw_job_kind_t;
 
-/* A Simple Query that needs sluiced itself, run statement by statement. */
+/*
+ * Sluice's own statements and portals of the extended protocol.  The
+ * backend never sees them; messages naming them are answered by sluiced
+ * (pgwire_relay.c).  Each lives in its own arena (a child of the
+ * connection's, so freed with it at the latest), which holds the struct.
+ * A statement dies at Close, at a relayed Parse of its name (the unnamed
+ * one also at the next Parse); a portal at Close, at a relayed Bind of its
+ * name, or when the transaction ends (ReadyForQuery 'I').
+ */
+typedef struct sl_pw_xstmt sl_pw_xstmt_t;
+struct sl_pw_xstmt {
+    sl_pw_xstmt_t *next;
+    sl_arena_t *arena;
+    const char *name;            /* "" for the unnamed statement */
+    const char *query;           /* one Sluice statement, as parsed */
+    int nparams;                 /* parameter types given by Parse (the
+                                    statement uses none; Bind must match) */
+    uint32_t *paramtypes;
+};
+
+typedef struct sl_pw_xportal sl_pw_xportal_t;
+struct sl_pw_xportal {
+    sl_pw_xportal_t *next;
+    sl_arena_t *arena;
+    const char *name;            /* "" for the unnamed portal */
+    const char *query;           /* the statement's text, copied */
+    int nformats;                /* result format codes from Bind */
+    int16_t *formats;
+    bool prepared;               /* cmd holds a SHOW's rows (portal arena) */
+    bool done;                   /* ran to completion */
+    int row;                     /* next row of cmd to send */
+    sl_command_t cmd;
+};
+
+/* A Simple Query that needs sluiced itself, run statement by statement, or
+ * one extended-protocol message about a Sluice statement. */
 typedef struct sl_pw_job {
     sl_pw_job_kind_t kind;
     const char *query;           /* whole query text (query arena) */
@@ -86,7 +128,17 @@ typedef struct sl_pw_job {
     bool sync_failed;            /* the client's earlier extended messages
                                     failed (seen during our Sync) */
     int pos_delta;               /* characters before the forwarded run */
+    bool local_failed;           /* sluiced itself raised an error: a
+                                    transaction block must be aborted on
+                                    the backend too (STEP_ABORT) */
     sl_command_t cmd;            /* the command whose backend_sql is running */
+    /* SL_PW_JOB_EXT: the message (type, body in the query arena). */
+    char xtype;
+    const char *xbody;
+    size_t xlen;
+    bool xdone;                  /* answered */
+    const char *xname;           /* Execute of a DDL: its portal's name,
+                                    looked up again when the backend answers */
 } sl_pw_job_t;
 
 struct sl_pwconn {
@@ -128,6 +180,8 @@ struct sl_pwconn {
     bool client_paused;          /* client reads off: backend output full */
 
     sl_pw_job_t *job;            /* a running Sluice query, or NULL */
+    sl_pw_xstmt_t *xstmts;       /* Sluice statements prepared by Parse */
+    sl_pw_xportal_t *xportals;   /* portals bound to them */
 };
 
 /* ---- pgwire.c ---- */

@@ -5,10 +5,11 @@
  *
  *   client -> backend   Query: split (sl_sql_split); all forwarded/empty ->
  *                       relayed as is; else run as a job (below).
- *                       Parse carrying a Sluice statement -> 0A000 and
- *                       discard until Sync.  Terminate -> close.  Anything
- *                       else (extended protocol, COPY data, FunctionCall)
- *                       -> relayed.
+ *                       Parse carrying a Sluice statement, and Bind,
+ *                       Describe, Execute, Close naming a Sluice statement
+ *                       or portal -> answered by sluiced as a job (below).
+ *                       Terminate -> close.  Anything else (extended
+ *                       protocol, COPY data, FunctionCall) -> relayed.
  *   backend -> client   relayed in spans, noting ReadyForQuery (transaction
  *                       status, answered sync points) and COPY IN starts;
  *                       while a job's own request is in flight, filtered by
@@ -27,6 +28,18 @@
  * first error stops the rest; one ReadyForQuery ends the query.  A job
  * only sends its own requests once every ReadyForQuery owed for earlier
  * relayed messages has arrived, so the two never interleave.
+ *
+ * Extended protocol: a Parse of a Sluice statement makes a statement of
+ * sluiced's own (sl_pw_xstmt_t; the backend never sees it), a Bind of it a
+ * portal (sl_pw_xportal_t); each message naming one is a job that waits
+ * like a Query job (relayed extended messages not yet synced are flushed
+ * with a Sync of ours first) and then answers in place: ParseComplete,
+ * BindComplete, ParameterDescription + RowDescription/NoData, rows up to
+ * the limit + PortalSuspended/CommandComplete (a DDL's backend_sql runs on
+ * the backend as a Query), CloseComplete.  The client's Sync is relayed,
+ * so the backend answers it.  After an error of sluiced's, everything is
+ * discarded until Sync, which sluiced answers; inside a transaction block
+ * a failing statement (abort_sql) first aborts the block on the backend.
  */
 #include "net/pgwire_int.h"
 
@@ -139,6 +152,422 @@ static bool all_forwarded(const sl_stmt_t *stmts, int n)
     return true;
 }
 
+/* ---- Sluice statements and portals of the extended protocol ---- */
+
+/* Names of Sluice statements and portals are at most this long, so that
+ * routing a message can read its names from a small copy of its head. */
+#define XNAME_MAX 400
+#define XPEEK (2 * XNAME_MAX + 16)
+
+static sl_pw_xstmt_t **xstmt_link(sl_pwconn_t *c, const char *name)
+{
+    sl_pw_xstmt_t **l = &c->xstmts;
+    while (*l != NULL && strcmp((*l)->name, name) != 0)
+        l = &(*l)->next;
+    return l;
+}
+
+static sl_pw_xstmt_t *xstmt_find(sl_pwconn_t *c, const char *name)
+{
+    return *xstmt_link(c, name);
+}
+
+static void xstmt_drop(sl_pwconn_t *c, const char *name)
+{
+    sl_pw_xstmt_t **l = xstmt_link(c, name);
+    sl_pw_xstmt_t *x = *l;
+    if (x == NULL)
+        return;
+    *l = x->next;
+    sl_arena_free(x->arena);
+}
+
+static sl_pw_xportal_t **xportal_link(sl_pwconn_t *c, const char *name)
+{
+    sl_pw_xportal_t **l = &c->xportals;
+    while (*l != NULL && strcmp((*l)->name, name) != 0)
+        l = &(*l)->next;
+    return l;
+}
+
+static sl_pw_xportal_t *xportal_find(sl_pwconn_t *c, const char *name)
+{
+    return *xportal_link(c, name);
+}
+
+static void xportal_drop(sl_pwconn_t *c, const char *name)
+{
+    sl_pw_xportal_t **l = xportal_link(c, name);
+    sl_pw_xportal_t *x = *l;
+    if (x == NULL)
+        return;
+    *l = x->next;
+    sl_arena_free(x->arena);
+}
+
+/* ReadyForQuery to the client, from sluiced or relayed: a transaction that
+ * ended took its portals with it. */
+static void note_ready(sl_pwconn_t *c, char txn_status)
+{
+    if (txn_status != 'I')
+        return;
+    while (c->xportals != NULL)
+        xportal_drop(c, c->xportals->name);
+}
+
+static void ready_local(sl_pwconn_t *c, sl_pkt_t *p)
+{
+    sl_pkt_ready_for_query(p, c->txn_status);
+    note_ready(c, c->txn_status);
+}
+
+static bool returns_rows(sl_stmt_kind_t k)
+{
+    return k == SL_STMT_SHOW_STREAMS || k == SL_STMT_SHOW_VIEWS || k == SL_STMT_SHOW_SETTING;
+}
+
+/* PostgreSQL refuses every statement but COMMIT/ROLLBACK in a failed
+ * transaction block. */
+static int check_not_aborted(const sl_pwconn_t *c, sl_error_t *err)
+{
+    if (c->txn_status != 'E')
+        return SL_OK;
+    return sl_error_set(err, "25P02", 0, "current transaction is aborted, commands ignored "
+                                         "until end of transaction block");
+}
+
+/* The one statement of a prepared statement's text q, split into a.
+ * SL_ERR: the syntax error, or 42601 for more than one statement. */
+static int one_statement(const char *q, sl_arena_t *a, const sl_stmt_t **out, sl_error_t *err)
+{
+    sl_stmt_t *stmts = NULL;
+    int n = 0;
+    if (sl_sql_split(q, strlen(q), a, &stmts, &n, err) != SL_OK) {
+        if (!sl_error_isset(err))
+            sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, 0, "syntax error");
+        return SL_ERR;
+    }
+    const sl_stmt_t *one = NULL;
+    for (int i = 0; i < n; i++) {
+        if (stmts[i].kind == SL_STMT_EMPTY)
+            continue;
+        if (one != NULL)
+            return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, 0,
+                                "cannot insert multiple commands into a prepared statement");
+        one = &stmts[i];
+    }
+    if (one == NULL || one->kind == SL_STMT_FORWARD)
+        return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                            "prepared statement is not a Sluice statement");
+    *out = one;
+    return SL_OK;
+}
+
+static int bad_message(sl_error_t *err)
+{
+    return sl_error_set(err, SL_ERRCODE_PROTOCOL_VIOLATION, 0, "invalid message format");
+}
+
+static int name_too_long(const char *name, sl_error_t *err)
+{
+    if (strlen(name) <= XNAME_MAX)
+        return SL_OK;
+    return sl_error_set(err, "42622", 0, "name of a Sluice statement or portal is too long");
+}
+
+/* The format code of each of cmd's columns per the portal's Bind, into
+ * the portal's arena (NULL: all text).  Binary is offered for text
+ * columns only, whose binary form is their text. */
+static int portal_formats(sl_pw_xportal_t *pt, const sl_command_t *cmd, int16_t **out,
+                          sl_error_t *err)
+{
+    *out = NULL;
+    if (pt->nformats == 0)
+        return SL_OK;
+    if (pt->nformats != 1 && pt->nformats != cmd->ncols)
+        return sl_error_set(err, SL_ERRCODE_PROTOCOL_VIOLATION, 0,
+                            "bind message has %d result formats but query has %d columns",
+                            pt->nformats, cmd->ncols);
+    int16_t *f = sl_alloc0(pt->arena, sizeof(int16_t) * (size_t)(cmd->ncols + 1));
+    for (int i = 0; i < cmd->ncols; i++) {
+        f[i] = pt->formats[pt->nformats == 1 ? 0 : i];
+        if (f[i] == 1 && cmd->coltypes[i] != SL_T_TEXT)
+            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                                "binary format is not supported for column \"%s\" of a "
+                                "Sluice statement", cmd->colnames[i]);
+    }
+    *out = f;
+    return SL_OK;
+}
+
+/* Prepares a SHOW portal's rows once (portal arena); st was split there. */
+static int portal_prepare(sl_pwconn_t *c, sl_pw_xportal_t *pt, const sl_stmt_t *st,
+                          sl_error_t *err)
+{
+    if (pt->prepared)
+        return SL_OK;
+    if (sl_command_prepare(c->pw->srv, st, pt->arena, &pt->cmd, err) != SL_OK)
+        return SL_ERR;
+    pt->prepared = true;
+    return SL_OK;
+}
+
+/* Parse: a Sluice statement becomes a prepared statement of sluiced's. */
+static int ext_parse(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *err)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, j->xbody, j->xlen);
+    const char *name = sl_pkt_get_string(&r);
+    const char *q = sl_pkt_get_string(&r);
+    int np = sl_pkt_get_int16(&r);
+    if (r.bad || np < 0)
+        return bad_message(err);
+    uint32_t *types = sl_alloc0(c->qarena, sizeof(uint32_t) * (size_t)(np + 1));
+    for (int i = 0; i < np; i++)
+        types[i] = (uint32_t)sl_pkt_get_int32(&r);
+    if (r.bad)
+        return bad_message(err);
+    const sl_stmt_t *st = NULL;
+    if (check_not_aborted(c, err) != SL_OK || name_too_long(name, err) != SL_OK ||
+        one_statement(q, c->qarena, &st, err) != SL_OK)
+        return SL_ERR;
+    if (name[0] != 0 && xstmt_find(c, name) != NULL)
+        return sl_error_set(err, "42P05", 0, "prepared statement \"%s\" already exists", name);
+    xstmt_drop(c, name);
+    sl_arena_t *a = sl_arena_new(c->arena, "xstmt");
+    sl_pw_xstmt_t *x = sl_alloc0(a, sizeof(*x));
+    x->arena = a;
+    x->name = sl_strdup(a, name);
+    x->query = sl_strdup(a, q);
+    x->nparams = np;
+    x->paramtypes = sl_alloc0(a, sizeof(uint32_t) * (size_t)(np + 1));
+    memcpy(x->paramtypes, types, sizeof(uint32_t) * (size_t)np);
+    x->next = c->xstmts;
+    c->xstmts = x;
+    sl_pkt_empty_message(cp, SL_PKT_PARSE_COMPLETE);
+    return SL_OK;
+}
+
+/* Bind: a portal of a Sluice statement. */
+static int ext_bind(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *err)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, j->xbody, j->xlen);
+    const char *portal = sl_pkt_get_string(&r);
+    const char *stmt = sl_pkt_get_string(&r);
+    int nf = sl_pkt_get_int16(&r);
+    for (int i = 0; i < nf; i++)
+        sl_pkt_get_int16(&r);
+    int np = sl_pkt_get_int16(&r);
+    for (int i = 0; i < np && !r.bad; i++) {
+        int32_t len = sl_pkt_get_int32(&r);
+        if (len > 0 && (size_t)len > r.len - r.pos)
+            r.bad = true;
+        else if (len > 0)
+            r.pos += (size_t)len;
+    }
+    int nr = sl_pkt_get_int16(&r);
+    if (r.bad || nf < 0 || np < 0 || nr < 0)
+        return bad_message(err);
+    int16_t *formats = sl_alloc0(c->qarena, sizeof(int16_t) * (size_t)(nr + 1));
+    for (int i = 0; i < nr; i++) {
+        formats[i] = (int16_t)sl_pkt_get_int16(&r);
+        if (formats[i] != 0 && formats[i] != 1 && !r.bad)
+            return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
+                                "unsupported format code: %d", formats[i]);
+    }
+    if (r.bad)
+        return bad_message(err);
+    if (check_not_aborted(c, err) != SL_OK || name_too_long(portal, err) != SL_OK)
+        return SL_ERR;
+    sl_pw_xstmt_t *x = xstmt_find(c, stmt);
+    if (x == NULL)
+        return sl_error_set(err, "26000", 0, "prepared statement \"%s\" does not exist", stmt);
+    if (np != x->nparams)
+        return sl_error_set(err, SL_ERRCODE_PROTOCOL_VIOLATION, 0,
+                            "bind message supplies %d parameters, but prepared statement "
+                            "\"%s\" requires %d", np, stmt, x->nparams);
+    if (portal[0] != 0 && xportal_find(c, portal) != NULL)
+        return sl_error_set(err, "42P03", 0, "cursor \"%s\" already exists", portal);
+    xportal_drop(c, portal);
+    sl_arena_t *a = sl_arena_new(c->arena, "xportal");
+    sl_pw_xportal_t *pt = sl_alloc0(a, sizeof(*pt));
+    pt->arena = a;
+    pt->name = sl_strdup(a, portal);
+    pt->query = sl_strdup(a, x->query);
+    pt->nformats = nr;
+    pt->formats = sl_alloc0(a, sizeof(int16_t) * (size_t)(nr + 1));
+    memcpy(pt->formats, formats, sizeof(int16_t) * (size_t)nr);
+    pt->next = c->xportals;
+    c->xportals = pt;
+    sl_pkt_empty_message(cp, SL_PKT_BIND_COMPLETE);
+    return SL_OK;
+}
+
+/* Describe: ParameterDescription (statement only), then RowDescription for
+ * a SHOW (run once per portal; for a statement, run and thrown away) or
+ * NoData for DDL. */
+static int ext_describe(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *err)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, j->xbody, j->xlen);
+    int what = sl_pkt_get_byte(&r);
+    const char *name = sl_pkt_get_string(&r);
+    if (r.bad)
+        return bad_message(err);
+    const sl_stmt_t *st = NULL;
+    if (what == 'S') {
+        sl_pw_xstmt_t *x = xstmt_find(c, name);
+        if (x == NULL)
+            return sl_error_set(err, "26000", 0, "prepared statement \"%s\" does not exist",
+                                name);
+        if (one_statement(x->query, c->qarena, &st, err) != SL_OK)
+            return SL_ERR;
+        sl_pkt_parameter_description(cp, x->nparams, x->paramtypes);
+        if (!returns_rows(st->kind)) {
+            sl_pkt_empty_message(cp, SL_PKT_NO_DATA);
+            return SL_OK;
+        }
+        sl_command_t cmd;
+        if (check_not_aborted(c, err) != SL_OK ||
+            sl_command_prepare(c->pw->srv, st, c->qarena, &cmd, err) != SL_OK)
+            return SL_ERR;
+        sl_pkt_row_description(cp, cmd.ncols, cmd.colnames, cmd.coltypes);
+        return SL_OK;
+    }
+    sl_pw_xportal_t *pt = xportal_find(c, name);
+    if (pt == NULL)
+        return sl_error_set(err, "34000", 0, "portal \"%s\" does not exist", name);
+    if (!pt->prepared && one_statement(pt->query, pt->arena, &st, err) != SL_OK)
+        return SL_ERR;
+    if (!pt->prepared && !returns_rows(st->kind)) {
+        sl_pkt_empty_message(cp, SL_PKT_NO_DATA);
+        return SL_OK;
+    }
+    int16_t *formats;
+    if (check_not_aborted(c, err) != SL_OK || portal_prepare(c, pt, st, err) != SL_OK ||
+        portal_formats(pt, &pt->cmd, &formats, err) != SL_OK)
+        return SL_ERR;
+    sl_pkt_row_description_formats(cp, pt->cmd.ncols, pt->cmd.colnames, pt->cmd.coltypes,
+                                   formats);
+    return SL_OK;
+}
+
+/* Execute: a SHOW's rows, up to the row limit (PortalSuspended when some
+ * remain); a DDL's backend_sql goes to the backend (j->step COMMAND). */
+static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *bp,
+                       sl_error_t *err)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, j->xbody, j->xlen);
+    const char *name = sl_pkt_get_string(&r);
+    int32_t limit = sl_pkt_get_int32(&r);
+    if (r.bad)
+        return bad_message(err);
+    sl_pw_xportal_t *pt = xportal_find(c, name);
+    if (pt == NULL)
+        return sl_error_set(err, "34000", 0, "portal \"%s\" does not exist", name);
+    if (check_not_aborted(c, err) != SL_OK)
+        return SL_ERR;
+    if (pt->done) {
+        sl_pkt_command_complete(cp, pt->cmd.tag ? pt->cmd.tag : "");
+        return SL_OK;
+    }
+    const sl_stmt_t *st = NULL;
+    if (pt->prepared) {
+        st = NULL;
+    } else if (one_statement(pt->query, pt->arena, &st, err) != SL_OK) {
+        return SL_ERR;
+    }
+    if (pt->prepared || returns_rows(st->kind)) {
+        int16_t *formats;
+        if (portal_prepare(c, pt, st, err) != SL_OK ||
+            portal_formats(pt, &pt->cmd, &formats, err) != SL_OK)
+            return SL_ERR;
+        const sl_command_t *cmd = &pt->cmd;
+        if (pt->row == 0 && cmd->notice)
+            sl_pkt_notice_text(cp, cmd->notice);
+        int n = cmd->nrows - pt->row;
+        if (limit > 0 && limit < n)
+            n = limit;
+        /* Text cells are their own binary form: the same bytes either way. */
+        for (int i = 0; i < n; i++, pt->row++)
+            sl_pkt_data_row(cp, cmd->ncols, cmd->cells + (size_t)pt->row * (size_t)cmd->ncols);
+        if (pt->row < cmd->nrows) {
+            sl_pkt_empty_message(cp, SL_PKT_PORTAL_SUSPENDED);
+            return SL_OK;
+        }
+        sl_pkt_command_complete(cp, cmd->tag ? cmd->tag : "");
+        pt->done = true;
+        return SL_OK;
+    }
+    sl_command_t *cmd = &j->cmd;
+    if (sl_command_prepare(c->pw->srv, st, c->qarena, cmd, err) != SL_OK)
+        return SL_ERR;
+    if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
+        if (cmd->done)
+            cmd->done(cmd->arg, SL_DDL_FAILED);
+        cmd->done = NULL;
+        return sl_error_set(err, "25001", 0, "%s cannot run inside a transaction block",
+                            cmd->tag ? cmd->tag : "this statement");
+    }
+    j->xname = sl_strdup(c->qarena, name);
+    if (cmd->backend_sql) {
+        sl_pkt_query(bp, cmd->backend_sql);
+        j->step = SL_PW_STEP_COMMAND;
+        return SL_OK;
+    }
+    if (cmd->notice)
+        sl_pkt_notice_text(cp, cmd->notice);
+    sl_pkt_command_complete(cp, cmd->tag ? cmd->tag : "");
+    pt->done = true;
+    pt->cmd.tag = sl_strdup(pt->arena, cmd->tag ? cmd->tag : "");
+    return SL_OK;
+}
+
+/* Close: of a Sluice statement or portal (a portal its transaction already
+ * took is no error, as in PostgreSQL). */
+static int ext_close(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *err)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, j->xbody, j->xlen);
+    int what = sl_pkt_get_byte(&r);
+    const char *name = sl_pkt_get_string(&r);
+    if (r.bad)
+        return bad_message(err);
+    if (what == 'S')
+        xstmt_drop(c, name);
+    else
+        xportal_drop(c, name);
+    sl_pkt_empty_message(cp, SL_PKT_CLOSE_COMPLETE);
+    return SL_OK;
+}
+
+/* Answers the job's extended message into cp, or sends a DDL's
+ * backend_sql into bp (j->step COMMAND).  An error goes into cp and sets
+ * j->failed. */
+static void ext_run(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *bp)
+{
+    sl_error_t err;
+    sl_error_clear(&err);
+    int rc;
+    switch (j->xtype) {
+    case 'P': rc = ext_parse(c, j, cp, &err); break;
+    case 'B': rc = ext_bind(c, j, cp, &err); break;
+    case 'D': rc = ext_describe(c, j, cp, &err); break;
+    case 'E': rc = ext_execute(c, j, cp, bp, &err); break;
+    default:  rc = ext_close(c, j, cp, &err); break;
+    }
+    if (rc != SL_OK) {
+        if (!sl_error_isset(&err))
+            sl_error_set(&err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not run statement");
+        sl_pkt_error(cp, &err);
+        j->failed = j->local_failed = true;
+    } else if (j->step == SL_PW_STEP_NONE) {
+        j->xdone = true;
+    }
+}
+
 /* ---- jobs ---- */
 
 /* NOTICE, rows and CommandComplete of a finished Sluice command. */
@@ -158,14 +587,22 @@ static void command_results(sl_pkt_t *p, const sl_command_t *cmd)
 static void job_end(sl_pwconn_t *c, sl_pkt_t *to_client, bool ready)
 {
     if (ready)
-        sl_pkt_ready_for_query(to_client, c->txn_status);
+        ready_local(c, to_client);
     c->job = NULL;
 }
 
+/* A statement that fails on the backend, so that a transaction block the
+ * client opened there is aborted by sluiced's own error as well (its
+ * ErrorResponse and ReadyForQuery are swallowed: STEP_ABORT). */
+static const char abort_sql[] =
+    "DO $sluice$BEGIN RAISE EXCEPTION USING ERRCODE = '25P02', MESSAGE = "
+    "'transaction aborted by an error in sluiced'; END$sluice$";
+
 /*
- * Runs the job's statements until one needs the backend (its request is
- * sent and the job waits in a step) or the job ends (c->job is NULL then;
- * the caller resumes reading the client's messages).  c stays alive.
+ * Runs the job's statements (or its extended message) until one needs the
+ * backend (its request is sent and the job waits in a step) or the job
+ * ends (c->job is NULL then; the caller resumes reading the client's
+ * messages).  c stays alive.
  */
 static void job_run(sl_pwconn_t *c)
 {
@@ -186,21 +623,36 @@ static void job_run(sl_pwconn_t *c)
             j->step = SL_PW_STEP_SYNC;
             break;
         }
-        if (j->kind == SL_PW_JOB_REJECT || j->sync_failed) {
+        if (j->sync_failed) {
             /* An earlier extended message failed: PostgreSQL would now
              * discard everything until Sync, this message included, and
              * that first error stands. */
-            sl_error_set(&err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                         "Sluice statements must use the simple query protocol");
-            if (!j->sync_failed)
-                sl_pkt_error(&cp, &err);
             c->discard_until_sync = true;
             job_end(c, &cp, false);
             break;
         }
+        if (j->local_failed && c->txn_status == 'T') {
+            sl_pkt_query(&bp, abort_sql);
+            j->local_failed = false;
+            j->step = SL_PW_STEP_ABORT;
+            break;
+        }
+        if (j->kind == SL_PW_JOB_EXT) {
+            if (j->failed || j->xdone) {
+                /* After an error, the rest until Sync is discarded. */
+                c->discard_until_sync = j->failed;
+                job_end(c, &cp, false);
+                break;
+            }
+            ext_run(c, j, &cp, &bp);
+            continue;
+        }
         if (j->failed || j->next >= j->nstmts) {
-            if (!j->failed && j->split_failed)
+            if (!j->failed && j->split_failed) {
                 sl_pkt_error(&cp, &j->split_err);
+                j->failed = j->local_failed = true;
+                continue;
+            }
             job_end(c, &cp, true);
             break;
         }
@@ -225,11 +677,12 @@ static void job_run(sl_pwconn_t *c)
             break;
         }
         sl_command_t *cmd = &j->cmd;
-        if (sl_command_prepare(c->pw->srv, st, c->qarena, cmd, &err) != SL_OK) {
+        if (check_not_aborted(c, &err) != SL_OK ||
+            sl_command_prepare(c->pw->srv, st, c->qarena, cmd, &err) != SL_OK) {
             if (!sl_error_isset(&err))
                 sl_error_set(&err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not run statement");
             sl_pkt_error(&cp, &err);
-            j->failed = true;
+            j->failed = j->local_failed = true;
             continue;
         }
         if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
@@ -239,7 +692,7 @@ static void job_run(sl_pwconn_t *c)
             sl_error_set(&err, "25001", 0, "%s cannot run inside a transaction block",
                          cmd->tag ? cmd->tag : "this statement");
             sl_pkt_error(&cp, &err);
-            j->failed = true;
+            j->failed = j->local_failed = true;
             continue;
         }
         if (cmd->backend_sql) {
@@ -267,12 +720,23 @@ static void step_done(sl_pwconn_t *c)
         if (cmd->done)
             cmd->done(cmd->arg, j->failed ? SL_DDL_FAILED : SL_DDL_COMMITTED);
         cmd->done = NULL;
-        if (!j->failed) {
-            sl_pkt_t cp = SL_PKT_INIT;
+        sl_pkt_t cp = SL_PKT_INIT;
+        if (!j->failed && j->kind == SL_PW_JOB_EXT) {
+            /* Execute of a DDL portal: no rows, no RowDescription. */
+            if (cmd->notice)
+                sl_pkt_notice_text(&cp, cmd->notice);
+            sl_pkt_command_complete(&cp, cmd->tag ? cmd->tag : "");
+            sl_pw_xportal_t *pt = xportal_find(c, j->xname);
+            if (pt != NULL) {
+                pt->done = true;
+                pt->cmd.tag = sl_strdup(pt->arena, cmd->tag ? cmd->tag : "");
+            }
+            j->xdone = true;
+        } else if (!j->failed) {
             command_results(&cp, cmd);
-            sl__pw_send_client(c, &cp);
-            sl_pkt_free(&cp);
         }
+        sl__pw_send_client(c, &cp);
+        sl_pkt_free(&cp);
         j->next++;
     }
     job_run(c);
@@ -289,13 +753,13 @@ void sl__pw_job_abort(sl_pwconn_t *c)
     c->job = NULL;
 }
 
-/* Starts a job for the query / Parse text q (already split); the message
- * itself has been consumed. */
-static void job_start(sl_pwconn_t *c, sl_pw_job_kind_t kind, const char *q, sl_stmt_t *stmts,
-                      int n, int rc, const sl_error_t *serr)
+/* Starts a job for the query text q (already split); the message itself
+ * has been consumed. */
+static void job_start(sl_pwconn_t *c, const char *q, sl_stmt_t *stmts, int n, int rc,
+                      const sl_error_t *serr)
 {
     sl_pw_job_t *j = sl_alloc0(c->qarena, sizeof(*j));
-    j->kind = kind;
+    j->kind = SL_PW_JOB_QUERY;
     j->query = q;
     j->stmts = stmts;
     j->nstmts = n;
@@ -303,6 +767,19 @@ static void job_start(sl_pwconn_t *c, sl_pw_job_kind_t kind, const char *q, sl_s
     j->split_err = *serr;
     if (j->split_failed && !sl_error_isset(&j->split_err))
         sl_error_set(&j->split_err, SL_ERRCODE_SYNTAX_ERROR, 0, "syntax error");
+    c->job = j;
+    job_run(c);
+}
+
+/* Starts a job for the extended message of type t whose body (len bytes,
+ * in the query arena) is about a Sluice statement; consumed already. */
+static void ext_start(sl_pwconn_t *c, char t, const char *body, size_t len)
+{
+    sl_pw_job_t *j = sl_alloc0(c->qarena, sizeof(*j));
+    j->kind = SL_PW_JOB_EXT;
+    j->xtype = t;
+    j->xbody = body;
+    j->xlen = len;
     c->job = j;
     job_run(c);
 }
@@ -335,10 +812,11 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
         return;
     }
     evbuffer_drain(in, h->size);
-    job_start(c, SL_PW_JOB_QUERY, q, stmts, n, rc, &serr);
+    job_start(c, q, stmts, n, rc, &serr);
 }
 
-/* Parse: relay unless its query is (or contains) a Sluice statement. */
+/* Parse: relay unless its query is (or contains) a Sluice statement,
+ * which sluiced prepares itself (ext_parse). */
 static void parse_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
 {
     sl_arena_reset(c->qarena);
@@ -349,7 +827,7 @@ static void parse_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_
     }
     sl_pkt_reader_t r;
     sl_pkt_reader_init(&r, body, h->size - h->body);
-    sl_pkt_get_string(&r);                      /* statement name */
+    const char *name = sl_pkt_get_string(&r);
     const char *q = sl_pkt_get_string(&r);
     sl_stmt_t *stmts = NULL;
     int n = 0, rc = SL_OK;
@@ -360,10 +838,70 @@ static void parse_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_
     if (q == NULL || (rc == SL_OK && all_forwarded(stmts, n))) {
         relay_to_backend(c, in, h->size);       /* malformed: the backend says so */
         c->unsynced++;
+        if (name != NULL)
+            xstmt_drop(c, name);                /* the name is the backend's now */
         return;
     }
     evbuffer_drain(in, h->size);
-    job_start(c, SL_PW_JOB_REJECT, q, stmts, n, rc, &serr);
+    ext_start(c, 'P', body, h->size - h->body);
+}
+
+/*
+ * Whether a whole Bind, Describe, Execute or Close message (body of len
+ * bytes, at most XPEEK of them given) names a Sluice statement or portal.
+ * A relayed Bind of a Sluice portal's name drops that portal: the name is
+ * the backend's now.  A malformed message is relayed (the backend says so).
+ */
+static bool ext_is_local(sl_pwconn_t *c, char t, const char *head, size_t n)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, head, n);
+    if (t == 'B') {
+        const char *portal = sl_pkt_get_string(&r);
+        const char *stmt = sl_pkt_get_string(&r);
+        if (r.bad)
+            return false;
+        if (xstmt_find(c, stmt) != NULL)
+            return true;
+        xportal_drop(c, portal);
+        return false;
+    }
+    if (t == 'E') {
+        const char *portal = sl_pkt_get_string(&r);
+        return !r.bad && xportal_find(c, portal) != NULL;
+    }
+    int what = sl_pkt_get_byte(&r);
+    const char *name = sl_pkt_get_string(&r);
+    if (r.bad)
+        return false;
+    if (what == 'S')
+        return xstmt_find(c, name) != NULL;
+    return what == 'P' && xportal_find(c, name) != NULL;
+}
+
+/* Bind, Describe, Execute, Close: answered by sluiced if they name a
+ * Sluice statement or portal, else relayed.  True if handled here. */
+static bool ext_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
+{
+    if ((c->xstmts == NULL && c->xportals == NULL) || h->size > SL_PW_STREAM_MIN ||
+        evbuffer_get_length(in) < h->size)
+        return false;   /* a large message binds parameters: not ours */
+    char head[XPEEK];
+    size_t n = h->size - h->body < sizeof(head) ? h->size - h->body : sizeof(head);
+    struct evbuffer_ptr ptr;
+    evbuffer_ptr_set(in, &ptr, h->body, EVBUFFER_PTR_SET);
+    evbuffer_copyout_from(in, &ptr, head, n);
+    if (!ext_is_local(c, h->type, head, n))
+        return false;
+    sl_arena_reset(c->qarena);
+    char *body = copy_body(c, in, h);
+    evbuffer_drain(in, h->size);
+    if (body == NULL) {
+        fatal(c, "53200", "out of memory");
+        return true;
+    }
+    ext_start(c, h->type, body, h->size - h->body);
+    return true;
 }
 
 /* Handles one whole client message at the head of in. */
@@ -387,7 +925,7 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
         if (t == 'S') {
             sl_pkt_t p = SL_PKT_INIT;
             c->discard_until_sync = false;
-            sl_pkt_ready_for_query(&p, c->txn_status);
+            ready_local(c, &p);
             sl__pw_send_client(c, &p);
             sl_pkt_free(&p);
         }
@@ -422,6 +960,8 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
         pending_push(c, 'F');
         break;
     case 'B': case 'D': case 'E': case 'C':
+        if (ext_message(c, in, h))
+            break;
         relay_to_backend(c, in, h->size);
         c->unsynced++;
         break;
@@ -506,6 +1046,10 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
         step_done(c);
         if (c->job == NULL)
             *kick = true;
+        return;
+    }
+    if (j->step == SL_PW_STEP_ABORT) {
+        evbuffer_drain(in, h->size);    /* its error is sluiced's, sent already */
         return;
     }
     if (t == 'E' && j->step != SL_PW_STEP_SYNC) {
@@ -594,6 +1138,7 @@ void sl__pw_backend_input(sl_pwconn_t *c)
         switch (h.type) {
         case 'Z':
             c->txn_status = (char)head[5];
+            note_ready(c, c->txn_status);
             pending_pop(c);
             span += h.size;
             if (c->job && pending_empty(c)) {

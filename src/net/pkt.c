@@ -144,6 +144,12 @@ static int type_len(sl_type_t t)
 void sl_pkt_row_description(sl_pkt_t *p, int ncols, const char *const *names,
                             const sl_type_t *types)
 {
+    sl_pkt_row_description_formats(p, ncols, names, types, NULL);
+}
+
+void sl_pkt_row_description_formats(sl_pkt_t *p, int ncols, const char *const *names,
+                                    const sl_type_t *types, const int16_t *formats)
+{
     sl_pkt_begin(p, 'T');
     sl_pkt_put_int16(p, ncols);
     for (int i = 0; i < ncols; i++) {
@@ -153,8 +159,23 @@ void sl_pkt_row_description(sl_pkt_t *p, int ncols, const char *const *names,
         sl_pkt_put_int32(p, (int32_t)sl_type_oid(types[i]));
         sl_pkt_put_int16(p, type_len(types[i]));
         sl_pkt_put_int32(p, -1);                        /* typmod */
-        sl_pkt_put_int16(p, 0);                         /* text format */
+        sl_pkt_put_int16(p, formats ? formats[i] : 0);  /* 0 text, 1 binary */
     }
+    sl_pkt_finish(p);
+}
+
+void sl_pkt_parameter_description(sl_pkt_t *p, int n, const uint32_t *oids)
+{
+    sl_pkt_begin(p, 't');
+    sl_pkt_put_int16(p, n);
+    for (int i = 0; i < n; i++)
+        sl_pkt_put_int32(p, (int32_t)oids[i]);
+    sl_pkt_finish(p);
+}
+
+void sl_pkt_empty_message(sl_pkt_t *p, char type)
+{
+    sl_pkt_begin(p, type);
     sl_pkt_finish(p);
 }
 

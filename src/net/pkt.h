@@ -68,6 +68,20 @@ void sl_pkt_notice_text(sl_pkt_t *p, const char *message);
 /* RowDescription, text format, type OIDs from sl_type_oid. */
 void sl_pkt_row_description(sl_pkt_t *p, int ncols, const char *const *names,
                             const sl_type_t *types);
+/* The same with a format code per column (NULL: all text); the caller
+ * sends each cell in that format. */
+void sl_pkt_row_description_formats(sl_pkt_t *p, int ncols, const char *const *names,
+                                    const sl_type_t *types, const int16_t *formats);
+/* ParameterDescription ('t') of n parameter type OIDs. */
+void sl_pkt_parameter_description(sl_pkt_t *p, int n, const uint32_t *oids);
+/* A message with an empty body: ParseComplete '1', BindComplete '2',
+ * CloseComplete '3', NoData 'n', PortalSuspended 's', EmptyQueryResponse 'I'. */
+void sl_pkt_empty_message(sl_pkt_t *p, char type);
+#define SL_PKT_PARSE_COMPLETE    '1'
+#define SL_PKT_BIND_COMPLETE     '2'
+#define SL_PKT_CLOSE_COMPLETE    '3'
+#define SL_PKT_NO_DATA           'n'
+#define SL_PKT_PORTAL_SUSPENDED  's'
 /* DataRow of ncols text cells; a NULL cell is SQL NULL. */
 void sl_pkt_data_row(sl_pkt_t *p, int ncols, char *const *cells);
 void sl_pkt_command_complete(sl_pkt_t *p, const char *tag);

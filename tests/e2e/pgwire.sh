@@ -4,8 +4,9 @@
 # (forwarded, Sluice's and mixed), psql's \d, forwarded errors with the
 # caret at the right place, 25001 in a transaction block, syntax errors after
 # earlier statements, COPY in and out (relayed and inside a mixed query),
-# SSL negotiation, the extended protocol (\gdesc) and its 0A000 for Sluice
-# statements, application_name, large results and COPY (backpressure),
+# SSL negotiation, the extended protocol (\gdesc) for relayed and Sluice
+# statements (pipelines of raw messages: named statements and portals,
+# row limits, errors, transaction blocks), application_name, large results and COPY (backpressure),
 # cancel, a backend that dies, hostile startup bytes, FATAL 57P01 on stop.
 #
 # SLUICED defaults to $top_builddir/sluiced; tests/e2e/pgwire_stub_server
@@ -108,9 +109,15 @@ check "COPY TO STDOUT" "1	a
 
 check "extended protocol: \\gdesc" "a|integer
 b|timestamp with time zone" "$(printf 'SELECT 1::int AS a, now() AS b \\gdesc\n' | sq -At)"
-check "extended protocol: Sluice statement rejected, session goes on" \
-    "ERROR:  Sluice statements must use the simple query protocol
+# Sluice statements over the extended protocol (they were refused with
+# 0A000 until sluiced served them itself): \gdesc is Parse + Describe.
+check "extended protocol: \\gdesc of a Sluice statement, session goes on" "name|text
+columns|text
+views|text
 5" "$(printf 'SHOW STREAMS \\gdesc\nSELECT 5;\n' | sq -At)"
+check "extended protocol: \\gdesc of DDL and of a SHOW setting" "The command has no result, or the result has no columns.
+sluice_version|text" \
+    "$(printf 'CREATE STREAM gd (a int) \\gdesc\nSHOW sluice_version \\gdesc\n' | sq -At)"
 
 contains "SSL refused cleanly" "server does not support SSL" \
     "$(psql -X "host=127.0.0.1 port=$PORT user=postgres sslmode=require" -c 'SELECT 1' 2>&1 || true)"
@@ -203,6 +210,7 @@ def run(data):
         if t == "D": res.append("D:" + cells(b))
         elif t == "E": res.append("E:" + [f[1:].decode() for f in b.split(b"\0") if f[:1] == b"C"][0])
         elif t in "CZ": res.append(t + ":" + b.rstrip(b"\0").decode())
+        elif t == "t": res.append("t:%d" % struct.unpack("!h", b[:2])[0])
         else: res.append(t)
     print(" ".join(res))
 P = lambda q: msg(b"P", cstr("") + cstr(q) + struct.pack("!h", 0))
@@ -213,11 +221,37 @@ Q = lambda q: msg(b"Q", cstr(q))
 run(Q("SELECT 1") + P("SELECT 10") + B + E + Q("SHOW STREAMS; SELECT 2") +
     P("SELECT 11") + B + E + P("SHOW STREAMS") + B + E + S + Q("SELECT 3"))
 run(P("SELECT 1/0") + B + E + Q("SHOW STREAMS") + S + Q("SELECT 4"))
+Pn = lambda name, q: msg(b"P", cstr(name) + cstr(q) + struct.pack("!h", 0))
+Bn = lambda portal, stmt: msg(b"B", cstr(portal) + cstr(stmt) + struct.pack("!hhh", 0, 0, 0))
+En = lambda portal, limit=0: msg(b"E", cstr(portal) + struct.pack("!i", limit))
+D = lambda what, name: msg(b"D", what + cstr(name))
+C = lambda what, name: msg(b"C", what + cstr(name))
+# A named statement across Syncs, Describe of statement and portal, a row
+# limit (PortalSuspended), Close; a closed name is the backend's again.
+run(Q("CREATE STREAM e2e_x (v int)") + Pn("ss", "SHOW STREAMS") + D(b"S", "ss") + S +
+    Bn("p1", "ss") + D(b"P", "p1") + En("p1", 1) + En("p1", 1) + S + Bn("", "ss") + En("") +
+    C(b"S", "ss") + S + Bn("", "ss") + S + Q("SELECT 6"))
+# Sluice and relayed statements in one pipeline; DDL over Parse/Bind/Execute.
+run(P("SHOW STREAMS") + B + E + P("SELECT 8") + B + E + S +
+    P("CREATE STREAM e2e_z (v int)") + B + D(b"P", "") + E + S + Q("SHOW STREAMS"))
+# Errors: discard until Sync; duplicate names; several statements.
+run(Pn("d", "SHOW STREAMS") + Pn("d", "SHOW STREAMS") + B + E + S +
+    P("SHOW STREAMS; SELECT 1") + S + Bn("", "d") + E + S + En("nope") + S + Q("SELECT 9"))
+# Transaction blocks: DDL refused with 25001 and the backend's transaction
+# aborted too (25P02 for what follows); SHOW works in a block.
+run(Q("BEGIN") + P("CREATE STREAM e2e_y (v int)") + B + D(b"P", "") + E + S +
+    Q("SELECT 7") + Q("ROLLBACK") + Q("BEGIN") + P("SHOW STREAMS") + B + E + S + Q("COMMIT") +
+    Q("BEGIN; CREATE STREAM e2e_y (v int)") + Q("SELECT 7") + Q("ROLLBACK") +
+    P("DROP STREAM e2e_x") + B + E + P("DROP STREAM e2e_z") + B + E + S)
 PYEOF
 )
     check "pipelined messages around Sluice statements" \
-"T D:1 C:SELECT 1 Z:I 1 2 D:10 C:SELECT 1 T D:e2e_s|a integer, b text|0 C:SHOW T D:2 C:SELECT 1 Z:I 1 2 D:11 C:SELECT 1 E:0A000 Z:I T D:3 C:SELECT 1 Z:I
-1 E:22012 Z:I T D:4 C:SELECT 1 Z:I" "$got"
+"T D:1 C:SELECT 1 Z:I 1 2 D:10 C:SELECT 1 T D:e2e_s|a integer, b text|0 C:SHOW T D:2 C:SELECT 1 Z:I 1 2 D:11 C:SELECT 1 1 2 D:e2e_s|a integer, b text|0 C:SHOW Z:I T D:3 C:SELECT 1 Z:I
+1 E:22012 Z:I T D:4 C:SELECT 1 Z:I
+C:CREATE STREAM Z:I 1 t:0 T Z:I 2 T D:e2e_s|a integer, b text|0 s D:e2e_x|v integer|0 C:SHOW Z:I 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 C:SHOW 3 Z:I E:26000 Z:I T D:6 C:SELECT 1 Z:I
+1 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 C:SHOW 1 2 D:8 C:SELECT 1 Z:I 1 2 n C:CREATE STREAM Z:I T D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 D:e2e_z|v integer|0 C:SHOW Z:I
+1 E:42P05 Z:I E:42601 Z:I 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 D:e2e_z|v integer|0 C:SHOW Z:I E:34000 Z:I T D:9 C:SELECT 1 Z:I
+C:BEGIN Z:T 1 2 n E:25001 Z:E E:25P02 Z:E C:ROLLBACK Z:I C:BEGIN Z:T 1 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 D:e2e_z|v integer|0 C:SHOW Z:T C:COMMIT Z:I C:BEGIN E:25001 Z:E E:25P02 Z:E C:ROLLBACK Z:I 1 2 C:DROP STREAM 1 2 C:DROP STREAM Z:I" "$got"
 fi
 check "still serving" "ok" "$(sq -At -c "SELECT 'ok'")"
 

@@ -92,6 +92,31 @@ START_TEST(row_description_and_data_row)
 }
 END_TEST
 
+START_TEST(extended_protocol_answers)
+{
+    sl_pkt_t p = SL_PKT_INIT;
+    const char *names[] = {"b"};
+    sl_type_t types[] = {SL_T_TEXT};
+    int16_t formats[] = {1};
+    sl_pkt_row_description_formats(&p, 1, names, types, formats);
+    static const char want[] =
+        "T\0\0\0\x1a\0\x01"
+        "b\0\0\0\0\0\0\0\0\0\0\x19\xff\xff\xff\xff\xff\xff\0\x01";
+    ck_bytes(&p, want, 27);
+    sl_pkt_reset(&p);
+    uint32_t oids[] = {23, 25};
+    sl_pkt_parameter_description(&p, 2, oids);
+    sl_pkt_empty_message(&p, SL_PKT_PARSE_COMPLETE);
+    sl_pkt_empty_message(&p, SL_PKT_NO_DATA);
+    sl_pkt_empty_message(&p, SL_PKT_PORTAL_SUSPENDED);
+    static const char want2[] =
+        "t\0\0\0\x0e\0\x02\0\0\0\x17\0\0\0\x19"
+        "1\0\0\0\x04" "n\0\0\0\x04" "s\0\0\0\x04";
+    ck_bytes(&p, want2, 30);
+    sl_pkt_free(&p);
+}
+END_TEST
+
 START_TEST(error_response_fields)
 {
     sl_pkt_t p = SL_PKT_INIT;
@@ -273,6 +298,7 @@ static Suite *pgwire_suite(void)
     tcase_add_test(tc, builder_fields);
     tcase_add_test(tc, simple_messages);
     tcase_add_test(tc, row_description_and_data_row);
+    tcase_add_test(tc, extended_protocol_answers);
     tcase_add_test(tc, error_response_fields);
     tcase_add_test(tc, reader_header);
     tcase_add_test(tc, reader_fields);

@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -352,7 +353,10 @@ static int tls_context(const sl_config_t *cfg, SSL_CTX **out, sl_error_t *err)
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg->ssl_cert_file) != 1)
         rc = tls_error(err, "could not load server certificate file", cfg->ssl_cert_file);
     else if (SSL_CTX_use_PrivateKey_file(ctx, cfg->ssl_key_file, SSL_FILETYPE_PEM) != 1)
-        rc = tls_error(err, "could not load private key file", cfg->ssl_key_file);
+        rc = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH
+                 ? tls_error(err, "private key does not match the certificate in",
+                             cfg->ssl_cert_file)
+                 : tls_error(err, "could not load private key file", cfg->ssl_key_file);
     else if (SSL_CTX_check_private_key(ctx) != 1)
         rc = tls_error(err, "private key does not match the certificate in",
                        cfg->ssl_cert_file);

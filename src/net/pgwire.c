@@ -326,7 +326,16 @@ static void connected(sl_pwconn_t *c)
     c->pid = PQbackendPID(c->pg);
     evutil_secure_rng_get_bytes(&c->key, sizeof(c->key));
     c->txn_status = 'I';
-    c->backend = bufferevent_socket_new(c->pw->srv->base, fd, 0);
+    /* sslmode in --pg may have made it TLS: relay over libpq's own session
+     * (libpq frees it in PQfinish) */
+    SSL *ssl = PQsslInUse(c->pg) ? PQsslStruct(c->pg, "OpenSSL") : NULL;
+    c->backend = ssl ? bufferevent_openssl_socket_new(c->pw->srv->base, fd, ssl,
+                                                      BUFFEREVENT_SSL_OPEN, 0)
+                     : bufferevent_socket_new(c->pw->srv->base, fd, 0);
+    if (c->backend == NULL) {
+        connect_failed(c, "could not relay over the TLS connection");
+        return;
+    }
     bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);
     bufferevent_setwatermark(c->backend, EV_WRITE, SL_PW_LOW_WATER, 0);
     bufferevent_enable(c->backend, EV_READ | EV_WRITE);
@@ -386,7 +395,8 @@ static void add_guc_option(sl_buf_t *b, const char *name, const char *value)
  * Starts the non-blocking connection to the backing PostgreSQL with the
  * server's conninfo, the client's application_name, client_encoding,
  * options and other settings from its startup packet (as -c options), and
- * plain protocol on the socket (sslmode/gssencmode disable).
+ * no GSS encryption; TLS only when the conninfo (or PGSSLMODE) names an
+ * sslmode, else plain (sslmode=disable rather than libpq's prefer).
  */
 static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
 {
@@ -395,10 +405,14 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     int n = 0;
     sl_buf_t opts = SL_BUF_INIT;
 
+    bool sslmode_given = getenv("PGSSLMODE") != NULL;
     PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
-    for (PQconninfoOption *o = parsed; o && o->keyword; o++)
+    for (PQconninfoOption *o = parsed; o && o->keyword; o++) {
         if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0])
             sl_buf_puts(&opts, o->val);
+        if (strcmp(o->keyword, "sslmode") == 0 && o->val && o->val[0])
+            sslmode_given = true;
+    }
     if (parsed)
         PQconninfoFree(parsed);
     kw[n] = "dbname"; val[n++] = conninfo;
@@ -426,7 +440,9 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
         kw[n] = "options"; val[n++] = sl_strdup(c->arena, sl_buf_cstr(&opts));
     }
     sl_buf_free(&opts);
-    kw[n] = "sslmode"; val[n++] = "disable";
+    if (!sslmode_given) {
+        kw[n] = "sslmode"; val[n++] = "disable";
+    }
     kw[n] = "gssencmode"; val[n++] = "disable";
     kw[n] = NULL; val[n] = NULL;
 

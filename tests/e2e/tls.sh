@@ -211,4 +211,26 @@ out=$(psql -X -At -d "host=127.0.0.1 port=$SLUICE_PGWIRE_PORT user=postgres dbna
     fail "no TLS, prefer: $out"
 sluiced_stop
 
+# ---- sslmode in --pg: the relayed sessions too ----
+cp "$certs/c.pem" "$certs/k.pem" "$PGTEST_DIR/data/"
+[ "$(id -u)" = 0 ] && chown postgres: "$PGTEST_DIR/data/c.pem" "$PGTEST_DIR/data/k.pem"
+chmod 600 "$PGTEST_DIR/data/k.pem"
+pgq -c "ALTER SYSTEM SET ssl = on" -c "ALTER SYSTEM SET ssl_cert_file = 'c.pem'" \
+    -c "ALTER SYSTEM SET ssl_key_file = 'k.pem'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+sluiced_start --flush-interval 50 --pg "$PGTEST_CONNINFO sslmode=require"
+out=$(slq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" \
+    -c "SELECT g, repeat('x', 200) FROM generate_series(1, 50000) g" 2>&1 | sed -n '1p;$p' | tr '\n' ' ')
+[ "$out" = "t 50000|$(printf '%0200d' 0 | tr 0 x) " ] &&
+    pass "--pg sslmode=require: the relayed session is TLS and relays 10 MB" || fail "relayed over TLS: $out"
+out=$(pgq -c "SELECT count(*) FILTER (WHERE NOT s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+              WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()")
+[ "$out" = 0 ] && pass "--pg sslmode=require: sluiced's own connections are TLS" ||
+    fail "plain connections of sluiced: $out"
+sluiced_stop
+sluiced_start
+out=$(slq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" 2>&1)
+[ "$out" = f ] && pass "--pg without sslmode: the relayed session is plain" || fail "relayed, no sslmode: $out"
+sluiced_stop
+
 sl_done "tls: all checks passed"

@@ -711,6 +711,7 @@ int sl_http_start(sl_server_t *srv, const char *addr, int port, sl_http_t **out,
     h->req_arena = sl_arena_new(NULL, "request");
     h->httpd = sl_httpd_new(srv->base, l, srv->cfg.max_body_size, on_request, h);
     sl_httpd_set_limits(h->httpd, srv->cfg.request_timeout_ms, srv->cfg.max_inflight_body);
+    sl_httpd_set_tls(h->httpd, srv->ssl_ctx);
     *out = h;
     return SL_OK;
 }

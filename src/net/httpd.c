@@ -30,6 +30,18 @@
  * and sent with one sendmsg(); only what the socket did not take is copied to
  * the output buffer, and EV_WRITE is added until that is flushed.
  *
+ * TLS (sl_httpd_set_tls): every connection speaks TLS from its first byte.
+ * The connection gets an SSL object on its socket and the same loop runs
+ * over it: tls_read/tls_write stand in for recv/send (one branch on c->ssl
+ * per call, the plain path is unchanged), the handshake is driven by the
+ * first SSL_read (accept state), a read goes on until SSL_read wants more
+ * from the socket (a record's plaintext is smaller than the room given, so a
+ * short read says nothing), WANT_WRITE during a read waits for EV_WRITE and
+ * WANT_READ during a write for EV_READ.  A handshake counts as the start of
+ * a request (request timeout and deadline, then closed).  close_notify is
+ * sent before the write side is shut or the socket closed; a peer's EOF
+ * without close_notify counts as its FIN (half-close).
+ *
  * Lifetime: a connection is never freed inside one of its own callbacks:
  * `busy` counts httpd frames running for it and the last one out frees a
  * closed connection (conn_release).  A connection closed while its reply is
@@ -44,8 +56,12 @@
 #include "util/buf.h"
 #include "util/error.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -147,6 +163,13 @@ struct conn {
 
     sl_httpd_req_t req;
 
+    /* TLS (NULL = plain) */
+    SSL *ssl;
+    bool handshaking;           /* TLS handshake not finished */
+    bool ssl_broken;            /* a fatal TLS error: no close_notify */
+    bool read_wants_write;      /* SSL_read needs EV_WRITE to go on */
+    bool write_wants_read;      /* SSL_write needs EV_READ to go on */
+
     /* output the socket has not taken yet: out[out_off, out_len) */
     char *out;
     size_t out_off, out_len, out_cap;
@@ -165,6 +188,7 @@ struct sl_httpd {
     const struct timeval *tmo[TMO_COUNT];   /* common timeouts of base */
     int request_ms;
     int deadline_ms;            /* a whole request (head + body); 0 = none */
+    SSL_CTX *ssl_ctx;           /* TLS on every connection; NULL = plain HTTP */
     char too_large[80];   /* the 413 message */
     sl_httpd_stats_t stats;
 };
@@ -172,6 +196,85 @@ struct sl_httpd {
 static void process(conn_t *c);
 static void arm_read(conn_t *c);
 static void after_flush(conn_t *c);
+static void conn_close(conn_t *c);
+static bool flush_out(conn_t *c);
+
+/* ---- TLS ---- */
+
+/* Makes sure EV_WRITE is waited for (idle timeout). */
+static void want_write(conn_t *c)
+{
+    if (!c->wev_on) {
+        event_add(c->wev, c->h->tmo[TMO_IDLE]);
+        c->wev_on = true;
+        c->h->stats.write_waits++;
+    }
+}
+
+/* What an SSL_read/SSL_write that returned r <= 0 means, as recv/send would
+ * say it: 0 for EOF (reads), else -1 with errno EAGAIN (try again on the
+ * event named by *_wants_*) or EPIPE (the connection is broken).  The
+ * thread's OpenSSL error queue is left empty. */
+static ssize_t tls_result(conn_t *c, int r, bool reading)
+{
+    int e = SSL_get_error(c->ssl, r);
+    ERR_clear_error();
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+        if (!reading)
+            c->write_wants_read = true;
+        errno = EAGAIN;
+        return -1;
+    case SSL_ERROR_WANT_WRITE:
+        if (reading) {
+            c->read_wants_write = true;
+            want_write(c);
+        }
+        errno = EAGAIN;
+        return -1;
+    case SSL_ERROR_ZERO_RETURN:
+        if (reading)
+            return 0;   /* close_notify: the client's FIN */
+        break;
+    default:
+        break;
+    }
+    c->ssl_broken = true;
+    errno = EPIPE;
+    return -1;
+}
+
+/* recv() over TLS: plaintext bytes, 0 at EOF, -1 with errno. */
+static ssize_t tls_read(conn_t *c, char *buf, size_t n)
+{
+    int r = SSL_read(c->ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
+    if (c->handshaking && SSL_is_init_finished(c->ssl)) {
+        c->handshaking = false;
+        c->head_start_ms = 0;   /* the request proper starts with its first byte */
+    }
+    if (r > 0)
+        return r;
+    return tls_result(c, r, true);
+}
+
+/* send() over TLS: bytes taken (partial writes on), or -1 with errno. */
+static ssize_t tls_write(conn_t *c, const char *buf, size_t n)
+{
+    int r = SSL_write(c->ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
+    if (r > 0)
+        return r;
+    return tls_result(c, r, false);
+}
+
+/* Sends close_notify once, best effort (the socket is non-blocking). */
+static void tls_shutdown(conn_t *c)
+{
+    if (c->ssl && !c->ssl_broken && !c->handshaking &&
+        !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
+        (void)SSL_shutdown(c->ssl);
+        ERR_clear_error();
+    }
+}
 
 /* ---- small helpers ---- */
 
@@ -324,6 +427,11 @@ static void conn_close(conn_t *c)
     event_del(c->rev);   /* also when only made active (event_active) */
     event_del(c->wev);
     c->rev_on = c->wev_on = false;
+    if (c->ssl) {
+        tls_shutdown(c);
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+    }
     evutil_closesocket(c->fd);
     c->fd = -1;
     if (c->prev)
@@ -382,6 +490,15 @@ static void out_append(conn_t *c, const char *p, size_t n)
  * take is queued with EV_WRITE.  Closes c on a socket error. */
 static void conn_send(conn_t *c, struct iovec *iov, int n)
 {
+    if (c->ssl) {
+        /* one copy, so that the head and a small body share a record */
+        bool idle = c->out_len == 0;
+        for (int i = 0; i < n; i++)
+            out_append(c, iov[i].iov_base, iov[i].iov_len);
+        if (idle && !flush_out(c) && !c->closed)
+            want_write(c);
+        return;
+    }
     if (c->out_len == 0) {
         struct msghdr m;
         memset(&m, 0, sizeof(m));
@@ -413,18 +530,16 @@ static void conn_send(conn_t *c, struct iovec *iov, int n)
         for (int i = 0; i < n; i++)
             out_append(c, iov[i].iov_base, iov[i].iov_len);
     }
-    if (!c->wev_on) {
-        event_add(c->wev, c->h->tmo[TMO_IDLE]);
-        c->wev_on = true;
-        c->h->stats.write_waits++;
-    }
+    want_write(c);
 }
 
 /* Writes queued output; true once all of it has left.  Closes c on error. */
 static bool flush_out(conn_t *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+        ssize_t w = c->ssl ? tls_write(c, c->out + c->out_off, c->out_len - c->out_off)
+                           : send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                                  MSG_NOSIGNAL);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -440,7 +555,7 @@ static bool flush_out(conn_t *c)
         c->out = NULL;
         c->out_cap = 0;
     }
-    if (c->wev_on) {
+    if (c->wev_on && !c->read_wants_write) {
         event_del(c->wev);
         c->wev_on = false;
     }
@@ -613,7 +728,7 @@ static void arm_read(conn_t *c)
     int want;
     switch (c->state) {
     case ST_HEAD:
-        want = c->pos == c->len ? TMO_IDLE : TMO_REQUEST;
+        want = c->pos == c->len && !c->handshaking ? TMO_IDLE : TMO_REQUEST;
         break;
     case ST_BODY:
     case ST_CHUNKED:
@@ -670,6 +785,7 @@ static void start_linger(conn_t *c)
         conn_close(c);
         return;
     }
+    tls_shutdown(c);
     shutdown(c->fd, SHUT_WR);
     c->state = ST_LINGER;
     c->pos = c->len = 0;
@@ -1286,7 +1402,8 @@ static void process(conn_t *c)
             if (c->pos == c->len) {
                 c->pos = c->len = 0;
                 c->scan = 0;
-                c->head_start_ms = 0;
+                if (!c->handshaking)
+                    c->head_start_ms = 0;
                 break;
             }
             if (c->head_start_ms == 0)
@@ -1346,7 +1463,9 @@ enum { READ_NONE, READ_SHORT, READ_FULL };
 static int read_input(conn_t *c)
 {
     if (c->state == ST_LINGER) {
-        ssize_t n = recv(c->fd, c->in, c->cap, 0);
+        ssize_t n = c->ssl ? tls_read(c, c->in, c->cap) : recv(c->fd, c->in, c->cap, 0);
+        if (c->ssl && n > 0)
+            return READ_FULL;   /* more may wait inside the TLS layer */
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
             now_ms(c->h) > c->linger_end_ms) {
             conn_close(c);
@@ -1369,7 +1488,8 @@ static int read_input(conn_t *c)
         return READ_NONE;   /* read-ahead is full: arm_read stops reading */
     ssize_t n;
     do
-        n = recv(c->fd, c->in + c->len, (size_t)room, 0);
+        n = c->ssl ? tls_read(c, c->in + c->len, (size_t)room)
+                   : recv(c->fd, c->in + c->len, (size_t)room, 0);
     while (n < 0 && errno == EINTR);
     if (n > 0)
         c->len += (size_t)n;
@@ -1377,7 +1497,9 @@ static int read_input(conn_t *c)
         c->eof = true;
     else if (errno != EAGAIN && errno != EWOULDBLOCK)
         conn_close(c);   /* reset: the client is gone */
-    return n == room ? READ_FULL : n > 0 ? READ_SHORT : READ_NONE;
+    /* Over TLS a read returns one record at most: only WANT_READ (-1,
+     * EAGAIN) says the socket is drained. */
+    return n == room || (c->ssl && n > 0) ? READ_FULL : n > 0 ? READ_SHORT : READ_NONE;
 }
 
 static void on_timeout(conn_t *c)
@@ -1410,7 +1532,14 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 {
     conn_t *c = arg;
     c->busy++;
-    if (what & (EV_READ | EV_CLOSED)) {
+    if ((what & EV_READ) && c->write_wants_read) {
+        c->write_wants_read = false;
+        if (flush_out(c) && c->state == ST_SENDING)
+            after_flush(c);
+    }
+    if (c->closed) {
+        /* the flush failed */
+    } else if (what & (EV_READ | EV_CLOSED)) {
         if (what & EV_CLOSED)
             c->rdhup = true;
         int got;
@@ -1432,6 +1561,20 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 {
     conn_t *c = arg;
     c->busy++;
+    if ((what & EV_WRITE) && c->read_wants_write) {
+        /* the TLS layer could not write during a read: read on */
+        c->read_wants_write = false;
+        event_active(c->rev, EV_READ, 1);
+        if (c->out_len == 0) {
+            if (c->wev_on) {
+                event_del(c->wev);
+                c->wev_on = false;
+            }
+            c->busy--;
+            conn_release(c);
+            return;
+        }
+    }
     if (!(what & EV_WRITE))
         conn_close(c);   /* the client took no bytes for idle_ms */
     else if (flush_out(c) && c->state == ST_SENDING) {
@@ -1603,6 +1746,15 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         abort();
     c->req.conn = c;
     c->state = ST_HEAD;
+    if (h->ssl_ctx) {
+        c->ssl = SSL_new(h->ssl_ctx);
+        if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1)
+            abort();
+        SSL_set_accept_state(c->ssl);
+        SSL_set_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+        c->handshaking = true;
+        c->head_start_ms = now_ms(h);   /* the handshake runs on the request timeouts */
+    }
     c->next = h->conns;
     if (h->conns)
         h->conns->prev = c;
@@ -1657,6 +1809,11 @@ void sl_httpd_set_timeouts(sl_httpd_t *h, int idle_ms, int request_ms)
     h->request_ms = request_ms;
     for (conn_t *c = h->conns; c; c = c->next)
         c->rev_tmo = -1;   /* re-armed with the new value on the next change */
+}
+
+void sl_httpd_set_tls(sl_httpd_t *h, struct ssl_ctx_st *ctx)
+{
+    h->ssl_ctx = ctx;
 }
 
 void sl_httpd_set_limits(sl_httpd_t *h, int deadline_ms, size_t max_inflight)

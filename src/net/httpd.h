@@ -91,6 +91,13 @@ void sl_httpd_set_timeouts(sl_httpd_t *h, int idle_ms, int request_ms);
  * with "Retry-After: 1" and close, its body unread (0 = no cap).
  */
 void sl_httpd_set_limits(sl_httpd_t *h, int deadline_ms, size_t max_inflight);
+/* Speaks TLS on every connection accepted from now on (HTTPS; a plain
+ * request is a failed handshake and closes the connection), with ctx, which
+ * must outlive h; NULL = plain HTTP.  A handshake is timed like a request
+ * head (request timeout, deadline).  OpenSSL writes to the socket with
+ * write(): the process must ignore SIGPIPE (sluiced does). */
+struct ssl_ctx_st;
+void sl_httpd_set_tls(sl_httpd_t *h, struct ssl_ctx_st *ctx);
 /* Closes the listening socket; open connections are served on. */
 void sl_httpd_stop_accepting(sl_httpd_t *h);
 /* Closes the listener and every connection, then frees h.  A pending

@@ -20,4 +20,4 @@ check_PROGRAMS += tests/unit/check_httpd
 TESTS += tests/unit/check_httpd
 tests_unit_check_httpd_SOURCES = tests/unit/check_httpd.c
 tests_unit_check_httpd_CFLAGS = $(TEST_CFLAGS) $(LIBEVENT_CFLAGS)
-tests_unit_check_httpd_LDADD = src/net/libnet.a src/util/libutil.a $(LIBEVENT_LIBS) $(CHECK_LIBS) -lm -lpthread
+tests_unit_check_httpd_LDADD = src/net/libnet.a src/util/libutil.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(CHECK_LIBS) -lm -lpthread

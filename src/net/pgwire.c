@@ -2,8 +2,9 @@
  * pgwire.c: the PostgreSQL v3 protocol listener of sluiced (pgwire.h) and
  * the life of a client connection:
  *
- *   accept -> startup packet (SSLRequest/GSSENCRequest answered 'N',
- *   CancelRequest relayed to the session's backend without blocking,
+ *   accept -> startup packet (SSLRequest answered 'S' and the connection
+ *   continued over TLS when ssl_cert_file is set, else 'N'; GSSENCRequest
+ *   'N'; ssl_require refuses plain sessions; CancelRequest relayed to the session's backend without blocking,
  *   max_client_connections: FATAL 53300) -> non-blocking libpq
  *   connect to the backing PostgreSQL (PQconnectPoll on loop events) ->
  *   AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery ->
@@ -28,7 +29,9 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/util.h>
+#include <openssl/ssl.h>
 
 #define CLOSE_FLUSH_TIMEOUT_S 5
 
@@ -82,9 +85,28 @@ void sl__pw_flow(sl_pwconn_t *c)
 
 /* ---- closing ---- */
 
+/* The client's output not yet taken by its socket: for TLS, the plaintext
+ * before the filter and the records after it. */
+static size_t client_pending(sl_pwconn_t *c)
+{
+    size_t n = evbuffer_get_length(bufferevent_get_output(c->client));
+    if (c->tls)
+        n += evbuffer_get_length(bufferevent_get_output(bufferevent_get_underlying(c->client)));
+    return n;
+}
+
+/* Frees a closing connection once its output is out; a TLS client's last
+ * records have no callback of their own, so they are polled for (every
+ * 10 ms, CLOSE_FLUSH_TIMEOUT_S at most). */
 static void on_free(evutil_socket_t fd, short what, void *arg)
 {
-    conn_free(arg);
+    sl_pwconn_t *c = arg;
+    if (c->tls && client_pending(c) > 0 && ++c->close_polls < CLOSE_FLUSH_TIMEOUT_S * 100) {
+        struct timeval tv = {0, 10000};
+        event_add(c->free_ev, &tv);
+        return;
+    }
+    conn_free(c);
 }
 
 void sl__pw_close(sl_pwconn_t *c)
@@ -97,8 +119,11 @@ void sl__pw_close(sl_pwconn_t *c)
         bufferevent_disable(c->backend, EV_READ | EV_WRITE);
     if (c->poll_ev)
         event_del(c->poll_ev);
-    if (evbuffer_get_length(bufferevent_get_output(c->client)) == 0) {
+    if (client_pending(c) == 0) {
         event_active(c->free_ev, EV_TIMEOUT, 1);
+    } else if (c->tls) {
+        struct timeval tv = {0, 10000};
+        event_add(c->free_ev, &tv);
     } else {
         /* The write callback fires once the output is empty. */
         bufferevent_setwatermark(c->client, EV_WRITE, 0, 0);
@@ -117,6 +142,31 @@ void sl__pw_fatal(sl_pwconn_t *c, sl_error_t *err)
     sl__pw_close(c);
 }
 
+/*
+ * For a TLS client: queues close_notify and sends, without blocking and
+ * best effort, what the filter has encrypted but the socket has not taken
+ * (the last message before a close, say a FATAL).  The plaintext output
+ * was already handed to the filter as it was queued.
+ */
+static void tls_flush_raw(sl_pwconn_t *c)
+{
+    if (!c->tls)
+        return;
+    SSL *ssl = bufferevent_openssl_get_ssl(c->client);
+    if (ssl && SSL_is_init_finished(ssl))
+        SSL_shutdown(ssl);
+    struct bufferevent *u = bufferevent_get_underlying(c->client);
+    struct evbuffer *o = bufferevent_get_output(u);
+    size_t n = evbuffer_get_length(o);
+    if (n == 0)
+        return;
+    if (n > SL_PW_HIGH_WATER)
+        n = SL_PW_HIGH_WATER;
+    unsigned char *bytes = evbuffer_pullup(o, (ev_ssize_t)n);
+    if (bytes)
+        (void)!send(bufferevent_getfd(u), bytes, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* Frees c now: its job, both sockets, libpq objects, its arena.  c is dead
  * after the call.  Never called from c's own bufferevent callbacks. */
 static void conn_free(sl_pwconn_t *c)
@@ -133,6 +183,7 @@ static void conn_free(sl_pwconn_t *c)
         PQfreeCancel(c->cancel);
     if (c->pg)
         PQfinish(c->pg);
+    tls_flush_raw(c);
     bufferevent_free(c->client);
     event_free(c->free_ev);
     if (c->prev)
@@ -183,6 +234,10 @@ static void client_event(struct bufferevent *bev, short what, void *arg)
         /* Nothing more can reach the client: free without flushing. */
         evbuffer_drain(bufferevent_get_output(bev),
                        evbuffer_get_length(bufferevent_get_output(bev)));
+        if (c->tls) {
+            struct evbuffer *o = bufferevent_get_output(bufferevent_get_underlying(bev));
+            evbuffer_drain(o, evbuffer_get_length(o));
+        }
         c->state = SL_PW_CLOSING;
         event_active(c->free_ev, EV_TIMEOUT, 1);
     }
@@ -271,7 +326,16 @@ static void connected(sl_pwconn_t *c)
     c->pid = PQbackendPID(c->pg);
     evutil_secure_rng_get_bytes(&c->key, sizeof(c->key));
     c->txn_status = 'I';
-    c->backend = bufferevent_socket_new(c->pw->srv->base, fd, 0);
+    /* sslmode in --pg may have made it TLS: relay over libpq's own session
+     * (libpq frees it in PQfinish) */
+    SSL *ssl = PQsslInUse(c->pg) ? PQsslStruct(c->pg, "OpenSSL") : NULL;
+    c->backend = ssl ? bufferevent_openssl_socket_new(c->pw->srv->base, fd, ssl,
+                                                      BUFFEREVENT_SSL_OPEN, 0)
+                     : bufferevent_socket_new(c->pw->srv->base, fd, 0);
+    if (c->backend == NULL) {
+        connect_failed(c, "could not relay over the TLS connection");
+        return;
+    }
     bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);
     bufferevent_setwatermark(c->backend, EV_WRITE, SL_PW_LOW_WATER, 0);
     bufferevent_enable(c->backend, EV_READ | EV_WRITE);
@@ -331,7 +395,8 @@ static void add_guc_option(sl_buf_t *b, const char *name, const char *value)
  * Starts the non-blocking connection to the backing PostgreSQL with the
  * server's conninfo, the client's application_name, client_encoding,
  * options and other settings from its startup packet (as -c options), and
- * plain protocol on the socket (sslmode/gssencmode disable).
+ * no GSS encryption; TLS only when the conninfo (or PGSSLMODE) names an
+ * sslmode, else plain (sslmode=disable rather than libpq's prefer).
  */
 static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
 {
@@ -340,10 +405,14 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     int n = 0;
     sl_buf_t opts = SL_BUF_INIT;
 
+    bool sslmode_given = getenv("PGSSLMODE") != NULL;
     PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
-    for (PQconninfoOption *o = parsed; o && o->keyword; o++)
+    for (PQconninfoOption *o = parsed; o && o->keyword; o++) {
         if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0])
             sl_buf_puts(&opts, o->val);
+        if (strcmp(o->keyword, "sslmode") == 0 && o->val && o->val[0])
+            sslmode_given = true;
+    }
     if (parsed)
         PQconninfoFree(parsed);
     kw[n] = "dbname"; val[n++] = conninfo;
@@ -371,7 +440,9 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
         kw[n] = "options"; val[n++] = sl_strdup(c->arena, sl_buf_cstr(&opts));
     }
     sl_buf_free(&opts);
-    kw[n] = "sslmode"; val[n++] = "disable";
+    if (!sslmode_given) {
+        kw[n] = "sslmode"; val[n++] = "disable";
+    }
     kw[n] = "gssencmode"; val[n++] = "disable";
     kw[n] = NULL; val[n] = NULL;
 
@@ -529,6 +600,52 @@ static int session_limit(const sl_pgwire_t *pw)
     return pw->srv->cfg.max_client_connections;
 }
 
+/*
+ * Answers an SSLRequest with 'S' and continues c's connection over TLS: the
+ * socket's bufferevent goes under an OpenSSL filter (which owns it) that
+ * runs the handshake and becomes c->client, with the same callbacks and
+ * watermarks.  The socket's own output holds at most 256 KiB of encrypted
+ * bytes, so the plaintext waiting in c->client's output is what
+ * backpressure (sl__pw_flow) sees, as on a plain socket.  Bytes after the
+ * SSLRequest that came before the 'S' are refused, as by PostgreSQL
+ * (they would bypass the encryption).
+ */
+static void tls_start(sl_pwconn_t *c)
+{
+    struct bufferevent *sock = c->client;
+    if (evbuffer_get_length(bufferevent_get_input(sock)) > 0) {
+        sl_error_t err;
+        sl_error_clear(&err);
+        sl_error_set(&err, SL_ERRCODE_PROTOCOL_VIOLATION, 0,
+                     "received unencrypted data after SSL request");
+        sl_error_detail(&err, "This could be either a client-software bug or evidence of an "
+                              "attempted man-in-the-middle attack.");
+        sl__pw_fatal(c, &err);
+        return;
+    }
+    SSL *ssl = SSL_new(c->pw->srv->ssl_ctx);
+    if (ssl == NULL) {
+        sl_log_warning("pgwire: could not create a TLS session: out of memory");
+        evbuffer_add(bufferevent_get_output(sock), "N", 1);
+        return;
+    }
+    evbuffer_add(bufferevent_get_output(sock), "S", 1);
+    bufferevent_setwatermark(sock, EV_WRITE, 0, SL_PW_LOW_WATER);
+    struct bufferevent *f = bufferevent_openssl_filter_new(
+        c->pw->srv->base, sock, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+    if (f == NULL) {
+        /* the 'S' is queued: nothing sane can follow it */
+        SSL_free(ssl);
+        sl__pw_close(c);
+        return;
+    }
+    c->client = f;
+    c->tls = true;
+    bufferevent_setcb(f, client_read, client_write, client_event, c);
+    bufferevent_setwatermark(f, EV_WRITE, SL_PW_LOW_WATER, 0);
+    bufferevent_enable(f, EV_READ | EV_WRITE);
+}
+
 /* Handles the startup packets buffered from a new client. */
 static void startup_input(sl_pwconn_t *c)
 {
@@ -558,6 +675,12 @@ static void startup_input(sl_pwconn_t *c)
         }
         switch (su.code) {
         case SL_PKT_SSL_REQUEST:
+            if (c->pw->srv->ssl_ctx && !c->tls) {
+                tls_start(c);
+                return;
+            }
+            evbuffer_add(bufferevent_get_output(c->client), "N", 1);
+            continue;
         case SL_PKT_GSSENC_REQUEST:
             evbuffer_add(bufferevent_get_output(c->client), "N", 1);
             continue;
@@ -567,6 +690,13 @@ static void startup_input(sl_pwconn_t *c)
             return;
         default:
             break;
+        }
+        if (!c->tls && c->pw->srv->ssl_ctx && strcmp(c->pw->srv->cfg.ssl_require, "on") == 0) {
+            sl_error_set(&err, "28000", 0,
+                         "SSL connection is required");
+            sl_error_hint(&err, "Connect with sslmode=require (ssl_require is on).");
+            sl__pw_fatal(c, &err);
+            return;
         }
         if (sl_pkt_startup_param(&su, "replication") != NULL &&
             strcmp(sl_pkt_startup_param(&su, "replication"), "false") != 0 &&
@@ -707,6 +837,13 @@ void sl_pgwire_stop(sl_pgwire_t *pw)
         sl_pwconn_t *c = pw->conns;
         /* Best effort, one non-blocking send of what is queued (a
          * bufferevent's output cannot be drained by us) plus the FATAL. */
+        if (c->tls) {
+            /* the filter encrypts what is queued into the socket's output */
+            if (c->state != SL_PW_CLOSING)
+                evbuffer_add(bufferevent_get_output(c->client), p.buf.data, p.buf.len);
+            conn_free(c);
+            continue;
+        }
         struct evbuffer *o = bufferevent_get_output(c->client);
         size_t n = evbuffer_get_length(o);
         if (n > SL_PW_HIGH_WATER)

@@ -147,7 +147,11 @@ struct sl_pwconn {
     sl_arena_t *arena;           /* the connection's; freed with it */
     sl_arena_t *qarena;          /* child of arena, reset per query */
     sl_pw_state_t state;
-    struct bufferevent *client;  /* closes its socket when freed */
+    struct bufferevent *client;  /* closes its socket when freed; after an
+                                    SSLRequest answered 'S', an OpenSSL filter
+                                    over the socket's bufferevent (owns it) */
+    bool tls;                    /* client is the TLS filter */
+    int close_polls;             /* CLOSING over TLS: output checks so far */
     struct event *free_ev;       /* deferred free (also a flush timeout) */
     struct event *startup_ev;    /* authentication_timeout until READY */
     bool counted;                /* in pw->nsessions */

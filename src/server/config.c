@@ -84,6 +84,14 @@ static const setting_t settings[] = {
      NULL, OFF(instance_name),
      "this sluiced's identity in the backing PostgreSQL; a restart with the same name fences "
      "its predecessor (empty = host name and HTTP port)"},
+    {"ssl_cert_file", "--ssl-cert-file", "SLUICE_SSL_CERT_FILE", "FILE", "", KIND_STRING, 0, 0,
+     NULL, OFF(ssl_cert_file),
+     "PEM certificate (chain) for TLS on the pgwire and HTTP ports; empty = no TLS"},
+    {"ssl_key_file", "--ssl-key-file", "SLUICE_SSL_KEY_FILE", "FILE", "", KIND_STRING, 0, 0,
+     NULL, OFF(ssl_key_file), "PEM private key of ssl_cert_file (both or neither)"},
+    {"ssl_require", "--ssl-require", "SLUICE_SSL_REQUIRE", "on|off", "off", KIND_ENUM, 0, 0,
+     "off|on", OFF(ssl_require),
+     "with TLS configured, refuse pgwire clients that do not ask for SSL (HTTP is always TLS)"},
     {"log_level", "--log-level", "SLUICE_LOG_LEVEL", "LEVEL", "info", KIND_ENUM, 0, 0,
      "debug|info|warning|error", OFF(log_level), "least severe message logged"},
 };
@@ -406,6 +414,15 @@ int sl_config_load(sl_config_t *cfg, int argc, char **argv, int *exit_now, sl_er
     if (cfg->listen_address[0] == '\0')
         return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
                             "listen_address must not be empty");
+    if ((cfg->ssl_cert_file[0] == '\0') != (cfg->ssl_key_file[0] == '\0')) {
+        sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
+                     "ssl_cert_file and ssl_key_file must be set together");
+        sl_error_hint(err, "Set both to enable TLS, or neither.");
+        return SL_ERR;
+    }
+    if (strcmp(cfg->ssl_require, "on") == 0 && cfg->ssl_cert_file[0] == '\0')
+        return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
+                            "ssl_require = on needs ssl_cert_file and ssl_key_file");
     return SL_OK;
 }
 

@@ -19,6 +19,9 @@
  *   max_query_size    --max-query-size B  SLUICE_MAX_QUERY_SIZE 67108864
  *   pg_timeout        --pg-timeout MS     SLUICE_PG_TIMEOUT    5000
  *   instance_name     --instance-name N   SLUICE_INSTANCE_NAME "" (host:http port)
+ *   ssl_cert_file     --ssl-cert-file F   SLUICE_SSL_CERT_FILE "" (no TLS)
+ *   ssl_key_file      --ssl-key-file F    SLUICE_SSL_KEY_FILE  "" (no TLS)
+ *   ssl_require       --ssl-require on|off SLUICE_SSL_REQUIRE  off
  *   log_level         --log-level L       SLUICE_LOG_LEVEL     info
  */
 #ifndef SL_CONFIG_H
@@ -45,6 +48,9 @@ typedef struct sl_config {
     size_t max_query_size;  /* pgwire Query/Parse read whole up to this: else 54000 */
     int pg_timeout_ms;      /* PostgreSQL unreachable this long: 503 */
     char *instance_name;    /* identity for fencing; "" = host:http_port */
+    char *ssl_cert_file;    /* PEM certificate chain; "" = no TLS */
+    char *ssl_key_file;     /* PEM private key; set with ssl_cert_file or not at all */
+    char *ssl_require;      /* "on": pgwire clients must ask for SSL; "off" */
     char *log_level;        /* debug, info, warning, error */
     char *config_file;
 } sl_config_t;

@@ -18,6 +18,9 @@
 
 #include <event2/event.h>
 #include <libpq-fe.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -314,6 +317,57 @@ static int fail(const char *what, const sl_error_t *err)
     return 1;
 }
 
+/* Sets err from OpenSSL's oldest queued error (and clears the queue). */
+static int tls_error(sl_error_t *err, const char *what, const char *file)
+{
+    unsigned long e = ERR_get_error();
+    char why[256];
+    if (e)
+        ERR_error_string_n(e, why, sizeof(why));
+    else
+        snprintf(why, sizeof(why), "unknown error");
+    ERR_clear_error();
+    return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0, "%s \"%s\": %s", what, file, why);
+}
+
+/*
+ * The TLS context of both listeners from ssl_cert_file and ssl_key_file
+ * (config.c checks that both or neither are set): TLS 1.2 or newer, no
+ * renegotiation, partial writes allowed (httpd writes from a moving buffer).
+ * Returns SL_OK with *out (NULL without TLS), or SL_ERR with err set when a
+ * file does not load or the key does not match the certificate.
+ */
+static int tls_context(const sl_config_t *cfg, SSL_CTX **out, sl_error_t *err)
+{
+    *out = NULL;
+    if (cfg->ssl_cert_file[0] == '\0')
+        return SL_OK;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL)
+        return tls_error(err, "could not create the TLS context for", cfg->ssl_cert_file);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
+    int rc = SL_OK;
+    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->ssl_cert_file) != 1)
+        rc = tls_error(err, "could not load server certificate file", cfg->ssl_cert_file);
+    else if (SSL_CTX_use_PrivateKey_file(ctx, cfg->ssl_key_file, SSL_FILETYPE_PEM) != 1)
+        rc = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH
+                 ? tls_error(err, "private key does not match the certificate in",
+                             cfg->ssl_cert_file)
+                 : tls_error(err, "could not load private key file", cfg->ssl_key_file);
+    else if (SSL_CTX_check_private_key(ctx) != 1)
+        rc = tls_error(err, "private key does not match the certificate in",
+                       cfg->ssl_cert_file);
+    if (rc != SL_OK) {
+        SSL_CTX_free(ctx);
+        return rc;
+    }
+    *out = ctx;
+    return SL_OK;
+}
+
 int sl_server_main(int argc, char **argv)
 {
     sl_server_t *srv = &sl_server;
@@ -326,6 +380,11 @@ int sl_server_main(int argc, char **argv)
     if (exit_now)
         return 0;
     signal(SIGPIPE, SIG_IGN);
+    if (tls_context(&srv->cfg, &srv->ssl_ctx, &err) != SL_OK) {
+        fail("invalid TLS configuration", &err);
+        sl_config_free(&srv->cfg);
+        return 1;
+    }
     sl_catalog_init(&srv->catalog);
 
     /* The backing PostgreSQL: given, or our own embedded cluster. */
@@ -381,6 +440,9 @@ int sl_server_main(int argc, char **argv)
     /* The connection string as given, for psql, but never its password. */
     sl_buf_t shown = SL_BUF_INIT;
     sl_conninfo_mask(srv->pg_conninfo, &shown);
+    if (srv->ssl_ctx)
+        sl_log_info("TLS on: pgwire answers SSLRequest%s, the HTTP port speaks HTTPS only",
+                    strcmp(srv->cfg.ssl_require, "on") == 0 ? " (and requires it)" : "");
     sl_log_info("sluiced ready: pgwire %s:%d, http %s:%d, postgresql \"%s\"",
                 srv->cfg.listen_address, sl_pgwire_port(srv->pgwire), srv->cfg.listen_address,
                 sl_http_port(srv->http), sl_buf_cstr(&shown));
@@ -420,6 +482,8 @@ out_embed:
     free(srv->http_address);
     free(srv->instance);
     sl_config_free(&srv->cfg);
+    SSL_CTX_free(srv->ssl_ctx);
+    srv->ssl_ctx = NULL;
     if (rc == 0)
         sl_log_info("sluiced stopped");
     return rc;

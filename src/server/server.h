@@ -20,6 +20,7 @@ struct sl_sink;
 struct sl_http;
 struct sl_pgwire;
 struct sl_pgembed;
+struct ssl_ctx_st;
 
 /* Event priorities on the server's loop (lower runs first). */
 #define SL_PRIO_SINK 0      /* the flush connection and its timer */
@@ -38,6 +39,7 @@ typedef struct sl_server {
     struct sl_http *http;
     struct sl_pgwire *pgwire;
     struct sl_pgembed *embed;
+    struct ssl_ctx_st *ssl_ctx; /* TLS for pgwire and HTTP (ssl_cert_file); NULL = none */
     bool shutting_down;
 } sl_server_t;
 

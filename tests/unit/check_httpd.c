@@ -18,6 +18,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,11 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "net/httpd.h"
 #include "net/listen.h"
@@ -195,6 +201,9 @@ static void *server_main(void *arg)
     return NULL;
 }
 
+/* TLS context for the servers started while it is set (tls_test). */
+static SSL_CTX *server_tls;
+
 /* A server on 127.0.0.1, any port; idle_ms 0 keeps the default timeouts. */
 static server_t *server_start(size_t max_body, int idle_ms, int request_ms)
 {
@@ -206,6 +215,8 @@ static server_t *server_start(size_t max_body, int idle_ms, int request_ms)
     struct evconnlistener *l = sl_listen_tcp(s->base, "127.0.0.1", 0, NULL, NULL, &s->port, &err);
     ck_assert_msg(l != NULL, "%s", err.message);
     s->httpd = sl_httpd_new(s->base, l, max_body, handler, s);
+    if (server_tls)
+        sl_httpd_set_tls(s->httpd, server_tls);
     s->stop = event_new(s->base, -1, 0, stop_loop, s);
     if (idle_ms)
         sl_httpd_set_timeouts(s->httpd, idle_ms, request_ms);
@@ -1697,6 +1708,114 @@ START_TEST(micro_benchmark)
 }
 END_TEST
 
+/* A server TLS context with a fresh self-signed P-256 certificate. */
+static SSL_CTX *tls_server_ctx(void)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    ck_assert_ptr_nonnull(key);
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1,
+                               -1, 0);
+    X509_set_issuer_name(x, name);
+    ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    ck_assert_int_eq(SSL_CTX_use_certificate(ctx, x), 1);
+    ck_assert_int_eq(SSL_CTX_use_PrivateKey(ctx, key), 1);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return ctx;
+}
+
+/* Everything an SSL client reads until the server closes. */
+static size_t tls_read_all(SSL *ssl, char **out)
+{
+    size_t len = 0, cap = 1 << 20;
+    char *b = malloc(cap + 1);
+    for (;;) {
+        if (cap - len < 65536)
+            b = realloc(b, (cap *= 2) + 1);
+        int n = SSL_read(ssl, b + len, (int)(cap - len));
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    b[len] = '\0';
+    *out = b;
+    return len;
+}
+
+/*
+ * HTTPS: a 3 MB body (hundreds of TLS records) to /sum, a pipelined 4 MiB
+ * reply (partial SSL_writes, EV_WRITE) and a last request that closes, all
+ * over one TLS connection; close_notify at the end.  A plain request to
+ * the TLS server is closed unanswered, and the server serves on.
+ */
+START_TEST(tls_requests)
+{
+    server_tls = tls_server_ctx();
+    server_t *s = server_start(MAX_BODY, 0, 0);
+    SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
+
+    for (int round = 0; round < 2; round++) {
+        client_t *c = cl_open(s->port);
+        SSL *ssl = SSL_new(cctx);
+        SSL_set_fd(ssl, c->fd);
+        ck_assert_int_eq(SSL_connect(ssl), 1);
+        size_t n = 3u << 20;
+        char *data = malloc(n), head[200], want[100];
+        for (size_t i = 0; i < n; i++)
+            data[i] = (char)(i * 7 + 3);
+        int hl = snprintf(head, sizeof(head),
+                          "POST /sum HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n", n);
+        ck_assert_int_eq(SSL_write(ssl, head, hl), hl);
+        for (size_t off = 0; off < n;) {
+            int w = SSL_write(ssl, data + off, (int)(n - off < 100000 ? n - off : 100000));
+            ck_assert_int_gt(w, 0);
+            off += (size_t)w;
+        }
+        const char *rest = "GET /big?4 HTTP/1.1\r\nHost: t\r\n\r\n"
+                           "GET /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+        ck_assert_int_eq(SSL_write(ssl, rest, (int)strlen(rest)), (int)strlen(rest));
+        char *got;
+        size_t len = tls_read_all(ssl, &got);
+        snprintf(want, sizeof(want), "len=%zu fnv=%08x nul=1", n, fnv1a(data, n));
+        ck_assert_msg(strstr(got, want) != NULL, "no %s in %.300s", want, got);
+        ck_assert_msg(len > (4u << 20), "%zu bytes", len);
+        const char *tail = "method=GET path=/echo query=- len=0 x=- ka=0\n";
+        ck_assert_msg(len > strlen(tail) && strcmp(got + len - strlen(tail), tail) == 0,
+                      "ends %.100s", got + len - 100);
+        ck_assert_int_eq(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN, SSL_RECEIVED_SHUTDOWN);
+        free(got);
+        free(data);
+        SSL_free(ssl);
+        cl_close(c);
+
+        /* plain HTTP: no answer, closed */
+        c = cl_open(s->port);
+        cl_sends(c, "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n");
+        ssize_t r;
+        while ((r = cl_fill(c)) > 0)
+            ;
+        ck_assert_msg(r == 0 || errno == ECONNRESET, "recv: %s", strerror(errno));
+        c->buf[c->len] = '\0';
+        ck_assert_ptr_null(strstr(c->buf, "HTTP/"));
+        cl_close(c);
+    }
+    SSL_CTX_free(cctx);
+    server_stop(s);
+    SSL_CTX_free(server_tls);
+    server_tls = NULL;
+}
+END_TEST
+
 static Suite *httpd_suite(void)
 {
     Suite *s = suite_create("httpd");
@@ -1728,6 +1847,7 @@ static Suite *httpd_suite(void)
     tcase_add_test(tc, slow_reader);
     tcase_add_test(tc, many_connections);
     tcase_add_test(tc, with_curl);
+    tcase_add_test(tc, tls_requests);
     tcase_add_test(tc, micro_benchmark);
     suite_add_tcase(s, tc);
     return s;
@@ -1737,6 +1857,7 @@ int main(void)
 {
     /* The test thread stops each server's loop (event_base_loopbreak). */
     evthread_use_pthreads();
+    signal(SIGPIPE, SIG_IGN);   /* OpenSSL writes with write(): as sluiced does (server.c) */
     SRunner *sr = srunner_create(httpd_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -449,10 +449,11 @@ int sl_server_main(int argc, char **argv)
     sl_buf_free(&shown);
     event_base_dispatch(srv->base);
     rc = 0;
-    if (sl_sink_shutdown_losses(srv->sink) > 0 || !sl_sink_idle(srv->sink)) {
-        sl_log_warning("exiting with %lu requests not committed (answered 503, or unknown "
-                       "when a flush could not be waited for)",
-                       sl_sink_shutdown_losses(srv->sink));
+    /* Every request had a true answer (committed, or 503: nothing
+     * applied) unless a flush could not be waited for. */
+    if (sl_sink_unknown_outcomes(srv->sink) > 0 || !sl_sink_idle(srv->sink)) {
+        sl_log_warning("exiting with %lu requests whose outcome is unknown (answered 504)",
+                       sl_sink_unknown_outcomes(srv->sink));
         rc = 1;
     }
 

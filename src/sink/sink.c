@@ -86,7 +86,7 @@ struct sl_sink {
     struct timespec refuse_until; /* after giving up on failing flushes */
     struct timespec isolate_until; /* one request per flush until then */
     char problem[600];          /* for /healthz */
-    unsigned long shutdown_losses;
+    unsigned long unknown_outcomes; /* requests answered UNKNOWN */
     flush_item_t *items;
     int nitems;
     bool outcome_unknown;       /* connection lost before the Sync result */
@@ -285,8 +285,6 @@ static void flush_dropped(sl_sink_t *sink, sl_sink_status_t st, const sl_sink_er
     sl_idem_forget_inflight(sink->srv->idem);
     sink->outcome_unknown = false;
     sink->applied_inflight = 0;
-    if (sink->srv->shutting_down)
-        sink->shutdown_losses += (unsigned long)waitlist_effects(&sink->inflight);
     waitlist_answer(&sink->inflight, st, e);
 }
 
@@ -568,7 +566,7 @@ static void send_resolve(sl_sink_t *sink)
 /* Ready to flush (after the fence, the keys, the resolution). */
 static void become_idle(sl_sink_t *sink)
 {
-    if (sink->down_since.tv_sec != 0 || sink->last_error[0])
+    if (sink->last_error[0])
         sl_log_info("connected to PostgreSQL again, flushing");
     sink->state = S_IDLE;
     sink->timed_out = false;
@@ -980,8 +978,6 @@ static void sink_give_up_waiting(sl_sink_t *sink)
     }
     sl_idem_forget_waiting(sink->srv->idem);
     sink->applied_waiting = 0;
-    if (sink->srv->shutting_down)
-        sink->shutdown_losses += (unsigned long)waitlist_effects(&sink->waiting);
     sl_sink_error_t e;
     memset(&e, 0, sizeof(e));
     const char *why = sink->srv->shutting_down ? "sluiced shut down before PostgreSQL took it"
@@ -1135,14 +1131,14 @@ void sl_sink_abandon(sl_sink_t *sink)
         int n = waitlist_effects(&sink->inflight);
         sl_log_warning("exiting with a flush of %d requests whose outcome is unknown; a retry "
                        "with the same Idempotency-Key is safe", n);
-        sink->shutdown_losses += (unsigned long)n;
+        sink->unknown_outcomes += (unsigned long)n;
         waitlist_answer(&sink->inflight, SL_SINK_UNKNOWN, NULL);
     }
 }
 
-unsigned long sl_sink_shutdown_losses(const sl_sink_t *sink)
+unsigned long sl_sink_unknown_outcomes(const sl_sink_t *sink)
 {
-    return sink->shutdown_losses;
+    return sink->unknown_outcomes;
 }
 
 bool sl_sink_connected(const sl_sink_t *sink)

@@ -102,8 +102,8 @@ const char *sl_sink_problem(const sl_sink_t *sink);
 /* Shutdown could not wait any longer: waiting requests are answered
  * UNAVAILABLE (dropped), those in flight UNKNOWN. */
 void sl_sink_abandon(sl_sink_t *sink);
-/* Requests dropped or answered UNKNOWN since the shutdown began. */
-unsigned long sl_sink_shutdown_losses(const sl_sink_t *sink);
+/* Requests answered UNKNOWN (by sl_sink_abandon). */
+unsigned long sl_sink_unknown_outcomes(const sl_sink_t *sink);
 /* Durations of the last committed flushes (up to SL_SINK_FLUSH_WINDOW of
  * them), for /metrics and the benchmark. */
 #define SL_SINK_FLUSH_WINDOW 1024

@@ -30,7 +30,7 @@ wait_for_lock() {
     i=0
     while [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND wait_event_type = 'Lock'")" != 1 ]; do
         i=$((i + 1))
-        [ $i -lt 50 ] || break
+        [ $i -lt 200 ] || break
         sleep 0.05
     done
 }
@@ -53,7 +53,7 @@ wait $locker || true
 
 # sluiced looked the row up: the view did not commit, so it is not there.
 i=0
-while ! grep -q 'the lost CREATE of "lost"' "$SLUICED_LOG" && [ $i -lt 100 ]; do
+while ! grep -q 'the lost CREATE of "lost"' "$SLUICED_LOG" && [ $i -lt 400 ]; do
     i=$((i + 1))
     sleep 0.05
 done
@@ -95,7 +95,7 @@ pgq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application
 wait $creator || true
 wait $locker || fail "session X failed: $(cat "$work/x.out")"
 i=0
-while ! grep -q 'the lost CREATE of "lost2"' "$SLUICED_LOG" && [ $i -lt 100 ]; do
+while ! grep -q 'the lost CREATE of "lost2"' "$SLUICED_LOG" && [ $i -lt 400 ]; do
     i=$((i + 1))
     sleep 0.05
 done

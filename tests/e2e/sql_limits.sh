@@ -3,7 +3,8 @@
 # 100000-term expression once overflowed sluiced's stack, and 2 MB of SQL
 # held the event loop (every client) for tens of seconds.  Now each is
 # answered with PostgreSQL's program-limit error (54000 / 54001 / 54011)
-# within 2 s, and sluiced keeps serving.
+# within 8 s (22 s when analysis was quadratic, well under 1 s on an idle
+# machine: the bound leaves room for a loaded one), and sluiced keeps serving.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -17,13 +18,13 @@ mkdir -p "$work"
 slq -c "CREATE STREAM s (k integer)" >/dev/null || sl_fail "CREATE STREAM failed"
 
 # try NAME SQLSTATE: runs $work/NAME.sql through sluiced; checks the error
-# and that the answer came within 2 s.
+# and that the answer came within 8 s.
 try() {
     t0=$(date +%s%N)
     psql -X -q -At -v VERBOSITY=verbose -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres \
         -d postgres -f "$work/$1.sql" >"$work/$1.out" 2>&1 || true
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-    if grep -q "ERROR:  $2:" "$work/$1.out" && [ $ms -lt 2000 ]; then
+    if grep -q "ERROR:  $2:" "$work/$1.out" && [ $ms -lt 8000 ]; then
         pass "$1: $(grep -m1 ERROR "$work/$1.out" | cut -c1-80) in $ms ms"
     else
         fail "$1 after $ms ms: $(head -c 300 "$work/$1.out")"

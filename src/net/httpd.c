@@ -1493,10 +1493,8 @@ void sl_httpd_reply(sl_httpd_req_t *r, int status, const char *reason, const cha
 
 /* ---- accepting ---- */
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                      int salen, void *arg)
+void sl_httpd_adopt(sl_httpd_t *h, evutil_socket_t fd)
 {
-    sl_httpd_t *h = arg;
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     conn_t *c = sl_xcalloc(1, sizeof(*c));
@@ -1517,6 +1515,12 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     h->stats.connections++;
     h->stats.accepted++;
     arm_read(c);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    sl_httpd_adopt(arg, fd);
 }
 
 static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
@@ -1554,8 +1558,10 @@ sl_httpd_t *sl_httpd_new(struct event_base *base, struct evconnlistener *l, size
     if (h->accept_retry == NULL)
         abort();
     sl_httpd_set_timeouts(h, 60000, 30000);
-    evconnlistener_set_error_cb(l, on_accept_error);
-    evconnlistener_set_cb(l, on_accept, h);
+    if (l != NULL) {
+        evconnlistener_set_error_cb(l, on_accept_error);
+        evconnlistener_set_cb(l, on_accept, h);
+    }
     return h;
 }
 

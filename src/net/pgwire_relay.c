@@ -296,7 +296,7 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
         fatal(c, "53200", "out of memory");
         return;
     }
-    if (blen == 0 || q[blen - 1] != 0 || strlen(q) != blen - 1) {
+    if (sl_pkt_query_text(q, blen) == NULL) {
         fatal(c, SL_ERRCODE_PROTOCOL_VIOLATION, "invalid message format");
         return;
     }
@@ -324,10 +324,7 @@ static void parse_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_
         fatal(c, "53200", "out of memory");
         return;
     }
-    sl_pkt_reader_t r;
-    sl_pkt_reader_init(&r, body, h->size - h->body);
-    sl_pkt_get_string(&r);                      /* statement name */
-    const char *q = sl_pkt_get_string(&r);
+    const char *q = sl_pkt_parse_text(body, h->size - h->body);
     sl_stmt_t *stmts = NULL;
     int n = 0, rc = SL_OK;
     sl_error_t serr;

@@ -19,11 +19,11 @@ for t in "$@"; do
     set -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$work/"
     case $t in
-    http) set -- "$@" -max_len=4096 ;;
+    http|http_head) set -- "$@" -max_len=4096 ;;
     pgwire) set -- "$@" -max_len=4096 ;;
     *) set -- "$@" -max_len=8192 ;;
     esac
-    dict=$top_srcdir/tests/fuzz/$t.dict
+    dict=$top_srcdir/tests/fuzz/${t%_head}.dict
     [ -f "$dict" ] && set -- "$@" -dict="$dict"
     log=$work/log
     start=$(date +%s)

@@ -5,8 +5,9 @@
  * parse_head, start_body, decode_chunks, dispatch and req_done, on a
  * connection struct that has no socket.
  *
- * The first input byte is the size of each arrival (1 to 255 bytes, 0 = all
- * at once); the rest is what the client sends.  Bytes are appended at the
+ * The first input byte is the size of each arrival (1 to 255 bytes, but at
+ * most 32 arrivals, each copied into a buffer grown to fit; 0 = all at
+ * once); the rest is what the client sends.  Bytes are appended at the
  * end of the input buffer as read_input's recv() would put them, and after
  * each arrival the parser runs as process() runs it: the head (resuming its
  * search for the blank line), then the Content-Length or chunked body
@@ -24,7 +25,7 @@
 
 #include <stdio.h>
 
-enum { FUZZ_MAX_BODY = 3000 };
+enum { FUZZ_MAX_BODY = 3000, MAX_ARRIVALS = 32 };
 
 static int requests;
 
@@ -79,9 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 1)
         return 0;
-    size_t step = data[0] ? data[0] : size;
     const uint8_t *wire = data + 1;
     size_t n = size - 1, got = 0;
+    size_t step = data[0] ? data[0] : n + 1;
+    if (step < n / MAX_ARRIVALS)
+        step = n / MAX_ARRIVALS + 1;
 
     conn_t *c = sl_xcalloc(1, sizeof(*c));
     c->h = &h;

@@ -1729,10 +1729,8 @@ void sl_httpd_reply(sl_httpd_req_t *r, int status, const char *reason, const cha
 
 /* ---- accepting ---- */
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                      int salen, void *arg)
+void sl_httpd_adopt(sl_httpd_t *h, evutil_socket_t fd)
 {
-    sl_httpd_t *h = arg;
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     conn_t *c = sl_xcalloc(1, sizeof(*c));
@@ -1764,6 +1762,12 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     arm_read(c);
 }
 
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    sl_httpd_adopt(arg, fd);
+}
+
 /* accept() failed: out of descriptors or memory, pause instead of spinning
  * on a listening socket that stays readable. */
 static void on_accept_error(struct evconnlistener *l, void *arg)
@@ -1787,8 +1791,10 @@ sl_httpd_t *sl_httpd_new(struct event_base *base, struct evconnlistener *l, size
     sl_accept_pause_init(&h->accept_pause, base, l, "http");
     sl_httpd_set_timeouts(h, 60000, 30000);
     sl_httpd_set_limits(h, 0, 0);
-    evconnlistener_set_error_cb(l, on_accept_error);
-    evconnlistener_set_cb(l, on_accept, h);
+    if (l != NULL) {
+        evconnlistener_set_error_cb(l, on_accept_error);
+        evconnlistener_set_cb(l, on_accept, h);
+    }
     return h;
 }
 

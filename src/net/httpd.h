@@ -74,10 +74,16 @@ typedef struct sl_httpd_stats {
  * Serves the connections accepted on l (from sl_listen_tcp, created without
  * a callback): httpd sets l's callbacks and owns l from now on.  Request
  * bodies over max_body bytes are refused with 413.  handler(req, arg) gets
- * every request.  Never fails (allocation failure aborts).
+ * every request.  l may be NULL: connections then come only from
+ * sl_httpd_adopt.  Never fails (allocation failure aborts).
  */
 sl_httpd_t *sl_httpd_new(struct event_base *base, struct evconnlistener *l, size_t max_body,
                          sl_httpd_handler handler, void *arg);
+/* Serves fd, a connected non-blocking stream socket, as an accepted
+ * connection; httpd owns (and closes) fd from now on.  What a listener
+ * does on accept; tests/fuzz/fuzz_http.c drives httpd over a socketpair
+ * with it. */
+void sl_httpd_adopt(sl_httpd_t *h, evutil_socket_t fd);
 /* Changes the idle timeout (default 60000 ms) and the request timeout
  * (default 30000 ms) for what is armed from now on. */
 void sl_httpd_set_timeouts(sl_httpd_t *h, int idle_ms, int request_ms);

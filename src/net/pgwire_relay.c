@@ -796,7 +796,7 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
         fatal(c, "53200", "out of memory");
         return;
     }
-    if (blen == 0 || q[blen - 1] != 0 || strlen(q) != blen - 1) {
+    if (sl_pkt_query_text(q, blen) == NULL) {
         fatal(c, SL_ERRCODE_PROTOCOL_VIOLATION, "invalid message format");
         return;
     }

@@ -399,6 +399,22 @@ const char *sl_pkt_get_string(sl_pkt_reader_t *r)
     return s;
 }
 
+const char *sl_pkt_query_text(const void *body, size_t len)
+{
+    const char *q = body;
+    if (len == 0 || memchr(q, 0, len) != q + len - 1)
+        return NULL;
+    return q;
+}
+
+const char *sl_pkt_parse_text(const void *body, size_t len)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, body, len);
+    sl_pkt_get_string(&r);   /* statement name */
+    return sl_pkt_get_string(&r);
+}
+
 int sl_pkt_parse_startup(const void *body, size_t len, sl_arena_t *a,
                          sl_pkt_startup_t *out, sl_error_t *err)
 {

@@ -141,6 +141,13 @@ int32_t sl_pkt_get_int32(sl_pkt_reader_t *r);
 /* A NUL-terminated string inside the body (no copy). */
 const char *sl_pkt_get_string(sl_pkt_reader_t *r);
 
+/* The query of a Query message body: one NUL-terminated string filling
+ * the body, with no NUL inside; NULL when malformed. */
+const char *sl_pkt_query_text(const void *body, size_t len);
+/* The query of a Parse message body (after the statement name); NULL when
+ * malformed.  Points into body. */
+const char *sl_pkt_parse_text(const void *body, size_t len);
+
 /* The first packet of a connection. */
 typedef struct sl_pkt_startup {
     uint32_t code;          /* SL_PKT_PROTOCOL_3_0 or a request code */

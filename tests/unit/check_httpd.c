@@ -1813,6 +1813,50 @@ START_TEST(tls_requests)
     server_stop(s);
     SSL_CTX_free(server_tls);
     server_tls = NULL;
+/* sl_httpd_new without a listener, a connection given by sl_httpd_adopt
+ * (a socketpair, the loop run on this thread): served like an accepted one. */
+START_TEST(adopt_socketpair)
+{
+    struct event_base *base = event_base_new();
+    server_t srv = {.base = base};
+    sl_httpd_t *h = sl_httpd_new(base, NULL, MAX_BODY, handler, &srv);
+    srv.httpd = h;
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    sl_httpd_adopt(h, sv[1]);
+    const char *req = "POST /x?y HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+                      "GET /z HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    ck_assert_int_eq(send(sv[0], req, strlen(req), 0), (ssize_t)strlen(req));
+    char buf[4096];
+    size_t got = 0;
+    for (int i = 0; i < 1000; i++) {
+        event_base_loop(base, EVLOOP_NONBLOCK);
+        ssize_t n = recv(sv[0], buf + got, sizeof(buf) - 1 - got, 0);
+        if (n == 0)
+            break;   /* write side shut after the second reply */
+        if (n > 0)
+            got += (size_t)n;
+        else
+            sleep_ms(1);
+    }
+    buf[got] = '\0';
+    ck_assert_msg(strstr(buf, "method=POST path=/x query=y len=3") != NULL, "%s", buf);
+    ck_assert_msg(strstr(buf, "\r\n\r\nmethod=GET path=/z query=- len=0") != NULL, "%s", buf);
+    /* After the final reply httpd lingers until the client's FIN. */
+    sl_httpd_stats_t st;
+    sl_httpd_get_stats(h, &st);
+    ck_assert_int_eq((int)st.connections, 1);
+    shutdown(sv[0], SHUT_WR);
+    for (int i = 0; i < 1000 && st.connections > 0; i++) {
+        event_base_loop(base, EVLOOP_NONBLOCK);
+        sl_httpd_get_stats(h, &st);
+    }
+    ck_assert_int_eq((int)st.accepted, 1);
+    ck_assert_int_eq((int)st.requests, 2);
+    ck_assert_int_eq((int)st.connections, 0);
+    close(sv[0]);
+    sl_httpd_free(h);
+    event_base_free(base);
 }
 END_TEST
 
@@ -1850,6 +1894,9 @@ static Suite *httpd_suite(void)
     tcase_add_test(tc, tls_requests);
     tcase_add_test(tc, micro_benchmark);
     suite_add_tcase(s, tc);
+    TCase *own = tcase_create("adopt");
+    tcase_add_test(own, adopt_socketpair);
+    suite_add_tcase(s, own);
     return s;
 }
 

@@ -227,6 +227,22 @@ START_TEST(reader_fields)
 }
 END_TEST
 
+START_TEST(query_texts)
+{
+    /* Query: one string filling the body. */
+    ck_assert_str_eq(sl_pkt_query_text("SELECT 1", 9), "SELECT 1");
+    ck_assert_ptr_null(sl_pkt_query_text("", 0));
+    ck_assert_ptr_null(sl_pkt_query_text("SELECT 1", 8));          /* no NUL */
+    ck_assert_ptr_null(sl_pkt_query_text("SEL\0ECT 1", 10));      /* NUL inside */
+    ck_assert_ptr_null(sl_pkt_query_text("SELECT 1\0\0", 10));   /* bytes after */
+    /* Parse: statement name, then the query. */
+    const char parse[] = "st\0SELECT 2\0\0\0";
+    ck_assert_str_eq(sl_pkt_parse_text(parse, sizeof(parse) - 1), "SELECT 2");
+    ck_assert_ptr_null(sl_pkt_parse_text(parse, 3));                /* no query */
+    ck_assert_ptr_null(sl_pkt_parse_text(parse, 8));                /* query cut */
+}
+END_TEST
+
 START_TEST(startup_packets)
 {
     sl_arena_t *a = sl_arena_new(NULL, "test");
@@ -302,6 +318,7 @@ static Suite *pgwire_suite(void)
     tcase_add_test(tc, error_response_fields);
     tcase_add_test(tc, reader_header);
     tcase_add_test(tc, reader_fields);
+    tcase_add_test(tc, query_texts);
     tcase_add_test(tc, startup_packets);
     tcase_add_test(tc, utf8_chars);
     suite_add_tcase(s, tc);

@@ -1813,6 +1813,9 @@ START_TEST(tls_requests)
     server_stop(s);
     SSL_CTX_free(server_tls);
     server_tls = NULL;
+}
+END_TEST
+
 /* sl_httpd_new without a listener, a connection given by sl_httpd_adopt
  * (a socketpair, the loop run on this thread): served like an accepted one. */
 START_TEST(adopt_socketpair)

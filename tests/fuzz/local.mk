@@ -10,7 +10,7 @@ FUZZ_SRCS = $(src_util_libutil_a_SOURCES) $(src_catalog_libcatalog_a_SOURCES) \
 	$(nodist_src_catalog_libcatalog_a_SOURCES) $(src_sql_libsql_a_SOURCES) \
 	$(nodist_src_sql_libsql_a_SOURCES) $(src_plan_libplan_a_SOURCES) \
 	$(src_exec_libexec_a_SOURCES) $(src_ingest_libingest_a_SOURCES) \
-	src/net/pkt.c src/net/httpd.c
+	src/net/pkt.c src/net/httpd.c src/net/listen.c
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.mk tests/fuzz/run.sh \
 	tests/fuzz/fuzz_stream.h tests/fuzz/fuzz_http_head.c tests/fuzz/fuzz_http.c tests/fuzz/fuzz_pgwire.c \
@@ -28,8 +28,8 @@ fuzz: $(BUILT_SOURCES) config.h
 	fi
 	@$(MAKE) -f $(top_srcdir)/tests/fuzz/fuzz.mk top_srcdir='$(top_srcdir)' \
 	    FUZZ_CC='$(FUZZ_CC)' FUZZ_SRCS='$(FUZZ_SRCS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
-	    FUZZ_SECONDS='$(FUZZ_SECONDS)' LIBEVENT_CFLAGS='$(LIBEVENT_CFLAGS)' \
-	    FUZZ_LIBS='$(LIBEVENT_LIBS) $(Z_LIBS) -lm -lpthread' run
+	    FUZZ_SECONDS='$(FUZZ_SECONDS)' LIBEVENT_CFLAGS='$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)' \
+	    FUZZ_LIBS='$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(Z_LIBS) -lm -lpthread' run
 
 clean-local: fuzz-clean
 fuzz-clean:

@@ -29,7 +29,7 @@ chaos_setup
 CHAOS_RUN=lock
 chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
 sleep 1
-psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null 2>&1 &
+PGAPPNAME=chaos_locker psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null 2>&1 &
 locker=$!
 chaos_wait_flush_blocked || true
 kill -KILL "$CHAOS_PID_1"

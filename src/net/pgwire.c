@@ -5,10 +5,12 @@
  *   accept -> startup packet (SSLRequest answered 'S' and the connection
  *   continued over TLS when ssl_cert_file is set, else 'N'; GSSENCRequest
  *   'N'; ssl_require refuses plain sessions; CancelRequest relayed to the session's backend without blocking,
- *   max_client_connections: FATAL 53300) -> non-blocking libpq
- *   connect to the backing PostgreSQL (PQconnectPoll on loop events) ->
- *   AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery ->
- *   READY: pgwire_relay.c handles messages on both sockets -> close
+ *   max_client_connections: FATAL 53300) -> non-blocking connect to the
+ *   backing PostgreSQL as the client's user and database (TLS when --pg's
+ *   sslmode asks), its authentication exchange relayed to the client ->
+ *   AuthenticationOk, ParameterStatus, BackendKeyData (our key),
+ *   ReadyForQuery -> READY: pgwire_relay.c handles messages on both
+ *   sockets -> close
  *   (deferred, after flushing the client's output).
  *
  * Connections are never freed inside their own callbacks: sl__pw_close

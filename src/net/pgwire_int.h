@@ -5,8 +5,9 @@
  * Sluice statements, relaying, backpressure).
  *
  * A client connection (sl_pwconn_t) owns two bufferevents: the client's
- * socket and, once connected, the socket of its own libpq connection to the
- * backing PostgreSQL, over which it speaks the raw protocol.  Messages the
+ * socket and, once connected, the socket of its own connection to the
+ * backing PostgreSQL (made by pgwire.c as the client's role and database),
+ * over which it speaks the raw protocol.  Messages the
  * layer does not need to understand pass through untouched.
  */
 #ifndef SL_PGWIRE_INT_H

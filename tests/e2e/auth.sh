@@ -7,9 +7,12 @@
 # that role (current_user), a wrong password and an unknown role give 28P01,
 # an unknown database 3D000, as PostgreSQL words them (psql; the SQLSTATE
 # with a raw client); psycopg2 with SCRAM; AuthenticationSASL offered to a
-# client lists no -PLUS mechanism over a TLS backend.  Privileges: alice
-# cannot create a continuous view (42501) and the catalog stays unchanged,
-# cannot drop the superuser's view (42501) nor select from it (42501).
+# client lists no -PLUS mechanism over a TLS backend.  Privileges: without
+# grants on sluiced's catalog alice gets 42501 (schema sluice); with them but
+# without CREATE on schema public, 42501 for CREATE CONTINUOUS VIEW and the
+# catalog stays unchanged; she cannot drop the superuser's view (42501, it
+# stays everywhere) nor select from it without a grant; with CREATE on public
+# her view and state table are hers, and the superuser may drop them.
 # Databases: relayed statements run in the client's database; Sluice
 # statements elsewhere are refused with a hint naming sluiced's database.
 set -eu
@@ -167,25 +170,48 @@ else
 fi
 
 # ---- privileges: alice against the superuser's objects ----
+# The SQL behind a Sluice statement also reads and writes sluiced's catalog
+# (schema sluice) and makes a state table in sluice_mrel: today a role needs
+# those grants to run Sluice DDL at all (without them: 42501 on schema
+# sluice).  alice gets them; CREATE on schema public stays the superuser's.
 su() { as postgres "$SUPW" postgres "$@"; }
 su -c "CREATE STREAM ev (k integer)" -c "CREATE CONTINUOUS VIEW v AS SELECT count(*) AS n FROM ev" >/dev/null
 [ "$(su -c "SELECT count(*) FROM v")" = 1 ] || fail "the superuser's view is not there"
-expect "alice: CREATE CONTINUOUS VIEW without CREATE on the schema: 42501" "ERROR:  42501" \
+expect "alice without catalog grants: 42501 on schema sluice" \
+    "ERROR:  42501: permission denied for schema sluice" \
+    "$(as alice alice-pw postgres -c "CREATE CONTINUOUS VIEW va AS SELECT count(*) AS n FROM ev")"
+pgq -c "GRANT USAGE ON SCHEMA sluice TO alice" -c "GRANT USAGE, CREATE ON SCHEMA sluice_mrel TO alice" \
+    -c "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA sluice TO alice" \
+    -c "GRANT USAGE ON ALL SEQUENCES IN SCHEMA sluice TO alice" >/dev/null
+expect "alice: CREATE CONTINUOUS VIEW without CREATE on schema public: 42501" \
+    "ERROR:  42501: permission denied for schema public" \
     "$(as alice alice-pw postgres -c "CREATE CONTINUOUS VIEW va AS SELECT count(*) AS n FROM ev")"
 [ "$(pgq -c "SELECT count(*) FROM sluice.views WHERE name = 'va'")" = 0 ] &&
     [ "$(pgq -c "SELECT count(*) FROM pg_class WHERE relname = 'va'")" = 0 ] &&
     pass "the refused view left no catalog row and no relation" || fail "va half-created"
 expect "the refused view is not in sluiced's catalog" "ERROR:  42P01" \
     "$(su -c "DROP CONTINUOUS VIEW va")"
-expect "alice: DROP CONTINUOUS VIEW of the superuser's view: 42501" "ERROR:  42501" \
-    "$(as alice alice-pw postgres -c "DROP CONTINUOUS VIEW v")"
+out=$(as alice alice-pw postgres -c "DROP CONTINUOUS VIEW v")
+expect "alice: DROP CONTINUOUS VIEW of the superuser's view: 42501" "ERROR:  42501: must be owner of" "$out"
 [ "$(su -c "SELECT count(*) FROM v")" = 1 ] && [ "$(pgq -c "SELECT count(*) FROM sluice.views WHERE name = 'v'")" = 1 ] &&
-    pass "the view survives alice's DROP" || fail "the view is gone after alice's DROP"
-expect "alice: SELECT from a view without a grant: 42501" "ERROR:  42501: permission denied" \
+    [ "$(su -c "SHOW CONTINUOUS VIEWS" | cut -d'|' -f1 | tr '\n' ' ')" = "v " ] &&
+    pass "the view survives alice's DROP (tables, catalog row, sluiced's catalog)" ||
+    fail "the view is gone after alice's DROP"
+expect "alice: SELECT from a view without a grant: 42501" "ERROR:  42501: permission denied for view v" \
     "$(as alice alice-pw postgres -c "SELECT * FROM v")"
 su -c "GRANT SELECT ON v TO alice" >/dev/null
 [ "$(as alice alice-pw postgres -c "SELECT count(*) FROM v")" = 1 ] &&
     pass "alice: SELECT after GRANT SELECT" || fail "alice cannot select after the grant"
+pgq -c "GRANT CREATE ON SCHEMA public TO alice" >/dev/null
+out=$(as alice alice-pw postgres -c "CREATE CONTINUOUS VIEW va AS SELECT count(*) AS n FROM ev")
+[ -z "$out" ] &&
+    [ "$(pgq -c "SELECT string_agg(relname || ':' || relowner::regrole::text, ',' ORDER BY relname)
+                 FROM pg_class WHERE relname = 'va'")" = "va:alice,va:alice" ] &&
+    pass "alice with CREATE on public: her view and state table are owned by alice" ||
+    fail "alice's CREATE with the grant: $out"
+out=$(su -c "DROP CONTINUOUS VIEW va")
+[ -z "$out" ] && [ "$(pgq -c "SELECT count(*) FROM pg_class WHERE relname = 'va'")" = 0 ] &&
+    pass "the superuser may drop alice's view" || fail "the superuser's DROP of va: $out"
 
 # ---- databases ----
 [ "$(as postgres "$SUPW" other -c "SELECT current_database()")" = other ] &&

@@ -413,7 +413,9 @@ static bool requires_tls(const sl_pgwire_t *pw)
     return wants_tls(pw) && strcmp(pw->be.sslmode, "prefer") != 0;
 }
 
-/* Resolves --pg's host into c->addrs; SL_ERR after a FATAL to the client. */
+/* Resolves --pg's host into c->addrs; SL_ERR after a FATAL to the client.
+ * getaddrinfo blocks the loop while a host name is looked up (an address,
+ * hostaddr or a name in /etc/hosts costs nothing): a known gap. */
 static int resolve(sl_pwconn_t *c)
 {
     sl_pgwire_t *pw = c->pw;

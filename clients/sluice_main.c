@@ -6,7 +6,9 @@
  * the positional "dbname [user]"), a conninfo string or URI given as the
  * dbname, and libpq's PG* environment variables.  When none of them names a
  * host (or a port), sluice connects to the local sluiced, 127.0.0.1:7432,
- * as database "sluice".
+ * as user "postgres" (unless -U or PGUSER names one) and database
+ * "postgres": the embedded cluster's superuser and sluiced's database there
+ * (the backing PostgreSQL authenticates sessions, so a made-up name fails).
  *
  * Exit codes (psql's, with ON_ERROR_STOP always on): 0 success, 1 a fatal
  * error of the shell (bad flag, missing file) or a failed -c command, 2
@@ -29,7 +31,8 @@
 
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT "7432"
-#define DEFAULT_DB "sluice"
+#define DEFAULT_DB "postgres"
+#define DEFAULT_USER "postgres"
 
 typedef struct action {
     char kind;              /* 'c' or 'f' */
@@ -72,7 +75,7 @@ static void usage(FILE *out)
 "  -W, --password           prompt for a password\n"
 "\n"
 "Without -h/-p, a conninfo host/port or PGHOST/PGPORT, sluice connects to the\n"
-"local sluiced (%s:%s, database \"%s\"). Inside the shell, type \\? for help.\n",
+"local sluiced (%s:%s, user and database \"%s\"). Inside the shell, type \\? for help.\n",
             DEFAULT_HOST, DEFAULT_PORT, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_DB);
 }
 
@@ -312,9 +315,9 @@ int main(int argc, char **argv)
         keys[nk] = "port";
         vals[nk++] = port ? port : DEFAULT_PORT;
     }
-    if (user) {
+    if (user || (default_host && !env_set("PGUSER") && !conninfo_sets(dbname, "user"))) {
         keys[nk] = "user";
-        vals[nk++] = user;
+        vals[nk++] = user ? user : DEFAULT_USER;
     }
     keys[nk] = "fallback_application_name";
     vals[nk++] = "sluice";

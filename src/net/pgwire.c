@@ -5,10 +5,12 @@
  *   accept -> startup packet (SSLRequest answered 'S' and the connection
  *   continued over TLS when ssl_cert_file is set, else 'N'; GSSENCRequest
  *   'N'; ssl_require refuses plain sessions; CancelRequest relayed to the session's backend without blocking,
- *   max_client_connections: FATAL 53300) -> non-blocking libpq
- *   connect to the backing PostgreSQL (PQconnectPoll on loop events) ->
- *   AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery ->
- *   READY: pgwire_relay.c handles messages on both sockets -> close
+ *   max_client_connections: FATAL 53300) -> non-blocking connect to the
+ *   backing PostgreSQL as the client's user and database (TLS when --pg's
+ *   sslmode asks), its authentication exchange relayed to the client ->
+ *   AuthenticationOk, ParameterStatus, BackendKeyData (our key),
+ *   ReadyForQuery -> READY: pgwire_relay.c handles messages on both
+ *   sockets -> close
  *   (deferred, after flushing the client's output).
  *
  * Connections are never freed inside their own callbacks: sl__pw_close
@@ -19,23 +21,37 @@
 #include "net/pgwire_int.h"
 #include "net/listen.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/util.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #define CLOSE_FLUSH_TIMEOUT_S 5
 
 static void conn_free(sl_pwconn_t *c);
+
+static void put_be32(unsigned char *b, uint32_t v)
+{
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+}
+
 
 /* ---- sending, backpressure ---- */
 
@@ -178,11 +194,10 @@ static void conn_free(sl_pwconn_t *c)
     if (c->poll_ev)
         event_free(c->poll_ev);
     if (c->backend)
-        bufferevent_free(c->backend);   /* leaves the fd to PQfinish */
-    if (c->cancel)
-        PQfreeCancel(c->cancel);
-    if (c->pg)
-        PQfinish(c->pg);
+        bufferevent_free(c->backend);   /* closes be_fd */
+    else if (c->be_fd >= 0)
+        evutil_closesocket(c->be_fd);
+    sl_pkt_free(&c->startup);
     tls_flush_raw(c);
     bufferevent_free(c->client);
     event_free(c->free_ev);
@@ -199,6 +214,9 @@ static void conn_free(sl_pwconn_t *c)
 /* ---- callbacks on the two sockets ---- */
 
 static void startup_input(sl_pwconn_t *c);
+static void auth_client_input(sl_pwconn_t *c);
+static void backend_startup_input(sl_pwconn_t *c);
+static void connect_failed(sl_pwconn_t *c, const char *why);
 
 static void client_read(struct bufferevent *bev, void *arg)
 {
@@ -207,13 +225,8 @@ static void client_read(struct bufferevent *bev, void *arg)
         startup_input(c);
     else if (c->state == SL_PW_READY)
         sl__pw_client_input(c);
-    else if (c->state == SL_PW_CONNECTING &&
-             evbuffer_get_length(bufferevent_get_input(bev)) > SL_PW_HIGH_WATER) {
-        /* Messages stay buffered until the backend is there, but not
-         * without bound: sl__pw_flow reads on once READY. */
-        bufferevent_disable(bev, EV_READ);
-        c->client_paused = true;
-    }
+    else if (c->state == SL_PW_CONNECTING)
+        auth_client_input(c);
 }
 
 static void client_write(struct bufferevent *bev, void *arg)
@@ -248,6 +261,8 @@ static void backend_read(struct bufferevent *bev, void *arg)
     sl_pwconn_t *c = arg;
     if (c->state == SL_PW_READY)
         sl__pw_backend_input(c);
+    else if (c->state == SL_PW_CONNECTING)
+        backend_startup_input(c);
 }
 
 static void backend_write(struct bufferevent *bev, void *arg)
@@ -264,6 +279,14 @@ static void backend_event(struct bufferevent *bev, short what, void *arg)
         sl__pw_close(c);
         return;
     }
+    if (c->state == SL_PW_CONNECTING) {
+        unsigned long e = bufferevent_get_openssl_error(bev);
+        char why[300] = "server closed the connection unexpectedly";
+        if (e)
+            snprintf(why, sizeof(why), "SSL error: %s", ERR_reason_error_string(e));
+        connect_failed(c, why);
+        return;
+    }
     sl_error_t err;
     sl_error_clear(&err);
     sl_error_set(&err, SL_ERRCODE_CONNECTION_FAILURE, 0,
@@ -273,24 +296,26 @@ static void backend_event(struct bufferevent *bev, short what, void *arg)
 
 /* ---- the backing PostgreSQL ---- */
 
-static void on_poll(evutil_socket_t fd, short what, void *arg);
+/*
+ * A client session's backend connection is made by hand, not by libpq, so
+ * that the authentication exchange can be relayed: connect (non-blocking)
+ * to --pg's host and port -> SSLRequest and an OpenSSL client handshake
+ * when --pg names an sslmode that asks for TLS -> a StartupMessage with the
+ * client's user, database and settings -> the backend's authentication
+ * requests go to the client and the client's PasswordMessage / SASL
+ * messages to the backend (AuthenticationSASL offers SCRAM-SHA-256 only:
+ * channel binding cannot cross a relay) -> AuthenticationOk,
+ * ParameterStatus, BackendKeyData (our own key), ReadyForQuery -> READY.
+ * An ErrorResponse on the way reaches the client as PostgreSQL sent it.
+ */
+
+#define DEFAULT_SOCKET_DIR "/var/run/postgresql"   /* Debian's libpq default */
+#define AUTH_MESSAGE_MAX 65535                     /* PG_MAX_AUTH_TOKEN_LENGTH */
 
 static int connect_timeout_ms(const sl_pwconn_t *c)
 {
     int ms = c->pw->srv->cfg.pg_timeout_ms;
     return ms > 0 ? ms : 10000;
-}
-
-/* Waits for PQsocket to become readable / writable (it may change between
- * PQconnectPoll calls when libpq tries another address). */
-static void arm_poll(sl_pwconn_t *c, short what)
-{
-    if (c->poll_ev)
-        event_free(c->poll_ev);
-    c->poll_ev = event_new(c->pw->srv->base, PQsocket(c->pg), what, on_poll, c);
-    int ms = connect_timeout_ms(c);
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    event_add(c->poll_ev, &tv);
 }
 
 static void connect_failed(sl_pwconn_t *c, const char *why)
@@ -308,155 +333,570 @@ static void connect_failed(sl_pwconn_t *c, const char *why)
     sl__pw_fatal(c, &err);
 }
 
-/* Parameters psql and drivers expect after authentication. */
-static const char *const reported_params[] = {
-    "server_version", "server_encoding", "client_encoding", "DateStyle",
-    "IntervalStyle", "TimeZone", "integer_datetimes", "standard_conforming_strings",
-    "is_superuser", "session_authorization", "application_name",
-    "default_transaction_read_only", "in_hot_standby",
-};
-
-static void connected(sl_pwconn_t *c)
+/* The value of keyword kw in --pg, else libpq's default (environment
+ * variables included); NULL when neither has one. */
+static const char *option_value(PQconninfoOption *parsed, PQconninfoOption *defs,
+                                const char *kw)
 {
-    event_free(c->poll_ev);
-    c->poll_ev = NULL;
-    evutil_socket_t fd = PQsocket(c->pg);
-    evutil_make_socket_nonblocking(fd);
-    c->cancel = PQgetCancel(c->pg);
-    c->pid = PQbackendPID(c->pg);
-    evutil_secure_rng_get_bytes(&c->key, sizeof(c->key));
-    c->txn_status = 'I';
-    /* sslmode in --pg may have made it TLS: relay over libpq's own session
-     * (libpq frees it in PQfinish) */
-    SSL *ssl = PQsslInUse(c->pg) ? PQsslStruct(c->pg, "OpenSSL") : NULL;
-    c->backend = ssl ? bufferevent_openssl_socket_new(c->pw->srv->base, fd, ssl,
-                                                      BUFFEREVENT_SSL_OPEN, 0)
-                     : bufferevent_socket_new(c->pw->srv->base, fd, 0);
+    for (PQconninfoOption *o = parsed; o && o->keyword; o++)
+        if (strcmp(o->keyword, kw) == 0 && o->val && o->val[0])
+            return o->val;
+    for (PQconninfoOption *o = defs; o && o->keyword; o++)
+        if (strcmp(o->keyword, kw) == 0 && o->val && o->val[0])
+            return o->val;
+    return NULL;
+}
+
+/* The first element of a comma-separated list (host, hostaddr, port),
+ * copied into a; NULL stays NULL. */
+static const char *first_of(sl_arena_t *a, const char *list)
+{
+    if (list == NULL)
+        return NULL;
+    size_t n = strcspn(list, ",");
+    char *s = sl_alloc(a, n + 1);
+    memcpy(s, list, n);
+    s[n] = 0;
+    return n ? s : NULL;
+}
+
+/* Fills pw->be from --pg (srv->pg_conninfo) as libpq would read it: its
+ * first host, environment defaults, sslmode only when given (else plain). */
+static void target_parse(sl_pgwire_t *pw)
+{
+    const char *conninfo = pw->srv->pg_conninfo ? pw->srv->pg_conninfo : "";
+    PQconninfoOption *defs = PQconndefaults();
+    PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
+    sl_arena_t *a = pw->arena;
+    const char *v;
+    pw->be.host = first_of(a, option_value(parsed, defs, "host"));
+    pw->be.hostaddr = first_of(a, option_value(parsed, defs, "hostaddr"));
+    pw->be.port = first_of(a, option_value(parsed, defs, "port"));
+    if (pw->be.port == NULL)
+        pw->be.port = "5432";
+    if ((v = option_value(parsed, defs, "options")))
+        pw->be.options = sl_strdup(a, v);
+    if (getenv("PGSSLMODE") || option_value(parsed, NULL, "sslmode"))
+        pw->be.sslmode = sl_strdup(a, option_value(parsed, defs, "sslmode"));
+    if ((v = option_value(parsed, defs, "sslrootcert")))
+        pw->be.sslrootcert = sl_strdup(a, v);
+    if ((v = option_value(parsed, NULL, "sslcert")))
+        pw->be.sslcert = sl_strdup(a, v);
+    if ((v = option_value(parsed, NULL, "sslkey")))
+        pw->be.sslkey = sl_strdup(a, v);
+    v = option_value(parsed, defs, "dbname");
+    if (v == NULL)
+        v = option_value(parsed, defs, "user");
+    pw->be.dbname = v ? sl_strdup(a, v) : NULL;
+    if (parsed)
+        PQconninfoFree(parsed);
+    if (defs)
+        PQconninfoFree(defs);
+}
+
+static bool unix_host(const char *h)
+{
+    return h == NULL || h[0] == '/' || h[0] == '@';
+}
+
+/* sslmode asks for TLS (prefer falls back to plain on 'N'); never over a
+ * unix socket, as in libpq. */
+static bool wants_tls(const sl_pgwire_t *pw)
+{
+    const char *m = pw->be.sslmode;
+    return m && !(unix_host(pw->be.host) && pw->be.hostaddr == NULL) &&
+           strcmp(m, "disable") != 0 && strcmp(m, "allow") != 0;
+}
+
+static bool requires_tls(const sl_pgwire_t *pw)
+{
+    return wants_tls(pw) && strcmp(pw->be.sslmode, "prefer") != 0;
+}
+
+/* Resolves --pg's host into c->addrs; SL_ERR after a FATAL to the client.
+ * getaddrinfo blocks the loop while a host name is looked up (an address,
+ * hostaddr or a name in /etc/hosts costs nothing): a known gap. */
+static int resolve(sl_pwconn_t *c)
+{
+    sl_pgwire_t *pw = c->pw;
+    if (unix_host(pw->be.host) && pw->be.hostaddr == NULL) {
+        const char *dir = pw->be.host ? pw->be.host : DEFAULT_SOCKET_DIR;
+        struct sockaddr_un *un = sl_alloc0(c->arena, sizeof(struct sockaddr_storage));
+        un->sun_family = AF_UNIX;
+        int n = snprintf(un->sun_path, sizeof(un->sun_path), "%s/.s.PGSQL.%s", dir, pw->be.port);
+        if (n < 0 || (size_t)n >= sizeof(un->sun_path)) {
+            connect_failed(c, "unix socket path is too long");
+            return SL_ERR;
+        }
+        if (dir[0] == '@')
+            un->sun_path[0] = 0;    /* abstract namespace */
+        c->addrs = (struct sockaddr_storage *)un;
+        c->addrlens = sl_alloc(c->arena, sizeof(socklen_t));
+        c->addrlens[0] = dir[0] == '@' ? (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)
+                                       : (socklen_t)sizeof(*un);
+        c->naddrs = 1;
+        return SL_OK;
+    }
+    const char *name = pw->be.hostaddr ? pw->be.hostaddr : pw->be.host;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (pw->be.hostaddr)
+        hints.ai_flags = AI_NUMERICHOST;
+    int rc = getaddrinfo(name, pw->be.port, &hints, &res);
+    if (rc != 0) {
+        char why[300];
+        snprintf(why, sizeof(why), "could not translate host name \"%s\" to address: %s",
+                 name, gai_strerror(rc));
+        connect_failed(c, why);
+        return SL_ERR;
+    }
+    int n = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        n++;
+    c->addrs = sl_alloc0(c->arena, sizeof(struct sockaddr_storage) * (size_t)n);
+    c->addrlens = sl_alloc0(c->arena, sizeof(socklen_t) * (size_t)n);
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next, c->naddrs++) {
+        memcpy(&c->addrs[c->naddrs], ai->ai_addr, ai->ai_addrlen);
+        c->addrlens[c->naddrs] = ai->ai_addrlen;
+    }
+    freeaddrinfo(res);
+    return SL_OK;
+}
+
+static void on_backend_io(evutil_socket_t fd, short what, void *arg);
+
+/* Waits for what on c->be_fd (0: a pure timer) with pg_timeout. */
+static void arm_poll(sl_pwconn_t *c, short what)
+{
+    if (c->poll_ev)
+        event_free(c->poll_ev);
+    c->poll_ev = what ? event_new(c->pw->srv->base, c->be_fd, what, on_backend_io, c)
+                      : evtimer_new(c->pw->srv->base, on_backend_io, c);
+    int ms = connect_timeout_ms(c);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    event_add(c->poll_ev, &tv);
+}
+
+/* "connection to server at ..." (or "on socket ...") failed: why. */
+static void address_failed(sl_pwconn_t *c, const char *why)
+{
+    sl_pgwire_t *pw = c->pw;
+    char msg[600];
+    if (c->addrs[0].ss_family == AF_UNIX) {
+        snprintf(msg, sizeof(msg), "connection to server on socket \"%s/.s.PGSQL.%s\" failed: %s",
+                 pw->be.host ? pw->be.host : DEFAULT_SOCKET_DIR, pw->be.port, why);
+    } else {
+        char addr[64] = "?";
+        const struct sockaddr_storage *ss = &c->addrs[c->iaddr < c->naddrs ? c->iaddr : 0];
+        if (ss->ss_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, addr, sizeof(addr));
+        else if (ss->ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, addr, sizeof(addr));
+        const char *host = pw->be.host && !unix_host(pw->be.host) ? pw->be.host : addr;
+        if (strcmp(host, addr) == 0)
+            snprintf(msg, sizeof(msg), "connection to server at \"%s\", port %s failed: %s",
+                     host, pw->be.port, why);
+        else
+            snprintf(msg, sizeof(msg), "connection to server at \"%s\" (%s), port %s failed: %s",
+                     host, addr, pw->be.port, why);
+    }
+    connect_failed(c, msg);
+}
+
+/* Connects to the next address; on failure of the last, FATAL. */
+static void try_connect(sl_pwconn_t *c)
+{
+    int e = 0;
+    for (; c->iaddr < c->naddrs; c->iaddr++) {
+        if (c->be_fd >= 0) {
+            evutil_closesocket(c->be_fd);
+            c->be_fd = -1;
+        }
+        const struct sockaddr_storage *ss = &c->addrs[c->iaddr];
+        c->be_fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (c->be_fd < 0) {
+            e = errno;
+            continue;
+        }
+        if (ss->ss_family != AF_UNIX) {
+            int one = 1;
+            setsockopt(c->be_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        }
+        if (connect(c->be_fd, (const struct sockaddr *)ss, c->addrlens[c->iaddr]) == 0 ||
+            errno == EINPROGRESS || errno == EAGAIN) {
+            c->be_phase = 'c';
+            arm_poll(c, EV_WRITE);
+            return;
+        }
+        e = errno;
+    }
+    c->iaddr = c->naddrs - 1;
+    address_failed(c, strerror(e));
+}
+
+static void backend_read(struct bufferevent *bev, void *arg);
+static void backend_write(struct bufferevent *bev, void *arg);
+static void backend_event(struct bufferevent *bev, short what, void *arg);
+static void auth_client_input(sl_pwconn_t *c);
+
+/* Makes the client side of a TLS session to the backend; NULL after a
+ * FATAL to the client. */
+static SSL *tls_client(sl_pwconn_t *c)
+{
+    sl_pgwire_t *pw = c->pw;
+    const char *mode = pw->be.sslmode;
+    bool verify = strncmp(mode, "verify-", 7) == 0;
+    if (pw->be.ssl_ctx == NULL) {
+        SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+        if (ctx == NULL) {
+            connect_failed(c, "could not create SSL context");
+            return NULL;
+        }
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+        if (verify) {
+            char path[4096];
+            const char *root = pw->be.sslrootcert;
+            if (root == NULL && getenv("HOME")) {
+                snprintf(path, sizeof(path), "%s/.postgresql/root.crt", getenv("HOME"));
+                root = path;
+            }
+            if (root == NULL || SSL_CTX_load_verify_locations(ctx, root, NULL) != 1) {
+                SSL_CTX_free(ctx);
+                char why[4200];
+                snprintf(why, sizeof(why), "could not read root certificate file \"%s\"",
+                         root ? root : "~/.postgresql/root.crt");
+                connect_failed(c, why);
+                return NULL;
+            }
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        }
+        pw->be.ssl_ctx = ctx;
+    }
+    SSL *ssl = SSL_new(pw->be.ssl_ctx);
+    if (ssl == NULL) {
+        connect_failed(c, "could not create SSL session");
+        return NULL;
+    }
+    const char *host = pw->be.host;
+    bool numeric = false;
+    if (host) {
+        unsigned char tmp[sizeof(struct in6_addr)];
+        numeric = inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
+    }
+    if (host && !unix_host(host) && !numeric)
+        SSL_set_tlsext_host_name(ssl, host);
+    if (strcmp(mode, "verify-full") == 0 && host && !unix_host(host))
+        SSL_set1_host(ssl, host);
+    if (pw->be.sslcert &&
+        (SSL_use_certificate_chain_file(ssl, pw->be.sslcert) != 1 ||
+         SSL_use_PrivateKey_file(ssl, pw->be.sslkey ? pw->be.sslkey : pw->be.sslcert,
+                                 SSL_FILETYPE_PEM) != 1)) {
+        SSL_free(ssl);
+        connect_failed(c, "could not load the client certificate or key (sslcert, sslkey)");
+        return NULL;
+    }
+    return ssl;
+}
+
+/* The socket is connected (and its SSLRequest answered): puts it under a
+ * bufferevent (TLS when tls), queues the StartupMessage and any password
+ * message the client already sent, and waits for the backend's answer. */
+static void start_session(sl_pwconn_t *c, bool tls)
+{
+    SSL *ssl = NULL;
+    if (tls && (ssl = tls_client(c)) == NULL)
+        return;
+    struct event_base *base = c->pw->srv->base;
+    c->backend = ssl ? bufferevent_openssl_socket_new(base, c->be_fd, ssl,
+                                                      BUFFEREVENT_SSL_CONNECTING,
+                                                      BEV_OPT_CLOSE_ON_FREE)
+                     : bufferevent_socket_new(base, c->be_fd, BEV_OPT_CLOSE_ON_FREE);
     if (c->backend == NULL) {
-        connect_failed(c, "could not relay over the TLS connection");
+        if (ssl)
+            SSL_free(ssl);
+        connect_failed(c, "out of memory");
         return;
     }
+    c->be_phase = 'a';
     bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);
     bufferevent_setwatermark(c->backend, EV_WRITE, SL_PW_LOW_WATER, 0);
     bufferevent_enable(c->backend, EV_READ | EV_WRITE);
-
-    sl_pkt_t p = SL_PKT_INIT;
-    sl_pkt_auth_ok(&p);
-    for (size_t i = 0; i < sizeof(reported_params) / sizeof(reported_params[0]); i++) {
-        const char *v = PQparameterStatus(c->pg, reported_params[i]);
-        if (v)
-            sl_pkt_parameter_status(&p, reported_params[i], v);
-    }
-    sl_pkt_backend_key_data(&p, c->pid, c->key);
-    sl_pkt_ready_for_query(&p, c->txn_status);
-    c->state = SL_PW_READY;
-    event_del(c->startup_ev);
-    sl__pw_send_client(c, &p);
-    sl_pkt_free(&p);
-    sl__pw_client_input(c);   /* anything the client sent meanwhile */
+    sl__pw_send_backend(c, &c->startup);
+    arm_poll(c, 0);
 }
 
-static void on_poll(evutil_socket_t fd, short what, void *arg)
+/* Readiness of the raw backend socket (connect, SSLRequest answer), or
+ * pg_timeout expired before the backend first answered. */
+static void on_backend_io(evutil_socket_t fd, short what, void *arg)
 {
     sl_pwconn_t *c = arg;
     if (what & EV_TIMEOUT) {
-        connect_failed(c, "timeout expired");
+        if (c->be_phase == 'a')
+            connect_failed(c, "timeout expired");
+        else
+            address_failed(c, "timeout expired");
         return;
     }
-    switch (PQconnectPoll(c->pg)) {
-    case PGRES_POLLING_READING:
+    if (c->be_phase == 'c') {
+        int soerr = 0;
+        socklen_t len = sizeof(soerr);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
+            soerr = errno;
+        if (soerr != 0) {
+            if (c->iaddr + 1 < c->naddrs) {
+                c->iaddr++;
+                try_connect(c);
+            } else {
+                address_failed(c, strerror(soerr));
+            }
+            return;
+        }
+        if (!wants_tls(c->pw)) {
+            start_session(c, false);
+            return;
+        }
+        unsigned char req[8];
+        put_be32(req, 8);
+        put_be32(req + 4, SL_PKT_SSL_REQUEST);
+        if (send(fd, req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req)) {
+            address_failed(c, strerror(errno));
+            return;
+        }
+        c->be_phase = 's';
         arm_poll(c, EV_READ);
-        break;
-    case PGRES_POLLING_WRITING:
-        arm_poll(c, EV_WRITE);
-        break;
-    case PGRES_POLLING_OK:
-        connected(c);
-        break;
-    default:
-        connect_failed(c, PQerrorMessage(c->pg));
-        break;
+        return;
+    }
+    /* 's': one byte answers the SSLRequest */
+    char b;
+    ssize_t n = recv(fd, &b, 1, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        arm_poll(c, EV_READ);
+        return;
+    }
+    if (n <= 0) {
+        connect_failed(c, "server closed the connection unexpectedly");
+    } else if (b == 'S') {
+        start_session(c, true);
+    } else if (b == 'N') {
+        if (requires_tls(c->pw))
+            connect_failed(c, "server does not support SSL, but SSL was required");
+        else
+            start_session(c, false);
+    } else {
+        connect_failed(c, "received invalid response to SSL negotiation");
     }
 }
 
-/* Appends " -c name=value" with spaces and backslashes escaped as libpq's
- * options parser expects. */
-static void add_guc_option(sl_buf_t *b, const char *name, const char *value)
+/* Appends the body of an AuthenticationSASL message (after the code) to p
+ * without the mechanisms that need channel binding (-PLUS). */
+static void sasl_without_plus(sl_pkt_t *p, const char *body, size_t len)
 {
-    sl_buf_printf(b, "%s-c %s=", b->len ? " " : "", name);
-    for (const char *s = value; *s; s++) {
-        if (*s == ' ' || *s == '\\')
-            sl_buf_putc(b, '\\');
-        sl_buf_putc(b, *s);
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, body, len);
+    sl_pkt_begin(p, 'R');
+    sl_pkt_put_int32(p, sl_pkt_get_int32(&r));
+    for (;;) {
+        const char *m = sl_pkt_get_string(&r);
+        if (m == NULL || m[0] == 0)
+            break;
+        size_t n = strlen(m);
+        if (n >= 5 && strcmp(m + n - 5, "-PLUS") == 0)
+            continue;
+        sl_pkt_put_string(p, m);
+    }
+    sl_pkt_put_byte(p, 0);
+    sl_pkt_finish(p);
+}
+
+/*
+ * The backend's messages until ReadyForQuery: authentication requests go
+ * to the client (auth_wait: the client's answer is owed), ParameterStatus
+ * and notices are relayed, BackendKeyData is kept and our own sent, an
+ * ErrorResponse is relayed and ends the connection.  c may be CLOSING
+ * after the call (still alive).
+ */
+static void backend_startup_input(sl_pwconn_t *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->backend);
+    while (c->state == SL_PW_CONNECTING) {
+        unsigned char head[5];
+        sl_pkt_hdr_t h;
+        sl_error_t err;
+        sl_error_clear(&err);
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0)
+            return;
+        evbuffer_copyout(in, head, avail < 5 ? avail : 5);
+        int rc = sl_pkt_read_header(head, avail, false, AUTH_MESSAGE_MAX, &h, &err);
+        if (rc == SL_AGAIN)
+            return;
+        if (rc != SL_OK) {
+            connect_failed(c, "invalid message length during authentication");
+            return;
+        }
+        if (c->poll_ev) {
+            event_free(c->poll_ev);   /* the backend answers: no pg_timeout now */
+            c->poll_ev = NULL;
+        }
+        char *body = sl_alloc(c->qarena, h.size - 5 + 1);
+        evbuffer_drain(in, 5);
+        evbuffer_remove(in, body, h.size - 5);
+        size_t blen = h.size - 5;
+        sl_pkt_t p = SL_PKT_INIT;
+        sl_pkt_reader_t r;
+        sl_pkt_reader_init(&r, body, blen);
+        switch (h.type) {
+        case 'R': {
+            int32_t code = sl_pkt_get_int32(&r);
+            if (code == 10) {
+                sasl_without_plus(&p, body, blen);
+            } else {
+                sl_pkt_begin(&p, 'R');
+                sl_pkt_put_bytes(&p, body, blen);
+                sl_pkt_finish(&p);
+            }
+            /* cleartext, md5, GSS, GSS continue, SSPI, SASL, SASL continue */
+            c->auth_wait = code == 3 || code == 5 || code == 7 || code == 8 || code == 9 ||
+                           code == 10 || code == 11;
+            break;
+        }
+        case 'K':
+            c->be_pid = sl_pkt_get_int32(&r);
+            c->be_key = sl_pkt_get_int32(&r);
+            c->pid = c->be_pid;
+            evutil_secure_rng_get_bytes(&c->key, sizeof(c->key));
+            sl_pkt_backend_key_data(&p, c->pid, c->key);
+            break;
+        case 'v':
+            break;    /* we asked for 3.0 and no options: nothing to tell */
+        case 'S': case 'N': case 'E': case 'Z':
+            sl_pkt_begin(&p, h.type);
+            sl_pkt_put_bytes(&p, body, blen);
+            sl_pkt_finish(&p);
+            break;
+        default:
+            connect_failed(c, "unexpected message from the server during authentication");
+            return;
+        }
+        sl__pw_send_client(c, &p);
+        sl_pkt_free(&p);
+        if (h.type == 'E') {
+            c->fatal_relayed = true;
+            sl__pw_close(c);
+            return;
+        }
+        if (h.type == 'Z') {
+            c->txn_status = blen > 0 ? body[0] : 'I';
+            c->state = SL_PW_READY;
+            event_del(c->startup_ev);
+            sl__pw_client_input(c);   /* anything the client sent meanwhile */
+            if (c->state == SL_PW_READY && evbuffer_get_length(in) > 0)
+                sl__pw_backend_input(c);
+            return;
+        }
+        if (c->auth_wait)
+            auth_client_input(c);
     }
 }
 
 /*
- * Starts the non-blocking connection to the backing PostgreSQL with the
- * server's conninfo, the client's application_name, client_encoding,
- * options and other settings from its startup packet (as -c options), and
- * no GSS encryption; TLS only when the conninfo (or PGSSLMODE) names an
- * sslmode, else plain (sslmode=disable rather than libpq's prefer).
+ * The client's answer to an authentication request (PasswordMessage,
+ * SASLInitialResponse, SASLResponse: all 'p') goes to the backend as is;
+ * anything else is FATAL 08P01 as in PostgreSQL.  Other messages wait in
+ * the client's input until READY (not read past SL_PW_HIGH_WATER).
+ */
+static void auth_client_input(sl_pwconn_t *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->client);
+    while (c->state == SL_PW_CONNECTING && c->auth_wait && c->backend) {
+        unsigned char head[5];
+        sl_pkt_hdr_t h;
+        sl_error_t err;
+        sl_error_clear(&err);
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0)
+            break;
+        evbuffer_copyout(in, head, avail < 5 ? avail : 5);
+        if (head[0] != 'p') {
+            sl_error_set(&err, SL_ERRCODE_PROTOCOL_VIOLATION, 0,
+                         "expected password response, got message type %d", head[0]);
+            sl__pw_fatal(c, &err);
+            return;
+        }
+        int rc = sl_pkt_read_header(head, avail, false, AUTH_MESSAGE_MAX, &h, &err);
+        if (rc == SL_AGAIN)
+            break;
+        if (rc != SL_OK) {
+            sl__pw_fatal(c, &err);
+            return;
+        }
+        evbuffer_remove_buffer(in, bufferevent_get_output(c->backend), h.size);
+        c->auth_wait = false;
+    }
+    if (c->state == SL_PW_CONNECTING && evbuffer_get_length(in) > SL_PW_HIGH_WATER) {
+        /* Messages stay buffered until READY, but not without bound:
+         * sl__pw_flow reads on once READY. */
+        bufferevent_disable(c->client, EV_READ);
+        c->client_paused = true;
+    }
+}
+
+/*
+ * Starts connecting the client's session to the backing PostgreSQL as the
+ * user and database of its StartupMessage, with its other parameters
+ * (application_name, client_encoding, settings) and --pg's options put
+ * before the client's own.
  */
 static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
 {
-    const char *conninfo = c->pw->srv->pg_conninfo ? c->pw->srv->pg_conninfo : "";
-    const char *kw[8], *val[8];
-    int n = 0;
-    sl_buf_t opts = SL_BUF_INIT;
+    sl_pgwire_t *pw = c->pw;
+    const char *user = sl_pkt_startup_param(su, "user");
+    const char *db = sl_pkt_startup_param(su, "database");
+    c->database = sl_strdup(c->arena, db && db[0] ? db : user ? user : "");
 
-    bool sslmode_given = getenv("PGSSLMODE") != NULL;
-    PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
-    for (PQconninfoOption *o = parsed; o && o->keyword; o++) {
-        if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0])
-            sl_buf_puts(&opts, o->val);
-        if (strcmp(o->keyword, "sslmode") == 0 && o->val && o->val[0])
-            sslmode_given = true;
-    }
-    if (parsed)
-        PQconninfoFree(parsed);
-    kw[n] = "dbname"; val[n++] = conninfo;
-    const char *app = sl_pkt_startup_param(su, "application_name");
-    const char *enc = sl_pkt_startup_param(su, "client_encoding");
-    if (app) {
-        kw[n] = "application_name"; val[n++] = app;
-    }
-    if (enc) {
-        kw[n] = "client_encoding"; val[n++] = enc;
-    }
+    sl_buf_t opts = SL_BUF_INIT;
+    if (pw->be.options)
+        sl_buf_puts(&opts, pw->be.options);
+    sl_pkt_t *p = &c->startup;
+    sl_pkt_begin(p, 0);
+    sl_pkt_put_int32(p, (int32_t)SL_PKT_PROTOCOL_3_0);
     for (int i = 0; i < su->nparams; i++) {
         const char *name = su->names[i], *v = su->values[i];
         if (strcmp(name, "options") == 0) {
             if (v[0])
                 sl_buf_printf(&opts, "%s%s", opts.len ? " " : "", v);
-        } else if (strcmp(name, "application_name") != 0 &&
-                   strcmp(name, "client_encoding") != 0 && strcmp(name, "user") != 0 &&
-                   strcmp(name, "database") != 0 && strcmp(name, "replication") != 0 &&
-                   strncmp(name, "_pq_.", 5) != 0) {
-            add_guc_option(&opts, name, v);
+        } else if (strcmp(name, "replication") != 0 && strncmp(name, "_pq_.", 5) != 0) {
+            sl_pkt_put_string(p, name);
+            sl_pkt_put_string(p, v);
         }
     }
     if (opts.len) {
-        kw[n] = "options"; val[n++] = sl_strdup(c->arena, sl_buf_cstr(&opts));
+        sl_pkt_put_string(p, "options");
+        sl_pkt_put_string(p, sl_buf_cstr(&opts));
     }
     sl_buf_free(&opts);
-    if (!sslmode_given) {
-        kw[n] = "sslmode"; val[n++] = "disable";
-    }
-    kw[n] = "gssencmode"; val[n++] = "disable";
-    kw[n] = NULL; val[n] = NULL;
+    sl_pkt_put_byte(p, 0);
+    sl_pkt_finish(p);
 
     c->state = SL_PW_CONNECTING;
-    c->pg = PQconnectStartParams(kw, val, 1);
-    if (c->pg == NULL) {
-        connect_failed(c, "out of memory");
+    if (resolve(c) != SL_OK)
         return;
+    try_connect(c);
+}
+
+int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,
+                           sl_command_t *cmd, sl_error_t *err)
+{
+    const char *home = c->pw->be.dbname;
+    if (home && c->database && strcmp(c->database, home) != 0) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                     "Sluice statements cannot run in database \"%s\"", c->database);
+        sl_error_hint(err, "Connect to database \"%s\", the one sluiced manages.", home);
+        return SL_ERR;
     }
-    if (PQstatus(c->pg) == CONNECTION_BAD) {
-        connect_failed(c, PQerrorMessage(c->pg));
-        return;
-    }
-    arm_poll(c, EV_WRITE);
+    return sl_command_prepare(c->pw->srv, st, a, cmd, err);
 }
 
 /* ---- startup ---- */
@@ -477,21 +917,6 @@ struct sl_pw_cancel {
     struct event *ev;
     unsigned char pkt[16];
 };
-
-/*
- * The head of libpq's struct pg_cancel (libpq-int.h, libpq 9.x to 16): the
- * remote address, the backend's PID and its secret key, which libpq 15 has
- * no function for.  The PID found there is checked against PQbackendPID
- * before the key is trusted.
- */
-typedef struct libpq_cancel_head {
-    struct {
-        struct sockaddr_storage addr;
-        socklen_t salen;
-    } raddr;
-    int be_pid;
-    int be_key;
-} libpq_cancel_head_t;
 
 /* Frees k (closes its socket); k is dead after the call. */
 static void cancel_free(sl_pw_cancel_t *k)
@@ -526,29 +951,16 @@ static void on_cancel_io(evutil_socket_t fd, short what, void *arg)
     cancel_free(k);
 }
 
-static void put_be32(unsigned char *b, uint32_t v)
-{
-    b[0] = (unsigned char)(v >> 24);
-    b[1] = (unsigned char)(v >> 16);
-    b[2] = (unsigned char)(v >> 8);
-    b[3] = (unsigned char)v;
-}
-
 /* Starts sending a CancelRequest for x's backend; returns at once. */
 static void cancel_send(sl_pgwire_t *pw, sl_pwconn_t *x)
 {
-    const libpq_cancel_head_t *ch = (const libpq_cancel_head_t *)x->cancel;
-    if (PQlibVersion() >= 170000 || ch->be_pid != PQbackendPID(x->pg)) {
-        sl_log_warning("pgwire: cannot relay cancel requests with libpq %d", PQlibVersion());
-        return;
-    }
     if (pw->ncancels >= SL_PW_MAX_CANCELS) {
         sl_log_warning("pgwire: cancel request dropped: %d already in flight", pw->ncancels);
         return;
     }
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof(ss);
-    if (getpeername(PQsocket(x->pg), (struct sockaddr *)&ss, &sslen) != 0) {
+    if (getpeername(x->be_fd, (struct sockaddr *)&ss, &sslen) != 0) {
         sl_log_warning("pgwire: could not send cancel request: %s",
                        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         return;
@@ -570,8 +982,8 @@ static void cancel_send(sl_pgwire_t *pw, sl_pwconn_t *x)
     k->fd = fd;
     put_be32(k->pkt, 16);
     put_be32(k->pkt + 4, SL_PKT_CANCEL_REQUEST);
-    put_be32(k->pkt + 8, (uint32_t)ch->be_pid);
-    put_be32(k->pkt + 12, (uint32_t)ch->be_key);
+    put_be32(k->pkt + 8, (uint32_t)x->be_pid);
+    put_be32(k->pkt + 12, (uint32_t)x->be_key);
     k->ev = event_new(pw->srv->base, fd, EV_WRITE, on_cancel_io, k);
     int ms = connect_timeout_ms(x);
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -586,7 +998,7 @@ static void cancel_send(sl_pgwire_t *pw, sl_pwconn_t *x)
 static void cancel_session(sl_pgwire_t *pw, int32_t pid, int32_t key)
 {
     for (sl_pwconn_t *x = pw->conns; x; x = x->next) {
-        if (x->state == SL_PW_READY && x->cancel && x->pid == pid && x->key == key) {
+        if (x->state == SL_PW_READY && x->be_fd >= 0 && x->pid == pid && x->key == key) {
             cancel_send(pw, x);
             return;
         }
@@ -761,6 +1173,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->qarena = sl_arena_new(a, "pgwire query");
     c->state = SL_PW_STARTUP;
     c->txn_status = 'I';
+    c->be_fd = -1;
     if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -809,6 +1222,7 @@ int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
     sl_accept_pause_init(&pw->accept_pause, srv->base, l, "pgwire");
 
     pw->port = bound_port;
+    target_parse(pw);
     *out = pw;
     return SL_OK;
 }
@@ -860,5 +1274,7 @@ void sl_pgwire_stop(sl_pgwire_t *pw)
         conn_free(c);
     }
     sl_pkt_free(&p);
+    if (pw->be.ssl_ctx)
+        SSL_CTX_free(pw->be.ssl_ctx);
     sl_arena_free(pw->arena);
 }

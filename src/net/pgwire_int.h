@@ -5,8 +5,9 @@
  * Sluice statements, relaying, backpressure).
  *
  * A client connection (sl_pwconn_t) owns two bufferevents: the client's
- * socket and, once connected, the socket of its own libpq connection to the
- * backing PostgreSQL, over which it speaks the raw protocol.  Messages the
+ * socket and, once connected, the socket of its own connection to the
+ * backing PostgreSQL (made by pgwire.c as the client's role and database),
+ * over which it speaks the raw protocol.  Messages the
  * layer does not need to understand pass through untouched.
  */
 #ifndef SL_PGWIRE_INT_H
@@ -14,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -48,11 +50,20 @@ struct sl_pgwire {
     int nsessions;               /* conns holding (or opening) a backend connection */
     sl_pw_cancel_t *cancels;     /* CancelRequests in flight (pgwire.c) */
     int ncancels;
+    /* Where client sessions connect: --pg's first host and port (pw->arena
+     * strings; host NULL = the default socket folder), its options and
+     * sslmode (NULL: plain), and the database sluiced manages. */
+    struct {
+        const char *host, *hostaddr, *port, *options, *sslmode;
+        const char *sslrootcert, *sslcert, *sslkey, *dbname;
+        struct ssl_ctx_st *ssl_ctx;   /* client side, made at first use */
+    } be;
 };
 
 typedef enum sl_pw_state {
     SL_PW_STARTUP,               /* waiting for the StartupMessage */
-    SL_PW_CONNECTING,            /* PQconnectPoll in progress */
+    SL_PW_CONNECTING,            /* backend connect, TLS, authentication
+                                    exchange relayed, until ReadyForQuery */
     SL_PW_READY,                 /* relaying */
     SL_PW_CLOSING                /* flushing the client's output, then freed */
 } sl_pw_state_t;
@@ -161,11 +172,22 @@ struct sl_pwconn {
     size_t back_left;            /* bytes of a backend message still to
                                     stream to the client */
 
-    /* The backing PostgreSQL. */
-    PGconn *pg;
-    PGcancel *cancel;
-    struct event *poll_ev;       /* PQconnectPoll readiness */
-    struct bufferevent *backend; /* on PQsocket, does not close it */
+    /* The backing PostgreSQL, connected as the client's user and database
+     * (pgwire.c: connect, SSLRequest, StartupMessage, authentication). */
+    const char *database;        /* the client's database (arena) */
+    struct sockaddr_storage *addrs; /* resolved addresses (arena), tried in turn */
+    socklen_t *addrlens;
+    int naddrs, iaddr;
+    evutil_socket_t be_fd;       /* the backend socket, -1 before it */
+    char be_phase;               /* 'c' connecting, 's' SSLRequest sent,
+                                    'a' startup sent (backend is set) */
+    bool auth_wait;              /* the backend asked for a password/SASL
+                                    message the client has not sent yet */
+    struct event *poll_ev;       /* connect / SSLRequest readiness, then a
+                                    timer until the backend first answers */
+    sl_pkt_t startup;            /* the StartupMessage to send */
+    struct bufferevent *backend; /* on be_fd (TLS or plain), closes it */
+    int32_t be_pid, be_key;      /* the backend's BackendKeyData */
     int32_t pid, key;            /* what we handed out in BackendKeyData */
     char txn_status;             /* from the backend's last ReadyForQuery */
     bool fatal_relayed;          /* the backend already said FATAL */
@@ -205,6 +227,10 @@ void sl__pw_fatal(sl_pwconn_t *c, sl_error_t *err);
 void sl__pw_close(sl_pwconn_t *c);
 /* Re-evaluates backpressure: pauses/resumes reading on each side. */
 void sl__pw_flow(sl_pwconn_t *c);
+/* sl_command_prepare for c's session: Sluice statements are served only in
+ * the database sluiced manages (0A000 elsewhere, with a hint naming it). */
+int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,
+                           sl_command_t *cmd, sl_error_t *err);
 
 /* ---- pgwire_relay.c ---- */
 

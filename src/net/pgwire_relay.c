@@ -306,7 +306,7 @@ static int portal_prepare(sl_pwconn_t *c, sl_pw_xportal_t *pt, const sl_stmt_t *
 {
     if (pt->prepared)
         return SL_OK;
-    if (sl_command_prepare(c->pw->srv, st, pt->arena, &pt->cmd, err) != SL_OK)
+    if (sl__pw_command_prepare(c, st, pt->arena, &pt->cmd, err) != SL_OK)
         return SL_ERR;
     pt->prepared = true;
     return SL_OK;
@@ -430,7 +430,7 @@ static int ext_describe(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t
         }
         sl_command_t cmd;
         if (check_not_aborted(c, err) != SL_OK ||
-            sl_command_prepare(c->pw->srv, st, c->qarena, &cmd, err) != SL_OK)
+            sl__pw_command_prepare(c, st, c->qarena, &cmd, err) != SL_OK)
             return SL_ERR;
         sl_pkt_row_description(cp, cmd.ncols, cmd.colnames, cmd.coltypes);
         return SL_OK;
@@ -502,7 +502,7 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
         return SL_OK;
     }
     sl_command_t *cmd = &j->cmd;
-    if (sl_command_prepare(c->pw->srv, st, c->qarena, cmd, err) != SL_OK)
+    if (sl__pw_command_prepare(c, st, c->qarena, cmd, err) != SL_OK)
         return SL_ERR;
     if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
         if (cmd->done)
@@ -678,7 +678,7 @@ static void job_run(sl_pwconn_t *c)
         }
         sl_command_t *cmd = &j->cmd;
         if (check_not_aborted(c, &err) != SL_OK ||
-            sl_command_prepare(c->pw->srv, st, c->qarena, cmd, &err) != SL_OK) {
+            sl__pw_command_prepare(c, st, c->qarena, cmd, &err) != SL_OK) {
             if (!sl_error_isset(&err))
                 sl_error_set(&err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not run statement");
             sl_pkt_error(&cp, &err);

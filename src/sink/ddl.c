@@ -109,6 +109,13 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
         sl_buf_puts(sql, " WHERE ");
         sl_buf_puts(sql, p->having_sql);
     }
+    /* The state table is the creating role's; sluiced's own connection,
+     * which flushes into it, is the role owning the catalog schema. */
+    sl_buf_puts(sql, ";\nDO $sl$ BEGIN EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE "
+                     "ON \"sluice_mrel\".%I TO %I', ");
+    sl_buf_put_literal(sql, v->name, strlen(v->name));
+    sl_buf_puts(sql, ", (SELECT r.rolname FROM pg_namespace n JOIN pg_roles r ON r.oid = "
+                     "n.nspowner WHERE n.nspname = 'sluice')); END $sl$");
     sl_buf_puts(sql, ";\nINSERT INTO sluice.views (name, schema_name, stream, sql) VALUES (");
     sl_buf_put_literal(sql, v->name, strlen(v->name));
     sl_buf_puts(sql, ", ");

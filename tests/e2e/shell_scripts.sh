@@ -193,7 +193,7 @@ check_conn "URI" "$SLUICE" "postgresql://postgres@127.0.0.1:$PGTEST_PORT/postgre
 check_conn "PGHOST/PGPORT/PGUSER/PGDATABASE" env PGHOST=127.0.0.1 PGPORT=$PGTEST_PORT PGUSER=postgres PGDATABASE=postgres "$SLUICE"
 expect="postgres|postgres|"    # no port over a Unix socket
 check_conn "PGHOST=socket dir" env PGHOST=$PGTEST_DIR PGPORT=$PGTEST_PORT PGUSER=postgres PGDATABASE=postgres "$SLUICE"
-# Nothing given: the local sluiced at 127.0.0.1:7432, database "sluice".
+# Nothing given: the local sluiced at 127.0.0.1:7432, user and database "postgres".
 out=$(PGCONNECT_TIMEOUT=2 "$SLUICE" -X -A -t -c 'SELECT 1' 2>&1)
 rc=$?
 if [ $rc = 2 ] && echo "$out" | grep -q 'connection to server at "127.0.0.1", port 7432 failed'; then

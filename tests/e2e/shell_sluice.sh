@@ -43,7 +43,7 @@ PGW=$(echo "$line" | sed -n 's/.*ready: pgwire [^ ,]*:\([0-9][0-9]*\),.*/\1/p')
 HTTP=$(echo "$line" | sed -n 's/.*, http [^ ,]*:\([0-9][0-9]*\),.*/\1/p')
 [ -n "$PGW" ] && [ -n "$HTTP" ] || sl_fail "cannot parse the ready line: $line"
 
-sl() { "$SLUICE" -X -h 127.0.0.1 -p "$PGW" "$@" >"$work/out" 2>&1; RC=$?; }
+sl() { "$SLUICE" -X -h 127.0.0.1 -p "$PGW" -U postgres "$@" >"$work/out" 2>&1; RC=$?; }
 
 sl -A -t -c 'SHOW http_address'
 [ $RC = 0 ] && [ "$(cat "$work/out")" = "127.0.0.1:$HTTP" ] && pass "SHOW http_address" ||
@@ -89,7 +89,7 @@ sl -c '\ingest clicks '"$work/ev.csv"' csv'
     { fail "\\ingest csv (rc $RC)"; cat "$work/out"; }
 i=0
 while :; do
-    got=$("$SLUICE" -X -h 127.0.0.1 -p "$PGW" -A -t -c 'SELECT sum(hits), sum(total) FROM url_hits' 2>&1)
+    got=$("$SLUICE" -X -h 127.0.0.1 -p "$PGW" -U postgres -A -t -c 'SELECT sum(hits), sum(total) FROM url_hits' 2>&1)
     [ "$got" = "30002|3750500" ] && break
     i=$((i + 1))
     [ $i -lt 50 ] || break
@@ -117,7 +117,7 @@ if command -v tmux >/dev/null 2>&1; then
     sock=$work/tmux.sock
     trap 'rc=$?; trap - EXIT; tmux -S "$sock" kill-server 2>/dev/null; sl__cleanup; exit $rc' EXIT
     tmux -S "$sock" new-session -d -x 120 -y 40 -s sh \
-        "TERM=xterm SLUICE_HISTORY='$work/hist' '$SLUICE' -X -h 127.0.0.1 -p $PGW; sleep 60"
+        "TERM=xterm SLUICE_HISTORY='$work/hist' '$SLUICE' -X -h 127.0.0.1 -p $PGW -U postgres; sleep 60"
     sleep 1
     tmux -S "$sock" send-keys -t sh "\\ingest clicks $work/ev.ndjson" Enter
     i=0

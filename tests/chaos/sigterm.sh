@@ -46,10 +46,18 @@ done
 
 # A flush stalled on a lock: another session holds the state table.
 pause
-psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT" >/dev/null 2>&1 &
+PGAPPNAME=chaos_locker psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 &
 locker=$!
-sleep 1
+# SIGTERM once a flush waits on the lock (not after a fixed time: starting
+# psql alone can take seconds on a loaded machine); the lock is released
+# once sluiced has exited.
+i=0
+until [ "$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'sluiced %' AND wait_event_type = 'Lock'")" = 1 ] ||
+    [ $i -ge 300 ]; do
+    sleep 0.1; i=$((i + 1))
+done
 term_and_wait
+psql -X -q -d "$PGTEST_CONNINFO" -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'chaos_locker'" >/dev/null
 # pg_timeout 2000: lock_timeout ends the flush after 2 s, the requests are
 # answered 503 (rolled back, known), and sluiced exits 1 (it dropped them).
 if [ "$ms" -lt 6500 ]; then

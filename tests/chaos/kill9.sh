@@ -19,23 +19,34 @@ chaos_trap
 # flush: flushes run every 100 ms and take tens of ms with this many keys).
 pause() { sleep "$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", 0.2 + (r % 1200) / 1000 }')"; }
 
-chaos_setup
+# pg_timeout 30 s for this first sluiced: it is the lock_timeout of its
+# flush stalled on the lock below, which must outlast its successor's start
+# (seconds on a loaded machine or under a sanitizer).
+chaos_setup --pg-timeout 30000
 
 # First, deterministically: kill -9 while the flush is stalled on a lock
 # (another session holds the state table), restart at once, release the
-# lock once the new sluiced serves.  The killed process's flush is still in
+# lock once the new sluiced has fenced.  The killed process's flush is still in
 # PostgreSQL, waiting; without fencing it commits after the new sluiced
 # read the committed keys, and the clients' retries apply twice.
 CHAOS_RUN=lock
 chaos_clients "$CHAOS_CLIENTS" "$CHAOS_HTTP_PORT_1"
 sleep 1
-PGAPPNAME=chaos_locker psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null 2>&1 &
+PGAPPNAME=chaos_locker psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 &
 locker=$!
-chaos_wait_flush_blocked || true
+chaos_wait_flush_blocked
 kill -KILL "$CHAOS_PID_1"
 wait "$CHAOS_PID_1" 2>/dev/null || true
 chaos_start_server 1
 fence_log=$SLUICED_LOG
+# The lock is held until the new sluiced has fenced (or loaded its keys
+# without fencing: the check below then fails), however long its start
+# took.
+i=0
+while ! grep -q "has ended: fenced\|idempotency keys loaded" "$fence_log" && [ $i -lt 600 ]; do
+    sleep 0.05; i=$((i + 1))
+done
+psql -X -q -d "$PGTEST_CONNINFO" -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'chaos_locker'" >/dev/null
 wait "$locker" || true
 sleep 1
 chaos_stop_clients

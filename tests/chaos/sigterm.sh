@@ -46,10 +46,12 @@ done
 
 # A flush stalled on a lock: another session holds the state table.
 pause
-PGAPPNAME=chaos_locker psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT" >/dev/null 2>&1 &
+PGAPPNAME=chaos_locker psql -X -q -d "$PGTEST_CONNINFO" -c "BEGIN; LOCK TABLE sluice_mrel.tags IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 &
 locker=$!
-chaos_wait_flush_blocked || true
+# the lock is released once sluiced has exited
+chaos_wait_flush_blocked
 term_and_wait
+psql -X -q -d "$PGTEST_CONNINFO" -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'chaos_locker'" >/dev/null
 # pg_timeout 2000: lock_timeout ends the flush after 2 s, the requests are
 # answered 503 (rolled back: known), and sluiced exits 0 (every answer true).
 if [ "$ms" -lt 6500 ] && [ "$rc" = 0 ]; then

@@ -24,7 +24,7 @@ mkdir -p "$work"
 slq -c "CREATE STREAM ev (k integer)" -c "CREATE CONTINUOUS VIEW total AS SELECT count(*) AS n FROM ev" ||
     sl_fail "setting up through sluiced failed"
 
-# Session X locks sluice.views for 3 seconds.
+# Session X locks sluice.views.
 # wait_for_lock APP: until the backend of application APP waits for a lock.
 wait_for_lock() {
     i=0
@@ -35,7 +35,25 @@ wait_for_lock() {
     done
 }
 
-pgq -c "BEGIN; LOCK TABLE sluice.views IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT" &
+# It lets go once the CREATE's backend has waited for the lock and been
+# terminated (conditions, not a fixed time: a loaded machine is slow).
+cat >"$work/hold.sql" <<'SQL'
+BEGIN;
+LOCK TABLE sluice.views IN ACCESS EXCLUSIVE MODE;
+DO $$ BEGIN
+  FOR i IN 1..600 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'lost_ddl'
+                      AND wait_event_type = 'Lock');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+  FOR i IN 1..600 LOOP
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'lost_ddl');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+COMMIT;
+SQL
+psql -X -q -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" -f "$work/hold.sql" >/dev/null &
 locker=$!
 sleep 0.5
 PGAPPNAME=lost_ddl psql -X -q -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
@@ -73,7 +91,19 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{"k": 3}' "http://$
 cat >"$work/x.sql" <<'SQL'
 BEGIN;
 LOCK TABLE sluice.views IN ACCESS EXCLUSIVE MODE;
-SELECT pg_sleep(1.5);
+-- Go on only once the CREATE's backend has waited for this lock and been
+-- terminated (conditions, not a fixed time: a loaded machine is slow).
+DO $$ BEGIN
+  FOR i IN 1..600 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'lost_ddl2'
+                      AND wait_event_type = 'Lock');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+  FOR i IN 1..600 LOOP
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'lost_ddl2');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
 CREATE TABLE sluice_mrel.lost2 (LIKE sluice_mrel.lost INCLUDING ALL);
 DO $$ BEGIN
   EXECUTE 'CREATE VIEW public.lost2 AS ' ||

@@ -45,6 +45,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 
@@ -78,6 +79,70 @@ static void pending_pop(sl_pwconn_t *c)
         return;
     if (++c->pending_head == c->pending_len)
         c->pending_head = c->pending_len = 0;
+}
+
+/* ---- Sluice DDL of the open transaction block ---- */
+
+/* cmd's backend_sql succeeded inside the client's transaction block: its
+ * done waits for the block to end. */
+static void txn_defer(sl_pwconn_t *c, sl_command_t *cmd)
+{
+    sl_txn_ddl_t *t = &c->txn;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 8;
+        t->items = sl_xrealloc(t->items, sizeof(*t->items) * (size_t)t->cap);
+    }
+    t->items[t->n].done = cmd->done;
+    t->items[t->n].arg = cmd->arg;
+    t->n++;
+    cmd->done = NULL;
+}
+
+/* The block ended: each deferred command learns how, oldest first (a
+ * CREATE STREAM before the CREATE CONTINUOUS VIEW on it). */
+static void txn_end(sl_pwconn_t *c, sl_ddl_outcome_t outcome)
+{
+    sl_txn_ddl_t t = c->txn;
+    if (t.n == 0)
+        return;
+    if (outcome == SL_DDL_COMMITTED && t.uncertain)
+        outcome = SL_DDL_UNKNOWN;
+    memset(&c->txn, 0, sizeof(c->txn));
+    for (int i = 0; i < t.n; i++)
+        t.items[i].done(t.items[i].arg, outcome);
+    free(t.items);
+}
+
+/* A CommandComplete from the backend while DDL is deferred: COMMIT (also
+ * END, COMMIT AND CHAIN) made it durable; ROLLBACK ends the block (status
+ * 'I' follows, txn_ready) or rolled back to a savepoint (the block goes on,
+ * and which changes survived is looked up at COMMIT).  A COMMIT of an
+ * aborted block answers ROLLBACK. */
+static void txn_tag(sl_pwconn_t *c, const char *tag)
+{
+    if (strcmp(tag, "COMMIT") == 0)
+        txn_end(c, SL_DDL_COMMITTED);
+    else if (strcmp(tag, "ROLLBACK") == 0 && c->txn.n > 0)
+        c->txn.uncertain = true;
+}
+
+/* Reads the tag of the CommandComplete whose body starts at off in in. */
+static void txn_peek_tag(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t len)
+{
+    char tag[16];
+    size_t n = len < sizeof(tag) - 1 ? len : sizeof(tag) - 1;
+    struct evbuffer_ptr ptr;
+    evbuffer_ptr_set(in, &ptr, off, EVBUFFER_PTR_SET);
+    evbuffer_copyout_from(in, &ptr, tag, n);
+    tag[n] = 0;
+    txn_tag(c, tag);
+}
+
+/* ReadyForQuery: outside a block, nothing deferred can commit any more. */
+static void txn_ready(sl_pwconn_t *c, char status)
+{
+    if (status == 'I')
+        txn_end(c, SL_DDL_FAILED);
 }
 
 /* ---- small helpers ---- */
@@ -306,7 +371,7 @@ static int portal_prepare(sl_pwconn_t *c, sl_pw_xportal_t *pt, const sl_stmt_t *
 {
     if (pt->prepared)
         return SL_OK;
-    if (sl_command_prepare(c->pw->srv, st, pt->arena, &pt->cmd, err) != SL_OK)
+    if (sl_command_prepare(c->pw->srv, &c->txn, st, pt->arena, &pt->cmd, err) != SL_OK)
         return SL_ERR;
     pt->prepared = true;
     return SL_OK;
@@ -430,7 +495,7 @@ static int ext_describe(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t
         }
         sl_command_t cmd;
         if (check_not_aborted(c, err) != SL_OK ||
-            sl_command_prepare(c->pw->srv, st, c->qarena, &cmd, err) != SL_OK)
+            sl_command_prepare(c->pw->srv, &c->txn, st, c->qarena, &cmd, err) != SL_OK)
             return SL_ERR;
         sl_pkt_row_description(cp, cmd.ncols, cmd.colnames, cmd.coltypes);
         return SL_OK;
@@ -502,15 +567,8 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
         return SL_OK;
     }
     sl_command_t *cmd = &j->cmd;
-    if (sl_command_prepare(c->pw->srv, st, c->qarena, cmd, err) != SL_OK)
+    if (sl_command_prepare(c->pw->srv, &c->txn, st, c->qarena, cmd, err) != SL_OK)
         return SL_ERR;
-    if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
-        if (cmd->done)
-            cmd->done(cmd->arg, SL_DDL_FAILED);
-        cmd->done = NULL;
-        return sl_error_set(err, "25001", 0, "%s cannot run inside a transaction block",
-                            cmd->tag ? cmd->tag : "this statement");
-    }
     j->xname = sl_strdup(c->qarena, name);
     if (cmd->backend_sql) {
         sl_pkt_query(bp, cmd->backend_sql);
@@ -591,6 +649,53 @@ static void job_end(sl_pwconn_t *c, sl_pkt_t *to_client, bool ready)
     c->job = NULL;
 }
 
+/* Whether st's first word (after blanks and comments) is word. */
+static bool starts_with_word(const char *q, const sl_stmt_t *st, const char *word)
+{
+    const char *p = q + st->start, *end = q + st->end;
+    for (;;) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f'))
+            p++;
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+            while (p < end && *p != '\n')
+                p++;
+        } else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e != NULL && e < end ? e + 2 : end;
+        } else {
+            break;
+        }
+    }
+    size_t n = strlen(word);
+    if ((size_t)(end - p) < n || strncasecmp(p, word, n) != 0)
+        return false;
+    return p + n == end || !(p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') ||
+                             (p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9'));
+}
+
+/* A Query job needs sluiced's own BEGIN/COMMIT around it when it holds
+ * several statements and none that controls transactions. */
+static bool needs_wrap(const sl_pw_job_t *j)
+{
+    static const char *const control[] = {
+        "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE",
+        "PREPARE",
+    };
+    int n = 0;
+    for (int i = 0; i < j->nstmts; i++) {
+        const sl_stmt_t *st = &j->stmts[i];
+        if (st->kind == SL_STMT_EMPTY)
+            continue;
+        n++;
+        if (st->kind != SL_STMT_FORWARD)
+            continue;
+        for (size_t k = 0; k < sizeof(control) / sizeof(control[0]); k++)
+            if (starts_with_word(j->query, st, control[k]))
+                return false;
+    }
+    return n > 1 || (n == 1 && j->split_failed);
+}
+
 /* A statement that fails on the backend, so that a transaction block the
  * client opened there is aborted by sluiced's own error as well (its
  * ErrorResponse and ReadyForQuery are swallowed: STEP_ABORT). */
@@ -631,7 +736,19 @@ static void job_run(sl_pwconn_t *c)
             job_end(c, &cp, false);
             break;
         }
-        if (j->local_failed && c->txn_status == 'T') {
+        if (j->kind == SL_PW_JOB_QUERY && !j->wrap_decided) {
+            /* A Query of several statements is one transaction, as in
+             * PostgreSQL: unless it steers transactions itself, sluiced
+             * opens one around its pieces (and swallows BEGIN/COMMIT). */
+            j->wrap_decided = true;
+            if (c->txn_status == 'I' && needs_wrap(j)) {
+                sl_pkt_query(&bp, "BEGIN");
+                j->wrapped = true;
+                j->step = SL_PW_STEP_BEGIN;
+                break;
+            }
+        }
+        if (j->local_failed && c->txn_status == 'T' && !j->wrapped) {
             sl_pkt_query(&bp, abort_sql);
             j->local_failed = false;
             j->step = SL_PW_STEP_ABORT;
@@ -652,6 +769,12 @@ static void job_run(sl_pwconn_t *c)
                 sl_pkt_error(&cp, &j->split_err);
                 j->failed = j->local_failed = true;
                 continue;
+            }
+            if (j->wrapped) {
+                sl_pkt_query(&bp, j->failed ? "ROLLBACK" : "COMMIT");
+                j->wrapped = false;
+                j->step = SL_PW_STEP_END;
+                break;
             }
             job_end(c, &cp, true);
             break;
@@ -678,19 +801,9 @@ static void job_run(sl_pwconn_t *c)
         }
         sl_command_t *cmd = &j->cmd;
         if (check_not_aborted(c, &err) != SL_OK ||
-            sl_command_prepare(c->pw->srv, st, c->qarena, cmd, &err) != SL_OK) {
+            sl_command_prepare(c->pw->srv, &c->txn, st, c->qarena, cmd, &err) != SL_OK) {
             if (!sl_error_isset(&err))
                 sl_error_set(&err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not run statement");
-            sl_pkt_error(&cp, &err);
-            j->failed = j->local_failed = true;
-            continue;
-        }
-        if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
-            if (cmd->done)
-                cmd->done(cmd->arg, SL_DDL_FAILED);
-            cmd->done = NULL;
-            sl_error_set(&err, "25001", 0, "%s cannot run inside a transaction block",
-                         cmd->tag ? cmd->tag : "this statement");
             sl_pkt_error(&cp, &err);
             j->failed = j->local_failed = true;
             continue;
@@ -717,7 +830,9 @@ static void step_done(sl_pwconn_t *c)
     j->step = SL_PW_STEP_NONE;
     if (step == SL_PW_STEP_COMMAND) {
         sl_command_t *cmd = &j->cmd;
-        if (cmd->done)
+        if (cmd->done && !j->failed && c->txn_status == 'T')
+            txn_defer(c, cmd);      /* in a block: waits for its end */
+        else if (cmd->done)
             cmd->done(cmd->arg, j->failed ? SL_DDL_FAILED : SL_DDL_COMMITTED);
         cmd->done = NULL;
         sl_pkt_t cp = SL_PKT_INIT;
@@ -745,12 +860,17 @@ static void step_done(sl_pwconn_t *c)
 void sl__pw_job_abort(sl_pwconn_t *c)
 {
     sl_pw_job_t *j = c->job;
-    if (j == NULL)
-        return;
-    if (j->step == SL_PW_STEP_COMMAND && j->cmd.done)
-        j->cmd.done(j->cmd.arg, SL_DDL_UNKNOWN);
-    j->cmd.done = NULL;
-    c->job = NULL;
+    bool in_flight = !pending_empty(c) || (j != NULL && j->step != SL_PW_STEP_NONE);
+    if (j != NULL) {
+        if (j->step == SL_PW_STEP_COMMAND && j->cmd.done)
+            j->cmd.done(j->cmd.arg, SL_DDL_UNKNOWN);
+        j->cmd.done = NULL;
+        c->job = NULL;
+    }
+    /* Without a COMMIT on its way the backend rolls the block back. */
+    txn_end(c, in_flight ? SL_DDL_UNKNOWN : SL_DDL_FAILED);
+    free(c->txn.items);
+    memset(&c->txn, 0, sizeof(c->txn));
 }
 
 /* Starts a job for the query text q (already split); the message itself
@@ -1042,14 +1162,22 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
     char t = h->type;
     if (t == 'Z') {
         c->txn_status = (char)head[5];
+        txn_ready(c, c->txn_status);
         evbuffer_drain(in, h->size);
         step_done(c);
         if (c->job == NULL)
             *kick = true;
         return;
     }
-    if (j->step == SL_PW_STEP_ABORT) {
+    if (j->step == SL_PW_STEP_ABORT || (j->step == SL_PW_STEP_BEGIN && t != 'E')) {
         evbuffer_drain(in, h->size);    /* its error is sluiced's, sent already */
+        return;
+    }
+    bool own = j->step == SL_PW_STEP_COMMAND;   /* the DDL's own tags */
+    if (t == 'C' && (j->step == SL_PW_STEP_END || (c->txn.n > 0 && !own)))
+        txn_peek_tag(c, in, h->body, h->size - h->body);
+    if (t == 'C' && j->step == SL_PW_STEP_END) {
+        evbuffer_drain(in, h->size);    /* the client never sent it */
         return;
     }
     if (t == 'E' && j->step != SL_PW_STEP_SYNC) {
@@ -1138,6 +1266,7 @@ void sl__pw_backend_input(sl_pwconn_t *c)
         switch (h.type) {
         case 'Z':
             c->txn_status = (char)head[5];
+            txn_ready(c, c->txn_status);
             note_ready(c, c->txn_status);
             pending_pop(c);
             span += h.size;
@@ -1157,6 +1286,10 @@ void sl__pw_backend_input(sl_pwconn_t *c)
             if (!pending_empty(c) && c->pending[c->pending_head] == 'S')
                 pending_pop(c);
             kick = true;
+            break;
+        case 'C':
+            if (c->txn.n > 0)
+                txn_peek_tag(c, in, span + h.body, h.size - h.body);
             break;
         case 'E': {
             char peek[ERR_PEEK];

@@ -44,11 +44,13 @@ typedef struct pending_ddl {
     char *stream_name;          /* CREATE VIEW: its stream's name */
     bool dead;                  /* CREATE: dropped again later in the same
                                    transaction, so never applied */
+    struct pending_ddl *next;   /* in the queue of lookups (reconciled) */
     char name[];                /* the statement's object */
 } pending_ddl_t;
 
 /* The pending DDL behind a deferred command, or NULL (not one of ours). */
 static void done_ddl(void *arg, sl_ddl_outcome_t outcome);
+static void reconciled(void *arg, int exists);
 
 static pending_ddl_t *txn_item(const sl_txn_ddl_t *txn, int i)
 {
@@ -295,6 +297,20 @@ static void apply_ddl(pending_ddl_t *p, bool ok)
     }
 }
 
+/* DDL whose outcome is looked up in the catalog tables, one at a time in
+ * the order they were given, so that a CREATE STREAM is applied before a
+ * CREATE CONTINUOUS VIEW on it from the same transaction. */
+static pending_ddl_t *lookup_head, *lookup_tail;
+
+static void lookup_next(void)
+{
+    pending_ddl_t *p = lookup_head;
+    if (p == NULL)
+        return;
+    bool is_view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
+    sl_reconcile_lookup(p->srv, is_view ? "views" : "streams", p->name, reconciled, p);
+}
+
 /* The lookup after a lost answer (reconcile.h): a CREATE committed if its
  * catalog row exists, a DROP if its row is gone. */
 static void reconciled(void *arg, int exists)
@@ -306,7 +322,11 @@ static void reconciled(void *arg, int exists)
         sl_log_info("the lost %s of \"%s\" %s", create ? "CREATE" : "DROP", p->name,
                     ok ? "had committed: applied" : "had not committed");
     apply_ddl(p, ok);
+    lookup_head = p->next;
+    if (lookup_head == NULL)
+        lookup_tail = NULL;
     free(p);
+    lookup_next();
 }
 
 static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
@@ -318,8 +338,14 @@ static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
         free(p);
         return;
     }
-    bool is_view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
-    sl_reconcile_lookup(p->srv, is_view ? "views" : "streams", p->name, reconciled, p);
+    p->next = NULL;
+    if (lookup_tail != NULL) {
+        lookup_tail->next = p;
+        lookup_tail = p;
+        return;
+    }
+    lookup_head = lookup_tail = p;
+    lookup_next();
 }
 
 /* A pending DDL for the object name (malloc'd, see pending_ddl_t), set as

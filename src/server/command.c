@@ -45,6 +45,9 @@ typedef struct pending_ddl {
     bool dead;                  /* CREATE: dropped again later in the same
                                    transaction, so never applied */
     struct pending_ddl *next;   /* in the queue of lookups (reconciled) */
+    int nheld;                  /* DROP: the shared views whose drop_pending
+                                   it raised, by catalog id */
+    int64_t *held;              /* (malloc'd) */
     char name[];                /* the statement's object */
 } pending_ddl_t;
 
@@ -240,9 +243,44 @@ static void drop_view_now(sl_server_t *srv, sl_view_t *v)
  * up again by its key: the backend's guard (guard_begin) serialized this
  * statement with every other Sluice DDL, so a committed DROP found its
  * target and a committed CREATE found its name free and its stream. */
+/* The shared view with catalog id id, or NULL. */
+static sl_view_t *view_by_id(const sl_catalog_t *cat, int64_t id)
+{
+    for (int i = 0; i < cat->nviews; i++)
+        if (cat->views[i]->id == id)
+            return cat->views[i];
+    return NULL;
+}
+
+/* A DROP holds the shared views among vs back from the sink until it is
+ * applied or thrown away (release). */
+static void hold_views(pending_ddl_t *p, sl_server_t *srv, sl_view_t **vs, int n)
+{
+    p->held = sl_xmalloc(sizeof(int64_t) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        if (view_by_id(&srv->catalog, vs[i]->id) == vs[i]) {
+            vs[i]->drop_pending++;
+            p->held[p->nheld++] = vs[i]->id;
+        }
+    }
+}
+
+static void release_views(pending_ddl_t *p)
+{
+    for (int i = 0; i < p->nheld; i++) {
+        sl_view_t *v = view_by_id(&p->srv->catalog, p->held[i]);
+        if (v != NULL)
+            v->drop_pending--;
+    }
+    free(p->held);
+    p->held = NULL;
+    p->nheld = 0;
+}
+
 static void apply_ddl(pending_ddl_t *p, bool ok)
 {
     sl_catalog_t *cat = &p->srv->catalog;
+    release_views(p);
     if (p->dead)
         ok = false;
     switch (p->kind) {
@@ -527,6 +565,7 @@ static int drop_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl
     }
     pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
     p->id = v->id;
+    hold_views(p, srv, &v, 1);
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
     guard_begin(&g);
     guard_fail(&g, row_missing(a, "views", v->name), SL_ERRCODE_UNDEFINED_TABLE,
@@ -574,6 +613,7 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     sl_buf_free(&names);
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
     p->id = s->id;
+    hold_views(p, srv, vs, nv);
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
     guard_begin(&g);
     guard_fail(&g, row_missing(a, "streams", s->name), SL_ERRCODE_UNDEFINED_TABLE,

@@ -40,6 +40,17 @@
  * so the backend answers it.  After an error of sluiced's, everything is
  * discarded until Sync, which sluiced answers; inside a transaction block
  * a failing statement (abort_sql) first aborts the block on the backend.
+ *
+ * Transactions: a DDL's backend_sql runs in whatever transaction the
+ * client has open.  Inside a block its done callback waits in c->txn
+ * (txn_defer) and is called when the block ends: the backend's
+ * CommandComplete "COMMIT" applies the changes, ReadyForQuery 'I' without
+ * it throws them away (ROLLBACK, a failed COMMIT), a "ROLLBACK" that leaves
+ * the block open (TO SAVEPOINT) makes the outcome a lookup at COMMIT.  A
+ * Query job of several statements with no transaction control of its own
+ * runs between a BEGIN and a COMMIT (ROLLBACK after an error) of sluiced's
+ * (STEP_BEGIN, STEP_END), whose answers the client never sees, so that the
+ * whole string is atomic as in PostgreSQL.
  */
 #include "net/pgwire_int.h"
 

@@ -145,6 +145,16 @@ check "created and dropped in one block: nothing left" "t1  t1_v " "$(streams) $
 check "created and dropped in one block: no rows" "0" \
     "$(pgq -c "SELECT count(*) FROM sluice.streams WHERE name = 'd'")"
 
+sq -c 'CREATE STREAM r (a int)' >/dev/null
+s_run a "BEGIN"
+s_run a "DROP STREAM r"
+s_run a "CREATE STREAM r (b text)"
+s_run a "COMMIT"
+check "dropped and created again in one block" "r|b text|0 1" \
+    "$(sq -c 'SHOW STREAMS' | grep '^r|') $(pgq -c "SELECT count(*) FROM sluice.streams WHERE name = 'r'")"
+check "ingest into the new one" "200" "$(post r '{"b":"x"}')"
+sq -c 'DROP STREAM r' >/dev/null
+
 # ---- an error aborts the block ---------------------------------------------
 s_run a "BEGIN"
 s_run a "CREATE STREAM e (a int)"

@@ -171,6 +171,7 @@ check "ROLLBACK cleans: no stream e" "0 t1 " \
 # ---- ROLLBACK TO SAVEPOINT ----------------------------------------------------
 s_run a "BEGIN"
 s_run a "CREATE STREAM sp1 (a int)"
+s_run a "CREATE CONTINUOUS VIEW sp1_v AS SELECT count(*) AS n FROM sp1"
 s_run a "SAVEPOINT p"
 s_run a "CREATE STREAM sp2 (a int)"
 s_run a "ROLLBACK TO SAVEPOINT p"
@@ -178,7 +179,10 @@ s_run a "COMMIT"
 check "ROLLBACK TO SAVEPOINT keeps what came before it" "sp1 t1 " "$(until_eq 'sp1 t1 ' streams)"
 check "and undoes what came after" "0" \
     "$(pgq -c "SELECT count(*) FROM sluice.streams WHERE name = 'sp2'")"
-s_run a "DROP STREAM sp1"
+check "the view on the stream before the savepoint is live" "sp1_v t1_v " "$(until_eq 'sp1_v t1_v ' views)"
+post sp1 '{"a":1}' >/dev/null
+check "and fed" "1" "$(until_eq 1 pgq -c 'SELECT n FROM sp1_v')"
+s_run a "DROP STREAM sp1 CASCADE"
 
 # ---- a multi-statement Query is one transaction ------------------------------
 got=$(sq -c 'CREATE STREAM m (a int); CREATE CONTINUOUS VIEW m_v AS SELECT count(*) AS n FROM m; SELECT 1/0;')

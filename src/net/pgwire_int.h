@@ -72,9 +72,13 @@ typedef enum sl_pw_step {
                                     own error: relay nothing */
     SL_PW_STEP_BEGIN,            /* our BEGIN making a multi-statement
                                     Query one transaction: relay nothing */
-    SL_PW_STEP_END               /* our COMMIT (or ROLLBACK after an
+    SL_PW_STEP_END,              /* our COMMIT (or ROLLBACK after an
                                     error) closing it: relay errors and
                                     notices only */
+    SL_PW_STEP_CHECK             /* after a ROLLBACK TO SAVEPOINT, which of
+                                    the block's Sluice DDL still holds
+                                    (sl_command_txn_check_sql): relay
+                                    errors only */
 } sl_pw_step_t;
 
 typedef enum sl_pw_job_kind {
@@ -136,6 +140,7 @@ typedef struct sl_pw_job {
     bool wrap_decided;           /* whether to wrap was decided (once the
                                     backend owed nothing) */
     bool wrapped;                /* sluiced's BEGIN is open on the backend */
+    bool checked;                /* STEP_CHECK ran (once per job) */
     bool local_failed;           /* sluiced itself raised an error: a
                                     transaction block must be aborted on
                                     the backend too (STEP_ABORT) */

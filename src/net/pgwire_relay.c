@@ -149,6 +149,30 @@ static void txn_peek_tag(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t
     txn_tag(c, tag);
 }
 
+static char *copy_body(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h);
+
+/* The row answering sl_command_txn_check_sql: one 't' or 'f' per item. */
+static void check_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
+{
+    char *body = copy_body(c, in, h);
+    if (body == NULL)
+        return;
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, body, h->size - h->body);
+    int n = sl_pkt_get_int16(&r);
+    if (r.bad || n != c->txn.n)
+        return;
+    bool *holds = sl_alloc0(c->qarena, sizeof(bool) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        int32_t len = sl_pkt_get_int32(&r);
+        if (r.bad || len != 1 || r.pos >= r.len)
+            return;
+        holds[i] = body[r.pos++] == 't';
+    }
+    sl_command_txn_checked(&c->txn, holds);
+    c->txn.uncertain = false;
+}
+
 /* ReadyForQuery: outside a block, nothing deferred can commit any more. */
 static void txn_ready(sl_pwconn_t *c, char status)
 {
@@ -747,6 +771,17 @@ static void job_run(sl_pwconn_t *c)
             job_end(c, &cp, false);
             break;
         }
+        if (c->txn.uncertain && c->txn_status == 'T' && !j->checked && !j->failed) {
+            /* A savepoint was rolled back to: the session must stop
+             * seeing what that undid before its next Sluice statement. */
+            const char *sql = sl_command_txn_check_sql(&c->txn, c->qarena);
+            j->checked = true;
+            if (sql != NULL) {
+                sl_pkt_query(&bp, sql);
+                j->step = SL_PW_STEP_CHECK;
+                break;
+            }
+        }
         if (j->kind == SL_PW_JOB_QUERY && !j->wrap_decided) {
             /* A Query of several statements is one transaction, as in
              * PostgreSQL: unless it steers transactions itself, sluiced
@@ -1180,7 +1215,13 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
             *kick = true;
         return;
     }
-    if (j->step == SL_PW_STEP_ABORT || (j->step == SL_PW_STEP_BEGIN && t != 'E')) {
+    if (j->step == SL_PW_STEP_CHECK && t == 'D') {
+        check_row(c, in, h);
+        evbuffer_drain(in, h->size);
+        return;
+    }
+    if (j->step == SL_PW_STEP_ABORT ||
+        ((j->step == SL_PW_STEP_BEGIN || j->step == SL_PW_STEP_CHECK) && t != 'E')) {
         evbuffer_drain(in, h->size);    /* its error is sluiced's, sent already */
         return;
     }

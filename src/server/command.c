@@ -43,7 +43,11 @@ typedef struct pending_ddl {
     int64_t stream_id;          /* CREATE VIEW: its stream's catalog id */
     char *stream_name;          /* CREATE VIEW: its stream's name */
     bool dead;                  /* CREATE: dropped again later in the same
-                                   transaction, so never applied */
+                                   transaction, or undone by a ROLLBACK TO
+                                   SAVEPOINT, so never applied */
+    bool undone;                /* DROP: undone by a ROLLBACK TO SAVEPOINT */
+    char *sql;                  /* the object's CREATE text: its catalog
+                                   row's sql (malloc'd) */
     struct pending_ddl *next;   /* in the queue of lookups (reconciled) */
     int nheld;                  /* DROP: the shared views whose drop_pending
                                    it raised, by catalog id */
@@ -54,6 +58,7 @@ typedef struct pending_ddl {
 /* The pending DDL behind a deferred command, or NULL (not one of ours). */
 static void done_ddl(void *arg, sl_ddl_outcome_t outcome);
 static void reconciled(void *arg, int exists);
+static void release_views(struct pending_ddl *p);
 
 static pending_ddl_t *txn_item(const sl_txn_ddl_t *txn, int i)
 {
@@ -64,7 +69,7 @@ static bool txn_drops(const sl_txn_ddl_t *txn, sl_stmt_kind_t kind, int64_t id)
 {
     for (int i = 0; i < txn->n; i++) {
         pending_ddl_t *p = txn_item(txn, i);
-        if (p != NULL && p->kind == kind && p->id == id)
+        if (p != NULL && p->kind == kind && p->id == id && !p->undone)
             return true;
     }
     return false;
@@ -124,6 +129,50 @@ static void txn_bury(const sl_txn_ddl_t *txn, sl_stmt_kind_t kind, const char *n
             ((p->kind == SL_STMT_CREATE_STREAM && strcmp(p->name, name) == 0) ||
              (p->kind == SL_STMT_CREATE_VIEW && strcmp(p->stream_name, name) == 0)))
             p->dead = true;
+    }
+}
+
+char *sl_command_txn_check_sql(const sl_txn_ddl_t *txn, sl_arena_t *a)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    bool any = false;
+    sl_buf_puts(&b, "SELECT ");
+    for (int i = 0; i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (i > 0)
+            sl_buf_puts(&b, ", ");
+        if (p == NULL || p->sql == NULL) {
+            sl_buf_puts(&b, "true");
+            continue;
+        }
+        /* a CREATE holds while its row exists, a DROP while it does not */
+        bool create = p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW;
+        bool view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
+        sl_buf_printf(&b, "%sEXISTS (SELECT FROM sluice.%s WHERE name = ", create ? "" : "NOT ",
+                      view ? "views" : "streams");
+        sl_buf_put_literal(&b, p->name, strlen(p->name));
+        sl_buf_puts(&b, " AND sql = ");
+        sl_buf_put_literal(&b, p->sql, strlen(p->sql));
+        sl_buf_puts(&b, ")");
+        any = true;
+    }
+    char *r = any ? sl_strdup(a, sl_buf_cstr(&b)) : NULL;
+    sl_buf_free(&b);
+    return r;
+}
+
+void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds)
+{
+    for (int i = 0; i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (p == NULL || p->sql == NULL)
+            continue;
+        if (p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW) {
+            p->dead = !holds[i];    /* a DROP of it may have been undone too */
+        } else if (!holds[i] && !p->undone) {
+            p->undone = true;
+            release_views(p);
+        }
     }
 }
 
@@ -281,7 +330,9 @@ static void apply_ddl(pending_ddl_t *p, bool ok)
 {
     sl_catalog_t *cat = &p->srv->catalog;
     release_views(p);
-    if (p->dead)
+    free(p->sql);
+    p->sql = NULL;
+    if (p->dead || p->undone)
         ok = false;
     switch (p->kind) {
     case SL_STMT_CREATE_STREAM:
@@ -487,6 +538,7 @@ static int create_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_stm
     s->sql = sl_strdup(s->arena, stmt->text);
     s->id = -++last_provisional;
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
+    p->sql = sl_xstrdup(s->sql);
     p->new_stream = s;
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
     guard_begin(&g);
@@ -525,6 +577,7 @@ static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_
         v->schema = sl_strdup(v->arena, "public");
     v->id = -++last_provisional;
     pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
+    p->sql = sl_xstrdup(v->sql);
     p->new_view = v;
     p->stream_name = sl_strdup(v->arena, v->stream->name);
     p->stream_id = v->stream->id;
@@ -565,6 +618,7 @@ static int drop_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl
     }
     pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
     p->id = v->id;
+    p->sql = sl_xstrdup(v->sql);
     hold_views(p, srv, &v, 1);
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
     guard_begin(&g);
@@ -613,6 +667,7 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     sl_buf_free(&names);
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
     p->id = s->id;
+    p->sql = sl_xstrdup(s->sql);
     hold_views(p, srv, vs, nv);
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
     guard_begin(&g);

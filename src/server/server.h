@@ -103,6 +103,15 @@ typedef struct sl_txn_ddl {
                                    looked up at COMMIT (SL_DDL_UNKNOWN) */
 } sl_txn_ddl_t;
 
+/* After a ROLLBACK that left the block open (txn->uncertain): a query for
+ * the session's backend whose one row holds a boolean per item of txn,
+ * whether its change still holds in the transaction (in a); NULL if no
+ * item can be checked.  sl_command_txn_checked takes that row (holds[i]
+ * for item i): undone changes are no longer seen by the session and never
+ * applied. */
+char *sl_command_txn_check_sql(const sl_txn_ddl_t *txn, sl_arena_t *a);
+void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds);
+
 /* Prepares the command for stmt (allocating from a), as the session with
  * the pending DDL txn (NULL: none) sees the catalog.  Returns SL_OK, or
  * SL_ERR with err set (analysis errors, positions relative to the query). */

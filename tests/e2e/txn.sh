@@ -13,7 +13,8 @@
 #     leaves none of its streams, views or tables behind;
 #   - a second session's DDL waits for the first's COMMIT (Sluice DDL is
 #     serialized) while sluiced keeps serving everyone else;
-#   - ROLLBACK TO SAVEPOINT undoes the DDL after the savepoint only;
+#   - ROLLBACK TO SAVEPOINT undoes the DDL after the savepoint only (also
+#     as the session sees it before COMMIT);
 #   - psycopg2 with its defaults (autocommit off): execute, then commit();
 #   - a psql session killed in the middle of a block leaves nothing.
 set -eu
@@ -174,7 +175,18 @@ s_run a "CREATE STREAM sp1 (a int)"
 s_run a "CREATE CONTINUOUS VIEW sp1_v AS SELECT count(*) AS n FROM sp1"
 s_run a "SAVEPOINT p"
 s_run a "CREATE STREAM sp2 (a int)"
+s_run a "DROP CONTINUOUS VIEW sp1_v"
+s_run a "DROP STREAM t1 CASCADE"
 s_run a "ROLLBACK TO SAVEPOINT p"
+s_run a "SHOW STREAMS"
+check "after ROLLBACK TO SAVEPOINT the session sees what it undid undone" "sp1 t1 " "$(s_out a | names)"
+s_run a "SHOW CONTINUOUS VIEWS"
+check "views too" "sp1_v t1_v " "$(s_out a | names)"
+s_run a "CREATE STREAM sp2 (b int)"
+s_run a "DROP STREAM sp2"
+s_run a "SAVEPOINT q"
+s_run a "CREATE STREAM sp3 (a int)"
+s_run a "ROLLBACK TO SAVEPOINT q"
 s_run a "COMMIT"
 check "ROLLBACK TO SAVEPOINT keeps what came before it" "sp1 t1 " "$(until_eq 'sp1 t1 ' streams)"
 check "and undoes what came after" "0" \

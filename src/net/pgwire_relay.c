@@ -46,7 +46,9 @@
  * (txn_defer) and is called when the block ends: the backend's
  * CommandComplete "COMMIT" applies the changes, ReadyForQuery 'I' without
  * it throws them away (ROLLBACK, a failed COMMIT), a "ROLLBACK" that leaves
- * the block open (TO SAVEPOINT) makes the outcome a lookup at COMMIT.  A
+ * the block open (TO SAVEPOINT) makes them uncertain: before the session's
+ * next Sluice statement a check query (STEP_CHECK) says which still hold;
+ * a COMMIT before that makes the outcome a lookup.  A
  * Query job of several statements with no transaction control of its own
  * runs between a BEGIN and a COMMIT (ROLLBACK after an error) of sluiced's
  * (STEP_BEGIN, STEP_END), whose answers the client never sees, so that the

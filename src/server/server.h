@@ -100,7 +100,9 @@ typedef struct sl_txn_ddl {
     sl_txn_ddl_item_t *items;
     bool uncertain;             /* a ROLLBACK left the block open (ROLLBACK
                                    TO SAVEPOINT): which items survived is
-                                   looked up at COMMIT (SL_DDL_UNKNOWN) */
+                                   checked before the session's next Sluice
+                                   statement (sl_command_txn_check_sql), or
+                                   looked up after COMMIT (SL_DDL_UNKNOWN) */
 } sl_txn_ddl_t;
 
 /* After a ROLLBACK that left the block open (txn->uncertain): a query for

@@ -48,6 +48,10 @@ struct sl_view {
     sl_stream_t *stream;
     sl_view_plan_t *plan;  /* read-only */
     void *exec;            /* execution state (exec/exec.h), owned by exec */
+    int drop_pending;      /* DROPs of it under way or waiting for their
+                              transaction's COMMIT (command.c): the sink
+                              leaves its rows in memory meanwhile, so that
+                              a flush never waits for the DROP's locks */
     bool broken;           /* PostgreSQL rejected its rows for good (its
                               state table dropped or changed behind
                               Sluice's back): no longer fed */

@@ -896,7 +896,7 @@ int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,
         sl_error_hint(err, "Connect to database \"%s\", the one sluiced manages.", home);
         return SL_ERR;
     }
-    return sl_command_prepare(c->pw->srv, st, a, cmd, err);
+    return sl_command_prepare(c->pw->srv, &c->txn, st, a, cmd, err);
 }
 
 /* ---- startup ---- */

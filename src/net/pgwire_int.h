@@ -78,9 +78,18 @@ typedef enum sl_pw_step {
     SL_PW_STEP_SYNC,             /* our own Sync, flushing the client's
                                     earlier extended messages: relay all
                                     but ReadyForQuery */
-    SL_PW_STEP_ABORT             /* a failing statement that aborts the
+    SL_PW_STEP_ABORT,            /* a failing statement that aborts the
                                     backend's transaction block after our
                                     own error: relay nothing */
+    SL_PW_STEP_BEGIN,            /* our BEGIN making a multi-statement
+                                    Query one transaction: relay nothing */
+    SL_PW_STEP_END,              /* our COMMIT (or ROLLBACK after an
+                                    error) closing it: relay errors and
+                                    notices only */
+    SL_PW_STEP_CHECK             /* after a ROLLBACK TO SAVEPOINT, which of
+                                    the block's Sluice DDL still holds
+                                    (sl_command_txn_check_sql): relay
+                                    errors only */
 } sl_pw_step_t;
 
 typedef enum sl_pw_job_kind {
@@ -139,6 +148,10 @@ typedef struct sl_pw_job {
     bool sync_failed;            /* the client's earlier extended messages
                                     failed (seen during our Sync) */
     int pos_delta;               /* characters before the forwarded run */
+    bool wrap_decided;           /* whether to wrap was decided (once the
+                                    backend owed nothing) */
+    bool wrapped;                /* sluiced's BEGIN is open on the backend */
+    bool checked;                /* STEP_CHECK ran (once per job) */
     bool local_failed;           /* sluiced itself raised an error: a
                                     transaction block must be aborted on
                                     the backend too (STEP_ABORT) */
@@ -190,6 +203,8 @@ struct sl_pwconn {
     int32_t be_pid, be_key;      /* the backend's BackendKeyData */
     int32_t pid, key;            /* what we handed out in BackendKeyData */
     char txn_status;             /* from the backend's last ReadyForQuery */
+    sl_txn_ddl_t txn;            /* Sluice DDL of the open transaction
+                                    block, applied at its COMMIT */
     bool fatal_relayed;          /* the backend already said FATAL */
     bool terminating;            /* client's Terminate relayed: the
                                     backend's EOF ends the connection */
@@ -238,7 +253,9 @@ int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,
 void sl__pw_client_input(sl_pwconn_t *c);
 /* Handles every whole message buffered from the backend. */
 void sl__pw_backend_input(sl_pwconn_t *c);
-/* Gives up a running job (connection going away): done(arg, false). */
+/* Gives up a running job (connection going away): done(arg, UNKNOWN), and
+ * the open transaction's Sluice DDL (FAILED, or UNKNOWN if a COMMIT may be
+ * under way).  Frees what c->txn holds. */
 void sl__pw_job_abort(sl_pwconn_t *c);
 
 #endif

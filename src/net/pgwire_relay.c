@@ -40,11 +40,25 @@
  * so the backend answers it.  After an error of sluiced's, everything is
  * discarded until Sync, which sluiced answers; inside a transaction block
  * a failing statement (abort_sql) first aborts the block on the backend.
+ *
+ * Transactions: a DDL's backend_sql runs in whatever transaction the
+ * client has open.  Inside a block its done callback waits in c->txn
+ * (txn_defer) and is called when the block ends: the backend's
+ * CommandComplete "COMMIT" applies the changes, ReadyForQuery 'I' without
+ * it throws them away (ROLLBACK, a failed COMMIT), a "ROLLBACK" that leaves
+ * the block open (TO SAVEPOINT) makes them uncertain: before the session's
+ * next Sluice statement a check query (STEP_CHECK) says which still hold;
+ * a COMMIT before that makes the outcome a lookup.  A
+ * Query job of several statements with no transaction control of its own
+ * runs between a BEGIN and a COMMIT (ROLLBACK after an error) of sluiced's
+ * (STEP_BEGIN, STEP_END), whose answers the client never sees, so that the
+ * whole string is atomic as in PostgreSQL.
  */
 #include "net/pgwire_int.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 
@@ -78,6 +92,94 @@ static void pending_pop(sl_pwconn_t *c)
         return;
     if (++c->pending_head == c->pending_len)
         c->pending_head = c->pending_len = 0;
+}
+
+/* ---- Sluice DDL of the open transaction block ---- */
+
+/* cmd's backend_sql succeeded inside the client's transaction block: its
+ * done waits for the block to end. */
+static void txn_defer(sl_pwconn_t *c, sl_command_t *cmd)
+{
+    sl_txn_ddl_t *t = &c->txn;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 8;
+        t->items = sl_xrealloc(t->items, sizeof(*t->items) * (size_t)t->cap);
+    }
+    t->items[t->n].done = cmd->done;
+    t->items[t->n].arg = cmd->arg;
+    t->n++;
+    cmd->done = NULL;
+}
+
+/* The block ended: each deferred command learns how, oldest first (a
+ * CREATE STREAM before the CREATE CONTINUOUS VIEW on it). */
+static void txn_end(sl_pwconn_t *c, sl_ddl_outcome_t outcome)
+{
+    sl_txn_ddl_t t = c->txn;
+    if (t.n == 0)
+        return;
+    if (outcome == SL_DDL_COMMITTED && t.uncertain)
+        outcome = SL_DDL_UNKNOWN;
+    memset(&c->txn, 0, sizeof(c->txn));
+    for (int i = 0; i < t.n; i++)
+        t.items[i].done(t.items[i].arg, outcome);
+    free(t.items);
+}
+
+/* A CommandComplete from the backend while DDL is deferred: COMMIT (also
+ * END, COMMIT AND CHAIN) made it durable; ROLLBACK ends the block (status
+ * 'I' follows, txn_ready) or rolled back to a savepoint (the block goes on,
+ * and which changes survived is looked up at COMMIT).  A COMMIT of an
+ * aborted block answers ROLLBACK. */
+static void txn_tag(sl_pwconn_t *c, const char *tag)
+{
+    if (strcmp(tag, "COMMIT") == 0)
+        txn_end(c, SL_DDL_COMMITTED);
+    else if (strcmp(tag, "ROLLBACK") == 0 && c->txn.n > 0)
+        c->txn.uncertain = true;
+}
+
+/* Reads the tag of the CommandComplete whose body starts at off in in. */
+static void txn_peek_tag(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t len)
+{
+    char tag[16];
+    size_t n = len < sizeof(tag) - 1 ? len : sizeof(tag) - 1;
+    struct evbuffer_ptr ptr;
+    evbuffer_ptr_set(in, &ptr, off, EVBUFFER_PTR_SET);
+    evbuffer_copyout_from(in, &ptr, tag, n);
+    tag[n] = 0;
+    txn_tag(c, tag);
+}
+
+static char *copy_body(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h);
+
+/* The row answering sl_command_txn_check_sql: one 't' or 'f' per item. */
+static void check_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
+{
+    char *body = copy_body(c, in, h);
+    if (body == NULL)
+        return;
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, body, h->size - h->body);
+    int n = sl_pkt_get_int16(&r);
+    if (r.bad || n != c->txn.n)
+        return;
+    bool *holds = sl_alloc0(c->qarena, sizeof(bool) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        int32_t len = sl_pkt_get_int32(&r);
+        if (r.bad || len != 1 || r.pos >= r.len)
+            return;
+        holds[i] = body[r.pos++] == 't';
+    }
+    sl_command_txn_checked(&c->txn, holds);
+    c->txn.uncertain = false;
+}
+
+/* ReadyForQuery: outside a block, nothing deferred can commit any more. */
+static void txn_ready(sl_pwconn_t *c, char status)
+{
+    if (status == 'I')
+        txn_end(c, SL_DDL_FAILED);
 }
 
 /* ---- small helpers ---- */
@@ -504,13 +606,6 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
     sl_command_t *cmd = &j->cmd;
     if (sl__pw_command_prepare(c, st, c->qarena, cmd, err) != SL_OK)
         return SL_ERR;
-    if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
-        if (cmd->done)
-            cmd->done(cmd->arg, SL_DDL_FAILED);
-        cmd->done = NULL;
-        return sl_error_set(err, "25001", 0, "%s cannot run inside a transaction block",
-                            cmd->tag ? cmd->tag : "this statement");
-    }
     j->xname = sl_strdup(c->qarena, name);
     if (cmd->backend_sql) {
         sl_pkt_query(bp, cmd->backend_sql);
@@ -591,6 +686,53 @@ static void job_end(sl_pwconn_t *c, sl_pkt_t *to_client, bool ready)
     c->job = NULL;
 }
 
+/* Whether st's first word (after blanks and comments) is word. */
+static bool starts_with_word(const char *q, const sl_stmt_t *st, const char *word)
+{
+    const char *p = q + st->start, *end = q + st->end;
+    for (;;) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f'))
+            p++;
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+            while (p < end && *p != '\n')
+                p++;
+        } else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e != NULL && e < end ? e + 2 : end;
+        } else {
+            break;
+        }
+    }
+    size_t n = strlen(word);
+    if ((size_t)(end - p) < n || strncasecmp(p, word, n) != 0)
+        return false;
+    return p + n == end || !(p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') ||
+                             (p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9'));
+}
+
+/* A Query job needs sluiced's own BEGIN/COMMIT around it when it holds
+ * several statements and none that controls transactions. */
+static bool needs_wrap(const sl_pw_job_t *j)
+{
+    static const char *const control[] = {
+        "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE",
+        "PREPARE",
+    };
+    int n = 0;
+    for (int i = 0; i < j->nstmts; i++) {
+        const sl_stmt_t *st = &j->stmts[i];
+        if (st->kind == SL_STMT_EMPTY)
+            continue;
+        n++;
+        if (st->kind != SL_STMT_FORWARD)
+            continue;
+        for (size_t k = 0; k < sizeof(control) / sizeof(control[0]); k++)
+            if (starts_with_word(j->query, st, control[k]))
+                return false;
+    }
+    return n > 1 || (n == 1 && j->split_failed);
+}
+
 /* A statement that fails on the backend, so that a transaction block the
  * client opened there is aborted by sluiced's own error as well (its
  * ErrorResponse and ReadyForQuery are swallowed: STEP_ABORT). */
@@ -631,7 +773,30 @@ static void job_run(sl_pwconn_t *c)
             job_end(c, &cp, false);
             break;
         }
-        if (j->local_failed && c->txn_status == 'T') {
+        if (c->txn.uncertain && c->txn_status == 'T' && !j->checked && !j->failed) {
+            /* A savepoint was rolled back to: the session must stop
+             * seeing what that undid before its next Sluice statement. */
+            const char *sql = sl_command_txn_check_sql(&c->txn, c->qarena);
+            j->checked = true;
+            if (sql != NULL) {
+                sl_pkt_query(&bp, sql);
+                j->step = SL_PW_STEP_CHECK;
+                break;
+            }
+        }
+        if (j->kind == SL_PW_JOB_QUERY && !j->wrap_decided) {
+            /* A Query of several statements is one transaction, as in
+             * PostgreSQL: unless it steers transactions itself, sluiced
+             * opens one around its pieces (and swallows BEGIN/COMMIT). */
+            j->wrap_decided = true;
+            if (c->txn_status == 'I' && needs_wrap(j)) {
+                sl_pkt_query(&bp, "BEGIN");
+                j->wrapped = true;
+                j->step = SL_PW_STEP_BEGIN;
+                break;
+            }
+        }
+        if (j->local_failed && c->txn_status == 'T' && !j->wrapped) {
             sl_pkt_query(&bp, abort_sql);
             j->local_failed = false;
             j->step = SL_PW_STEP_ABORT;
@@ -652,6 +817,12 @@ static void job_run(sl_pwconn_t *c)
                 sl_pkt_error(&cp, &j->split_err);
                 j->failed = j->local_failed = true;
                 continue;
+            }
+            if (j->wrapped) {
+                sl_pkt_query(&bp, j->failed ? "ROLLBACK" : "COMMIT");
+                j->wrapped = false;
+                j->step = SL_PW_STEP_END;
+                break;
             }
             job_end(c, &cp, true);
             break;
@@ -685,16 +856,6 @@ static void job_run(sl_pwconn_t *c)
             j->failed = j->local_failed = true;
             continue;
         }
-        if (cmd->in_txn_forbidden && (c->txn_status == 'T' || c->txn_status == 'E')) {
-            if (cmd->done)
-                cmd->done(cmd->arg, SL_DDL_FAILED);
-            cmd->done = NULL;
-            sl_error_set(&err, "25001", 0, "%s cannot run inside a transaction block",
-                         cmd->tag ? cmd->tag : "this statement");
-            sl_pkt_error(&cp, &err);
-            j->failed = j->local_failed = true;
-            continue;
-        }
         if (cmd->backend_sql) {
             sl_pkt_query(&bp, cmd->backend_sql);
             j->step = SL_PW_STEP_COMMAND;
@@ -717,7 +878,9 @@ static void step_done(sl_pwconn_t *c)
     j->step = SL_PW_STEP_NONE;
     if (step == SL_PW_STEP_COMMAND) {
         sl_command_t *cmd = &j->cmd;
-        if (cmd->done)
+        if (cmd->done && !j->failed && c->txn_status == 'T')
+            txn_defer(c, cmd);      /* in a block: waits for its end */
+        else if (cmd->done)
             cmd->done(cmd->arg, j->failed ? SL_DDL_FAILED : SL_DDL_COMMITTED);
         cmd->done = NULL;
         sl_pkt_t cp = SL_PKT_INIT;
@@ -745,12 +908,17 @@ static void step_done(sl_pwconn_t *c)
 void sl__pw_job_abort(sl_pwconn_t *c)
 {
     sl_pw_job_t *j = c->job;
-    if (j == NULL)
-        return;
-    if (j->step == SL_PW_STEP_COMMAND && j->cmd.done)
-        j->cmd.done(j->cmd.arg, SL_DDL_UNKNOWN);
-    j->cmd.done = NULL;
-    c->job = NULL;
+    bool in_flight = !pending_empty(c) || (j != NULL && j->step != SL_PW_STEP_NONE);
+    if (j != NULL) {
+        if (j->step == SL_PW_STEP_COMMAND && j->cmd.done)
+            j->cmd.done(j->cmd.arg, SL_DDL_UNKNOWN);
+        j->cmd.done = NULL;
+        c->job = NULL;
+    }
+    /* Without a COMMIT on its way the backend rolls the block back. */
+    txn_end(c, in_flight ? SL_DDL_UNKNOWN : SL_DDL_FAILED);
+    free(c->txn.items);
+    memset(&c->txn, 0, sizeof(c->txn));
 }
 
 /* Starts a job for the query text q (already split); the message itself
@@ -1042,14 +1210,28 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
     char t = h->type;
     if (t == 'Z') {
         c->txn_status = (char)head[5];
+        txn_ready(c, c->txn_status);
         evbuffer_drain(in, h->size);
         step_done(c);
         if (c->job == NULL)
             *kick = true;
         return;
     }
-    if (j->step == SL_PW_STEP_ABORT) {
+    if (j->step == SL_PW_STEP_CHECK && t == 'D') {
+        check_row(c, in, h);
+        evbuffer_drain(in, h->size);
+        return;
+    }
+    if (j->step == SL_PW_STEP_ABORT ||
+        ((j->step == SL_PW_STEP_BEGIN || j->step == SL_PW_STEP_CHECK) && t != 'E')) {
         evbuffer_drain(in, h->size);    /* its error is sluiced's, sent already */
+        return;
+    }
+    bool own = j->step == SL_PW_STEP_COMMAND;   /* the DDL's own tags */
+    if (t == 'C' && (j->step == SL_PW_STEP_END || (c->txn.n > 0 && !own)))
+        txn_peek_tag(c, in, h->body, h->size - h->body);
+    if (t == 'C' && j->step == SL_PW_STEP_END) {
+        evbuffer_drain(in, h->size);    /* the client never sent it */
         return;
     }
     if (t == 'E' && j->step != SL_PW_STEP_SYNC) {
@@ -1138,6 +1320,7 @@ void sl__pw_backend_input(sl_pwconn_t *c)
         switch (h.type) {
         case 'Z':
             c->txn_status = (char)head[5];
+            txn_ready(c, c->txn_status);
             note_ready(c, c->txn_status);
             pending_pop(c);
             span += h.size;
@@ -1157,6 +1340,10 @@ void sl__pw_backend_input(sl_pwconn_t *c)
             if (!pending_empty(c) && c->pending[c->pending_head] == 'S')
                 pending_pop(c);
             kick = true;
+            break;
+        case 'C':
+            if (c->txn.n > 0)
+                txn_peek_tag(c, in, span + h.body, h.size - h.body);
             break;
         case 'E': {
             char peek[ERR_PEEK];

@@ -6,6 +6,14 @@
  * catalog rows to run on the client's backend connection, and a done
  * callback that applies the change to the in-memory catalog once that
  * transaction has committed (or throws the prepared objects away).
+ *
+ * Inside a client's transaction block the done callbacks wait in the
+ * session's sl_txn_ddl_t until the block ends; meanwhile the session sees
+ * its own changes: statements are prepared against a session catalog
+ * (session_catalog) made of the shared one minus the session's pending
+ * DROPs plus its pending CREATEs.  Pending objects carry provisional
+ * negative ids, so no key of theirs matches an object of the shared
+ * catalog.
  */
 #include "server/server.h"
 #include "exec/exec.h"
@@ -34,8 +42,155 @@ typedef struct pending_ddl {
     int64_t id;                 /* DROP: the target's catalog id */
     int64_t stream_id;          /* CREATE VIEW: its stream's catalog id */
     char *stream_name;          /* CREATE VIEW: its stream's name */
+    bool dead;                  /* CREATE: dropped again later in the same
+                                   transaction, or undone by a ROLLBACK TO
+                                   SAVEPOINT, so never applied */
+    bool undone;                /* DROP: undone by a ROLLBACK TO SAVEPOINT */
+    char *sql;                  /* the object's CREATE text: its catalog
+                                   row's sql (malloc'd) */
+    struct pending_ddl *next;   /* in the queue of lookups (reconciled) */
+    int nheld;                  /* DROP: the shared views whose drop_pending
+                                   it raised, by catalog id */
+    int64_t *held;              /* (malloc'd) */
     char name[];                /* the statement's object */
 } pending_ddl_t;
+
+/* The pending DDL behind a deferred command, or NULL (not one of ours). */
+static void done_ddl(void *arg, sl_ddl_outcome_t outcome);
+static void reconciled(void *arg, int exists);
+static void release_views(struct pending_ddl *p);
+
+static pending_ddl_t *txn_item(const sl_txn_ddl_t *txn, int i)
+{
+    return txn->items[i].done == done_ddl ? txn->items[i].arg : NULL;
+}
+
+static bool txn_drops(const sl_txn_ddl_t *txn, sl_stmt_kind_t kind, int64_t id)
+{
+    for (int i = 0; i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (p != NULL && p->kind == kind && p->id == id && !p->undone)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The catalog as the session sees it inside its transaction: the shared
+ * catalog without what the session dropped, with what it created (arrays
+ * in a; the objects are the shared or pending ones themselves).  The
+ * shared catalog itself when nothing is pending.  A stream's views are
+ * found by scanning views (views_of), not its views array.
+ */
+static const sl_catalog_t *session_catalog(sl_server_t *srv, const sl_txn_ddl_t *txn,
+                                           sl_arena_t *a)
+{
+    if (txn == NULL || txn->n == 0)
+        return &srv->catalog;
+    const sl_catalog_t *shared = &srv->catalog;
+    sl_catalog_t *cat = sl_alloc0(a, sizeof(*cat));
+    int maxs = shared->nstreams + txn->n, maxv = shared->nviews + txn->n;
+    cat->streams = sl_alloc(a, sizeof(sl_stream_t *) * (size_t)(maxs + 1));
+    cat->views = sl_alloc(a, sizeof(sl_view_t *) * (size_t)(maxv + 1));
+    cat->version = shared->version;
+    for (int i = 0; i < shared->nstreams; i++)
+        if (!txn_drops(txn, SL_STMT_DROP_STREAM, shared->streams[i]->id))
+            cat->streams[cat->nstreams++] = shared->streams[i];
+    for (int i = 0; i < shared->nviews; i++) {
+        sl_view_t *v = shared->views[i];
+        if (!txn_drops(txn, SL_STMT_DROP_VIEW, v->id) &&
+            !txn_drops(txn, SL_STMT_DROP_STREAM, v->stream->id))
+            cat->views[cat->nviews++] = v;
+    }
+    for (int i = 0; i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (p == NULL || p->dead)
+            continue;
+        if (p->new_stream != NULL)
+            cat->streams[cat->nstreams++] = p->new_stream;
+        if (p->new_view != NULL)
+            cat->views[cat->nviews++] = p->new_view;
+    }
+    return cat;
+}
+
+/* A DROP of name (a view, or a stream with its views) makes the session's
+ * pending CREATEs of them dead: they never reach the shared catalog. */
+static void txn_bury(const sl_txn_ddl_t *txn, sl_stmt_kind_t kind, const char *name)
+{
+    for (int i = 0; txn != NULL && i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (p == NULL || p->dead)
+            continue;
+        if (kind == SL_STMT_DROP_VIEW && p->kind == SL_STMT_CREATE_VIEW &&
+            strcmp(p->name, name) == 0)
+            p->dead = true;
+        if (kind == SL_STMT_DROP_STREAM &&
+            ((p->kind == SL_STMT_CREATE_STREAM && strcmp(p->name, name) == 0) ||
+             (p->kind == SL_STMT_CREATE_VIEW && strcmp(p->stream_name, name) == 0)))
+            p->dead = true;
+    }
+}
+
+char *sl_command_txn_check_sql(const sl_txn_ddl_t *txn, sl_arena_t *a)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    bool any = false;
+    sl_buf_puts(&b, "SELECT ");
+    for (int i = 0; i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (i > 0)
+            sl_buf_puts(&b, ", ");
+        if (p == NULL || p->sql == NULL) {
+            sl_buf_puts(&b, "true");
+            continue;
+        }
+        /* a CREATE holds while its row exists, a DROP while it does not */
+        bool create = p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW;
+        bool view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
+        sl_buf_printf(&b, "%sEXISTS (SELECT FROM sluice.%s WHERE name = ", create ? "" : "NOT ",
+                      view ? "views" : "streams");
+        sl_buf_put_literal(&b, p->name, strlen(p->name));
+        sl_buf_puts(&b, " AND sql = ");
+        sl_buf_put_literal(&b, p->sql, strlen(p->sql));
+        sl_buf_puts(&b, ")");
+        any = true;
+    }
+    char *r = any ? sl_strdup(a, sl_buf_cstr(&b)) : NULL;
+    sl_buf_free(&b);
+    return r;
+}
+
+void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds)
+{
+    for (int i = 0; i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (p == NULL || p->sql == NULL)
+            continue;
+        if (p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW) {
+            p->dead = !holds[i];    /* a DROP of it may have been undone too */
+        } else if (!holds[i] && !p->undone) {
+            p->undone = true;
+            release_views(p);
+        }
+    }
+}
+
+/* Provisional ids of pending objects: negative, never reused. */
+static int64_t last_provisional;
+
+/* The views of s in cat, into a. */
+static int views_of(const sl_catalog_t *cat, const sl_stream_t *s, sl_arena_t *a,
+                    sl_view_t ***out)
+{
+    sl_view_t **vs = sl_alloc(a, sizeof(sl_view_t *) * (size_t)(cat->nviews + 1));
+    int n = 0;
+    for (int i = 0; i < cat->nviews; i++)
+        if (cat->views[i]->stream == s)
+            vs[n++] = cat->views[i];
+    *out = vs;
+    return n;
+}
 
 static void set_rows(sl_command_t *cmd, sl_arena_t *a, int ncols,
                      const char **names, int nrows)
@@ -63,25 +218,24 @@ static char *stream_columns_text(const sl_stream_t *s, sl_arena_t *a)
     return r;
 }
 
-static int show_streams(sl_server_t *srv, sl_arena_t *a, sl_command_t *cmd)
+static int show_streams(const sl_catalog_t *cat, sl_arena_t *a, sl_command_t *cmd)
 {
     static const char *names[] = {"name", "columns", "views"};
-    sl_catalog_t *cat = &srv->catalog;
     set_rows(cmd, a, 3, names, cat->nstreams);
     for (int i = 0; i < cat->nstreams; i++) {
         sl_stream_t *s = cat->streams[i];
+        sl_view_t **vs;
         cmd->cells[i * 3] = s->name;
         cmd->cells[i * 3 + 1] = stream_columns_text(s, a);
-        cmd->cells[i * 3 + 2] = sl_sprintf(a, "%d", s->nviews);
+        cmd->cells[i * 3 + 2] = sl_sprintf(a, "%d", views_of(cat, s, a, &vs));
     }
     cmd->tag = sl_sprintf(a, "SHOW");
     return SL_OK;
 }
 
-static int show_views(sl_server_t *srv, sl_arena_t *a, sl_command_t *cmd)
+static int show_views(const sl_catalog_t *cat, sl_arena_t *a, sl_command_t *cmd)
 {
     static const char *names[] = {"name", "stream", "relation", "query"};
-    sl_catalog_t *cat = &srv->catalog;
     set_rows(cmd, a, 4, names, cat->nviews);
     for (int i = 0; i < cat->nviews; i++) {
         sl_view_t *v = cat->views[i];
@@ -138,9 +292,48 @@ static void drop_view_now(sl_server_t *srv, sl_view_t *v)
  * up again by its key: the backend's guard (guard_begin) serialized this
  * statement with every other Sluice DDL, so a committed DROP found its
  * target and a committed CREATE found its name free and its stream. */
+/* The shared view with catalog id id, or NULL. */
+static sl_view_t *view_by_id(const sl_catalog_t *cat, int64_t id)
+{
+    for (int i = 0; i < cat->nviews; i++)
+        if (cat->views[i]->id == id)
+            return cat->views[i];
+    return NULL;
+}
+
+/* A DROP holds the shared views among vs back from the sink until it is
+ * applied or thrown away (release). */
+static void hold_views(pending_ddl_t *p, sl_server_t *srv, sl_view_t **vs, int n)
+{
+    p->held = sl_xmalloc(sizeof(int64_t) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        if (view_by_id(&srv->catalog, vs[i]->id) == vs[i]) {
+            vs[i]->drop_pending++;
+            p->held[p->nheld++] = vs[i]->id;
+        }
+    }
+}
+
+static void release_views(pending_ddl_t *p)
+{
+    for (int i = 0; i < p->nheld; i++) {
+        sl_view_t *v = view_by_id(&p->srv->catalog, p->held[i]);
+        if (v != NULL)
+            v->drop_pending--;
+    }
+    free(p->held);
+    p->held = NULL;
+    p->nheld = 0;
+}
+
 static void apply_ddl(pending_ddl_t *p, bool ok)
 {
     sl_catalog_t *cat = &p->srv->catalog;
+    release_views(p);
+    free(p->sql);
+    p->sql = NULL;
+    if (p->dead || p->undone)
+        ok = false;
     switch (p->kind) {
     case SL_STMT_CREATE_STREAM:
         if (ok && sl_catalog_stream(cat, p->name) == NULL && sl_catalog_view(cat, p->name) == NULL)
@@ -151,6 +344,13 @@ static void apply_ddl(pending_ddl_t *p, bool ok)
         break;
     case SL_STMT_CREATE_VIEW: {
         sl_stream_t *s = ok ? stream_by_key(cat, p->stream_name, p->stream_id) : NULL;
+        if (ok && p->stream_id < 0) {
+            /* its stream was created in the same transaction, applied
+             * just before: the very object the view was analyzed against */
+            s = sl_catalog_stream(cat, p->stream_name);
+            if (s != p->new_view->stream)
+                s = NULL;
+        }
         if (ok && s == NULL)
             sl_log_error("CREATE CONTINUOUS VIEW \"%s\" committed but its stream \"%s\" is "
                          "gone from memory: restart sluiced to reload the catalog",
@@ -186,6 +386,20 @@ static void apply_ddl(pending_ddl_t *p, bool ok)
     }
 }
 
+/* DDL whose outcome is looked up in the catalog tables, one at a time in
+ * the order they were given, so that a CREATE STREAM is applied before a
+ * CREATE CONTINUOUS VIEW on it from the same transaction. */
+static pending_ddl_t *lookup_head, *lookup_tail;
+
+static void lookup_next(void)
+{
+    pending_ddl_t *p = lookup_head;
+    if (p == NULL)
+        return;
+    bool is_view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
+    sl_reconcile_lookup(p->srv, is_view ? "views" : "streams", p->name, reconciled, p);
+}
+
 /* The lookup after a lost answer (reconcile.h): a CREATE committed if its
  * catalog row exists, a DROP if its row is gone. */
 static void reconciled(void *arg, int exists)
@@ -197,19 +411,30 @@ static void reconciled(void *arg, int exists)
         sl_log_info("the lost %s of \"%s\" %s", create ? "CREATE" : "DROP", p->name,
                     ok ? "had committed: applied" : "had not committed");
     apply_ddl(p, ok);
+    lookup_head = p->next;
+    if (lookup_head == NULL)
+        lookup_tail = NULL;
     free(p);
+    lookup_next();
 }
 
 static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
 {
+    /* (also the tag of deferred commands that are ours: txn_item) */
     pending_ddl_t *p = arg;
     if (outcome != SL_DDL_UNKNOWN) {
         apply_ddl(p, outcome == SL_DDL_COMMITTED);
         free(p);
         return;
     }
-    bool is_view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
-    sl_reconcile_lookup(p->srv, is_view ? "views" : "streams", p->name, reconciled, p);
+    p->next = NULL;
+    if (lookup_tail != NULL) {
+        lookup_tail->next = p;
+        lookup_tail = p;
+        return;
+    }
+    lookup_head = lookup_tail = p;
+    lookup_next();
 }
 
 /* A pending DDL for the object name (malloc'd, see pending_ddl_t), set as
@@ -225,7 +450,6 @@ static pending_ddl_t *pending_new(sl_server_t *srv, sl_stmt_kind_t kind, const c
     p->kind = kind;
     cmd->done = done_ddl;
     cmd->arg = p;
-    cmd->in_txn_forbidden = true;
     return p;
 }
 
@@ -291,10 +515,9 @@ static const char *row_missing(sl_arena_t *a, const char *table, const char *nam
     return r;
 }
 
-static int create_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
-                         sl_command_t *cmd, sl_error_t *err)
+static int create_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
+                         sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
-    sl_catalog_t *cat = &srv->catalog;
     cmd->tag = "CREATE STREAM";
     if (sl_catalog_view(cat, stmt->name) != NULL) {
         if (stmt->if_not_exists) {
@@ -307,13 +530,15 @@ static int create_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     sl_stream_t *s = sl_stream_new(stmt->name);
     bool exists = false;
     if (sl_analyze_stream(stmt, cat, s, &exists, err) != SL_OK || exists) {
-        sl_catalog_drop_stream(cat, s);
+        sl_catalog_drop_stream(&srv->catalog, s);     /* never added: frees */
         if (exists)
             cmd->notice = sl_sprintf(a, "relation \"%s\" already exists, skipping", stmt->name);
         return sl_error_isset(err) ? SL_ERR : SL_OK;
     }
     s->sql = sl_strdup(s->arena, stmt->text);
+    s->id = -++last_provisional;
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
+    p->sql = sl_xstrdup(s->sql);
     p->new_stream = s;
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
     guard_begin(&g);
@@ -327,10 +552,9 @@ static int create_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     return SL_OK;
 }
 
-static int create_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
-                       sl_command_t *cmd, sl_error_t *err)
+static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
+                       sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
-    sl_catalog_t *cat = &srv->catalog;
     cmd->tag = "CREATE CONTINUOUS VIEW";
     if (sl_catalog_stream(cat, stmt->name) != NULL) {
         if (stmt->if_not_exists) {
@@ -351,7 +575,9 @@ static int create_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     v->sql = sl_strdup(v->arena, stmt->text);
     if (v->schema == NULL)
         v->schema = sl_strdup(v->arena, "public");
+    v->id = -++last_provisional;
     pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
+    p->sql = sl_xstrdup(v->sql);
     p->new_view = v;
     p->stream_name = sl_strdup(v->arena, v->stream->name);
     p->stream_id = v->stream->id;
@@ -376,11 +602,11 @@ static int create_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     return SL_OK;
 }
 
-static int drop_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
-                     sl_command_t *cmd, sl_error_t *err)
+static int drop_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl_t *txn,
+                     const sl_stmt_t *stmt, sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
     cmd->tag = "DROP CONTINUOUS VIEW";
-    sl_view_t *v = sl_catalog_view(&srv->catalog, stmt->name);
+    sl_view_t *v = sl_catalog_view(cat, stmt->name);
     if (v == NULL) {
         if (stmt->if_exists) {
             cmd->notice = sl_sprintf(a, "continuous view \"%s\" does not exist, skipping",
@@ -392,6 +618,8 @@ static int drop_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     }
     pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
     p->id = v->id;
+    p->sql = sl_xstrdup(v->sql);
+    hold_views(p, srv, &v, 1);
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
     guard_begin(&g);
     guard_fail(&g, row_missing(a, "views", v->name), SL_ERRCODE_UNDEFINED_TABLE,
@@ -399,16 +627,17 @@ static int drop_view(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     guard_end(&g, &sql);
     sl_ddl_drop_view(v, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    txn_bury(txn, SL_STMT_DROP_VIEW, v->name);
     sl_buf_free(&g);
     sl_buf_free(&sql);
     return SL_OK;
 }
 
-static int drop_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
-                       sl_command_t *cmd, sl_error_t *err)
+static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl_t *txn,
+                       const sl_stmt_t *stmt, sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
     cmd->tag = "DROP STREAM";
-    sl_stream_t *s = sl_catalog_stream(&srv->catalog, stmt->name);
+    sl_stream_t *s = sl_catalog_stream(cat, stmt->name);
     if (s == NULL) {
         if (stmt->if_exists) {
             cmd->notice = sl_sprintf(a, "stream \"%s\" does not exist, skipping", stmt->name);
@@ -417,25 +646,29 @@ static int drop_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
         return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
                             "stream \"%s\" does not exist", stmt->name);
     }
+    sl_view_t **vs;
+    int nv = views_of(cat, s, a, &vs);     /* the session's, pending ones too */
     sl_buf_t names = SL_BUF_INIT;
-    for (int i = 0; i < s->nviews; i++)
-        sl_buf_printf(&names, "%scontinuous view %s", i ? "\n" : "", s->views[i]->name);
-    if (s->nviews > 0 && !stmt->cascade) {
+    for (int i = 0; i < nv; i++)
+        sl_buf_printf(&names, "%scontinuous view %s", i ? "\n" : "", vs[i]->name);
+    if (nv > 0 && !stmt->cascade) {
         sl_error_set(err, SL_ERRCODE_DEPENDENT_OBJECTS, 0,
                      "cannot drop stream %s because other objects depend on it", s->name);
         sl_error_detail(err, "%s depend%s on stream %s", sl_buf_cstr(&names),
-                        s->nviews == 1 ? "s" : "", s->name);
+                        nv == 1 ? "s" : "", s->name);
         sl_error_hint(err, "Use DROP ... CASCADE to drop the dependent objects too.");
         sl_buf_free(&names);
         return SL_ERR;
     }
-    if (s->nviews == 1)
+    if (nv == 1)
         cmd->notice = sl_sprintf(a, "drop cascades to %s", sl_buf_cstr(&names));
-    else if (s->nviews > 1)
-        cmd->notice = sl_sprintf(a, "drop cascades to %d other objects", s->nviews);
+    else if (nv > 1)
+        cmd->notice = sl_sprintf(a, "drop cascades to %d other objects", nv);
     sl_buf_free(&names);
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
     p->id = s->id;
+    p->sql = sl_xstrdup(s->sql);
+    hold_views(p, srv, vs, nv);
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
     guard_begin(&g);
     guard_fail(&g, row_missing(a, "streams", s->name), SL_ERRCODE_UNDEFINED_TABLE,
@@ -443,44 +676,46 @@ static int drop_stream(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
     /* a view created on it since (by another session) would be left behind */
     sl_buf_puts(&cond, "EXISTS (SELECT FROM sluice.views WHERE stream = ");
     sl_buf_put_literal(&cond, s->name, strlen(s->name));
-    for (int i = 0; i < s->nviews; i++) {
+    for (int i = 0; i < nv; i++) {
         sl_buf_puts(&cond, " AND name <> ");
-        sl_buf_put_literal(&cond, s->views[i]->name, strlen(s->views[i]->name));
+        sl_buf_put_literal(&cond, vs[i]->name, strlen(vs[i]->name));
     }
     sl_buf_puts(&cond, ")");
     guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_DEPENDENT_OBJECTS,
                sl_sprintf(a, "cannot drop stream %s because other objects depend on it",
                           s->name));
     guard_end(&g, &sql);
-    for (int i = 0; i < s->nviews; i++) {
-        sl_ddl_drop_view(s->views[i], &sql);
+    for (int i = 0; i < nv; i++) {
+        sl_ddl_drop_view(vs[i], &sql);
         sl_buf_putc(&sql, '\n');
     }
     sl_ddl_drop_stream(s, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    txn_bury(txn, SL_STMT_DROP_STREAM, s->name);
     sl_buf_free(&cond);
     sl_buf_free(&g);
     sl_buf_free(&sql);
     return SL_OK;
 }
 
-int sl_command_prepare(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
-                       sl_command_t *cmd, sl_error_t *err)
+int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_t *stmt,
+                       sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
     memset(cmd, 0, sizeof(*cmd));
+    const sl_catalog_t *cat = session_catalog(srv, txn, a);
     switch (stmt->kind) {
     case SL_STMT_CREATE_STREAM:
-        return create_stream(srv, stmt, a, cmd, err);
+        return create_stream(srv, cat, stmt, a, cmd, err);
     case SL_STMT_DROP_STREAM:
-        return drop_stream(srv, stmt, a, cmd, err);
+        return drop_stream(srv, cat, txn, stmt, a, cmd, err);
     case SL_STMT_CREATE_VIEW:
-        return create_view(srv, stmt, a, cmd, err);
+        return create_view(srv, cat, stmt, a, cmd, err);
     case SL_STMT_DROP_VIEW:
-        return drop_view(srv, stmt, a, cmd, err);
+        return drop_view(srv, cat, txn, stmt, a, cmd, err);
     case SL_STMT_SHOW_STREAMS:
-        return show_streams(srv, a, cmd);
+        return show_streams(cat, a, cmd);
     case SL_STMT_SHOW_VIEWS:
-        return show_views(srv, a, cmd);
+        return show_views(cat, a, cmd);
     case SL_STMT_SHOW_SETTING:
         return show_setting(srv, stmt, a, cmd, err);
     default:

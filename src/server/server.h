@@ -49,15 +49,17 @@ extern sl_server_t sl_server;
  * What the pgwire layer does for one Sluice statement (sl_command_prepare):
  *   - if error is set: send it (nothing else);
  *   - else if backend_sql: run it as one simple Query on the client's own
- *     backend connection (one implicit transaction); relay a PostgreSQL
- *     error if it fails; then call done(arg, outcome) — after which the
- *     command is finished with (SL_DDL_COMMITTED: the in-memory catalog
- *     now has the change; SL_DDL_UNKNOWN when the backend connection was
- *     lost after the statement was sent);
+ *     backend connection, inside the client's transaction block if one is
+ *     open (the SQL has no BEGIN/COMMIT of its own); relay a PostgreSQL
+ *     error if it fails; then, once the transaction it ran in has ended,
+ *     call done(arg, outcome) — after which the command is finished with
+ *     (SL_DDL_COMMITTED: the in-memory catalog now has the change;
+ *     SL_DDL_UNKNOWN when the backend connection was lost while a COMMIT
+ *     may have been under way, or a ROLLBACK TO SAVEPOINT left it unclear:
+ *     the change is looked up in the catalog tables).  Until a block ends
+ *     the command waits in the session's sl_txn_ddl_t;
  *   - then send notice (if any), the rows (if ncols > 0) and
  *     CommandComplete(tag).
- * Statements that change the catalog must not run inside a client's
- * transaction block: pgwire answers 25001 for those (in_txn_forbidden).
  */
 /* How the backend_sql of a command ended: committed, failed (nothing
  * changed), or unknown (the backend connection was lost after it was
@@ -71,7 +73,6 @@ typedef enum sl_ddl_outcome {
 typedef struct sl_command {
     const char *tag;            /* "CREATE STREAM", "SHOW", ... */
     const char *notice;         /* NOTICE text (e.g. "... already exists, skipping") */
-    bool in_txn_forbidden;
     int ncols;
     const char **colnames;
     sl_type_t *coltypes;
@@ -82,10 +83,42 @@ typedef struct sl_command {
     void *arg;
 } sl_command_t;
 
-/* Prepares the command for stmt (allocating from a).  Returns SL_OK, or
+/*
+ * A session's Sluice DDL whose backend_sql ran inside its open transaction
+ * block, oldest first: each done(arg, ...) is called when the block ends
+ * (COMMITTED at its COMMIT, FAILED at its ROLLBACK or abort).  Owned by the
+ * pgwire connection (items malloc'd); the session's own statements see
+ * these changes (sl_command_prepare), other sessions and HTTP do not.
+ */
+typedef struct sl_txn_ddl_item {
+    void (*done)(void *arg, sl_ddl_outcome_t outcome);
+    void *arg;
+} sl_txn_ddl_item_t;
+
+typedef struct sl_txn_ddl {
+    int n, cap;
+    sl_txn_ddl_item_t *items;
+    bool uncertain;             /* a ROLLBACK left the block open (ROLLBACK
+                                   TO SAVEPOINT): which items survived is
+                                   checked before the session's next Sluice
+                                   statement (sl_command_txn_check_sql), or
+                                   looked up after COMMIT (SL_DDL_UNKNOWN) */
+} sl_txn_ddl_t;
+
+/* After a ROLLBACK that left the block open (txn->uncertain): a query for
+ * the session's backend whose one row holds a boolean per item of txn,
+ * whether its change still holds in the transaction (in a); NULL if no
+ * item can be checked.  sl_command_txn_checked takes that row (holds[i]
+ * for item i): undone changes are no longer seen by the session and never
+ * applied. */
+char *sl_command_txn_check_sql(const sl_txn_ddl_t *txn, sl_arena_t *a);
+void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds);
+
+/* Prepares the command for stmt (allocating from a), as the session with
+ * the pending DDL txn (NULL: none) sees the catalog.  Returns SL_OK, or
  * SL_ERR with err set (analysis errors, positions relative to the query). */
-int sl_command_prepare(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
-                       sl_command_t *cmd, sl_error_t *err);
+int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_t *stmt,
+                       sl_arena_t *a, sl_command_t *cmd, sl_error_t *err);
 
 /* Logging to stderr with a timestamp and level. */
 void sl_log(const char *level, const char *fmt, ...)

@@ -865,7 +865,7 @@ static void sink_start_flush(sl_sink_t *sink)
         if (v->exec == NULL)
             continue;
         unsigned long long seen, matched;
-        if (v->broken)
+        if (v->broken || v->drop_pending > 0)
             continue;
         sl_exec_counts(v->exec, &seen, &matched);
         sl_delta_t *d = sl_exec_ngroups(v->exec) > 0 ? sl_exec_detach(v->exec) : NULL;
@@ -1170,7 +1170,8 @@ bool sl_sink_idle(const sl_sink_t *sink)
         return false;
     const sl_catalog_t *cat = &sink->srv->catalog;
     for (int i = 0; i < cat->nviews; i++)
-        if (cat->views[i]->exec && sl_exec_ngroups(cat->views[i]->exec) > 0)
+        if (cat->views[i]->exec && sl_exec_ngroups(cat->views[i]->exec) > 0 &&
+            cat->views[i]->drop_pending == 0)
             return false;
     return true;
 }

@@ -2,7 +2,8 @@
 # tests/e2e/pgwire.sh [SLUICED]: the PostgreSQL wire protocol of sluiced
 # through real psql against a throwaway PostgreSQL: multi-statement queries
 # (forwarded, Sluice's and mixed), psql's \d, forwarded errors with the
-# caret at the right place, 25001 in a transaction block, syntax errors after
+# caret at the right place, Sluice DDL in a transaction block (rolled back
+# with it) and in a multi-statement Query (atomic), syntax errors after
 # earlier statements, COPY in and out (relayed and inside a mixed query),
 # SSL negotiation, the extended protocol (\gdesc) for relayed and Sluice
 # statements (pipelines of raw messages: named statements and portals,
@@ -82,10 +83,16 @@ LINE 1: SELECT 'é'; SHOW STREAMS; SELECT nosuchcol
                                          ^" \
     "$(sq -At -c "SELECT 'é'; SHOW STREAMS; SELECT nosuchcol" | grep -v e2e_s)"
 
-check "25001 in a transaction block" "ERROR:  CREATE STREAM cannot run inside a transaction block" \
-    "$(sq -At -c 'BEGIN; CREATE STREAM e2e_t (a int); COMMIT')"
-check "stream not created in the transaction block" "e2e_s" \
+check "CREATE STREAM in a transaction block" "" \
+    "$(sq -At -c 'BEGIN; CREATE STREAM e2e_t (a int); ROLLBACK')"
+check "stream not created in a rolled-back block" "e2e_s" \
     "$(sq -At -c 'SHOW STREAMS' | cut -d'|' -f1)"
+check "a failing multi-statement Query leaves no stream" "ERROR:  division by zero" \
+    "$(sq -At -c 'CREATE STREAM e2e_t (a int); SELECT 1/0')"
+check "stream not created by the failed Query" "e2e_s" \
+    "$(sq -At -c 'SHOW STREAMS' | cut -d'|' -f1)"
+check "nor its table" "ERROR:  relation \"e2e_t\" does not exist" \
+    "$(sq -At -c 'SELECT * FROM e2e_t' | head -n 1)"
 
 check "syntax error runs the statements before it" "1
 ERROR:  syntax error at or near \"(\"
@@ -237,11 +244,13 @@ run(P("SHOW STREAMS") + B + E + P("SELECT 8") + B + E + S +
 # Errors: discard until Sync; duplicate names; several statements.
 run(Pn("d", "SHOW STREAMS") + Pn("d", "SHOW STREAMS") + B + E + S +
     P("SHOW STREAMS; SELECT 1") + S + Bn("", "d") + E + S + En("nope") + S + Q("SELECT 9"))
-# Transaction blocks: DDL refused with 25001 and the backend's transaction
-# aborted too (25P02 for what follows); SHOW works in a block.
+# Transaction blocks: DDL runs in the block and rolls back with it; a
+# Sluice error aborts the backend's transaction too (25P02 for what
+# follows); SHOW works in a block.
 run(Q("BEGIN") + P("CREATE STREAM e2e_y (v int)") + B + D(b"P", "") + E + S +
     Q("SELECT 7") + Q("ROLLBACK") + Q("BEGIN") + P("SHOW STREAMS") + B + E + S + Q("COMMIT") +
     Q("BEGIN; CREATE STREAM e2e_y (v int)") + Q("SELECT 7") + Q("ROLLBACK") +
+    Q("BEGIN") + Q("CREATE STREAM e2e_s (v int)") + Q("SELECT 7") + Q("ROLLBACK") +
     P("DROP STREAM e2e_x") + B + E + P("DROP STREAM e2e_z") + B + E + S)
 PYEOF
 )
@@ -251,7 +260,7 @@ PYEOF
 C:CREATE STREAM Z:I 1 t:0 T Z:I 2 T D:e2e_s|a integer, b text|0 s D:e2e_x|v integer|0 C:SHOW Z:I 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 C:SHOW 3 Z:I E:26000 Z:I T D:6 C:SELECT 1 Z:I
 1 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 C:SHOW 1 2 D:8 C:SELECT 1 Z:I 1 2 n C:CREATE STREAM Z:I T D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 D:e2e_z|v integer|0 C:SHOW Z:I
 1 E:42P05 Z:I E:42601 Z:I 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 D:e2e_z|v integer|0 C:SHOW Z:I E:34000 Z:I T D:9 C:SELECT 1 Z:I
-C:BEGIN Z:T 1 2 n E:25001 Z:E E:25P02 Z:E C:ROLLBACK Z:I C:BEGIN Z:T 1 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 D:e2e_z|v integer|0 C:SHOW Z:T C:COMMIT Z:I C:BEGIN E:25001 Z:E E:25P02 Z:E C:ROLLBACK Z:I 1 2 C:DROP STREAM 1 2 C:DROP STREAM Z:I" "$got"
+C:BEGIN Z:T 1 2 n C:CREATE STREAM Z:T T D:7 C:SELECT 1 Z:T C:ROLLBACK Z:I C:BEGIN Z:T 1 2 D:e2e_s|a integer, b text|0 D:e2e_x|v integer|0 D:e2e_z|v integer|0 C:SHOW Z:T C:COMMIT Z:I C:BEGIN C:CREATE STREAM Z:T T D:7 C:SELECT 1 Z:T C:ROLLBACK Z:I C:BEGIN Z:T E:42P07 Z:E E:25P02 Z:E C:ROLLBACK Z:I 1 2 C:DROP STREAM 1 2 C:DROP STREAM Z:I" "$got"
 fi
 check "still serving" "ok" "$(sq -At -c "SELECT 'ok'")"
 

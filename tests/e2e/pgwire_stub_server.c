@@ -80,8 +80,8 @@ static void done_ddl(void *arg, bool ok)
     }
 }
 
-int sl_command_prepare(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
-                       sl_command_t *cmd, sl_error_t *err)
+int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_t *stmt,
+                       sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
     memset(cmd, 0, sizeof(*cmd));
     switch (stmt->kind) {
@@ -110,7 +110,6 @@ int sl_command_prepare(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
         sl_buf_free(&cols);
         cmd->done = done_ddl;
         cmd->arg = p;
-        cmd->in_txn_forbidden = true;
         return SL_OK;
     }
     case SL_STMT_DROP_STREAM: {
@@ -123,7 +122,6 @@ int sl_command_prepare(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
         cmd->backend_sql = sl_sprintf(a, "DROP TABLE \"%s\"", stmt->name);
         cmd->done = done_ddl;
         cmd->arg = p;
-        cmd->in_txn_forbidden = true;
         return SL_OK;
     }
     case SL_STMT_SHOW_STREAMS: {
@@ -213,4 +211,18 @@ int main(int argc, char **argv)
     }
     free(sl_server.pg_conninfo);
     return 0;
+}
+
+/* Its DDL is not checked after a ROLLBACK TO SAVEPOINT (server.h). */
+char *sl_command_txn_check_sql(const sl_txn_ddl_t *txn, sl_arena_t *a)
+{
+    (void)txn;
+    (void)a;
+    return NULL;
+}
+
+void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds)
+{
+    (void)txn;
+    (void)holds;
 }

@@ -1,0 +1,143 @@
+#!/bin/sh
+# bench/relay.sh (`make bench`, alone `make bench-relay`): the speed of
+# sluiced's pgwire relay beside PgBouncer's, in one run.
+#   1. a throwaway PostgreSQL, `pgbench -i -s 10`;
+#   2. sluiced (relaying to it) and PgBouncer (Debian's `pgbouncer`, session
+#      mode, trust, its own ini and port in a temporary folder, run as user
+#      postgres), each pinned to core 0; pgbench pinned to core 1;
+#   3. `pgbench -S` and `pgbench -M prepared -S` (RELAY_CLIENTS 4 clients,
+#      RELAY_THREADS 2 threads, RELAY_SECONDS 15 s each) directly, through
+#      PgBouncer and through sluiced, one after the other;
+#   4. prints tps and each relay's ratio to direct, and one line a script
+#      can parse per mode:
+#        RESULT relay mode=simple direct_tps=N pgbouncer_tps=N sluiced_tps=N
+#               pgbouncer_ratio=R sluiced_ratio=R
+# Without pgbouncer installed (apt-get install pgbouncer) its column says
+# n/a.  Exit 1 if a pgbench run failed; the numbers are reported, not judged.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+
+secs=${RELAY_SECONDS:-15}
+clients=${RELAY_CLIENTS:-4}
+threads=${RELAY_THREADS:-2}
+command -v pgbench >/dev/null 2>&1 || sl_skip "pgbench is not installed"
+command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
+
+cores=$(nproc)
+if [ "$cores" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+    SLUICED_WRAPPER="taskset -c 0"
+    relay_pin="taskset -c 0"
+    client="taskset -c 1"
+else
+    echo "note: $cores core(s) or no taskset: the relays and pgbench are not pinned"
+    SLUICED_WRAPPER=
+    relay_pin=
+    client=
+fi
+
+pg_start
+bouncer_pid=
+bouncer_dir=
+# The EXIT trap of tests/lib.sh stops sluiced and PostgreSQL; PgBouncer is
+# stopped here first, by its pid.
+trap 'rc=$?; trap - EXIT; [ -z "$bouncer_pid" ] || kill -TERM "$bouncer_pid" 2>/dev/null;
+      [ -z "$bouncer_dir" ] || rm -rf "$bouncer_dir"; sl__cleanup; exit $rc' EXIT
+
+echo "== pgbench -i -s 10"
+pgbench -i -q -s 10 -h 127.0.0.1 -p "$PGTEST_PORT" -U postgres postgres >"$PGTEST_DIR/init.log" 2>&1 ||
+    { cat "$PGTEST_DIR/init.log"; sl_fail "pgbench -i failed"; }
+pgq -c "VACUUM ANALYZE"
+
+sluiced_start
+bouncer_port=
+if command -v pgbouncer >/dev/null 2>&1; then
+    bouncer_dir=$(mktemp -d /tmp/slbouncer.XXXXXX)
+    chmod 755 "$bouncer_dir"
+    tries=0
+    while :; do
+        bouncer_port=$(sl__random_port)
+        cat >"$bouncer_dir/pgbouncer.ini" <<EOF
+[databases]
+* = host=127.0.0.1 port=$PGTEST_PORT
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = trust
+auth_file = $bouncer_dir/userlist.txt
+pool_mode = session
+max_client_conn = 100
+default_pool_size = 20
+logfile = $bouncer_dir/pgbouncer.log
+pidfile = $bouncer_dir/pgbouncer.pid
+EOF
+        echo '"postgres" ""' >"$bouncer_dir/userlist.txt"
+        [ "$(id -u)" = 0 ] && chown -R postgres: "$bouncer_dir"
+        as_pg=
+        [ "$(id -u)" != 0 ] || as_pg="runuser -u postgres --"
+        if $relay_pin $as_pg pgbouncer -d -q "$bouncer_dir/pgbouncer.ini" 2>>"$bouncer_dir/start.log"; then
+            i=0
+            while [ ! -s "$bouncer_dir/pgbouncer.pid" ] && [ $i -lt 100 ]; do
+                sleep 0.05; i=$((i + 1))
+            done
+            bouncer_pid=$(cat "$bouncer_dir/pgbouncer.pid" 2>/dev/null || true)
+            if [ -n "$bouncer_pid" ] &&
+                psql -X -q -At -h 127.0.0.1 -p "$bouncer_port" -U postgres -d postgres \
+                    -c "SELECT 1" >/dev/null 2>&1; then
+                break
+            fi
+        fi
+        tries=$((tries + 1))
+        [ -z "$bouncer_pid" ] || kill -TERM "$bouncer_pid" 2>/dev/null || true
+        bouncer_pid=
+        if [ $tries -ge 5 ]; then
+            cat "$bouncer_dir/start.log" "$bouncer_dir/pgbouncer.log" 2>/dev/null | tail -n 20
+            echo "note: PgBouncer did not start: its column says n/a"
+            bouncer_port=
+            break
+        fi
+    done
+else
+    echo "note: pgbouncer is not installed (apt-get install pgbouncer): its column says n/a"
+fi
+
+# tps PORT MODE-ARGS...: runs pgbench -S against 127.0.0.1:PORT, prints tps.
+tps() {
+    port=$1
+    shift
+    out=$($client pgbench -n -S "$@" -c "$clients" -j "$threads" -T "$secs" \
+        -h 127.0.0.1 -p "$port" -U postgres postgres 2>&1) ||
+        { echo "$out" >&2; sl_fail "pgbench $* on port $port failed"; }
+    echo "$out" | sed -n 's/^tps = \([0-9]*\)[.0-9]* .*/\1/p' | tail -n 1
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+results=
+for mode in simple prepared; do
+    echo "== pgbench -M $mode -S: $clients clients, $threads threads, $secs s each"
+    direct=$(tps "$PGTEST_PORT" -M "$mode")
+    echo "   direct      $direct tps"
+    bouncer=n/a
+    if [ -n "$bouncer_port" ]; then
+        bouncer=$(tps "$bouncer_port" -M "$mode")
+        echo "   PgBouncer   $bouncer tps"
+    fi
+    sluiced=$(tps "$SLUICE_PGWIRE_PORT" -M "$mode")
+    echo "   sluiced     $sluiced tps"
+    results="$results
+RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct")"
+done
+sluiced_stop
+
+echo
+echo "== summary (DESIGN.md: sluiced / direct, floor PgBouncer's ratio, aim 0.9)"
+echo "$results" | while read -r _ _ m d b s br sr; do
+    [ -n "${m:-}" ] || continue
+    printf '  pgbench -M %-8s -S  ratio to direct: PgBouncer %5s, sluiced %5s   (direct %s tps)\n' \
+        "${m#mode=}" "${br#pgbouncer_ratio=}" "${sr#sluiced_ratio=}" "${d#direct_tps=}"
+done
+echo "$results" | sed '/^$/d'

@@ -48,8 +48,10 @@ void sl__pw_send_client(sl_pwconn_t *c, sl_pkt_t *p)
 
 void sl__pw_send_backend(sl_pwconn_t *c, sl_pkt_t *p)
 {
-    if (p->buf.len > 0 && c->backend && c->state != SL_PW_CLOSING)
+    if (p->buf.len > 0 && c->backend && c->state != SL_PW_CLOSING) {
+        sl__pw_flush_backend(c);    /* relayed bytes staged before p go first */
         evbuffer_add(bufferevent_get_output(c->backend), p->buf.data, p->buf.len);
+    }
     sl_pkt_reset(p);
 }
 

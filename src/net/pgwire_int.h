@@ -160,6 +160,9 @@ struct sl_pwconn {
     bool relay_drop;
     size_t back_left;            /* bytes of a backend message still to
                                     stream to the client */
+    struct evbuffer *to_backend; /* relayed client bytes of this batch of
+                                    input, sent in one write at its end
+                                    (pgwire_relay.c; arena cleanup frees) */
 
     /* The backing PostgreSQL. */
     PGconn *pg;
@@ -212,6 +215,9 @@ void sl__pw_flow(sl_pwconn_t *c);
 void sl__pw_client_input(sl_pwconn_t *c);
 /* Handles every whole message buffered from the backend. */
 void sl__pw_backend_input(sl_pwconn_t *c);
+/* Sends the client bytes relayed so far (c->to_backend) to the backend:
+ * straight to its socket when nothing is queued, else queued after. */
+void sl__pw_flush_backend(sl_pwconn_t *c);
 /* Gives up a running job (connection going away): done(arg, false). */
 void sl__pw_job_abort(sl_pwconn_t *c);
 

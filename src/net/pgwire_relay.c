@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 
 #define ERR_PEEK 512   /* bytes of an ErrorResponse read to find its severity */
 
@@ -82,16 +83,56 @@ static void pending_pop(sl_pwconn_t *c)
 
 /* ---- small helpers ---- */
 
+/*
+ * Sends the first n bytes of from to the socket of to (PgBouncer's way):
+ * written straight from from's memory when nothing is queued before them
+ * and to is a plain socket, so the common case costs one writev and no
+ * write event; whatever the socket does not take (or everything, over TLS)
+ * is queued on to's output for the bufferevent to write.  A write error
+ * leaves the bytes queued: the bufferevent meets it and reports it.
+ */
+static void send_or_queue(struct bufferevent *to, bool plain, struct evbuffer *from, size_t n)
+{
+    struct evbuffer *out = bufferevent_get_output(to);
+    if (plain && evbuffer_get_length(out) == 0) {
+        int w = evbuffer_write_atmost(from, bufferevent_getfd(to), (ev_ssize_t)n);
+        if (w > 0)
+            n -= (size_t)w;
+    }
+    if (n > 0)
+        evbuffer_remove_buffer(from, out, n);
+}
+
+static void stage_free(void *arg)
+{
+    evbuffer_free(arg);
+}
+
 /* Moves the next n bytes of a message to the backend, or what of them is
- * buffered; the rest follows as it arrives (c->relay_left). */
+ * buffered; the rest follows as it arrives (c->relay_left).  The bytes are
+ * staged (c->to_backend) and sent once per batch of client input by
+ * sl__pw_flush_backend. */
 static void relay_to_backend(sl_pwconn_t *c, struct evbuffer *in, size_t n)
 {
     size_t have = evbuffer_get_length(in);
     size_t k = n < have ? n : have;
-    if (k > 0)
-        evbuffer_remove_buffer(in, bufferevent_get_output(c->backend), k);
+    if (k > 0) {
+        if (c->to_backend == NULL) {
+            c->to_backend = evbuffer_new();
+            sl_arena_on_free(c->arena, stage_free, c->to_backend);
+        }
+        evbuffer_remove_buffer(in, c->to_backend, k);
+    }
     c->relay_left = n - k;
     c->relay_drop = false;
+}
+
+void sl__pw_flush_backend(sl_pwconn_t *c)
+{
+    size_t n = c->to_backend ? evbuffer_get_length(c->to_backend) : 0;
+    if (n > 0 && c->backend && c->state == SL_PW_READY)
+        send_or_queue(c->backend, bufferevent_openssl_get_ssl(c->backend) == NULL,
+                      c->to_backend, n);
 }
 
 /* Drops the next n bytes of a client message, later ones as they come. */
@@ -104,10 +145,11 @@ static void drop_client(sl_pwconn_t *c, struct evbuffer *in, size_t n)
     c->relay_drop = c->relay_left > 0;
 }
 
+/* Relays the first n bytes of the backend's input to the client. */
 static void relay_to_client(sl_pwconn_t *c, struct evbuffer *in, size_t n)
 {
     if (n > 0)
-        evbuffer_remove_buffer(in, bufferevent_get_output(c->client), n);
+        send_or_queue(c->client, !c->tls, in, n);
 }
 
 /* Copies the body of the message at the head of in (header h) into the
@@ -1025,6 +1067,7 @@ void sl__pw_client_input(sl_pwconn_t *c)
             break;              /* small or parsed: wait for all of it */
         client_message(c, in, &h);
     }
+    sl__pw_flush_backend(c);
     sl__pw_flow(c);
 }
 

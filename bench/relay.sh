@@ -8,10 +8,12 @@
 #   3. `pgbench -S` and `pgbench -M prepared -S` (RELAY_CLIENTS 4 clients,
 #      RELAY_THREADS 2 threads, RELAY_SECONDS 15 s each) directly, through
 #      PgBouncer and through sluiced, one after the other;
-#   4. prints tps and each relay's ratio to direct, and one line a script
-#      can parse per mode:
+#   4. prints tps, each relay's ratio to direct and the CPU time each relay
+#      spent per transaction (from /proc/PID/stat: what the machine's other
+#      load does not change), and one line a script can parse per mode:
 #        RESULT relay mode=simple direct_tps=N pgbouncer_tps=N sluiced_tps=N
-#               pgbouncer_ratio=R sluiced_ratio=R
+#               pgbouncer_ratio=R sluiced_ratio=R pgbouncer_cpu_us=U
+#               sluiced_cpu_us=U
 # Without pgbouncer installed (apt-get install pgbouncer) its column says
 # n/a.  Exit 1 if a pgbench run failed; the numbers are reported, not judged.
 set -eu
@@ -105,39 +107,56 @@ else
     echo "note: pgbouncer is not installed (apt-get install pgbouncer): its column says n/a"
 fi
 
-# tps PORT MODE-ARGS...: runs pgbench -S against 127.0.0.1:PORT, prints tps.
-tps() {
-    port=$1
-    shift
-    out=$($client pgbench -n -S "$@" -c "$clients" -j "$threads" -T "$secs" \
-        -h 127.0.0.1 -p "$port" -U postgres postgres 2>&1) ||
-        { echo "$out" >&2; sl_fail "pgbench $* on port $port failed"; }
-    echo "$out" | sed -n 's/^tps = \([0-9]*\)[.0-9]* .*/\1/p' | tail -n 1
+# CPU time (user + system, clock ticks) of process $1 so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# run PORT PID MODE: runs pgbench -M MODE -S against 127.0.0.1:PORT; sets
+# $tps and $cpu, the CPU microseconds the relay of pid PID spent per
+# transaction (n/a when PID is empty).  The CPU cost does not depend on
+# what else the machine runs; tps does.
+run() {
+    t0=
+    [ -z "$2" ] || t0=$(ticks "$2")
+    out=$($client pgbench -n -S -M "$3" -c "$clients" -j "$threads" -T "$secs" \
+        -h 127.0.0.1 -p "$1" -U postgres postgres 2>&1) ||
+        { echo "$out" >&2; sl_fail "pgbench -M $3 -S on port $1 failed"; }
+    tps=$(echo "$out" | sed -n 's/^tps = \([0-9]*\)[.0-9]* .*/\1/p' | tail -n 1)
+    txns=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+    cpu=n/a
+    if [ -n "$2" ]; then
+        cpu=$(awk -v a="$t0" -v b="$(ticks "$2")" -v n="$txns" -v hz="$hz" \
+            'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / n; else print "n/a" }')
+    fi
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 results=
 for mode in simple prepared; do
     echo "== pgbench -M $mode -S: $clients clients, $threads threads, $secs s each"
-    direct=$(tps "$PGTEST_PORT" -M "$mode")
+    run "$PGTEST_PORT" "" "$mode"
+    direct=$tps
     echo "   direct      $direct tps"
-    bouncer=n/a
+    bouncer=n/a bouncer_cpu=n/a
     if [ -n "$bouncer_port" ]; then
-        bouncer=$(tps "$bouncer_port" -M "$mode")
-        echo "   PgBouncer   $bouncer tps"
+        run "$bouncer_port" "$bouncer_pid" "$mode"
+        bouncer=$tps bouncer_cpu=$cpu
+        echo "   PgBouncer   $bouncer tps, $bouncer_cpu us of its CPU per transaction"
     fi
-    sluiced=$(tps "$SLUICE_PGWIRE_PORT" -M "$mode")
-    echo "   sluiced     $sluiced tps"
+    run "$SLUICE_PGWIRE_PORT" "$SLUICED_PID" "$mode"
+    sluiced=$tps sluiced_cpu=$cpu
+    echo "   sluiced     $sluiced tps, $sluiced_cpu us of its CPU per transaction"
     results="$results
-RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct")"
+RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct") pgbouncer_cpu_us=$bouncer_cpu sluiced_cpu_us=$sluiced_cpu"
 done
 sluiced_stop
 
 echo
 echo "== summary (DESIGN.md: sluiced / direct, floor PgBouncer's ratio, aim 0.9)"
-echo "$results" | while read -r _ _ m d b s br sr; do
+echo "$results" | while read -r _ _ m d b s br sr bc sc; do
     [ -n "${m:-}" ] || continue
-    printf '  pgbench -M %-8s -S  ratio to direct: PgBouncer %5s, sluiced %5s   (direct %s tps)\n' \
-        "${m#mode=}" "${br#pgbouncer_ratio=}" "${sr#sluiced_ratio=}" "${d#direct_tps=}"
+    printf '  pgbench -M %-8s -S  ratio to direct: PgBouncer %5s, sluiced %5s (direct %s tps); relay CPU per transaction: PgBouncer %s us, sluiced %s us\n' \
+        "${m#mode=}" "${br#pgbouncer_ratio=}" "${sr#sluiced_ratio=}" "${d#direct_tps=}" \
+        "${bc#pgbouncer_cpu_us=}" "${sc#sluiced_cpu_us=}"
 done
 echo "$results" | sed '/^$/d'

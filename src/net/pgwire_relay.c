@@ -846,7 +846,9 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
     int n = 0;
     sl_error_t serr;
     sl_error_clear(&serr);
-    int rc = sl_sql_split(q, blen - 1, c->qarena, &stmts, &n, &serr);
+    int rc = SL_OK;
+    if (!sl_sql_forwarded(q, blen - 1))
+        rc = sl_sql_split(q, blen - 1, c->qarena, &stmts, &n, &serr);
     if (rc == SL_OK && all_forwarded(stmts, n)) {
         relay_to_backend(c, in, h->size);
         pending_push(c, 'Q');
@@ -875,7 +877,7 @@ static void parse_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_
     int n = 0, rc = SL_OK;
     sl_error_t serr;
     sl_error_clear(&serr);
-    if (q != NULL)
+    if (q != NULL && !sl_sql_forwarded(q, strlen(q)))
         rc = sl_sql_split(q, strlen(q), c->qarena, &stmts, &n, &serr);
     if (q == NULL || (rc == SL_OK && all_forwarded(stmts, n))) {
         relay_to_backend(c, in, h->size);       /* malformed: the backend says so */
@@ -1024,6 +1026,8 @@ static size_t query_limit(const sl_pwconn_t *c)
 void sl__pw_client_input(sl_pwconn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->client);
+    sl_error_t err;             /* set only on the way out of the loop */
+    sl_error_clear(&err);
     while (c->state == SL_PW_READY) {
         if (c->relay_left > 0) {
             /* The rest of a message being streamed (or dropped). */
@@ -1041,8 +1045,6 @@ void sl__pw_client_input(sl_pwconn_t *c)
             break;              /* later messages wait for the running query */
         unsigned char head[5];
         sl_pkt_hdr_t h;
-        sl_error_t err;
-        sl_error_clear(&err);
         size_t avail = evbuffer_get_length(in);
         evbuffer_copyout(in, head, sizeof(head));
         int rc = sl_pkt_read_header(head, avail, false, SL_PKT_MAX_MESSAGE, &h, &err);
@@ -1130,6 +1132,8 @@ void sl__pw_backend_input(sl_pwconn_t *c)
     struct evbuffer *in = bufferevent_get_input(c->backend);
     size_t span = 0;            /* bytes at the head of in to relay as is */
     bool kick = false;
+    sl_error_t err;             /* set only on the way out of the loop */
+    sl_error_clear(&err);
 
     if (c->back_left > 0 && c->state == SL_PW_READY) {
         /* The rest of a large message being streamed to the client. */
@@ -1147,8 +1151,6 @@ void sl__pw_backend_input(sl_pwconn_t *c)
         unsigned char head[6];
         struct evbuffer_ptr ptr;
         sl_pkt_hdr_t h;
-        sl_error_t err;
-        sl_error_clear(&err);
         if (avail < 5)
             break;
         evbuffer_ptr_set(in, &ptr, span, EVBUFFER_PTR_SET);

@@ -43,8 +43,10 @@
  */
 #include "net/pgwire_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
@@ -106,6 +108,104 @@ static void send_or_queue(struct bufferevent *to, bool plain, struct evbuffer *f
 static void stage_free(void *arg)
 {
     evbuffer_free(arg);
+}
+
+/* ---- reading a plain socket ---- */
+
+#define READ_SIZE 16384    /* one read's most, as a bufferevent's */
+
+/*
+ * Once READY, a plain (not TLS) socket is read by an event of the relay's
+ * own instead of its bufferevent, which first asks the kernel how much is
+ * there (FIONREAD): one readv per readiness into the bufferevent's input,
+ * then the bufferevent's own read callback, or its event callback at EOF
+ * or on an error, so pgwire.c sees what a bufferevent would report.  The
+ * bufferevent's reading stays off; sl__pw_reading starts and stops either.
+ */
+static void on_readable(sl_pwconn_t *c, struct bufferevent *bev, struct event *ev)
+{
+    bufferevent_data_cb readcb, writecb;
+    bufferevent_event_cb eventcb;
+    void *arg;
+    if (c->state != SL_PW_READY) {
+        event_del(ev);
+        return;
+    }
+    struct evbuffer *in = bufferevent_get_input(bev);
+    struct evbuffer_iovec v[2];
+    struct iovec iov[2];
+    evbuffer_unfreeze(in, 0);   /* a bufferevent's input only grows by it */
+    int nv = evbuffer_reserve_space(in, READ_SIZE, v, 2);
+    for (int i = 0; i < nv; i++) {
+        iov[i].iov_base = v[i].iov_base;
+        iov[i].iov_len = v[i].iov_len;
+    }
+    ssize_t n = nv > 0 ? readv(bufferevent_getfd(bev), iov, nv) : -1;
+    int e = errno;
+    if (n > 0) {
+        size_t left = (size_t)n;
+        int used = 0;
+        while (left > 0) {
+            if (v[used].iov_len > left)
+                v[used].iov_len = left;
+            left -= v[used++].iov_len;
+        }
+        evbuffer_commit_space(in, v, used);
+    }
+    evbuffer_freeze(in, 0);
+    if (n < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR))
+        return;
+    bufferevent_getcb(bev, &readcb, &writecb, &eventcb, &arg);
+    if (n <= 0) {
+        event_del(ev);
+        errno = e;
+        eventcb(bev, (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR) | BEV_EVENT_READING, arg);
+        return;
+    }
+    readcb(bev, arg);
+}
+
+static void on_client_readable(evutil_socket_t fd, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    on_readable(c, c->client, c->client_rev);
+}
+
+static void on_backend_readable(evutil_socket_t fd, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    on_readable(c, c->backend, c->backend_rev);
+}
+
+static void read_event_free(void *arg)
+{
+    event_free(arg);
+}
+
+/* Moves the reading of a plain bev (c->client or c->backend) to the
+ * relay's own event *evp, keeping whether it is on. */
+static void own_reads(sl_pwconn_t *c, struct bufferevent *bev, struct event **evp,
+                      event_callback_fn cb)
+{
+    *evp = event_new(c->pw->srv->base, bufferevent_getfd(bev), EV_READ | EV_PERSIST, cb, c);
+    sl_arena_on_free(c->arena, read_event_free, *evp);
+    if (bufferevent_get_enabled(bev) & EV_READ) {
+        bufferevent_disable(bev, EV_READ);
+        event_add(*evp, NULL);
+    }
+}
+
+void sl__pw_reading(sl_pwconn_t *c, struct bufferevent *bev, bool on)
+{
+    struct event *ev = bev == c->client ? c->client_rev : c->backend_rev;
+    if (ev == NULL && on)
+        bufferevent_enable(bev, EV_READ);
+    else if (ev == NULL)
+        bufferevent_disable(bev, EV_READ);
+    else if (on)
+        event_add(ev, NULL);
+    else
+        event_del(ev);
 }
 
 /* Moves the next n bytes of a message to the backend, or what of them is
@@ -961,7 +1061,7 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
         /* Answers still due: the backend sends them, then closes. */
         relay_to_backend(c, in, h->size);
         c->terminating = true;
-        bufferevent_disable(c->client, EV_READ);
+        sl__pw_reading(c, c->client, false);
         return;
     }
     if (c->discard_until_sync) {
@@ -1026,6 +1126,8 @@ static size_t query_limit(const sl_pwconn_t *c)
 void sl__pw_client_input(sl_pwconn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->client);
+    if (c->client_rev == NULL && !c->tls && c->state == SL_PW_READY)
+        own_reads(c, c->client, &c->client_rev, on_client_readable);
     sl_error_t err;             /* set only on the way out of the loop */
     sl_error_clear(&err);
     while (c->state == SL_PW_READY) {
@@ -1130,6 +1232,9 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
 void sl__pw_backend_input(sl_pwconn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->backend);
+    if (c->backend_rev == NULL && bufferevent_openssl_get_ssl(c->backend) == NULL &&
+        c->state == SL_PW_READY)
+        own_reads(c, c->backend, &c->backend_rev, on_backend_readable);
     size_t span = 0;            /* bytes at the head of in to relay as is */
     bool kick = false;
     sl_error_t err;             /* set only on the way out of the loop */

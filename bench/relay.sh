@@ -14,6 +14,7 @@
 #        RESULT relay mode=simple direct_tps=N pgbouncer_tps=N sluiced_tps=N
 #               pgbouncer_ratio=R sluiced_ratio=R pgbouncer_cpu_us=U
 #               sluiced_cpu_us=U
+# RELAY_BASELINE=DIR adds DIR/sluiced (another build) to the same run.
 # Without pgbouncer installed (apt-get install pgbouncer) its column says
 # n/a.  Exit 1 if a pgbench run failed; the numbers are reported, not judged.
 set -eu
@@ -45,7 +46,9 @@ bouncer_pid=
 bouncer_dir=
 # The EXIT trap of tests/lib.sh stops sluiced and PostgreSQL; PgBouncer is
 # stopped here first, by its pid.
+base_pid=
 trap 'rc=$?; trap - EXIT; [ -z "$bouncer_pid" ] || kill -TERM "$bouncer_pid" 2>/dev/null;
+      [ -z "$base_pid" ] || { kill -TERM "$base_pid" 2>/dev/null; wait "$base_pid" 2>/dev/null; };
       [ -z "$bouncer_dir" ] || rm -rf "$bouncer_dir"; sl__cleanup; exit $rc' EXIT
 
 echo "== pgbench -i -s 10"
@@ -53,6 +56,17 @@ pgbench -i -q -s 10 -h 127.0.0.1 -p "$PGTEST_PORT" -U postgres postgres >"$PGTES
     { cat "$PGTEST_DIR/init.log"; sl_fail "pgbench -i failed"; }
 pgq -c "VACUUM ANALYZE"
 
+# RELAY_BASELINE=DIR: a second sluiced, DIR/sluiced (say an older build),
+# measured in the same run for a before/after comparison.
+base_port=
+if [ -n "${RELAY_BASELINE:-}" ]; then
+    tb=$top_builddir
+    top_builddir=$RELAY_BASELINE
+    sluiced_start
+    top_builddir=$tb
+    base_port=$SLUICE_PGWIRE_PORT base_pid=$SLUICED_PID
+    SLUICED_PID=
+fi
 sluiced_start
 bouncer_port=
 if command -v pgbouncer >/dev/null 2>&1; then
@@ -143,6 +157,11 @@ for mode in simple prepared; do
         bouncer=$tps bouncer_cpu=$cpu
         echo "   PgBouncer   $bouncer tps, $bouncer_cpu us of its CPU per transaction"
     fi
+    if [ -n "$base_port" ]; then
+        run "$base_port" "$base_pid" "$mode"
+        echo "   baseline    $tps tps, $cpu us of its CPU per transaction (ratio $(ratio "$tps" "$direct"))"
+        echo "RESULT relay-baseline mode=$mode sluiced_tps=$tps sluiced_ratio=$(ratio "$tps" "$direct") sluiced_cpu_us=$cpu"
+    fi
     run "$SLUICE_PGWIRE_PORT" "$SLUICED_PID" "$mode"
     sluiced=$tps sluiced_cpu=$cpu
     echo "   sluiced     $sluiced tps, $sluiced_cpu us of its CPU per transaction"
@@ -150,6 +169,11 @@ for mode in simple prepared; do
 RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct") pgbouncer_cpu_us=$bouncer_cpu sluiced_cpu_us=$sluiced_cpu"
 done
 sluiced_stop
+if [ -n "$base_pid" ]; then
+    kill -TERM "$base_pid"
+    wait "$base_pid" || sl_fail "the baseline sluiced exited with status $?"
+    base_pid=
+fi
 
 echo
 echo "== summary (DESIGN.md: sluiced / direct, floor PgBouncer's ratio, aim 0.9)"

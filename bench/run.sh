@@ -1,5 +1,7 @@
 #!/bin/sh
-# bench/run.sh (`make bench`): the DESIGN.md section 7 benchmark.
+# bench/run.sh (`make bench`): the DESIGN.md section 7 benchmark (the
+# pgwire relay's, pgbench through sluiced beside PgBouncer, is
+# bench/relay.sh, which `make bench` runs next).
 #   1. a throwaway PostgreSQL; sluiced pinned to core 0 (--flush-interval 100);
 #      stream s (k bigint, v bigint) and the view
 #      SELECT k, count(*), sum(v) FROM s GROUP BY k (1000 groups);

@@ -1,14 +1,21 @@
 # clients/bench.mk: sluice-bench, the HTTP load generator, and `make bench`
 # (bench/run.sh: throwaway PostgreSQL, sluiced pinned to one core, the
-# 1000-group view versus no view; see bench/README.md).
+# 1000-group view versus no view; bench/relay.sh: pgbench -S through
+# sluiced's relay beside PgBouncer; see bench/README.md).
 bin_PROGRAMS += clients/sluice-bench
 clients_sluice_bench_SOURCES = clients/sluice-bench.c
 clients_sluice_bench_CFLAGS = $(AM_CFLAGS) -O2
 clients_sluice_bench_LDADD = $(LIBEVENT_LIBS)
 
-EXTRA_DIST += bench/run.sh bench/README.md
+EXTRA_DIST += bench/run.sh bench/relay.sh bench/README.md
 
 bench: sluiced clients/sluice-bench
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) $(top_srcdir)/bench/run.sh
-.PHONY: bench
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) $(top_srcdir)/bench/relay.sh
+# The pgwire relay alone: pgbench -S direct, through PgBouncer, through sluiced.
+bench-relay: sluiced
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) $(top_srcdir)/bench/relay.sh
+.PHONY: bench bench-relay

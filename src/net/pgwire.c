@@ -64,8 +64,10 @@ void sl__pw_send_client(sl_pwconn_t *c, sl_pkt_t *p)
 
 void sl__pw_send_backend(sl_pwconn_t *c, sl_pkt_t *p)
 {
-    if (p->buf.len > 0 && c->backend && c->state != SL_PW_CLOSING)
+    if (p->buf.len > 0 && c->backend && c->state != SL_PW_CLOSING) {
+        sl__pw_flush_backend(c);    /* relayed bytes staged before p go first */
         evbuffer_add(bufferevent_get_output(c->backend), p->buf.data, p->buf.len);
+    }
     sl_pkt_reset(p);
 }
 
@@ -80,9 +82,9 @@ void sl__pw_flow(sl_pwconn_t *c)
     bool pause_backend = c->backend_paused ? cout > SL_PW_LOW_WATER : cout > SL_PW_HIGH_WATER;
     if (pause_backend != c->backend_paused) {
         if (pause_backend)
-            bufferevent_disable(c->backend, EV_READ);
+            sl__pw_reading(c, c->backend, false);
         else
-            bufferevent_enable(c->backend, EV_READ);
+            sl__pw_reading(c, c->backend, true);
         c->backend_paused = pause_backend;
     }
     /* A running Sluice query leaves later client messages buffered: stop
@@ -92,9 +94,9 @@ void sl__pw_flow(sl_pwconn_t *c)
         (c->client_paused ? bout > SL_PW_LOW_WATER : bout > SL_PW_HIGH_WATER);
     if (pause_client != c->client_paused) {
         if (pause_client)
-            bufferevent_disable(c->client, EV_READ);
+            sl__pw_reading(c, c->client, false);
         else
-            bufferevent_enable(c->client, EV_READ);
+            sl__pw_reading(c, c->client, true);
         c->client_paused = pause_client;
     }
 }
@@ -130,9 +132,11 @@ void sl__pw_close(sl_pwconn_t *c)
     if (c->state == SL_PW_CLOSING)
         return;
     c->state = SL_PW_CLOSING;
-    bufferevent_disable(c->client, EV_READ);
-    if (c->backend)
+    sl__pw_reading(c, c->client, false);
+    if (c->backend) {
+        sl__pw_reading(c, c->backend, false);
         bufferevent_disable(c->backend, EV_READ | EV_WRITE);
+    }
     if (c->poll_ev)
         event_del(c->poll_ev);
     if (client_pending(c) == 0) {

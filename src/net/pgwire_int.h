@@ -184,6 +184,11 @@ struct sl_pwconn {
     bool relay_drop;
     size_t back_left;            /* bytes of a backend message still to
                                     stream to the client */
+    struct event *client_rev;    /* READY on a plain socket: the relay's own */
+    struct event *backend_rev;   /*   reading of it (pgwire_relay.c) */
+    struct evbuffer *to_backend; /* relayed client bytes of this batch of
+                                    input, sent in one write at its end
+                                    (pgwire_relay.c; arena cleanup frees) */
 
     /* The backing PostgreSQL, connected as the client's user and database
      * (pgwire.c: connect, SSLRequest, StartupMessage, authentication). */
@@ -253,6 +258,12 @@ int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,
 void sl__pw_client_input(sl_pwconn_t *c);
 /* Handles every whole message buffered from the backend. */
 void sl__pw_backend_input(sl_pwconn_t *c);
+/* Starts or stops reading bev (c->client or c->backend), through the
+ * relay's own read event once it has one, else the bufferevent. */
+void sl__pw_reading(sl_pwconn_t *c, struct bufferevent *bev, bool on);
+/* Sends the client bytes relayed so far (c->to_backend) to the backend:
+ * straight to its socket when nothing is queued, else queued after. */
+void sl__pw_flush_backend(sl_pwconn_t *c);
 /* Gives up a running job (connection going away): done(arg, UNKNOWN), and
  * the open transaction's Sluice DDL (FAILED, or UNKNOWN if a COMMIT may be
  * under way).  Frees what c->txn holds. */

@@ -56,11 +56,14 @@
  */
 #include "net/pgwire_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 
 #define ERR_PEEK 512   /* bytes of an ErrorResponse read to find its severity */
 
@@ -184,16 +187,154 @@ static void txn_ready(sl_pwconn_t *c, char status)
 
 /* ---- small helpers ---- */
 
+/*
+ * Sends the first n bytes of from to the socket of to (PgBouncer's way):
+ * written straight from from's memory when nothing is queued before them
+ * and to is a plain socket, so the common case costs one writev and no
+ * write event; whatever the socket does not take (or everything, over TLS)
+ * is queued on to's output for the bufferevent to write.  A write error
+ * leaves the bytes queued: the bufferevent meets it and reports it.
+ */
+static void send_or_queue(struct bufferevent *to, bool plain, struct evbuffer *from, size_t n)
+{
+    struct evbuffer *out = bufferevent_get_output(to);
+    if (plain && evbuffer_get_length(out) == 0) {
+        int w = evbuffer_write_atmost(from, bufferevent_getfd(to), (ev_ssize_t)n);
+        if (w > 0)
+            n -= (size_t)w;
+    }
+    if (n > 0)
+        evbuffer_remove_buffer(from, out, n);
+}
+
+static void stage_free(void *arg)
+{
+    evbuffer_free(arg);
+}
+
+/* ---- reading a plain socket ---- */
+
+#define READ_SIZE 16384    /* one read's most, as a bufferevent's */
+
+/*
+ * Once READY, a plain (not TLS) socket is read by an event of the relay's
+ * own instead of its bufferevent, which first asks the kernel how much is
+ * there (FIONREAD): one readv per readiness into the bufferevent's input,
+ * then the bufferevent's own read callback, or its event callback at EOF
+ * or on an error, so pgwire.c sees what a bufferevent would report.  The
+ * bufferevent's reading stays off; sl__pw_reading starts and stops either.
+ */
+static void on_readable(sl_pwconn_t *c, struct bufferevent *bev, struct event *ev)
+{
+    bufferevent_data_cb readcb, writecb;
+    bufferevent_event_cb eventcb;
+    void *arg;
+    if (c->state != SL_PW_READY) {
+        event_del(ev);
+        return;
+    }
+    struct evbuffer *in = bufferevent_get_input(bev);
+    struct evbuffer_iovec v[2];
+    struct iovec iov[2];
+    evbuffer_unfreeze(in, 0);   /* a bufferevent's input only grows by it */
+    int nv = evbuffer_reserve_space(in, READ_SIZE, v, 2);
+    for (int i = 0; i < nv; i++) {
+        iov[i].iov_base = v[i].iov_base;
+        iov[i].iov_len = v[i].iov_len;
+    }
+    ssize_t n = nv > 0 ? readv(bufferevent_getfd(bev), iov, nv) : -1;
+    int e = errno;
+    if (n > 0) {
+        size_t left = (size_t)n;
+        int used = 0;
+        while (left > 0) {
+            if (v[used].iov_len > left)
+                v[used].iov_len = left;
+            left -= v[used++].iov_len;
+        }
+        evbuffer_commit_space(in, v, used);
+    }
+    evbuffer_freeze(in, 0);
+    if (n < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR))
+        return;
+    bufferevent_getcb(bev, &readcb, &writecb, &eventcb, &arg);
+    if (n <= 0) {
+        event_del(ev);
+        errno = e;
+        eventcb(bev, (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR) | BEV_EVENT_READING, arg);
+        return;
+    }
+    readcb(bev, arg);
+}
+
+static void on_client_readable(evutil_socket_t fd, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    on_readable(c, c->client, c->client_rev);
+}
+
+static void on_backend_readable(evutil_socket_t fd, short what, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    on_readable(c, c->backend, c->backend_rev);
+}
+
+static void read_event_free(void *arg)
+{
+    event_free(arg);
+}
+
+/* Moves the reading of a plain bev (c->client or c->backend) to the
+ * relay's own event *evp, keeping whether it is on. */
+static void own_reads(sl_pwconn_t *c, struct bufferevent *bev, struct event **evp,
+                      event_callback_fn cb)
+{
+    *evp = event_new(c->pw->srv->base, bufferevent_getfd(bev), EV_READ | EV_PERSIST, cb, c);
+    sl_arena_on_free(c->arena, read_event_free, *evp);
+    if (bufferevent_get_enabled(bev) & EV_READ) {
+        bufferevent_disable(bev, EV_READ);
+        event_add(*evp, NULL);
+    }
+}
+
+void sl__pw_reading(sl_pwconn_t *c, struct bufferevent *bev, bool on)
+{
+    struct event *ev = bev == c->client ? c->client_rev : c->backend_rev;
+    if (ev == NULL && on)
+        bufferevent_enable(bev, EV_READ);
+    else if (ev == NULL)
+        bufferevent_disable(bev, EV_READ);
+    else if (on)
+        event_add(ev, NULL);
+    else
+        event_del(ev);
+}
+
 /* Moves the next n bytes of a message to the backend, or what of them is
- * buffered; the rest follows as it arrives (c->relay_left). */
+ * buffered; the rest follows as it arrives (c->relay_left).  The bytes are
+ * staged (c->to_backend) and sent once per batch of client input by
+ * sl__pw_flush_backend. */
 static void relay_to_backend(sl_pwconn_t *c, struct evbuffer *in, size_t n)
 {
     size_t have = evbuffer_get_length(in);
     size_t k = n < have ? n : have;
-    if (k > 0)
-        evbuffer_remove_buffer(in, bufferevent_get_output(c->backend), k);
+    if (k > 0) {
+        if (c->to_backend == NULL) {
+            c->to_backend = evbuffer_new();
+            sl_arena_on_free(c->arena, stage_free, c->to_backend);
+        }
+        evbuffer_remove_buffer(in, c->to_backend, k);
+    }
     c->relay_left = n - k;
     c->relay_drop = false;
+}
+
+void sl__pw_flush_backend(sl_pwconn_t *c)
+{
+    size_t n = c->to_backend ? evbuffer_get_length(c->to_backend) : 0;
+    if (n > 0 && c->backend && c->state == SL_PW_READY)
+        send_or_queue(c->backend, bufferevent_openssl_get_ssl(c->backend) == NULL,
+                      c->to_backend, n);
 }
 
 /* Drops the next n bytes of a client message, later ones as they come. */
@@ -206,10 +347,11 @@ static void drop_client(sl_pwconn_t *c, struct evbuffer *in, size_t n)
     c->relay_drop = c->relay_left > 0;
 }
 
+/* Relays the first n bytes of the backend's input to the client. */
 static void relay_to_client(sl_pwconn_t *c, struct evbuffer *in, size_t n)
 {
     if (n > 0)
-        evbuffer_remove_buffer(in, bufferevent_get_output(c->client), n);
+        send_or_queue(c->client, !c->tls, in, n);
 }
 
 /* Copies the body of the message at the head of in (header h) into the
@@ -972,7 +1114,9 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
     int n = 0;
     sl_error_t serr;
     sl_error_clear(&serr);
-    int rc = sl_sql_split(q, blen - 1, c->qarena, &stmts, &n, &serr);
+    int rc = SL_OK;
+    if (!sl_sql_forwarded(q, blen - 1))
+        rc = sl_sql_split(q, blen - 1, c->qarena, &stmts, &n, &serr);
     if (rc == SL_OK && all_forwarded(stmts, n)) {
         relay_to_backend(c, in, h->size);
         pending_push(c, 'Q');
@@ -1001,7 +1145,7 @@ static void parse_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_
     int n = 0, rc = SL_OK;
     sl_error_t serr;
     sl_error_clear(&serr);
-    if (q != NULL)
+    if (q != NULL && !sl_sql_forwarded(q, strlen(q)))
         rc = sl_sql_split(q, strlen(q), c->qarena, &stmts, &n, &serr);
     if (q == NULL || (rc == SL_OK && all_forwarded(stmts, n))) {
         relay_to_backend(c, in, h->size);       /* malformed: the backend says so */
@@ -1085,7 +1229,7 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
         /* Answers still due: the backend sends them, then closes. */
         relay_to_backend(c, in, h->size);
         c->terminating = true;
-        bufferevent_disable(c->client, EV_READ);
+        sl__pw_reading(c, c->client, false);
         return;
     }
     if (c->discard_until_sync) {
@@ -1150,6 +1294,10 @@ static size_t query_limit(const sl_pwconn_t *c)
 void sl__pw_client_input(sl_pwconn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->client);
+    if (c->client_rev == NULL && !c->tls && c->state == SL_PW_READY)
+        own_reads(c, c->client, &c->client_rev, on_client_readable);
+    sl_error_t err;             /* set only on the way out of the loop */
+    sl_error_clear(&err);
     while (c->state == SL_PW_READY) {
         if (c->relay_left > 0) {
             /* The rest of a message being streamed (or dropped). */
@@ -1167,8 +1315,6 @@ void sl__pw_client_input(sl_pwconn_t *c)
             break;              /* later messages wait for the running query */
         unsigned char head[5];
         sl_pkt_hdr_t h;
-        sl_error_t err;
-        sl_error_clear(&err);
         size_t avail = evbuffer_get_length(in);
         evbuffer_copyout(in, head, sizeof(head));
         int rc = sl_pkt_read_header(head, avail, false, SL_PKT_MAX_MESSAGE, &h, &err);
@@ -1193,6 +1339,7 @@ void sl__pw_client_input(sl_pwconn_t *c)
             break;              /* small or parsed: wait for all of it */
         client_message(c, in, &h);
     }
+    sl__pw_flush_backend(c);
     sl__pw_flow(c);
 }
 
@@ -1267,8 +1414,13 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
 void sl__pw_backend_input(sl_pwconn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->backend);
+    if (c->backend_rev == NULL && bufferevent_openssl_get_ssl(c->backend) == NULL &&
+        c->state == SL_PW_READY)
+        own_reads(c, c->backend, &c->backend_rev, on_backend_readable);
     size_t span = 0;            /* bytes at the head of in to relay as is */
     bool kick = false;
+    sl_error_t err;             /* set only on the way out of the loop */
+    sl_error_clear(&err);
 
     if (c->back_left > 0 && c->state == SL_PW_READY) {
         /* The rest of a large message being streamed to the client. */
@@ -1286,8 +1438,6 @@ void sl__pw_backend_input(sl_pwconn_t *c)
         unsigned char head[6];
         struct evbuffer_ptr ptr;
         sl_pkt_hdr_t h;
-        sl_error_t err;
-        sl_error_clear(&err);
         if (avail < 5)
             break;
         evbuffer_ptr_set(in, &ptr, span, EVBUFFER_PTR_SET);

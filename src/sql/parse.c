@@ -48,13 +48,21 @@ static bool tok_is_word(const toklist_t *l, int i, const char *word)
     return t->n == (int)n && strncasecmp(t->p, word, n) == 0;
 }
 
+/* Whether a statement whose first token has this code may be one of
+ * Sluice's: every first keyword classify() tests must be listed here
+ * (sl_sql_forwarded trusts it). */
+static bool may_be_sluice(int code)
+{
+    return code == TK_CREATE || code == TK_DROP || code == TK_SHOW;
+}
+
 /* Which of Sluice's statements the leading keywords announce, or
  * SL_STMT_FORWARD; the grammar decides the exact kind. */
 static sl_stmt_kind_t classify(const toklist_t *l)
 {
     if (l->n == 0)
         return SL_STMT_EMPTY;
-    if (l->n < 2)
+    if (l->n < 2 || !may_be_sluice(l->code[0]))
         return SL_STMT_FORWARD;
     int c0 = l->code[0], c1 = l->code[1];
     if (c0 == TK_CREATE && c1 == TK_STREAM)
@@ -97,6 +105,19 @@ static int parse_stmt(const toklist_t *l, int end_pos, sl_stmt_t *st,
     if (ps.failed && !sl_error_isset(err))
         sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, end_pos, "syntax error");
     return ps.failed ? SL_ERR : SL_OK;
+}
+
+bool sl_sql_forwarded(const char *query, size_t len)
+{
+    const char *semi = memchr(query, ';', len);
+    for (const char *p = semi; p && p < query + len; p++)
+        if (*p != ';' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\f')
+            return false;       /* maybe more than one statement */
+    sl_lexer_t lx;
+    sl_token_t t;
+    sl__lex_init(&lx, query, len);
+    int code = sl__lex(&lx, &t);
+    return code != 0 && code != SL_TK_ERROR && !may_be_sluice(code);
 }
 
 int sl_sql_split(const char *query, size_t len, sl_arena_t *a,

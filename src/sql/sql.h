@@ -78,6 +78,15 @@ typedef struct sl_stmt {
 } sl_stmt_t;
 
 /*
+ * The fast path of the relay: true when query (NUL-terminated, len bytes)
+ * is surely one statement that sl_sql_split would classify as forwarded
+ * (no ';' but trailing ones, and a first token no Sluice statement begins
+ * with), found without lexing past that token or allocating.  False says
+ * nothing: split it.
+ */
+bool sl_sql_forwarded(const char *query, size_t len);
+
+/*
  * Splits query (NUL-terminated, len bytes) into statements at top-level
  * semicolons (quotes, dollar quotes, comments and parentheses respected)
  * and parses those that are Sluice's.  Allocates from a.  On a syntax error

@@ -239,7 +239,12 @@ static void sql_one(const char *q, size_t len, sl_catalog_t *cat, sl_batch_t **e
     int n;
     sl_error_t err;
     sl_error_clear(&err);
-    if (sl_sql_split(q, len, a, &stmts, &n, &err) != SL_OK) {
+    bool fast = sl_sql_forwarded(q, len);
+    int rc = sl_sql_split(q, len, a, &stmts, &n, &err);
+    for (int i = 0; fast && i < n; i++)     /* the relay's fast path agrees */
+        ck_assert(stmts[i].kind == SL_STMT_FORWARD || stmts[i].kind == SL_STMT_EMPTY);
+    ck_assert(!fast || rc == SL_OK);
+    if (rc != SL_OK) {
         ck_assert_str_eq(err.sqlstate, "42601");
         ck_assert(err.message[0] != '\0');
         ck_assert_msg(err.position >= 0 && (size_t)err.position <= len + 1,

@@ -102,6 +102,31 @@ START_TEST(test_split_empty_and_junk)
 }
 END_TEST
 
+/* The relay's fast path: true only for what split forwards whole. */
+START_TEST(test_forwarded_fast_path)
+{
+    static const char *const yes[] = {
+        "SELECT abalance FROM pgbench_accounts WHERE aid = 1;",
+        "  select 1 ;; \n", "/* c */ insert into t values (1)", "-- c\nbegin", ";",
+        "create_x_stream", "\"create\" stream s (a int)",
+    };
+    static const char *const no[] = {
+        "", "  -- only a comment\n", "select 1; select 2", "select ';'",
+        "CREATE STREAM s (a int)", "create table t (a int)", "drop stream s",
+        "SHOW streams", "show all", "/* unterminated", "select 1; show streams",
+    };
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        ck_assert_msg(sl_sql_forwarded(yes[i], strlen(yes[i])), "%s", yes[i]);
+        ck_assert_int_eq(split(yes[i]), SL_OK);
+        for (int k = 0; k < nstmts; k++)
+            ck_assert_msg(stmts[k].kind == SL_STMT_FORWARD || stmts[k].kind == SL_STMT_EMPTY,
+                          "%s", yes[i]);
+    }
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        ck_assert_msg(!sl_sql_forwarded(no[i], strlen(no[i])), "%s", no[i]);
+}
+END_TEST
+
 START_TEST(test_create_stream)
 {
     sl_stmt_t *st = parse1("CREATE STREAM IF NOT EXISTS Clicks (user_id bigint, "
@@ -324,6 +349,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_split_forward);
     tcase_add_test(tc, test_split_empty_and_junk);
+    tcase_add_test(tc, test_forwarded_fast_path);
     tcase_add_test(tc, test_create_stream);
     tcase_add_test(tc, test_drop_show);
     tcase_add_test(tc, test_create_view);

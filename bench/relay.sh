@@ -1,0 +1,186 @@
+#!/bin/sh
+# bench/relay.sh (`make bench`, alone `make bench-relay`): the speed of
+# sluiced's pgwire relay beside PgBouncer's, in one run.
+#   1. a throwaway PostgreSQL, `pgbench -i -s 10`;
+#   2. sluiced (relaying to it) and PgBouncer (Debian's `pgbouncer`, session
+#      mode, trust, its own ini and port in a temporary folder, run as user
+#      postgres), each pinned to core 0; pgbench pinned to core 1;
+#   3. `pgbench -S` and `pgbench -M prepared -S` (RELAY_CLIENTS 4 clients,
+#      RELAY_THREADS 2 threads, RELAY_SECONDS 15 s each) directly, through
+#      PgBouncer and through sluiced, one after the other;
+#   4. prints tps, each relay's ratio to direct and the CPU time each relay
+#      spent per transaction (from /proc/PID/stat: what the machine's other
+#      load does not change), and one line a script can parse per mode:
+#        RESULT relay mode=simple direct_tps=N pgbouncer_tps=N sluiced_tps=N
+#               pgbouncer_ratio=R sluiced_ratio=R pgbouncer_cpu_us=U
+#               sluiced_cpu_us=U
+# RELAY_BASELINE=DIR adds DIR/sluiced (another build) to the same run.
+# Without pgbouncer installed (apt-get install pgbouncer) its column says
+# n/a.  Exit 1 if a pgbench run failed; the numbers are reported, not judged.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+
+secs=${RELAY_SECONDS:-15}
+clients=${RELAY_CLIENTS:-4}
+threads=${RELAY_THREADS:-2}
+command -v pgbench >/dev/null 2>&1 || sl_skip "pgbench is not installed"
+command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
+
+cores=$(nproc)
+if [ "$cores" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+    SLUICED_WRAPPER="taskset -c 0"
+    relay_pin="taskset -c 0"
+    client="taskset -c 1"
+else
+    echo "note: $cores core(s) or no taskset: the relays and pgbench are not pinned"
+    SLUICED_WRAPPER=
+    relay_pin=
+    client=
+fi
+
+pg_start
+bouncer_pid=
+bouncer_dir=
+# The EXIT trap of tests/lib.sh stops sluiced and PostgreSQL; PgBouncer is
+# stopped here first, by its pid.
+base_pid=
+trap 'rc=$?; trap - EXIT; [ -z "$bouncer_pid" ] || kill -TERM "$bouncer_pid" 2>/dev/null;
+      [ -z "$base_pid" ] || { kill -TERM "$base_pid" 2>/dev/null; wait "$base_pid" 2>/dev/null; };
+      [ -z "$bouncer_dir" ] || rm -rf "$bouncer_dir"; sl__cleanup; exit $rc' EXIT
+
+echo "== pgbench -i -s 10"
+pgbench -i -q -s 10 -h 127.0.0.1 -p "$PGTEST_PORT" -U postgres postgres >"$PGTEST_DIR/init.log" 2>&1 ||
+    { cat "$PGTEST_DIR/init.log"; sl_fail "pgbench -i failed"; }
+pgq -c "VACUUM ANALYZE"
+
+# RELAY_BASELINE=DIR: a second sluiced, DIR/sluiced (say an older build),
+# measured in the same run for a before/after comparison.
+base_port=
+if [ -n "${RELAY_BASELINE:-}" ]; then
+    tb=$top_builddir
+    top_builddir=$RELAY_BASELINE
+    sluiced_start
+    top_builddir=$tb
+    base_port=$SLUICE_PGWIRE_PORT base_pid=$SLUICED_PID
+    SLUICED_PID=
+fi
+sluiced_start
+bouncer_port=
+if command -v pgbouncer >/dev/null 2>&1; then
+    bouncer_dir=$(mktemp -d /tmp/slbouncer.XXXXXX)
+    chmod 755 "$bouncer_dir"
+    tries=0
+    while :; do
+        bouncer_port=$(sl__random_port)
+        cat >"$bouncer_dir/pgbouncer.ini" <<EOF
+[databases]
+* = host=127.0.0.1 port=$PGTEST_PORT
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = trust
+auth_file = $bouncer_dir/userlist.txt
+pool_mode = session
+max_client_conn = 100
+default_pool_size = 20
+logfile = $bouncer_dir/pgbouncer.log
+pidfile = $bouncer_dir/pgbouncer.pid
+EOF
+        echo '"postgres" ""' >"$bouncer_dir/userlist.txt"
+        [ "$(id -u)" = 0 ] && chown -R postgres: "$bouncer_dir"
+        as_pg=
+        [ "$(id -u)" != 0 ] || as_pg="runuser -u postgres --"
+        if $relay_pin $as_pg pgbouncer -d -q "$bouncer_dir/pgbouncer.ini" 2>>"$bouncer_dir/start.log"; then
+            i=0
+            while [ ! -s "$bouncer_dir/pgbouncer.pid" ] && [ $i -lt 100 ]; do
+                sleep 0.05; i=$((i + 1))
+            done
+            bouncer_pid=$(cat "$bouncer_dir/pgbouncer.pid" 2>/dev/null || true)
+            if [ -n "$bouncer_pid" ] &&
+                psql -X -q -At -h 127.0.0.1 -p "$bouncer_port" -U postgres -d postgres \
+                    -c "SELECT 1" >/dev/null 2>&1; then
+                break
+            fi
+        fi
+        tries=$((tries + 1))
+        [ -z "$bouncer_pid" ] || kill -TERM "$bouncer_pid" 2>/dev/null || true
+        bouncer_pid=
+        if [ $tries -ge 5 ]; then
+            cat "$bouncer_dir/start.log" "$bouncer_dir/pgbouncer.log" 2>/dev/null | tail -n 20
+            echo "note: PgBouncer did not start: its column says n/a"
+            bouncer_port=
+            break
+        fi
+    done
+else
+    echo "note: pgbouncer is not installed (apt-get install pgbouncer): its column says n/a"
+fi
+
+# CPU time (user + system, clock ticks) of process $1 so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# run PORT PID MODE: runs pgbench -M MODE -S against 127.0.0.1:PORT; sets
+# $tps and $cpu, the CPU microseconds the relay of pid PID spent per
+# transaction (n/a when PID is empty).  The CPU cost does not depend on
+# what else the machine runs; tps does.
+run() {
+    t0=
+    [ -z "$2" ] || t0=$(ticks "$2")
+    out=$($client pgbench -n -S -M "$3" -c "$clients" -j "$threads" -T "$secs" \
+        -h 127.0.0.1 -p "$1" -U postgres postgres 2>&1) ||
+        { echo "$out" >&2; sl_fail "pgbench -M $3 -S on port $1 failed"; }
+    tps=$(echo "$out" | sed -n 's/^tps = \([0-9]*\)[.0-9]* .*/\1/p' | tail -n 1)
+    txns=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+    cpu=n/a
+    if [ -n "$2" ]; then
+        cpu=$(awk -v a="$t0" -v b="$(ticks "$2")" -v n="$txns" -v hz="$hz" \
+            'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / n; else print "n/a" }')
+    fi
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+results=
+for mode in simple prepared; do
+    echo "== pgbench -M $mode -S: $clients clients, $threads threads, $secs s each"
+    run "$PGTEST_PORT" "" "$mode"
+    direct=$tps
+    echo "   direct      $direct tps"
+    bouncer=n/a bouncer_cpu=n/a
+    if [ -n "$bouncer_port" ]; then
+        run "$bouncer_port" "$bouncer_pid" "$mode"
+        bouncer=$tps bouncer_cpu=$cpu
+        echo "   PgBouncer   $bouncer tps, $bouncer_cpu us of its CPU per transaction"
+    fi
+    if [ -n "$base_port" ]; then
+        run "$base_port" "$base_pid" "$mode"
+        echo "   baseline    $tps tps, $cpu us of its CPU per transaction (ratio $(ratio "$tps" "$direct"))"
+        echo "RESULT relay-baseline mode=$mode sluiced_tps=$tps sluiced_ratio=$(ratio "$tps" "$direct") sluiced_cpu_us=$cpu"
+    fi
+    run "$SLUICE_PGWIRE_PORT" "$SLUICED_PID" "$mode"
+    sluiced=$tps sluiced_cpu=$cpu
+    echo "   sluiced     $sluiced tps, $sluiced_cpu us of its CPU per transaction"
+    results="$results
+RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct") pgbouncer_cpu_us=$bouncer_cpu sluiced_cpu_us=$sluiced_cpu"
+done
+sluiced_stop
+if [ -n "$base_pid" ]; then
+    kill -TERM "$base_pid"
+    wait "$base_pid" || sl_fail "the baseline sluiced exited with status $?"
+    base_pid=
+fi
+
+echo
+echo "== summary (DESIGN.md: sluiced / direct, floor PgBouncer's ratio, aim 0.9)"
+echo "$results" | while read -r _ _ m d b s br sr bc sc; do
+    [ -n "${m:-}" ] || continue
+    printf '  pgbench -M %-8s -S  ratio to direct: PgBouncer %5s, sluiced %5s (direct %s tps); relay CPU per transaction: PgBouncer %s us, sluiced %s us\n' \
+        "${m#mode=}" "${br#pgbouncer_ratio=}" "${sr#sluiced_ratio=}" "${d#direct_tps=}" \
+        "${bc#pgbouncer_cpu_us=}" "${sc#sluiced_cpu_us=}"
+done
+echo "$results" | sed '/^$/d'

@@ -1017,17 +1017,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (sink->state == S_IDLE) {
         sink_start_flush(sink);
     } else if (sink->state == S_FLUSHING) {
-        /* A flush PostgreSQL does not answer: cancelled after pg_timeout
-         * (its error or commit then arrives); after twice that the
-         * connection is dropped, and the outcome resolved once fenced. */
+        /* A long flush is not cancelled while sluiced runs: it may simply
+         * be large (a million groups), and cancelling it would only make
+         * the next one larger; lock waits end at lock_timeout.  Shutting
+         * down, a flush still running after pg_timeout is cancelled (its
+         * error or commit then arrives; if nothing does, sl_sink_abandon
+         * answers its requests as unknown). */
         double ms = ms_since(&sink->flush_start);
-        if (ms >= 2.0 * sink->srv->cfg.pg_timeout_ms) {
-            snprintf(sink->problem, sizeof(sink->problem),
-                     "PostgreSQL did not answer a flush within %d ms",
-                     2 * sink->srv->cfg.pg_timeout_ms);
-            sink_lost(sink, sink->problem);
-        } else if (ms >= sink->srv->cfg.pg_timeout_ms && !sink->cancel_sent) {
-            sl_log_warning("a flush has run for %.0f ms: cancelling it", ms);
+        if (sink->srv->shutting_down && ms >= sink->srv->cfg.pg_timeout_ms &&
+            !sink->cancel_sent) {
+            sl_log_warning("shutting down and a flush has run for %.0f ms: cancelling it", ms);
             cancel_flush(sink);
         }
     } else if (sink->state == S_DOWN || sink->state == S_CONNECTING) {
@@ -1120,7 +1119,7 @@ const char *sl_sink_problem(const sl_sink_t *sink)
     if (is_set(&sink->fail_since))
         return sink->problem;
     if (sink->state == S_FLUSHING && ms_since(&sink->flush_start) >= sink->srv->cfg.pg_timeout_ms)
-        return "a flush has not been answered within pg_timeout";
+        return "a flush has run for longer than pg_timeout";
     return NULL;
 }
 

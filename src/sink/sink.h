@@ -36,8 +36,9 @@
  *   - a flush whose outcome cannot be known (connection lost before the
  *     Sync result) is resolved after reconnecting and fencing, by reading
  *     the progress row; only a shutdown that cannot wait answers UNKNOWN.
- * A flush that PostgreSQL does not answer within pg_timeout is cancelled;
- * lock waits end at lock_timeout = pg_timeout.
+ * Lock waits end at lock_timeout = pg_timeout; a long flush is otherwise
+ * left to finish (it may just be large), except at shutdown, where one
+ * still running after pg_timeout is cancelled.
  */
 #ifndef SL_SINK_H
 #define SL_SINK_H

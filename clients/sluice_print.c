@@ -6,8 +6,8 @@
  *               marking a value or name that continues on the next line,
  *               "(N rows)" and a blank line; \x auto expands a table wider
  *               than the terminal
- *   expanded    "-[ RECORD n ]---+---" blocks (\x); the label may run past
- *               the "-+-" (psql 15.18 does not widen the columns for it)
+ *   expanded    "-[ RECORD n ]---+---" blocks (\x), widened to fit the label
+ *               (as psql 15.20 prints them)
  *   unaligned   fields joined by the field separator (-A)
  *   errors      "ERROR:  msg", "LINE n: text" with a caret under the
  *               error position (a 60-column window around it, "..." where
@@ -296,6 +296,7 @@ static void expanded_field(FILE *out, const char *head, const char *text, int hw
 static void print_expanded(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
 {
     int hwidth = 0, dwidth = 0;
+    bool multiline = false;
     for (int c = 0; c < t->ncols; c++) {
         int hw = text_width(t->colnames[c]);
         if (hw > hwidth)
@@ -307,6 +308,8 @@ static void print_expanded(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
             int dw = text_width(text);
             if (dw > dwidth)
                 dwidth = dw;
+            if (strchr(text, '\n'))
+                multiline = true;
         }
     if (t->title && !opt->tuples_only)
         fprintf(out, "%s\n", t->title);
@@ -315,6 +318,16 @@ static void print_expanded(FILE *out, const sl_table_t *t, const sl_popt_t *opt)
             fprintf(out, "(0 rows)\n");
         fputc('\n', out);
         return;
+    }
+    /* The record label widens the data column to fit (psql 15.20 and
+     * 15.17 as Debian ships them; 15.18 alone did not). */
+    if (!opt->tuples_only) {
+        int digits = 1;
+        for (int n = t->nrows; n >= 10; n /= 10)
+            digits++;
+        int need = 12 + digits - hwidth - (multiline ? 4 : 3);
+        if (dwidth < need)
+            dwidth = need;
     }
     for (int r = 0; r < t->nrows; r++) {
         if (!opt->tuples_only)

@@ -29,12 +29,19 @@ CONN="-h 127.0.0.1 -p $PGTEST_PORT -U postgres postgres"
 
 # sl ARGS...: runs sluice; stdout+stderr in $work/out, status in RC.
 sl() { "$SLUICE" -X $CONN "$@" >"$work/out" 2>&1; RC=$?; }
+# psql's expanded output differs between minor versions in two ways only:
+# 15.18 does not widen the data column for the "-[ RECORD n ]" label (so no
+# '-' after a label that just fits, no spaces before a multi-line value's
+# '+'); 15.17 and 15.20 do.  Both sides are compared without those, so the
+# test holds whichever psql is installed; check_shell_format asserts the
+# widened form sluice prints.
+minor_norm() { sed -e 's/^\(-\[ RECORD [0-9]* \]\)-*$/\1/' -e 's/ *+$/+/'; }
 # same_as_psql NAME ARGS...: sluice and psql (ON_ERROR_STOP) print the same.
 same_as_psql() {
     name=$1
     shift
-    "$SLUICE" -X $CONN "$@" >"$work/a" 2>&1
-    psql -X -v ON_ERROR_STOP=1 $CONN "$@" 2>&1 | sed 's/^psql:/sluice:/' >"$work/b"
+    "$SLUICE" -X $CONN "$@" 2>&1 | minor_norm >"$work/a"
+    psql -X -v ON_ERROR_STOP=1 $CONN "$@" 2>&1 | sed 's/^psql:/sluice:/' | minor_norm >"$work/b"
     if cmp -s "$work/a" "$work/b"; then
         pass "$name"
     else
@@ -52,9 +59,9 @@ same_as_psql "numbers right, text left, header centered" \
     -c "SELECT 1 AS a, 'x' AS bb, NULL::text AS c, 'hello world' AS d, 12.5::numeric AS n"
 same_as_psql "zero rows" -c "SELECT 1 WHERE false"
 same_as_psql "expanded" -c '\x' -c "SELECT a, b, repeat('x', a * 7) AS long_column_name FROM t ORDER BY a"
-# Expanded headers: the installed psql is the reference (15.18 prints
-# "-[ RECORD 1 ]" with no '-' for the count's digits and no padding before a
-# value's '+'); 1, 10 and 100 records, short and wide values, tuples only.
+# Expanded headers: the installed psql is the reference (up to the minor
+# versions' difference above); 1, 10 and 100 records, short and wide
+# values, tuples only.
 same_as_psql "expanded, 10 records" -c '\x' -c "SELECT 1 AS a FROM generate_series(1, 10)"
 same_as_psql "expanded, 1 record, short multi-line value" -x -c "SELECT 1 AS a, E'x\\nyz' AS bbb, NULL AS c"
 same_as_psql "expanded, 100 records, short multi-line values" -x \

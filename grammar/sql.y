@@ -6,6 +6,9 @@
  *   CREATE CONTINUOUS VIEW [IF NOT EXISTS] v AS SELECT ...
  *   DROP CONTINUOUS VIEW [IF EXISTS] v
  *   SHOW STREAMS | SHOW CONTINUOUS VIEWS | SHOW setting
+ *   GRANT {INSERT | SELECT | ALL} ON STREAM s TO role, ... [WITH GRANT OPTION]
+ *   REVOKE [GRANT OPTION FOR] ... ON STREAM s FROM role, ... [CASCADE | RESTRICT]
+ *   CREATE TOKEN FOR ROLE r | DROP TOKEN 'token' | DROP TOKEN FOR ROLE r
  *
  * The parse driver (sql/parse.c) feeds one statement's tokens, then its
  * ';' if any, then end of input.  Actions only build the statement and AST
@@ -28,6 +31,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sql/sql_int.h"
 
@@ -60,6 +64,22 @@ static void limit_error(sl_parse_t *ps, const char *sqlstate, int pos, const cha
                         "cannot pass more than " SL_STR(SL_SQL_MAX_ARGS) \
                         " arguments to a function", NULL); \
     } while (0)
+/* A role of GRANT / REVOKE: its name in str, NULL for PUBLIC. */
+static sl_ast_node_t *grantee(sl_arena_t *a, const sl_token_t *t)
+{
+    sl_ast_node_t *n = sl__ast_new(a, SL_A_STR, t->pos);
+    bool pub = !(t->flags & SL_TOKF_QUOTED) && t->n == 6 && strncasecmp(t->p, "public", 6) == 0;
+    n->str = pub ? NULL : sl__ast_ident(a, t);
+    return n;
+}
+/* The names of a grantee list (NULL items for PUBLIC). */
+static char **role_names(sl_arena_t *a, const sl_ast_list_t *l)
+{
+    char **r = sl_alloc0(a, sizeof(char *) * (size_t)(l->n + 1));
+    for (int i = 0; i < l->n; i++)
+        r[i] = l->items[i]->str;
+    return r;
+}
 #define SL_STR(x) SL_STR_(x)
 #define SL_STR_(x) #x
 }
@@ -94,8 +114,8 @@ static void limit_error(sl_parse_t *ps, const char *sqlstate, int pos, const cha
 
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
 %fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
-    PRECISION RESTRICT SHOW STREAM STREAMS TIME VARYING VIEW VIEWS WITHOUT
-    ZONE.
+    INSERT OPTION PRIVILEGES PRECISION RESTRICT REVOKE ROLE SHOW STREAM STREAMS TIME
+    TOKEN VARYING VIEW VIEWS WITHOUT ZONE.
 
 %left OR.
 %left AND.
@@ -150,6 +170,66 @@ stmt ::= SHOW name(N). {
     ps->stmt->name = sl__ast_ident(A, &N);
     ps->stmt->name_location = N.pos;
 }
+
+/* ---------------------------------------------------- privileges, tokens */
+
+stmt ::= GRANT privileges(P) ON STREAM name(N) TO grantees(G) grantoption(O). {
+    ps->stmt->kind = SL_STMT_GRANT;
+    ps->stmt->privileges = P;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+    ps->stmt->nroles = G->n;
+    ps->stmt->roles = role_names(A, G);
+    ps->stmt->grant_option = O;
+}
+stmt ::= REVOKE grantoptionfor(O) privileges(P) ON STREAM name(N) FROM grantees(G)
+         dropbehavior(C). {
+    ps->stmt->kind = SL_STMT_REVOKE;
+    ps->stmt->privileges = P;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+    ps->stmt->nroles = G->n;
+    ps->stmt->roles = role_names(A, G);
+    ps->stmt->grant_option = O;
+    ps->stmt->cascade = C;
+}
+stmt ::= CREATE TOKEN FOR ROLE name(N). {
+    ps->stmt->kind = SL_STMT_CREATE_TOKEN;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+stmt ::= DROP TOKEN STRING(X). {
+    ps->stmt->kind = SL_STMT_DROP_TOKEN;
+    sl_ast_node_t *lit = sl__ast_literal(A, SL_A_STR, &X);
+    ps->stmt->token = lit->str;
+    ps->stmt->name_location = X.pos;
+}
+stmt ::= DROP TOKEN FOR ROLE name(N). {
+    ps->stmt->kind = SL_STMT_DROP_TOKEN;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+
+%type privileges {int}
+privileges(P) ::= ALL. { P = SL_PRIV_INSERT | SL_PRIV_SELECT; }
+privileges(P) ::= ALL PRIVILEGES. { P = SL_PRIV_INSERT | SL_PRIV_SELECT; }
+privileges(P) ::= privlist(L). { P = L; }
+%type privlist {int}
+privlist(P) ::= privilege(X). { P = X; }
+privlist(P) ::= privlist(L) COMMA privilege(X). { P = L | X; }
+%type privilege {int}
+privilege(P) ::= INSERT. { P = SL_PRIV_INSERT; }
+privilege(P) ::= SELECT. { P = SL_PRIV_SELECT; }
+/* Roles by name; PUBLIC (unquoted) is every role: a NULL item. */
+%type grantees {sl_ast_list_t *}
+grantees(L) ::= name(N). { L = sl__ast_list(A, grantee(A, &N)); }
+grantees(L) ::= grantees(P) COMMA name(N). { L = sl__ast_list_add(A, P, grantee(A, &N)); }
+%type grantoption {bool}
+grantoption(O) ::= . { O = false; }
+grantoption(O) ::= WITH GRANT OPTION. { O = true; }
+%type grantoptionfor {bool}
+grantoptionfor(O) ::= . { O = false; }
+grantoptionfor(O) ::= GRANT OPTION FOR. { O = true; }
 
 %type ifnotexists {bool}
 ifnotexists(E) ::= . { E = false; }

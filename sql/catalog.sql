@@ -44,3 +44,106 @@ CREATE TABLE IF NOT EXISTS sluice.progress (
     flush_seq  bigint NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- ---- Who may do what: PostgreSQL decides ----
+-- A client's Sluice statements run in its own session, as its own role.
+-- Every stream is also a relation, sluice_stream."name": an empty view
+-- with the stream's columns, owned by the role that created the stream.
+-- Its privileges are the stream's: INSERT (ingest by any way), SELECT
+-- (create continuous views over it); GRANT ... ON STREAM grants them on it,
+-- and only its owner (or a superuser) may drop the stream.
+CREATE SCHEMA IF NOT EXISTS sluice_stream;
+COMMENT ON SCHEMA sluice_stream IS 'Sluice: one relation per stream, carrying its owner and privileges';
+-- Any role may create streams and views (as in PostgreSQL before 15 for
+-- schema public); what it may do to others' objects is up to their owners.
+GRANT USAGE, CREATE ON SCHEMA sluice_stream TO PUBLIC;
+GRANT USAGE, CREATE ON SCHEMA sluice_mrel TO PUBLIC;
+GRANT USAGE ON SCHEMA sluice TO PUBLIC;
+
+-- The stream's relation, by the stream's name (NULL: none).
+CREATE OR REPLACE FUNCTION sluice.stream_rel(stream text) RETURNS regclass
+    LANGUAGE sql STABLE AS $$ SELECT to_regclass(format('sluice_stream.%I', stream)) $$;
+-- Whether the current role owns the stream (is a member of its owner).
+CREATE OR REPLACE FUNCTION sluice.stream_owned(stream text) RETURNS boolean
+    LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c
+                     WHERE c.oid = sluice.stream_rel(stream)),
+                    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) $$;
+-- Whether the current role has privilege priv ('INSERT', 'SELECT') on it.
+CREATE OR REPLACE FUNCTION sluice.stream_privilege(stream text, priv text) RETURNS boolean
+    LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN sluice.stream_rel(stream) IS NULL
+                THEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                ELSE has_table_privilege(sluice.stream_rel(stream), priv) END $$;
+-- What SHOW STREAMS and SHOW CONTINUOUS VIEWS list for the current role:
+-- the streams it owns or may insert into or read, the views it may read.
+CREATE OR REPLACE FUNCTION sluice.stream_visible(stream text) RETURNS boolean
+    LANGUAGE sql STABLE AS $$
+    SELECT sluice.stream_owned(stream) OR sluice.stream_privilege(stream, 'INSERT, SELECT') $$;
+CREATE OR REPLACE FUNCTION sluice.view_visible(schema_name text, name text) RETURNS boolean
+    LANGUAGE sql STABLE AS $$
+    SELECT coalesce(has_table_privilege(to_regclass(format('%I.%I', schema_name, name)), 'SELECT'),
+                    false) $$;
+
+-- The catalog rows follow the objects: a role adds rows for what it
+-- creates and removes those of what it may drop (row-level security; the
+-- catalog's owner, sluiced's role, and superusers see and do everything).
+GRANT SELECT, INSERT, DELETE ON sluice.streams, sluice.views TO PUBLIC;
+GRANT USAGE ON SEQUENCE sluice.streams_id_seq, sluice.views_id_seq TO PUBLIC;
+GRANT SELECT ON sluice.view_stats TO PUBLIC;
+ALTER TABLE sluice.streams ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sluice.views ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS read ON sluice.streams;
+DROP POLICY IF EXISTS add ON sluice.streams;
+DROP POLICY IF EXISTS remove ON sluice.streams;
+CREATE POLICY read ON sluice.streams FOR SELECT USING (true);
+CREATE POLICY add ON sluice.streams FOR INSERT WITH CHECK (sluice.stream_owned(name));
+CREATE POLICY remove ON sluice.streams FOR DELETE USING (sluice.stream_owned(name));
+DROP POLICY IF EXISTS read ON sluice.views;
+DROP POLICY IF EXISTS add ON sluice.views;
+DROP POLICY IF EXISTS remove ON sluice.views;
+CREATE POLICY read ON sluice.views FOR SELECT USING (true);
+CREATE POLICY add ON sluice.views FOR INSERT
+    WITH CHECK (sluice.stream_privilege(stream, 'SELECT')
+                AND pg_has_role((SELECT c.relowner FROM pg_class c
+                                 WHERE c.oid = to_regclass(format('%I.%I', schema_name, name))),
+                                'USAGE'));
+-- A view goes with its relation (DROP VIEW checks who may), or with its
+-- stream (DROP STREAM ... CASCADE by the stream's owner).
+CREATE POLICY remove ON sluice.views FOR DELETE
+    USING (to_regclass(format('%I.%I', schema_name, name)) IS NULL OR sluice.stream_owned(stream)
+           OR pg_has_role((SELECT c.relowner FROM pg_class c
+                           WHERE c.oid = to_regclass(format('%I.%I', schema_name, name))),
+                          'USAGE'));
+
+-- view_stats rows come and go with the views, whoever creates them.
+CREATE OR REPLACE FUNCTION sluice.view_stats_follow() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO sluice.view_stats (view_name) VALUES (NEW.name)
+            ON CONFLICT (view_name) DO UPDATE SET events = 0, matched = 0, groups_written = 0,
+                                                  flushes = 0, last_flush = NULL;
+    ELSE
+        DELETE FROM sluice.view_stats WHERE view_name = OLD.name;
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS view_stats_follow ON sluice.views;
+CREATE TRIGGER view_stats_follow AFTER INSERT OR DELETE ON sluice.views
+    FOR EACH ROW EXECUTE FUNCTION sluice.view_stats_follow();
+
+-- HTTP tokens (CREATE TOKEN FOR ROLE r): only their SHA-256 is kept.  A
+-- role makes and drops its own; superusers any role's.
+CREATE TABLE IF NOT EXISTS sluice.tokens (
+    id         bigserial NOT NULL,
+    hash       bytea PRIMARY KEY,
+    role       name NOT NULL,
+    created_by name NOT NULL DEFAULT current_user,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+GRANT SELECT, INSERT, DELETE ON sluice.tokens TO PUBLIC;
+GRANT USAGE ON SEQUENCE sluice.tokens_id_seq TO PUBLIC;
+ALTER TABLE sluice.tokens ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS own ON sluice.tokens;
+CREATE POLICY own ON sluice.tokens USING (role = current_user) WITH CHECK (role = current_user);

@@ -12,6 +12,7 @@
 #include "net/httpd.h"
 #include "net/listen.h"
 #include "exec/exec.h"
+#include "server/access.h"
 #include "ingest/csv.h"
 #include "ingest/ndjson.h"
 #include "sink/idem.h"
@@ -508,15 +509,20 @@ done:
 
 /* ---- catalog and health ---- */
 
-static void get_streams(sl_http_t *h, sl_httpd_req_t *req)
+/* The catalog as the token's role may see it (g NULL: everything):
+ * streams it owns or may insert into or read, views it may read. */
+static void get_streams(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g)
 {
     sl_catalog_t *cat = &h->srv->catalog;
     sl_buf_t b = SL_BUF_INIT;
     char tbuf[64];
+    int shown = 0;
     sl_buf_puts(&b, "[");
     for (int i = 0; i < cat->nstreams; i++) {
         sl_stream_t *s = cat->streams[i];
-        sl_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+        if (g && sl_access_stream(g, s->name) == 0)
+            continue;
+        sl_buf_puts(&b, shown++ ? ", {\"name\": " : "{\"name\": ");
         sl_buf_put_json_string(&b, s->name, strlen(s->name));
         sl_buf_puts(&b, ", \"columns\": [");
         for (int c = 0; c < s->ncols; c++) {
@@ -528,8 +534,10 @@ static void get_streams(sl_http_t *h, sl_httpd_req_t *req)
             sl_buf_puts(&b, "}");
         }
         sl_buf_puts(&b, "], \"views\": [");
-        for (int v = 0; v < s->nviews; v++) {
-            if (v)
+        for (int v = 0, nv = 0; v < s->nviews; v++) {
+            if (g && !sl_access_view(g, s->views[v]->name))
+                continue;
+            if (nv++)
                 sl_buf_puts(&b, ", ");
             sl_buf_put_json_string(&b, s->views[v]->name, strlen(s->views[v]->name));
         }
@@ -540,14 +548,17 @@ static void get_streams(sl_http_t *h, sl_httpd_req_t *req)
     sl_buf_free(&b);
 }
 
-static void get_views(sl_http_t *h, sl_httpd_req_t *req)
+static void get_views(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g)
 {
     sl_catalog_t *cat = &h->srv->catalog;
     sl_buf_t b = SL_BUF_INIT;
+    int shown = 0;
     sl_buf_puts(&b, "[");
     for (int i = 0; i < cat->nviews; i++) {
         sl_view_t *v = cat->views[i];
-        sl_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+        if (g && !sl_access_view(g, v->name))
+            continue;
+        sl_buf_puts(&b, shown++ ? ", {\"name\": " : "{\"name\": ");
         sl_buf_put_json_string(&b, v->name, strlen(v->name));
         sl_buf_puts(&b, ", \"stream\": ");
         sl_buf_put_json_string(&b, v->stream->name, strlen(v->stream->name));
@@ -560,8 +571,9 @@ static void get_views(sl_http_t *h, sl_httpd_req_t *req)
     sl_buf_free(&b);
 }
 
-static void get_health(sl_http_t *h, sl_httpd_req_t *req)
+static void get_health(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g)
 {
+    (void)g;
     /* 503 once ingest would answer 503 (PostgreSQL unreachable for
      * pg_timeout), so a load balancer stops sending events here. */
     bool up = h->srv->sink && sl_sink_connected(h->srv->sink);
@@ -582,8 +594,9 @@ static void get_health(sl_http_t *h, sl_httpd_req_t *req)
     sl_buf_free(&b);
 }
 
-static void get_metrics(sl_http_t *h, sl_httpd_req_t *req)
+static void get_metrics(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g)
 {
+    (void)g;
     sl_buf_t b = SL_BUF_INIT;
     sl_buf_printf(&b,
                   "# HELP sluice_http_requests_total HTTP requests received.\n"
@@ -658,6 +671,92 @@ static void method_not_allowed(sl_httpd_req_t *req, const char *allow)
     reply_error_h(req, 405, "method not allowed", hdr);
 }
 
+/* ---- routing and authentication ---- */
+
+typedef void (*route_fn)(sl_http_t *, sl_httpd_req_t *, const sl_grantee_t *);
+
+static void route_ingest(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g);
+
+static const struct route {
+    const char *path;
+    route_fn fn;
+    bool open;                  /* served without a token */
+} routes[] = {
+    {"/v1/streams/", route_ingest, false},   /* POST /v1/streams/NAME */
+    {"/v1/streams", get_streams, false},
+    {"/v1/views", get_views, false},
+    {"/healthz", get_health, true},
+    {"/metrics", get_metrics, false},
+};
+
+static void route_ingest(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g)
+{
+    static const char prefix[] = "/v1/streams/";
+    const char *name = sl_httpd_path(req) + sizeof(prefix) - 1;
+    if (g && sl_catalog_stream(&h->srv->catalog, name) != NULL &&
+        !(sl_access_stream(g, name) & SL_PRIV_INSERT)) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "permission denied for stream %s: role \"%s\" has no INSERT "
+                 "privilege on it", name, sl_access_role(g));
+        reply_error(req, 403, msg);
+        return;
+    }
+    ingest(h, req, name);
+}
+
+/* A request waiting for its token to be looked up (access.h). */
+typedef struct auth_wait {
+    sl_http_t *h;
+    sl_httpd_req_t *req;
+    const struct route *route;
+} auth_wait_t;
+
+static void on_auth_gone(sl_httpd_req_t *req, void *arg)
+{
+    auth_wait_t *w = arg;
+    (void)req;
+    sl_access_cancel(w->h->srv->access, w);
+    free(w);
+}
+
+static void on_token(void *arg, const sl_grantee_t *g, const char *why)
+{
+    auth_wait_t *w = arg;
+    sl_httpd_req_t *req = w->req;
+    sl_httpd_set_close_cb(req, NULL, NULL);
+    if (g != NULL)
+        w->route->fn(w->h, req, g);
+    else if (why != NULL)
+        reply_error_h(req, 503, "the token cannot be checked: PostgreSQL is unavailable",
+                      "Retry-After: 1\r\n");
+    else
+        reply_error_h(req, 401, "invalid token",
+                      "WWW-Authenticate: Bearer realm=\"sluice\", error=\"invalid_token\"\r\n");
+    free(w);
+}
+
+/* With http_auth = token: the route runs once the request's bearer token
+ * is known, for its role (401 without a valid one). */
+static void authenticate(sl_http_t *h, sl_httpd_req_t *req, const struct route *r)
+{
+    const char *auth = sl_httpd_header(req, "Authorization");
+    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+        reply_error_h(req, 401, "authentication required: send \"Authorization: Bearer TOKEN\" "
+                                "(CREATE TOKEN FOR ROLE name makes one)",
+                      "WWW-Authenticate: Bearer realm=\"sluice\"\r\n");
+        return;
+    }
+    const char *tok = auth + 7;
+    while (*tok == ' ')
+        tok++;
+    auth_wait_t *w = sl_xcalloc(1, sizeof(*w));
+    w->h = h;
+    w->req = req;
+    w->route = r;
+    sl_httpd_set_close_cb(req, on_auth_gone, w);
+    sl_access_lookup(h->srv->access, tok, strlen(tok), on_token, w);
+}
+
 static void on_request(sl_httpd_req_t *req, void *arg)
 {
     sl_http_t *h = arg;
@@ -665,37 +764,37 @@ static void on_request(sl_httpd_req_t *req, void *arg)
     const char *path = sl_httpd_path(req);
     const char *method = sl_httpd_method(req);
     bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    const struct route *r = NULL;
 
     static const char prefix[] = "/v1/streams/";
     if (strncmp(path, prefix, sizeof(prefix) - 1) == 0 && path[sizeof(prefix) - 1] != '\0') {
         const char *name = path + sizeof(prefix) - 1;
-        if (strcmp(method, "POST") != 0)
+        if (strcmp(method, "POST") != 0) {
             method_not_allowed(req, "POST");
-        else if (strchr(name, '/') != NULL)
+            return;
+        }
+        if (strchr(name, '/') != NULL) {
             reply_error(req, 404, "no such resource");
-        else
-            ingest(h, req, name);
-        return;
-    }
-    static const struct {
-        const char *path;
-        void (*fn)(sl_http_t *, sl_httpd_req_t *);
-    } routes[] = {
-        {"/v1/streams", get_streams},
-        {"/v1/views", get_views},
-        {"/healthz", get_health},
-        {"/metrics", get_metrics},
-    };
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(path, routes[i].path) == 0) {
-            if (!is_get)
-                method_not_allowed(req, "GET, HEAD");
-            else
-                routes[i].fn(h, req);
+            return;
+        }
+        r = &routes[0];
+    } else {
+        for (size_t i = 1; i < sizeof(routes) / sizeof(routes[0]); i++)
+            if (strcmp(path, routes[i].path) == 0)
+                r = &routes[i];
+        if (r == NULL) {
+            reply_error(req, 404, "no such resource");
+            return;
+        }
+        if (!is_get) {
+            method_not_allowed(req, "GET, HEAD");
             return;
         }
     }
-    reply_error(req, 404, "no such resource");
+    if (!r->open && h->srv->access != NULL)
+        authenticate(h, req, r);
+    else
+        r->fn(h, req, NULL);
 }
 
 int sl_http_start(sl_server_t *srv, const char *addr, int port, sl_http_t **out,

@@ -86,10 +86,12 @@ typedef enum sl_pw_step {
     SL_PW_STEP_END,              /* our COMMIT (or ROLLBACK after an
                                     error) closing it: relay errors and
                                     notices only */
-    SL_PW_STEP_CHECK             /* after a ROLLBACK TO SAVEPOINT, which of
+    SL_PW_STEP_CHECK,            /* after a ROLLBACK TO SAVEPOINT, which of
                                     the block's Sluice DDL still holds
                                     (sl_command_txn_check_sql): relay
                                     errors only */
+    SL_PW_STEP_FILTER            /* a SHOW's filter_sql: which rows the
+                                    session may see; relay errors only */
 } sl_pw_step_t;
 
 typedef enum sl_pw_job_kind {
@@ -128,6 +130,7 @@ struct sl_pw_xportal {
     int nformats;                /* result format codes from Bind */
     int16_t *formats;
     bool prepared;               /* cmd holds a SHOW's rows (portal arena) */
+    bool filtered;               /* its filter_sql has run */
     bool done;                   /* ran to completion */
     int row;                     /* next row of cmd to send */
     sl_command_t cmd;
@@ -163,6 +166,9 @@ typedef struct sl_pw_job {
     bool xdone;                  /* answered */
     const char *xname;           /* Execute of a DDL: its portal's name,
                                     looked up again when the backend answers */
+    sl_command_t *filtering;     /* STEP_FILTER: the SHOW being filtered */
+    int nvisible;                /*   the names its rows answered (qarena) */
+    char **visible;
 } sl_pw_job_t;
 
 struct sl_pwconn {

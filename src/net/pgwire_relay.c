@@ -178,6 +178,60 @@ static void check_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h
     c->txn.uncertain = false;
 }
 
+/* A row of a SHOW's filter_sql: the name of a row the session may see. */
+static void filter_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
+{
+    sl_pw_job_t *j = c->job;
+    char *body = copy_body(c, in, h);
+    if (body == NULL)
+        return;
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, body, h->size - h->body);
+    int n = sl_pkt_get_int16(&r);
+    int32_t len = sl_pkt_get_int32(&r);
+    if (r.bad || n < 1 || len < 0 || (size_t)len > r.len - r.pos)
+        return;
+    if ((j->nvisible & (j->nvisible - 1)) == 0) {
+        int cap = j->nvisible ? 2 * j->nvisible : 1;
+        j->visible = sl_realloc(c->qarena, j->visible, sizeof(char *) * (size_t)j->nvisible,
+                                sizeof(char *) * (size_t)cap);
+    }
+    j->visible[j->nvisible++] = sl_strndup(c->qarena, body + r.pos, (size_t)len);
+}
+
+/* The filter's answer is in: keep the rows it named. */
+static void filter_apply(sl_pw_job_t *j)
+{
+    sl_command_t *cmd = j->filtering;
+    int kept = 0;
+    for (int r = 0; r < cmd->nrows; r++) {
+        const char *name = cmd->cells[(size_t)r * (size_t)cmd->ncols];
+        bool seen = false;
+        for (int i = 0; i < j->nvisible && !seen; i++)
+            seen = name != NULL && strcmp(j->visible[i], name) == 0;
+        if (!seen)
+            continue;
+        if (kept != r)
+            memmove(cmd->cells + (size_t)kept * (size_t)cmd->ncols,
+                    cmd->cells + (size_t)r * (size_t)cmd->ncols,
+                    sizeof(char *) * (size_t)cmd->ncols);
+        kept++;
+    }
+    cmd->nrows = kept;
+    cmd->filter_sql = NULL;
+    j->filtering = NULL;
+    j->nvisible = 0;
+}
+
+/* Sends cmd's filter_sql (job step FILTER). */
+static void filter_start(sl_pw_job_t *j, sl_command_t *cmd, sl_pkt_t *bp)
+{
+    sl_pkt_query(bp, cmd->filter_sql);
+    j->filtering = cmd;
+    j->nvisible = 0;
+    j->step = SL_PW_STEP_FILTER;
+}
+
 /* ReadyForQuery: outside a block, nothing deferred can commit any more. */
 static void txn_ready(sl_pwconn_t *c, char status)
 {
@@ -728,6 +782,10 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
         if (portal_prepare(c, pt, st, err) != SL_OK ||
             portal_formats(pt, &pt->cmd, &formats, err) != SL_OK)
             return SL_ERR;
+        if (pt->cmd.filter_sql != NULL) {
+            filter_start(j, &pt->cmd, bp);    /* Execute runs again after it */
+            return SL_OK;
+        }
         const sl_command_t *cmd = &pt->cmd;
         if (pt->row == 0 && cmd->notice)
             sl_pkt_notice_text(cp, cmd->notice);
@@ -1003,6 +1061,10 @@ static void job_run(sl_pwconn_t *c)
             j->step = SL_PW_STEP_COMMAND;
             break;
         }
+        if (cmd->filter_sql) {
+            filter_start(j, cmd, &bp);
+            break;
+        }
         command_results(&cp, cmd);
         j->next++;
     }
@@ -1018,6 +1080,17 @@ static void step_done(sl_pwconn_t *c)
     sl_pw_job_t *j = c->job;
     sl_pw_step_t step = j->step;
     j->step = SL_PW_STEP_NONE;
+    if (step == SL_PW_STEP_FILTER && j->filtering != NULL) {
+        if (!j->failed)
+            filter_apply(j);
+        if (!j->failed && j->kind == SL_PW_JOB_QUERY) {
+            sl_pkt_t cp = SL_PKT_INIT;
+            command_results(&cp, &j->cmd);
+            sl__pw_send_client(c, &cp);
+            sl_pkt_free(&cp);
+            j->next++;
+        }
+    }
     if (step == SL_PW_STEP_COMMAND) {
         sl_command_t *cmd = &j->cmd;
         if (cmd->done && !j->failed && c->txn_status == 'T')
@@ -1369,8 +1442,14 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
         evbuffer_drain(in, h->size);
         return;
     }
+    if (j->step == SL_PW_STEP_FILTER && t == 'D') {
+        filter_row(c, in, h);
+        evbuffer_drain(in, h->size);
+        return;
+    }
     if (j->step == SL_PW_STEP_ABORT ||
-        ((j->step == SL_PW_STEP_BEGIN || j->step == SL_PW_STEP_CHECK) && t != 'E')) {
+        ((j->step == SL_PW_STEP_BEGIN || j->step == SL_PW_STEP_CHECK ||
+          j->step == SL_PW_STEP_FILTER) && t != 'E')) {
         evbuffer_drain(in, h->size);    /* its error is sluiced's, sent already */
         return;
     }
@@ -1400,7 +1479,8 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
     }
     if (t == 'E')
         j->sync_failed = true;  /* SYNC step: the client's own error */
-    if (j->step == SL_PW_STEP_COMMAND && t != 'S' && t != 'A') {
+    if (j->step == SL_PW_STEP_COMMAND && t != 'S' && t != 'A' &&
+        !(t == 'N' && j->cmd.backend_notices)) {
         evbuffer_drain(in, h->size);   /* the command answers for itself */
         return;
     }

@@ -18,6 +18,7 @@
 #include "server/server.h"
 #include "exec/exec.h"
 #include "sink/ddl.h"
+#include "server/access.h"
 #include "server/reconcile.h"
 #include "sink/sink.h"
 
@@ -218,6 +219,9 @@ static char *stream_columns_text(const sl_stream_t *s, sl_arena_t *a)
     return r;
 }
 
+/* SHOW STREAMS / SHOW CONTINUOUS VIEWS: what the session's role may see
+ * (sql/catalog.sql's sluice.stream_visible, view_visible), asked of its
+ * backend (filter_sql). */
 static int show_streams(const sl_catalog_t *cat, sl_arena_t *a, sl_command_t *cmd)
 {
     static const char *names[] = {"name", "columns", "views"};
@@ -229,6 +233,7 @@ static int show_streams(const sl_catalog_t *cat, sl_arena_t *a, sl_command_t *cm
         cmd->cells[i * 3 + 1] = stream_columns_text(s, a);
         cmd->cells[i * 3 + 2] = sl_sprintf(a, "%d", views_of(cat, s, a, &vs));
     }
+    cmd->filter_sql = "SELECT name FROM sluice.streams WHERE sluice.stream_visible(name)";
     cmd->tag = sl_sprintf(a, "SHOW");
     return SL_OK;
 }
@@ -244,6 +249,7 @@ static int show_views(const sl_catalog_t *cat, sl_arena_t *a, sl_command_t *cmd)
         cmd->cells[i * 4 + 2] = sl_sprintf(a, "%s.%s", v->schema ? v->schema : "public", v->name);
         cmd->cells[i * 4 + 3] = v->sql;
     }
+    cmd->filter_sql = "SELECT name FROM sluice.views WHERE sluice.view_visible(schema_name, name)";
     cmd->tag = "SHOW";
     return SL_OK;
 }
@@ -515,6 +521,22 @@ static const char *row_missing(sl_arena_t *a, const char *table, const char *nam
     return r;
 }
 
+/* The condition "NOT fn(name[, priv])", fn one of sql/catalog.sql's
+ * sluice.stream_* functions (stream ownership and privileges). */
+static const char *stream_lacks(sl_arena_t *a, const char *fn, const char *name,
+                                const char *priv)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_printf(&b, "NOT coalesce(sluice.%s(", fn);
+    sl_buf_put_literal(&b, name, strlen(name));
+    if (priv)
+        sl_buf_printf(&b, ", '%s'", priv);
+    sl_buf_puts(&b, "), false)");
+    char *r = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return r;
+}
+
 static int create_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
                          sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
@@ -593,6 +615,10 @@ static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_
     sl_buf_puts(&cond, ")");
     guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_UNDEFINED_TABLE,
                sl_sprintf(a, "relation \"%s\" does not exist", v->stream->name));
+    /* reading a stream takes SELECT on it, as a view over a table does */
+    guard_fail(&g, stream_lacks(a, "stream_privilege", v->stream->name, "SELECT"),
+               SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
+               sl_sprintf(a, "permission denied for stream %s", v->stream->name));
     guard_end(&g, &sql);
     sl_ddl_create_view(v, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
@@ -673,6 +699,9 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     guard_begin(&g);
     guard_fail(&g, row_missing(a, "streams", s->name), SL_ERRCODE_UNDEFINED_TABLE,
                sl_sprintf(a, "stream \"%s\" does not exist", s->name));
+    guard_fail(&g, stream_lacks(a, "stream_owned", s->name, NULL),
+               SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
+               sl_sprintf(a, "must be owner of stream %s", s->name));
     /* a view created on it since (by another session) would be left behind */
     sl_buf_puts(&cond, "EXISTS (SELECT FROM sluice.views WHERE stream = ");
     sl_buf_put_literal(&cond, s->name, strlen(s->name));
@@ -698,6 +727,153 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     return SL_OK;
 }
 
+/* ---- privileges and tokens ---- */
+
+/* A GRANT, REVOKE or token change committed (or may have): the token
+ * snapshot is stale (access.h). */
+static void access_done(void *arg, sl_ddl_outcome_t outcome)
+{
+    sl_server_t *srv = arg;
+    if (outcome != SL_DDL_FAILED)
+        sl_access_changed(srv->access);
+}
+
+/* GRANT / REVOKE ... ON STREAM s: the same on the stream's relation, so
+ * PostgreSQL decides who may grant what (a non-owner's grant warns "no
+ * privileges were granted", as for a table). */
+static int grant(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
+                 sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
+{
+    bool is_grant = stmt->kind == SL_STMT_GRANT;
+    cmd->tag = is_grant ? "GRANT" : "REVOKE";
+    sl_stream_t *s = sl_catalog_stream(cat, stmt->name);
+    if (s == NULL)
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
+                            "stream \"%s\" does not exist", stmt->name);
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, row_missing(a, "streams", s->name), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "stream \"%s\" does not exist", s->name));
+    /* a role with no privilege on it at all: PostgreSQL's error, worded
+     * for the stream (with some, PostgreSQL warns of what it left out) */
+    sl_buf_t cond = SL_BUF_INIT;
+    sl_buf_printf(&cond, "%s AND %s", stream_lacks(a, "stream_owned", s->name, NULL),
+                  stream_lacks(a, "stream_privilege", s->name,
+                               "INSERT, SELECT, INSERT WITH GRANT OPTION, "
+                               "SELECT WITH GRANT OPTION"));
+    guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
+               sl_sprintf(a, "permission denied for stream %s", s->name));
+    sl_buf_free(&cond);
+    guard_end(&g, &sql);
+    sl_buf_puts(&sql, is_grant ? "GRANT " : "REVOKE ");
+    if (!is_grant && stmt->grant_option)
+        sl_buf_puts(&sql, "GRANT OPTION FOR ");
+    const int privs = stmt->privileges;
+    sl_buf_puts(&sql, (privs & SL_PRIV_INSERT) && (privs & SL_PRIV_SELECT) ? "INSERT, SELECT"
+                      : (privs & SL_PRIV_INSERT)                          ? "INSERT"
+                                                                          : "SELECT");
+    sl_buf_puts(&sql, " ON \"sluice_stream\".");
+    sl_buf_put_ident(&sql, s->name);
+    sl_buf_puts(&sql, is_grant ? " TO " : " FROM ");
+    for (int i = 0; i < stmt->nroles; i++) {
+        if (i > 0)
+            sl_buf_puts(&sql, ", ");
+        if (stmt->roles[i] == NULL)
+            sl_buf_puts(&sql, "PUBLIC");
+        else
+            sl_buf_put_ident(&sql, stmt->roles[i]);
+    }
+    if (is_grant && stmt->grant_option)
+        sl_buf_puts(&sql, " WITH GRANT OPTION");
+    if (!is_grant && stmt->cascade)
+        sl_buf_puts(&sql, " CASCADE");
+    sl_buf_puts(&sql, ";");
+    cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    cmd->backend_notices = true;
+    cmd->done = access_done;
+    cmd->arg = srv;
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return SL_OK;
+}
+
+/* The guard's checks that role exists and that the current role may
+ * manage its tokens (it is that role, or a superuser). */
+static void token_role_checks(sl_buf_t *g, sl_arena_t *a, const char *role, const char *what)
+{
+    sl_buf_t cond = SL_BUF_INIT, lit = SL_BUF_INIT;
+    sl_buf_put_literal(&lit, role, strlen(role));
+    sl_buf_printf(&cond, "NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %s)",
+                  sl_buf_cstr(&lit));
+    guard_fail(g, sl_buf_cstr(&cond), SL_ERRCODE_UNDEFINED_OBJECT,
+               sl_sprintf(a, "role \"%s\" does not exist", role));
+    sl_buf_reset(&cond);
+    sl_buf_printf(&cond, "current_user <> %s AND NOT (SELECT rolsuper FROM pg_roles "
+                         "WHERE rolname = current_user)", sl_buf_cstr(&lit));
+    guard_fail(g, sl_buf_cstr(&cond), SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
+               sl_sprintf(a, "permission denied to %s tokens of role \"%s\"", what, role));
+    sl_buf_free(&cond);
+    sl_buf_free(&lit);
+}
+
+/* CREATE TOKEN FOR ROLE r: a new random token, answered once (one row);
+ * only its SHA-256 goes to sluice.tokens. */
+static int create_token(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
+                        sl_command_t *cmd)
+{
+    char token[SL_TOKEN_LEN + 1], hash[65];
+    sl_token_new(token);
+    sl_token_hash(token, SL_TOKEN_LEN, hash);
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    token_role_checks(&g, a, stmt->name, "create");
+    guard_end(&g, &sql);
+    sl_buf_printf(&sql, "INSERT INTO sluice.tokens (hash, role) VALUES ('\\x%s'::bytea, ", hash);
+    sl_buf_put_literal(&sql, stmt->name, strlen(stmt->name));
+    sl_buf_puts(&sql, ");");
+    cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    static const char *names[] = {"token"};
+    set_rows(cmd, a, 1, names, 1);
+    cmd->cells[0] = sl_strdup(a, token);
+    cmd->tag = "CREATE TOKEN";
+    cmd->done = access_done;
+    cmd->arg = srv;
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return SL_OK;
+}
+
+/* DROP TOKEN 'token' (one the current role may see: its own, or any for a
+ * superuser) or DROP TOKEN FOR ROLE r (all of r's). */
+static int drop_token(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
+                      sl_command_t *cmd)
+{
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    if (stmt->token != NULL) {
+        char hash[65], cond[200];
+        sl_token_hash(stmt->token, strlen(stmt->token), hash);
+        snprintf(cond, sizeof(cond),
+                 "NOT EXISTS (SELECT FROM sluice.tokens WHERE hash = '\\x%s'::bytea)", hash);
+        guard_fail(&g, cond, SL_ERRCODE_UNDEFINED_OBJECT, "token does not exist");
+        guard_end(&g, &sql);
+        sl_buf_printf(&sql, "DELETE FROM sluice.tokens WHERE hash = '\\x%s'::bytea;", hash);
+    } else {
+        token_role_checks(&g, a, stmt->name, "drop");
+        guard_end(&g, &sql);
+        sl_buf_puts(&sql, "DELETE FROM sluice.tokens WHERE role = ");
+        sl_buf_put_literal(&sql, stmt->name, strlen(stmt->name));
+        sl_buf_puts(&sql, ";");
+    }
+    cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    cmd->tag = "DROP TOKEN";
+    cmd->done = access_done;
+    cmd->arg = srv;
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return SL_OK;
+}
+
 int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_t *stmt,
                        sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
@@ -718,6 +894,13 @@ int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_
         return show_views(cat, a, cmd);
     case SL_STMT_SHOW_SETTING:
         return show_setting(srv, stmt, a, cmd, err);
+    case SL_STMT_GRANT:
+    case SL_STMT_REVOKE:
+        return grant(srv, cat, stmt, a, cmd, err);
+    case SL_STMT_CREATE_TOKEN:
+        return create_token(srv, stmt, a, cmd);
+    case SL_STMT_DROP_TOKEN:
+        return drop_token(srv, stmt, a, cmd);
     default:
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
                             "statement kind %d is not a Sluice command", (int)stmt->kind);

@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,10 @@ static const setting_t settings[] = {
     {"ssl_require", "--ssl-require", "SLUICE_SSL_REQUIRE", "on|off", "off", KIND_ENUM, 0, 0,
      "off|on", OFF(ssl_require),
      "with TLS configured, refuse pgwire clients that do not ask for SSL (HTTP is always TLS)"},
+    {"http_auth", "--http-auth", "SLUICE_HTTP_AUTH", "auto|none|token", "auto", KIND_ENUM, 0, 0,
+     "auto|none|token", OFF(http_auth),
+     "HTTP requests need \"Authorization: Bearer TOKEN\" (CREATE TOKEN FOR ROLE) with token; "
+     "auto = token unless listen_address is loopback"},
     {"log_level", "--log-level", "SLUICE_LOG_LEVEL", "LEVEL", "info", KIND_ENUM, 0, 0,
      "debug|info|warning|error", OFF(log_level), "least severe message logged"},
 };
@@ -419,6 +424,13 @@ int sl_config_load(sl_config_t *cfg, int argc, char **argv, int *exit_now, sl_er
                      "ssl_cert_file and ssl_key_file must be set together");
         sl_error_hint(err, "Set both to enable TLS, or neither.");
         return SL_ERR;
+    }
+    if (strcmp(cfg->http_auth, "auto") == 0) {
+        const char *la = cfg->listen_address;
+        bool loopback = strncmp(la, "127.", 4) == 0 || strcmp(la, "::1") == 0 ||
+                        strcmp(la, "localhost") == 0;
+        free(cfg->http_auth);
+        cfg->http_auth = strdup(loopback ? "none" : "token");
     }
     if (strcmp(cfg->ssl_require, "on") == 0 && cfg->ssl_cert_file[0] == '\0')
         return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,

@@ -22,6 +22,7 @@
  *   ssl_cert_file     --ssl-cert-file F   SLUICE_SSL_CERT_FILE "" (no TLS)
  *   ssl_key_file      --ssl-key-file F    SLUICE_SSL_KEY_FILE  "" (no TLS)
  *   ssl_require       --ssl-require on|off SLUICE_SSL_REQUIRE  off
+ *   http_auth         --http-auth M       SLUICE_HTTP_AUTH     auto (token unless loopback)
  *   log_level         --log-level L       SLUICE_LOG_LEVEL     info
  */
 #ifndef SL_CONFIG_H
@@ -51,6 +52,7 @@ typedef struct sl_config {
     char *ssl_cert_file;    /* PEM certificate chain; "" = no TLS */
     char *ssl_key_file;     /* PEM private key; set with ssl_cert_file or not at all */
     char *ssl_require;      /* "on": pgwire clients must ask for SSL; "off" */
+    char *http_auth;        /* "token": HTTP needs a Bearer token; "none" (auto resolved) */
     char *log_level;        /* debug, info, warning, error */
     char *config_file;
 } sl_config_t;

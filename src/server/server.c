@@ -11,7 +11,9 @@
 #include "exec/exec.h"
 #include "net/http.h"
 #include "net/pgwire.h"
+#include "server/access.h"
 #include "server/pgembed.h"
+#include "sink/ddl.h"
 #include "sink/idem.h"
 #include "sink/sink.h"
 #include "util/conninfo.h"
@@ -132,6 +134,46 @@ static int client_limit(sl_server_t *srv, PGconn *conn, sl_error_t *err)
     return SL_OK;
 }
 
+static bool sqlstate_is(const PGresult *r, const char *code)
+{
+    const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    return st != NULL && strcmp(st, code) == 0;
+}
+
+/* Streams of a catalog written before streams had relations (owner and
+ * privileges, sql/catalog.sql) get one now, owned by sluiced's role. */
+static int stream_relations(PGconn *conn, sl_server_t *srv, sl_error_t *err)
+{
+    sl_buf_t sql = SL_BUF_INIT;
+    sl_buf_puts(&sql, "SELECT pg_advisory_xact_lock(7432001);\n");
+    size_t head = sql.len;
+    for (int i = 0; i < srv->catalog.nstreams; i++) {
+        const sl_stream_t *s = srv->catalog.streams[i];
+        const char *pv[1] = {s->name};
+        PGresult *r = PQexecParams(conn, "SELECT sluice.stream_rel($1) IS NULL", 1, NULL, pv,
+                                   NULL, NULL, 0);
+        bool missing = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+                       PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (missing) {
+            sl_ddl_stream_relation(s, &sql);
+            sl_buf_putc(&sql, '\n');
+        }
+    }
+    int rc = SL_OK;
+    if (sql.len > head) {
+        PGresult *r = PQexec(conn, sl_buf_cstr(&sql));
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK &&
+            !sqlstate_is(r, SL_ERRCODE_DUPLICATE_TABLE))
+            rc = sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                              "could not create the relations of older streams: %s",
+                              PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    sl_buf_free(&sql);
+    return rc;
+}
+
 /* Runs the catalog schema and reloads every stream and view, blocking
  * (before the event loop starts); an entry that does not load is left out
  * with a warning.  Returns SL_OK, or SL_ERR with err set when PostgreSQL or
@@ -233,6 +275,11 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
                            kind[0] == 's' ? "sluice.streams" : "sluice.views", rerr.message);
         }
         sl_arena_free(a);
+    }
+    if (stream_relations(conn, srv, err) != SL_OK) {
+        PQclear(res);
+        PQfinish(conn);
+        return SL_ERR;
     }
     if (skipped > 0)
         sl_log_warning("catalog loaded: %d streams, %d continuous views, %d entries left out "
@@ -436,6 +483,8 @@ int sl_server_main(int argc, char **argv)
     srv->http_address = sl_xstrdup(addr);
     srv->instance = instance_name(srv);
     srv->sink = sl_sink_start(srv);
+    if (strcmp(srv->cfg.http_auth, "token") == 0)
+        srv->access = sl_access_start(srv);
 
     /* The connection string as given, for psql, but never its password. */
     sl_buf_t shown = SL_BUF_INIT;
@@ -443,6 +492,11 @@ int sl_server_main(int argc, char **argv)
     if (srv->ssl_ctx)
         sl_log_info("TLS on: pgwire answers SSLRequest%s, the HTTP port speaks HTTPS only",
                     strcmp(srv->cfg.ssl_require, "on") == 0 ? " (and requires it)" : "");
+    if (srv->access == NULL && strcmp(srv->cfg.listen_address, "127.0.0.1") != 0 &&
+        strcmp(srv->cfg.listen_address, "localhost") != 0 &&
+        strcmp(srv->cfg.listen_address, "::1") != 0)
+        sl_log_warning("http_auth = none on %s: anyone who reaches the HTTP port may "
+                       "ingest and list the catalog", srv->cfg.listen_address);
     sl_log_info("sluiced ready: pgwire %s:%d, http %s:%d, postgresql \"%s\"",
                 srv->cfg.listen_address, sl_pgwire_port(srv->pgwire), srv->cfg.listen_address,
                 sl_http_port(srv->http), sl_buf_cstr(&shown));
@@ -460,6 +514,8 @@ int sl_server_main(int argc, char **argv)
     sl_sink_free(srv->sink);
     srv->sink = NULL;
     sl_http_free(srv->http);
+    sl_access_free(srv->access);
+    srv->access = NULL;
     if (shutdown_check)
         event_free(shutdown_check);
 out_pgwire:

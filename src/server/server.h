@@ -39,6 +39,7 @@ typedef struct sl_server {
     struct sl_http *http;
     struct sl_pgwire *pgwire;
     struct sl_pgembed *embed;
+    struct sl_access *access;   /* HTTP tokens (access.h); NULL: http_auth = none */
     struct ssl_ctx_st *ssl_ctx; /* TLS for pgwire and HTTP (ssl_cert_file); NULL = none */
     bool shutting_down;
 } sl_server_t;
@@ -79,6 +80,10 @@ typedef struct sl_command {
     int nrows;
     char **cells;               /* nrows * ncols, row-major; NULL = SQL NULL */
     char *backend_sql;
+    bool backend_notices;       /* relay backend_sql's notices and warnings */
+    const char *filter_sql;     /* a query for the client's backend whose rows
+                                   name (first column) the rows of cells the
+                                   session may see: the others are left out */
     void (*done)(void *arg, sl_ddl_outcome_t outcome);
     void *arg;
 } sl_command_t;

@@ -9,9 +9,33 @@
 
 #include <string.h>
 
+/* The stream's relation: an empty view with its columns, whose owner and
+ * privileges are the stream's (sql/catalog.sql). */
+static void put_stream_rel(const sl_stream_t *s, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "\"sluice_stream\".");
+    sl_buf_put_ident(sql, s->name);
+}
+
+void sl_ddl_stream_relation(const sl_stream_t *s, sl_buf_t *sql)
+{
+    char tbuf[64];
+    sl_buf_puts(sql, "CREATE VIEW ");
+    put_stream_rel(s, sql);
+    sl_buf_puts(sql, " AS SELECT ");
+    for (int c = 0; c < s->ncols; c++) {
+        sl_buf_puts(sql, c ? ", NULL::" : "NULL::");
+        sl_buf_puts(sql, sl_type_sql(s->cols[c].type, s->cols[c].typmod, tbuf, sizeof(tbuf)));
+        sl_buf_puts(sql, " AS ");
+        sl_buf_put_ident(sql, s->cols[c].name);
+    }
+    sl_buf_puts(sql, " WHERE false;");
+}
+
 void sl_ddl_create_stream(const sl_stream_t *s, sl_buf_t *sql)
 {
-    sl_buf_puts(sql, "INSERT INTO sluice.streams (name, sql) VALUES (");
+    sl_ddl_stream_relation(s, sql);
+    sl_buf_puts(sql, "\nINSERT INTO sluice.streams (name, sql) VALUES (");
     sl_buf_put_literal(sql, s->name, strlen(s->name));
     sl_buf_puts(sql, ", ");
     sl_buf_put_literal(sql, s->sql, strlen(s->sql));
@@ -20,8 +44,11 @@ void sl_ddl_create_stream(const sl_stream_t *s, sl_buf_t *sql)
 
 void sl_ddl_drop_stream(const sl_stream_t *s, sl_buf_t *sql)
 {
+    /* The row first: who may delete it is read off the relation. */
     sl_buf_puts(sql, "DELETE FROM sluice.streams WHERE name = ");
     sl_buf_put_literal(sql, s->name, strlen(s->name));
+    sl_buf_puts(sql, ";\nDROP VIEW IF EXISTS ");
+    put_stream_rel(s, sql);
     sl_buf_puts(sql, ";");
 }
 
@@ -125,21 +152,17 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_literal(sql, v->stream->name, strlen(v->stream->name));
     sl_buf_puts(sql, ", ");
     sl_buf_put_literal(sql, v->sql, strlen(v->sql));
-    sl_buf_puts(sql, ");\nINSERT INTO sluice.view_stats (view_name) VALUES (");
-    sl_buf_put_literal(sql, v->name, strlen(v->name));
-    sl_buf_puts(sql, ") ON CONFLICT (view_name) DO UPDATE SET events = 0, matched = 0, "
-                     "groups_written = 0, flushes = 0, last_flush = NULL;");
+    sl_buf_puts(sql, ");");     /* its view_stats row follows (a trigger) */
 }
 
 void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql)
 {
-    sl_buf_puts(sql, "DROP VIEW IF EXISTS ");
+    /* The row first: who may delete it is read off the relations. */
+    sl_buf_puts(sql, "DELETE FROM sluice.views WHERE name = ");
+    sl_buf_put_literal(sql, v->name, strlen(v->name));
+    sl_buf_puts(sql, ";\nDROP VIEW IF EXISTS ");
     put_view_ident(v, sql);
     sl_buf_puts(sql, ";\nDROP TABLE IF EXISTS \"sluice_mrel\".");
     sl_buf_put_ident(sql, v->name);
-    sl_buf_puts(sql, ";\nDELETE FROM sluice.views WHERE name = ");
-    sl_buf_put_literal(sql, v->name, strlen(v->name));
-    sl_buf_puts(sql, ";\nDELETE FROM sluice.view_stats WHERE view_name = ");
-    sl_buf_put_literal(sql, v->name, strlen(v->name));
     sl_buf_puts(sql, ";");
 }

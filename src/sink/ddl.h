@@ -12,7 +12,11 @@
 #include "catalog/catalog.h"
 #include "util/buf.h"
 
+/* The stream's relation sluice_stream."name" (an empty view with its
+ * columns: owner and privileges of the stream), then its catalog row. */
 void sl_ddl_create_stream(const sl_stream_t *s, sl_buf_t *sql);
+/* That relation alone (streams of an older catalog get one at start). */
+void sl_ddl_stream_relation(const sl_stream_t *s, sl_buf_t *sql);
 void sl_ddl_drop_stream(const sl_stream_t *s, sl_buf_t *sql);
 /* State table, finalizing view and catalog row of v (plan analyzed). */
 void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql);

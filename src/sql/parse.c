@@ -53,7 +53,18 @@ static bool tok_is_word(const toklist_t *l, int i, const char *word)
  * (sl_sql_forwarded trusts it). */
 static bool may_be_sluice(int code)
 {
-    return code == TK_CREATE || code == TK_DROP || code == TK_SHOW;
+    return code == TK_CREATE || code == TK_DROP || code == TK_SHOW || code == TK_GRANT ||
+           code == TK_REVOKE;
+}
+
+/* GRANT / REVOKE whose object is ON STREAM (the privileges before ON are
+ * keywords and commas, so the first ON at depth 0 is the one). */
+static bool on_stream(const toklist_t *l)
+{
+    for (int i = 1; i + 1 < l->n; i++)
+        if (l->code[i] == TK_ON)
+            return l->code[i + 1] == TK_STREAM;
+    return false;
 }
 
 /* Which of Sluice's statements the leading keywords announce, or
@@ -73,6 +84,12 @@ static sl_stmt_kind_t classify(const toklist_t *l)
         return SL_STMT_DROP_STREAM;
     if (c0 == TK_DROP && c1 == TK_CONTINUOUS)
         return SL_STMT_DROP_VIEW;
+    if (c0 == TK_CREATE && c1 == TK_TOKEN)
+        return SL_STMT_CREATE_TOKEN;
+    if (c0 == TK_DROP && c1 == TK_TOKEN)
+        return SL_STMT_DROP_TOKEN;
+    if ((c0 == TK_GRANT || c0 == TK_REVOKE) && on_stream(l))
+        return c0 == TK_GRANT ? SL_STMT_GRANT : SL_STMT_REVOKE;
     if (c0 == TK_SHOW && c1 == TK_STREAMS)
         return SL_STMT_SHOW_STREAMS;
     if (c0 == TK_SHOW && c1 == TK_CONTINUOUS)

@@ -31,8 +31,16 @@ typedef enum sl_stmt_kind {
     SL_STMT_DROP_VIEW,
     SL_STMT_SHOW_STREAMS,
     SL_STMT_SHOW_VIEWS,
-    SL_STMT_SHOW_SETTING      /* SHOW http_address etc.: setting in .name */
+    SL_STMT_SHOW_SETTING,     /* SHOW http_address etc.: setting in .name */
+    SL_STMT_GRANT,            /* GRANT ... ON STREAM name TO roles */
+    SL_STMT_REVOKE,           /* REVOKE ... ON STREAM name FROM roles */
+    SL_STMT_CREATE_TOKEN,     /* CREATE TOKEN FOR ROLE name */
+    SL_STMT_DROP_TOKEN        /* DROP TOKEN 'token' | DROP TOKEN FOR ROLE name */
 } sl_stmt_kind_t;
+
+/* Privileges on a stream (GRANT / REVOKE ... ON STREAM). */
+#define SL_PRIV_INSERT 1
+#define SL_PRIV_SELECT 2
 
 /*
  * Limits on what one Sluice statement may ask of the server, so that no
@@ -75,6 +83,11 @@ typedef struct sl_stmt {
     sl_coldef_t *cols;
     sl_ast_node_t *select;    /* CREATE CONTINUOUS VIEW ... AS <select> */
     int select_start;         /* byte offset of SELECT in the query */
+    int privileges;           /* GRANT / REVOKE: SL_PRIV_* bits */
+    int nroles;               /* GRANT / REVOKE: the roles' names */
+    char **roles;             /* (a NULL item: PUBLIC) */
+    bool grant_option;        /* WITH GRANT OPTION / GRANT OPTION FOR */
+    const char *token;        /* DROP TOKEN 'token' (else .name: the role) */
 } sl_stmt_t;
 
 /*

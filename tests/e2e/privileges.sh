@@ -188,6 +188,18 @@ out=$(as alice -c "DROP STREAM sa CASCADE" 2>&1)
     [ "$(pgq -c "SELECT count(*) FROM sluice.streams") $(pgq -c "SELECT count(*) FROM sluice.views")" = "0 0" ] &&
     pass "alice drops her stream: relations and catalog rows gone" || fail "alice's DROP STREAM: $out"
 
+# README.md's token example, as written there (ports of this test)
+slq -c "CREATE STREAM clicks (url text)" -c "CREATE CONTINUOUS VIEW clicks_n AS SELECT count(*) AS n FROM clicks" >/dev/null
+awk '/^### HTTP tokens/ { on = 1; next } on && /^### / { exit }
+     on && inb && /^```$/ { exit } on && inb { print } on && $0 == "```sh" { inb = 1 }' \
+    "$top_srcdir/README.md" | sed -e "s/-p 7432/-p $SLUICE_PGWIRE_PORT/g" \
+    -e "s/127\.0\.0\.1:7480/$SLUICE_HTTP/g" >"$PGTEST_DIR/token_example.sh"
+grep -q "Bearer" "$PGTEST_DIR/token_example.sh" || fail "README.md has no token example"
+out=$(sh -e "$PGTEST_DIR/token_example.sh" 2>&1)
+expect "README's token example ingests" '"accepted": 1' "$out"
+[ "$(slq -c "SELECT n FROM clicks_n")" = 1 ] && pass "README's token example: the view counts it" ||
+    fail "clicks_n: $(slq -c "SELECT n FROM clicks_n")"
+
 for t in "$TA" "$TB" "$TB2"; do
     grep -q "$t" "$SLUICED_LOG" && fail "a token is in sluiced's log"
 done

@@ -36,7 +36,7 @@ static void clear_env(void)
     const char *vars[] = {"SLUICE_PG", "SLUICE_DATA_DIR", "SLUICE_LISTEN_ADDRESS",
                           "SLUICE_PGWIRE_PORT", "SLUICE_HTTP_PORT", "SLUICE_FLUSH_INTERVAL",
                           "SLUICE_MAX_BODY_SIZE", "SLUICE_PG_TIMEOUT", "SLUICE_LOG_LEVEL",
-                          "SLUICE_CONFIG"};
+                          "SLUICE_CONFIG", "SLUICE_HTTP_AUTH"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
 }
@@ -92,6 +92,36 @@ START_TEST(test_net_limits)
     sl_config_free(&cfg);
     char *bad2[] = {"sluiced", "--authentication-timeout", "0", NULL};
     ck_assert_int_eq(load(&cfg, &err, &exit_now, bad2), SL_ERR);
+    sl_config_free(&cfg);
+}
+END_TEST
+
+/* http_auth: auto is token unless the listeners are on a loopback address. */
+START_TEST(test_http_auth)
+{
+    sl_config_t cfg;
+    sl_error_t err;
+    int exit_now;
+    clear_env();
+    static const struct {
+        const char *addr, *mode, *want;
+    } cases[] = {
+        {"127.0.0.1", NULL, "none"},     {"::1", NULL, "none"},
+        {"localhost", NULL, "none"},     {"0.0.0.0", NULL, "token"},
+        {"10.1.2.3", NULL, "token"},     {"::", NULL, "token"},
+        {"0.0.0.0", "none", "none"},     {"127.0.0.1", "token", "token"},
+        {"127.0.0.1", "auto", "none"},   {"192.168.0.1", "auto", "token"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *argv[] = {"sluiced", "--listen-address", (char *)cases[i].addr,
+                        cases[i].mode ? "--http-auth" : NULL, (char *)cases[i].mode, NULL};
+        ck_assert_int_eq(load(&cfg, &err, &exit_now, argv), SL_OK);
+        ck_assert_msg(strcmp(cfg.http_auth, cases[i].want) == 0, "%s %s: %s", cases[i].addr,
+                      cases[i].mode ? cases[i].mode : "(default)", cfg.http_auth);
+        sl_config_free(&cfg);
+    }
+    char *bad[] = {"sluiced", "--http-auth", "basic", NULL};
+    ck_assert_int_eq(load(&cfg, &err, &exit_now, bad), SL_ERR);
     sl_config_free(&cfg);
 }
 END_TEST
@@ -326,6 +356,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_net_limits);
+    tcase_add_test(tc, test_http_auth);
     tcase_add_test(tc, test_flags_both_forms);
     tcase_add_test(tc, test_file_env_flag_precedence);
     tcase_add_test(tc, test_config_flag_beats_env);

@@ -189,6 +189,48 @@ START_TEST(test_drop_show)
 }
 END_TEST
 
+START_TEST(test_grant_token)
+{
+    sl_stmt_t *st = parse1("GRANT INSERT ON STREAM s TO alice, \"Bob\", public");
+    ck_assert_int_eq(st->kind, SL_STMT_GRANT);
+    ck_assert_str_eq(st->name, "s");
+    ck_assert_int_eq(st->privileges, SL_PRIV_INSERT);
+    ck_assert_int_eq(st->nroles, 3);
+    ck_assert_str_eq(st->roles[0], "alice");
+    ck_assert_str_eq(st->roles[1], "Bob");
+    ck_assert_ptr_null(st->roles[2]);              /* PUBLIC */
+    ck_assert(!st->grant_option);
+    st = parse1("grant select, insert on stream s to \"public\" with grant option");
+    ck_assert_int_eq(st->privileges, SL_PRIV_INSERT | SL_PRIV_SELECT);
+    ck_assert_str_eq(st->roles[0], "public");      /* quoted: a role's name */
+    ck_assert(st->grant_option);
+    st = parse1("GRANT ALL PRIVILEGES ON STREAM s TO r");
+    ck_assert_int_eq(st->privileges, SL_PRIV_INSERT | SL_PRIV_SELECT);
+    st = parse1("REVOKE GRANT OPTION FOR SELECT ON STREAM s FROM r CASCADE");
+    ck_assert_int_eq(st->kind, SL_STMT_REVOKE);
+    ck_assert(st->grant_option && st->cascade);
+    ck_assert_int_eq(st->privileges, SL_PRIV_SELECT);
+    st = parse1("CREATE TOKEN FOR ROLE Ingest");
+    ck_assert_int_eq(st->kind, SL_STMT_CREATE_TOKEN);
+    ck_assert_str_eq(st->name, "ingest");
+    st = parse1("DROP TOKEN 'slt_ab'");
+    ck_assert_int_eq(st->kind, SL_STMT_DROP_TOKEN);
+    ck_assert_str_eq(st->token, "slt_ab");
+    st = parse1("drop token for role r");
+    ck_assert_ptr_null(st->token);
+    ck_assert_str_eq(st->name, "r");
+    /* GRANT on anything but a stream is PostgreSQL's */
+    ck_assert_int_eq(split("GRANT SELECT ON t TO r"), SL_OK);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_FORWARD);
+    ck_assert_int_eq(split("GRANT SELECT (a) ON TABLE stream TO r"), SL_OK);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_FORWARD);
+    ck_assert_int_eq(split("REVOKE r FROM s"), SL_OK);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_FORWARD);
+    ck_syntax("GRANT DELETE ON STREAM s TO r", "syntax error at or near \"DELETE\"", 7);
+    ck_syntax("GRANT INSERT ON STREAM s", "syntax error at end of input", 25);
+}
+END_TEST
+
 START_TEST(test_create_view)
 {
     const char *q = "select 1; CREATE CONTINUOUS VIEW v AS SELECT url, count(*) AS hits, "
@@ -352,6 +394,7 @@ int main(void)
     tcase_add_test(tc, test_forwarded_fast_path);
     tcase_add_test(tc, test_create_stream);
     tcase_add_test(tc, test_drop_show);
+    tcase_add_test(tc, test_grant_token);
     tcase_add_test(tc, test_create_view);
     tcase_add_test(tc, test_precedence);
     tcase_add_test(tc, test_unsupported_clauses);

@@ -524,6 +524,18 @@ static bool returns_rows(sl_stmt_kind_t k)
     return k == SL_STMT_SHOW_STREAMS || k == SL_STMT_SHOW_VIEWS || k == SL_STMT_SHOW_SETTING;
 }
 
+/* CREATE TOKEN answers one row, but only once its backend_sql committed
+ * (sent at Execute, step_done): Describe says so without preparing it. */
+static bool token_description(const sl_stmt_t *st, sl_pkt_t *cp)
+{
+    if (st == NULL || st->kind != SL_STMT_CREATE_TOKEN)
+        return false;
+    const char *names[1] = {"token"};
+    sl_type_t types[1] = {SL_T_TEXT};
+    sl_pkt_row_description(cp, 1, names, types);
+    return true;
+}
+
 /* PostgreSQL refuses every statement but COMMIT/ROLLBACK in a failed
  * transaction block. */
 static int check_not_aborted(const sl_pwconn_t *c, sl_error_t *err)
@@ -722,6 +734,8 @@ static int ext_describe(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t
         if (one_statement(x->query, c->qarena, &st, err) != SL_OK)
             return SL_ERR;
         sl_pkt_parameter_description(cp, x->nparams, x->paramtypes);
+        if (token_description(st, cp))
+            return SL_OK;
         if (!returns_rows(st->kind)) {
             sl_pkt_empty_message(cp, SL_PKT_NO_DATA);
             return SL_OK;
@@ -738,6 +752,8 @@ static int ext_describe(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t
         return sl_error_set(err, "34000", 0, "portal \"%s\" does not exist", name);
     if (!pt->prepared && one_statement(pt->query, pt->arena, &st, err) != SL_OK)
         return SL_ERR;
+    if (!pt->prepared && token_description(st, cp))
+        return SL_OK;
     if (!pt->prepared && !returns_rows(st->kind)) {
         sl_pkt_empty_message(cp, SL_PKT_NO_DATA);
         return SL_OK;
@@ -1100,9 +1116,12 @@ static void step_done(sl_pwconn_t *c)
         cmd->done = NULL;
         sl_pkt_t cp = SL_PKT_INIT;
         if (!j->failed && j->kind == SL_PW_JOB_EXT) {
-            /* Execute of a DDL portal: no rows, no RowDescription. */
+            /* Execute of a DDL portal: no RowDescription; rows only for
+             * CREATE TOKEN's token. */
             if (cmd->notice)
                 sl_pkt_notice_text(&cp, cmd->notice);
+            for (int r = 0; r < cmd->nrows; r++)
+                sl_pkt_data_row(&cp, cmd->ncols, cmd->cells + (size_t)r * (size_t)cmd->ncols);
             sl_pkt_command_complete(&cp, cmd->tag ? cmd->tag : "");
             sl_pw_xportal_t *pt = xportal_find(c, j->xname);
             if (pt != NULL) {

@@ -38,6 +38,7 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && have_node=1
     sl_skip "no driver installed (default-jdk-headless libpostgresql-jdbc-java, python3-psycopg2, nodejs npm)"
 
 pg_start
+pgq -c "CREATE ROLE dana LOGIN" >/dev/null
 sluiced_start --flush-interval 50
 PORT=$SLUICE_PGWIRE_PORT
 W=$PGTEST_DIR
@@ -87,6 +88,23 @@ public class Drivers {
         st.execute("CREATE CONTINUOUS VIEW jd_v AS SELECT k, sum(v) AS s FROM jd GROUP BY k");
         System.out.println("views " + rows(st.executeQuery("SHOW CONTINUOUS VIEWS")));
         System.out.println("setting " + rows(st.executeQuery("SHOW sluice_version")).isEmpty());
+        // CREATE TOKEN's one row over the extended protocol, and a plain
+        // role's prepared SHOW STREAMS: what it may see, before and after
+        // a GRANT
+        ResultSet trs = c.prepareStatement("CREATE TOKEN FOR ROLE postgres").executeQuery();
+        trs.next();
+        System.out.println("token " + trs.getString(1).startsWith("slt_") + " "
+                           + trs.getString(1).length());
+        Connection d = DriverManager.getConnection(
+            "jdbc:postgresql://127.0.0.1:" + a[0] + "/postgres?user=dana");
+        PreparedStatement ds = d.prepareStatement("SHOW STREAMS");
+        String dl = "";
+        for (int i = 0; i < 7; i++)
+            dl = rows(ds.executeQuery());
+        System.out.println("dana sees [" + dl + "]");
+        st.execute("GRANT SELECT ON STREAM jd TO dana");
+        System.out.println("dana after the grant " + rows(ds.executeQuery()));
+        d.close();
         try {
             st.execute("CREATE STREAM jd (k text)");
         } catch (SQLException e) {
@@ -141,6 +159,9 @@ show streams jd|k text, v integer|0;
 columns name,views
 views jd_v|jd|public.jd_v|CREATE CONTINUOUS VIEW jd_v AS SELECT k, sum(v) AS s FROM jd GROUP BY k;
 setting false
+token true 68
+dana sees []
+dana after the grant jd|k text, v integer|1;
 error 42P07
 in txn jd|k text, v integer|1;
 dropped in txn []

@@ -36,6 +36,7 @@ typedef struct http {
     char host[256];
     char port[16];
     bool reused;            /* fd has carried a request before */
+    char auth[128];         /* "Authorization: Bearer ...\r\n" or "" */
 } http_t;
 
 static int http_connect(http_t *h, char *err, size_t errlen)
@@ -161,8 +162,8 @@ static int http_post(http_t *h, const char *path, const char *ctype,
         char head[1024];
         int hl = snprintf(head, sizeof(head),
                           "POST %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: sluice/%s\r\n"
-                          "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                          path, h->host, h->port, PACKAGE_VERSION, ctype, n);
+                          "%sContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                          path, h->host, h->port, PACKAGE_VERSION, h->auth, ctype, n);
         struct iovec iov[2] = {{head, (size_t)hl}, {(void *)body, n}};
         sl_buf_t raw = SL_BUF_INIT;
         int rc = send_all(h->fd, iov, 2);
@@ -308,6 +309,54 @@ static int split_address(sl_shell_t *sh, const char *addr, http_t *h)
     return 0;
 }
 
+static void set_token(http_t *h, const char *token)
+{
+    snprintf(h->auth, sizeof(h->auth), "Authorization: Bearer %s\r\n", token);
+}
+
+/*
+ * The server asks for a token (401) and SLUICE_TOKEN gave none: one for
+ * the session's role, made over the shell's own connection (CREATE TOKEN
+ * FOR ROLE current_user) and dropped again when \ingest ends.  Not inside
+ * a transaction block, where it would count only at COMMIT.  Returns the
+ * token (malloc'd) or NULL with the reason printed.
+ */
+static char *session_token(sl_shell_t *sh)
+{
+    if (PQtransactionStatus(sh->conn) != PQTRANS_IDLE) {
+        sl_shell_error(sh, "\\ingest: the server needs a token: set SLUICE_TOKEN, or run "
+                           "\\ingest outside a transaction block so that the shell makes one");
+        return NULL;
+    }
+    char *token = NULL;
+    PGresult *r = PQexec(sh->conn, "SELECT quote_ident(current_user)");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        sl_buf_t q = SL_BUF_INIT;
+        sl_buf_printf(&q, "CREATE TOKEN FOR ROLE %s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        r = PQexec(sh->conn, sl_buf_cstr(&q));
+        sl_buf_free(&q);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            token = strdup(PQgetvalue(r, 0, 0));
+    }
+    if (token == NULL)
+        sl_shell_error(sh, "\\ingest: the server needs a token and none could be made: %s",
+                       PQresultErrorMessage(r));
+    PQclear(r);
+    return token;
+}
+
+static void drop_session_token(sl_shell_t *sh, char *token)
+{
+    if (token == NULL)
+        return;
+    sl_buf_t q = SL_BUF_INIT;
+    sl_buf_printf(&q, "DROP TOKEN '%s'", token);   /* slt_ and hex digits only */
+    PQclear(PQexec(sh->conn, sl_buf_cstr(&q)));
+    sl_buf_free(&q);
+    free(token);
+}
+
 int sl_ingest_file(sl_shell_t *sh, const char *stream_arg, const char *file,
                    const char *format)
 {
@@ -335,6 +384,10 @@ int sl_ingest_file(sl_shell_t *sh, const char *stream_arg, const char *file,
                        sh->http_address);
         return -1;
     }
+    const char *env_token = getenv("SLUICE_TOKEN");
+    char *own_token = NULL;
+    if (env_token && env_token[0])
+        set_token(&h, env_token);
     char *schema = NULL;
     char *stream = sl_scan_ident(stream_arg, &schema);
     free(schema);
@@ -414,6 +467,15 @@ int sl_ingest_file(sl_shell_t *sh, const char *stream_arg, const char *file,
                 rc = -1;
                 break;
             }
+            if (ans.status == 401 && h.auth[0] == '\0' && own_token == NULL) {
+                own_token = session_token(sh);
+                if (own_token == NULL) {
+                    rc = -1;
+                    break;
+                }
+                set_token(&h, own_token);
+                continue;
+            }
             if (ans.status == 503 && tries++ < MAX_RETRIES) {
                 long wait = ans.retry_after > 0 ? ans.retry_after : 1;
                 if (wait > 30)
@@ -469,6 +531,7 @@ int sl_ingest_file(sl_shell_t *sh, const char *stream_arg, const char *file,
     }
     sl_shell_interrupted = 0;
     http_close(&h);
+    drop_session_token(sh, own_token);
     fclose(fp);
     sl_buf_free(&data);
     sl_buf_free(&ans.body);

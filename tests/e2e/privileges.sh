@@ -200,6 +200,21 @@ expect "README's token example ingests" '"accepted": 1' "$out"
 [ "$(slq -c "SELECT n FROM clicks_n")" = 1 ] && pass "README's token example: the view counts it" ||
     fail "clicks_n: $(slq -c "SELECT n FROM clicks_n")"
 
+# the shell's \ingest: with no SLUICE_TOKEN it makes a token for the
+# session's role and drops it afterwards; a bad SLUICE_TOKEN is shown 401
+printf '{"url": "/x"}\n{"url": "/y"}\n' >"$PGTEST_DIR/ev.ndjson"
+before=$(pgq -c "SELECT count(*) FROM sluice.tokens")
+out=$("$top_builddir/sluice" -X -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres \
+      -c "\\ingest clicks $PGTEST_DIR/ev.ndjson" 2>&1 || true)
+expect "the shell's \\ingest with token auth" "ingested 2 events into clicks" "$out"
+[ "$(pgq -c "SELECT count(*) FROM sluice.tokens")" = "$before" ] &&
+    pass "the shell dropped the token it made" || fail "the shell left its token behind"
+out=$(SLUICE_TOKEN=slt_bad "$top_builddir/sluice" -X -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" \
+      -U postgres -c "\\ingest clicks $PGTEST_DIR/ev.ndjson" 2>&1 || true)
+expect "the shell with a bad SLUICE_TOKEN: 401 shown" "HTTP 401" "$out"
+[ "$(slq -c "SELECT n FROM clicks_n")" = 3 ] && pass "the view counts the shell's 2 events" ||
+    fail "clicks_n after the shell: $(slq -c "SELECT n FROM clicks_n")"
+
 for t in "$TA" "$TB" "$TB2"; do
     grep -q "$t" "$SLUICED_LOG" && fail "a token is in sluiced's log"
 done

@@ -36,6 +36,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/dns.h>
 #include <event2/util.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -195,6 +196,8 @@ static void conn_free(sl_pwconn_t *c)
     if (c->counted)
         c->pw->nsessions--;
     event_free(c->startup_ev);
+    if (c->dns_req)
+        evdns_getaddrinfo_cancel(c->dns_req);
     if (c->poll_ev)
         event_free(c->poll_ev);
     if (c->backend)
@@ -351,17 +354,32 @@ static const char *option_value(PQconninfoOption *parsed, PQconninfoOption *defs
     return NULL;
 }
 
-/* The first element of a comma-separated list (host, hostaddr, port),
- * copied into a; NULL stays NULL. */
-static const char *first_of(sl_arena_t *a, const char *list)
+/* The elements of a comma-separated list (host, hostaddr, port) copied
+ * into a, an empty one NULL; *n gets their count (0 for NULL). */
+static const char **split_list(sl_arena_t *a, const char *list, int *n)
 {
+    *n = 0;
     if (list == NULL)
         return NULL;
-    size_t n = strcspn(list, ",");
-    char *s = sl_alloc(a, n + 1);
-    memcpy(s, list, n);
-    s[n] = 0;
-    return n ? s : NULL;
+    int k = 1;
+    for (const char *p = list; *p; p++)
+        k += *p == ',';
+    const char **out = sl_alloc0(a, sizeof(char *) * (size_t)k);
+    for (const char *p = list;; p++) {
+        size_t len = strcspn(p, ",");
+        out[*n] = len ? sl_strndup(a, p, len) : NULL;
+        (*n)++;
+        p += len;
+        if (*p == '\0')
+            break;
+    }
+    return out;
+}
+
+/* Element i of a list of n (one element applies to every host). */
+static const char *nth(const char **list, int n, int i)
+{
+    return n == 0 ? NULL : list[n == 1 ? 0 : (i < n ? i : n - 1)];
 }
 
 /* Fills pw->be from --pg (srv->pg_conninfo) as libpq would read it: its
@@ -373,11 +391,25 @@ static void target_parse(sl_pgwire_t *pw)
     PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
     sl_arena_t *a = pw->arena;
     const char *v;
-    pw->be.host = first_of(a, option_value(parsed, defs, "host"));
-    pw->be.hostaddr = first_of(a, option_value(parsed, defs, "hostaddr"));
-    pw->be.port = first_of(a, option_value(parsed, defs, "port"));
-    if (pw->be.port == NULL)
-        pw->be.port = "5432";
+    int nh, na, np;
+    const char **hosts = split_list(a, option_value(parsed, defs, "host"), &nh);
+    const char **addrs = split_list(a, option_value(parsed, defs, "hostaddr"), &na);
+    const char **ports = split_list(a, option_value(parsed, defs, "port"), &np);
+    /* libpq: hostaddr, when given, has one entry per host (or stands
+     * alone); port one for all or one per host (else sluiced's own
+     * connection would not have started). */
+    int n = nh > na ? nh : na;
+    if (n == 0)
+        n = 1;
+    pw->be.nhosts = n;
+    pw->be.host = sl_alloc0(a, sizeof(char *) * (size_t)n);
+    pw->be.hostaddr = sl_alloc0(a, sizeof(char *) * (size_t)n);
+    pw->be.port = sl_alloc0(a, sizeof(char *) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        pw->be.host[i] = i < nh ? hosts[i] : NULL;
+        pw->be.hostaddr[i] = i < na ? addrs[i] : NULL;
+        pw->be.port[i] = nth(ports, np, i) ? nth(ports, np, i) : "5432";
+    }
     if ((v = option_value(parsed, defs, "options")))
         pw->be.options = sl_strdup(a, v);
     if (getenv("PGSSLMODE") || option_value(parsed, NULL, "sslmode"))
@@ -405,32 +437,88 @@ static bool unix_host(const char *h)
 
 /* sslmode asks for TLS (prefer falls back to plain on 'N'); never over a
  * unix socket, as in libpq. */
-static bool wants_tls(const sl_pgwire_t *pw)
+static bool on_socket(const sl_pwconn_t *c)
 {
-    const char *m = pw->be.sslmode;
-    return m && !(unix_host(pw->be.host) && pw->be.hostaddr == NULL) &&
-           strcmp(m, "disable") != 0 && strcmp(m, "allow") != 0;
+    return unix_host(c->pw->be.host[c->ihost]) && c->pw->be.hostaddr[c->ihost] == NULL;
 }
 
-static bool requires_tls(const sl_pgwire_t *pw)
+static bool wants_tls(const sl_pwconn_t *c)
 {
-    return wants_tls(pw) && strcmp(pw->be.sslmode, "prefer") != 0;
+    const char *m = c->pw->be.sslmode;
+    return m && !on_socket(c) && strcmp(m, "disable") != 0 && strcmp(m, "allow") != 0;
 }
 
-/* Resolves --pg's host into c->addrs; SL_ERR after a FATAL to the client.
- * getaddrinfo blocks the loop while a host name is looked up (an address,
- * hostaddr or a name in /etc/hosts costs nothing): a known gap. */
-static int resolve(sl_pwconn_t *c)
+static bool requires_tls(const sl_pwconn_t *c)
+{
+    return wants_tls(c) && strcmp(c->pw->be.sslmode, "prefer") != 0;
+}
+
+static void try_connect(sl_pwconn_t *c);
+
+/* The addresses of a lookup into c->addrs. */
+static void take_addrs(sl_pwconn_t *c, struct evutil_addrinfo *res)
+{
+    int n = 0;
+    for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next)
+        n++;
+    c->addrs = sl_alloc0(c->arena, sizeof(struct sockaddr_storage) * (size_t)n);
+    c->addrlens = sl_alloc0(c->arena, sizeof(socklen_t) * (size_t)n);
+    c->naddrs = 0;
+    c->iaddr = 0;
+    for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next, c->naddrs++) {
+        memcpy(&c->addrs[c->naddrs], ai->ai_addr, ai->ai_addrlen);
+        c->addrlens[c->naddrs] = (socklen_t)ai->ai_addrlen;
+    }
+}
+
+/* Host ihost failed (why): the next one of --pg, as libpq tries them, or
+ * FATAL to the client after the last. */
+static void host_failed(sl_pwconn_t *c, const char *why);
+
+static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
+{
+    sl_pwconn_t *c = arg;
+    c->dns_req = NULL;
+    if (result == EVUTIL_EAI_CANCEL)
+        return;                 /* the connection is going away */
+    if (c->state != SL_PW_CONNECTING) {
+        if (result == 0)
+            evutil_freeaddrinfo(res);
+        return;                 /* closing meanwhile */
+    }
+    sl_pgwire_t *pw = c->pw;
+    const char *host = pw->be.host[c->ihost], *addr = pw->be.hostaddr[c->ihost];
+    if (result != 0) {
+        char why[300];
+        snprintf(why, sizeof(why), "could not translate host name \"%s\" to address: %s",
+                 addr ? addr : host, evutil_gai_strerror(result));
+        host_failed(c, why);
+        return;
+    }
+    take_addrs(c, res);
+    evutil_freeaddrinfo(res);
+    try_connect(c);
+}
+
+/*
+ * Looks host ihost of --pg up, then connects (try_connect).  A socket
+ * folder, an address or a name in /etc/hosts is answered at once; other
+ * names go to DNS without blocking the loop (evdns), the lookup cancelled
+ * if the client leaves first.
+ */
+static void resolve(sl_pwconn_t *c)
 {
     sl_pgwire_t *pw = c->pw;
-    if (unix_host(pw->be.host) && pw->be.hostaddr == NULL) {
-        const char *dir = pw->be.host ? pw->be.host : DEFAULT_SOCKET_DIR;
+    const char *host = pw->be.host[c->ihost], *port = pw->be.port[c->ihost];
+    const char *hostaddr = pw->be.hostaddr[c->ihost];
+    if (on_socket(c)) {
+        const char *dir = host ? host : DEFAULT_SOCKET_DIR;
         struct sockaddr_un *un = sl_alloc0(c->arena, sizeof(struct sockaddr_storage));
         un->sun_family = AF_UNIX;
-        int n = snprintf(un->sun_path, sizeof(un->sun_path), "%s/.s.PGSQL.%s", dir, pw->be.port);
+        int n = snprintf(un->sun_path, sizeof(un->sun_path), "%s/.s.PGSQL.%s", dir, port);
         if (n < 0 || (size_t)n >= sizeof(un->sun_path)) {
-            connect_failed(c, "unix socket path is too long");
-            return SL_ERR;
+            host_failed(c, "unix socket path is too long");
+            return;
         }
         if (dir[0] == '@')
             un->sun_path[0] = 0;    /* abstract namespace */
@@ -439,34 +527,25 @@ static int resolve(sl_pwconn_t *c)
         c->addrlens[0] = dir[0] == '@' ? (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)
                                        : (socklen_t)sizeof(*un);
         c->naddrs = 1;
-        return SL_OK;
+        c->iaddr = 0;
+        try_connect(c);
+        return;
     }
-    const char *name = pw->be.hostaddr ? pw->be.hostaddr : pw->be.host;
-    struct addrinfo hints, *res = NULL;
+    struct evutil_addrinfo hints;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    if (pw->be.hostaddr)
-        hints.ai_flags = AI_NUMERICHOST;
-    int rc = getaddrinfo(name, pw->be.port, &hints, &res);
-    if (rc != 0) {
-        char why[300];
-        snprintf(why, sizeof(why), "could not translate host name \"%s\" to address: %s",
-                 name, gai_strerror(rc));
-        connect_failed(c, why);
-        return SL_ERR;
+    if (hostaddr)
+        hints.ai_flags = EVUTIL_AI_NUMERICHOST;
+    const char *name = hostaddr ? hostaddr : host;
+    if (pw->be.dns == NULL) {
+        /* no resolver (no resolv.conf): the system's, blocking */
+        struct evutil_addrinfo *res = NULL;
+        int rc = evutil_getaddrinfo(name, port, &hints, &res);
+        on_resolved(rc, rc == 0 ? res : NULL, c);
+        return;
     }
-    int n = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-        n++;
-    c->addrs = sl_alloc0(c->arena, sizeof(struct sockaddr_storage) * (size_t)n);
-    c->addrlens = sl_alloc0(c->arena, sizeof(socklen_t) * (size_t)n);
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next, c->naddrs++) {
-        memcpy(&c->addrs[c->naddrs], ai->ai_addr, ai->ai_addrlen);
-        c->addrlens[c->naddrs] = ai->ai_addrlen;
-    }
-    freeaddrinfo(res);
-    return SL_OK;
+    c->dns_req = evdns_getaddrinfo(pw->be.dns, name, port, &hints, on_resolved, c);
 }
 
 static void on_backend_io(evutil_socket_t fd, short what, void *arg);
@@ -488,9 +567,10 @@ static void address_failed(sl_pwconn_t *c, const char *why)
 {
     sl_pgwire_t *pw = c->pw;
     char msg[600];
+    const char *bhost = pw->be.host[c->ihost], *bport = pw->be.port[c->ihost];
     if (c->addrs[0].ss_family == AF_UNIX) {
         snprintf(msg, sizeof(msg), "connection to server on socket \"%s/.s.PGSQL.%s\" failed: %s",
-                 pw->be.host ? pw->be.host : DEFAULT_SOCKET_DIR, pw->be.port, why);
+                 bhost ? bhost : DEFAULT_SOCKET_DIR, bport, why);
     } else {
         char addr[64] = "?";
         const struct sockaddr_storage *ss = &c->addrs[c->iaddr < c->naddrs ? c->iaddr : 0];
@@ -498,18 +578,33 @@ static void address_failed(sl_pwconn_t *c, const char *why)
             inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, addr, sizeof(addr));
         else if (ss->ss_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, addr, sizeof(addr));
-        const char *host = pw->be.host && !unix_host(pw->be.host) ? pw->be.host : addr;
+        const char *host = bhost && !unix_host(bhost) ? bhost : addr;
         if (strcmp(host, addr) == 0)
             snprintf(msg, sizeof(msg), "connection to server at \"%s\", port %s failed: %s",
-                     host, pw->be.port, why);
+                     host, bport, why);
         else
             snprintf(msg, sizeof(msg), "connection to server at \"%s\" (%s), port %s failed: %s",
-                     host, addr, pw->be.port, why);
+                     host, addr, bport, why);
     }
-    connect_failed(c, msg);
+    host_failed(c, msg);
 }
 
-/* Connects to the next address; on failure of the last, FATAL. */
+static void host_failed(sl_pwconn_t *c, const char *why)
+{
+    if (c->ihost + 1 < c->pw->be.nhosts) {
+        if (c->be_fd >= 0) {
+            evutil_closesocket(c->be_fd);
+            c->be_fd = -1;
+        }
+        c->ihost++;
+        c->naddrs = c->iaddr = 0;
+        resolve(c);
+        return;
+    }
+    connect_failed(c, why);
+}
+
+/* Connects to the next address; on failure of the last, the next host. */
 static void try_connect(sl_pwconn_t *c)
 {
     int e = 0;
@@ -583,7 +678,7 @@ static SSL *tls_client(sl_pwconn_t *c)
         connect_failed(c, "could not create SSL session");
         return NULL;
     }
-    const char *host = pw->be.host;
+    const char *host = pw->be.host[c->ihost];
     bool numeric = false;
     if (host) {
         unsigned char tmp[sizeof(struct in6_addr)];
@@ -657,7 +752,7 @@ static void on_backend_io(evutil_socket_t fd, short what, void *arg)
             }
             return;
         }
-        if (!wants_tls(c->pw)) {
+        if (!wants_tls(c)) {
             start_session(c, false);
             return;
         }
@@ -684,7 +779,7 @@ static void on_backend_io(evutil_socket_t fd, short what, void *arg)
     } else if (b == 'S') {
         start_session(c, true);
     } else if (b == 'N') {
-        if (requires_tls(c->pw))
+        if (requires_tls(c))
             connect_failed(c, "server does not support SSL, but SSL was required");
         else
             start_session(c, false);
@@ -885,9 +980,7 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     sl_pkt_finish(p);
 
     c->state = SL_PW_CONNECTING;
-    if (resolve(c) != SL_OK)
-        return;
-    try_connect(c);
+    resolve(c);
 }
 
 int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,
@@ -1227,6 +1320,8 @@ int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
 
     pw->port = bound_port;
     target_parse(pw);
+    pw->be.dns = evdns_base_new(srv->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+                                               EVDNS_BASE_DISABLE_WHEN_INACTIVE);
     *out = pw;
     return SL_OK;
 }
@@ -1280,5 +1375,7 @@ void sl_pgwire_stop(sl_pgwire_t *pw)
     sl_pkt_free(&p);
     if (pw->be.ssl_ctx)
         SSL_CTX_free(pw->be.ssl_ctx);
+    if (pw->be.dns)
+        evdns_base_free(pw->be.dns, 0);
     sl_arena_free(pw->arena);
 }

@@ -50,13 +50,17 @@ struct sl_pgwire {
     int nsessions;               /* conns holding (or opening) a backend connection */
     sl_pw_cancel_t *cancels;     /* CancelRequests in flight (pgwire.c) */
     int ncancels;
-    /* Where client sessions connect: --pg's first host and port (pw->arena
-     * strings; host NULL = the default socket folder), its options and
-     * sslmode (NULL: plain), and the database sluiced manages. */
+    /* Where client sessions connect: --pg's hosts, tried in order as libpq
+     * does (pw->arena strings; a NULL host is the default socket folder,
+     * hostaddr NULL = look host up), its options and sslmode (NULL:
+     * plain), and the database sluiced manages. */
     struct {
-        const char *host, *hostaddr, *port, *options, *sslmode;
+        int nhosts;
+        const char **host, **hostaddr, **port;
+        const char *options, *sslmode;
         const char *sslrootcert, *sslcert, *sslkey, *dbname;
         struct ssl_ctx_st *ssl_ctx;   /* client side, made at first use */
+        struct evdns_base *dns;       /* host names looked up off the loop */
     } be;
 };
 
@@ -202,6 +206,8 @@ struct sl_pwconn {
     struct sockaddr_storage *addrs; /* resolved addresses (arena), tried in turn */
     socklen_t *addrlens;
     int naddrs, iaddr;
+    int ihost;                   /* the host of --pg being tried */
+    struct evdns_getaddrinfo_request *dns_req;  /* its lookup in flight */
     evutil_socket_t be_fd;       /* the backend socket, -1 before it */
     char be_phase;               /* 'c' connecting, 's' SSLRequest sent,
                                     'a' startup sent (backend is set) */

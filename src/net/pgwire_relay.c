@@ -156,23 +156,32 @@ static void txn_peek_tag(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t
 
 static char *copy_body(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h);
 
-/* The row answering sl_command_txn_check_sql: one 't' or 'f' per item. */
-static void check_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
+/* A DataRow of one of sluiced's own queries at the head of in: its body
+ * (query arena) with r past its column count (returned), or -1. */
+static int data_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h,
+                    sl_pkt_reader_t *r)
 {
     char *body = copy_body(c, in, h);
     if (body == NULL)
-        return;
+        return -1;
+    sl_pkt_reader_init(r, body, h->size - h->body);
+    int n = sl_pkt_get_int16(r);
+    return r->bad ? -1 : n;
+}
+
+/* The row answering sl_command_txn_check_sql: one 't' or 'f' per item. */
+static void check_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
+{
     sl_pkt_reader_t r;
-    sl_pkt_reader_init(&r, body, h->size - h->body);
-    int n = sl_pkt_get_int16(&r);
-    if (r.bad || n != c->txn.n)
+    int n = data_row(c, in, h, &r);
+    if (n < 0 || n != c->txn.n)
         return;
     bool *holds = sl_alloc0(c->qarena, sizeof(bool) * (size_t)(n + 1));
     for (int i = 0; i < n; i++) {
         int32_t len = sl_pkt_get_int32(&r);
         if (r.bad || len != 1 || r.pos >= r.len)
             return;
-        holds[i] = body[r.pos++] == 't';
+        holds[i] = r.data[r.pos++] == 't';
     }
     sl_command_txn_checked(&c->txn, holds);
     c->txn.uncertain = false;
@@ -182,21 +191,17 @@ static void check_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h
 static void filter_row(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h)
 {
     sl_pw_job_t *j = c->job;
-    char *body = copy_body(c, in, h);
-    if (body == NULL)
-        return;
     sl_pkt_reader_t r;
-    sl_pkt_reader_init(&r, body, h->size - h->body);
-    int n = sl_pkt_get_int16(&r);
-    int32_t len = sl_pkt_get_int32(&r);
-    if (r.bad || n < 1 || len < 0 || (size_t)len > r.len - r.pos)
+    int n = data_row(c, in, h, &r);
+    int32_t len = n >= 1 ? sl_pkt_get_int32(&r) : -1;
+    if (n < 1 || r.bad || len < 0 || (size_t)len > r.len - r.pos)
         return;
     if ((j->nvisible & (j->nvisible - 1)) == 0) {
         int cap = j->nvisible ? 2 * j->nvisible : 1;
         j->visible = sl_realloc(c->qarena, j->visible, sizeof(char *) * (size_t)j->nvisible,
                                 sizeof(char *) * (size_t)cap);
     }
-    j->visible[j->nvisible++] = sl_strndup(c->qarena, body + r.pos, (size_t)len);
+    j->visible[j->nvisible++] = sl_strndup(c->qarena, r.data + r.pos, (size_t)len);
 }
 
 /* The filter's answer is in: keep the rows it named. */

@@ -15,6 +15,8 @@
  *                                     backend_sql made encoding-proof
  *   sluiced's own errors out          sl__pw_enc_error ('?' for what the
  *                                     encoding lacks)
+ *   the check after ROLLBACK TO       sl__pw_enc_check_sql: its literals
+ *   SAVEPOINT out                     in ASCII
  *
  * A Sluice DDL's backend_sql is UTF-8, but the backend reads the session's
  * Query messages in the client's encoding.  Converting it back could fail
@@ -25,7 +27,12 @@
  * client that is not UTF8 or SQL_ASCII, is sent as pure ASCII: a DO block
  * that runs EXECUTE on the UTF-8 bytes given in hex (convert_from decodes
  * them into the database's encoding).  Its errors come back in the client's
- * encoding as any; the context lines the wrapping adds are cut.
+ * encoding as any; the context lines the wrapping adds are cut.  The check
+ * query after a ROLLBACK TO SAVEPOINT returns a row, which a DO block
+ * cannot; its non-ASCII bytes are all inside string literals (names and
+ * definitions), each of which becomes convert_from(decode('<hex>', 'hex'),
+ * 'UTF8').  (A SET client_encoding in the same Query would not do: the
+ * backend converts a whole Query message before it runs any of it.)
  */
 #include "net/pgwire_int.h"
 
@@ -146,6 +153,71 @@ int sl__pw_enc_command(sl_pwconn_t *c, sl_command_t *cmd, sl_arena_t *a, sl_erro
         cmd->backend_sql = w;
     }
     return SL_OK;
+}
+
+static void put_hex(sl_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        sl_buf_putc(b, hex[(unsigned char)s[i] >> 4]);
+        sl_buf_putc(b, hex[(unsigned char)s[i] & 15]);
+    }
+}
+
+static bool ident_char(char ch)
+{
+    return ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9') || (unsigned char)ch >= 0x80;
+}
+
+const char *sl__pw_enc_check_sql(sl_pwconn_t *c, const char *sql)
+{
+    if (sl_enc_is_utf8(&c->enc) || !has_high_bytes(sql))
+        return sql;
+    sl_buf_t b = SL_BUF_INIT, lit = SL_BUF_INIT;
+    const char *p = sql;
+    while (*p) {
+        if (*p == '"') {                                /* an identifier as is */
+            const char *q = p + 1;
+            while (*q && !(q[0] == '"' && q[1] != '"'))
+                q += q[0] == '"' ? 2 : 1;
+            q += *q ? 1 : 0;
+            sl_buf_append(&b, p, (size_t)(q - p));
+            p = q;
+            continue;
+        }
+        bool esc = (*p == 'E' || *p == 'e') && p[1] == '\'' && (p == sql || !ident_char(p[-1]));
+        if (*p != '\'' && !esc) {
+            sl_buf_putc(&b, *p++);
+            continue;
+        }
+        /* a literal: its bytes, then ASCII in place of it if it needs */
+        const char *start = p;
+        p += esc ? 2 : 1;
+        bool high = false;
+        sl_buf_reset(&lit);
+        while (*p && !(p[0] == '\'' && p[1] != '\'')) {
+            if (p[0] == '\'' || (esc && p[0] == '\\' && p[1])) {
+                sl_buf_putc(&lit, p[1]);
+                p += 2;
+                continue;
+            }
+            high |= (unsigned char)*p >= 0x80;
+            sl_buf_putc(&lit, *p++);
+        }
+        p += *p ? 1 : 0;
+        if (!high) {
+            sl_buf_append(&b, start, (size_t)(p - start));
+            continue;
+        }
+        sl_buf_puts(&b, "convert_from(decode('");
+        put_hex(&b, lit.data, lit.len);
+        sl_buf_puts(&b, "', 'hex'), 'UTF8')");
+    }
+    const char *r = sl_strdup(c->qarena, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    sl_buf_free(&lit);
+    return r;
 }
 
 /* Copies t to the fixed field dst (cap bytes), cut at a character. */

@@ -291,6 +291,10 @@ const char *sl__pw_enc_out(sl_pwconn_t *c, const char *sql);
  * encoding (22P05 for a character it lacks: cmd is then unchanged) and
  * makes its backend_sql readable in any client encoding (allocates from a). */
 int sl__pw_enc_command(sl_pwconn_t *c, sl_command_t *cmd, sl_arena_t *a, sl_error_t *err);
+/* sl_command_txn_check_sql's query (UTF-8, non-ASCII only inside
+ * sl_buf_put_literal's literals) as ASCII for a client not in UTF8 (query
+ * arena, or sql itself). */
+const char *sl__pw_enc_check_sql(sl_pwconn_t *c, const char *sql);
 /* Puts sluiced's own error texts in the client's encoding ('?' for what
  * it lacks). */
 void sl__pw_enc_error(sl_pwconn_t *c, sl_error_t *err);

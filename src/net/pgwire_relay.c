@@ -929,7 +929,7 @@ static void job_run(sl_pwconn_t *c)
             const char *sql = sl_command_txn_check_sql(&c->txn, c->qarena);
             j->checked = true;
             if (sql != NULL) {
-                sl_pkt_query(&bp, sql);
+                sl_pkt_query(&bp, sl__pw_enc_check_sql(c, sql));
                 j->step = SL_PW_STEP_CHECK;
                 break;
             }

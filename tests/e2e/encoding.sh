@@ -20,7 +20,9 @@
 #   - SET client_encoding / \encoding mid-session is followed: a WIN1252
 #     client's euro sign (0x80) is U+20AC; a LATIN1 client's SHOW STREAMS
 #     then fails with 22P05 (no equivalent), as PostgreSQL would;
-#   - bytes invalid in the encoding: 22021 (UTF8, EUC_JP), nothing created.
+#   - bytes invalid in the encoding: 22021 (UTF8, EUC_JP), nothing created;
+#   - EUC_JP names round-trip;
+#   - ROLLBACK TO SAVEPOINT's check query finds a LATIN1 session's streams.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -168,6 +170,14 @@ check "nothing was created" "$CAFE_U " "$(sq UTF8 -c 'SHOW STREAMS' | names)"
 out=$(printf 'CREATE STREAM "\306\374\313\334" (a int);\nSHOW STREAMS;\n' | sf EUC_JP)
 contains "EUC_JP: a Japanese name round-trips" "$out" "$(printf '\306\374\313\334|')"
 check "stored as UTF-8" "$CAFE_U $(printf '\346\227\245\346\234\254') " \
+    "$(sq UTF8 -c 'SHOW STREAMS' | names)"
+
+# ---- ROLLBACK TO SAVEPOINT: the check query names the block's streams ----
+printf 'DROP STREAM "\346\227\245\346\234\254";\n' | sf UTF8 >/dev/null
+out=$(printf 'BEGIN;\nCREATE STREAM "s\351" (a int);\nSAVEPOINT p;\nDROP STREAM "s\351";\nROLLBACK TO SAVEPOINT p;\nSHOW STREAMS;\nCOMMIT;\n' | sf LATIN1)
+contains "after ROLLBACK TO SAVEPOINT the LATIN1 session still sees its stream" "$out" \
+    "$(printf 's\351|')"
+check "and COMMIT keeps it" "$CAFE_U $(printf 's\303\251') " \
     "$(sq UTF8 -c 'SHOW STREAMS' | names)"
 
 sl_done

@@ -180,4 +180,45 @@ contains "after ROLLBACK TO SAVEPOINT the LATIN1 session still sees its stream" 
 check "and COMMIT keeps it" "$CAFE_U $(printf 's\303\251') " \
     "$(sq UTF8 -c 'SHOW STREAMS' | names)"
 
+# ---- the extended protocol: Parse text in, rows out ----
+if command -v python3 >/dev/null 2>&1; then
+    got=$(python3 - "$SLUICE_PGWIRE_PORT" <<'PYEOF'
+import socket, struct, sys
+port = int(sys.argv[1])
+def msg(t, body=b""):
+    return t + struct.pack("!i", 4 + len(body)) + body
+s = socket.create_connection(("127.0.0.1", port))
+body = b"user\0postgres\0client_encoding\0LATIN1\0\0"
+s.sendall(struct.pack("!ii", 8 + len(body), 196608) + body)
+buf = b""
+while not buf.endswith(b"Z\0\0\0\x05I"):
+    buf += s.recv(65536)
+P = lambda q: msg(b"P", b"\0" + q + b"\0" + struct.pack("!h", 0))
+B = msg(b"B", b"\0\0" + struct.pack("!hhh", 0, 0, 0))
+E = msg(b"E", b"\0" + struct.pack("!i", 0))
+s.sendall(P(b'CREATE STREAM "x\xe9" (a int)') + B + E + msg(b"S") +
+          P(b"SHOW STREAMS") + B + msg(b"D", b"P\0") + E + msg(b"S") + msg(b"X"))
+out = b""
+s.settimeout(10)
+while True:
+    d = s.recv(65536)
+    if not d: break
+    out += d
+i = 0; res = []
+while i < len(out):
+    t = chr(out[i]); n = struct.unpack("!i", out[i+1:i+5])[0]; b = out[i+5:i+1+n]; i += 1 + n
+    if t == "D":
+        l = struct.unpack("!i", b[2:6])[0]; res.append("D:" + b[6:6+l].hex())
+    elif t == "E": res.append("E:" + repr(b))
+    elif t in "CZ": res.append(t + ":" + b.rstrip(b"\0").decode())
+    else: res.append(t)
+print(" ".join(res))
+PYEOF
+)
+    check "extended protocol as LATIN1: Parse converted, rows converted back" \
+        "1 2 C:CREATE STREAM Z:I 1 2 T D:636166e9 D:73e9 D:78e9 C:SHOW Z:I" "$got"
+    check "and stored in UTF-8" "$CAFE_U $(printf 's\303\251 x\303\251') " \
+        "$(sq UTF8 -c 'SHOW STREAMS' | names)"
+fi
+
 sl_done

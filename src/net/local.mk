@@ -16,6 +16,12 @@ tests_unit_check_pgwire_SOURCES = tests/unit/check_pgwire.c
 tests_unit_check_pgwire_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_pgwire_LDADD = src/net/libnet.a src/util/libutil.a $(CHECK_LIBS) -lm
 
+check_PROGRAMS += tests/unit/check_pgwire_enc
+TESTS += tests/unit/check_pgwire_enc
+tests_unit_check_pgwire_enc_SOURCES = tests/unit/check_pgwire_enc.c
+tests_unit_check_pgwire_enc_CFLAGS = $(TEST_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBPQ_CFLAGS)
+tests_unit_check_pgwire_enc_LDADD = src/net/libnet.a src/util/libutil.a $(LIBEVENT_LIBS) $(CHECK_LIBS)
+
 check_PROGRAMS += tests/unit/check_httpd
 TESTS += tests/unit/check_httpd
 tests_unit_check_httpd_SOURCES = tests/unit/check_httpd.c

@@ -861,7 +861,9 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     const char *user = sl_pkt_startup_param(su, "user");
     const char *db = sl_pkt_startup_param(su, "database");
     /* until the backend's greeting reports what it took */
-    sl_enc_set(&c->enc, sl_enc_lookup(sl_pkt_startup_param(su, "client_encoding")));
+    int enc = sl_enc_lookup(sl_pkt_startup_param(su, "client_encoding"));
+    if (enc >= 0)
+        sl_enc_set(&c->enc, enc);
     c->database = sl_strdup(c->arena, db && db[0] ? db : user ? user : "");
 
     sl_buf_t opts = SL_BUF_INIT;

@@ -59,9 +59,9 @@ void sl__pw_enc_param(sl_pwconn_t *c, const char *body, size_t len)
     memcpy(value, body + sizeof(name), n);
     if (memchr(value, 0, n) == NULL)
         return;
-    int id = sl_enc_lookup(value);
-    if (id >= 0)
-        sl_enc_set(&c->enc, id);
+    /* one sluiced does not know (none of PostgreSQL 15's): its Sluice
+     * statements fail with 0A000 rather than be read wrong */
+    sl_enc_set(&c->enc, sl_enc_lookup(value));
 }
 
 void sl__pw_enc_param_peek(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t len)

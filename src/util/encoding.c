@@ -122,7 +122,7 @@ int sl_enc_lookup(const char *name)
 
 const char *sl_enc_name(int id)
 {
-    return id >= 0 && id < NENC ? encodings[id].name : "UTF8";
+    return id >= 0 && id < NENC ? encodings[id].name : "UNKNOWN";
 }
 
 void sl_enc_close(sl_enc_t *e)
@@ -136,7 +136,7 @@ void sl_enc_close(sl_enc_t *e)
 
 void sl_enc_set(sl_enc_t *e, int id)
 {
-    if (id < 0 || id >= NENC || id == e->id)
+    if (id < -1 || id >= NENC || id == e->id)
         return;
     sl_enc_close(e);
     e->id = id;
@@ -221,16 +221,19 @@ static size_t utf8_bad(const char *s, size_t n)
     return n;
 }
 
-/* Opens the converter *cd (tocode from fromcode) if not open yet. */
-static int open_cd(void **cd, const char *to, const char *from, int id, sl_error_t *err)
+/* Opens the converter *cd (to UTF-8 or from it) for encoding id if not
+ * open yet; 0A000 if there is none (MULE_INTERNAL, an unknown id). */
+static int open_cd(void **cd, bool to_utf8, int id, sl_error_t *err)
 {
     if (*cd != NO_CD)
         return SL_OK;
-    iconv_t h = encodings[id].iconv ? iconv_open(to, from) : (iconv_t)-1;
+    const char *name = id >= 0 ? encodings[id].iconv : NULL;
+    iconv_t h = (iconv_t)-1;
+    if (name != NULL)
+        h = to_utf8 ? iconv_open("UTF-8", name) : iconv_open(name, "UTF-8");
     if (h == (iconv_t)-1)
         return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                            "conversion between %s and UTF8 is not supported",
-                            encodings[id].name);
+                            "conversion between %s and UTF8 is not supported", sl_enc_name(id));
     *cd = (void *)h;
     return SL_OK;
 }
@@ -301,7 +304,7 @@ int sl_enc_to_utf8(sl_enc_t *e, const char *s, size_t n, sl_arena_t *a, const ch
             *out_len = n;
         return SL_OK;
     }
-    if (open_cd(&e->to_utf8, "UTF-8", encodings[e->id].iconv, e->id, err) != SL_OK)
+    if (open_cd(&e->to_utf8, true, e->id, err) != SL_OK)
         return SL_ERR;
     size_t bad = 0;
     if (run((iconv_t)e->to_utf8, s, n, false, e->id, a, out, out_len, &bad) == SL_OK)
@@ -322,7 +325,7 @@ int sl_enc_from_utf8(sl_enc_t *e, const char *s, size_t n, bool lossy, sl_arena_
             *out_len = n;
         return SL_OK;
     }
-    if (open_cd(&e->from_utf8, encodings[e->id].iconv, "UTF-8", e->id, err) != SL_OK) {
+    if (open_cd(&e->from_utf8, false, e->id, err) != SL_OK) {
         if (!lossy)
             return SL_ERR;
         /* nothing to convert with: ASCII survives, the rest is '?' */

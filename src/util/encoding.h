@@ -45,10 +45,12 @@ typedef struct sl_enc {
  * "shift_jis"...); -1 for none.  Valid as a client encoding, that is:
  * not the server-only ones. */
 int sl_enc_lookup(const char *name);
-/* PostgreSQL's name of id ("LATIN1"), as ParameterStatus reports it. */
+/* PostgreSQL's name of id ("LATIN1"), as ParameterStatus reports it;
+ * "UNKNOWN" for -1. */
 const char *sl_enc_name(int id);
 
-/* Switches e to id (a known one), closing converters of another id. */
+/* Switches e to id, closing converters of another id; -1 stands for an
+ * encoding sluiced does not know (conversions then fail with 0A000). */
 void sl_enc_set(sl_enc_t *e, int id);
 /* Closes e's converters (e stays usable: they reopen at next use). */
 void sl_enc_close(sl_enc_t *e);

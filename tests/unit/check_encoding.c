@@ -159,8 +159,11 @@ START_TEST(switching)
     sl_enc_set(&e, sl_enc_lookup("LATIN9"));
     ck_assert_int_eq(sl_enc_to_utf8(&e, "\xa4", 1, a, &out, NULL, &err), SL_OK);
     ck_assert_str_eq(out, "\xe2\x82\xac");              /* euro sign */
-    sl_enc_set(&e, -1);                                 /* unknown: kept */
-    ck_assert_str_eq(sl_enc_name(e.id), "LATIN9");
+    sl_enc_set(&e, -1);             /* a name sluiced does not know */
+    ck_assert(!sl_enc_is_utf8(&e));
+    ck_assert_int_eq(sl_enc_to_utf8(&e, "x", 1, a, &out, NULL, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_str_eq(err.message, "conversion between UNKNOWN and UTF8 is not supported");
     sl_enc_set(&e, SL_ENC_UTF8);
     ck_assert(sl_enc_is_utf8(&e));
     sl_enc_close(&e);

@@ -3,6 +3,7 @@
  * SJIS), PostgreSQL's errors (22021, 22P05, 0A000), the lossy mode, and
  * switching a session's encoding. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ck_run.h"
@@ -170,6 +171,61 @@ START_TEST(switching)
 }
 END_TEST
 
+/* Whether s (n bytes) is valid UTF-8 without NUL. */
+static bool valid_utf8(const char *s, size_t n)
+{
+    sl_enc_t u = SL_ENC_INIT;
+    sl_error_t err;
+    sl_error_clear(&err);
+    const char *out;
+    return sl_enc_to_utf8(&u, s, n, a, &out, NULL, &err) == SL_OK;
+}
+
+/* Random bytes in every encoding: valid UTF-8 out or one of PostgreSQL's
+ * errors, and what came out goes back (lossy never fails). */
+START_TEST(random_bytes)
+{
+    static const char *const names[] = {
+        "UTF8", "SQL_ASCII", "EUC_JP", "EUC_CN", "EUC_KR", "EUC_TW", "EUC_JIS_2004",
+        "MULE_INTERNAL", "LATIN1", "LATIN5", "LATIN10", "WIN1256", "WIN1258", "WIN866",
+        "WIN874", "KOI8R", "WIN1251", "WIN1252", "ISO_8859_5", "ISO_8859_8", "WIN1250",
+        "KOI8U", "SJIS", "BIG5", "GBK", "UHC", "GB18030", "JOHAB", "SHIFT_JIS_2004",
+    };
+    unsigned seed = 7;
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        sl_enc_t e = SL_ENC_INIT;
+        int id = sl_enc_lookup(names[k]);
+        ck_assert_msg(id >= 0, "%s unknown", names[k]);
+        ck_assert_str_eq(sl_enc_name(id), names[k]);
+        sl_enc_set(&e, id);
+        for (int i = 0; i < 300; i++) {
+            char in[24];
+            size_t n = (size_t)(rand_r(&seed) % (int)sizeof(in));
+            for (size_t j = 0; j < n; j++) {
+                int r = rand_r(&seed);
+                in[j] = (char)(r % 3 == 0 ? 'a' + r % 26 : 1 + r % 255);
+            }
+            sl_error_t err;
+            sl_error_clear(&err);
+            const char *out, *back;
+            size_t len;
+            if (sl_enc_to_utf8(&e, in, n, a, &out, &len, &err) != SL_OK) {
+                ck_assert_msg(strcmp(err.sqlstate, "22021") == 0 ||
+                              strcmp(err.sqlstate, "22P05") == 0 ||
+                              strcmp(err.sqlstate, "0A000") == 0, "%s: %s", names[k],
+                              err.message);
+                continue;
+            }
+            ck_assert_msg(valid_utf8(out, len), "%s: output not UTF-8", names[k]);
+            sl_error_clear(&err);
+            ck_assert_int_eq(sl_enc_from_utf8(&e, out, len, true, a, &back, NULL, &err),
+                             SL_OK);
+        }
+        sl_enc_close(&e);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("encoding");
@@ -180,6 +236,8 @@ int main(void)
     tcase_add_test(tc, utf8_checked);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, switching);
+    tcase_add_test(tc, random_bytes);
+    tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

@@ -221,4 +221,15 @@ PYEOF
         "$(sq UTF8 -c 'SHOW STREAMS' | names)"
 fi
 
+# ---- one Query of several Sluice statements (sluiced's own BEGIN/COMMIT) ----
+out=$(printf 'CREATE STREAM "m\351" (a int); CREATE CONTINUOUS VIEW "mv\351" AS SELECT count(*) AS c FROM "m\351" WHERE a > 0;\n' | sf LATIN1)
+check "a multi-statement LATIN1 Query runs" "" "$out"
+check "its view, as a UTF8 client sees it" "cv $(printf 'mv\303\251') " \
+    "$(sq UTF8 -c 'SHOW CONTINUOUS VIEWS' | names)"
+post "m%C3%A9" '{"a":1}' >/dev/null
+check "and it counts" "1" "$(until_eq 1 pgq -c "SELECT c FROM \"mv$(printf '\303\251')\"")"
+out=$(printf 'DROP STREAM "m\351" CASCADE;\n' | sq LATIN1 -f - -v VERBOSITY=default)
+check "DROP ... CASCADE names the view in LATIN1" \
+    "$(printf 'psql:<stdin>:1: NOTICE:  drop cascades to continuous view mv\351')" "$out"
+
 sl_done

@@ -31,6 +31,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/txn.sh \
 	tests/e2e/privileges.sh \
 	tests/e2e/pg_hosts.sh \
+	tests/e2e/encoding.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

@@ -871,6 +871,8 @@ static void backend_startup_input(sl_pwconn_t *c)
         case 'v':
             break;    /* we asked for 3.0 and no options: nothing to tell */
         case 'S': case 'N': case 'E': case 'Z':
+            if (h.type == 'S')
+                sl__pw_enc_param(c, body, blen);
             sl_pkt_begin(&p, h.type);
             sl_pkt_put_bytes(&p, body, blen);
             sl_pkt_finish(&p);
@@ -953,6 +955,10 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     sl_pgwire_t *pw = c->pw;
     const char *user = sl_pkt_startup_param(su, "user");
     const char *db = sl_pkt_startup_param(su, "database");
+    /* until the backend's greeting reports what it took */
+    int enc = sl_enc_lookup(sl_pkt_startup_param(su, "client_encoding"));
+    if (enc >= 0)
+        sl_enc_set(&c->enc, enc);
     c->database = sl_strdup(c->arena, db && db[0] ? db : user ? user : "");
 
     sl_buf_t opts = SL_BUF_INIT;
@@ -993,7 +999,15 @@ int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,
         sl_error_hint(err, "Connect to database \"%s\", the one sluiced manages.", home);
         return SL_ERR;
     }
-    return sl_command_prepare(c->pw->srv, &c->txn, st, a, cmd, err);
+    if (sl_command_prepare(c->pw->srv, &c->txn, st, a, cmd, err) != SL_OK)
+        return SL_ERR;
+    if (sl__pw_enc_command(c, cmd, a, err) != SL_OK) {
+        if (cmd->done)
+            cmd->done(cmd->arg, SL_DDL_FAILED);   /* never sent */
+        cmd->done = NULL;
+        return SL_ERR;
+    }
+    return SL_OK;
 }
 
 /* ---- startup ---- */
@@ -1271,6 +1285,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->state = SL_PW_STARTUP;
     c->txn_status = 'I';
     c->be_fd = -1;
+    sl__pw_enc_init(c);
     if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

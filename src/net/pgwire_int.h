@@ -26,6 +26,7 @@
 #include "net/pgwire.h"
 #include "net/pkt.h"
 #include "util/arena.h"
+#include "util/encoding.h"
 
 /* Output above HIGH pauses reading the other side; resumed below LOW. */
 #define SL_PW_HIGH_WATER (1024 * 1024)
@@ -220,6 +221,8 @@ struct sl_pwconn {
     int32_t be_pid, be_key;      /* the backend's BackendKeyData */
     int32_t pid, key;            /* what we handed out in BackendKeyData */
     char txn_status;             /* from the backend's last ReadyForQuery */
+    sl_enc_t enc;                /* the client's client_encoding, as the
+                                    backend last reported it (pgwire_enc.c) */
     sl_txn_ddl_t txn;            /* Sluice DDL of the open transaction
                                     block, applied at its COMMIT */
     bool fatal_relayed;          /* the backend already said FATAL */
@@ -280,5 +283,36 @@ void sl__pw_flush_backend(sl_pwconn_t *c);
  * the open transaction's Sluice DDL (FAILED, or UNKNOWN if a COMMIT may be
  * under way).  Frees what c->txn holds. */
 void sl__pw_job_abort(sl_pwconn_t *c);
+
+/* ---- pgwire_enc.c: client_encoding where Sluice statements enter and leave ---- */
+
+/* Sets up c->enc (UTF8 until the backend says otherwise). */
+void sl__pw_enc_init(sl_pwconn_t *c);
+/* A ParameterStatus body from the backend: client_encoding changes c->enc.
+ * _peek reads it from in at off (len bytes) without removing it. */
+void sl__pw_enc_param(sl_pwconn_t *c, const char *body, size_t len);
+void sl__pw_enc_param_peek(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t len);
+/* A Sluice statement's text (n bytes) from the client in UTF-8 (query
+ * arena, or q itself); SL_ERR with 22021, 22P05 or 0A000. */
+int sl__pw_enc_in(sl_pwconn_t *c, const char *q, size_t n, const char **out, size_t *out_len,
+                  sl_error_t *err);
+/* UTF-8 text of the client's own statements back in its encoding, to go
+ * to the backend (query arena). */
+const char *sl__pw_enc_out(sl_pwconn_t *c, const char *sql);
+/* Puts a prepared command's notice, column names and rows in the client's
+ * encoding (22P05 for a character it lacks: cmd is then unchanged) and
+ * makes its backend_sql readable in any client encoding (allocates from a). */
+int sl__pw_enc_command(sl_pwconn_t *c, sl_command_t *cmd, sl_arena_t *a, sl_error_t *err);
+/* sl_command_txn_check_sql's query (UTF-8, non-ASCII only inside
+ * sl_buf_put_literal's literals) as ASCII for a client not in UTF8 (query
+ * arena, or sql itself). */
+const char *sl__pw_enc_check_sql(sl_pwconn_t *c, const char *sql);
+/* Puts sluiced's own error texts in the client's encoding ('?' for what
+ * it lacks). */
+void sl__pw_enc_error(sl_pwconn_t *c, sl_error_t *err);
+/* Whether backend_sql was wrapped by sl__pw_enc_command; then the context
+ * lines of a backend error about it are cut (returns body's new length). */
+bool sl__pw_enc_wrapped(const char *backend_sql);
+size_t sl__pw_enc_cut_context(char *body, size_t len);
 
 #endif

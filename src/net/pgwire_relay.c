@@ -578,6 +578,13 @@ static int one_statement(const char *q, sl_arena_t *a, const sl_stmt_t **out, sl
     return SL_OK;
 }
 
+/* One of sluiced's own errors, in the client's encoding, into p. */
+static void local_error(sl_pwconn_t *c, sl_pkt_t *p, sl_error_t *err)
+{
+    sl__pw_enc_error(c, err);
+    sl_pkt_error(p, err);
+}
+
 static int bad_message(sl_error_t *err)
 {
     return sl_error_set(err, SL_ERRCODE_PROTOCOL_VIOLATION, 0, "invalid message format");
@@ -643,7 +650,8 @@ static int ext_parse(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *e
     if (r.bad)
         return bad_message(err);
     const sl_stmt_t *st = NULL;
-    if (check_not_aborted(c, err) != SL_OK || name_too_long(name, err) != SL_OK ||
+    if (sl__pw_enc_in(c, q, strlen(q), &q, NULL, err) != SL_OK ||
+        check_not_aborted(c, err) != SL_OK || name_too_long(name, err) != SL_OK ||
         one_statement(q, c->qarena, &st, err) != SL_OK)
         return SL_ERR;
     if (name[0] != 0 && xstmt_find(c, name) != NULL)
@@ -877,7 +885,7 @@ static void ext_run(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *bp)
     if (rc != SL_OK) {
         if (!sl_error_isset(&err))
             sl_error_set(&err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not run statement");
-        sl_pkt_error(cp, &err);
+        local_error(c, cp, &err);
         j->failed = j->local_failed = true;
     } else if (j->step == SL_PW_STEP_NONE) {
         j->xdone = true;
@@ -1000,7 +1008,7 @@ static void job_run(sl_pwconn_t *c)
             const char *sql = sl_command_txn_check_sql(&c->txn, c->qarena);
             j->checked = true;
             if (sql != NULL) {
-                sl_pkt_query(&bp, sql);
+                sl_pkt_query(&bp, sl__pw_enc_check_sql(c, sql));
                 j->step = SL_PW_STEP_CHECK;
                 break;
             }
@@ -1035,7 +1043,7 @@ static void job_run(sl_pwconn_t *c)
         }
         if (j->failed || j->next >= j->nstmts) {
             if (!j->failed && j->split_failed) {
-                sl_pkt_error(&cp, &j->split_err);
+                local_error(c, &cp, &j->split_err);
                 j->failed = j->local_failed = true;
                 continue;
             }
@@ -1062,7 +1070,8 @@ static void job_run(sl_pwconn_t *c)
                     break;
             }
             size_t from = (size_t)st->start, to = (size_t)j->stmts[last].end;
-            sl_pkt_query(&bp, sl_strndup(c->qarena, j->query + from, to - from));
+            sl_pkt_query(&bp, sl__pw_enc_out(c, sl_strndup(c->qarena, j->query + from,
+                                                           to - from)));
             j->pos_delta = sl_pkt_utf8_chars(j->query, from);
             j->next = last + 1;
             j->step = SL_PW_STEP_FORWARD;
@@ -1073,7 +1082,7 @@ static void job_run(sl_pwconn_t *c)
             sl__pw_command_prepare(c, st, c->qarena, cmd, &err) != SL_OK) {
             if (!sl_error_isset(&err))
                 sl_error_set(&err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not run statement");
-            sl_pkt_error(&cp, &err);
+            local_error(c, &cp, &err);
             j->failed = j->local_failed = true;
             continue;
         }
@@ -1221,7 +1230,23 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
         return;
     }
     evbuffer_drain(in, h->size);
-    job_start(c, q, stmts, n, rc, &serr);
+    /* Sluice's: read in UTF-8, as the backend reads a query in its own
+     * encoding (the split above only chose the path: keywords are ASCII) */
+    const char *u;
+    size_t ulen;
+    sl_error_t eerr;
+    sl_error_clear(&eerr);
+    if (sl__pw_enc_in(c, q, blen - 1, &u, &ulen, &eerr) != SL_OK) {
+        job_start(c, q, NULL, 0, SL_ERR, &eerr);
+        return;
+    }
+    if (u != q) {
+        stmts = NULL;
+        n = 0;
+        sl_error_clear(&serr);
+        rc = sl_sql_split(u, ulen, c->qarena, &stmts, &n, &serr);
+    }
+    job_start(c, u, stmts, n, rc, &serr);
 }
 
 /* Parse: relay unless its query is (or contains) a Sluice statement,
@@ -1452,6 +1477,8 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
 {
     sl_pw_job_t *j = c->job;
     char t = h->type;
+    if (t == 'S')
+        sl__pw_enc_param_peek(c, in, h->body, h->size - h->body);
     if (t == 'Z') {
         c->txn_status = (char)head[5];
         txn_ready(c, c->txn_status);
@@ -1492,6 +1519,8 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
         if (body == NULL)
             return;
         note_severity(c, body, blen);
+        if (j->step == SL_PW_STEP_COMMAND && sl__pw_enc_wrapped(j->cmd.backend_sql))
+            blen = sl__pw_enc_cut_context(body, blen);
         /* Positions: relative to the whole query for a forwarded run;
          * meaningless for a command's generated SQL. */
         int delta = j->step == SL_PW_STEP_FORWARD ? j->pos_delta : -1;
@@ -1598,6 +1627,9 @@ void sl__pw_backend_input(sl_pwconn_t *c)
         case 'C':
             if (c->txn.n > 0)
                 txn_peek_tag(c, in, span + h.body, h.size - h.body);
+            break;
+        case 'S':
+            sl__pw_enc_param_peek(c, in, span + h.body, h.size - h.body);
             break;
         case 'E': {
             char peek[ERR_PEEK];

@@ -427,6 +427,9 @@ int sl_server_main(int argc, char **argv)
     if (exit_now)
         return 0;
     signal(SIGPIPE, SIG_IGN);
+    /* sluiced's own connections (catalog, sink) speak UTF-8, whatever the
+     * environment says for the clients' psql: Sluice holds UTF-8 only. */
+    setenv("PGCLIENTENCODING", "UTF8", 1);
     if (tls_context(&srv->cfg, &srv->ssl_ctx, &err) != SL_OK) {
         fail("invalid TLS configuration", &err);
         sl_config_free(&srv->cfg);

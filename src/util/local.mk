@@ -4,6 +4,7 @@ src_util_libutil_a_SOURCES = \
 	src/util/arena.c src/util/arena.h \
 	src/util/buf.c src/util/buf.h \
 	src/util/conninfo.c src/util/conninfo.h \
+	src/util/encoding.c src/util/encoding.h \
 	src/util/error.c src/util/error.h \
 	src/util/typename.c src/util/types.c src/util/types.h
 check_PROGRAMS += tests/unit/check_buf
@@ -11,3 +12,8 @@ TESTS += tests/unit/check_buf
 tests_unit_check_buf_SOURCES = tests/unit/check_buf.c
 tests_unit_check_buf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_buf_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm
+check_PROGRAMS += tests/unit/check_encoding
+TESTS += tests/unit/check_encoding
+tests_unit_check_encoding_SOURCES = tests/unit/check_encoding.c
+tests_unit_check_encoding_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_encoding_LDADD = src/util/libutil.a $(CHECK_LIBS)

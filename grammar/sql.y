@@ -224,20 +224,21 @@ select(S) ::= SELECT(K) distinct(D) targets(T) from(F) where(W) groupby(G)
     S->ngroup = G ? G->n : 0;
     S->group = G ? G->items : NULL;
     S->having = H;
-    if (D)
-        sl__ast_select_unsupported(S, "SELECT DISTINCT", D);
+    if (D < 0)
+        sl__ast_select_unsupported(S, "SELECT DISTINCT ON", -D);
+    S->distinct_location = D > 0 ? D : 0;
     if (O)
         sl__ast_select_unsupported(S, "ORDER BY", O);
     if (L)
         sl__ast_select_unsupported(S, "LIMIT and OFFSET", L);
 }
 
-/* Location of DISTINCT, 0 when absent. */
+/* Location of DISTINCT, 0 when absent, negated for DISTINCT ON. */
 %type distinct {int}
 distinct(D) ::= . { D = 0; }
 distinct(D) ::= ALL. { D = 0; }
 distinct(D) ::= DISTINCT(K). { D = K.pos; }
-distinct(D) ::= DISTINCT(K) ON LP exprlist RP. { D = K.pos; }
+distinct(D) ::= DISTINCT(K) ON LP exprlist RP. { D = -K.pos; }
 
 %type targets {sl_ast_list_t *}
 %destructor targets { (void)$$; (void)ps; }

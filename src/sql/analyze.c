@@ -262,6 +262,48 @@ static char *deparse_str(sl_arena_t *a, const sl_view_plan_t *plan, const sl_exp
     return s;
 }
 
+/* A view with neither aggregate, GROUP BY nor HAVING: a continuous
+ * transform (plan.h).  Each select-list entry becomes a column of the
+ * view's append-only table, evaluated per event; the finalizing view reads
+ * the columns as they are. */
+static int plan_transform(sl_actx_t *ctx, sl_view_plan_t *plan, const sl_ast_node_t *sel,
+                          sl_expr_t **targets)
+{
+    sl__hindex_t outnames = {0};
+    int n = sel->ntargets;
+
+    plan->transform = true;
+    plan->group = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->group));
+    plan->out = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->out));
+    for (int i = 0; i < n; i++) {
+        sl_expr_t *e = sl__reject_numeric(ctx, targets[i], sel->targets[i]->location,
+                                          "the select list");
+        if (e == NULL)
+            return SL_ERR;
+        const char *name = output_name(sel->targets[i]);
+        uint32_t h = sl__str_hash(name);
+        for (int pos = -1, j; (j = sl__hindex_next(&outnames, h, &pos)) >= 0;)
+            if (strcmp(plan->out[j].name, name) == 0)
+                return sl_error_set(ctx->err, SL_ERRCODE_DUPLICATE_COLUMN, 0,
+                                    "column \"%s\" specified more than once", name);
+        sl__hindex_add(ctx->a, &outnames, h, i);
+        sl_group_key_t *k = &plan->group[i];
+        k->expr = e;
+        k->type = e->type;
+        k->typmod = e->typmod;
+        k->colname = sl_strdup(ctx->a, name);
+        sl_output_col_t *o = &plan->out[i];
+        o->name = k->colname;
+        o->type = e->type;
+        sl_buf_t b = SL_BUF_INIT;
+        sl_buf_put_ident(&b, name);
+        o->sql = sl_strdup(ctx->a, sl_buf_cstr(&b));
+        sl_buf_free(&b);
+    }
+    plan->ngroup = plan->nout = n;
+    return SL_OK;
+}
+
 int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
                     sl_view_t *v, bool *exists, sl_error_t *err)
 {
@@ -331,10 +373,20 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         sl_plan_set_quals(plan, v->arena);
     }
 
-    gcap = sel->ngroup;
+    /* SELECT DISTINCT without aggregates is GROUP BY its select list. */
+    if (sel->distinct_location && (ctx.naggs > 0 || sel->ngroup > 0 || sel->having)) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->distinct_location,
+                     "SELECT DISTINCT with aggregates or GROUP BY is not supported in "
+                     "continuous views");
+        sl_error_hint(err, "List the columns in GROUP BY instead.");
+        return SL_ERR;
+    }
+    gcap = sel->distinct_location ? sel->ntargets : sel->ngroup;
     plan->group = sl_alloc0(v->arena, (size_t)(gcap ? gcap : 1) * sizeof(*plan->group));
-    for (int i = 0; i < sel->ngroup; i++) {
-        const sl_ast_node_t *g = group_item(&ctx, sel, &names, sel->group[i]);
+    for (int i = 0; i < gcap; i++) {
+        const sl_ast_node_t *g = sel->distinct_location
+                                     ? sel->targets[i]->args[0]
+                                     : group_item(&ctx, sel, &names, sel->group[i]);
         if (g == NULL)
             return SL_ERR;
         sl_expr_t *e = sl__transform(&ctx, g, SL_CTX_GROUP);
@@ -365,9 +417,14 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
             return SL_ERR;
     }
 
-    if (ctx.naggs == 0 && plan->ngroup == 0 && having == NULL)
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                            "continuous views without aggregates are not supported yet");
+    if (ctx.naggs == 0 && plan->ngroup == 0 && having == NULL) {
+        if (plan_transform(&ctx, plan, sel, targets) != SL_OK)
+            return SL_ERR;
+        v->plan = plan;
+        v->stream = s;
+        v->schema = plan->schema;
+        return SL_OK;
+    }
     plan->naggs = ctx.naggs;
     plan->aggs = ctx.aggs;
 

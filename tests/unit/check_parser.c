@@ -237,7 +237,10 @@ START_TEST(test_unsupported_clauses)
     ck_assert_str_eq(st->select->unsupported, "ORDER BY");
     ck_assert_int_eq(st->select->unsupported_location, 52);
     st = parse1("create continuous view v as select distinct a from s");
-    ck_assert_str_eq(st->select->unsupported, "SELECT DISTINCT");
+    ck_assert_ptr_null(st->select->unsupported);
+    ck_assert_int_eq(st->select->distinct_location, 36);
+    st = parse1("create continuous view v as select distinct on (a) a from s");
+    ck_assert_str_eq(st->select->unsupported, "SELECT DISTINCT ON");
     st = parse1("create continuous view v as select a from s join t on s.a = t.a");
     ck_assert_str_eq(st->select->unsupported, "JOIN");
     st = parse1("create continuous view v as select a from s, t");

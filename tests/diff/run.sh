@@ -5,8 +5,9 @@
 # For each seed (default "1 2"; SL_DIFF_SEEDS="..." overrides, SL_DIFF_EVENTS
 # the event count, default 4000) tests/diff/gen.awk writes the same random
 # events as NDJSON and CSV.  The NDJSON goes to sluiced over HTTP in requests
-# of varying size (one of them gzip-compressed), into a stream with ten
-# continuous views; the CSV goes by COPY into a plain table with the same
+# of varying size (one of them gzip-compressed), into a stream with
+# fourteen continuous views (with aggregates, and without: GROUP BY alone,
+# DISTINCT, transforms); the CSV goes by COPY into a plain table with the same
 # columns.  Then, for each view, the view's own query with the stream
 # replaced by the table runs in PostgreSQL, and the two results must be equal:
 # same column names and types, and EXCEPT ALL empty both ways, with float

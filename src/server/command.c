@@ -633,6 +633,26 @@ static int drop_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl
     return SL_OK;
 }
 
+/* DROP STREAM ... CASCADE of a stream with several views: PostgreSQL's
+ * NOTICE "drop cascades to N other objects", its DETAIL a line per view
+ * (as many as fit in a DETAIL, then "and N other objects"). */
+static void cascade_notice(sl_command_t *cmd, sl_arena_t *a, sl_view_t **vs, int nv)
+{
+    sl_buf_t d = SL_BUF_INIT;
+    int i;
+    cmd->notice = sl_sprintf(a, "drop cascades to %d other objects", nv);
+    for (i = 0; i < nv; i++) {
+        if (d.len + strlen(vs[i]->name) + 80 > sizeof(((sl_error_t *)0)->detail))
+            break;
+        sl_buf_printf(&d, "%sdrop cascades to continuous view %s", i ? "\n" : "",
+                      vs[i]->name);
+    }
+    if (i < nv)
+        sl_buf_printf(&d, "\nand %d other objects", nv - i);
+    cmd->notice_detail = sl_strdup(a, sl_buf_cstr(&d));
+    sl_buf_free(&d);
+}
+
 static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl_t *txn,
                        const sl_stmt_t *stmt, sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
@@ -663,7 +683,7 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     if (nv == 1)
         cmd->notice = sl_sprintf(a, "drop cascades to %s", sl_buf_cstr(&names));
     else if (nv > 1)
-        cmd->notice = sl_sprintf(a, "drop cascades to %d other objects", nv);
+        cascade_notice(cmd, a, vs, nv);
     sl_buf_free(&names);
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
     p->id = s->id;

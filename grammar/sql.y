@@ -5,6 +5,7 @@
  *   DROP STREAM [IF EXISTS] s [CASCADE | RESTRICT]
  *   CREATE CONTINUOUS VIEW [IF NOT EXISTS] v AS SELECT ...
  *   DROP CONTINUOUS VIEW [IF EXISTS] v
+ *   TRUNCATE CONTINUOUS VIEW v
  *   SHOW STREAMS | SHOW CONTINUOUS VIEWS | SHOW setting
  *
  * The parse driver (sql/parse.c) feeds one statement's tokens, then its
@@ -94,8 +95,8 @@ static void limit_error(sl_parse_t *ps, const char *sqlstate, int pos, const cha
 
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
 %fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
-    PRECISION RESTRICT SHOW STREAM STREAMS TIME VARYING VIEW VIEWS WITHOUT
-    ZONE.
+    PRECISION RESTRICT SHOW STREAM STREAMS TIME TRUNCATE VARYING VIEW VIEWS
+    WITHOUT ZONE.
 
 %left OR.
 %left AND.
@@ -140,6 +141,11 @@ stmt ::= CREATE CONTINUOUS VIEW ifnotexists(E) name(N) AS select(S). {
 stmt ::= DROP CONTINUOUS VIEW ifexists(E) name(N). {
     ps->stmt->kind = SL_STMT_DROP_VIEW;
     ps->stmt->if_exists = E;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+stmt ::= TRUNCATE CONTINUOUS VIEW name(N). {
+    ps->stmt->kind = SL_STMT_TRUNCATE_VIEW;
     ps->stmt->name = sl__ast_ident(A, &N);
     ps->stmt->name_location = N.pos;
 }

@@ -422,7 +422,7 @@ static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
 {
     /* (also the tag of deferred commands that are ours: txn_item) */
     pending_ddl_t *p = arg;
-    if (outcome != SL_DDL_UNKNOWN) {
+    if (outcome != SL_DDL_UNKNOWN || p->kind == SL_STMT_TRUNCATE_VIEW) {
         apply_ddl(p, outcome == SL_DDL_COMMITTED);
         free(p);
         return;
@@ -633,6 +633,35 @@ static int drop_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl
     return SL_OK;
 }
 
+/* TRUNCATE CONTINUOUS VIEW v: empties v's table on the client's backend
+ * connection, so PostgreSQL checks the client's TRUNCATE privilege.  Until
+ * the client's transaction ends the view is held back from flushes (as for
+ * a DROP), so that no flush waits for the TRUNCATE's lock; events that are
+ * not flushed yet when it commits are written after it.  Nothing changes
+ * in the catalog. */
+static int truncate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
+                         sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
+{
+    cmd->tag = "TRUNCATE CONTINUOUS VIEW";
+    sl_view_t *v = sl_catalog_view(cat, stmt->name);
+    if (v == NULL)
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
+                            "continuous view \"%s\" does not exist", stmt->name);
+    pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
+    p->id = v->id;
+    hold_views(p, srv, &v, 1);
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, row_missing(a, "views", v->name), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "continuous view \"%s\" does not exist", v->name));
+    guard_end(&g, &sql);
+    sl_ddl_truncate_view(v, &sql);
+    cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return SL_OK;
+}
+
 /* DROP STREAM ... CASCADE of a stream with several views: PostgreSQL's
  * NOTICE "drop cascades to N other objects", its DETAIL a line per view
  * (as many as fit in a DETAIL, then "and N other objects"). */
@@ -732,6 +761,8 @@ int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_
         return create_view(srv, cat, stmt, a, cmd, err);
     case SL_STMT_DROP_VIEW:
         return drop_view(srv, cat, txn, stmt, a, cmd, err);
+    case SL_STMT_TRUNCATE_VIEW:
+        return truncate_view(srv, cat, stmt, a, cmd, err);
     case SL_STMT_SHOW_STREAMS:
         return show_streams(cat, a, cmd);
     case SL_STMT_SHOW_VIEWS:

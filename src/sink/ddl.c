@@ -145,3 +145,10 @@ void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_literal(sql, v->name, strlen(v->name));
     sl_buf_puts(sql, ";");
 }
+
+void sl_ddl_truncate_view(const sl_view_t *v, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "TRUNCATE \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, ";");
+}

@@ -53,7 +53,7 @@ static bool tok_is_word(const toklist_t *l, int i, const char *word)
  * (sl_sql_forwarded trusts it). */
 static bool may_be_sluice(int code)
 {
-    return code == TK_CREATE || code == TK_DROP || code == TK_SHOW;
+    return code == TK_CREATE || code == TK_DROP || code == TK_SHOW || code == TK_TRUNCATE;
 }
 
 /* Which of Sluice's statements the leading keywords announce, or
@@ -73,6 +73,8 @@ static sl_stmt_kind_t classify(const toklist_t *l)
         return SL_STMT_DROP_STREAM;
     if (c0 == TK_DROP && c1 == TK_CONTINUOUS)
         return SL_STMT_DROP_VIEW;
+    if (c0 == TK_TRUNCATE && c1 == TK_CONTINUOUS && l->n > 2 && l->code[2] == TK_VIEW)
+        return SL_STMT_TRUNCATE_VIEW;
     if (c0 == TK_SHOW && c1 == TK_STREAMS)
         return SL_STMT_SHOW_STREAMS;
     if (c0 == TK_SHOW && c1 == TK_CONTINUOUS)

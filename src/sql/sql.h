@@ -31,7 +31,8 @@ typedef enum sl_stmt_kind {
     SL_STMT_DROP_VIEW,
     SL_STMT_SHOW_STREAMS,
     SL_STMT_SHOW_VIEWS,
-    SL_STMT_SHOW_SETTING      /* SHOW http_address etc.: setting in .name */
+    SL_STMT_SHOW_SETTING,     /* SHOW http_address etc.: setting in .name */
+    SL_STMT_TRUNCATE_VIEW
 } sl_stmt_kind_t;
 
 /*

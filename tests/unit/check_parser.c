@@ -177,6 +177,15 @@ START_TEST(test_drop_show)
     ck_assert_str_eq(st->name, "My View");
     st = parse1("drop continuous view if exists v;");
     ck_assert(st->if_exists);
+    st = parse1("TRUNCATE CONTINUOUS VIEW \"My View\";");
+    ck_assert_int_eq(st->kind, SL_STMT_TRUNCATE_VIEW);
+    ck_assert_str_eq(st->name, "My View");
+    st = parse1("truncate continuous");            /* a table named continuous */
+    ck_assert_int_eq(st->kind, SL_STMT_FORWARD);
+    st = parse1("truncate t, continuous view");
+    ck_assert_int_eq(st->kind, SL_STMT_FORWARD);
+    st = parse1("create stream truncate (truncate int)");
+    ck_assert_str_eq(st->name, "truncate");
     st = parse1("SHOW STREAMS");
     ck_assert_int_eq(st->kind, SL_STMT_SHOW_STREAMS);
     st = parse1("show continuous views");

@@ -8,7 +8,9 @@
 #     PostgreSQL's own SELECT over the same events;
 #   - exactly once: a request retried with its Idempotency-Key adds nothing;
 #     rows survive a restart and appending goes on after it;
-#   - two sluiced on one database append to the same table.
+#   - two sluiced on one database append to the same table;
+#   - unflushed rows count against max_memory (PostgreSQL down: 503 once
+#     they pass it; the waiting requests commit when it is back).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -113,6 +115,43 @@ same xf "$oracle_xf"
 same groups "SELECT k, g FROM difftest.ev GROUP BY k, g"
 sluiced_stop
 SLUICED_PID=$first_pid
+sluiced_stop
+trap 'rc=$?; trap - EXIT; sl__cleanup; exit $rc' EXIT
+
+# Rows wait in memory until flushed, bounded by max_memory: with
+# PostgreSQL down, requests wait until the rows pass it, then get 503 at
+# once; once it is back the waiting ones commit, each row once.
+sluiced_start --flush-interval 100 --pg-timeout 60000 --max-memory 300kB
+slq -c "DROP CONTINUOUS VIEW groups" -c "DROP CONTINUOUS VIEW distinct_kg" \
+    -c "TRUNCATE CONTINUOUS VIEW xf" -c "DROP CONTINUOUS VIEW xf_where" || sl_fail "DDL failed"
+work=$PGTEST_DIR/mem
+mkdir -p "$work"
+awk 'BEGIN { for (j = 0; j < 500; j++) printf "{\"k\": %d, \"g\": \"%s\"}\n", j, sprintf("%060d", j) }' >"$work/body"
+pg_down
+i=0
+while [ $i -lt 12 ]; do
+    curl -s -m 90 -o "$work/resp.$i" -w '%{http_code}\n' --data-binary @"$work/body" \
+        "http://$SLUICE_HTTP/v1/streams/ev" >"$work/code.$i" 2>/dev/null &
+    eval "pid_$i=\$!"
+    sleep 0.3
+    i=$((i + 1))
+done
+refused=0
+for i in 0 1 2 3 4 5 6 7 8 9 10 11; do
+    [ -s "$work/code.$i" ] && [ "$(cat "$work/code.$i")" = 503 ] && refused=$((refused + 1))
+done
+[ $refused -ge 1 ] && [ $refused -lt 12 ] &&
+    pass "$refused of 12 requests refused over max_memory while rows wait, the others wait" ||
+    fail "$refused of 12 requests refused with 503 while PostgreSQL was down"
+pg_up
+ok=0
+for i in 0 1 2 3 4 5 6 7 8 9 10 11; do
+    eval "wait \$pid_$i" || true
+    [ "$(cat "$work/code.$i")" = 200 ] && ok=$((ok + 1))
+done
+[ $((ok + refused)) = 12 ] && [ "$(pgq -c 'SELECT count(*) FROM xf')" = $((ok * 500)) ] &&
+    pass "the $ok waiting requests committed: $((ok * 500)) rows" ||
+    fail "$ok answered 200 and $refused refused, of 12; xf has $(pgq -c 'SELECT count(*) FROM xf') rows"
 sluiced_stop
 pg_stop
 sl_done "all transform checks passed"

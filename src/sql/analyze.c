@@ -262,6 +262,48 @@ static char *deparse_str(sl_arena_t *a, const sl_view_plan_t *plan, const sl_exp
     return s;
 }
 
+/* sel with each * (or alias.*) of its select list replaced by the
+ * stream's columns in order, as PostgreSQL expands it (allocated from
+ * ctx->a); sel itself when it has none; NULL on error. */
+static const sl_ast_node_t *expand_stars(sl_actx_t *ctx, const sl_ast_node_t *sel)
+{
+    int nstar = 0;
+    for (int i = 0; i < sel->ntargets; i++)
+        nstar += sel->targets[i]->args[0]->kind == SL_A_STAR;
+    if (nstar == 0)
+        return sel;
+    long n = sel->ntargets + (long)nstar * (ctx->stream->ncols - 1);
+    if (n > SL_SQL_MAX_TARGETS) {
+        sl_error_set(ctx->err, SL_ERRCODE_TOO_MANY_COLUMNS, 0,
+                     "target lists can have at most %d entries", SL_SQL_MAX_TARGETS);
+        return NULL;
+    }
+    sl_ast_node_t *copy = sl_alloc(ctx->a, sizeof(*copy));
+    *copy = *sel;
+    copy->targets = sl_alloc(ctx->a, (size_t)n * sizeof(*copy->targets));
+    copy->ntargets = 0;
+    for (int i = 0; i < sel->ntargets; i++) {
+        const sl_ast_node_t *star = sel->targets[i]->args[0];
+        if (star->kind != SL_A_STAR) {
+            copy->targets[copy->ntargets++] = sel->targets[i];
+            continue;
+        }
+        if (star->qual && strcmp(star->qual, ctx->relname) != 0) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_TABLE, star->location,
+                         "missing FROM-clause entry for table \"%s\"", star->qual);
+            return NULL;
+        }
+        for (int c = 0; c < ctx->stream->ncols; c++) {
+            sl_ast_node_t *col = sl__ast_new(ctx->a, SL_A_COLREF, star->location);
+            col->str = ctx->stream->cols[c].name;
+            col->len = (int)strlen(col->str);
+            copy->targets[copy->ntargets++] =
+                sl__ast_unary(ctx->a, SL_A_TARGET, star->location, col);
+        }
+    }
+    return copy;
+}
+
 /* A view with neither aggregate, GROUP BY nor HAVING: a continuous
  * transform (plan.h).  Each select-list entry becomes a column of the
  * view's append-only table, evaluated per event; the finalizing view reads
@@ -272,6 +314,8 @@ static int plan_transform(sl_actx_t *ctx, sl_view_plan_t *plan, const sl_ast_nod
     sl__hindex_t outnames = {0};
     int n = sel->ntargets;
 
+    if (n > SL_SQL_MAX_COLUMNS)
+        return sl__too_many_columns(ctx, 0);
     plan->transform = true;
     plan->group = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->group));
     plan->out = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->out));
@@ -352,6 +396,8 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     plan->stream = s;
 
     /* Select list. */
+    if ((sel = expand_stars(&ctx, sel)) == NULL)
+        return SL_ERR;
     targets = sl_alloc0(v->arena, (size_t)sel->ntargets * sizeof(*targets));
     for (int i = 0; i < sel->ntargets; i++) {
         targets[i] = sl__transform(&ctx, sel->targets[i]->args[0], SL_CTX_TARGET);

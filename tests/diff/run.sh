@@ -51,7 +51,7 @@ v_where|SELECT g, count(*) AS n, sum(i) AS si, max(ts) AS tsmax FROM @S@ WHERE (
 v_where2|SELECT k, count(*) AS n, count(d) AS nd, sum(d * 2) AS sd2, min(t) AS tmin, max(r) AS rmax FROM @S@ WHERE (d / 2 > 100.5 AND NOT flag) OR (s % 3 = 0 AND r <> 0) OR (b < 0 AND b > -1000) OR (t >= '"'"'é'"'"' AND t <= '"'"'z'"'"') OR (flag IS NULL AND x >= 1.5) GROUP BY k
 v_having|SELECT k, g, count(*) AS n, sum(s) AS ss, count(*) * 2 + 1 AS expr, k + 1 AS k1, max(r) - min(r) AS rspan, sum(s) + count(*) AS mix, avg(s) * 2 AS avs2 FROM @S@ GROUP BY k, g HAVING count(*) > 3 AND sum(s) IS NOT NULL
 v_bool|SELECT flag, count(*) AS n, count(*) - count(s) AS snull, sum(i) AS si, min(t) AS tmin, max(ts) AS tsmax FROM @S@ GROUP BY flag
-v_xform|SELECT id, g, k, s, i, b, r, d, x, flag, ts, t, k * 3 - s AS e1, d / 2 AS half, g || t AS gt, NOT flag AS nf, b IS NULL AS bnull FROM @S@
+v_xform|SELECT *, k * 3 - s AS e1, d / 2 AS half, g || t AS gt, NOT flag AS nf, b IS NULL AS bnull FROM @S@
 v_xform_w|SELECT id, t AS label, r + 1 AS r1, ts FROM @S@ WHERE (k * 3 - s > 10 OR g IS NULL) AND NOT (t IS NULL OR t < '"'"'b'"'"')
 v_groups|SELECT g, flag, k FROM @S@ GROUP BY g, flag, k
 v_distinct|SELECT DISTINCT flag, g FROM @S@'

@@ -4,7 +4,7 @@
 #     PostgreSQL's SELECT x, y ... GROUP BY x, y (NULLs one group), and
 #     SELECT DISTINCT x, y is the same view;
 #   - a continuous transform (no aggregate, no GROUP BY) appends one row per
-#     event that passes WHERE, with expressions and aliases, equal to
+#     event that passes WHERE, with expressions, aliases and *, equal to
 #     PostgreSQL's own SELECT over the same events;
 #   - exactly once: a request retried with its Idempotency-Key adds nothing;
 #     rows survive a restart and appending goes on after it;
@@ -46,6 +46,7 @@ slq -c "CREATE STREAM ev ($cols)" \
     -c "CREATE CONTINUOUS VIEW distinct_kg AS SELECT DISTINCT g, k FROM ev" \
     -c "CREATE CONTINUOUS VIEW xf AS SELECT k, g AS name, k * 2 + 1 AS k2, g || '!' AS ug,
             x / 2 AS half, ts, g IS NULL AS nog FROM ev" \
+    -c "CREATE CONTINUOUS VIEW xstar AS SELECT * FROM ev WHERE k IS NOT NULL" \
     -c "CREATE CONTINUOUS VIEW xf_where AS SELECT g || '-' || k AS label, ts FROM ev
             WHERE k > 2 AND g IS NOT NULL" ||
     sl_fail "creating the views failed"
@@ -72,6 +73,7 @@ oracle_xf="SELECT k, g AS name, k * 2 + 1 AS k2, g || '!' AS ug, x / 2 AS half, 
 oracle_w="SELECT g || '-' || k AS label, ts FROM difftest.ev WHERE k > 2 AND g IS NOT NULL"
 same xf "$oracle_xf"
 same xf_where "$oracle_w"
+same xstar "SELECT * FROM difftest.ev WHERE k IS NOT NULL"
 [ "$(pgq -c "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)
              FROM information_schema.columns WHERE table_name = 'xf' AND table_schema = 'public'")" = \
   "k integer, name text, k2 integer, ug text, half double precision, ts timestamp with time zone, nog boolean" ] &&
@@ -122,7 +124,7 @@ trap 'rc=$?; trap - EXIT; sl__cleanup; exit $rc' EXIT
 # PostgreSQL down, requests wait until the rows pass it, then get 503 at
 # once; once it is back the waiting ones commit, each row once.
 sluiced_start --flush-interval 100 --pg-timeout 60000 --max-memory 300kB
-slq -c "DROP CONTINUOUS VIEW groups" -c "DROP CONTINUOUS VIEW distinct_kg" \
+slq -c "DROP CONTINUOUS VIEW groups" -c "DROP CONTINUOUS VIEW distinct_kg" -c "DROP CONTINUOUS VIEW xstar" \
     -c "TRUNCATE CONTINUOUS VIEW xf" -c "DROP CONTINUOUS VIEW xf_where" || sl_fail "DDL failed"
 work=$PGTEST_DIR/mem
 mkdir -p "$work"

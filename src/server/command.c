@@ -637,8 +637,10 @@ static int drop_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl
  * connection, so PostgreSQL checks the client's TRUNCATE privilege.  Until
  * the client's transaction ends the view is held back from flushes (as for
  * a DROP), so that no flush waits for the TRUNCATE's lock; events that are
- * not flushed yet when it commits are written after it.  Nothing changes
- * in the catalog. */
+ * not flushed yet when it commits are written after it.  As for a DROP,
+ * requests answered meanwhile hold their rows for this view in memory
+ * only until it ends (a crash then loses them from this view alone).
+ * Nothing changes in the catalog. */
 static int truncate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
                          sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {

@@ -664,6 +664,22 @@ static int truncate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stm
     return SL_OK;
 }
 
+/* name as PostgreSQL's quote_identifier writes it in messages: as is when
+ * it is a plain lower-case identifier, else double-quoted (into a). */
+static const char *quoted_name(sl_arena_t *a, const char *name)
+{
+    bool plain = (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
+    for (const char *c = name; plain && *c; c++)
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
+    if (plain)
+        return name;
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_put_ident(&b, name);
+    const char *r = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return r;
+}
+
 /* DROP STREAM ... CASCADE of a stream with several views: PostgreSQL's
  * NOTICE "drop cascades to N other objects", its DETAIL a line per view
  * (as many as fit in a DETAIL, then "and N other objects"). */
@@ -676,7 +692,7 @@ static void cascade_notice(sl_command_t *cmd, sl_arena_t *a, sl_view_t **vs, int
         if (d.len + strlen(vs[i]->name) + 80 > sizeof(((sl_error_t *)0)->detail))
             break;
         sl_buf_printf(&d, "%sdrop cascades to continuous view %s", i ? "\n" : "",
-                      vs[i]->name);
+                      quoted_name(a, vs[i]->name));
     }
     if (i < nv)
         sl_buf_printf(&d, "\nand %d other objects", nv - i);
@@ -701,7 +717,8 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     int nv = views_of(cat, s, a, &vs);     /* the session's, pending ones too */
     sl_buf_t names = SL_BUF_INIT;
     for (int i = 0; i < nv; i++)
-        sl_buf_printf(&names, "%scontinuous view %s", i ? "\n" : "", vs[i]->name);
+        sl_buf_printf(&names, "%scontinuous view %s", i ? "\n" : "",
+                      quoted_name(a, vs[i]->name));
     if (nv > 0 && !stmt->cascade) {
         sl_error_set(err, SL_ERRCODE_DEPENDENT_OBJECTS, 0,
                      "cannot drop stream %s because other objects depend on it", s->name);

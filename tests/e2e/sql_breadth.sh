@@ -3,7 +3,8 @@
 # psql and curl:
 #   - DROP STREAM ... CASCADE notices as PostgreSQL's DROP TABLE ... CASCADE:
 #     one view "drop cascades to continuous view v1"; several, "drop
-#     cascades to N other objects" with a DETAIL line per view;
+#     cascades to N other objects" with a DETAIL line per view, names
+#     quoted where PostgreSQL quotes them;
 #   - a body sent as text/plain (what fetch() sends for a string) is NDJSON;
 #   - TRUNCATE CONTINUOUS VIEW empties a view (aggregate or transform) in
 #     the client's session: rolled back with its block, refused (42501) to
@@ -22,7 +23,7 @@ out=$PGTEST_DIR/out
 # DROP STREAM ... CASCADE
 slq -c "CREATE STREAM s1 (k integer)" -c "CREATE CONTINUOUS VIEW v1 AS SELECT count(*) AS n FROM s1" \
     -c "CREATE STREAM s2 (k integer)" -c "CREATE CONTINUOUS VIEW v2 AS SELECT count(*) AS n FROM s2" \
-    -c "CREATE CONTINUOUS VIEW v3 AS SELECT k FROM s2" ||
+    -c "CREATE CONTINUOUS VIEW \"V 3\" AS SELECT k FROM s2" ||
     sl_fail "creating streams and views failed"
 psql -X -q -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
     -c "DROP STREAM s1 CASCADE" >"$out" 2>&1 || fail "DROP STREAM s1 CASCADE failed: $(cat "$out")"
@@ -32,7 +33,7 @@ psql -X -q -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
     -c "DROP STREAM s2 CASCADE" >"$out" 2>&1 || fail "DROP STREAM s2 CASCADE failed: $(cat "$out")"
 expected="NOTICE:  drop cascades to 2 other objects
 DETAIL:  drop cascades to continuous view v2
-drop cascades to continuous view v3"
+drop cascades to continuous view \"V 3\""
 [ "$(cat "$out")" = "$expected" ] &&
     pass "two dependent views: a NOTICE and a DETAIL line per view" ||
     fail "DROP STREAM s2 CASCADE printed: $(cat "$out")"

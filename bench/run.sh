@@ -12,7 +12,11 @@
 #      the 64 KiB load again;
 #   5. memory per group: sluiced's peak RSS (VmHWM) grows from the 1000-key
 #      runs to a 64 KiB run over 1,000,000 keys; the growth / 999,000 groups;
-#   6. prints events/s for both, the ratio, 1 KiB requests/s, bytes/group.
+#   6. a continuous transform SELECT k, v, k + v AS kv FROM s (a row per
+#      event appended), the 64 KiB load; its table must hold a row per
+#      event acknowledged;
+#   7. prints events/s for both, the ratio, the transform's events/s,
+#      1 KiB requests/s, bytes/group.
 # A request is answered after the flush that commits it (100 ms), so the
 # load needs many connections in flight: BENCH_CONNECTIONS (512) for 64 KiB
 # bodies, BENCH_SMALL_CONNECTIONS (8000) for 1 KiB bodies; BENCH_SECONDS (10).  Exit 1 if a run had
@@ -87,6 +91,14 @@ echo "== check: bench_v holds $total events in $groups groups = $acked acknowled
 through_sluiced -c "DROP CONTINUOUS VIEW bench_v"
 run "no view (HTTP + decode only), 64 KiB" 65536 "$conns"
 base_eps=$(field events_per_s)
+
+# A continuous transform: every event becomes a row of its table.
+through_sluiced -c "CREATE CONTINUOUS VIEW bench_x AS SELECT k, v, k + v AS kv FROM s"
+run "transform, 64 KiB" 65536 "$conns"
+xform_eps=$(field events_per_s); xacked=$(field events)
+xrows=$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT count(*) FROM bench_x")
+[ "$xrows" = "$xacked" ] || sl_fail "transform bench_x holds $xrows rows, $xacked events were acknowledged"
+echo "== check: bench_x holds $xrows rows = $xacked acknowledged: ok"
 sluiced_stop
 pg_stop
 
@@ -96,6 +108,7 @@ echo "== summary (DESIGN.md section 7: floor / aim)"
 printf '  events/s, view, 64 KiB bodies      %12.0f   (5 M / 9 M)\n' "$view_eps"
 printf '  events/s, no view, 64 KiB bodies   %12.0f\n' "$base_eps"
 printf '  ratio view / no view               %12s   (0.7 / 0.9)\n' "$ratio"
+printf '  events/s, transform, 64 KiB bodies %12.0f   (a row per event)\n' "$xform_eps"
 printf '  requests/s, view, 1 KiB bodies     %12.0f   (50 k / 80 k)\n' "$view_rps"
 printf '  flush of 1000 groups, p99 (ms)     %12s   (15 / 5; p50 %s ms)\n' "$flush_p99" "$flush_p50"
 printf '  server memory per group (bytes)    %12s   (256 / 128; peak RSS %s -> %s kB)\n' \

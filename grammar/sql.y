@@ -5,6 +5,7 @@
  *   DROP STREAM [IF EXISTS] s [CASCADE | RESTRICT]
  *   CREATE CONTINUOUS VIEW [IF NOT EXISTS] v AS SELECT ...
  *   DROP CONTINUOUS VIEW [IF EXISTS] v
+ *   TRUNCATE CONTINUOUS VIEW v
  *   SHOW STREAMS | SHOW CONTINUOUS VIEWS | SHOW setting
  *   GRANT {INSERT | SELECT | ALL} ON STREAM s TO role, ... [WITH GRANT OPTION]
  *   REVOKE [GRANT OPTION FOR] ... ON STREAM s FROM role, ... [CASCADE | RESTRICT]
@@ -115,7 +116,7 @@ static char **role_names(sl_arena_t *a, const sl_ast_list_t *l)
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
 %fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
     INSERT OPTION PRIVILEGES PRECISION RESTRICT REVOKE ROLE SHOW STREAM STREAMS TIME
-    TOKEN VARYING VIEW VIEWS WITHOUT ZONE.
+    TOKEN TRUNCATE VARYING VIEW VIEWS WITHOUT ZONE.
 
 %left OR.
 %left AND.
@@ -160,6 +161,11 @@ stmt ::= CREATE CONTINUOUS VIEW ifnotexists(E) name(N) AS select(S). {
 stmt ::= DROP CONTINUOUS VIEW ifexists(E) name(N). {
     ps->stmt->kind = SL_STMT_DROP_VIEW;
     ps->stmt->if_exists = E;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+stmt ::= TRUNCATE CONTINUOUS VIEW name(N). {
+    ps->stmt->kind = SL_STMT_TRUNCATE_VIEW;
     ps->stmt->name = sl__ast_ident(A, &N);
     ps->stmt->name_location = N.pos;
 }
@@ -304,20 +310,21 @@ select(S) ::= SELECT(K) distinct(D) targets(T) from(F) where(W) groupby(G)
     S->ngroup = G ? G->n : 0;
     S->group = G ? G->items : NULL;
     S->having = H;
-    if (D)
-        sl__ast_select_unsupported(S, "SELECT DISTINCT", D);
+    if (D < 0)
+        sl__ast_select_unsupported(S, "SELECT DISTINCT ON", -D);
+    S->distinct_location = D > 0 ? D : 0;
     if (O)
         sl__ast_select_unsupported(S, "ORDER BY", O);
     if (L)
         sl__ast_select_unsupported(S, "LIMIT and OFFSET", L);
 }
 
-/* Location of DISTINCT, 0 when absent. */
+/* Location of DISTINCT, 0 when absent, negated for DISTINCT ON. */
 %type distinct {int}
 distinct(D) ::= . { D = 0; }
 distinct(D) ::= ALL. { D = 0; }
 distinct(D) ::= DISTINCT(K). { D = K.pos; }
-distinct(D) ::= DISTINCT(K) ON LP exprlist RP. { D = K.pos; }
+distinct(D) ::= DISTINCT(K) ON LP exprlist RP. { D = -K.pos; }
 
 %type targets {sl_ast_list_t *}
 %destructor targets { (void)$$; (void)ps; }

@@ -32,6 +32,8 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/privileges.sh \
 	tests/e2e/pg_hosts.sh \
 	tests/e2e/encoding.sh \
+	tests/e2e/transform.sh \
+	tests/e2e/sql_breadth.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

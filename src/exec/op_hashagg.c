@@ -31,6 +31,11 @@
  * refuse was refused before, in prepare: sl__hashagg_check runs float sums
  * (float8pl / float4pl: finite + finite = infinite is an error) over a
  * scratch copy of the request's groups.
+ *
+ * A continuous transform (plan->transform: no aggregate, no GROUP BY)
+ * uses the same delta with no table: every row is appended as a record of
+ * its own (its "keys" are the select list), so unflushed rows are held,
+ * counted by sl_delta_memory and bounded by max_memory as groups are.
  */
 #include "exec/exec_int.h"
 
@@ -59,6 +64,7 @@ typedef struct agg_layout {
 } agg_layout_t;
 
 typedef struct layout {
+    bool append;             /* a transform: one record per row, no table */
     int nkeys;
     bool hash_is_key;        /* one integer-like key: hash equality = key equality */
     sl_type_t *ktype;
@@ -107,6 +113,7 @@ static bool is_text_key(sl_type_t t)
 
 static void layout_build(layout_t *l, const sl_view_plan_t *p)
 {
+    l->append = p->transform;
     l->nkeys = p->ngroup;
     l->hash_is_key = p->ngroup == 1 && !is_text_key(p->group[0].type) &&
                      (sl_type_is_integer(p->group[0].type) || p->group[0].type == SL_T_BOOL ||
@@ -310,6 +317,37 @@ static int find_or_insert(sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
     return g;
 }
 
+/* Appends a record holding keys (a transform's row; its hash is unused). */
+static void append_row(sl_delta_t *d, const sl_datum_t *keys)
+{
+    const layout_t *l = d->lay;
+    if (d->ngroups == d->cap) {
+        int ncap = d->cap ? d->cap * 2 : 64;
+        d->recs = sl_xrealloc(d->recs, (size_t)ncap * l->recsize);
+        d->cap = ncap;
+    }
+    unsigned char *rec = rec_at(d, d->ngroups++);
+    memset(rec, 0, l->recsize);
+    sl_datum_t *rk = rec_keys(rec);
+    for (int k = 0; k < l->nkeys; k++) {
+        rk[k] = keys[k];
+        if (is_text_key(l->ktype[k]))
+            own_text(d, &rk[k]);
+    }
+}
+
+/* A transform's push: every row of the chunk appended. */
+static void append_push(sl_delta_t *d, const sl__chunk_t *c)
+{
+    int nk = d->lay->nkeys;
+    sl_datum_t *keys = sl_alloc(c->scratch, sizeof(sl_datum_t) * (size_t)(nk + 1));
+    for (int i = 0; i < c->nrows; i++) {
+        for (int k = 0; k < nk; k++)
+            keys[k] = c->cols[k][i];
+        append_row(d, keys);
+    }
+}
+
 /* Folds value v into min/max state m (copying text when it changes). */
 static inline void minmax_update(sl_delta_t *d, const agg_layout_t *al, sl_datum_t *m,
                                  const sl_datum_t *v)
@@ -361,6 +399,10 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     int n = c->nrows;
     if (n == 0)
         return SL_OK;
+    if (l->append) {
+        append_push(d, c);
+        return SL_OK;
+    }
     int *gidx = sl_alloc(c->scratch, sizeof(int) * (size_t)n);
     int nk = l->nkeys;
     sl_datum_t kbuf[8];
@@ -592,6 +634,12 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
     if (src->lay->recsize != l->recsize || src->lay->naggs != l->naggs ||
         src->lay->nkeys != l->nkeys)
         sl_panic("sl_exec_restore: delta of another plan");
+    if (l->append) {
+        for (int g = 0; g < src->ngroups; g++)
+            append_row(d, rec_keys(rec_at(src, g)));
+        sl_delta_free(src);
+        return;
+    }
     for (int g = 0; g < src->ngroups; g++) {
         unsigned char *sr = rec_at(src, g);
         uint64_t h;

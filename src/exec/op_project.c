@@ -13,7 +13,8 @@
  * out, without the compression PostgreSQL tries on values over 510 bytes
  * (TOAST_INDEX_TARGET): a long but compressible key that PostgreSQL might
  * still store is refused too, since storing it cannot be promised.  Only
- * views with a text key pay for it: O(keys) per row, lengths only.
+ * views with a text key pay for it: O(keys) per row, lengths only.  A
+ * transform's table has no index: its select list ("keys") is not checked.
  */
 #include "exec/exec_int.h"
 
@@ -178,7 +179,7 @@ sl__op_t *sl__op_project_init(const sl_view_plan_t *plan)
     project_t *pr = sl_xcalloc(1, sizeof(*pr));
     pr->op.vt = &project_vt;
     pr->op.plan = plan;
-    for (int g = 0; g < plan->ngroup; g++)
+    for (int g = 0; g < plan->ngroup && !plan->transform; g++)
         if (plan->group[g].type == SL_T_TEXT || plan->group[g].type == SL_T_UNKNOWN)
             pr->check_keys = true;
     return &pr->op;

@@ -216,7 +216,8 @@ typedef enum { BODY_NDJSON, BODY_JSON, BODY_CSV, BODY_UNSUPPORTED } body_format_
 /* Content types read as NDJSON; NULL / empty means NDJSON too, and so
  * does application/x-www-form-urlencoded, which is what `curl --data-binary`
  * sends unless told otherwise (a form body is never valid NDJSON anyway, so
- * nothing is misread: it fails as a bad line). */
+ * nothing is misread: it fails as a bad line), and text/plain, which is
+ * what fetch() and XMLHttpRequest send for a string body. */
 static body_format_t body_format(const char *ct)
 {
     if (ct == NULL || *ct == '\0')
@@ -233,6 +234,7 @@ static body_format_t body_format(const char *ct)
         {"application/jsonl", BODY_NDJSON},
         {"application/x-jsonlines", BODY_NDJSON},
         {"application/x-www-form-urlencoded", BODY_NDJSON},
+        {"text/plain", BODY_NDJSON},
         {"application/json", BODY_JSON},
         {"text/csv", BODY_CSV},
         {"application/csv", BODY_CSV},

@@ -817,7 +817,7 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
         }
         const sl_command_t *cmd = &pt->cmd;
         if (pt->row == 0 && cmd->notice)
-            sl_pkt_notice_text(cp, cmd->notice);
+            sl_pkt_notice_detail(cp, cmd->notice, cmd->notice_detail);
         int n = cmd->nrows - pt->row;
         if (limit > 0 && limit < n)
             n = limit;
@@ -842,7 +842,7 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
         return SL_OK;
     }
     if (cmd->notice)
-        sl_pkt_notice_text(cp, cmd->notice);
+        sl_pkt_notice_detail(cp, cmd->notice, cmd->notice_detail);
     sl_pkt_command_complete(cp, cmd->tag ? cmd->tag : "");
     pt->done = true;
     pt->cmd.tag = sl_strdup(pt->arena, cmd->tag ? cmd->tag : "");
@@ -898,7 +898,7 @@ static void ext_run(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *bp)
 static void command_results(sl_pkt_t *p, const sl_command_t *cmd)
 {
     if (cmd->notice)
-        sl_pkt_notice_text(p, cmd->notice);
+        sl_pkt_notice_detail(p, cmd->notice, cmd->notice_detail);
     if (cmd->ncols > 0) {
         sl_pkt_row_description(p, cmd->ncols, cmd->colnames, cmd->coltypes);
         for (int r = 0; r < cmd->nrows; r++)
@@ -1133,7 +1133,7 @@ static void step_done(sl_pwconn_t *c)
             /* Execute of a DDL portal: no RowDescription; rows only for
              * CREATE TOKEN's token. */
             if (cmd->notice)
-                sl_pkt_notice_text(&cp, cmd->notice);
+                sl_pkt_notice_detail(&cp, cmd->notice, cmd->notice_detail);
             for (int r = 0; r < cmd->nrows; r++)
                 sl_pkt_data_row(&cp, cmd->ncols, cmd->cells + (size_t)r * (size_t)cmd->ncols);
             sl_pkt_command_complete(&cp, cmd->tag ? cmd->tag : "");

@@ -116,11 +116,18 @@ void sl_pkt_notice(sl_pkt_t *p, const sl_error_t *err)
 
 void sl_pkt_notice_text(sl_pkt_t *p, const char *message)
 {
+    sl_pkt_notice_detail(p, message, NULL);
+}
+
+void sl_pkt_notice_detail(sl_pkt_t *p, const char *message, const char *detail)
+{
     sl_error_t e;
     sl_error_clear(&e);
     strcpy(e.sqlstate, "00000");
     e.severity = "NOTICE";
     snprintf(e.message, sizeof(e.message), "%s", message);
+    if (detail)
+        snprintf(e.detail, sizeof(e.detail), "%s", detail);
     error_like(p, 'N', &e, "NOTICE");
 }
 

@@ -65,6 +65,8 @@ void sl_pkt_error(sl_pkt_t *p, const sl_error_t *err);
 void sl_pkt_notice(sl_pkt_t *p, const sl_error_t *err);
 /* NoticeResponse NOTICE 00000 with message text. */
 void sl_pkt_notice_text(sl_pkt_t *p, const char *message);
+/* ... and a DETAIL when detail is not NULL. */
+void sl_pkt_notice_detail(sl_pkt_t *p, const char *message, const char *detail);
 /* RowDescription, text format, type OIDs from sl_type_oid. */
 void sl_pkt_row_description(sl_pkt_t *p, int ncols, const char *const *names,
                             const sl_type_t *types);

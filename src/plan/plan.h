@@ -13,6 +13,14 @@
  *     a view with no GROUP BY has one row and a constant key "_one";
  *   - the finalizing view  "v"  (in the schema the view was created in,
  *     "public" by default) that selects out_sql AS out_name from the table.
+ *
+ * A view with neither aggregate nor GROUP BY (a continuous transform,
+ * `transform`) appends one row per event that passes WHERE: its table
+ * sluice_mrel."v" is append-only, one column per output column, and the
+ * pipeline is filter -> project(select list) -> append (op_hashagg.c's
+ * delta with every row its own record).  Its group[] holds the select
+ * list (colname = the output name), naggs is 0, and the finalizing view
+ * selects the table's columns as they are.
  */
 #ifndef SL_PLAN_H
 #define SL_PLAN_H
@@ -58,6 +66,7 @@ typedef struct sl_view_plan {
     int nout;
     sl_output_col_t *out;
     char *having_sql;       /* HAVING as SQL over the state table, or NULL */
+    bool transform;         /* no aggregate, no GROUP BY: rows appended */
 } sl_view_plan_t;
 
 /* Sets p->quals / p->nquals from p->where (allocated from a): the

@@ -428,7 +428,7 @@ static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
 {
     /* (also the tag of deferred commands that are ours: txn_item) */
     pending_ddl_t *p = arg;
-    if (outcome != SL_DDL_UNKNOWN) {
+    if (outcome != SL_DDL_UNKNOWN || p->kind == SL_STMT_TRUNCATE_VIEW) {
         apply_ddl(p, outcome == SL_DDL_COMMITTED);
         free(p);
         return;
@@ -659,6 +659,73 @@ static int drop_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl
     return SL_OK;
 }
 
+/* TRUNCATE CONTINUOUS VIEW v: empties v's table on the client's backend
+ * connection, so PostgreSQL checks the client's TRUNCATE privilege.  Until
+ * the client's transaction ends the view is held back from flushes (as for
+ * a DROP), so that no flush waits for the TRUNCATE's lock; events that are
+ * not flushed yet when it commits are written after it.  As for a DROP,
+ * requests answered meanwhile hold their rows for this view in memory
+ * only until it ends (a crash then loses them from this view alone).
+ * Nothing changes in the catalog. */
+static int truncate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
+                         sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
+{
+    cmd->tag = "TRUNCATE CONTINUOUS VIEW";
+    sl_view_t *v = sl_catalog_view(cat, stmt->name);
+    if (v == NULL)
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
+                            "continuous view \"%s\" does not exist", stmt->name);
+    pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
+    p->id = v->id;
+    hold_views(p, srv, &v, 1);
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, row_missing(a, "views", v->name), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "continuous view \"%s\" does not exist", v->name));
+    guard_end(&g, &sql);
+    sl_ddl_truncate_view(v, &sql);
+    cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return SL_OK;
+}
+
+/* name as PostgreSQL's quote_identifier writes it in messages: as is when
+ * it is a plain lower-case identifier, else double-quoted (into a). */
+static const char *quoted_name(sl_arena_t *a, const char *name)
+{
+    bool plain = (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
+    for (const char *c = name; plain && *c; c++)
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
+    if (plain)
+        return name;
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_put_ident(&b, name);
+    const char *r = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return r;
+}
+
+/* DROP STREAM ... CASCADE of a stream with several views: PostgreSQL's
+ * NOTICE "drop cascades to N other objects", its DETAIL a line per view
+ * (as many as fit in a DETAIL, then "and N other objects"). */
+static void cascade_notice(sl_command_t *cmd, sl_arena_t *a, sl_view_t **vs, int nv)
+{
+    sl_buf_t d = SL_BUF_INIT;
+    int i;
+    cmd->notice = sl_sprintf(a, "drop cascades to %d other objects", nv);
+    for (i = 0; i < nv; i++) {
+        if (d.len + strlen(vs[i]->name) + 80 > sizeof(((sl_error_t *)0)->detail))
+            break;
+        sl_buf_printf(&d, "%sdrop cascades to continuous view %s", i ? "\n" : "",
+                      quoted_name(a, vs[i]->name));
+    }
+    if (i < nv)
+        sl_buf_printf(&d, "\nand %d other objects", nv - i);
+    cmd->notice_detail = sl_strdup(a, sl_buf_cstr(&d));
+    sl_buf_free(&d);
+}
+
 static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl_t *txn,
                        const sl_stmt_t *stmt, sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
 {
@@ -676,7 +743,8 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     int nv = views_of(cat, s, a, &vs);     /* the session's, pending ones too */
     sl_buf_t names = SL_BUF_INIT;
     for (int i = 0; i < nv; i++)
-        sl_buf_printf(&names, "%scontinuous view %s", i ? "\n" : "", vs[i]->name);
+        sl_buf_printf(&names, "%scontinuous view %s", i ? "\n" : "",
+                      quoted_name(a, vs[i]->name));
     if (nv > 0 && !stmt->cascade) {
         sl_error_set(err, SL_ERRCODE_DEPENDENT_OBJECTS, 0,
                      "cannot drop stream %s because other objects depend on it", s->name);
@@ -689,7 +757,7 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     if (nv == 1)
         cmd->notice = sl_sprintf(a, "drop cascades to %s", sl_buf_cstr(&names));
     else if (nv > 1)
-        cmd->notice = sl_sprintf(a, "drop cascades to %d other objects", nv);
+        cascade_notice(cmd, a, vs, nv);
     sl_buf_free(&names);
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
     p->id = s->id;
@@ -888,6 +956,8 @@ int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_
         return create_view(srv, cat, stmt, a, cmd, err);
     case SL_STMT_DROP_VIEW:
         return drop_view(srv, cat, txn, stmt, a, cmd, err);
+    case SL_STMT_TRUNCATE_VIEW:
+        return truncate_view(srv, cat, stmt, a, cmd, err);
     case SL_STMT_SHOW_STREAMS:
         return show_streams(cat, a, cmd);
     case SL_STMT_SHOW_VIEWS:

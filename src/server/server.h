@@ -74,6 +74,7 @@ typedef enum sl_ddl_outcome {
 typedef struct sl_command {
     const char *tag;            /* "CREATE STREAM", "SHOW", ... */
     const char *notice;         /* NOTICE text (e.g. "... already exists, skipping") */
+    const char *notice_detail;  /* its DETAIL, or NULL */
     int ncols;
     const char **colnames;
     sl_type_t *coltypes;

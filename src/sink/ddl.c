@@ -3,7 +3,8 @@
  *
  * A view v is the state table sluice_mrel."v" (group keys unique with NULLS
  * NOT DISTINCT, as GROUP BY treats NULLs as one group) and the finalizing
- * view "<schema>"."v" that computes final values (plan.h).
+ * view "<schema>"."v" that computes final values (plan.h); a transform's
+ * table is append-only, with neither unique key nor fill factor.
  */
 #include "sink/ddl.h"
 
@@ -99,7 +100,7 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
         ncol++;
     }
     ncol = sl_ddl_state_columns(p, ncol, true, sql);
-    if (p->ngroup > 0) {
+    if (p->ngroup > 0 && !p->transform) {
         sl_buf_puts(sql, ", UNIQUE NULLS NOT DISTINCT (");
         for (int g = 0; g < p->ngroup; g++) {
             if (g > 0)
@@ -111,8 +112,9 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
     /* Every flush updates its groups' rows in place: half-empty pages let
      * PostgreSQL make those HOT updates (no new index entries), which keeps
      * a 1000-group flush at a few milliseconds as the table churns. */
-    sl_buf_puts(sql, ") WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.05);\n"
-                     "CREATE VIEW ");
+    sl_buf_puts(sql, p->transform ? ");\nCREATE VIEW "   /* append-only: a plain table */
+                                  : ") WITH (fillfactor = 50, "
+                                    "autovacuum_vacuum_scale_factor = 0.05);\nCREATE VIEW ");
     put_view_ident(v, sql);
     sl_buf_puts(sql, " AS SELECT ");
     for (int o = 0; o < p->nout; o++) {
@@ -163,6 +165,13 @@ void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_puts(sql, ";\nDROP VIEW IF EXISTS ");
     put_view_ident(v, sql);
     sl_buf_puts(sql, ";\nDROP TABLE IF EXISTS \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, ";");
+}
+
+void sl_ddl_truncate_view(const sl_view_t *v, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "TRUNCATE \"sluice_mrel\".");
     sl_buf_put_ident(sql, v->name);
     sl_buf_puts(sql, ";");
 }

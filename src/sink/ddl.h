@@ -21,6 +21,8 @@ void sl_ddl_drop_stream(const sl_stream_t *s, sl_buf_t *sql);
 /* State table, finalizing view and catalog row of v (plan analyzed). */
 void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql);
 void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql);
+/* TRUNCATE CONTINUOUS VIEW: empties v's table. */
+void sl_ddl_truncate_view(const sl_view_t *v, sl_buf_t *sql);
 /* The state table's group and state columns of plan p, comma-separated
  * (after `ncol` columns already written), each followed by its type when
  * with_types.  Returns the number of columns written in all. */

@@ -19,6 +19,13 @@
  * inserted after this statement's snapshot.  Both parts combine with the
  * same expressions, so the result is the same whichever part a group takes.
  *
+ * A view with GROUP BY and no aggregate has nothing to combine: its new
+ * groups are inserted, ON CONFLICT DO NOTHING (put_insert_groups).  A
+ * continuous transform appends its rows (put_append):
+ *
+ *   INSERT INTO sluice_mrel."v" ("a", "b")
+ *   SELECT * FROM unnest($1::integer[], $2::text[])
+ *
  * One statement per view per flush whatever the number of groups; the work
  * PostgreSQL does is proportional to the groups touched.  Identifiers are
  * quoted; every value travels in a parameter.
@@ -58,9 +65,60 @@ static void put_key_match(const sl_view_plan_t *p, const char *a, const char *b,
     }
 }
 
+/* $1::t1[], $2::t2[], ...: one array parameter per group key. */
+static void put_key_arrays(const sl_view_plan_t *p, sl_buf_t *sql)
+{
+    char tbuf[64];
+    for (int g = 0; g < p->ngroup; g++) {
+        sl_type_t t = p->group[g].type;
+        sl_buf_printf(sql, "%s$%d::%s[]", g > 0 ? ", " : "", g + 1,
+                      sl_type_sql(t == SL_T_UNKNOWN ? SL_T_TEXT : t, -1, tbuf,
+                                  sizeof(tbuf)));
+    }
+}
+
+/* A transform: the delta's rows appended to the table. */
+static void put_append(const sl_view_t *v, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "INSERT INTO \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, " (");
+    sl_ddl_state_columns(v->plan, 0, false, sql);
+    sl_buf_puts(sql, ") SELECT * FROM unnest(");
+    put_key_arrays(v->plan, sql);
+    sl_buf_putc(sql, ')');
+}
+
+/* GROUP BY without aggregates: the groups not yet in the table inserted,
+ * in key order (as the upsert does, so concurrent flushes cannot
+ * deadlock). */
+static void put_insert_groups(const sl_view_t *v, sl_buf_t *sql)
+{
+    const sl_view_plan_t *p = v->plan;
+    sl_buf_puts(sql, "INSERT INTO \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, " (");
+    sl_ddl_state_columns(p, 0, false, sql);
+    sl_buf_puts(sql, ") SELECT * FROM unnest(");
+    put_key_arrays(p, sql);
+    sl_buf_puts(sql, ") AS u");
+    for (int g = 0; g < p->ngroup; g++)
+        sl_buf_printf(sql, "%s%d", g ? ", " : " ORDER BY ", g + 1);
+    sl_buf_puts(sql, " ON CONFLICT DO NOTHING");
+}
+
 void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql)
 {
     const sl_view_plan_t *p = v->plan;
+
+    if (p->transform) {
+        put_append(v, sql);
+        return;
+    }
+    if (p->naggs == 0 && p->ngroup > 0) {
+        put_insert_groups(v, sql);
+        return;
+    }
 
     sl_buf_puts(sql, "WITH u (");
     sl_ddl_state_columns(p, 0, false, sql);

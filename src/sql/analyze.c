@@ -262,6 +262,92 @@ static char *deparse_str(sl_arena_t *a, const sl_view_plan_t *plan, const sl_exp
     return s;
 }
 
+/* sel with each * (or alias.*) of its select list replaced by the
+ * stream's columns in order, as PostgreSQL expands it (allocated from
+ * ctx->a); sel itself when it has none; NULL on error. */
+static const sl_ast_node_t *expand_stars(sl_actx_t *ctx, const sl_ast_node_t *sel)
+{
+    int nstar = 0;
+    for (int i = 0; i < sel->ntargets; i++)
+        nstar += sel->targets[i]->args[0]->kind == SL_A_STAR;
+    if (nstar == 0)
+        return sel;
+    long n = sel->ntargets + (long)nstar * (ctx->stream->ncols - 1);
+    if (n > SL_SQL_MAX_TARGETS) {
+        sl_error_set(ctx->err, SL_ERRCODE_TOO_MANY_COLUMNS, 0,
+                     "target lists can have at most %d entries", SL_SQL_MAX_TARGETS);
+        return NULL;
+    }
+    sl_ast_node_t *copy = sl_alloc(ctx->a, sizeof(*copy));
+    *copy = *sel;
+    copy->targets = sl_alloc(ctx->a, (size_t)n * sizeof(*copy->targets));
+    copy->ntargets = 0;
+    for (int i = 0; i < sel->ntargets; i++) {
+        const sl_ast_node_t *star = sel->targets[i]->args[0];
+        if (star->kind != SL_A_STAR) {
+            copy->targets[copy->ntargets++] = sel->targets[i];
+            continue;
+        }
+        if (star->qual && strcmp(star->qual, ctx->relname) != 0) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_TABLE, star->location,
+                         "missing FROM-clause entry for table \"%s\"", star->qual);
+            return NULL;
+        }
+        for (int c = 0; c < ctx->stream->ncols; c++) {
+            sl_ast_node_t *col = sl__ast_new(ctx->a, SL_A_COLREF, star->location);
+            col->str = ctx->stream->cols[c].name;
+            col->len = (int)strlen(col->str);
+            copy->targets[copy->ntargets++] =
+                sl__ast_unary(ctx->a, SL_A_TARGET, star->location, col);
+        }
+    }
+    return copy;
+}
+
+/* A view with neither aggregate, GROUP BY nor HAVING: a continuous
+ * transform (plan.h).  Each select-list entry becomes a column of the
+ * view's append-only table, evaluated per event; the finalizing view reads
+ * the columns as they are. */
+static int plan_transform(sl_actx_t *ctx, sl_view_plan_t *plan, const sl_ast_node_t *sel,
+                          sl_expr_t **targets)
+{
+    sl__hindex_t outnames = {0};
+    int n = sel->ntargets;
+
+    if (n > SL_SQL_MAX_COLUMNS)
+        return sl__too_many_columns(ctx, 0);
+    plan->transform = true;
+    plan->group = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->group));
+    plan->out = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->out));
+    for (int i = 0; i < n; i++) {
+        sl_expr_t *e = sl__reject_numeric(ctx, targets[i], sel->targets[i]->location,
+                                          "the select list");
+        if (e == NULL)
+            return SL_ERR;
+        const char *name = output_name(sel->targets[i]);
+        uint32_t h = sl__str_hash(name);
+        for (int pos = -1, j; (j = sl__hindex_next(&outnames, h, &pos)) >= 0;)
+            if (strcmp(plan->out[j].name, name) == 0)
+                return sl_error_set(ctx->err, SL_ERRCODE_DUPLICATE_COLUMN, 0,
+                                    "column \"%s\" specified more than once", name);
+        sl__hindex_add(ctx->a, &outnames, h, i);
+        sl_group_key_t *k = &plan->group[i];
+        k->expr = e;
+        k->type = e->type;
+        k->typmod = e->typmod;
+        k->colname = sl_strdup(ctx->a, name);
+        sl_output_col_t *o = &plan->out[i];
+        o->name = k->colname;
+        o->type = e->type;
+        sl_buf_t b = SL_BUF_INIT;
+        sl_buf_put_ident(&b, name);
+        o->sql = sl_strdup(ctx->a, sl_buf_cstr(&b));
+        sl_buf_free(&b);
+    }
+    plan->ngroup = plan->nout = n;
+    return SL_OK;
+}
+
 int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
                     sl_view_t *v, bool *exists, sl_error_t *err)
 {
@@ -310,6 +396,8 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     plan->stream = s;
 
     /* Select list. */
+    if ((sel = expand_stars(&ctx, sel)) == NULL)
+        return SL_ERR;
     targets = sl_alloc0(v->arena, (size_t)sel->ntargets * sizeof(*targets));
     for (int i = 0; i < sel->ntargets; i++) {
         targets[i] = sl__transform(&ctx, sel->targets[i]->args[0], SL_CTX_TARGET);
@@ -331,10 +419,20 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         sl_plan_set_quals(plan, v->arena);
     }
 
-    gcap = sel->ngroup;
+    /* SELECT DISTINCT without aggregates is GROUP BY its select list. */
+    if (sel->distinct_location && (ctx.naggs > 0 || sel->ngroup > 0 || sel->having)) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->distinct_location,
+                     "SELECT DISTINCT with aggregates or GROUP BY is not supported in "
+                     "continuous views");
+        sl_error_hint(err, "List the columns in GROUP BY instead.");
+        return SL_ERR;
+    }
+    gcap = sel->distinct_location ? sel->ntargets : sel->ngroup;
     plan->group = sl_alloc0(v->arena, (size_t)(gcap ? gcap : 1) * sizeof(*plan->group));
-    for (int i = 0; i < sel->ngroup; i++) {
-        const sl_ast_node_t *g = group_item(&ctx, sel, &names, sel->group[i]);
+    for (int i = 0; i < gcap; i++) {
+        const sl_ast_node_t *g = sel->distinct_location
+                                     ? sel->targets[i]->args[0]
+                                     : group_item(&ctx, sel, &names, sel->group[i]);
         if (g == NULL)
             return SL_ERR;
         sl_expr_t *e = sl__transform(&ctx, g, SL_CTX_GROUP);
@@ -365,9 +463,14 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
             return SL_ERR;
     }
 
-    if (ctx.naggs == 0 && plan->ngroup == 0 && having == NULL)
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                            "continuous views without aggregates are not supported yet");
+    if (ctx.naggs == 0 && plan->ngroup == 0 && having == NULL) {
+        if (plan_transform(&ctx, plan, sel, targets) != SL_OK)
+            return SL_ERR;
+        v->plan = plan;
+        v->stream = s;
+        v->schema = plan->schema;
+        return SL_OK;
+    }
     plan->naggs = ctx.naggs;
     plan->aggs = ctx.aggs;
 

@@ -92,6 +92,7 @@ struct sl_ast_node {
     int ngroup;
     sl_ast_node_t **group;
     sl_ast_node_t *having;
+    int distinct_location; /* SELECT DISTINCT (not DISTINCT ON), 0 = none */
     const char *unsupported;   /* first construct not supported in a view */
     int unsupported_location;
 };

@@ -54,7 +54,7 @@ static bool tok_is_word(const toklist_t *l, int i, const char *word)
 static bool may_be_sluice(int code)
 {
     return code == TK_CREATE || code == TK_DROP || code == TK_SHOW || code == TK_GRANT ||
-           code == TK_REVOKE;
+           code == TK_REVOKE || code == TK_TRUNCATE;
 }
 
 /* GRANT / REVOKE whose object is ON STREAM (the privileges before ON are
@@ -90,6 +90,8 @@ static sl_stmt_kind_t classify(const toklist_t *l)
         return SL_STMT_DROP_TOKEN;
     if ((c0 == TK_GRANT || c0 == TK_REVOKE) && on_stream(l))
         return c0 == TK_GRANT ? SL_STMT_GRANT : SL_STMT_REVOKE;
+    if (c0 == TK_TRUNCATE && c1 == TK_CONTINUOUS && l->n > 2 && l->code[2] == TK_VIEW)
+        return SL_STMT_TRUNCATE_VIEW;
     if (c0 == TK_SHOW && c1 == TK_STREAMS)
         return SL_STMT_SHOW_STREAMS;
     if (c0 == TK_SHOW && c1 == TK_CONTINUOUS)

@@ -35,7 +35,8 @@ typedef enum sl_stmt_kind {
     SL_STMT_GRANT,            /* GRANT ... ON STREAM name TO roles */
     SL_STMT_REVOKE,           /* REVOKE ... ON STREAM name FROM roles */
     SL_STMT_CREATE_TOKEN,     /* CREATE TOKEN FOR ROLE name */
-    SL_STMT_DROP_TOKEN        /* DROP TOKEN 'token' | DROP TOKEN FOR ROLE name */
+    SL_STMT_DROP_TOKEN,       /* DROP TOKEN 'token' | DROP TOKEN FOR ROLE name */
+    SL_STMT_TRUNCATE_VIEW
 } sl_stmt_kind_t;
 
 /* Privileges on a stream (GRANT / REVOKE ... ON STREAM). */

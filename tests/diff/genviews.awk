@@ -6,7 +6,7 @@
 # Prints COUNT lines "NAME|QUERY" with @S@ for the stream.  A query is
 # SELECT [group keys,] [expressions of the keys,] aggregates FROM @S@
 # [WHERE condition] [GROUP BY keys] [HAVING condition], every output column
-# named.  Expressions are built with their types in mind so that most
+# named, or (one in six) a view without aggregates (transform()).  Expressions are built with their types in mind so that most
 # queries are valid, but some mix types PostgreSQL refuses (text + integer,
 # a float %, ...) and some overflow or divide by zero on the events: both
 # sides must then agree on the error.  Only POSIX awk.
@@ -100,9 +100,30 @@ function agg(    c, e) {
     return "sum(" pick("s i b r d") ") - count(*)"
 }
 
+# A view without aggregates: a continuous transform (a row per event that
+# passes WHERE: columns, expressions, conditions), or with DISTINCT the
+# distinct rows of its select list.
+function transform(    q, j, nc, sel, c, e) {
+    nc = 1 + rnd(4); sel = ""
+    for (j = 1; j <= nc; j++) {
+        c = rnd(6)
+        if (c < 2) e = pick("id g k s i b r d x flag ts t")
+        else if (c < 4) e = num(1)
+        else if (c == 4) e = txt()
+        else e = cond(0)
+        sel = sel (j > 1 ? ", " : "") e " AS c" j
+    }
+    q = "SELECT " (rnd(4) == 0 ? "DISTINCT " : "") sel " FROM @S@"
+    if (rnd(10) < 6)
+        q = q " WHERE " cond(2)
+    gsub(/NOT_NULL/, "NOT NULL", q)
+    return q
+}
+
 BEGIN {
     srand(seed)
     for (v = 1; v <= n; v++) {
+        if (rnd(6) == 0) { print "rv" v "|" transform(); continue }
         nk = rnd(3)
         keys = ""; sel = ""; col = 0
         split("", used)

@@ -5,8 +5,9 @@
 # For each seed (default "1 2"; SL_DIFF_SEEDS="..." overrides, SL_DIFF_EVENTS
 # the event count, default 4000) tests/diff/gen.awk writes the same random
 # events as NDJSON and CSV.  The NDJSON goes to sluiced over HTTP in requests
-# of varying size (one of them gzip-compressed), into a stream with ten
-# continuous views; the CSV goes by COPY into a plain table with the same
+# of varying size (one of them gzip-compressed), into a stream with
+# fourteen continuous views (with aggregates, and without: GROUP BY alone,
+# DISTINCT, transforms); the CSV goes by COPY into a plain table with the same
 # columns.  Then, for each view, the view's own query with the stream
 # replaced by the table runs in PostgreSQL, and the two results must be equal:
 # same column names and types, and EXCEPT ALL empty both ways, with float
@@ -49,7 +50,11 @@ v_none|SELECT count(*) AS n, count(i) AS ni, sum(i) AS si, avg(d) AS ad, max(t) 
 v_where|SELECT g, count(*) AS n, sum(i) AS si, max(ts) AS tsmax FROM @S@ WHERE (k * 3 - s > 10 OR g IS NULL) AND NOT (t IS NULL OR t < '"'"'b'"'"') AND ts >= '"'"'2024-02-01 00:00:00+00'"'"' AND ts < '"'"'2024-05-15T12:00:00Z'"'"' GROUP BY g
 v_where2|SELECT k, count(*) AS n, count(d) AS nd, sum(d * 2) AS sd2, min(t) AS tmin, max(r) AS rmax FROM @S@ WHERE (d / 2 > 100.5 AND NOT flag) OR (s % 3 = 0 AND r <> 0) OR (b < 0 AND b > -1000) OR (t >= '"'"'é'"'"' AND t <= '"'"'z'"'"') OR (flag IS NULL AND x >= 1.5) GROUP BY k
 v_having|SELECT k, g, count(*) AS n, sum(s) AS ss, count(*) * 2 + 1 AS expr, k + 1 AS k1, max(r) - min(r) AS rspan, sum(s) + count(*) AS mix, avg(s) * 2 AS avs2 FROM @S@ GROUP BY k, g HAVING count(*) > 3 AND sum(s) IS NOT NULL
-v_bool|SELECT flag, count(*) AS n, count(*) - count(s) AS snull, sum(i) AS si, min(t) AS tmin, max(ts) AS tsmax FROM @S@ GROUP BY flag'
+v_bool|SELECT flag, count(*) AS n, count(*) - count(s) AS snull, sum(i) AS si, min(t) AS tmin, max(ts) AS tsmax FROM @S@ GROUP BY flag
+v_xform|SELECT *, k * 3 - s AS e1, d / 2 AS half, g || t AS gt, NOT flag AS nf, b IS NULL AS bnull FROM @S@
+v_xform_w|SELECT id, t AS label, r + 1 AS r1, ts FROM @S@ WHERE (k * 3 - s > 10 OR g IS NULL) AND NOT (t IS NULL OR t < '"'"'b'"'"')
+v_groups|SELECT g, flag, k FROM @S@ GROUP BY g, flag, k
+v_distinct|SELECT DISTINCT flag, g FROM @S@'
 
 failed=0
 for seed in $seeds; do

@@ -268,6 +268,40 @@ START_TEST(test_grouping_exprs)
     ck_assert_ptr_nonnull(p->out[0].check);
     p = plan_of("SELECT url FROM clicks GROUP BY 1");
     ck_assert_int_eq(p->naggs, 0);
+    ck_assert(!p->transform);
+
+    /* A transform: the select list is its table's columns. */
+    p = plan_of("SELECT url, v + 1 AS v1, v * 2 FROM clicks WHERE v > 0");
+    ck_assert(p->transform);
+    ck_assert_int_eq(p->naggs, 0);
+    ck_assert_int_eq(p->ngroup, 3);
+    ck_assert_int_eq(p->nout, 3);
+    ck_assert_str_eq(p->group[1].colname, "v1");
+    ck_assert_int_eq(p->group[1].type, SL_T_INT4);
+    ck_assert_str_eq(p->out[2].name, "?column?");
+    ck_assert_str_eq(p->out[2].sql, "\"?column?\"");
+
+    /* SELECT *: the stream's columns, in order. */
+    p = plan_of("SELECT *, v + 1 AS v1 FROM clicks");
+    ck_assert(p->transform);
+    ck_assert_int_eq(p->nout, 11);
+    ck_assert_str_eq(p->out[0].name, "user_id");
+    ck_assert_str_eq(p->out[9].name, "name");
+    ck_assert_int_eq(p->group[9].type, SL_T_TEXT);
+    ck_assert_int_eq(p->group[9].typmod, 10);
+    ck_assert_str_eq(p->out[10].name, "v1");
+    p = plan_of("SELECT c.* FROM clicks c WHERE ok");
+    ck_assert_int_eq(p->nout, 10);
+    p = plan_of("SELECT DISTINCT * FROM clicks");
+    ck_assert(!p->transform);
+    ck_assert_int_eq(p->ngroup, 10);
+
+    /* SELECT DISTINCT: grouped by its select list. */
+    p = plan_of("SELECT DISTINCT url, v + 1 AS v1 FROM clicks");
+    ck_assert(!p->transform);
+    ck_assert_int_eq(p->ngroup, 2);
+    ck_assert_str_eq(p->group[0].colname, "url");
+    ck_assert_str_eq(p->out[1].sql, "\"_g2\"");
 }
 END_TEST
 
@@ -312,8 +346,12 @@ START_TEST(test_errors)
     ck_err("SELECT c.v + 1, count(*) FROM clicks c", "42803",
            "column \"c.v\" must appear in the GROUP BY clause or be used in "
            "an aggregate function", 8);
-    ck_err("SELECT url, v FROM clicks", "0A000",
-           "continuous views without aggregates are not supported yet", 0);
+    ck_err("SELECT v * 0.5 AS h FROM clicks", "0A000",
+           "numeric values are not supported in the select list of continuous views yet", 10);
+    ck_err("SELECT v, v FROM clicks", "42701", "column \"v\" specified more than once", 0);
+    ck_err("SELECT DISTINCT url, count(*) FROM clicks GROUP BY url", "0A000",
+           "SELECT DISTINCT with aggregates or GROUP BY is not supported in continuous views",
+           8);
     ck_err("SELECT count(DISTINCT url) FROM clicks", "0A000",
            "count(DISTINCT ...) is not supported in continuous views yet", 8);
     ck_err("SELECT foo(v) FROM clicks", "0A000",
@@ -340,8 +378,11 @@ START_TEST(test_errors)
            "ORDER BY is not supported in continuous views", 29);
     ck_err("SELECT count(*) FROM clicks c JOIN t ON true", "0A000",
            "JOIN is not supported in continuous views", 31);
-    ck_err("SELECT *, count(*) FROM clicks", "0A000",
-           "SELECT * is not supported in continuous views", 8);
+    ck_err("SELECT *, count(*) FROM clicks", "42803",
+           "column \"clicks.user_id\" must appear in the GROUP BY clause or be used in "
+           "an aggregate function", 8);
+    ck_err("SELECT x.* FROM clicks c", "42P01",
+           "missing FROM-clause entry for table \"x\"", 8);
     ck_err("SELECT count(*) FROM clicks WHERE v = (SELECT 1)", "0A000",
            "subqueries are not supported in continuous views", 39);
     ck_err("SELECT count(*) FROM clicks WHERE v::foo > 1", "42704",

@@ -534,6 +534,62 @@ START_TEST(test_text_keys_survive_batch)
 }
 END_TEST
 
+/* A transform (SELECT name, v + 1 FROM s WHERE v > 0): a delta row per
+ * passing event, in order, duplicates kept, text that outlives the batch,
+ * long text not refused (no index), restore appends; a failed prepare
+ * appends nothing. */
+START_TEST(test_transform_rows)
+{
+    sl_view_plan_t *p = make_plan(-1, binop(SL_OP_GT, SL_T_BOOL, colref(1), const_int(SL_T_INT4, 0)),
+                                  0, NULL, NULL);
+    p->transform = true;
+    p->ngroup = 2;
+    p->group = sl_alloc0(arena, sizeof(sl_group_key_t) * 2);
+    p->group[0] = (sl_group_key_t){colref(2), "name", SL_T_TEXT, -1};
+    p->group[1] = (sl_group_key_t){binop(SL_OP_ADD, SL_T_INT4, colref(1), const_int(SL_T_INT4, 1)),
+                                   "v1", SL_T_INT4, -1};
+    sl_view_exec_t *st = sl_exec_new(p);
+    sl_arena_t *a = sl_arena_new(NULL, "batch");
+    char *body = sl_strdup(a, "{\"name\":\"x\",\"v\":5}\n{\"name\":\"y\",\"v\":0}\n"
+                              "{\"v\":3}\n{\"name\":\"x\",\"v\":5}");
+    sl_error_t err;
+    ck_assert_int_eq(feed(st, a, body, &err), SL_OK);
+    memset(body, 'X', strlen(body));
+    sl_arena_free(a);
+    ck_assert_int_eq(sl_exec_ngroups(st), 3);
+    sl_delta_t *d1 = sl_exec_detach(st);
+    ck_assert_int_eq(sl_delta_ncols(d1), 2);
+    ck_assert_str_eq(row(d1, 0), "x|6");
+    ck_assert_str_eq(row(d1, 1), "NULL|4");
+    ck_assert_str_eq(row(d1, 2), "x|6");
+    /* a long text value: stored as is (a transform's table has no index) */
+    char big[3001];
+    memset(big, 'a', 3000);
+    big[3000] = '\0';
+    char *lbody = sl_sprintf(arena, "{\"name\":\"%s\",\"v\":1}", big);
+    feed_ok(st, lbody);
+    /* overflow in the select list: the request fails, nothing appended */
+    a = sl_arena_new(NULL, "batch");
+    ck_assert_int_eq(feed(st, a, "{\"v\":1}\n{\"v\":2147483647}", &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "22003");
+    sl_arena_free(a);
+    ck_assert_int_eq(sl_exec_ngroups(st), 1);
+    /* the flush of d1 failed: its rows go back */
+    sl_exec_restore(st, d1);
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_int_eq(sl_delta_ngroups(d), 4);
+    sl_buf_t v = SL_BUF_INIT;
+    ck_assert(sl_delta_value(d, 0, 0, &v));
+    ck_assert_int_eq(v.len, 3000);
+    sl_buf_free(&v);
+    ck_assert_str_eq(row(d, 1), "x|6");
+    ck_assert_str_eq(row(d, 3), "x|6");
+    ck_assert(sl_delta_memory(d) > 3000);
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
 START_TEST(test_many_groups)
 {
     int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_SUM};
@@ -652,6 +708,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_group_key_too_long);
     tcase_add_test(tc, test_detach_restore);
     tcase_add_test(tc, test_text_keys_survive_batch);
+    tcase_add_test(tc, test_transform_rows);
     tcase_add_test(tc, test_many_groups);
     tcase_add_test(tc, test_throughput);
     suite_add_tcase(s, tc);

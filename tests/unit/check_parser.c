@@ -177,6 +177,15 @@ START_TEST(test_drop_show)
     ck_assert_str_eq(st->name, "My View");
     st = parse1("drop continuous view if exists v;");
     ck_assert(st->if_exists);
+    st = parse1("TRUNCATE CONTINUOUS VIEW \"My View\";");
+    ck_assert_int_eq(st->kind, SL_STMT_TRUNCATE_VIEW);
+    ck_assert_str_eq(st->name, "My View");
+    st = parse1("truncate continuous");            /* a table named continuous */
+    ck_assert_int_eq(st->kind, SL_STMT_FORWARD);
+    st = parse1("truncate t, continuous view");
+    ck_assert_int_eq(st->kind, SL_STMT_FORWARD);
+    st = parse1("create stream truncate (truncate int)");
+    ck_assert_str_eq(st->name, "truncate");
     st = parse1("SHOW STREAMS");
     ck_assert_int_eq(st->kind, SL_STMT_SHOW_STREAMS);
     st = parse1("show continuous views");
@@ -279,7 +288,10 @@ START_TEST(test_unsupported_clauses)
     ck_assert_str_eq(st->select->unsupported, "ORDER BY");
     ck_assert_int_eq(st->select->unsupported_location, 52);
     st = parse1("create continuous view v as select distinct a from s");
-    ck_assert_str_eq(st->select->unsupported, "SELECT DISTINCT");
+    ck_assert_ptr_null(st->select->unsupported);
+    ck_assert_int_eq(st->select->distinct_location, 36);
+    st = parse1("create continuous view v as select distinct on (a) a from s");
+    ck_assert_str_eq(st->select->unsupported, "SELECT DISTINCT ON");
     st = parse1("create continuous view v as select a from s join t on s.a = t.a");
     ck_assert_str_eq(st->select->unsupported, "JOIN");
     st = parse1("create continuous view v as select a from s, t");

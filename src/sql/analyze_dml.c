@@ -1,0 +1,146 @@
+/*
+ * analyze_dml.c: INSERT INTO stream and COPY stream against the stream's
+ * columns (sql.h): the target column list, and each VALUES expression
+ * typed and coerced to its column's type as PostgreSQL assigns it.
+ *
+ * Parameters ($n) become unknown-typed literals holding the bound text
+ * before analysis, so a parameter is read by its column's input function,
+ * as a quoted literal would be.  DEFAULT is NULL (streams have no
+ * defaults).
+ */
+#include "sql/analyze_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int sl_analyze_dml_targets(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
+                           int **colnos, int *n, sl_error_t *err)
+{
+    const sl_dml_t *d = stmt->dml;
+    int nt = d->ncols > 0 ? d->ncols : s->ncols;
+    int *cols = sl_alloc0(a, sizeof(int) * (size_t)(nt + 1));
+    if (d->ncols == 0) {
+        for (int i = 0; i < nt; i++)
+            cols[i] = i;
+    }
+    for (int i = 0; i < d->ncols; i++) {
+        cols[i] = -1;
+        for (int c = 0; c < s->ncols; c++)
+            if (strcmp(s->cols[c].name, d->cols[i]) == 0)
+                cols[i] = c;
+        if (cols[i] < 0)
+            return sl_error_set(err, SL_ERRCODE_UNDEFINED_COLUMN, d->col_locations[i],
+                                "column \"%s\" of relation \"%s\" does not exist", d->cols[i],
+                                s->name);
+        for (int k = 0; k < i; k++)
+            if (cols[k] == cols[i])
+                return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, d->col_locations[i],
+                                    "column \"%s\" specified more than once", d->cols[i]);
+    }
+    *colnos = cols;
+    *n = nt;
+    return SL_OK;
+}
+
+static int max_param(const sl_ast_node_t *n)
+{
+    if (n == NULL)
+        return 0;
+    int m = n->kind == SL_A_PARAM ? atoi(n->str + 1) : 0;
+    for (int i = 0; i < n->nargs; i++) {
+        int k = max_param(n->args[i]);
+        if (k > m)
+            m = k;
+    }
+    return m;
+}
+
+int sl_dml_nparams(const sl_stmt_t *stmt)
+{
+    int m = 0;
+    if (stmt->dml == NULL)
+        return 0;
+    for (int r = 0; r < stmt->dml->nrows; r++) {
+        const sl_ast_node_t *row = stmt->dml->rows[r];
+        for (int i = 0; i < row->ntargets; i++) {
+            int k = max_param(row->targets[i]);
+            if (k > m)
+                m = k;
+        }
+    }
+    return m;
+}
+
+/* n with its parameters replaced by their values (a copy where needed;
+ * n itself when it holds none).  NULL with 42P02 for a missing one. */
+static sl_ast_node_t *bind_params(const sl_ast_node_t *n, const char *const *params,
+                                  int nparams, sl_arena_t *a, sl_error_t *err)
+{
+    if (n->kind == SL_A_PARAM) {
+        int k = atoi(n->str + 1);
+        if (k < 1 || k > nparams) {
+            sl_error_set(err, "42P02", n->location, "there is no parameter %s", n->str);
+            return NULL;
+        }
+        const char *v = params[k - 1];
+        sl_ast_node_t *lit = sl__ast_new(a, v ? SL_A_STR : SL_A_NULL, n->location);
+        if (v) {
+            lit->len = (int)strlen(v);
+            lit->str = sl_strndup(a, v, (size_t)lit->len);
+        }
+        return lit;
+    }
+    if (max_param(n) == 0)
+        return (sl_ast_node_t *)n;
+    sl_ast_node_t *c = sl_alloc(a, sizeof(*c));
+    *c = *n;
+    c->args = sl_alloc(a, sizeof(sl_ast_node_t *) * (size_t)(n->nargs + 1));
+    for (int i = 0; i < n->nargs; i++)
+        if ((c->args[i] = bind_params(n->args[i], params, nparams, a, err)) == NULL)
+            return NULL;
+    return c;
+}
+
+int sl_analyze_insert(const sl_stmt_t *stmt, const sl_stream_t *s,
+                      const char *const *params, int nparams, sl_arena_t *a,
+                      sl_insert_plan_t *out, sl_error_t *err)
+{
+    const sl_dml_t *d = stmt->dml;
+    int *cols = NULL, nt = 0;
+    if (sl_analyze_dml_targets(stmt, s, a, &cols, &nt, err) != SL_OK)
+        return SL_ERR;
+    int nrows = d->default_values ? 1 : d->nrows;
+    out->stream = s;
+    out->nrows = nrows;
+    out->cells = sl_alloc0(a, sizeof(sl_expr_t *) * ((size_t)nrows * (size_t)s->ncols + 1));
+    if (d->default_values)
+        return SL_OK;
+
+    /* Expressions see no columns: a name in VALUES is 42703. */
+    sl_stream_t none = {.name = s->name};
+    sl_actx_t ctx = {.a = a, .err = err, .stream = &none, .relname = s->name};
+    for (int r = 0; r < nrows; r++) {
+        const sl_ast_node_t *row = d->rows[r];
+        if (row->ntargets > nt)
+            return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, row->targets[nt]->location,
+                                "INSERT has more expressions than target columns");
+        if (row->ntargets < nt && d->ncols > 0)
+            return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR,
+                                d->col_locations[row->ntargets],
+                                "INSERT has more target columns than expressions");
+        for (int i = 0; i < row->ntargets; i++) {
+            const sl_ast_node_t *n = row->targets[i];
+            if (n->kind == SL_A_COLREF && n->qual == NULL && strcmp(n->str, "default") == 0)
+                continue;   /* DEFAULT: NULL */
+            const sl_column_t *col = &s->cols[cols[i]];
+            sl_ast_node_t *b = bind_params(n, params, nparams, a, err);
+            sl_expr_t *e = b ? sl__transform(&ctx, b, SL_CTX_WHERE) : NULL;
+            if (e != NULL)
+                e = sl__coerce(&ctx, e, col->type, col->typmod);
+            if (e == NULL)
+                return SL_ERR;
+            out->cells[(size_t)r * (size_t)s->ncols + (size_t)cols[i]] = e;
+        }
+    }
+    return SL_OK;
+}

@@ -3,6 +3,7 @@ noinst_LIBRARIES += src/ingest/libingest.a
 src_ingest_libingest_a_SOURCES = \
 	src/ingest/batch.c src/ingest/batch.h \
 	src/ingest/csv.c src/ingest/csv.h \
+	src/ingest/copytext.c src/ingest/copytext.h \
 	src/ingest/ndjson.c src/ingest/ndjson.h
 
 check_PROGRAMS += tests/unit/check_ndjson

@@ -859,6 +859,7 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     const char *user = sl_pkt_startup_param(su, "user");
     const char *db = sl_pkt_startup_param(su, "database");
     c->database = sl_strdup(c->arena, db && db[0] ? db : user ? user : "");
+    c->user = sl_strdup(c->arena, user ? user : "");
 
     sl_buf_t opts = SL_BUF_INIT;
     if (pw->be.options)

@@ -29,6 +29,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/fence.sh \
 	tests/e2e/tls.sh \
 	tests/e2e/txn.sh \
+	tests/e2e/stream_dml.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

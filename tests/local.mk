@@ -30,6 +30,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/tls.sh \
 	tests/e2e/txn.sh \
 	tests/e2e/stream_dml.sh \
+	tests/e2e/stream_dml_drivers.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

@@ -4,8 +4,9 @@
  * Bounds-checked single pass over the body, line by line: a line's fields
  * are first cut at unescaped delimiters (so a wrong field count is found
  * before any value is converted, as COPY does), then each is compared
- * with the null string as written, unescaped into a scratch buffer and
- * converted with its column's input function.
+ * with the null string as written, unescaped (when it has a backslash)
+ * into a copy in the arena, and converted with its column's input
+ * function; other text datums point into the body.
  */
 #include "ingest/copytext.h"
 
@@ -96,8 +97,6 @@ int sl_copytext_decode(const sl_stream_t *s, const sl_copytext_opts_t *o, const 
     span_t *f = sl_alloc(a, sizeof(span_t) * (size_t)(o->ncols + 1));
     size_t nulllen = strlen(o->null_string);
     const char *p = body, *end = body + len;
-    char *scratch = NULL;
-    size_t scratch_cap = 0;
     long line = 0;
     *out = NULL;
     while (p < end) {
@@ -153,23 +152,16 @@ int sl_copytext_decode(const sl_stream_t *s, const sl_copytext_opts_t *o, const 
             const char *v = f[i].p;
             size_t vn = f[i].n;
             if (memchr(v, '\\', vn) != NULL) {
-                if (scratch_cap < vn + 1) {
-                    scratch_cap = 2 * vn + 64;
-                    scratch = sl_alloc(a, scratch_cap);
-                }
-                vn = unescape(f[i], scratch);
-                v = scratch;
+                char *u = sl_alloc(a, vn + 1);   /* text datums may point here */
+                vn = unescape(f[i], u);
+                u[vn] = 0;
+                v = u;
             }
             sl_error_t err;
             sl_error_clear(&err);
             sl_datum_t *d = &b->cols[o->cols[i]][r];
             if (sl_type_input(col->type, col->typmod, v, (uint32_t)vn, a, d, &err) != SL_OK)
                 return fail(ierr, line, col->name, err.sqlstate, err.message, v, vn);
-            if (v == scratch && d->v.s.p >= scratch && d->v.s.p < scratch + scratch_cap &&
-                (col->type == SL_T_TEXT)) {
-                /* The scratch is reused: keep the text in the batch. */
-                d->v.s.p = sl_strndup(a, d->v.s.p, d->v.s.n);
-            }
         }
         p = next;
     }

@@ -26,3 +26,10 @@ TESTS += tests/unit/check_types
 tests_unit_check_types_SOURCES = tests/unit/check_types.c
 tests_unit_check_types_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_types_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm
+
+check_PROGRAMS += tests/unit/check_copytext
+TESTS += tests/unit/check_copytext
+tests_unit_check_copytext_SOURCES = tests/unit/check_copytext.c
+tests_unit_check_copytext_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_copytext_LDADD = src/ingest/libingest.a \
+	src/util/libutil.a $(CHECK_LIBS) -lm

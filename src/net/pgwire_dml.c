@@ -176,13 +176,13 @@ static int ingest(sl_pwconn_t *c, sl_pw_job_t *j, sl_stream_t *s, sl_batch_t *ba
     };
     if (sl_pipeline_ingest(srv, &r, c->qarena, err) != SL_OK) {
         free(w);
-        if (r.bad_view)
-            snprintf(err->context, sizeof(err->context), "continuous view \"%s\"%s",
-                     r.bad_view, copy && r.bad_row >= 0 ? "" : "");
-        if (copy && r.bad_row >= 0)
-            snprintf(err->context + strlen(err->context),
-                     sizeof(err->context) - strlen(err->context), ", COPY %s, row %d",
-                     s->name, r.bad_row + 1);
+        /* Which view refused, and for COPY text (one row per line) where. */
+        const sl_dml_t *dd = j->dml ? j->dml->st->dml : NULL;
+        if (r.bad_view && copy && dd->format == SL_COPY_TEXT && r.bad_row >= 0)
+            snprintf(err->context, sizeof(err->context), "continuous view \"%s\", COPY %s, line %d",
+                     r.bad_view, s->name, r.bad_row + 1 + (dd->header ? 1 : 0));
+        else if (r.bad_view)
+            snprintf(err->context, sizeof(err->context), "continuous view \"%s\"", r.bad_view);
         return SL_ERR;
     }
     w->starting = false;

@@ -127,6 +127,10 @@ case $out in *"column \"nope\" of relation \"ev\" does not exist"*) pass "42703 
 bad "too many values" 42601 -c "INSERT INTO ev VALUES ('z', 1, 2, NULL, 5)"
 case $out in *"INSERT has more expressions than target columns"*) pass "42601 message" ;; *) fail "42601 message: $out" ;; esac
 bad "a view's error (division by zero) refuses the statement" 22012 -c "INSERT INTO ev VALUES ('z', 1), ('z', 0)"
+case $out in *'CONTEXT:  continuous view "inv"'*) pass "the view at fault in CONTEXT" ;; *) fail "view CONTEXT: $out" ;; esac
+printf 'z\t1\t\\N\t\\N\nz\t0\t\\N\t\\N\n' >"$W/zero.txt"
+bad "a view's error on a psql copy line" 22012 -c "\\copy ev FROM '$W/zero.txt'"
+case $out in *'CONTEXT:  continuous view "inv", COPY ev, line 2'*) pass "view and line in CONTEXT" ;; *) fail "copy view CONTEXT: $out" ;; esac
 bad "integer out of range" 22003 -c "INSERT INTO ev VALUES ('z', 3000000000)"
 printf 'z\t1\t\\N\t\\N\nz\tnot-a-number\t\\N\t\\N\n' >"$W/bad.txt"
 bad "a bad psql copy line" 22P02 -c "\\copy ev FROM '$W/bad.txt'"

@@ -101,6 +101,16 @@ static sl_ast_node_t *bind_params(const sl_ast_node_t *n, const char *const *par
     return c;
 }
 
+/* PostgreSQL's assignment casts between Sluice's types: unknown literals,
+ * numbers among themselves, the two timestamps, anything into text. */
+static bool assignable(sl_type_t from, sl_type_t to)
+{
+    bool time_from = from == SL_T_TIMESTAMP || from == SL_T_TIMESTAMPTZ;
+    bool time_to = to == SL_T_TIMESTAMP || to == SL_T_TIMESTAMPTZ;
+    return from == to || from == SL_T_UNKNOWN || to == SL_T_TEXT ||
+           (sl_type_is_numeric(from) && sl_type_is_numeric(to)) || (time_from && time_to);
+}
+
 int sl_analyze_insert(const sl_stmt_t *stmt, const sl_stream_t *s,
                       const char *const *params, int nparams, sl_arena_t *a,
                       sl_insert_plan_t *out, sl_error_t *err)
@@ -135,6 +145,13 @@ int sl_analyze_insert(const sl_stmt_t *stmt, const sl_stream_t *s,
             const sl_column_t *col = &s->cols[cols[i]];
             sl_ast_node_t *b = bind_params(n, params, nparams, a, err);
             sl_expr_t *e = b ? sl__transform(&ctx, b, SL_CTX_WHERE) : NULL;
+            if (e != NULL && !assignable(e->type, col->type)) {
+                sl_error_set(err, SL_ERRCODE_DATATYPE_MISMATCH, n->location,
+                             "column \"%s\" is of type %s but expression is of type %s",
+                             col->name, sl_type_name(col->type), sl_type_name(e->type));
+                sl_error_hint(err, "You will need to rewrite or cast the expression.");
+                return SL_ERR;
+            }
             if (e != NULL)
                 e = sl__coerce(&ctx, e, col->type, col->typmod);
             if (e == NULL)

@@ -131,6 +131,8 @@ case $out in *'CONTEXT:  continuous view "inv"'*) pass "the view at fault in CON
 printf 'z\t1\t\\N\t\\N\nz\t0\t\\N\t\\N\n' >"$W/zero.txt"
 bad "a view's error on a psql copy line" 22012 -c "\\copy ev FROM '$W/zero.txt'"
 case $out in *'CONTEXT:  continuous view "inv", COPY ev, line 2'*) pass "view and line in CONTEXT" ;; *) fail "copy view CONTEXT: $out" ;; esac
+bad "a boolean into an integer column" 42804 -c "INSERT INTO ev (n) VALUES (true)"
+case $out in *'column "n" is of type integer but expression is of type boolean'*) pass "42804 message" ;; *) fail "42804: $out" ;; esac
 bad "integer out of range" 22003 -c "INSERT INTO ev VALUES ('z', 3000000000)"
 printf 'z\t1\t\\N\t\\N\nz\tnot-a-number\t\\N\t\\N\n' >"$W/bad.txt"
 bad "a bad psql copy line" 22P02 -c "\\copy ev FROM '$W/bad.txt'"

@@ -44,6 +44,7 @@ typedef struct sl_pw_dml {
     int64_t stream_id;
     int *colnos;                 /* stream column of each target */
     int ntargets;
+    sl_copy_opts_t copy;         /* COPY's options, checked */
     /* STEP_SELECT: the query's rows, row-major, ncells per row. */
     int nfields;                 /* from its RowDescription */
     int nrows, cap;
@@ -177,7 +178,7 @@ static int ingest(sl_pwconn_t *c, sl_pw_job_t *j, sl_stream_t *s, sl_batch_t *ba
     if (sl_pipeline_ingest(srv, &r, c->qarena, err) != SL_OK) {
         free(w);
         /* Which view refused, and for COPY text (one row per line) where. */
-        const sl_dml_t *dd = j->dml ? j->dml->st->dml : NULL;
+        const sl_copy_opts_t *dd = j->dml ? &j->dml->copy : NULL;
         if (r.bad_view && copy && dd->format == SL_COPY_TEXT && r.bad_row >= 0)
             snprintf(err->context, sizeof(err->context), "continuous view \"%s\", COPY %s, line %d",
                      r.bad_view, s->name, r.bad_row + 1 + (dd->header ? 1 : 0));
@@ -245,7 +246,8 @@ int sl__pw_dml_start(sl_pwconn_t *c, sl_pw_job_t *j, const char *q, const sl_stm
     d->st = st;
     d->stream = sl_strdup(c->qarena, s->name);
     d->stream_id = s->id;
-    if (sl_analyze_dml_targets(st, s, c->qarena, &d->colnos, &d->ntargets, err) != SL_OK)
+    if (sl_analyze_dml_targets(st, s, c->qarena, &d->colnos, &d->ntargets, err) != SL_OK ||
+        (copy && sl_analyze_copy(st, &d->copy, err) != SL_OK))
         return SL_ERR;
     j->dml = d;
 
@@ -405,7 +407,7 @@ static void csv_header(const sl_stream_t *s, const sl_pw_dml_t *d, sl_buf_t *b)
 static int copy_done(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *err)
 {
     sl_pw_dml_t *d = j->dml;
-    const sl_dml_t *dd = d->st->dml;
+    const sl_copy_opts_t *dd = &d->copy;
     sl_stream_t *s = dml_stream(c, d, err);
     if (s == NULL)
         return SL_ERR;

@@ -1,7 +1,8 @@
 /*
  * analyze_dml.c: INSERT INTO stream and COPY stream against the stream's
- * columns (sql.h): the target column list, and each VALUES expression
- * typed and coerced to its column's type as PostgreSQL assigns it.
+ * columns (sql.h): the target column list, each VALUES expression typed
+ * and coerced to its column's type as PostgreSQL assigns it, and COPY's
+ * options.
  *
  * Parameters ($n) become unknown-typed literals holding the bound text
  * before analysis, so a parameter is read by its column's input function,
@@ -159,5 +160,101 @@ int sl_analyze_insert(const sl_stmt_t *stmt, const sl_stream_t *s,
             out->cells[(size_t)r * (size_t)s->ncols + (size_t)cols[i]] = e;
         }
     }
+    return SL_OK;
+}
+
+/* ---- COPY ---- */
+
+/* A one-byte COPY option value (DELIMITER, QUOTE, ESCAPE). */
+static int copy_char(const char *opt, const char *v, int pos, char *out, sl_error_t *err)
+{
+    if (strlen(v) != 1)
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, pos,
+                            "COPY %s must be a single one-byte character", opt);
+    *out = v[0];
+    return SL_OK;
+}
+
+/* One COPY option with its value (NULL when none is written). */
+static int copy_option(sl_copy_opts_t *o, const char *opt, const char *v, int pos,
+                       sl_error_t *err)
+{
+    if (strcmp(opt, "format") == 0) {
+        if (v && strcmp(v, "text") == 0)
+            o->format = SL_COPY_TEXT;
+        else if (v && strcmp(v, "csv") == 0)
+            o->format = SL_COPY_CSV;
+        else if (v && strcmp(v, "binary") == 0)
+            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, pos,
+                                "COPY format \"binary\" is not supported for streams");
+        else
+            return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, pos,
+                                "COPY format \"%s\" not recognized", v ? v : "");
+        return SL_OK;
+    }
+    if (strcmp(opt, "header") == 0) {
+        if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+            o->header = true;
+        else if (strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+            o->header = false;
+        else
+            return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, pos,
+                                "header requires a Boolean value");
+        return SL_OK;
+    }
+    if (strcmp(opt, "encoding") == 0 || strcmp(opt, "freeze") == 0 ||
+        strncmp(opt, "force", 5) == 0)
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, pos,
+                            "COPY option \"%s\" is not supported for streams", opt);
+    bool known = strcmp(opt, "delimiter") == 0 || strcmp(opt, "quote") == 0 ||
+                 strcmp(opt, "escape") == 0 || strcmp(opt, "null") == 0;
+    if (!known)
+        return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, pos, "option \"%s\" not recognized",
+                            opt);
+    if (v == NULL)
+        return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, pos, "%s requires a parameter", opt);
+    if (strcmp(opt, "delimiter") == 0)
+        return copy_char("delimiter", v, pos, &o->delimiter, err);
+    if (strcmp(opt, "quote") == 0)
+        return copy_char("quote", v, pos, &o->quote, err);
+    if (strcmp(opt, "escape") == 0)
+        return copy_char("escape", v, pos, &o->escape, err);
+    o->null_string = v;
+    return SL_OK;
+}
+
+int sl_analyze_copy(const sl_stmt_t *stmt, sl_copy_opts_t *o, sl_error_t *err)
+{
+    const sl_dml_t *d = stmt->dml;
+    memset(o, 0, sizeof(*o));
+    if (d->copy_file) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, d->copy_location,
+                     "COPY into a stream reads only FROM STDIN");
+        sl_error_hint(err, "Use psql's \\copy to send a file from the client.");
+        return SL_ERR;
+    }
+    for (int i = 0; i < d->nopts; i++)
+        if (copy_option(o, d->optnames[i], d->optvalues[i], d->optlocations[i], err) != SL_OK)
+            return SL_ERR;
+    bool csv = o->format == SL_COPY_CSV;
+    if (o->delimiter == 0)
+        o->delimiter = csv ? ',' : '\t';
+    if (o->null_string == NULL)
+        o->null_string = csv ? "" : "\\N";
+    if (!csv && (o->quote || o->escape))
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                            "COPY %s available only in CSV mode", o->quote ? "quote" : "escape");
+    if (o->quote == 0)
+        o->quote = '"';
+    if (o->escape == 0)
+        o->escape = o->quote;
+    if (csv && (o->delimiter != ',' || o->quote != '"' || o->escape != '"' ||
+                o->null_string[0] != 0))
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                            "COPY into a stream in CSV format takes only the default "
+                            "DELIMITER, NULL, QUOTE and ESCAPE");
+    if (!csv && (o->delimiter == '\\' || o->delimiter == '\n' || o->delimiter == '\r'))
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                            "COPY delimiter cannot be \"%c\"", o->delimiter);
     return SL_OK;
 }

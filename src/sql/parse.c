@@ -229,59 +229,21 @@ static int dml_columns(const toklist_t *l, int *i, sl_dml_t *d, sl_arena_t *a, i
     return SL_OK;
 }
 
-/* A one-byte COPY option value (DELIMITER, QUOTE, ESCAPE). */
-static int copy_char(const char *opt, const char *v, char *out, sl_error_t *err)
+/* Notes one COPY option as written (checked by sl_analyze_copy). */
+static void copy_note(sl_dml_t *d, sl_arena_t *a, const char *opt, const char *v, int pos)
 {
-    if (strlen(v) != 1)
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                            "COPY %s must be a single one-byte character", opt);
-    *out = v[0];
-    return SL_OK;
-}
-
-/* One COPY option with its value (NULL when none is written). */
-static int copy_option(sl_dml_t *d, const char *opt, const char *v, int pos, sl_error_t *err)
-{
-    if (strcmp(opt, "format") == 0) {
-        if (v && strcmp(v, "text") == 0)
-            d->format = SL_COPY_TEXT;
-        else if (v && strcmp(v, "csv") == 0)
-            d->format = SL_COPY_CSV;
-        else if (v && strcmp(v, "binary") == 0)
-            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, pos,
-                                "COPY format \"binary\" is not supported for streams");
-        else
-            return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, pos,
-                                "COPY format \"%s\" not recognized", v ? v : "");
-        return SL_OK;
+    if ((d->nopts & (d->nopts - 1)) == 0) {   /* 0, 1, 2, 4 ...: grow */
+        int ncap = d->nopts ? 2 * d->nopts : 4;
+        d->optnames = sl_realloc(a, d->optnames, sizeof(char *) * (size_t)d->nopts,
+                                 sizeof(char *) * (size_t)ncap);
+        d->optvalues = sl_realloc(a, d->optvalues, sizeof(char *) * (size_t)d->nopts,
+                                  sizeof(char *) * (size_t)ncap);
+        d->optlocations = sl_realloc(a, d->optlocations, sizeof(int) * (size_t)d->nopts,
+                                     sizeof(int) * (size_t)ncap);
     }
-    if (strcmp(opt, "header") == 0) {
-        if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
-            d->header = true;
-        else if (strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
-            d->header = false;
-        else
-            return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, pos,
-                                "header requires a Boolean value");
-        return SL_OK;
-    }
-    if (v == NULL)
-        return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, pos, "%s requires a parameter", opt);
-    if (strcmp(opt, "delimiter") == 0)
-        return copy_char("delimiter", v, &d->delimiter, err);
-    if (strcmp(opt, "quote") == 0)
-        return copy_char("quote", v, &d->quote, err);
-    if (strcmp(opt, "escape") == 0)
-        return copy_char("escape", v, &d->escape, err);
-    if (strcmp(opt, "null") == 0) {
-        d->null_string = v;
-        return SL_OK;
-    }
-    if (strcmp(opt, "encoding") == 0 || strcmp(opt, "freeze") == 0 ||
-        strncmp(opt, "force", 5) == 0)
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, pos,
-                            "COPY option \"%s\" is not supported for streams", opt);
-    return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, pos, "option \"%s\" not recognized", opt);
+    d->optnames[d->nopts] = opt;
+    d->optvalues[d->nopts] = v;
+    d->optlocations[d->nopts++] = pos;
 }
 
 /* The text of token i as an option word or value (strings decoded). */
@@ -298,7 +260,8 @@ static const char *opt_text(const toklist_t *l, int i, sl_arena_t *a)
 }
 
 /* COPY's options after FROM STDIN: "[WITH] (opt [value], ...)" or the
- * old "[WITH] [CSV] [HEADER] [DELIMITER [AS] 'c'] [NULL [AS] 's'] ...". */
+ * old "[WITH] [CSV] [HEADER] [DELIMITER [AS] 'c'] [NULL [AS] 's'] ...",
+ * noted as written (the old words as their new names). */
 static int copy_options(const toklist_t *l, int i, sl_dml_t *d, sl_arena_t *a, int end_pos,
                         sl_error_t *err)
 {
@@ -315,8 +278,7 @@ static int copy_options(const toklist_t *l, int i, sl_dml_t *d, sl_arena_t *a, i
             const char *v = NULL;
             if (!at_end(l, i) && l->code[i] != TK_COMMA && l->code[i] != TK_RP)
                 v = opt_text(l, i++, a);
-            if (copy_option(d, opt, v, pos, err) != SL_OK)
-                return SL_ERR;
+            copy_note(d, a, opt, v, pos);
             if (!at_end(l, i) && l->code[i] == TK_COMMA) {
                 i++;
                 continue;
@@ -348,33 +310,10 @@ static int copy_options(const toklist_t *l, int i, sl_dml_t *d, sl_arena_t *a, i
             } else if (strcmp(opt, "header") != 0) {
                 return dml_syntax(l, i - 1, end_pos, err);
             }
-            if (copy_option(d, opt, v, pos, err) != SL_OK)
-                return SL_ERR;
+            copy_note(d, a, opt, v, pos);
         }
     }
-    if (!at_end(l, i))
-        return dml_syntax(l, i, end_pos, err);
-    bool csv = d->format == SL_COPY_CSV;
-    if (d->delimiter == 0)
-        d->delimiter = csv ? ',' : '\t';
-    if (d->null_string == NULL)
-        d->null_string = csv ? "" : "\\N";
-    if (!csv && (d->quote || d->escape))
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                            "COPY %s available only in CSV mode", d->quote ? "quote" : "escape");
-    if (d->quote == 0)
-        d->quote = '"';
-    if (d->escape == 0)
-        d->escape = d->quote;
-    if (csv && (d->delimiter != ',' || d->quote != '"' || d->escape != '"' ||
-                d->null_string[0] != 0))
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                            "COPY into a stream in CSV format takes only the default "
-                            "DELIMITER, NULL, QUOTE and ESCAPE");
-    if (!csv && (d->delimiter == '\\' || d->delimiter == '\n' || d->delimiter == '\r'))
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
-                            "COPY delimiter cannot be \"%c\"", d->delimiter);
-    return SL_OK;
+    return at_end(l, i) ? SL_OK : dml_syntax(l, i, end_pos, err);
 }
 
 /*
@@ -399,13 +338,12 @@ static int parse_dml(const toklist_t *l, const char *query, int end_pos, sl_stmt
         return SL_ERR;
     if (!insert) {
         if (!at_end(l, i) && l->code[i] == TK_FROM) {
+            if (at_end(l, i + 1))
+                return dml_syntax(l, i + 1, end_pos, err);
             if (!is_word(l, i + 1, "stdin")) {
-                if (at_end(l, i + 1))
-                    return dml_syntax(l, i + 1, end_pos, err);
-                sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, l->tok[i + 1].pos,
-                             "COPY into a stream reads only FROM STDIN");
-                sl_error_hint(err, "Use psql's \\copy to send a file from the client.");
-                return SL_ERR;
+                d->copy_file = true;   /* a file or PROGRAM: refused by the analyzer */
+                d->copy_location = l->tok[i + 1].pos;
+                return SL_OK;
             }
             return copy_options(l, i + 2, d, a, end_pos, err);
         }

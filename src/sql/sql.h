@@ -81,14 +81,24 @@ typedef struct sl_dml {
     int query_start;          /* INSERT ... query: byte offset of the query
                                  (SELECT, WITH, TABLE, VALUES in
                                  parentheses), -1 for VALUES */
-    /* COPY */
+    /* COPY: options as written (sl_analyze_copy checks them) */
     bool copy_to;             /* COPY stream TO ...: refused */
+    bool copy_file;           /* FROM 'file' / PROGRAM: refused */
+    int copy_location;
+    int nopts;
+    const char **optnames;    /* folded: "format", "header", "delimiter" ... */
+    const char **optvalues;   /* NULL when none was written */
+    int *optlocations;
+} sl_dml_t;
+
+/* COPY's options, checked (sl_analyze_copy). */
+typedef struct sl_copy_opts {
     sl_copy_format_t format;
-    bool header;              /* csv: skip the first line */
+    bool header;              /* skip the first line */
     char delimiter;           /* '\t' text, ',' csv */
     const char *null_string;  /* "\\N" text, "" csv */
     char quote, escape;       /* csv: '"' both by default */
-} sl_dml_t;
+} sl_copy_opts_t;
 
 typedef struct sl_stmt {
     sl_stmt_kind_t kind;
@@ -162,6 +172,11 @@ int sl_analyze_insert(const sl_stmt_t *stmt, const sl_stream_t *s,
  * without one), into a; *n targets.  42703 / 42701 as above. */
 int sl_analyze_dml_targets(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
                            int **colnos, int *n, sl_error_t *err);
+/* COPY stream FROM STDIN's options as PostgreSQL checks them (22023 /
+ * 42601 for bad ones), where Sluice's decoders can follow them (0A000 for
+ * binary, a file, a csv DELIMITER, NULL or QUOTE of its own, ENCODING,
+ * FORCE_*). */
+int sl_analyze_copy(const sl_stmt_t *stmt, sl_copy_opts_t *out, sl_error_t *err);
 /* The highest $n in stmt's VALUES (0: none). */
 int sl_dml_nparams(const sl_stmt_t *stmt);
 

@@ -17,7 +17,8 @@
  *
  * INSERT INTO / COPY of s or t are Sluice's here (sl_sql_split_in); every
  * INSERT ... VALUES is analyzed by sl_analyze_insert with three bound
- * parameters ($1 '1', $2 NULL, $3 'x') and its cells evaluated.
+ * parameters ($1 '1', $2 NULL, $3 'x') and its cells evaluated; every
+ * COPY's options go through sl_analyze_copy.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -118,6 +119,13 @@ static void run_sql(const char *q, size_t len, sl_arena_t *a, bool setup)
         }
         if (stmts[i].kind == SL_STMT_INSERT)
             run_insert(&stmts[i], len, a);
+        if (stmts[i].kind == SL_STMT_COPY) {
+            sl_copy_opts_t o;
+            if (sl_analyze_copy(&stmts[i], &o, &err) != SL_OK)
+                check_error(&err, len);
+            else if (o.delimiter == 0 || o.null_string == NULL)
+                fail("COPY options without a delimiter or null string", &err);
+        }
         if (stmts[i].kind != SL_STMT_CREATE_VIEW)
             continue;
         sl_view_t *v = sl_view_new(stmts[i].name);

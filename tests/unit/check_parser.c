@@ -192,34 +192,47 @@ START_TEST(test_insert_values)
 }
 END_TEST
 
+/* COPY q's options through sl_analyze_copy: its return code. */
+static int copy_opts(const char *q, sl_copy_opts_t *o)
+{
+    ck_assert_msg(split_in(q) == SL_OK, "%s: %s", q, err.message);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_COPY);
+    return sl_analyze_copy(&stmts[0], o, &err);
+}
+
 START_TEST(test_copy_options)
 {
-    ck_assert_int_eq(split_in("COPY ev (a, b) FROM STDIN"), SL_OK);
-    const sl_dml_t *d = stmts[0].dml;
-    ck_assert_int_eq(d->format, SL_COPY_TEXT);
-    ck_assert_int_eq(d->delimiter, '\t');
-    ck_assert_str_eq(d->null_string, "\\N");
-    ck_assert_int_eq(split_in("copy ev from stdin with (format csv, header true)"), SL_OK);
-    d = stmts[0].dml;
-    ck_assert(d->format == SL_COPY_CSV && d->header && d->delimiter == ',');
-    ck_assert_str_eq(d->null_string, "");
-    ck_assert_int_eq(split_in("COPY ev FROM STDIN DELIMITER AS '|' NULL '' HEADER"), SL_OK);
-    d = stmts[0].dml;
-    ck_assert(d->format == SL_COPY_TEXT && d->header && d->delimiter == '|');
-    ck_assert_int_eq(split_in("COPY ev FROM STDIN csv header"), SL_OK);
-    ck_assert(stmts[0].dml->format == SL_COPY_CSV && stmts[0].dml->header);
+    sl_copy_opts_t o;
+    ck_assert_int_eq(copy_opts("COPY ev (a, b) FROM STDIN", &o), SL_OK);
+    ck_assert_int_eq(stmts[0].dml->ncols, 2);
+    ck_assert_int_eq(o.format, SL_COPY_TEXT);
+    ck_assert_int_eq(o.delimiter, '\t');
+    ck_assert_str_eq(o.null_string, "\\N");
+    ck_assert_int_eq(copy_opts("copy ev from stdin with (format csv, header true)", &o), SL_OK);
+    ck_assert(o.format == SL_COPY_CSV && o.header && o.delimiter == ',');
+    ck_assert_str_eq(o.null_string, "");
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN DELIMITER AS '|' NULL '' HEADER", &o), SL_OK);
+    ck_assert(o.format == SL_COPY_TEXT && o.header && o.delimiter == '|');
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN csv header", &o), SL_OK);
+    ck_assert(o.format == SL_COPY_CSV && o.header);
     ck_assert_int_eq(split_in("COPY ev TO STDOUT"), SL_OK);
     ck_assert(stmts[0].dml->copy_to);
-    ck_assert_int_eq(split_in("COPY ev FROM STDIN (FORMAT binary)"), SL_ERR);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (FORMAT binary)", &o), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "0A000");
-    ck_assert_int_eq(split_in("COPY ev FROM '/etc/passwd'"), SL_ERR);
+    ck_assert_int_eq(copy_opts("COPY ev FROM '/etc/passwd'", &o), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "0A000");
-    ck_assert_int_eq(split_in("COPY ev FROM STDIN (bogus 1)"), SL_ERR);
+    ck_assert_int_eq(err.position, 14);
+    sl_error_clear(&err);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (bogus 1)", &o), SL_ERR);
     ck_assert_str_eq(err.message, "option \"bogus\" not recognized");
-    ck_assert_int_eq(split_in("COPY ev FROM STDIN (FORMAT csv, DELIMITER ';')"), SL_ERR);
+    sl_error_clear(&err);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (FORMAT csv, DELIMITER ';')", &o), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "0A000");
-    ck_assert_int_eq(split_in("COPY ev FROM STDIN (DELIMITER 'ab')"), SL_ERR);
+    sl_error_clear(&err);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (DELIMITER 'ab')", &o), SL_ERR);
     ck_assert_str_eq(err.message, "COPY delimiter must be a single one-byte character");
+    ck_assert_int_eq(split_in("COPY ev FROM STDIN WITH (FORMAT"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42601");
 }
 END_TEST
 

@@ -150,6 +150,8 @@ static void on_flushed(void *arg, sl_sink_status_t status, const sl_sink_error_t
         sl__pw_job_resume(c);
         return;
     }
+    if (c != NULL && c->flushwait == w)
+        c->flushwait = NULL;
     free(w);
 }
 

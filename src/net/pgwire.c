@@ -1237,6 +1237,14 @@ int sl_pgwire_port(const sl_pgwire_t *pw)
     return pw->port;
 }
 
+void sl_pgwire_stop_accepting(sl_pgwire_t *pw)
+{
+    if (pw == NULL)
+        return;
+    sl_accept_pause_stop(&pw->accept_pause);
+    evconnlistener_disable(pw->listener);
+}
+
 void sl_pgwire_stop(sl_pgwire_t *pw)
 {
     if (pw == NULL)

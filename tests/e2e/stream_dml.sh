@@ -15,7 +15,9 @@
 #     change nothing; CopyFail (57014); COPY ... TO a stream (0A000);
 #   - inside BEGIN ... COMMIT: 25001, nothing applied;
 #   - INSERT into a table of the same name in another schema, or into a
-#     plain table, is relayed to PostgreSQL untouched.
+#     plain table, is relayed to PostgreSQL untouched;
+#   - over max_memory an INSERT is refused (53200) while another waits for
+#     its flush, which the shutdown's final flush commits.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -195,6 +197,34 @@ check "INSERT and COPY of a plain table are relayed" "INSERT 0 3
 2
 3" "$out"
 
+# ---- the pipeline's refusals reach pgwire too: max_memory (53200)
 sluiced_stop
+sluiced_start --flush-interval 600000 --max-memory 500kB
+sq -c "INSERT INTO ev (k, n) SELECT 'm' || i, 1 FROM generate_series(1, 30000) i" \
+    >"$W/first.out" 2>&1 &
+first=$!
+# the first INSERT is applied (its groups wait for a flush that comes only
+# at shutdown) once sluiced holds more than max_memory of them
+unflushed() {
+    curl -s "http://$SLUICE_HTTP/metrics" | sed -n 's/^sluice_unflushed_bytes //p'
+}
+i=0
+while [ "$(unflushed)" -le 512000 ] && [ $i -lt 200 ]; do
+    i=$((i + 1))
+    sleep 0.05
+done
+out=$(timeout 10 psql -X -At -v VERBOSITY=verbose -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" \
+      -U postgres -d postgres -c "INSERT INTO ev VALUES ('m', 2)" 2>&1 || true)
+case $out in
+*53200*"max_memory"*) pass "over max_memory: 53200, nothing of the statement applied" ;;
+*) fail "max_memory: $out" ;;
+esac
+sluiced_stop
+wait "$first" || true
+check "the first INSERT is answered by the final flush at shutdown" "INSERT 0 30000" \
+    "$(cat "$W/first.out")"
+check "... and committed" "30000|30000" \
+    "$(pgq -c "SELECT count(*), sum(c) FROM agg WHERE k LIKE 'm%'")"
+
 pg_stop
 sl_done "stream DML over pgwire: ok"

@@ -478,9 +478,20 @@ void sl__pw_dml_copy_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_h
     sl_error_t err;
     sl_error_clear(&err);
     char t = h->type;
+    size_t have = evbuffer_get_length(in);
+    if (have < h->size && t != 'd') {
+        /* Only CopyData may be that large: drop the rest as it comes. */
+        evbuffer_drain(in, have);
+        c->relay_left = h->size - have;
+        c->relay_drop = true;
+        sl_error_set(&err, SL_ERRCODE_PROTOCOL_VIOLATION, 0,
+                     "unexpected message type 0x%02X during COPY from stdin", (unsigned char)t);
+        copy_fail(c, j, &err);
+        sl__pw_job_run(c);
+        return;
+    }
     if (t == 'd') {
         if (c->copy_data.len + blen > limit) {
-            size_t have = evbuffer_get_length(in);
             size_t k = h->size < have ? h->size : have;
             evbuffer_drain(in, k);
             c->relay_left = h->size - k;

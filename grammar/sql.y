@@ -509,3 +509,32 @@ expr(E) ::= expr(L) OR(O) expr(R). { E = sl__ast_bool(A, SL_A_OR, O.pos, L, R); 
 expr(E) ::= NOT(O) expr(X). { E = sl__ast_unary(A, SL_A_NOT, O.pos, X); BOUND(E); }
 expr(E) ::= expr(X) IS(O) NULL. { E = sl__ast_unary(A, SL_A_ISNULL, O.pos, X); BOUND(E); }
 expr(E) ::= expr(X) IS(O) NOT NULL. { E = sl__ast_unary(A, SL_A_ISNOTNULL, O.pos, X); BOUND(E); }
+
+/* ------------------------------------------ INSERT INTO stream VALUES */
+
+/* sql/parse.c reads "INSERT INTO s [(cols)]" itself and hands the rest
+ * over from VALUES, which it feeds as VALUES_START (the lexer never
+ * makes one). */
+%token VALUES_START.
+
+stmt ::= VALUES_START valuesrows(R). {
+    ps->stmt->dml->nrows = R->n;
+    ps->stmt->dml->rows = R->items;
+}
+
+%type valuesrows {sl_ast_list_t *}
+%destructor valuesrows { (void)$$; (void)ps; }
+valuesrows(L) ::= valuesrow(R). { L = sl__ast_list(A, R); }
+valuesrows(L) ::= valuesrows(P) COMMA valuesrow(R). { L = sl__ast_list_add(A, P, R); }
+
+/* One row: a SELECT node whose targets are the row's expressions. */
+%type valuesrow {sl_ast_node_t *}
+%destructor valuesrow { (void)$$; (void)ps; }
+valuesrow(R) ::= LP(P) exprlist(L) RP. {
+    R = sl__ast_new(A, SL_A_SELECT, P.pos);
+    R->ntargets = L->n;
+    R->targets = L->items;
+}
+
+/* $n: a parameter of the extended protocol (sql/analyze_dml.c). */
+expr(E) ::= PARAM(X). { E = sl__ast_literal(A, SL_A_PARAM, &X); }

@@ -34,6 +34,8 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/encoding.sh \
 	tests/e2e/transform.sh \
 	tests/e2e/sql_breadth.sh \
+	tests/e2e/stream_dml.sh \
+	tests/e2e/stream_dml_drivers.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

@@ -3,6 +3,7 @@ noinst_LIBRARIES += src/ingest/libingest.a
 src_ingest_libingest_a_SOURCES = \
 	src/ingest/batch.c src/ingest/batch.h \
 	src/ingest/csv.c src/ingest/csv.h \
+	src/ingest/copytext.c src/ingest/copytext.h \
 	src/ingest/ndjson.c src/ingest/ndjson.h
 
 check_PROGRAMS += tests/unit/check_ndjson
@@ -25,3 +26,10 @@ TESTS += tests/unit/check_types
 tests_unit_check_types_SOURCES = tests/unit/check_types.c
 tests_unit_check_types_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_types_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm
+
+check_PROGRAMS += tests/unit/check_copytext
+TESTS += tests/unit/check_copytext
+tests_unit_check_copytext_SOURCES = tests/unit/check_copytext.c
+tests_unit_check_copytext_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_copytext_LDADD = src/ingest/libingest.a \
+	src/util/libutil.a $(CHECK_LIBS) -lm

@@ -26,6 +26,7 @@ typedef struct sl_ingest_error {
     char column[64];      /* column name, "" when not about one column */
     char message[256];    /* PostgreSQL-style reason */
     char sqlstate[6];
+    char value[64];       /* COPY text: the field's text (cut), "" if none */
 } sl_ingest_error_t;
 
 /*

@@ -11,10 +11,10 @@
 #include "net/http.h"
 #include "net/httpd.h"
 #include "net/listen.h"
-#include "exec/exec.h"
 #include "server/access.h"
 #include "ingest/csv.h"
 #include "ingest/ndjson.h"
+#include "pipeline/pipeline.h"
 #include "sink/idem.h"
 #include "sink/sink.h"
 
@@ -76,16 +76,6 @@ static void reply_error_h(sl_httpd_req_t *req, int code, const char *message,
 static void reply_error(sl_httpd_req_t *req, int code, const char *message)
 {
     reply_error_h(req, code, message, NULL);
-}
-
-static void reply_unavailable(sl_http_t *h, sl_httpd_req_t *req)
-{
-    const char *why = h->srv->sink ? sl_sink_problem(h->srv->sink) : NULL;
-    char msg[700];
-    snprintf(msg, sizeof(msg), "PostgreSQL cannot take events (%s); nothing of this request "
-             "was applied: retry it", why ? why : "unreachable");
-    h->rejected_503++;
-    reply_error_h(req, 503, msg, "Retry-After: 1\r\n");
 }
 
 static void reply_accepted(sl_httpd_req_t *req, long n, bool duplicate)
@@ -330,7 +320,8 @@ static int gunzip_body(const unsigned char *in, size_t n, size_t limit, sl_buf_t
     return code;
 }
 
-static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
+static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
+                   const sl_grantee_t *g)
 {
     sl_server_t *srv = h->srv;
     sl_stream_t *s = sl_catalog_stream(&srv->catalog, stream_name);
@@ -340,37 +331,31 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
         reply_error(req, 404, msg);
         return;
     }
+    /* Who may insert is decided before the body is read (and again by the
+     * pipeline, the one place that decides, with the same answer). */
+    sl_pipeline_source_t who = {.kind = "http", .open = g == NULL, .grantee = g};
+    sl_error_t perr;
+    sl_error_clear(&perr);
+    if (sl_pipeline_may_insert(srv, &who, s, &perr) != SL_OK) {
+        reply_error(req, 403, perr.message);
+        return;
+    }
     body_format_t format = body_format(sl_httpd_header(req, "Content-Type"));
     if (format == BODY_UNSUPPORTED) {
         reply_error(req, 415, "unsupported content type; use application/x-ndjson, "
                               "application/json or text/csv");
         return;
     }
-    if (srv->shutting_down) {
+    sl_error_t aerr;
+    sl_error_clear(&aerr);
+    sl_pipeline_refusal_t refusal = sl_pipeline_admit(srv, &aerr);
+    if (refusal != SL_PIPE_OK) {
         h->rejected_503++;
-        sl_httpd_close_after(req);
-        reply_error_h(req, 503, "sluiced is shutting down; nothing of this request was "
-                                "applied: retry it", "Retry-After: 1\r\n");
-        return;
-    }
-    if (srv->sink && !sl_sink_accepting(srv->sink)) {
-        reply_unavailable(h, req);
-        return;
-    }
-    if (srv->sink && !sl_sink_admit(srv->sink)) {
-        h->rejected_503++;
-        reply_error_h(req, 503, "PostgreSQL refused a flush and sluiced is finding the "
-                                "request at fault, one request at a time; nothing of this "
-                                "request was applied: retry it", "Retry-After: 1\r\n");
-        return;
-    }
-    if (srv->sink && srv->cfg.max_memory > 0 &&
-        sl_sink_delta_memory(srv->sink) > srv->cfg.max_memory) {
-        h->rejected_503++;
-        h->rejected_memory++;
-        reply_error_h(req, 503, "sluiced holds more unflushed groups than max_memory allows; "
-                                "nothing of this request was applied: retry it",
-                      "Retry-After: 1\r\n");
+        if (refusal == SL_PIPE_MEMORY)
+            h->rejected_memory++;
+        if (refusal == SL_PIPE_SHUTTING_DOWN)
+            sl_httpd_close_after(req);
+        reply_error_h(req, 503, aerr.message, "Retry-After: 1\r\n");
         return;
     }
     /* A retry of a request already applied is acknowledged, not applied. */
@@ -463,47 +448,40 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name)
         goto done;
     }
 
-    /* Phase 1: evaluate every view; any error rejects the whole request. */
-    sl_exec_pending_t **prepared = sl_alloc0(arena, sizeof(void *) * (size_t)(s->nviews + 1));
-    for (int i = 0; i < s->nviews; i++) {
-        if (s->views[i]->broken)
-            continue;   /* prepared[i] stays NULL: not fed */
-        sl_error_t err;
-        sl_error_clear(&err);
-        int row = -1;
-        if (sl_exec_prepare(s->views[i]->exec, batch, arena, &prepared[i], &row, &err) != SL_OK) {
-            sl_buf_t b = SL_BUF_INIT;
-            sl_buf_puts(&b, "{\"error\": ");
-            sl_buf_put_json_string(&b, err.message, strlen(err.message));
-            if (row >= 0)
-                sl_buf_printf(&b, ", \"line\": %ld", row_line(body, len, row));
+    pending_req_t *p = sl_xcalloc(1, sizeof(*p));
+    p->h = h;
+    p->req = req;
+    p->accepted = batch->nrows;
+    sl_pipeline_req_t pr = {
+        .source = who,
+        .stream = s,
+        .batch = batch,
+        .idem_key = idem_key,
+        .ack_received = sl_httpd_query_is(req, "ack", "received"),
+        .done = on_committed,
+        .arg = p,
+    };
+    sl_httpd_set_close_cb(req, on_client_gone, p);
+    sl_error_t err;
+    sl_error_clear(&err);
+    if (sl_pipeline_ingest(srv, &pr, arena, &err) != SL_OK) {
+        sl_httpd_set_close_cb(req, NULL, NULL);
+        free(p);
+        sl_buf_t b = SL_BUF_INIT;
+        sl_buf_puts(&b, "{\"error\": ");
+        sl_buf_put_json_string(&b, err.message, strlen(err.message));
+        if (pr.bad_row >= 0)
+            sl_buf_printf(&b, ", \"line\": %ld", row_line(body, len, pr.bad_row));
+        if (pr.bad_view) {
             sl_buf_puts(&b, ", \"view\": ");
-            sl_buf_put_json_string(&b, s->views[i]->name, strlen(s->views[i]->name));
-            sl_buf_printf(&b, ", \"sqlstate\": \"%s\"}", err.sqlstate);
-            h->rejected_400++;
-            reply_json_h(req, 400, b.data, b.len, NULL);
-            sl_buf_free(&b);
-            goto done;
+            sl_buf_put_json_string(&b, pr.bad_view, strlen(pr.bad_view));
         }
+        sl_buf_printf(&b, ", \"sqlstate\": \"%s\"}", err.sqlstate);
+        h->rejected_400++;
+        reply_json_h(req, strcmp(err.sqlstate, "42501") == 0 ? 403 : 400,
+                     b.data, b.len, NULL);
+        sl_buf_free(&b);
     }
-    /* Phase 2: fold into the deltas; cannot fail. */
-    for (int i = 0; i < s->nviews; i++)
-        sl_exec_apply(s->views[i]->exec, prepared[i]);
-    if (idem_key && srv->sink)
-        sl_idem_add_pending(srv->idem, idem_key, s->name, batch->nrows);
-
-    bool ack_received = sl_httpd_query_is(req, "ack", "received");
-    if (((s->nviews == 0 || batch->nrows == 0) && !idem_key) || ack_received ||
-        srv->sink == NULL) {
-        h->events_accepted += (unsigned long long)batch->nrows;
-        reply_accepted(req, batch->nrows, false);
-    } else {
-        wait_for_flush(h, req, batch->nrows, NULL);
-    }
-    /* After the waiter is registered: while isolating, this flushes at
-     * once, and the flush must carry both the effects and their waiter. */
-    if (srv->sink && s->nviews > 0 && batch->nrows > 0)
-        sl_sink_applied(srv->sink);
 done:
     sl_arena_reset(arena);
     sl_buf_free(&inflated);
@@ -691,19 +669,12 @@ static const struct route {
     {"/metrics", get_metrics, false},
 };
 
+/* POST /v1/streams/NAME, for the token's role g (NULL: http_auth = none);
+ * the pipeline decides whether g may insert (403 if not). */
 static void route_ingest(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g)
 {
     static const char prefix[] = "/v1/streams/";
-    const char *name = sl_httpd_path(req) + sizeof(prefix) - 1;
-    if (g && sl_catalog_stream(&h->srv->catalog, name) != NULL &&
-        !(sl_access_stream(g, name) & SL_PRIV_INSERT)) {
-        char msg[400];
-        snprintf(msg, sizeof(msg), "permission denied for stream %s: role \"%s\" has no INSERT "
-                 "privilege on it", name, sl_access_role(g));
-        reply_error(req, 403, msg);
-        return;
-    }
-    ingest(h, req, name);
+    ingest(h, req, sl_httpd_path(req) + sizeof(prefix) - 1, g);
 }
 
 /* A request waiting for its token to be looked up (access.h). */

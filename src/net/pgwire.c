@@ -960,6 +960,7 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     if (enc >= 0)
         sl_enc_set(&c->enc, enc);
     c->database = sl_strdup(c->arena, db && db[0] ? db : user ? user : "");
+    c->user = sl_strdup(c->arena, user ? user : "");
 
     sl_buf_t opts = SL_BUF_INIT;
     if (pw->be.options)
@@ -1344,6 +1345,14 @@ int sl_pgwire_start(sl_server_t *srv, const char *addr, int port,
 int sl_pgwire_port(const sl_pgwire_t *pw)
 {
     return pw->port;
+}
+
+void sl_pgwire_stop_accepting(sl_pgwire_t *pw)
+{
+    if (pw == NULL)
+        return;
+    sl_accept_pause_stop(&pw->accept_pause);
+    evconnlistener_disable(pw->listener);
 }
 
 void sl_pgwire_stop(sl_pgwire_t *pw)

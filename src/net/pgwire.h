@@ -23,5 +23,9 @@ int sl_pgwire_port(const sl_pgwire_t *pw);
 /* Closes the listener and every client connection (each client is sent
  * FATAL 57P01 first) and frees pw, which is dead after the call. */
 void sl_pgwire_stop(sl_pgwire_t *pw);
+/* Shutdown begins: no new connections; the sessions stay until
+ * sl_pgwire_stop, so that an INSERT or COPY waiting for the final flush
+ * gets its answer. */
+void sl_pgwire_stop_accepting(sl_pgwire_t *pw);
 
 #endif

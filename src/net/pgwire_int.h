@@ -27,6 +27,7 @@
 #include "net/pkt.h"
 #include "util/arena.h"
 #include "util/encoding.h"
+#include "util/buf.h"
 
 /* Output above HIGH pauses reading the other side; resumed below LOW. */
 #define SL_PW_HIGH_WATER (1024 * 1024)
@@ -95,8 +96,17 @@ typedef enum sl_pw_step {
                                     the block's Sluice DDL still holds
                                     (sl_command_txn_check_sql): relay
                                     errors only */
-    SL_PW_STEP_FILTER            /* a SHOW's filter_sql: which rows the
+    SL_PW_STEP_FILTER,           /* a SHOW's filter_sql: which rows the
                                     session may see; relay errors only */
+    SL_PW_STEP_SELECT,           /* INSERT INTO stream SELECT: its query on
+                                    the backend, rows kept (pgwire_dml.c) */
+    SL_PW_STEP_COPY,             /* COPY stream FROM STDIN: the client's
+                                    CopyData until CopyDone (no backend) */
+    SL_PW_STEP_FLUSH,            /* INSERT / COPY applied: waiting for the
+                                    flush that commits it (no backend) */
+    SL_PW_STEP_PRIV              /* INSERT / COPY: whether the session's role
+                                    may insert into the stream, asked of its
+                                    backend; relay errors only */
 } sl_pw_step_t;
 
 typedef enum sl_pw_job_kind {
@@ -134,6 +144,8 @@ struct sl_pw_xportal {
     const char *query;           /* the statement's text, copied */
     int nformats;                /* result format codes from Bind */
     int16_t *formats;
+    int nparams;                 /* parameter values from Bind, as text */
+    const char **params;         /*   (NULL: SQL NULL) */
     bool prepared;               /* cmd holds a SHOW's rows (portal arena) */
     bool filtered;               /* its filter_sql has run */
     bool done;                   /* ran to completion */
@@ -160,6 +172,8 @@ typedef struct sl_pw_job {
                                     backend owed nothing) */
     bool wrapped;                /* sluiced's BEGIN is open on the backend */
     bool checked;                /* STEP_CHECK ran (once per job) */
+    bool priv_ok;                /* STEP_PRIV said yes (a job runs at most
+                                    one INSERT / COPY into a stream) */
     bool local_failed;           /* sluiced itself raised an error: a
                                     transaction block must be aborted on
                                     the backend too (STEP_ABORT) */
@@ -174,6 +188,8 @@ typedef struct sl_pw_job {
     sl_command_t *filtering;     /* STEP_FILTER: the SHOW being filtered */
     int nvisible;                /*   the names its rows answered (qarena) */
     char **visible;
+    struct sl_pw_dml *dml;       /* a running INSERT / COPY into a stream
+                                    (pgwire_dml.c; query arena) */
 } sl_pw_job_t;
 
 struct sl_pwconn {
@@ -204,6 +220,7 @@ struct sl_pwconn {
     /* The backing PostgreSQL, connected as the client's user and database
      * (pgwire.c: connect, SSLRequest, StartupMessage, authentication). */
     const char *database;        /* the client's database (arena) */
+    const char *user;            /* the client's user name (arena) */
     struct sockaddr_storage *addrs; /* resolved addresses (arena), tried in turn */
     socklen_t *addrlens;
     int naddrs, iaddr;
@@ -235,6 +252,10 @@ struct sl_pwconn {
     size_t pending_head, pending_len, pending_cap;
     int unsynced;                /* extended messages relayed since a Sync */
     bool copy_in;                /* the backend is in COPY FROM STDIN */
+    struct sl_pw_flushwait *flushwait; /* an INSERT / COPY waiting for its
+                                    flush (pgwire_dml.c), detached when
+                                    the connection ends */
+    sl_buf_t copy_data;          /* COPY stream FROM STDIN: the data so far */
     bool discard_until_sync;     /* after our own error in extended protocol */
 
     bool backend_paused;         /* backend reads off: client output full */
@@ -279,6 +300,45 @@ void sl__pw_reading(sl_pwconn_t *c, struct bufferevent *bev, bool on);
 /* Sends the client bytes relayed so far (c->to_backend) to the backend:
  * straight to its socket when nothing is queued, else queued after. */
 void sl__pw_flush_backend(sl_pwconn_t *c);
+/* Runs the job on after a step that did not involve the backend ended
+ * (pgwire_dml.c's flush wait); then reads the client's next messages. */
+void sl__pw_job_resume(sl_pwconn_t *c);
+/* The same without reading the client (called from its input loop). */
+void sl__pw_job_run(sl_pwconn_t *c);
+/* Splits q as c's session sees it: INSERT INTO / COPY a stream of the
+ * catalog are Sluice's (in sluiced's own database only). */
+int sl__pw_split(sl_pwconn_t *c, const char *q, size_t len, sl_arena_t *a, sl_stmt_t **stmts,
+                 int *n, sl_error_t *err);
+bool sl__pw_forwarded(sl_pwconn_t *c, const char *q, size_t len);
+
+/* ---- pgwire_dml.c: INSERT INTO stream, COPY stream FROM STDIN ---- */
+
+/*
+ * Starts the INSERT or COPY st of job j (params: an Execute's bound values,
+ * else NULL): refusals (25001 in a transaction block, COPY TO, the
+ * pipeline's admission) and analysis errors return SL_ERR with err;
+ * otherwise SL_OK with either the answer in cp (done: j->step NONE) or a
+ * step begun: SELECT (its query queued in bp), COPY (CopyInResponse in
+ * cp) or FLUSH.  q: the text st's offsets refer to.
+ */
+int sl__pw_dml_start(sl_pwconn_t *c, sl_pw_job_t *j, const char *q, const sl_stmt_t *st,
+                     const char *const *params, int nparams, sl_pkt_t *cp, sl_pkt_t *bp,
+                     sl_error_t *err);
+/* A client message during STEP_COPY (whole, at the head of in; consumed). */
+void sl__pw_dml_copy_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t *h);
+/* A backend message during STEP_SELECT, body copied: true if consumed. */
+bool sl__pw_dml_select_message(sl_pwconn_t *c, char type, const char *body, size_t len);
+/* STEP_SELECT's ReadyForQuery: ingest the rows (answer into cp or step
+ * FLUSH). */
+void sl__pw_dml_select_done(sl_pwconn_t *c, sl_pkt_t *cp);
+/* The statement's parameter types for ParameterDescription: given ones
+ * (Parse) kept, the others the type of the column a VALUES item $n fills
+ * (text otherwise); n of them, into a. */
+uint32_t *sl__pw_dml_param_types(sl_pwconn_t *c, const sl_stmt_t *st, int n,
+                                 const uint32_t *given, int ngiven, sl_arena_t *a);
+/* Connection ending: forget the flush waiter and the COPY data. */
+void sl__pw_dml_abort(sl_pwconn_t *c);
+
 /* Gives up a running job (connection going away): done(arg, UNKNOWN), and
  * the open transaction's Sluice DDL (FAILED, or UNKNOWN if a COMMIT may be
  * under way).  Frees what c->txn holds. */

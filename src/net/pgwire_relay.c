@@ -551,13 +551,43 @@ static int check_not_aborted(const sl_pwconn_t *c, sl_error_t *err)
                                          "until end of transaction block");
 }
 
+/* Whether name is a stream c's session may send events to (Sluice
+ * statements run in sluiced's own database only). */
+static bool session_stream(void *arg, const char *name)
+{
+    sl_pwconn_t *c = arg;
+    const char *home = c->pw->be.dbname;
+    if (home && c->database && strcmp(c->database, home) != 0)
+        return false;
+    return sl_catalog_stream(&c->pw->srv->catalog, name) != NULL;
+}
+
+int sl__pw_split(sl_pwconn_t *c, const char *q, size_t len, sl_arena_t *a, sl_stmt_t **stmts,
+                 int *n, sl_error_t *err)
+{
+    sl_sql_streams_t streams = {session_stream, c};
+    return sl_sql_split_in(q, len, &streams, a, stmts, n, err);
+}
+
+bool sl__pw_forwarded(sl_pwconn_t *c, const char *q, size_t len)
+{
+    sl_sql_streams_t streams = {session_stream, c};
+    return sl_sql_forwarded_in(q, len, &streams);
+}
+
+static bool is_dml(sl_stmt_kind_t k)
+{
+    return k == SL_STMT_INSERT || k == SL_STMT_COPY;
+}
+
 /* The one statement of a prepared statement's text q, split into a.
  * SL_ERR: the syntax error, or 42601 for more than one statement. */
-static int one_statement(const char *q, sl_arena_t *a, const sl_stmt_t **out, sl_error_t *err)
+static int one_statement(sl_pwconn_t *c, const char *q, sl_arena_t *a, const sl_stmt_t **out,
+                         sl_error_t *err)
 {
     sl_stmt_t *stmts = NULL;
     int n = 0;
-    if (sl_sql_split(q, strlen(q), a, &stmts, &n, err) != SL_OK) {
+    if (sl__pw_split(c, q, strlen(q), a, &stmts, &n, err) != SL_OK) {
         if (!sl_error_isset(err))
             sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, 0, "syntax error");
         return SL_ERR;
@@ -652,7 +682,7 @@ static int ext_parse(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *e
     const sl_stmt_t *st = NULL;
     if (sl__pw_enc_in(c, q, strlen(q), &q, NULL, err) != SL_OK ||
         check_not_aborted(c, err) != SL_OK || name_too_long(name, err) != SL_OK ||
-        one_statement(q, c->qarena, &st, err) != SL_OK)
+        one_statement(c, q, c->qarena, &st, err) != SL_OK)
         return SL_ERR;
     if (name[0] != 0 && xstmt_find(c, name) != NULL)
         return sl_error_set(err, "42P05", 0, "prepared statement \"%s\" already exists", name);
@@ -665,9 +695,56 @@ static int ext_parse(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *e
     x->nparams = np;
     x->paramtypes = sl_alloc0(a, sizeof(uint32_t) * (size_t)(np + 1));
     memcpy(x->paramtypes, types, sizeof(uint32_t) * (size_t)np);
+    if (st->kind == SL_STMT_INSERT) {
+        /* $n of its VALUES: typed by the column each one fills. */
+        int need = sl_dml_nparams(st);
+        x->nparams = need > np ? need : np;
+        x->paramtypes = sl__pw_dml_param_types(c, st, x->nparams, types, np, a);
+    }
     x->next = c->xstmts;
     c->xstmts = x;
     sl_pkt_empty_message(cp, SL_PKT_PARSE_COMPLETE);
+    return SL_OK;
+}
+
+/* The text of parameter i (0-based) as bound: text format as is, binary
+ * for the fixed-size types drivers send that way (bool, integers,
+ * floats) and text; others 0A000. */
+static int param_text(sl_arena_t *a, uint32_t type, int format, const char *v, uint32_t n,
+                      const char **out, int i, sl_error_t *err)
+{
+    if (format == 0 || type == 25 || type == 1043 || type == 0) {
+        *out = sl_strndup(a, v, n);
+        return SL_OK;
+    }
+    const unsigned char *u = (const unsigned char *)v;
+    uint64_t x = 0;
+    for (uint32_t k = 0; k < n && k < 8; k++)
+        x = x << 8 | u[k];
+    char buf[64];
+    if (type == 16 && n == 1) {
+        snprintf(buf, sizeof(buf), "%s", u[0] ? "true" : "false");
+    } else if (type == 21 && n == 2) {
+        snprintf(buf, sizeof(buf), "%d", (int)(int16_t)x);
+    } else if (type == 23 && n == 4) {
+        snprintf(buf, sizeof(buf), "%d", (int)(int32_t)x);
+    } else if (type == 20 && n == 8) {
+        snprintf(buf, sizeof(buf), "%lld", (long long)(int64_t)x);
+    } else if (type == 700 && n == 4) {
+        uint32_t b32 = (uint32_t)x;
+        float f;
+        memcpy(&f, &b32, 4);
+        snprintf(buf, sizeof(buf), "%.9g", (double)f);
+    } else if (type == 701 && n == 8) {
+        double d;
+        memcpy(&d, &x, 8);
+        snprintf(buf, sizeof(buf), "%.17g", d);
+    } else {
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                            "binary format is not supported for parameter $%d (type %u) of "
+                            "a Sluice statement", i + 1, type);
+    }
+    *out = sl_strdup(a, buf);
     return SL_OK;
 }
 
@@ -679,15 +756,21 @@ static int ext_bind(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *er
     const char *portal = sl_pkt_get_string(&r);
     const char *stmt = sl_pkt_get_string(&r);
     int nf = sl_pkt_get_int16(&r);
+    int16_t *pformats = sl_alloc0(c->qarena, sizeof(int16_t) * (size_t)(nf > 0 ? nf + 1 : 1));
     for (int i = 0; i < nf; i++)
-        sl_pkt_get_int16(&r);
+        pformats[i] = (int16_t)sl_pkt_get_int16(&r);
     int np = sl_pkt_get_int16(&r);
+    const char **pvals = sl_alloc0(c->qarena, sizeof(char *) * (size_t)(np > 0 ? np + 1 : 1));
+    uint32_t *plens = sl_alloc0(c->qarena, sizeof(uint32_t) * (size_t)(np > 0 ? np + 1 : 1));
     for (int i = 0; i < np && !r.bad; i++) {
         int32_t len = sl_pkt_get_int32(&r);
-        if (len > 0 && (size_t)len > r.len - r.pos)
+        if (len > 0 && (size_t)len > r.len - r.pos) {
             r.bad = true;
-        else if (len > 0)
+        } else if (len >= 0) {
+            pvals[i] = (const char *)j->xbody + r.pos;
+            plens[i] = (uint32_t)len;
             r.pos += (size_t)len;
+        }
     }
     int nr = sl_pkt_get_int16(&r);
     if (r.bad || nf < 0 || np < 0 || nr < 0)
@@ -721,6 +804,18 @@ static int ext_bind(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *er
     pt->nformats = nr;
     pt->formats = sl_alloc0(a, sizeof(int16_t) * (size_t)(nr + 1));
     memcpy(pt->formats, formats, sizeof(int16_t) * (size_t)nr);
+    pt->nparams = np;
+    pt->params = sl_alloc0(a, sizeof(char *) * (size_t)(np + 1));
+    for (int i = 0; i < np; i++) {
+        if (pvals[i] == NULL)
+            continue;
+        int f = nf == 0 ? 0 : pformats[nf == 1 ? 0 : i];
+        if (param_text(a, x->paramtypes[i], f, pvals[i], plens[i], &pt->params[i], i,
+                       err) != SL_OK) {
+            xportal_drop(c, portal);
+            return SL_ERR;
+        }
+    }
     pt->next = c->xportals;
     c->xportals = pt;
     sl_pkt_empty_message(cp, SL_PKT_BIND_COMPLETE);
@@ -744,7 +839,7 @@ static int ext_describe(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t
         if (x == NULL)
             return sl_error_set(err, "26000", 0, "prepared statement \"%s\" does not exist",
                                 name);
-        if (one_statement(x->query, c->qarena, &st, err) != SL_OK)
+        if (one_statement(c, x->query, c->qarena, &st, err) != SL_OK)
             return SL_ERR;
         sl_pkt_parameter_description(cp, x->nparams, x->paramtypes);
         if (token_description(st, cp))
@@ -763,7 +858,7 @@ static int ext_describe(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t
     sl_pw_xportal_t *pt = xportal_find(c, name);
     if (pt == NULL)
         return sl_error_set(err, "34000", 0, "portal \"%s\" does not exist", name);
-    if (!pt->prepared && one_statement(pt->query, pt->arena, &st, err) != SL_OK)
+    if (!pt->prepared && one_statement(c, pt->query, pt->arena, &st, err) != SL_OK)
         return SL_ERR;
     if (!pt->prepared && token_description(st, cp))
         return SL_OK;
@@ -803,7 +898,7 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
     const sl_stmt_t *st = NULL;
     if (pt->prepared) {
         st = NULL;
-    } else if (one_statement(pt->query, pt->arena, &st, err) != SL_OK) {
+    } else if (one_statement(c, pt->query, pt->arena, &st, err) != SL_OK) {
         return SL_ERR;
     }
     if (pt->prepared || returns_rows(st->kind)) {
@@ -831,6 +926,10 @@ static int ext_execute(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_pkt_t *b
         sl_pkt_command_complete(cp, cmd->tag ? cmd->tag : "");
         pt->done = true;
         return SL_OK;
+    }
+    if (is_dml(st->kind)) {
+        j->xname = sl_strdup(c->qarena, name);
+        return sl__pw_dml_start(c, j, pt->query, st, pt->params, pt->nparams, cp, bp, err);
     }
     sl_command_t *cmd = &j->cmd;
     if (sl__pw_command_prepare(c, st, c->qarena, cmd, err) != SL_OK)
@@ -1077,6 +1176,14 @@ static void job_run(sl_pwconn_t *c)
             j->step = SL_PW_STEP_FORWARD;
             break;
         }
+        if (is_dml(st->kind)) {
+            if (check_not_aborted(c, &err) != SL_OK ||
+                sl__pw_dml_start(c, j, j->query, st, NULL, 0, &cp, &bp, &err) != SL_OK) {
+                sl_pkt_error(&cp, &err);
+                j->failed = j->local_failed = true;
+            }
+            continue;   /* answered (next++), failed, or waiting in a step */
+        }
         sl_command_t *cmd = &j->cmd;
         if (check_not_aborted(c, &err) != SL_OK ||
             sl__pw_command_prepare(c, st, c->qarena, cmd, &err) != SL_OK) {
@@ -1121,6 +1228,14 @@ static void step_done(sl_pwconn_t *c)
             j->next++;
         }
     }
+    if (step == SL_PW_STEP_PRIV)
+        j->priv_ok = !j->failed;    /* the INSERT / COPY runs again, or failed */
+    if (step == SL_PW_STEP_SELECT) {
+        sl_pkt_t cp = SL_PKT_INIT;
+        sl__pw_dml_select_done(c, &cp);
+        sl__pw_send_client(c, &cp);
+        sl_pkt_free(&cp);
+    }
     if (step == SL_PW_STEP_COMMAND) {
         sl_command_t *cmd = &j->cmd;
         if (cmd->done && !j->failed && c->txn_status == 'T')
@@ -1153,9 +1268,24 @@ static void step_done(sl_pwconn_t *c)
     job_run(c);
 }
 
+void sl__pw_job_run(sl_pwconn_t *c)
+{
+    job_run(c);
+}
+
+void sl__pw_job_resume(sl_pwconn_t *c)
+{
+    job_run(c);
+    if (c->job == NULL && c->state == SL_PW_READY)
+        sl__pw_client_input(c);
+    else
+        sl__pw_flow(c);
+}
+
 void sl__pw_job_abort(sl_pwconn_t *c)
 {
     sl_pw_job_t *j = c->job;
+    sl__pw_dml_abort(c);
     bool in_flight = !pending_empty(c) || (j != NULL && j->step != SL_PW_STEP_NONE);
     if (j != NULL) {
         if (j->step == SL_PW_STEP_COMMAND && j->cmd.done)
@@ -1221,8 +1351,8 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
     sl_error_t serr;
     sl_error_clear(&serr);
     int rc = SL_OK;
-    if (!sl_sql_forwarded(q, blen - 1))
-        rc = sl_sql_split(q, blen - 1, c->qarena, &stmts, &n, &serr);
+    if (!sl__pw_forwarded(c, q, blen - 1))
+        rc = sl__pw_split(c, q, blen - 1, c->qarena, &stmts, &n, &serr);
     if (rc == SL_OK && all_forwarded(stmts, n)) {
         relay_to_backend(c, in, h->size);
         pending_push(c, 'Q');
@@ -1244,7 +1374,7 @@ static void simple_query(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t
         stmts = NULL;
         n = 0;
         sl_error_clear(&serr);
-        rc = sl_sql_split(u, ulen, c->qarena, &stmts, &n, &serr);
+        rc = sl__pw_split(c, u, ulen, c->qarena, &stmts, &n, &serr);
     }
     job_start(c, u, stmts, n, rc, &serr);
 }
@@ -1267,8 +1397,8 @@ static void parse_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_
     int n = 0, rc = SL_OK;
     sl_error_t serr;
     sl_error_clear(&serr);
-    if (q != NULL && !sl_sql_forwarded(q, strlen(q)))
-        rc = sl_sql_split(q, strlen(q), c->qarena, &stmts, &n, &serr);
+    if (q != NULL && !sl__pw_forwarded(c, q, strlen(q)))
+        rc = sl__pw_split(c, q, strlen(q), c->qarena, &stmts, &n, &serr);
     if (q == NULL || (rc == SL_OK && all_forwarded(stmts, n))) {
         relay_to_backend(c, in, h->size);       /* malformed: the backend says so */
         c->unsynced++;
@@ -1433,7 +1563,8 @@ void sl__pw_client_input(sl_pwconn_t *c)
         }
         if (c->terminating)
             break;
-        if (c->job && !c->copy_in)
+        bool copying = c->job && c->job->step == SL_PW_STEP_COPY;
+        if (c->job && !c->copy_in && !copying)
             break;              /* later messages wait for the running query */
         unsigned char head[5];
         sl_pkt_hdr_t h;
@@ -1456,6 +1587,15 @@ void sl__pw_client_input(sl_pwconn_t *c)
                                   "%zu bytes (max_query_size).", query_limit(c));
             sl__pw_fatal(c, &err);
             return;
+        }
+        if (copying) {
+            /* COPY into a stream: CopyData kept whole, up to max_body_size
+             * in all (a larger one is refused and dropped as it comes). */
+            if (rc == SL_AGAIN && c->copy_data.len + (h.size - h.body) <=
+                                      c->pw->srv->cfg.max_body_size)
+                break;
+            sl__pw_dml_copy_message(c, in, &h);
+            continue;
         }
         if (rc == SL_AGAIN && (whole || h.size <= SL_PW_STREAM_MIN))
             break;              /* small or parsed: wait for all of it */
@@ -1500,8 +1640,15 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
     }
     if (j->step == SL_PW_STEP_ABORT ||
         ((j->step == SL_PW_STEP_BEGIN || j->step == SL_PW_STEP_CHECK ||
-          j->step == SL_PW_STEP_FILTER) && t != 'E')) {
+          j->step == SL_PW_STEP_FILTER || j->step == SL_PW_STEP_PRIV) && t != 'E')) {
         evbuffer_drain(in, h->size);    /* its error is sluiced's, sent already */
+        return;
+    }
+    if (j->step == SL_PW_STEP_SELECT && (t == 'T' || t == 'D' || t == 'C' || t == 'I')) {
+        char *body = copy_body(c, in, h);
+        evbuffer_drain(in, h->size);
+        if (body != NULL)
+            sl__pw_dml_select_message(c, t, body, h->size - h->body);
         return;
     }
     bool own = j->step == SL_PW_STEP_COMMAND;   /* the DDL's own tags */
@@ -1523,7 +1670,8 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
             blen = sl__pw_enc_cut_context(body, blen);
         /* Positions: relative to the whole query for a forwarded run;
          * meaningless for a command's generated SQL. */
-        int delta = j->step == SL_PW_STEP_FORWARD ? j->pos_delta : -1;
+        int delta = j->step == SL_PW_STEP_FORWARD || j->step == SL_PW_STEP_SELECT
+                        ? j->pos_delta : -1;
         sl_pkt_t p = SL_PKT_INIT;
         if (sl_pkt_copy_error(&p, 'E', body, blen, delta))
             sl__pw_send_client(c, &p);

@@ -100,6 +100,8 @@ static void error_like(sl_pkt_t *p, char type, const sl_error_t *err, const char
         snprintf(pos, sizeof(pos), "%d", err->position);
         put_field(p, 'P', pos);
     }
+    if (err->context[0])
+        put_field(p, 'W', err->context);
     sl_pkt_put_byte(p, 0);
     sl_pkt_finish(p);
 }

@@ -884,6 +884,20 @@ static void token_role_checks(sl_buf_t *g, sl_arena_t *a, const char *role, cons
     sl_buf_free(&lit);
 }
 
+char *sl_command_insert_check_sql(const char *stream, sl_arena_t *a)
+{
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    sl_buf_puts(&g, "BEGIN ");      /* no DDL lock: a read of privileges */
+    guard_fail(&g, stream_lacks(a, "stream_privilege", stream, "INSERT"),
+               SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
+               sl_sprintf(a, "permission denied for stream %s", stream));
+    guard_end(&g, &sql);
+    char *r = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return r;
+}
+
 /* CREATE TOKEN FOR ROLE r: a new random token, answered once (one row);
  * only its SHA-256 goes to sluice.tokens. */
 static int create_token(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,

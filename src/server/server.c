@@ -341,10 +341,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     sl_log_info("received %s: final flush, then exit", sig == SIGINT ? "SIGINT" : "SIGTERM");
     srv->shutting_down = true;
     gettimeofday(&shutdown_started, NULL);
-    if (srv->pgwire) {
-        sl_pgwire_stop(srv->pgwire);
-        srv->pgwire = NULL;
-    }
+    /* Sessions end after the final flush (main), which answers the INSERT
+     * and COPY statements waiting for it, as it does HTTP requests. */
+    sl_pgwire_stop_accepting(srv->pgwire);
     sl_http_stop_accepting(srv->http);
     sl_sink_flush_now(srv->sink);
     shutdown_check = event_new(srv->base, -1, EV_PERSIST, on_shutdown_check, srv);

@@ -126,6 +126,11 @@ void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds);
 int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_t *stmt,
                        sl_arena_t *a, sl_command_t *cmd, sl_error_t *err);
 
+/* A query for a session's backend that fails with 42501 ("permission
+ * denied for stream s") unless the session's role may insert into stream
+ * (its INSERT privilege on sluice_stream.stream), in a. */
+char *sl_command_insert_check_sql(const char *stream, sl_arena_t *a);
+
 /* Logging to stderr with a timestamp and level. */
 void sl_log(const char *level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

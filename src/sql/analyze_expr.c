@@ -737,6 +737,9 @@ sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "SELECT * is not supported in continuous views");
         return NULL;
+    case SL_A_PARAM:
+        sl_error_set(ctx->err, "42P02", n->location, "there is no parameter %s", n->str);
+        return NULL;
     case SL_A_TARGET:
     case SL_A_SELECT:
         break;

@@ -145,7 +145,7 @@ sl_ast_node_t *sl__ast_literal(sl_arena_t *a, sl_ast_kind_t kind,
 {
     sl_ast_node_t *n = sl__ast_new(a, kind, t->pos);
 
-    if (kind == SL_A_INT || kind == SL_A_DEC) {
+    if (kind == SL_A_INT || kind == SL_A_DEC || kind == SL_A_PARAM) {
         n->str = sl_strndup(a, t->p, (size_t)t->n);
         n->len = t->n;
     } else if (kind == SL_A_STR) {
@@ -364,6 +364,7 @@ void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b)
     switch (n->kind) {
     case SL_A_INT:
     case SL_A_DEC:
+    case SL_A_PARAM:
         sl_buf_puts(b, n->str);
         break;
     case SL_A_STR:

@@ -56,7 +56,8 @@ typedef enum sl_ast_kind {
     SL_A_FUNC,         /* name(args) / name(*) / name(DISTINCT args) */
     SL_A_UNSUPPORTED,  /* a construct kept for a 0A000 error: str says what */
     SL_A_TARGET,       /* args[0] [AS name] in a select list */
-    SL_A_SELECT        /* see the select fields */
+    SL_A_SELECT,       /* see the select fields */
+    SL_A_PARAM         /* $n: str = "$n" (INSERT INTO stream VALUES) */
 } sl_ast_kind_t;
 
 #define SL_AST_OP_OTHER (-1)   /* a binary operator Sluice does not know */

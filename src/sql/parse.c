@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "grammar/sql.h"
+#include "sql/ast.h"
 #include "sql/sql_int.h"
 
 /* Tokens of the statement being collected (scratch, malloc-backed). */
@@ -67,12 +68,73 @@ static bool on_stream(const toklist_t *l)
     return false;
 }
 
+/* Whether code (a token, unquoted) is the plain word w. */
+static bool word_is(int code, const sl_token_t *t, const char *w)
+{
+    size_t n = strlen(w);
+    return code != TK_STRING && !(t->flags & SL_TOKF_QUOTED) && t->n == (int)n &&
+           strncasecmp(t->p, w, n) == 0;
+}
+
+/*
+ * The name a token spells, folded as PostgreSQL folds identifiers (quoted:
+ * as written, "" for "), into buf; false when the token is no identifier
+ * or the name does not fit.  Needs no arena (the relay's fast path).
+ */
+static bool tok_name(int code, const sl_token_t *t, char *buf, size_t cap)
+{
+    if (t->n <= 0 || (size_t)t->n >= cap || code == TK_STRING || code == TK_PARAM)
+        return false;
+    if (t->flags & SL_TOKF_QUOTED) {
+        size_t o = 0;
+        for (int i = 1; i < t->n - 1; i++) {
+            buf[o++] = t->p[i];
+            if (t->p[i] == '"')
+                i++;
+        }
+        buf[o] = 0;
+        return o > 0;
+    }
+    unsigned char c0 = (unsigned char)t->p[0];
+    if (!(c0 == '_' || c0 >= 0x80 || (c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z')))
+        return false;
+    memcpy(buf, t->p, (size_t)t->n);
+    buf[t->n] = 0;
+    sl_sql_fold_ident(buf);
+    return true;
+}
+
+/* Index of the stream name in INSERT INTO name / COPY name when those
+ * words start the statement (tokens code/tok, n of them) and name is
+ * unqualified; -1 otherwise. */
+static int dml_name_index(const int *code, const sl_token_t *tok, int n)
+{
+    if (n >= 3 && word_is(code[0], &tok[0], "insert") && word_is(code[1], &tok[1], "into"))
+        return (n > 3 && code[3] == TK_DOT) ? -1 : 2;
+    if (n >= 2 && word_is(code[0], &tok[0], "copy") && code[1] != TK_LP)
+        return (n > 2 && code[2] == TK_DOT) ? -1 : 1;
+    return -1;
+}
+
+static bool names_stream(const sl_sql_streams_t *streams, int code, const sl_token_t *t)
+{
+    char name[256];
+    return streams != NULL && tok_name(code, t, name, sizeof(name)) &&
+           streams->is_stream(streams->arg, name);
+}
+
 /* Which of Sluice's statements the leading keywords announce, or
  * SL_STMT_FORWARD; the grammar decides the exact kind. */
-static sl_stmt_kind_t classify(const toklist_t *l)
+static sl_stmt_kind_t classify(const toklist_t *l, const sl_sql_streams_t *streams)
 {
     if (l->n == 0)
         return SL_STMT_EMPTY;
+    if (streams != NULL && l->n >= 2 && (l->code[0] == TK_ID || l->code[0] == TK_INSERT)) {
+        int k = dml_name_index(l->code, l->tok, l->n);
+        if (k >= 0 && names_stream(streams, l->code[k], &l->tok[k]))
+            return word_is(l->code[0], &l->tok[0], "insert") ? SL_STMT_INSERT : SL_STMT_COPY;
+        return SL_STMT_FORWARD;
+    }
     if (l->n < 2 || !may_be_sluice(l->code[0]))
         return SL_STMT_FORWARD;
     int c0 = l->code[0], c1 = l->code[1];
@@ -106,15 +168,15 @@ static sl_stmt_kind_t classify(const toklist_t *l)
  * Runs the Lemon parser over one Sluice statement's tokens (the last one
  * may be its ';') and fills st.  Returns SL_OK or SL_ERR (42601).
  */
-static int parse_stmt(const toklist_t *l, int end_pos, sl_stmt_t *st,
-                      sl_arena_t *a, sl_error_t *err)
+static int parse_tokens(const toklist_t *l, int from, int first_code, int end_pos,
+                        sl_stmt_t *st, sl_arena_t *a, sl_error_t *err)
 {
     sl_parse_t ps = {.a = a, .stmt = st, .err = err, .end_pos = end_pos};
     void *p = sl__parserAlloc(malloc, &ps);
     sl_token_t eof;
 
-    for (int i = 0; i < l->n && !ps.failed; i++)
-        sl__parser(p, l->code[i], l->tok[i]);
+    for (int i = from; i < l->n && !ps.failed; i++)
+        sl__parser(p, i == from ? first_code : l->code[i], l->tok[i]);
     if (!ps.failed) {
         memset(&eof, 0, sizeof(eof));
         eof.pos = end_pos;
@@ -126,7 +188,211 @@ static int parse_stmt(const toklist_t *l, int end_pos, sl_stmt_t *st,
     return ps.failed ? SL_ERR : SL_OK;
 }
 
+static int parse_stmt(const toklist_t *l, int end_pos, sl_stmt_t *st,
+                      sl_arena_t *a, sl_error_t *err)
+{
+    return parse_tokens(l, 0, l->code[0], end_pos, st, a, err);
+}
+
+/* ---- INSERT INTO stream / COPY stream: read here, VALUES by the grammar ---- */
+
+static bool at_end(const toklist_t *l, int i)
+{
+    return i >= l->n || l->code[i] == TK_SEMI;
+}
+
+static int dml_syntax(const toklist_t *l, int i, int end_pos, sl_error_t *err)
+{
+    if (at_end(l, i))
+        return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, end_pos, "syntax error at end of input");
+    return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, l->tok[i].pos,
+                        "syntax error at or near \"%.*s\"", l->tok[i].n, l->tok[i].p);
+}
+
+static bool is_word(const toklist_t *l, int i, const char *w)
+{
+    return !at_end(l, i) && word_is(l->code[i], &l->tok[i], w);
+}
+
+/* An optional column list "(a, b)" at *i into d. */
+static int dml_columns(const toklist_t *l, int *i, sl_dml_t *d, sl_arena_t *a, int end_pos,
+                       sl_error_t *err)
+{
+    if (at_end(l, *i) || l->code[*i] != TK_LP)
+        return SL_OK;
+    int k = *i + 1, cap = 0;
+    for (;;) {
+        char name[256];
+        if (at_end(l, k) || !tok_name(l->code[k], &l->tok[k], name, sizeof(name)))
+            return dml_syntax(l, k, end_pos, err);
+        if (d->ncols == cap) {
+            int ncap = cap ? 2 * cap : 8;
+            d->cols = sl_realloc(a, d->cols, sizeof(char *) * (size_t)cap,
+                                 sizeof(char *) * (size_t)ncap);
+            d->col_locations = sl_realloc(a, d->col_locations, sizeof(int) * (size_t)cap,
+                                          sizeof(int) * (size_t)ncap);
+            cap = ncap;
+        }
+        d->cols[d->ncols] = sl_strdup(a, name);
+        d->col_locations[d->ncols++] = l->tok[k].pos;
+        k++;
+        if (!at_end(l, k) && l->code[k] == TK_COMMA) {
+            k++;
+            continue;
+        }
+        if (!at_end(l, k) && l->code[k] == TK_RP)
+            break;
+        return dml_syntax(l, k, end_pos, err);
+    }
+    *i = k + 1;
+    return SL_OK;
+}
+
+/* Notes one COPY option as written (checked by sl_analyze_copy). */
+static void copy_note(sl_dml_t *d, sl_arena_t *a, const char *opt, const char *v, int pos)
+{
+    if ((d->nopts & (d->nopts - 1)) == 0) {   /* 0, 1, 2, 4 ...: grow */
+        int ncap = d->nopts ? 2 * d->nopts : 4;
+        d->optnames = sl_realloc(a, d->optnames, sizeof(char *) * (size_t)d->nopts,
+                                 sizeof(char *) * (size_t)ncap);
+        d->optvalues = sl_realloc(a, d->optvalues, sizeof(char *) * (size_t)d->nopts,
+                                  sizeof(char *) * (size_t)ncap);
+        d->optlocations = sl_realloc(a, d->optlocations, sizeof(int) * (size_t)d->nopts,
+                                     sizeof(int) * (size_t)ncap);
+    }
+    d->optnames[d->nopts] = opt;
+    d->optvalues[d->nopts] = v;
+    d->optlocations[d->nopts++] = pos;
+}
+
+/* The text of token i as an option word or value (strings decoded). */
+static const char *opt_text(const toklist_t *l, int i, sl_arena_t *a)
+{
+    if (l->code[i] == TK_STRING)
+        return sl__ast_literal(a, SL_A_STR, &l->tok[i])->str;
+    char *w = sl_strndup(a, l->tok[i].p, (size_t)l->tok[i].n);
+    if (!(l->tok[i].flags & SL_TOKF_QUOTED))
+        sl_sql_fold_ident(w);
+    else
+        w = sl_strndup(a, l->tok[i].p + 1, (size_t)l->tok[i].n - 2);
+    return w;
+}
+
+/* COPY's options after FROM STDIN: "[WITH] (opt [value], ...)" or the
+ * old "[WITH] [CSV] [HEADER] [DELIMITER [AS] 'c'] [NULL [AS] 's'] ...",
+ * noted as written (the old words as their new names). */
+static int copy_options(const toklist_t *l, int i, sl_dml_t *d, sl_arena_t *a, int end_pos,
+                        sl_error_t *err)
+{
+    if (!at_end(l, i) && l->code[i] == TK_WITH)
+        i++;
+    if (!at_end(l, i) && l->code[i] == TK_LP) {
+        i++;
+        for (;;) {
+            if (at_end(l, i) || l->code[i] == TK_STRING)
+                return dml_syntax(l, i, end_pos, err);
+            const char *opt = opt_text(l, i, a);
+            int pos = l->tok[i].pos;
+            i++;
+            const char *v = NULL;
+            if (!at_end(l, i) && l->code[i] != TK_COMMA && l->code[i] != TK_RP)
+                v = opt_text(l, i++, a);
+            copy_note(d, a, opt, v, pos);
+            if (!at_end(l, i) && l->code[i] == TK_COMMA) {
+                i++;
+                continue;
+            }
+            if (!at_end(l, i) && l->code[i] == TK_RP)
+                break;
+            return dml_syntax(l, i, end_pos, err);
+        }
+        i++;
+    } else {
+        while (!at_end(l, i)) {
+            const char *opt = opt_text(l, i, a);
+            int pos = l->tok[i].pos;
+            i++;
+            const char *v = NULL;
+            if (strcmp(opt, "csv") == 0) {
+                opt = "format";
+                v = "csv";
+            } else if (strcmp(opt, "binary") == 0) {
+                opt = "format";
+                v = "binary";
+            } else if (strcmp(opt, "delimiter") == 0 || strcmp(opt, "null") == 0 ||
+                       strcmp(opt, "quote") == 0 || strcmp(opt, "escape") == 0) {
+                if (!at_end(l, i) && l->code[i] == TK_AS)
+                    i++;
+                if (at_end(l, i) || l->code[i] != TK_STRING)
+                    return dml_syntax(l, i, end_pos, err);
+                v = opt_text(l, i++, a);
+            } else if (strcmp(opt, "header") != 0) {
+                return dml_syntax(l, i - 1, end_pos, err);
+            }
+            copy_note(d, a, opt, v, pos);
+        }
+    }
+    return at_end(l, i) ? SL_OK : dml_syntax(l, i, end_pos, err);
+}
+
+/*
+ * INSERT INTO name [(cols)] {VALUES ... | DEFAULT VALUES | query} and
+ * COPY name [(cols)] {FROM STDIN [options] | TO ...}: the name is a
+ * stream (classify).  VALUES goes to the grammar as VALUES_START.
+ */
+static int parse_dml(const toklist_t *l, const char *query, int end_pos, sl_stmt_t *st,
+                     sl_arena_t *a, sl_error_t *err)
+{
+    bool insert = st->kind == SL_STMT_INSERT;
+    int i = insert ? 2 : 1;
+    sl_dml_t *d = sl_alloc0(a, sizeof(*d));
+    char name[256];
+    st->dml = d;
+    d->query_start = -1;
+    tok_name(l->code[i], &l->tok[i], name, sizeof(name));
+    st->name = sl_strdup(a, name);
+    st->name_location = l->tok[i].pos;
+    i++;
+    if (dml_columns(l, &i, d, a, end_pos, err) != SL_OK)
+        return SL_ERR;
+    if (!insert) {
+        if (!at_end(l, i) && l->code[i] == TK_FROM) {
+            if (at_end(l, i + 1))
+                return dml_syntax(l, i + 1, end_pos, err);
+            if (!is_word(l, i + 1, "stdin")) {
+                d->copy_file = true;   /* a file or PROGRAM: refused by the analyzer */
+                d->copy_location = l->tok[i + 1].pos;
+                return SL_OK;
+            }
+            return copy_options(l, i + 2, d, a, end_pos, err);
+        }
+        if (is_word(l, i, "to")) {
+            d->copy_to = true;
+            return SL_OK;
+        }
+        return dml_syntax(l, i, end_pos, err);
+    }
+    if (is_word(l, i, "values"))
+        return parse_tokens(l, i, TK_VALUES_START, end_pos, st, a, err);
+    if (is_word(l, i, "default") && is_word(l, i + 1, "values")) {
+        d->default_values = true;
+        return at_end(l, i + 2) ? SL_OK : dml_syntax(l, i + 2, end_pos, err);
+    }
+    if (!at_end(l, i) && (l->code[i] == TK_SELECT || l->code[i] == TK_WITH ||
+                          l->code[i] == TK_LP || is_word(l, i, "table"))) {
+        d->query_start = l->tok[i].off;
+        (void)query;
+        return SL_OK;
+    }
+    return dml_syntax(l, i, end_pos, err);
+}
+
 bool sl_sql_forwarded(const char *query, size_t len)
+{
+    return sl_sql_forwarded_in(query, len, NULL);
+}
+
+bool sl_sql_forwarded_in(const char *query, size_t len, const sl_sql_streams_t *streams)
 {
     const char *semi = memchr(query, ';', len);
     for (const char *p = semi; p && p < query + len; p++)
@@ -136,11 +402,34 @@ bool sl_sql_forwarded(const char *query, size_t len)
     sl_token_t t;
     sl__lex_init(&lx, query, len);
     int code = sl__lex(&lx, &t);
-    return code != 0 && code != SL_TK_ERROR && !may_be_sluice(code);
+    if (code == 0 || code == SL_TK_ERROR || may_be_sluice(code))
+        return false;
+    if (streams != NULL && (code == TK_ID || code == TK_INSERT) &&
+        (word_is(code, &t, "insert") || word_is(code, &t, "copy"))) {
+        /* INSERT INTO name / COPY name: the name and the token after it. */
+        int codes[4] = {code};
+        sl_token_t toks[4] = {t};
+        int n = 1;
+        while (n < 4) {
+            codes[n] = sl__lex(&lx, &toks[n]);
+            if (codes[n] == 0 || codes[n] == SL_TK_ERROR)
+                break;
+            n++;
+        }
+        int k = dml_name_index(codes, toks, n);
+        return k < 0 || !names_stream(streams, codes[k], &toks[k]);
+    }
+    return true;
 }
 
 int sl_sql_split(const char *query, size_t len, sl_arena_t *a,
                  sl_stmt_t **stmts, int *nstmts, sl_error_t *err)
+{
+    return sl_sql_split_in(query, len, NULL, a, stmts, nstmts, err);
+}
+
+int sl_sql_split_in(const char *query, size_t len, const sl_sql_streams_t *streams,
+                    sl_arena_t *a, sl_stmt_t **stmts, int *nstmts, sl_error_t *err)
 {
     sl_lexer_t lx;
     toklist_t l = {0};
@@ -203,7 +492,7 @@ int sl_sql_split(const char *query, size_t len, sl_arena_t *a,
             st->start = st->end = semi ? semitok.off : (int)len;
         }
         st->text = sl_strndup(a, query + st->start, (size_t)(st->end - st->start));
-        st->kind = classify(&l);
+        st->kind = classify(&l, streams);
 
         if (st->kind != SL_STMT_FORWARD && st->kind != SL_STMT_EMPTY) {
             if (lexerr) {
@@ -222,7 +511,9 @@ int sl_sql_split(const char *query, size_t len, sl_arena_t *a,
             }
             if (semi)
                 toklist_add(&l, TK_SEMI, &semitok);
-            if (parse_stmt(&l, end_pos, st, a, err) != SL_OK) {
+            if (st->kind == SL_STMT_INSERT || st->kind == SL_STMT_COPY
+                    ? parse_dml(&l, query, end_pos, st, a, err) != SL_OK
+                    : parse_stmt(&l, end_pos, st, a, err) != SL_OK) {
                 rc = SL_ERR;
                 break;
             }

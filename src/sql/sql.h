@@ -36,7 +36,9 @@ typedef enum sl_stmt_kind {
     SL_STMT_REVOKE,           /* REVOKE ... ON STREAM name FROM roles */
     SL_STMT_CREATE_TOKEN,     /* CREATE TOKEN FOR ROLE name */
     SL_STMT_DROP_TOKEN,       /* DROP TOKEN 'token' | DROP TOKEN FOR ROLE name */
-    SL_STMT_TRUNCATE_VIEW
+    SL_STMT_TRUNCATE_VIEW,
+    SL_STMT_INSERT,           /* INSERT INTO stream ...: .name, .dml */
+    SL_STMT_COPY              /* COPY stream ... FROM STDIN: .name, .dml */
 } sl_stmt_kind_t;
 
 /* Privileges on a stream (GRANT / REVOKE ... ON STREAM). */
@@ -70,6 +72,43 @@ typedef struct sl_coldef {
     int type_location;
 } sl_coldef_t;
 
+/*
+ * INSERT INTO stream [(cols)] {VALUES (...), ... | DEFAULT VALUES | query}
+ * and COPY stream [(cols)] FROM STDIN [options]: Sluice's only when the name
+ * is a stream (sl_sql_streams_t), else forwarded untouched.
+ */
+typedef enum sl_copy_format { SL_COPY_TEXT, SL_COPY_CSV } sl_copy_format_t;
+
+typedef struct sl_dml {
+    int ncols;                /* the column list; 0: all, in order */
+    char **cols;              /* folded names */
+    int *col_locations;
+    /* INSERT */
+    bool default_values;      /* DEFAULT VALUES: one row of NULLs */
+    int nrows;                /* VALUES rows: SL_A_SELECT nodes whose */
+    sl_ast_node_t **rows;     /*   targets are the row's expressions */
+    int query_start;          /* INSERT ... query: byte offset of the query
+                                 (SELECT, WITH, TABLE, VALUES in
+                                 parentheses), -1 for VALUES */
+    /* COPY: options as written (sl_analyze_copy checks them) */
+    bool copy_to;             /* COPY stream TO ...: refused */
+    bool copy_file;           /* FROM 'file' / PROGRAM: refused */
+    int copy_location;
+    int nopts;
+    const char **optnames;    /* folded: "format", "header", "delimiter" ... */
+    const char **optvalues;   /* NULL when none was written */
+    int *optlocations;
+} sl_dml_t;
+
+/* COPY's options, checked (sl_analyze_copy). */
+typedef struct sl_copy_opts {
+    sl_copy_format_t format;
+    bool header;              /* skip the first line */
+    char delimiter;           /* '\t' text, ',' csv */
+    const char *null_string;  /* "\\N" text, "" csv */
+    char quote, escape;       /* csv: '"' both by default */
+} sl_copy_opts_t;
+
 typedef struct sl_stmt {
     sl_stmt_kind_t kind;
     int start, end;           /* byte range of the statement in the query,
@@ -89,7 +128,15 @@ typedef struct sl_stmt {
     char **roles;             /* (a NULL item: PUBLIC) */
     bool grant_option;        /* WITH GRANT OPTION / GRANT OPTION FOR */
     const char *token;        /* DROP TOKEN 'token' (else .name: the role) */
+    sl_dml_t *dml;            /* SL_STMT_INSERT / SL_STMT_COPY */
 } sl_stmt_t;
+
+/* Which unqualified names are streams, for classifying INSERT and COPY
+ * (a pgwire session asks its session catalog); NULL: none is. */
+typedef struct sl_sql_streams {
+    bool (*is_stream)(void *arg, const char *name);
+    void *arg;
+} sl_sql_streams_t;
 
 /*
  * The fast path of the relay: true when query (NUL-terminated, len bytes)
@@ -99,6 +146,9 @@ typedef struct sl_stmt {
  * nothing: split it.
  */
 bool sl_sql_forwarded(const char *query, size_t len);
+/* The same, where INSERT INTO s / COPY s are Sluice's when s is a stream:
+ * lexes at most the few tokens up to the name. */
+bool sl_sql_forwarded_in(const char *query, size_t len, const sl_sql_streams_t *streams);
 
 /*
  * Splits query (NUL-terminated, len bytes) into statements at top-level
@@ -110,6 +160,39 @@ bool sl_sql_forwarded(const char *query, size_t len);
  */
 int sl_sql_split(const char *query, size_t len, sl_arena_t *a,
                  sl_stmt_t **stmts, int *nstmts, sl_error_t *err);
+/* The same with streams (sl_sql_forwarded_in). */
+int sl_sql_split_in(const char *query, size_t len, const sl_sql_streams_t *streams,
+                    sl_arena_t *a, sl_stmt_t **stmts, int *nstmts, sl_error_t *err);
+
+/*
+ * INSERT INTO s VALUES analyzed against stream s: for each row, one typed
+ * expression per stream column (NULL: the column gets NULL), coerced to the
+ * column's type as PostgreSQL assigns (unknown literals through the
+ * type's input function, others cast).  params[i] is the text of $i+1
+ * (NULL: SQL NULL), nparams of them; a $n beyond them is 42P02.  Errors:
+ * 42703 unknown column (with position), 42701 a column named twice, 42601
+ * "INSERT has more expressions than target columns" (and the reverse).
+ */
+typedef struct sl_insert_plan {
+    const sl_stream_t *stream;
+    int nrows;
+    struct sl_expr **cells;   /* nrows * stream->ncols, row-major */
+} sl_insert_plan_t;
+
+int sl_analyze_insert(const sl_stmt_t *stmt, const sl_stream_t *s,
+                      const char *const *params, int nparams, sl_arena_t *a,
+                      sl_insert_plan_t *out, sl_error_t *err);
+/* Stream column of each target of stmt's column list (all columns in order
+ * without one), into a; *n targets.  42703 / 42701 as above. */
+int sl_analyze_dml_targets(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
+                           int **colnos, int *n, sl_error_t *err);
+/* COPY stream FROM STDIN's options as PostgreSQL checks them (22023 /
+ * 42601 for bad ones), where Sluice's decoders can follow them (0A000 for
+ * binary, a file, a csv DELIMITER, NULL or QUOTE of its own, ENCODING,
+ * FORCE_*). */
+int sl_analyze_copy(const sl_stmt_t *stmt, sl_copy_opts_t *out, sl_error_t *err);
+/* The highest $n in stmt's VALUES (0: none). */
+int sl_dml_nparams(const sl_stmt_t *stmt);
 
 /*
  * Checks CREATE STREAM (duplicate columns 42701, duplicate stream 42P07

@@ -4,7 +4,7 @@
  * Functions return SL_OK (0) or a negative code and fill *err; the first
  * error wins (sl_error_set is a no-op once err->sqlstate is set).  Fields
  * follow PostgreSQL's ErrorResponse: SQLSTATE, severity, message, detail,
- * hint and a 1-based character position into the statement (0 = none).
+ * hint, a 1-based character position into the statement (0 = none) and a context line.
  */
 #ifndef SL_ERROR_H
 #define SL_ERROR_H
@@ -23,6 +23,7 @@ typedef struct sl_error {
     char detail[512];
     char hint[256];
     int position;          /* 1-based character offset in the query, 0 = none */
+    char context[256];     /* CONTEXT line ("COPY s, line 2, column a: ..."), or "" */
 } sl_error_t;
 
 /* Common SQLSTATEs (PostgreSQL's errcodes.txt). */

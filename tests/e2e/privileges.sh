@@ -144,7 +144,24 @@ done
 [ $i -lt 50 ] && { sent_ok=$((sent_ok + 1)); pass "a GRANT made directly in PostgreSQL counts within 5 s"; } ||
     fail "the direct grant never counted"
 pgq -c "REVOKE INSERT ON sluice_stream.sa FROM bob" >/dev/null
+
+# INSERT and COPY through sluiced: the session's own role decides (asked
+# of its backend, so SET ROLE counts too)
+expect "bob's INSERT without the privilege: 42501" "ERROR:  42501: permission denied for stream sa" \
+    "$(as bob -c "INSERT INTO sa (k, v) VALUES (9, 9)")"
+expect "bob's COPY without the privilege: 42501" "ERROR:  42501: permission denied for stream sa" \
+    "$(printf '9\t9\n' | as bob -c "COPY sa (k, v) FROM STDIN")"
+expect "the superuser as bob (SET ROLE): 42501" "ERROR:  42501: permission denied for stream sa" \
+    "$(as postgres -c "SET ROLE bob" -c "INSERT INTO sa (k, v) VALUES (9, 9)")"
+expect "an unknown column is found before the privilege (as PostgreSQL)" "ERROR:  42703" \
+    "$(as bob -c "INSERT INTO sa (nosuch) VALUES (9)")"
 as alice -c "GRANT INSERT ON STREAM sa TO bob" >/dev/null
+out=$(as bob -c "INSERT INTO sa (k, v) VALUES (6, 1), (6, 2)")
+[ -z "$out" ] && { sent_ok=$((sent_ok + 2)); pass "bob's INSERT after the grant"; } ||
+    fail "bob's INSERT after the grant: $out"
+out=$(printf '7\t1\n' | as bob -c "COPY sa (k, v) FROM STDIN")
+[ -z "$out" ] && { sent_ok=$((sent_ok + 1)); pass "bob's COPY after the grant"; } ||
+    fail "bob's COPY after the grant: $out"
 
 # the catalog as the token's role sees it
 streams=$(get "$TB" /v1/streams)

@@ -14,6 +14,11 @@
  * the query; an analyze error has a
  * five-character SQLSTATE, a message and a position inside the query; an
  * execution error names a row of the batch.
+ *
+ * INSERT INTO / COPY of s or t are Sluice's here (sl_sql_split_in); every
+ * INSERT ... VALUES is analyzed by sl_analyze_insert with three bound
+ * parameters ($1 '1', $2 NULL, $3 'x') and its cells evaluated; every
+ * COPY's options go through sl_analyze_copy.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +48,41 @@ static void check_error(const sl_error_t *err, size_t len)
         fail("error position outside the query", err);
 }
 
+static bool is_stream(void *arg, const char *name)
+{
+    return sl_catalog_stream(arg, name) != NULL;
+}
+
+/* INSERT INTO stream VALUES: analyzed, every cell evaluated. */
+static void run_insert(const sl_stmt_t *st, size_t len, sl_arena_t *a)
+{
+    static const char *const params[] = {"1", NULL, "x"};
+    sl_stream_t *s = sl_catalog_stream(&cat, st->name);
+    sl_insert_plan_t plan;
+    sl_error_t err;
+    sl_error_clear(&err);
+    if (s == NULL || st->dml == NULL)
+        fail("INSERT of no stream", &err);
+    if (st->dml->query_start >= 0)
+        return;
+    if (sl_analyze_insert(st, s, params, 3, a, &plan, &err) != SL_OK) {
+        check_error(&err, len);
+        return;
+    }
+    sl_batch_t *b = sl_batch_new(a, s, 1);
+    int r = sl_batch_add_row(b);
+    for (int i = 0; i < plan.nrows * s->ncols; i++) {
+        if (plan.cells[i] == NULL)
+            continue;
+        sl_datum_t d;
+        sl_error_clear(&err);
+        if (plan.cells[i]->type != s->cols[i % s->ncols].type)
+            fail("VALUES item not coerced to its column's type", &err);
+        if (sl_expr_eval(plan.cells[i], b, r, a, &d, &err) != SL_OK)
+            check_error(&err, len);
+    }
+}
+
 /* Runs q (NUL-terminated) through split, analyze and exec. */
 static void run_sql(const char *q, size_t len, sl_arena_t *a, bool setup)
 {
@@ -50,7 +90,8 @@ static void run_sql(const char *q, size_t len, sl_arena_t *a, bool setup)
     int n = 0;
     sl_error_t err;
     sl_error_clear(&err);
-    if (sl_sql_split(q, len, a, &stmts, &n, &err) != SL_OK) {
+    sl_sql_streams_t streams = {is_stream, &cat};
+    if (sl_sql_split_in(q, len, setup ? NULL : &streams, a, &stmts, &n, &err) != SL_OK) {
         /* A syntax error, or a statement nested deeper than the parser's
          * stack (54000, as PostgreSQL's "stack depth limit exceeded"). */
         if (setup || (strcmp(err.sqlstate, "42601") != 0 && strcmp(err.sqlstate, "54000") != 0))
@@ -75,6 +116,15 @@ static void run_sql(const char *q, size_t len, sl_arena_t *a, bool setup)
             }
             sl_arena_free(s->arena);
             continue;
+        }
+        if (stmts[i].kind == SL_STMT_INSERT)
+            run_insert(&stmts[i], len, a);
+        if (stmts[i].kind == SL_STMT_COPY) {
+            sl_copy_opts_t o;
+            if (sl_analyze_copy(&stmts[i], &o, &err) != SL_OK)
+                check_error(&err, len);
+            else if (o.delimiter == 0 || o.null_string == NULL)
+                fail("COPY options without a delimiter or null string", &err);
         }
         if (stmts[i].kind != SL_STMT_CREATE_VIEW)
             continue;

@@ -2,7 +2,7 @@
  * check_analyze.c: the analyzer (sql/analyze*.c): CREATE STREAM checks,
  * view plans (group keys, aggregates, WHERE typing and coercion), output
  * names and the SQL of output columns and HAVING, and every error with its
- * SQLSTATE and position.
+ * SQLSTATE and position; INSERT INTO stream VALUES (sl_analyze_insert).
  */
 #include <check.h>
 #include "ck_run.h"
@@ -400,6 +400,73 @@ END_TEST
 
 /* WHERE as PostgreSQL runs it: top-level conjuncts (nested ANDs
  * flattened), cheapest first, written order between equals. */
+static bool is_stream(void *arg, const char *name)
+{
+    return sl_catalog_stream(arg, name) != NULL;
+}
+
+/* sl_analyze_insert of q (an INSERT INTO clicks) with params; rc. */
+static int insert(const char *q, const char *const *params, int np, sl_insert_plan_t *p)
+{
+    sl_stmt_t *st;
+    int n;
+    sl_sql_streams_t streams = {is_stream, &cat};
+    sl_error_clear(&err);
+    ck_assert_msg(sl_sql_split_in(q, strlen(q), &streams, arena, &st, &n, &err) == SL_OK,
+                  "%s: %s", q, err.message);
+    ck_assert_int_eq(st->kind, SL_STMT_INSERT);
+    return sl_analyze_insert(st, sl_catalog_stream(&cat, "clicks"), params, np, arena, p, &err);
+}
+
+static void insert_err(const char *q, const char *state, int pos, const char *msg)
+{
+    sl_insert_plan_t p;
+    ck_assert_msg(insert(q, NULL, 0, &p) == SL_ERR, "%s", q);
+    ck_assert_str_eq(err.sqlstate, state);
+    ck_assert_int_eq(err.position, pos);
+    ck_assert_str_eq(err.message, msg);
+}
+
+START_TEST(test_insert)
+{
+    sl_insert_plan_t p;
+    static const char *const params[] = {"42", NULL};
+    ck_assert_int_eq(insert("INSERT INTO clicks (url, user_id, f) VALUES ('a', $1, 1), "
+                            "(DEFAULT, -7, $2), ('x' || 'y', 2 * 3, '1.5'::real)",
+                            params, 2, &p), SL_OK);
+    ck_assert_int_eq(p.nrows, 3);
+    int nc = p.stream->ncols;
+    /* columns: user_id 0, url 1, f 4; the others stay NULL */
+    ck_assert_ptr_nonnull(p.cells[0]);
+    ck_assert_int_eq(p.cells[0]->type, SL_T_INT8);
+    ck_assert_int_eq(p.cells[0]->constval.v.i, 42);
+    ck_assert_ptr_null(p.cells[2]);
+    ck_assert_int_eq(p.cells[4]->type, SL_T_FLOAT4);
+    ck_assert_ptr_null(p.cells[nc + 1]);                 /* DEFAULT */
+    ck_assert(p.cells[nc + 4]->constval.null);          /* $2 NULL */
+    ck_assert_int_eq(p.cells[2 * nc + 1]->type, SL_T_TEXT);
+    ck_assert_int_eq(insert("INSERT INTO clicks DEFAULT VALUES", NULL, 0, &p), SL_OK);
+    ck_assert_int_eq(p.nrows, 1);
+
+    insert_err("INSERT INTO clicks (user_id, nope) VALUES (1, 2)", "42703", 30,
+               "column \"nope\" of relation \"clicks\" does not exist");
+    insert_err("INSERT INTO clicks (v, v) VALUES (1, 2)", "42701", 24,
+               "column \"v\" specified more than once");
+    insert_err("INSERT INTO clicks (v) VALUES (1, 2)", "42601", 35,
+               "INSERT has more expressions than target columns");
+    insert_err("INSERT INTO clicks (v, s) VALUES (1)", "42601", 24,
+               "INSERT has more target columns than expressions");
+    insert_err("INSERT INTO clicks (v) VALUES ('x')", "22P02", 32,
+               "invalid input syntax for type integer: \"x\"");
+    insert_err("INSERT INTO clicks (v) VALUES (true)", "42804", 32,
+               "column \"v\" is of type integer but expression is of type boolean");
+    insert_err("INSERT INTO clicks (v) VALUES (zz)", "42703", 32, "column \"zz\" does not exist");
+    insert_err("INSERT INTO clicks (v) VALUES ($3)", "42P02", 32, "there is no parameter $3");
+    insert_err("INSERT INTO clicks (name) VALUES ('abcdefghijkl')", "22001", 35,
+               "value too long for type character varying(10)");
+}
+END_TEST
+
 START_TEST(test_quals)
 {
     const sl_view_plan_t *p =
@@ -555,6 +622,7 @@ int main(void)
     tcase_add_test(tc, test_duplicates);
     tcase_add_test(tc, test_quals);
     tcase_add_test(tc, test_big_statements);
+    tcase_add_test(tc, test_insert);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

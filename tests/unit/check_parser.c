@@ -127,6 +127,115 @@ START_TEST(test_forwarded_fast_path)
 }
 END_TEST
 
+/* Streams named "ev" and "Q x" for INSERT / COPY classification. */
+static bool is_stream(void *arg, const char *name)
+{
+    (void)arg;
+    return strcmp(name, "ev") == 0 || strcmp(name, "Q x") == 0;
+}
+static const sl_sql_streams_t streams = {is_stream, NULL};
+
+static int split_in(const char *q)
+{
+    sl_error_clear(&err);
+    return sl_sql_split_in(q, strlen(q), &streams, arena, &stmts, &nstmts, &err);
+}
+
+START_TEST(test_dml_classification)
+{
+    static const char *const fwd[] = {
+        "INSERT INTO t VALUES (1) RETURNING *", "insert into public.ev values (1)",
+        "COPY t FROM STDIN", "copy (select 1) to stdout", "INSERT INTO \"EV\" VALUES (1)",
+        "insert ev", "COPY public.ev TO STDOUT", "insertinto ev",
+    };
+    for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+        ck_assert_msg(sl_sql_forwarded_in(fwd[i], strlen(fwd[i]), &streams), "%s", fwd[i]);
+        ck_assert_int_eq(split_in(fwd[i]), SL_OK);
+        ck_assert_msg(stmts[0].kind == SL_STMT_FORWARD, "%s", fwd[i]);
+    }
+    static const char *const ours[] = {
+        "INSERT INTO ev VALUES (1)", "insert into EV (a) select 1", "COPY ev FROM STDIN",
+        "copy \"Q x\" to stdout", "INSERT INTO ev DEFAULT VALUES;",
+    };
+    for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+        ck_assert_msg(!sl_sql_forwarded_in(ours[i], strlen(ours[i]), &streams), "%s", ours[i]);
+        ck_assert_msg(split_in(ours[i]) == SL_OK, "%s: %s", ours[i], err.message);
+        ck_assert_msg(stmts[0].kind == SL_STMT_INSERT || stmts[0].kind == SL_STMT_COPY, "%s",
+                      ours[i]);
+        ck_assert_ptr_nonnull(stmts[0].dml);
+    }
+    /* Without streams (sl_sql_split) nothing of this is Sluice's. */
+    ck_assert(sl_sql_forwarded("INSERT INTO ev VALUES (1)", 25));
+}
+END_TEST
+
+START_TEST(test_insert_values)
+{
+    ck_assert_int_eq(split_in("INSERT INTO ev (a, \"B\") VALUES (1, 'x'), (-2.5, $2::int), "
+                              "(DEFAULT, NULL)"), SL_OK);
+    const sl_dml_t *d = stmts[0].dml;
+    ck_assert_str_eq(stmts[0].name, "ev");
+    ck_assert_int_eq(d->ncols, 2);
+    ck_assert_str_eq(d->cols[1], "B");
+    ck_assert_int_eq(d->col_locations[1], 20);
+    ck_assert_int_eq(d->nrows, 3);
+    ck_assert_int_eq(d->query_start, -1);
+    ck_assert_int_eq(d->rows[1]->ntargets, 2);
+    ck_assert_int_eq(sl_dml_nparams(&stmts[0]), 2);
+    ck_assert_int_eq(split_in("INSERT INTO ev WITH q AS (SELECT 1) SELECT * FROM q"), SL_OK);
+    ck_assert_int_eq(stmts[0].dml->query_start, 15);
+    ck_assert_int_eq(split_in("INSERT INTO ev VALUES (1) RETURNING a"), SL_ERR);
+    ck_assert_str_eq(err.message, "syntax error at or near \"RETURNING\"");
+    ck_assert_int_eq(err.position, 27);
+    ck_assert_int_eq(split_in("INSERT INTO ev (a"), SL_ERR);
+    ck_assert_str_eq(err.message, "syntax error at end of input");
+}
+END_TEST
+
+/* COPY q's options through sl_analyze_copy: its return code. */
+static int copy_opts(const char *q, sl_copy_opts_t *o)
+{
+    ck_assert_msg(split_in(q) == SL_OK, "%s: %s", q, err.message);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_COPY);
+    return sl_analyze_copy(&stmts[0], o, &err);
+}
+
+START_TEST(test_copy_options)
+{
+    sl_copy_opts_t o;
+    ck_assert_int_eq(copy_opts("COPY ev (a, b) FROM STDIN", &o), SL_OK);
+    ck_assert_int_eq(stmts[0].dml->ncols, 2);
+    ck_assert_int_eq(o.format, SL_COPY_TEXT);
+    ck_assert_int_eq(o.delimiter, '\t');
+    ck_assert_str_eq(o.null_string, "\\N");
+    ck_assert_int_eq(copy_opts("copy ev from stdin with (format csv, header true)", &o), SL_OK);
+    ck_assert(o.format == SL_COPY_CSV && o.header && o.delimiter == ',');
+    ck_assert_str_eq(o.null_string, "");
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN DELIMITER AS '|' NULL '' HEADER", &o), SL_OK);
+    ck_assert(o.format == SL_COPY_TEXT && o.header && o.delimiter == '|');
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN csv header", &o), SL_OK);
+    ck_assert(o.format == SL_COPY_CSV && o.header);
+    ck_assert_int_eq(split_in("COPY ev TO STDOUT"), SL_OK);
+    ck_assert(stmts[0].dml->copy_to);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (FORMAT binary)", &o), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_int_eq(copy_opts("COPY ev FROM '/etc/passwd'", &o), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_int_eq(err.position, 14);
+    sl_error_clear(&err);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (bogus 1)", &o), SL_ERR);
+    ck_assert_str_eq(err.message, "option \"bogus\" not recognized");
+    sl_error_clear(&err);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (FORMAT csv, DELIMITER ';')", &o), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    sl_error_clear(&err);
+    ck_assert_int_eq(copy_opts("COPY ev FROM STDIN (DELIMITER 'ab')", &o), SL_ERR);
+    ck_assert_str_eq(err.message, "COPY delimiter must be a single one-byte character");
+    ck_assert_int_eq(split_in("COPY ev FROM STDIN WITH (FORMAT"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42601");
+}
+END_TEST
+
 START_TEST(test_create_stream)
 {
     sl_stmt_t *st = parse1("CREATE STREAM IF NOT EXISTS Clicks (user_id bigint, "
@@ -412,6 +521,9 @@ int main(void)
     tcase_add_test(tc, test_unsupported_clauses);
     tcase_add_test(tc, test_syntax_errors);
     tcase_add_test(tc, test_limits);
+    tcase_add_test(tc, test_dml_classification);
+    tcase_add_test(tc, test_insert_values);
+    tcase_add_test(tc, test_copy_options);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

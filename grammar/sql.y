@@ -93,7 +93,7 @@ static void limit_error(sl_parse_t *ps, const char *sqlstate, int pos, const cha
 %token ILLEGAL OPERATOR PARAM UNION.
 
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
-%fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
+%fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS FILTER IF
     PRECISION RESTRICT SHOW STREAM STREAMS TIME VARYING VIEW VIEWS WITHOUT
     ZONE.
 
@@ -393,11 +393,16 @@ expr(E) ::= CAST(C) LP expr(X) AS typename(T) RP. {
     BOUND(E);
 }
 
-expr(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); BOUND(E); }
-expr(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); BOUND(E); }
-expr(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
-expr(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
-expr(E) ::= name(F) LP DISTINCT exprlist(L) RP. {
+expr(E) ::= func(F). { E = F; }
+expr(E) ::= func(F) FILTER LP WHERE expr(X) RP. { E = sl__ast_func_filter(A, F, X); BOUND(E); }
+
+%type func {sl_ast_node_t *}
+%destructor func { (void)$$; (void)ps; }
+func(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); BOUND(E); }
+func(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); BOUND(E); }
+func(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
+func(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
+func(E) ::= name(F) LP DISTINCT exprlist(L) RP. {
     E = sl__ast_func(A, &F, L, false, true);
     BOUND(E);
 }

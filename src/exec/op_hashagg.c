@@ -11,6 +11,15 @@
  *     sum/avg of integers   __int128 sum, int64 n   (n = non-null inputs)
  *     sum/avg of floats     double sum, int64 n
  *     min / max             sl_datum_t (null until the first input)
+ *     bool_and / bool_or    int64: 0 no input yet, 1 false, 2 true
+ *     bit_and / bit_or      int64 value, int64 inputs
+ *     statistics of floats  double N, Sx, Sxx[, Sy, Syy, Sxy]: PostgreSQL's
+ *                           float8_accum / float8_regr_accum state, updated
+ *                           as they update it (Youngs-Cramer)
+ *     statistics of ints    int64 n, __int128 sum x, 192-bit sum x*x
+ *
+ * count(*) with a FILTER counts the rows whose projected filter is true;
+ * the other aggregates see NULL arguments on filtered-out rows (project).
  *
  * An open-addressing table (linear probing, power-of-two size, load at
  * most 1/2) of {full hash, record index + 1} slots maps keys to records; a
@@ -46,8 +55,25 @@ typedef enum upd {
     U_ISUM,   /* sum and avg over integers */
     U_FSUM,   /* sum and avg over floats / numeric */
     U_MIN,
-    U_MAX
+    U_MAX,
+    U_BOOL_AND,
+    U_BOOL_OR,
+    U_BIT_AND,
+    U_BIT_OR,
+    U_FSTAT,  /* var / stddev of floats */
+    U_FSTAT2, /* corr, covar, regr */
+    U_ISTAT   /* var / stddev of integers */
 } upd_t;
+
+/* State of a statistics aggregate over integers (copied in and out with
+ * memcpy: records are only 8-byte aligned). */
+typedef struct istat {
+    int64_t n;
+    int64_t pad_;
+    __int128 sx;
+    unsigned __int128 sxx_lo;   /* sum of squares = sxx_hi * 2^128 + sxx_lo */
+    uint64_t sxx_hi;
+} istat_t;
 
 typedef struct agg_layout {
     upd_t upd;
@@ -139,6 +165,25 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
             break;
         case SL_AGG_MIN: al->upd = U_MIN; sz = sizeof(sl_datum_t); break;
         case SL_AGG_MAX: al->upd = U_MAX; sz = sizeof(sl_datum_t); break;
+        case SL_AGG_BOOL_AND: al->upd = U_BOOL_AND; sz = 8; break;
+        case SL_AGG_BOOL_OR: al->upd = U_BOOL_OR; sz = 8; break;
+        case SL_AGG_BIT_AND: al->upd = U_BIT_AND; sz = 16; break;
+        case SL_AGG_BIT_OR: al->upd = U_BIT_OR; sz = 16; break;
+        case SL_AGG_VAR_POP:
+        case SL_AGG_VAR_SAMP:
+        case SL_AGG_STDDEV_POP:
+        case SL_AGG_STDDEV_SAMP:
+            al->upd = integer ? U_ISTAT : U_FSTAT;
+            sz = integer ? sizeof(istat_t) : 24;
+            break;
+        case SL_AGG_CORR:
+        case SL_AGG_COVAR_POP:
+        case SL_AGG_COVAR_SAMP:
+        case SL_AGG_REGR_SLOPE:
+        case SL_AGG_REGR_INTERCEPT:
+            al->upd = U_FSTAT2;
+            sz = 48;
+            break;
         default: sl_panic("unknown aggregate kind %d", a->kind);
         }
         al->off = (int)off;
@@ -351,6 +396,113 @@ static inline double fsum_add(bool single, double s, double v, bool *overflow)
     return r;
 }
 
+static inline void bool_update(unsigned char *st, bool and, const sl_datum_t *v)
+{
+    if (v->null)
+        return;
+    int64_t b = v->v.i ? 2 : 1, *s = (int64_t *)st;
+    *s = *s == 0 ? b : and ? (*s < b ? *s : b) : (*s > b ? *s : b);
+}
+
+static inline void bit_update(unsigned char *st, bool and, int64_t v, int64_t n)
+{
+    int64_t *s = (int64_t *)st;
+    if (n == 0)
+        return;
+    s[0] = s[1] == 0 ? v : and ? (s[0] & v) : (s[0] | v);
+    s[1] += n;
+}
+
+/* float8_accum: one value into {N, Sx, Sxx}, the Youngs-Cramer update as
+ * PostgreSQL computes it.  Where PostgreSQL raises "value out of range:
+ * overflow" (finite inputs, infinite Sx or Sxx) the state goes on with
+ * Sxx NaN; the flush's float8_combine meets the infinite Sx. */
+static inline void fstat_accum(double *t, double x)
+{
+    double n = t[0] + 1.0, sx = t[1] + x, sxx = t[2];
+    if (t[0] > 0.0) {
+        double tmp = x * n - sx;
+        sxx += tmp * tmp / (n * t[0]);
+        if (isinf(sx) || isinf(sxx))
+            sxx = NAN;
+    } else if (isnan(x) || isinf(x)) {
+        sxx = NAN;
+    }
+    t[0] = n;
+    t[1] = sx;
+    t[2] = sxx;
+}
+
+/* float8_regr_accum: (y, x) into {N, Sx, Sxx, Sy, Syy, Sxy}. */
+static inline void fstat2_accum(double *t, double y, double x)
+{
+    double n = t[0] + 1.0, sx = t[1] + x, sxx = t[2], sy = t[3] + y, syy = t[4], sxy = t[5];
+    if (t[0] > 0.0) {
+        double tx = x * n - sx, ty = y * n - sy, scale = 1.0 / (n * t[0]);
+        sxx += tx * tx * scale;
+        syy += ty * ty * scale;
+        sxy += tx * ty * scale;
+        if (isinf(sxx))
+            sxx = NAN;
+        if (isinf(syy))
+            syy = NAN;
+        if (isinf(sxy))
+            sxy = NAN;
+    } else {
+        if (isnan(x) || isinf(x))
+            sxx = sxy = NAN;
+        if (isnan(y) || isinf(y))
+            syy = sxy = NAN;
+    }
+    t[0] = n;
+    t[1] = sx;
+    t[2] = sxx;
+    t[3] = sy;
+    t[4] = syy;
+    t[5] = sxy;
+}
+
+/* float8_combine / float8_regr_combine (npairs 1 or 2): src into dst. */
+static void fstat_combine(double *d, const double *s, int npairs)
+{
+    if (s[0] == 0.0)
+        return;
+    if (d[0] == 0.0) {
+        memcpy(d, s, sizeof(double) * (size_t)(npairs == 1 ? 3 : 6));
+        return;
+    }
+    double n1 = d[0], n2 = s[0], n = n1 + n2;
+    double tx = d[1] / n1 - s[1] / n2;
+    d[2] = d[2] + s[2] + n1 * n2 * tx * tx / n;
+    d[1] += s[1];
+    if (npairs == 2) {
+        double ty = d[3] / n1 - s[3] / n2;
+        d[4] = d[4] + s[4] + n1 * n2 * ty * ty / n;
+        d[5] = d[5] + s[5] + n1 * n2 * tx * ty / n;
+        d[3] += s[3];
+    }
+    d[0] = n;
+}
+
+static inline void istat_add(unsigned char *st, const istat_t *v)
+{
+    istat_t s;
+    memcpy(&s, st, sizeof(s));
+    s.n += v->n;
+    s.sx += v->sx;
+    unsigned __int128 lo = s.sxx_lo + v->sxx_lo;
+    s.sxx_hi += v->sxx_hi + (lo < s.sxx_lo);
+    s.sxx_lo = lo;
+    memcpy(st, &s, sizeof(s));
+}
+
+static inline void istat_accum(unsigned char *st, int64_t x)
+{
+    unsigned __int128 ax = x < 0 ? (unsigned __int128)(-(__int128)x) : (unsigned __int128)x;
+    istat_t v = {.n = 1, .sx = x, .sxx_lo = ax * ax};
+    istat_add(st, &v);
+}
+
 /* ---- the operator ---- */
 
 static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
@@ -392,7 +544,8 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             const sl_datum_t *v = args[a] ? &args[a][i] : NULL;
             switch (al->upd) {
             case U_COUNT_STAR:
-                (*(int64_t *)st)++;
+                if (v == NULL || (!v->null && v->v.i))   /* FILTER */
+                    (*(int64_t *)st)++;
                 break;
             case U_COUNT:
                 if (!v->null)
@@ -415,6 +568,29 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             case U_MIN:
             case U_MAX:
                 minmax_update(d, al, (sl_datum_t *)st, v);
+                break;
+            case U_BOOL_AND:
+            case U_BOOL_OR:
+                bool_update(st, al->upd == U_BOOL_AND, v);
+                break;
+            case U_BIT_AND:
+            case U_BIT_OR:
+                if (!v->null)
+                    bit_update(st, al->upd == U_BIT_AND, v->v.i, 1);
+                break;
+            case U_FSTAT:
+                if (!v->null)
+                    fstat_accum((double *)st, v->v.f);
+                break;
+            case U_FSTAT2: {
+                const sl_datum_t *x = &c->args2[a][i];
+                if (!v->null && !x->null)
+                    fstat2_accum((double *)st, v->v.f, x->v.f);
+                break;
+            }
+            case U_ISTAT:
+                if (!v->null)
+                    istat_accum(st, v->v.i);
                 break;
             }
         }
@@ -629,6 +805,27 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
             case U_MAX:
                 minmax_update(d, al, (sl_datum_t *)ds, (const sl_datum_t *)ss);
                 break;
+            case U_BOOL_AND:
+            case U_BOOL_OR: {
+                int64_t b = *(int64_t *)ss;
+                sl_datum_t v = {.null = b == 0, .v.i = b == 2};
+                bool_update(ds, al->upd == U_BOOL_AND, &v);
+                break;
+            }
+            case U_BIT_AND:
+            case U_BIT_OR:
+                bit_update(ds, al->upd == U_BIT_AND, ((int64_t *)ss)[0], ((int64_t *)ss)[1]);
+                break;
+            case U_FSTAT:
+            case U_FSTAT2:
+                fstat_combine((double *)ds, (const double *)ss, al->upd == U_FSTAT ? 1 : 2);
+                break;
+            case U_ISTAT: {
+                istat_t v;
+                memcpy(&v, ss, sizeof(v));
+                istat_add(ds, &v);
+                break;
+            }
             }
         }
     }
@@ -673,6 +870,31 @@ static void put_int128(sl_buf_t *out, __int128 v)
     if (v < 0)
         buf[--i] = '-';
     sl_buf_puts(out, buf + i);
+}
+
+/* hi * 2^128 + lo in decimal. */
+static void put_uint192(sl_buf_t *out, uint64_t hi, unsigned __int128 lo)
+{
+    /* Limbs of 32 bits, most significant first, divided by 10^9 in turn. */
+    uint32_t limb[6] = {(uint32_t)(hi >> 32), (uint32_t)hi, (uint32_t)(lo >> 96),
+                        (uint32_t)(lo >> 64), (uint32_t)(lo >> 32), (uint32_t)lo};
+    uint32_t chunk[8];
+    int nchunk = 0;
+    bool zero;
+    do {
+        uint64_t rem = 0;
+        zero = true;
+        for (int k = 0; k < 6; k++) {
+            uint64_t cur = (rem << 32) | limb[k];
+            limb[k] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+            zero = zero && limb[k] == 0;
+        }
+        chunk[nchunk++] = (uint32_t)rem;
+    } while (!zero);
+    sl_buf_printf(out, "%u", chunk[nchunk - 1]);
+    for (int k = nchunk - 2; k >= 0; k--)
+        sl_buf_printf(out, "%09u", chunk[k]);
 }
 
 bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
@@ -722,6 +944,39 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
         if (m->null)
             return false;
         sl_type_output(al->argtype, m, out);
+        return true;
+    }
+    case U_BOOL_AND:
+    case U_BOOL_OR:
+        if (*(int64_t *)st == 0)
+            return false;
+        sl_buf_puts(out, *(int64_t *)st == 2 ? "true" : "false");
+        return true;
+    case U_BIT_AND:
+    case U_BIT_OR: {
+        if (((int64_t *)st)[1] == 0)
+            return false;
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)((int64_t *)st)[0]);
+        sl_buf_puts(out, tmp);
+        return true;
+    }
+    case U_FSTAT:
+    case U_FSTAT2: {
+        sl_datum_t v = {.v.f = ((double *)st)[j]};
+        sl_type_output(SL_T_FLOAT8, &v, out);
+        return true;
+    }
+    case U_ISTAT: {
+        istat_t s;
+        memcpy(&s, st, sizeof(s));
+        if (j == 0) {
+            snprintf(tmp, sizeof(tmp), "%lld", (long long)s.n);
+            sl_buf_puts(out, tmp);
+        } else if (j == 1) {
+            put_int128(out, s.sx);
+        } else {
+            put_uint192(out, s.sxx_hi, s.sxx_lo);
+        }
         return true;
     }
     }

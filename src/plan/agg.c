@@ -1,9 +1,20 @@
 /*
  * agg.c: the aggregate catalog (agg.h): result and state types of count,
- * sum, min, max and avg, their state column names, and the SQL that
- * combines two states (ON CONFLICT DO UPDATE) and computes final values.
- * Types follow PostgreSQL: sum(int2/int4) is bigint, sum(int8) numeric,
- * avg over integers numeric (int8_avg), avg over floats double precision.
+ * sum, min, max, avg, bool_and/or, bit_and/or and the statistics
+ * (var_*, stddev_*, corr, covar_*, regr_slope/_intercept), their state
+ * column names, and the SQL that combines two states (ON CONFLICT DO
+ * UPDATE) and computes final values.  Types follow PostgreSQL: sum(int2/
+ * int4) is bigint, sum(int8) numeric, avg over integers numeric (int8_avg),
+ * avg over floats double precision, statistics of integers numeric and of
+ * floats double precision.
+ *
+ * Statistics of floats keep PostgreSQL's float8_accum state and combine
+ * and finish with PostgreSQL's own functions.  Statistics of integers keep
+ * exact sums (n, sum x, sum x*x) and compute numeric_stddev_internal's
+ * formula in SQL: (n * sxx - sx * sx) / (n * (n - 1)) (or n * n), 0 when
+ * the numerator is not positive, where numeric's "/" picks the same scale
+ * (select_div_scale) and rounds as PostgreSQL's aggregate does; stddev is
+ * the square root rounded to that scale.
  */
 #include "plan/agg.h"
 
@@ -11,31 +22,83 @@
 
 #include "util/error.h"
 
+#define LAST_KIND SL_AGG_REGR_INTERCEPT
+
 static const char *const agg_names[] = {
     [SL_AGG_COUNT_STAR] = "count", [SL_AGG_COUNT] = "count",
     [SL_AGG_SUM] = "sum",          [SL_AGG_MIN] = "min",
     [SL_AGG_MAX] = "max",          [SL_AGG_AVG] = "avg",
+    [SL_AGG_BOOL_AND] = "bool_and", [SL_AGG_BOOL_OR] = "bool_or",
+    [SL_AGG_BIT_AND] = "bit_and",  [SL_AGG_BIT_OR] = "bit_or",
+    [SL_AGG_VAR_POP] = "var_pop",  [SL_AGG_VAR_SAMP] = "var_samp",
+    [SL_AGG_STDDEV_POP] = "stddev_pop", [SL_AGG_STDDEV_SAMP] = "stddev_samp",
+    [SL_AGG_CORR] = "corr",        [SL_AGG_COVAR_POP] = "covar_pop",
+    [SL_AGG_COVAR_SAMP] = "covar_samp", [SL_AGG_REGR_SLOPE] = "regr_slope",
+    [SL_AGG_REGR_INTERCEPT] = "regr_intercept",
 };
+
+/* PostgreSQL's final functions of the float statistics. */
+static const char *const float_final[] = {
+    [SL_AGG_VAR_POP] = "float8_var_pop",       [SL_AGG_VAR_SAMP] = "float8_var_samp",
+    [SL_AGG_STDDEV_POP] = "float8_stddev_pop", [SL_AGG_STDDEV_SAMP] = "float8_stddev_samp",
+    [SL_AGG_CORR] = "float8_corr",             [SL_AGG_COVAR_POP] = "float8_covar_pop",
+    [SL_AGG_COVAR_SAMP] = "float8_covar_samp", [SL_AGG_REGR_SLOPE] = "float8_regr_slope",
+    [SL_AGG_REGR_INTERCEPT] = "float8_regr_intercept",
+};
+
+static const char *const stat_cols[] = {"n", "sx", "sxx", "sy", "syy", "sxy"};
 
 int sl_agg_lookup(const char *name)
 {
-    for (int k = SL_AGG_COUNT; k <= SL_AGG_AVG; k++)
+    static const struct {
+        const char *name;
+        sl_aggkind_t kind;
+    } aliases[] = {
+        {"every", SL_AGG_BOOL_AND},
+        {"variance", SL_AGG_VAR_SAMP},
+        {"stddev", SL_AGG_STDDEV_SAMP},
+    };
+    for (int k = SL_AGG_COUNT; k <= LAST_KIND; k++)
         if (strcmp(agg_names[k], name) == 0)
             return k;
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strcmp(aliases[i].name, name) == 0)
+            return aliases[i].kind;
     return -1;
 }
 
 const char *sl_agg_name(sl_aggkind_t kind)
 {
-    return (kind >= SL_AGG_COUNT_STAR && kind <= SL_AGG_AVG) ? agg_names[kind] : "?";
+    return (kind >= SL_AGG_COUNT_STAR && kind <= LAST_KIND) ? agg_names[kind] : "?";
 }
 
-static int no_function(sl_aggkind_t kind, sl_type_t argtype, int location,
-                       sl_error_t *err)
+int sl_agg_nargs(sl_aggkind_t kind)
+{
+    if (kind == SL_AGG_COUNT_STAR)
+        return 0;
+    return kind >= SL_AGG_CORR ? 2 : 1;
+}
+
+static bool is_stat(sl_aggkind_t kind)
+{
+    return kind >= SL_AGG_VAR_POP && kind <= LAST_KIND;
+}
+
+bool sl_agg_is_float_stat(const sl_aggref_t *ref)
+{
+    return is_stat(ref->kind) && !sl_type_is_integer(ref->argtype);
+}
+
+static int no_function(sl_aggkind_t kind, const char *fname, sl_type_t argtype,
+                       int location, sl_error_t *err)
 {
     sl_error_set(err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
-                 "function %s(%s) does not exist", sl_agg_name(kind),
+                 "function %s(%s) does not exist", fname ? fname : sl_agg_name(kind),
                  sl_type_name(argtype));
+    if (sl_agg_nargs(kind) == 2)   /* the analyzer cast both to float8 */
+        sl_error_set(err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
+                     "function %s(%s, %s) does not exist", fname ? fname : sl_agg_name(kind),
+                     sl_type_name(argtype), sl_type_name(argtype));
     sl_error_hint(err, "No function matches the given name and argument types. "
                        "You might need to add explicit type casts.");
     return SL_ERR;
@@ -56,6 +119,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
                    int argtypmod, int location, sl_error_t *err)
 {
     sl_type_t result, state1 = SL_T_UNKNOWN;
+    int nstate = 1;
 
     switch (kind) {
     case SL_AGG_COUNT_STAR:
@@ -68,7 +132,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     case SL_AGG_SUM:
     case SL_AGG_AVG:
         if (!sl_type_is_numeric(argtype))
-            return no_function(kind, argtype, location, err);
+            return no_function(kind, ref->fname, argtype, location, err);
         if (argtype == SL_T_NUMERIC)
             return numeric_unsupported(kind, location, err);
         if (kind == SL_AGG_AVG) {
@@ -83,10 +147,43 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     case SL_AGG_MIN:
     case SL_AGG_MAX:
         if (argtype == SL_T_BOOL || argtype == SL_T_UNKNOWN)
-            return no_function(kind, argtype, location, err);
+            return no_function(kind, ref->fname, argtype, location, err);
         if (argtype == SL_T_NUMERIC)
             return numeric_unsupported(kind, location, err);
         result = argtype;
+        break;
+    case SL_AGG_BOOL_AND:
+    case SL_AGG_BOOL_OR:
+        if (argtype != SL_T_BOOL)
+            return no_function(kind, ref->fname, argtype, location, err);
+        result = argtype;
+        break;
+    case SL_AGG_BIT_AND:
+    case SL_AGG_BIT_OR:
+        if (!sl_type_is_integer(argtype))
+            return no_function(kind, ref->fname, argtype, location, err);
+        result = argtype;
+        break;
+    case SL_AGG_VAR_POP:
+    case SL_AGG_VAR_SAMP:
+    case SL_AGG_STDDEV_POP:
+    case SL_AGG_STDDEV_SAMP:
+        if (!sl_type_is_numeric(argtype))
+            return no_function(kind, ref->fname, argtype, location, err);
+        if (argtype == SL_T_NUMERIC)
+            return numeric_unsupported(kind, location, err);
+        result = sl_type_is_integer(argtype) ? SL_T_NUMERIC : SL_T_FLOAT8;
+        nstate = 3;
+        break;
+    case SL_AGG_CORR:
+    case SL_AGG_COVAR_POP:
+    case SL_AGG_COVAR_SAMP:
+    case SL_AGG_REGR_SLOPE:
+    case SL_AGG_REGR_INTERCEPT:
+        if (argtype != SL_T_FLOAT8)
+            return no_function(kind, ref->fname, argtype, location, err);
+        result = SL_T_FLOAT8;
+        nstate = 6;
         break;
     default:
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, location,
@@ -97,14 +194,22 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     ref->argtypmod = argtypmod;
     ref->result_type = result;
     ref->location = location;
+    for (int j = 0; j < SL_AGG_MAX_STATE_COLS; j++)
+        ref->state_type[j] = SL_T_UNKNOWN;
     if (kind == SL_AGG_AVG) {
         ref->nstate = 2;
         ref->state_type[0] = result;   /* numeric for ints, float8 for floats */
         ref->state_type[1] = state1;
+    } else if (is_stat(kind)) {
+        /* n, sx, sxx[, sy, syy, sxy]: float8 as PostgreSQL's float8_accum
+         * keeps them, or bigint and exact numeric sums for integers */
+        ref->nstate = nstate;
+        bool integer = sl_type_is_integer(argtype);
+        for (int j = 0; j < nstate; j++)
+            ref->state_type[j] = !integer ? SL_T_FLOAT8 : j == 0 ? SL_T_INT8 : SL_T_NUMERIC;
     } else {
         ref->nstate = 1;
         ref->state_type[0] = result;
-        ref->state_type[1] = SL_T_UNKNOWN;
     }
     return SL_OK;
 }
@@ -113,6 +218,8 @@ void sl_agg_state_colname(const sl_aggref_t *ref, int i, int j, sl_buf_t *b)
 {
     if (ref->kind == SL_AGG_AVG)
         sl_buf_printf(b, "_a%d_%s", i, j == 0 ? "sum" : "count");
+    else if (is_stat(ref->kind))
+        sl_buf_printf(b, "_a%d_%s", i, stat_cols[j]);
     else
         sl_buf_printf(b, "_a%d", i);
 }
@@ -131,6 +238,56 @@ static void put_col(const sl_aggref_t *ref, int i, int j, const char *tbl, sl_bu
     sl_buf_free(&col);
 }
 
+/* ARRAY[tbl."_a<i>_n", tbl."_a<i>_sx", ...]: PostgreSQL's state array. */
+static void put_state_array(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
+{
+    sl_buf_puts(b, "ARRAY[");
+    for (int j = 0; j < ref->nstate; j++) {
+        if (j > 0)
+            sl_buf_puts(b, ", ");
+        put_col(ref, i, j, tbl, b);
+    }
+    sl_buf_putc(b, ']');
+}
+
+/* The variance of integers from exact sums, as numeric_stddev_internal
+ * computes it: NULL for n <= 0 (pop) or n <= 1 (samp), 0 when
+ * n * sxx - sx * sx <= 0 (it is not negative for exact sums), else that
+ * numerator divided by n * n or n * (n - 1) at numeric division's scale.
+ * For stddev, the square root rounded to the scale of the variance
+ * (sqrt_var at the division's rscale). */
+static void put_int_stat_final(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
+{
+    bool samp = ref->kind == SL_AGG_VAR_SAMP || ref->kind == SL_AGG_STDDEV_SAMP;
+    bool sd = ref->kind == SL_AGG_STDDEV_POP || ref->kind == SL_AGG_STDDEV_SAMP;
+    sl_buf_t n = SL_BUF_INIT, num = SL_BUF_INIT, var = SL_BUF_INIT;
+
+    put_col(ref, i, 0, tbl, &n);
+    sl_buf_printf(&num, "(%s::numeric * ", sl_buf_cstr(&n));
+    put_col(ref, i, 2, tbl, &num);
+    sl_buf_puts(&num, " - ");
+    put_col(ref, i, 1, tbl, &num);
+    sl_buf_puts(&num, " * ");
+    put_col(ref, i, 1, tbl, &num);
+    sl_buf_putc(&num, ')');
+    if (samp)
+        sl_buf_printf(&var, "(%s / (%s::numeric * (%s - 1)))", sl_buf_cstr(&num),
+                      sl_buf_cstr(&n), sl_buf_cstr(&n));
+    else
+        sl_buf_printf(&var, "(%s / (%s::numeric * %s))", sl_buf_cstr(&num),
+                      sl_buf_cstr(&n), sl_buf_cstr(&n));
+    sl_buf_printf(b, "(CASE WHEN %s <= %d THEN NULL WHEN %s <= 0 THEN 0::numeric ELSE ",
+                  sl_buf_cstr(&n), samp ? 1 : 0, sl_buf_cstr(&num));
+    if (sd)
+        sl_buf_printf(b, "round(sqrt(%s), scale(%s))", sl_buf_cstr(&var), sl_buf_cstr(&var));
+    else
+        sl_buf_puts(b, sl_buf_cstr(&var));
+    sl_buf_puts(b, " END)");
+    sl_buf_free(&n);
+    sl_buf_free(&num);
+    sl_buf_free(&var);
+}
+
 void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
                         const char *in, sl_buf_t *b)
 {
@@ -143,6 +300,16 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
         put_col(ref, i, j, in, b);
         return;
     }
+    if (sl_agg_is_float_stat(ref)) {
+        /* (float8_combine(ARRAY[t.n, t.sx, t.sxx], ARRAY[in.n, ...]))[j + 1] */
+        sl_buf_puts(b, ref->nstate == 3 ? "(pg_catalog.float8_combine("
+                                        : "(pg_catalog.float8_regr_combine(");
+        put_state_array(ref, i, tbl, b);
+        sl_buf_puts(b, ", ");
+        put_state_array(ref, i, in, b);
+        sl_buf_printf(b, "))[%d]", j + 1);
+        return;
+    }
     if (ref->kind == SL_AGG_MIN || ref->kind == SL_AGG_MAX) {
         /* LEAST / GREATEST ignore NULLs. */
         sl_buf_puts(b, ref->kind == SL_AGG_MIN ? "LEAST(" : "GREATEST(");
@@ -152,10 +319,16 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
         sl_buf_putc(b, ')');
         return;
     }
-    /* Sums: NULL (no non-null input yet) on either side keeps the other. */
+    /* Sums, and/or: NULL (no non-null input yet) on either side keeps the
+     * other. */
+    static const char *const ops[] = {
+        [SL_AGG_BOOL_AND] = " AND ", [SL_AGG_BOOL_OR] = " OR ",
+        [SL_AGG_BIT_AND] = " & ",    [SL_AGG_BIT_OR] = " | ",
+    };
     sl_buf_puts(b, "coalesce(");
     put_col(ref, i, j, tbl, b);
-    sl_buf_puts(b, " + ");
+    sl_buf_puts(b, ref->kind >= SL_AGG_BOOL_AND && ref->kind <= SL_AGG_BIT_OR ? ops[ref->kind]
+                                                                           : " + ");
     put_col(ref, i, j, in, b);
     sl_buf_puts(b, ", ");
     put_col(ref, i, j, tbl, b);
@@ -166,6 +339,19 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
 
 void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
 {
+    if (sl_agg_is_float_stat(ref)) {
+        /* A global view's missing row gives NULL states: no array then. */
+        sl_buf_puts(b, "(CASE WHEN ");
+        put_col(ref, i, 0, tbl, b);
+        sl_buf_printf(b, " IS NOT NULL THEN pg_catalog.%s(", float_final[ref->kind]);
+        put_state_array(ref, i, tbl, b);
+        sl_buf_puts(b, ") END)");
+        return;
+    }
+    if (is_stat(ref->kind)) {
+        put_int_stat_final(ref, i, tbl, b);
+        return;
+    }
     if (ref->kind != SL_AGG_AVG) {
         put_col(ref, i, 0, tbl, b);
         return;

@@ -565,16 +565,42 @@ static const char *arg_types(sl_actx_t *ctx, sl_expr_t **args, int nargs)
     return s;
 }
 
+/* The two arguments (y, x) of corr, covar_* and regr_*: double precision,
+ * as PostgreSQL casts any number to it; 42883 for other types. */
+static int float8_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args)
+{
+    for (int i = 0; i < 2; i++)
+        if (!is_unknown(args[i]) && !sl_type_is_numeric(args[i]->type)) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                         "function %s(%s) does not exist", n->str,
+                         arg_types(ctx, args, 2));
+            sl_error_hint(ctx->err, "%s", no_func_hint);
+            return SL_ERR;
+        }
+    for (int i = 0; i < 2; i++)
+        if (sl__reject_numeric(ctx, args[i], args[i]->location, "aggregate arguments") == NULL ||
+            (args[i] = sl__coerce(ctx, args[i], SL_T_FLOAT8, -1)) == NULL)
+            return SL_ERR;
+    return SL_OK;
+}
+
+static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
+{
+    return (x == NULL && y == NULL) || (x && y && sl__expr_equal(x, y));
+}
+
 static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     int kind = sl_agg_lookup(n->str);
     sl_expr_t **args = NULL;
+    sl_expr_t *filter = NULL;
 
     if (kind >= 0) {
         static const char *const where_names[] = {
             [SL_CTX_WHERE] = "WHERE", [SL_CTX_GROUP] = "GROUP BY",
+            [SL_CTX_FILTER] = "FILTER",
         };
-        if (where == SL_CTX_WHERE || where == SL_CTX_GROUP) {
+        if (where == SL_CTX_WHERE || where == SL_CTX_GROUP || where == SL_CTX_FILTER) {
             sl_error_set(ctx->err, SL_ERRCODE_GROUPING_ERROR, n->location,
                          "aggregate functions are not allowed in %s",
                          where_names[where]);
@@ -599,11 +625,20 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                                     kind >= 0 ? SL_CTX_AGGARG : where);
             if (args[i] == NULL)
                 return NULL;
-            if (kind >= 0 && is_unknown(args[i]) &&
+            if (kind >= 0 && sl_agg_nargs(kind) == 1 && is_unknown(args[i]) &&
                 sl__coerce(ctx, args[i], SL_T_TEXT, -1) == NULL)
                 return NULL;
         }
     }
+    if (n->filter && kind < 0) {
+        sl_error_set(ctx->err, "42809", n->location,
+                     "FILTER specified, but %s is not an aggregate function", n->str);
+        return NULL;
+    }
+    if (n->filter &&
+        (filter = sl__coerce_bool(ctx, sl__transform(ctx, n->filter, SL_CTX_FILTER),
+                                  "FILTER")) == NULL)
+        return NULL;
     if (kind == SL_AGG_COUNT && n->star)
         kind = SL_AGG_COUNT_STAR;
     if (kind < 0) {
@@ -612,26 +647,34 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "function %s(%s) is not supported in continuous views yet", n->str,
                      n->star ? "*" : arg_types(ctx, args, n->nargs));
-        sl_error_hint(ctx->err, "Continuous views compute count, sum, min, max and avg "
-                      "over columns, constants and operators.");
+        sl_error_hint(ctx->err, "Continuous views compute count, sum, min, max, avg, "
+                      "bool_and, bool_or, bit_and, bit_or and the statistics (stddev, "
+                      "variance, corr, ...) over columns, constants and operators.");
         return NULL;
     }
     if ((n->star && kind != SL_AGG_COUNT_STAR) ||
-        (!n->star && n->nargs != 1)) {
+        (!n->star && n->nargs != sl_agg_nargs(kind))) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
                      "function %s(%s) does not exist", n->str,
                      n->star ? "*" : arg_types(ctx, args, n->nargs));
         sl_error_hint(ctx->err, "%s", no_func_hint);
         return NULL;
     }
+    if (sl_agg_nargs(kind) == 2 && float8_args(ctx, n, args) != SL_OK)
+        return NULL;
+    sl_expr_t *arg = args ? args[0] : NULL;
+    sl_expr_t *arg2 = args && n->nargs > 1 ? args[1] : NULL;
 
     /* The same call twice shares one state (as PostgreSQL does). */
-    uint32_t h = sl__hash_mix((uint32_t)kind, args ? sl__expr_hash(args[0]) : 0);
+    uint32_t h = sl__hash_mix((uint32_t)kind, arg ? sl__expr_hash(arg) : 0);
+    if (arg2)
+        h = sl__hash_mix(h, sl__expr_hash(arg2));
+    if (filter)
+        h = sl__hash_mix(h, sl__expr_hash(filter));
     for (int pos = -1, i; (i = sl__hindex_next(&ctx->aggidx, h, &pos)) >= 0;) {
         const sl_aggref_t *o = &ctx->aggs[i];
-        bool same_arg = (o->arg == NULL && args == NULL) ||
-                        (o->arg && args && sl__expr_equal(o->arg, args[0]));
-        if (o->kind == (sl_aggkind_t)kind && same_arg) {
+        if (o->kind == (sl_aggkind_t)kind && same_opt_expr(o->arg, arg) &&
+            same_opt_expr(o->arg2, arg2) && same_opt_expr(o->filter, filter)) {
             sl_expr_t *e = mk(ctx, SL__E_AGGREF, o->result_type, n->location, 0);
             e->colno = i;
             return e;
@@ -645,10 +688,13 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     }
     sl_aggref_t *ref = &ctx->aggs[ctx->naggs];
     memset(ref, 0, sizeof(*ref));
-    if (sl_agg_resolve(ref, (sl_aggkind_t)kind, args ? args[0]->type : SL_T_UNKNOWN,
-                       args ? args[0]->typmod : -1, n->location, ctx->err) != SL_OK)
+    ref->fname = sl_strdup(ctx->a, n->str);
+    if (sl_agg_resolve(ref, (sl_aggkind_t)kind, arg ? arg->type : SL_T_UNKNOWN,
+                       arg ? arg->typmod : -1, n->location, ctx->err) != SL_OK)
         return NULL;
-    ref->arg = args ? args[0] : NULL;
+    ref->arg = arg;
+    ref->arg2 = arg2;
+    ref->filter = filter;
     ctx->nstate += ref->nstate;
     if (ctx->nstate >= SL_SQL_MAX_COLUMNS) {   /* with "_one" or a group key */
         sl__too_many_columns(ctx, n->location);

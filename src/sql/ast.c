@@ -265,6 +265,15 @@ sl_ast_node_t *sl__ast_func(sl_arena_t *a, const sl_token_t *name,
     return n;
 }
 
+sl_ast_node_t *sl__ast_func_filter(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *filter)
+{
+    (void)a;
+    f->filter = filter;
+    if (filter->depth >= f->depth)
+        f->depth = filter->depth + 1;
+    return f;
+}
+
 sl_ast_node_t *sl__ast_unsupported(sl_arena_t *a, const char *what,
                                    int location)
 {

@@ -73,6 +73,7 @@ struct sl_ast_node {
     bool ival;             /* BOOL value */
     bool star;             /* FUNC: f(*) */
     bool distinct;         /* FUNC: f(DISTINCT ...) */
+    sl_ast_node_t *filter; /* FUNC: f(...) FILTER (WHERE filter), or NULL */
     char *typname;         /* CAST: type name, lower case, words joined */
     int typmod;            /* CAST: (n) or -1 */
     int type_location;
@@ -132,6 +133,8 @@ sl_ast_node_t *sl__ast_cast(sl_arena_t *a, sl_ast_node_t *arg,
                             const sl_typename_t *type, int location);
 sl_ast_node_t *sl__ast_func(sl_arena_t *a, const sl_token_t *name,
                             sl_ast_list_t *args, bool star, bool distinct);
+/* Attaches FILTER (WHERE filter) to the call f; returns f. */
+sl_ast_node_t *sl__ast_func_filter(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *filter);
 sl_ast_node_t *sl__ast_unsupported(sl_arena_t *a, const char *what,
                                    int location);
 sl_ast_node_t *sl__ast_target(sl_arena_t *a, sl_ast_node_t *expr,

@@ -14,7 +14,7 @@
  * formula in SQL: (n * sxx - sx * sx) / (n * (n - 1)) (or n * n), 0 when
  * the numerator is not positive, where numeric's "/" picks the same scale
  * (select_div_scale) and rounds as PostgreSQL's aggregate does; stddev is
- * the square root rounded to that scale.
+ * the square root correctly rounded to that scale, as sqrt_var rounds it.
  */
 #include "plan/agg.h"
 
@@ -92,13 +92,11 @@ bool sl_agg_is_float_stat(const sl_aggref_t *ref)
 static int no_function(sl_aggkind_t kind, const char *fname, sl_type_t argtype,
                        int location, sl_error_t *err)
 {
+    const char *t = sl_type_name(argtype);
+    /* the two-argument ones: the analyzer cast both to float8 */
     sl_error_set(err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
-                 "function %s(%s) does not exist", fname ? fname : sl_agg_name(kind),
-                 sl_type_name(argtype));
-    if (sl_agg_nargs(kind) == 2)   /* the analyzer cast both to float8 */
-        sl_error_set(err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
-                     "function %s(%s, %s) does not exist", fname ? fname : sl_agg_name(kind),
-                     sl_type_name(argtype), sl_type_name(argtype));
+                 "function %s(%s%s%s) does not exist", fname ? fname : sl_agg_name(kind), t,
+                 sl_agg_nargs(kind) == 2 ? ", " : "", sl_agg_nargs(kind) == 2 ? t : "");
     sl_error_hint(err, "No function matches the given name and argument types. "
                        "You might need to add explicit type casts.");
     return SL_ERR;
@@ -279,7 +277,17 @@ static void put_int_stat_final(const sl_aggref_t *ref, int i, const char *tbl, s
     sl_buf_printf(b, "(CASE WHEN %s <= %d THEN NULL WHEN %s <= 0 THEN 0::numeric ELSE ",
                   sl_buf_cstr(&n), samp ? 1 : 0, sl_buf_cstr(&num));
     if (sd)
-        sl_buf_printf(b, "round(sqrt(%s), scale(%s))", sl_buf_cstr(&var), sl_buf_cstr(&var));
+        /* sqrt_var rounds the root correctly at the variance's scale d;
+         * round(sqrt(v), d) rounds twice (sqrt(v) has at least d digits),
+         * so it may be one unit u = 10^-d off: corrected by comparing the
+         * squares of c -/+ u/2 with v exactly (numeric products are). */
+        sl_buf_printf(b, "(SELECT CASE WHEN z.c > 0 AND (z.c - z.h) * (z.c - z.h) > z.v "
+                         "THEN round(z.c - z.h - z.h, z.d) "
+                         "WHEN (z.c + z.h) * (z.c + z.h) <= z.v THEN round(z.c + z.h + z.h, z.d) "
+                         "ELSE z.c END FROM (SELECT y.v, y.d, round(sqrt(y.v), y.d) AS c, "
+                         "('5e-' || (y.d + 1))::numeric AS h FROM (SELECT %s AS v) AS x, "
+                         "LATERAL (SELECT x.v, scale(x.v) AS d) AS y) AS z)",
+                      sl_buf_cstr(&var));
     else
         sl_buf_puts(b, sl_buf_cstr(&var));
     sl_buf_puts(b, " END)");

@@ -578,7 +578,8 @@ static int float8_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args)
             return SL_ERR;
         }
     for (int i = 0; i < 2; i++)
-        if (sl__reject_numeric(ctx, args[i], args[i]->location, "aggregate arguments") == NULL ||
+        if ((args[i]->kind != SL_E_CONST &&
+             sl__reject_numeric(ctx, args[i], args[i]->location, "aggregate arguments") == NULL) ||
             (args[i] = sl__coerce(ctx, args[i], SL_T_FLOAT8, -1)) == NULL)
             return SL_ERR;
     return SL_OK;
@@ -625,8 +626,11 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                                     kind >= 0 ? SL_CTX_AGGARG : where);
             if (args[i] == NULL)
                 return NULL;
+            /* an unknown literal takes the one type the aggregate has */
+            sl_type_t lit = kind == SL_AGG_BOOL_AND || kind == SL_AGG_BOOL_OR ? SL_T_BOOL
+                                                                            : SL_T_TEXT;
             if (kind >= 0 && sl_agg_nargs(kind) == 1 && is_unknown(args[i]) &&
-                sl__coerce(ctx, args[i], SL_T_TEXT, -1) == NULL)
+                sl__coerce(ctx, args[i], lit, -1) == NULL)
                 return NULL;
         }
     }

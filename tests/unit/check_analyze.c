@@ -306,6 +306,25 @@ START_TEST(test_errors)
            "aggregate functions are not allowed in GROUP BY", 8);
     ck_err("SELECT sum(count(*)) FROM clicks", "42803",
            "aggregate function calls cannot be nested", 12);
+    ck_err("SELECT sum(v) FILTER (WHERE count(*) > 1) FROM clicks", "42803",
+           "aggregate functions are not allowed in FILTER", 29);
+    ck_err("SELECT count(*) FROM clicks WHERE count(*) FILTER (WHERE ok) > 1", "42803",
+           "aggregate functions are not allowed in WHERE", 35);
+    ck_err("SELECT foo(url) FILTER (WHERE ok) FROM clicks", "42809",
+           "FILTER specified, but foo is not an aggregate function", 8);
+    ck_err("SELECT sum(v) FILTER (WHERE v) FROM clicks", "42804",
+           "argument of FILTER must be type boolean, not type integer", 29);
+    ck_err("SELECT sum(v) FILTER (WHERE 'x') FROM clicks", "22P02",
+           "invalid input syntax for type boolean: \"x\"", 29);
+    ck_err("SELECT corr(url, v) FROM clicks", "42883",
+           "function corr(text, integer) does not exist", 8);
+    ck_err("SELECT corr(v) FROM clicks", "42883", "function corr(integer) does not exist", 8);
+    ck_err("SELECT corr(v * 1.5, v) FROM clicks", "0A000",
+           "numeric values are not supported in aggregate arguments of continuous views yet",
+           13);
+    ck_err("SELECT every(v) FROM clicks", "42883", "function every(integer) does not exist", 8);
+    ck_err("SELECT bit_or(f) FROM clicks", "42883", "function bit_or(real) does not exist", 8);
+    ck_err("SELECT stddev(url) FROM clicks", "42883", "function stddev(text) does not exist", 8);
     ck_err("SELECT url, v, count(*) FROM clicks GROUP BY url", "42803",
            "column \"clicks.v\" must appear in the GROUP BY clause or be used in "
            "an aggregate function", 13);
@@ -399,6 +418,41 @@ START_TEST(test_duplicates)
     ck_assert_int_eq(sl_analyze_view(&st[1], &cat, view, &exists, &err), SL_OK);
     ck_assert(exists);
     ck_assert_ptr_null(view->plan);
+}
+END_TEST
+
+START_TEST(test_filter_and_new_aggregates)
+{
+    const sl_view_plan_t *p = plan_of(
+        "SELECT url, count(*) FILTER (WHERE ok) AS a, count(*) FILTER (WHERE ok) + 1 AS b, "
+        "count(*) FILTER (WHERE NOT ok) AS c, count(*), bool_and('t'), every(ok), "
+        "bit_and(s), var_pop(v), stddev(d), corr(v, 1.5), regr_slope(f, s) "
+        "FROM clicks GROUP BY url");
+    /* the same call with the same FILTER shares a state; another FILTER
+     * or none does not */
+    ck_assert_int_eq(p->naggs, 10);
+    ck_assert_ptr_nonnull(p->aggs[0].filter);
+    ck_assert_ptr_null(p->aggs[0].arg);
+    ck_assert_ptr_nonnull(p->aggs[1].filter);
+    ck_assert_ptr_null(p->aggs[2].filter);
+    ck_assert_int_eq(p->aggs[3].kind, SL_AGG_BOOL_AND);
+    ck_assert_int_eq(p->aggs[3].arg->type, SL_T_BOOL);
+    ck_assert_int_eq(p->aggs[4].kind, SL_AGG_BOOL_AND);
+    ck_assert_int_eq(p->aggs[5].result_type, SL_T_INT2);
+    ck_assert_int_eq(p->aggs[6].result_type, SL_T_NUMERIC);
+    ck_assert_int_eq(p->aggs[6].nstate, 3);
+    ck_assert_int_eq(p->aggs[7].kind, SL_AGG_STDDEV_SAMP);
+    ck_assert_int_eq(p->aggs[7].result_type, SL_T_FLOAT8);
+    ck_assert_int_eq(p->aggs[8].kind, SL_AGG_CORR);
+    ck_assert_int_eq(p->aggs[8].arg->type, SL_T_FLOAT8);   /* cast v */
+    ck_assert_int_eq(p->aggs[8].arg2->type, SL_T_FLOAT8);
+    ck_assert_int_eq(p->aggs[8].nstate, 6);
+    ck_assert_int_eq(p->aggs[9].kind, SL_AGG_REGR_SLOPE);
+    ck_assert_int_eq(p->out[1].type, SL_T_INT8);
+    ck_assert_int_eq(p->out[8].type, SL_T_NUMERIC);
+    ck_assert_str_eq(p->out[1].sql, "\"_a1\"");
+    ck_assert_str_eq(p->out[2].sql, "(\"_a1\" + '1'::bigint)");
+    ck_assert(strstr(p->out[9].sql, "float8_stddev_samp") != NULL);
 }
 END_TEST
 
@@ -512,6 +566,7 @@ int main(void)
     tcase_add_test(tc, test_grouping_exprs);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_duplicates);
+    tcase_add_test(tc, test_filter_and_new_aggregates);
     tcase_add_test(tc, test_quals);
     tcase_add_test(tc, test_big_statements);
     suite_add_tcase(s, tc);

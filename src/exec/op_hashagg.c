@@ -17,6 +17,8 @@
  *                           float8_accum / float8_regr_accum state, updated
  *                           as they update it (Youngs-Cramer)
  *     statistics of ints    int64 n, __int128 sum x, 192-bit sum x*x
+ *     count/sum/avg         a pointer to a hash set of the distinct values
+ *       (DISTINCT x)        (in the delta's arena), NULL until the first
  *
  * count(*) with a FILTER counts the rows whose projected filter is true;
  * the other aggregates see NULL arguments on filtered-out rows (project).
@@ -62,8 +64,18 @@ typedef enum upd {
     U_BIT_OR,
     U_FSTAT,  /* var / stddev of floats */
     U_FSTAT2, /* corr, covar, regr */
-    U_ISTAT   /* var / stddev of integers */
+    U_ISTAT,  /* var / stddev of integers */
+    U_DISTINCT
 } upd_t;
+
+/* The distinct values of a DISTINCT aggregate in one group: open
+ * addressing, power-of-two capacity, load at most 1/2, NULL = free slot
+ * (values are never NULL).  Equal values by sl_datum_eq are kept once;
+ * PostgreSQL's union decides for good (collations, -0 and 0). */
+typedef struct dset {
+    uint32_t n, cap;
+    sl_datum_t *val;
+} dset_t;
 
 /* State of a statistics aggregate over integers (copied in and out with
  * memcpy: records are only 8-byte aligned). */
@@ -153,6 +165,11 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
         agg_layout_t *al = &l->aggs[i];
         bool integer = sl_type_is_integer(a->argtype);
         size_t sz;
+        if (a->distinct) {   /* count, sum, avg */
+            al->upd = U_DISTINCT;
+            sz = sizeof(dset_t *);
+            goto sized;
+        }
         switch (a->kind) {
         case SL_AGG_COUNT_STAR: al->upd = U_COUNT_STAR; sz = 8; break;
         case SL_AGG_COUNT: al->upd = U_COUNT; sz = 8; break;
@@ -186,6 +203,7 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
             break;
         default: sl_panic("unknown aggregate kind %d", a->kind);
         }
+sized:
         al->off = (int)off;
         al->argtype = a->argtype;
         al->nstate = a->nstate;
@@ -503,6 +521,43 @@ static inline void istat_accum(unsigned char *st, int64_t x)
     istat_add(st, &v);
 }
 
+/* Adds non-NULL v to the set at st (created on the first value), copying
+ * text into the delta's arena. */
+static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
+                     const sl_datum_t *v)
+{
+    dset_t *ds;
+    memcpy(&ds, st, sizeof(ds));
+    if (ds == NULL) {
+        ds = sl_alloc0(d->arena, sizeof(*ds));
+        memcpy(st, &ds, sizeof(ds));
+    }
+    if (2 * (ds->n + 1) > ds->cap) {
+        uint32_t cap = ds->cap ? 2 * ds->cap : 8;
+        sl_datum_t *nv = sl_alloc(d->arena, sizeof(sl_datum_t) * cap);
+        for (uint32_t i = 0; i < cap; i++)
+            nv[i].null = true;
+        for (uint32_t i = 0; i < ds->cap; i++) {
+            if (ds->val[i].null)
+                continue;
+            uint32_t j = (uint32_t)sl_datum_hash(al->argtype, &ds->val[i]) & (cap - 1);
+            while (!nv[j].null)
+                j = (j + 1) & (cap - 1);
+            nv[j] = ds->val[i];
+        }
+        ds->val = nv;   /* the old array stays in the arena until the delta goes */
+        ds->cap = cap;
+    }
+    uint32_t j = (uint32_t)sl_datum_hash(al->argtype, v) & (ds->cap - 1);
+    for (; !ds->val[j].null; j = (j + 1) & (ds->cap - 1))
+        if (sl_datum_eq(al->argtype, &ds->val[j], v))
+            return;
+    ds->val[j] = *v;
+    if (is_text_key(al->argtype))
+        own_text(d, &ds->val[j]);
+    ds->n++;
+}
+
 /* ---- the operator ---- */
 
 static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
@@ -591,6 +646,10 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             case U_ISTAT:
                 if (!v->null)
                     istat_accum(st, v->v.i);
+                break;
+            case U_DISTINCT:
+                if (!v->null)
+                    dset_add(d, al, st, v);
                 break;
             }
         }
@@ -826,6 +885,14 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
                 istat_add(ds, &v);
                 break;
             }
+            case U_DISTINCT: {
+                const dset_t *set;
+                memcpy(&set, ss, sizeof(set));
+                for (uint32_t k = 0; set && k < set->cap; k++)
+                    if (!set->val[k].null)
+                        dset_add(d, al, ds, &set->val[k]);
+                break;
+            }
             }
         }
     }
@@ -964,6 +1031,28 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
     case U_FSTAT2: {
         sl_datum_t v = {.v.f = ((double *)st)[j]};
         sl_type_output(SL_T_FLOAT8, &v, out);
+        return true;
+    }
+    case U_DISTINCT: {
+        /* the set as an array literal: {"1","2"} */
+        const dset_t *set;
+        memcpy(&set, st, sizeof(set));
+        if (set == NULL || set->n == 0)
+            return false;
+        sl_buf_t v = SL_BUF_INIT;
+        sl_buf_putc(out, '{');
+        for (uint32_t k = 0, first = 1; k < set->cap; k++) {
+            if (set->val[k].null)
+                continue;
+            if (!first)
+                sl_buf_putc(out, ',');
+            first = 0;
+            sl_buf_reset(&v);
+            sl_type_output(al->argtype, &set->val[k], &v);
+            sl_buf_put_array_elem(out, sl_buf_cstr(&v), v.len);
+        }
+        sl_buf_putc(out, '}');
+        sl_buf_free(&v);
         return true;
     }
     case U_ISTAT: {

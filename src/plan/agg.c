@@ -15,6 +15,15 @@
  * the numerator is not positive, where numeric's "/" picks the same scale
  * (select_div_scale) and rounds as PostgreSQL's aggregate does; stddev is
  * the square root correctly rounded to that scale, as sqrt_var rounds it.
+ *
+ * count, sum and avg (DISTINCT x) keep the set of distinct values: a text
+ * column holding the array of them, sorted, as PostgreSQL writes it.  Two
+ * sets combine by their sorted union (array_agg(DISTINCT ...)), so every
+ * sluiced, flush and restart adds to the same set, and the final value is
+ * PostgreSQL's own count / sum / avg over the set's elements in sorted
+ * order, the order PostgreSQL's DISTINCT aggregate adds them in (so even a
+ * float sum is the same).  Each flush rewrites the sets of the groups it
+ * touches: the cost grows with the number of distinct values per group.
  */
 #include "plan/agg.h"
 
@@ -187,6 +196,12 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, location,
                             "unknown aggregate kind %d", (int)kind);
     }
+    if (ref->distinct && (kind == SL_AGG_MIN || kind == SL_AGG_MAX))
+        ref->distinct = false;   /* the same value either way */
+    if (ref->distinct && kind != SL_AGG_COUNT && kind != SL_AGG_SUM && kind != SL_AGG_AVG)
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                            "%s(DISTINCT ...) is not supported in continuous views yet",
+                            ref->fname ? ref->fname : sl_agg_name(kind));
     ref->kind = kind;
     ref->argtype = argtype;
     ref->argtypmod = argtypmod;
@@ -194,7 +209,10 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     ref->location = location;
     for (int j = 0; j < SL_AGG_MAX_STATE_COLS; j++)
         ref->state_type[j] = SL_T_UNKNOWN;
-    if (kind == SL_AGG_AVG) {
+    if (ref->distinct) {
+        ref->nstate = 1;
+        ref->state_type[0] = SL_T_TEXT;
+    } else if (kind == SL_AGG_AVG) {
         ref->nstate = 2;
         ref->state_type[0] = result;   /* numeric for ints, float8 for floats */
         ref->state_type[1] = state1;
@@ -214,7 +232,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
 
 void sl_agg_state_colname(const sl_aggref_t *ref, int i, int j, sl_buf_t *b)
 {
-    if (ref->kind == SL_AGG_AVG)
+    if (ref->kind == SL_AGG_AVG && !ref->distinct)
         sl_buf_printf(b, "_a%d_%s", i, j == 0 ? "sum" : "count");
     else if (is_stat(ref->kind))
         sl_buf_printf(b, "_a%d_%s", i, stat_cols[j]);
@@ -246,6 +264,17 @@ static void put_state_array(const sl_aggref_t *ref, int i, const char *tbl, sl_b
         put_col(ref, i, j, tbl, b);
     }
     sl_buf_putc(b, ']');
+}
+
+/* coalesce(tbl."_a<i>", '{}')::T[]: a DISTINCT aggregate's set, typed. */
+static void put_set(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
+{
+    char tbuf[64];
+    sl_buf_puts(b, "coalesce(");
+    put_col(ref, i, 0, tbl, b);
+    sl_buf_printf(b, ", '{}')::%s[]",
+                  sl_type_sql(ref->argtype == SL_T_UNKNOWN ? SL_T_TEXT : ref->argtype, -1, tbuf,
+                              sizeof(tbuf)));
 }
 
 /* The variance of integers from exact sums, as numeric_stddev_internal
@@ -299,13 +328,24 @@ static void put_int_stat_final(const sl_aggref_t *ref, int i, const char *tbl, s
 void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
                         const char *in, sl_buf_t *b)
 {
-    bool is_count = ref->kind == SL_AGG_COUNT_STAR || ref->kind == SL_AGG_COUNT ||
-                    (ref->kind == SL_AGG_AVG && j == 1);
+    bool is_count = !ref->distinct &&
+                    (ref->kind == SL_AGG_COUNT_STAR || ref->kind == SL_AGG_COUNT ||
+                     (ref->kind == SL_AGG_AVG && j == 1));
 
     if (is_count) {
         put_col(ref, i, j, tbl, b);
         sl_buf_puts(b, " + ");
         put_col(ref, i, j, in, b);
+        return;
+    }
+    if (ref->distinct) {
+        /* (SELECT array_agg(DISTINCT e ORDER BY e)::text FROM
+         *  unnest(coalesce(t.a, '{}')::T[] || coalesce(in.a, '{}')::T[]) AS e) */
+        sl_buf_puts(b, "(SELECT array_agg(DISTINCT e ORDER BY e)::text FROM unnest(");
+        put_set(ref, i, tbl, b);
+        sl_buf_puts(b, " || ");
+        put_set(ref, i, in, b);
+        sl_buf_puts(b, ") AS e)");
         return;
     }
     if (sl_agg_is_float_stat(ref)) {
@@ -347,6 +387,15 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
 
 void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
 {
+    if (ref->distinct) {
+        /* PostgreSQL's count / sum / avg over the set, in its order */
+        sl_buf_printf(b, "(SELECT %s FROM unnest(",
+                      ref->kind == SL_AGG_COUNT ? "count(e)" : ref->kind == SL_AGG_SUM ? "sum(e)"
+                                                                                      : "avg(e)");
+        put_set(ref, i, tbl, b);
+        sl_buf_puts(b, ") AS e)");
+        return;
+    }
     if (sl_agg_is_float_stat(ref)) {
         /* A global view's missing row gives NULL states: no array then. */
         sl_buf_puts(b, "(CASE WHEN ");

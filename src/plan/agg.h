@@ -24,6 +24,9 @@
  *   corr, covar_*,   float8, float8     n, sx, sxx, sy, syy, sxy  double
  *   regr_slope/_intercept (y, x)        double (float8_regr_accum's state)
  *
+ *   count/sum/avg    any (count),       the distinct values as an  as without
+ *   (DISTINCT x)     as without         array's text, sorted       DISTINCT
+ *
  * Every aggregate may carry a FILTER (WHERE ...): rows where it is not
  * true do not reach the aggregate (nor is its argument evaluated for them).
  * Float statistics combine and finish with PostgreSQL's own functions
@@ -66,6 +69,8 @@ typedef struct sl_aggref {
     sl_expr_t *arg2;         /* x of the two-argument aggregates, or NULL */
     sl_expr_t *filter;       /* FILTER (WHERE filter), boolean, or NULL */
     const char *fname;       /* the name as written (stddev, every, ...) */
+    bool distinct;           /* count/sum/avg(DISTINCT x): set before
+                                sl_agg_resolve; min/max ignore it */
     sl_type_t argtype;
     int argtypmod;
     sl_type_t result_type;
@@ -83,7 +88,8 @@ int sl_agg_nargs(sl_aggkind_t kind);
 bool sl_agg_is_float_stat(const sl_aggref_t *ref);
 /* Fills ref's types and state columns for kind over argtype; returns SL_ERR
  * with 42883 "function sum(text) does not exist" when the pair is not
- * supported. */
+ * supported, 0A000 for DISTINCT on other aggregates than count, sum, avg,
+ * min and max. */
 int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
                    int argtypmod, int location, sl_error_t *err);
 const char *sl_agg_name(sl_aggkind_t kind);

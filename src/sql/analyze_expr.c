@@ -612,12 +612,6 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                          "aggregate function calls cannot be nested");
             return NULL;
         }
-        if (n->distinct) {
-            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
-                         "%s(DISTINCT ...) is not supported in continuous views yet",
-                         n->str);
-            return NULL;
-        }
     }
     if (n->nargs > 0) {
         args = sl_alloc(ctx->a, (size_t)n->nargs * sizeof(*args));
@@ -633,6 +627,11 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                 sl__coerce(ctx, args[i], lit, -1) == NULL)
                 return NULL;
         }
+    }
+    if (n->distinct && kind < 0) {
+        sl_error_set(ctx->err, "42809", n->location,
+                     "DISTINCT specified, but %s is not an aggregate function", n->str);
+        return NULL;
     }
     if (n->filter && kind < 0) {
         sl_error_set(ctx->err, "42809", n->location,
@@ -670,14 +669,15 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     sl_expr_t *arg2 = args && n->nargs > 1 ? args[1] : NULL;
 
     /* The same call twice shares one state (as PostgreSQL does). */
-    uint32_t h = sl__hash_mix((uint32_t)kind, arg ? sl__expr_hash(arg) : 0);
+    uint32_t h = sl__hash_mix((uint32_t)kind * 2 + n->distinct, arg ? sl__expr_hash(arg) : 0);
     if (arg2)
         h = sl__hash_mix(h, sl__expr_hash(arg2));
     if (filter)
         h = sl__hash_mix(h, sl__expr_hash(filter));
     for (int pos = -1, i; (i = sl__hindex_next(&ctx->aggidx, h, &pos)) >= 0;) {
         const sl_aggref_t *o = &ctx->aggs[i];
-        if (o->kind == (sl_aggkind_t)kind && same_opt_expr(o->arg, arg) &&
+        if (o->kind == (sl_aggkind_t)kind && o->distinct == n->distinct &&
+            same_opt_expr(o->arg, arg) &&
             same_opt_expr(o->arg2, arg2) && same_opt_expr(o->filter, filter)) {
             sl_expr_t *e = mk(ctx, SL__E_AGGREF, o->result_type, n->location, 0);
             e->colno = i;
@@ -693,6 +693,7 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     sl_aggref_t *ref = &ctx->aggs[ctx->naggs];
     memset(ref, 0, sizeof(*ref));
     ref->fname = sl_strdup(ctx->a, n->str);
+    ref->distinct = n->distinct;
     if (sl_agg_resolve(ref, (sl_aggkind_t)kind, arg ? arg->type : SL_T_UNKNOWN,
                        arg ? arg->typmod : -1, n->location, ctx->err) != SL_OK)
         return NULL;

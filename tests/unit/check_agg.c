@@ -247,6 +247,40 @@ START_TEST(test_sql)
     sl_aggref_t sp = resolve_ok(SL_AGG_STDDEV_POP, SL_T_INT8);
     ck_assert(strstr(final_of(&sp, 6, NULL), "WHEN \"_a6_n\" <= 0 THEN NULL") != NULL);
     ck_assert(strstr(final_of(&sp, 6, NULL), "round(sqrt(y.v), y.d)") != NULL);
+
+    /* DISTINCT: the set of values as a sorted array's text */
+    sl_aggref_t cd;
+    sl_error_t err;
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_COUNT, SL_T_TIMESTAMPTZ, -1, 1, &err), SL_OK);
+    ck_assert_int_eq(cd.nstate, 1);
+    ck_assert_int_eq(cd.state_type[0], SL_T_TEXT);
+    ck_assert_int_eq(cd.result_type, SL_T_INT8);
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &cd, 7, 0, "t"),
+                     "(SELECT array_agg(DISTINCT e ORDER BY e)::text FROM unnest("
+                     "coalesce(t.\"_a7\", '{}')::timestamp with time zone[] || "
+                     "coalesce(EXCLUDED.\"_a7\", '{}')::timestamp with time zone[]) AS e)");
+    ck_assert_str_eq(final_of(&cd, 7, NULL),
+                     "(SELECT count(e) FROM unnest(coalesce(\"_a7\", '{}')::timestamp with "
+                     "time zone[]) AS e)");
+    ck_assert_str_eq(sl_agg_empty_sql(&cd), "0");
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_AVG, SL_T_INT4, -1, 1, &err), SL_OK);
+    ck_assert_int_eq(cd.result_type, SL_T_NUMERIC);
+    ck_assert_str_eq(final_of(&cd, 8, "t"),
+                     "(SELECT avg(e) FROM unnest(coalesce(t.\"_a8\", '{}')::integer[]) AS e)");
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_MAX, SL_T_INT4, -1, 1, &err), SL_OK);
+    ck_assert(!cd.distinct);   /* max(DISTINCT x) is max(x) */
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_BOOL_OR, SL_T_BOOL, -1, 1, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_str_eq(err.message, "bool_or(DISTINCT ...) is not supported in continuous views yet");
 }
 END_TEST
 

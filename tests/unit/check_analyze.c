@@ -333,8 +333,10 @@ START_TEST(test_errors)
            "an aggregate function", 8);
     ck_err("SELECT url, v FROM clicks", "0A000",
            "continuous views without aggregates are not supported yet", 0);
-    ck_err("SELECT count(DISTINCT url) FROM clicks", "0A000",
-           "count(DISTINCT ...) is not supported in continuous views yet", 8);
+    ck_err("SELECT stddev(DISTINCT v) FROM clicks", "0A000",
+           "stddev(DISTINCT ...) is not supported in continuous views yet", 8);
+    ck_err("SELECT foo(DISTINCT v) FROM clicks", "42809",
+           "DISTINCT specified, but foo is not an aggregate function", 8);
     ck_err("SELECT foo(v) FROM clicks", "0A000",
            "function foo(integer) is not supported in continuous views yet", 8);
     ck_err("SELECT date_trunc('minute', ts) FROM clicks", "0A000",
@@ -453,6 +455,17 @@ START_TEST(test_filter_and_new_aggregates)
     ck_assert_str_eq(p->out[1].sql, "\"_a1\"");
     ck_assert_str_eq(p->out[2].sql, "(\"_a1\" + '1'::bigint)");
     ck_assert(strstr(p->out[9].sql, "float8_stddev_samp") != NULL);
+
+    /* count(DISTINCT v) shares no state with count(v) */
+    p = plan_of("SELECT count(DISTINCT v) AS a, count(v) AS b, count(DISTINCT v) + 1 AS c, "
+                "sum(DISTINCT s) FILTER (WHERE ok) AS d, max(DISTINCT url) AS e FROM clicks");
+    ck_assert_int_eq(p->naggs, 4);
+    ck_assert(p->aggs[0].distinct);
+    ck_assert(!p->aggs[1].distinct);
+    ck_assert(p->aggs[2].distinct);
+    ck_assert_int_eq(p->aggs[2].result_type, SL_T_INT8);
+    ck_assert_ptr_nonnull(p->aggs[2].filter);
+    ck_assert(!p->aggs[3].distinct);
 }
 END_TEST
 

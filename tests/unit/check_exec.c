@@ -616,6 +616,46 @@ START_TEST(test_int_stat_wide_sums)
 }
 END_TEST
 
+START_TEST(test_distinct_sets)
+{
+    /* count(DISTINCT name), sum(DISTINCT v) GROUP BY k */
+    sl_view_plan_t *p = make_plan(0, NULL, 0, NULL, NULL);
+    p->naggs = 2;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t) * 2);
+    p->aggs[0].distinct = p->aggs[1].distinct = true;
+    sl_error_t err;
+    ck_assert_int_eq(sl_agg_resolve(&p->aggs[0], SL_AGG_COUNT, SL_T_TEXT, -1, 1, &err), SL_OK);
+    ck_assert_int_eq(sl_agg_resolve(&p->aggs[1], SL_AGG_SUM, SL_T_INT4, -1, 1, &err), SL_OK);
+    p->aggs[0].arg = colref(2);
+    p->aggs[1].arg = colref(1);
+    sl_view_exec_t *st = sl_exec_new(p);
+    sl_buf_t many = SL_BUF_INIT;
+    for (int i = 0; i < 40; i++)   /* the set grows past its first capacity */
+        sl_buf_printf(&many, "{\"k\":2,\"v\":%d,\"name\":\"n%d\"}\n", i % 20, i % 25);
+    feed_ok(st, sl_buf_cstr(&many));
+    sl_buf_free(&many);
+    feed_ok(st, "{\"k\":1,\"v\":5,\"name\":\"a\\\"b,c\"}\n"
+                "{\"k\":1,\"v\":5,\"name\":\"a\\\"b,c\"}\n{\"k\":1}\n{\"k\":3}\n");
+    sl_delta_t *d1 = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d1, "1"), "1|{\"a\\\"b,c\"}|{\"5\"}");
+    ck_assert_str_eq(find_row(d1, "3"), "3|NULL|NULL");
+    const char *r2 = find_row(d1, "2");
+    int nq = 0;
+    for (const char *c = r2; *c; c++)
+        nq += *c == '"';
+    ck_assert_int_eq(nq, 2 * (25 + 20));   /* 25 names, 20 values, each once */
+    feed_ok(st, "{\"k\":1,\"v\":6,\"name\":\"a\\\"b,c\"}\n");
+    sl_exec_restore(st, d1);
+    sl_delta_t *d = sl_exec_detach(st);
+    const char *r1 = find_row(d, "1");
+    ck_assert(strcmp(r1, "1|{\"a\\\"b,c\"}|{\"6\",\"5\"}") == 0 ||
+              strcmp(r1, "1|{\"a\\\"b,c\"}|{\"5\",\"6\"}") == 0);
+    ck_assert_int_eq(sl_delta_coltype(d, 1, NULL), SL_T_TEXT);
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
 START_TEST(test_text_keys_survive_batch)
 {
     int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_MAX};
@@ -758,6 +798,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_detach_restore);
     tcase_add_test(tc, test_filter_bool_bit_stat_states);
     tcase_add_test(tc, test_int_stat_wide_sums);
+    tcase_add_test(tc, test_distinct_sets);
     tcase_add_test(tc, test_text_keys_survive_batch);
     tcase_add_test(tc, test_many_groups);
     tcase_add_test(tc, test_throughput);

@@ -85,7 +85,8 @@ function cond(depth,    c) {
 }
 
 # The aggregates beyond count/sum/avg/min/max, and FILTER (WHERE ...):
-# bool_and/or, every, bit_and/or, the statistics (numeric over integers,
+# count/sum/avg (DISTINCT x), bool_and/or, every, bit_and/or, the
+# statistics (numeric over integers,
 # exact; double precision over floats, compared rounded: the floats of
 # d and r are dyadic, so PostgreSQL's one pass and Sluice's combined
 # partial states agree far beyond the rounding).
@@ -101,6 +102,8 @@ function agg_more(    c, a) {
     if (c < 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("k s i b k s") ")"
     if (c == 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("r d x d") ")"
     if (c == 8) return pick("corr covar_pop covar_samp regr_slope regr_intercept") "(" pick("d r k s") ", " pick("d r k s") ")"
+    if (rnd(2) == 0)    # exact: the sets of values; sum and avg over them in sorted order
+        return pick("count count sum avg") "(DISTINCT " pick("k s g t d r x i b ts flag") ")" (rnd(4) ? "" : " FILTER (WHERE " cond(0) ")")
     if (rnd(3) == 0) return pickb("bool_and(k)|bit_or(r)|stddev(t)|corr(t, k)|sum(k) FILTER (WHERE k)")   # refused by both
     return pick("stddev var_samp corr") "(" pick("k d") (rnd(2) ? ", s" : "") ") " pick("FILTER_flag FILTER_k") ""
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
-# tests/e2e/aggregates.sh: FILTER, bool_and/or, every, bit_and/or and the
-# statistics (var_*, stddev_*, corr, covar_*, regr_*) combined across
+# tests/e2e/aggregates.sh: FILTER, bool_and/or, every, bit_and/or, the
+# statistics (var_*, stddev_*, corr, covar_*, regr_*) and count / sum / avg
+# (DISTINCT x) combined across
 # flushes, across two sluiced feeding the same views at once, and across a
 # restart (a third sluiced combines its deltas with the states the first
 # two left in PostgreSQL).  After each step every view must equal
@@ -34,14 +35,17 @@ V_GRP="SELECT k, count(*) FILTER (WHERE flag) AS nf, sum(b) FILTER (WHERE i > 0)
   var_pop(i) AS vpi, var_samp(b) AS vsb, stddev_pop(s) AS sps, stddev(b) AS sdb,
   stddev_samp(i) AS ssi, variance(d) AS vd, stddev_pop(r) AS spr, var_pop(d) FILTER (WHERE flag) AS vpd,
   corr(d, r) AS co, covar_pop(d, i) AS cp, covar_samp(r, s) AS cs,
-  regr_slope(d, s) AS rs, regr_intercept(d, s) AS ri
+  regr_slope(d, s) AS rs, regr_intercept(d, s) AS ri,
+  count(DISTINCT t) AS cdt, sum(DISTINCT s) AS sds, avg(DISTINCT i) FILTER (WHERE flag) AS adi,
+  count(DISTINCT flag) AS cdf, sum(DISTINCT r) AS sdr, avg(DISTINCT d) AS add
   FROM @S@ WHERE s <> 0 OR s IS NULL GROUP BY k"
 V_TOT="SELECT count(*) FILTER (WHERE flag IS NULL) AS nn, stddev_samp(i) AS sd,
   var_pop(b) FILTER (WHERE k > 4) AS vp, bool_and(flag) AS ba, bit_and(k) AS bk,
-  corr(i, b) AS c FROM @S@"
+  corr(i, b) AS c, count(DISTINCT i) AS cdi, sum(DISTINCT b) AS sdb FROM @S@"
 V_NONE="SELECT count(*) FILTER (WHERE k > 100) AS c, stddev(d) FILTER (WHERE k > 100) AS sd,
   var_pop(i) FILTER (WHERE k > 100) AS vp, bool_or(flag) FILTER (WHERE k > 100) AS bo,
-  regr_slope(d, i) FILTER (WHERE k > 100) AS rs FROM @S@"
+  regr_slope(d, i) FILTER (WHERE k > 100) AS rs,
+  count(DISTINCT t) FILTER (WHERE k > 100) AS cd FROM @S@"
 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$A_PGW" -U postgres -d postgres <<SQL ||
 CREATE STREAM ev ($COLS);
 CREATE CONTINUOUS VIEW v_grp AS $(echo "$V_GRP" | sed 's/@S@/ev/');
@@ -140,8 +144,8 @@ n=$(pgq -c "SELECT count(*) FROM difftest.ev")
 v=$(pgq -c "SELECT nn || '|' || (vp IS NOT NULL) || '|' || (c IS NOT NULL) FROM v_tot")
 [ "$v" != "" ] && [ "${v#0|}" = "$v" ] && [ "${v#*|}" = "true|true" ] &&
     pass "v_tot holds values ($v)" || fail "v_tot: '$v'"
-v=$(pgq -c "SELECT c || '|' || coalesce(sd::text, 'null') || coalesce(vp::text, 'null') || coalesce(bo::text, 'null') || coalesce(rs::text, 'null') FROM v_none")
-[ "$v" = "0|nullnullnullnull" ] && pass "aggregates whose FILTER never passed: 0 and NULLs" ||
+v=$(pgq -c "SELECT c || '|' || coalesce(sd::text, 'null') || coalesce(vp::text, 'null') || coalesce(bo::text, 'null') || coalesce(rs::text, 'null') || '|' || cd FROM v_none")
+[ "$v" = "0|nullnullnullnull|0" ] && pass "aggregates whose FILTER never passed: 0 and NULLs" ||
     fail "v_none: '$v'"
 
 # 2. a restart: both stop, a new server adds to the states in PostgreSQL

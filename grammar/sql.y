@@ -402,10 +402,26 @@ func(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); BOUND(
 func(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); BOUND(E); }
 func(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
 func(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
+func(E) ::= name(F) LP exprlist(L) ORDER BY aggorder(O) RP. {
+    E = sl__ast_func(A, &F, L, false, false);
+    sl__ast_func_order(A, E, O);
+    BOUND(E);
+}
 func(E) ::= name(F) LP DISTINCT exprlist(L) RP. {
     E = sl__ast_func(A, &F, L, false, true);
     BOUND(E);
 }
+
+/* ORDER BY inside an aggregate's parentheses: the first sort key, with the
+ * number of keys in ival-free fields of the node (sl__ast_sortkey). */
+%type aggorder {sl_ast_node_t *}
+%destructor aggorder { (void)$$; (void)ps; }
+aggorder(O) ::= expr(X). { O = sl__ast_sortkey(A, NULL, X, false); }
+aggorder(O) ::= expr(X) ASC. { O = sl__ast_sortkey(A, NULL, X, false); }
+aggorder(O) ::= expr(X) DESC. { O = sl__ast_sortkey(A, NULL, X, true); }
+aggorder(O) ::= aggorder(P) COMMA expr(X). { O = sl__ast_sortkey(A, P, X, false); }
+aggorder(O) ::= aggorder(P) COMMA expr(X) ASC. { O = sl__ast_sortkey(A, P, X, false); }
+aggorder(O) ::= aggorder(P) COMMA expr(X) DESC. { O = sl__ast_sortkey(A, P, X, true); }
 
 expr(E) ::= MINUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UMINUS, O.pos, X); BOUND(E); }
 expr(E) ::= PLUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UPLUS, O.pos, X); BOUND(E); }

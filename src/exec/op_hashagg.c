@@ -19,6 +19,8 @@
  *     statistics of ints    int64 n, __int128 sum x, 192-bit sum x*x
  *     count/sum/avg         a pointer to a hash set of the distinct values
  *       (DISTINCT x)        (in the delta's arena), NULL until the first
+ *     string_agg            a pointer to the list of values (a dset_t used
+ *                           as an array: val[0 .. n-1]), NULL until the first
  *
  * count(*) with a FILTER counts the rows whose projected filter is true;
  * the other aggregates see NULL arguments on filtered-out rows (project).
@@ -65,7 +67,8 @@ typedef enum upd {
     U_FSTAT,  /* var / stddev of floats */
     U_FSTAT2, /* corr, covar, regr */
     U_ISTAT,  /* var / stddev of integers */
-    U_DISTINCT
+    U_DISTINCT,
+    U_LIST    /* string_agg: every value, in order */
 } upd_t;
 
 /* The distinct values of a DISTINCT aggregate in one group: open
@@ -167,6 +170,11 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
         size_t sz;
         if (a->distinct) {   /* count, sum, avg */
             al->upd = U_DISTINCT;
+            sz = sizeof(dset_t *);
+            goto sized;
+        }
+        if (a->kind == SL_AGG_STRING_AGG) {
+            al->upd = U_LIST;
             sz = sizeof(dset_t *);
             goto sized;
         }
@@ -558,6 +566,38 @@ static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
     ds->n++;
 }
 
+/* Appends the n non-NULL values vals to the list at st (prepend: before
+ * the values already there), copying text into the delta's arena. */
+static void list_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
+                     const sl_datum_t *vals, uint32_t n, bool prepend)
+{
+    dset_t *l;
+    memcpy(&l, st, sizeof(l));
+    if (l == NULL) {
+        l = sl_alloc0(d->arena, sizeof(*l));
+        memcpy(st, &l, sizeof(l));
+    }
+    if (l->n + n > l->cap) {
+        uint32_t cap = l->cap ? 2 * l->cap : 8;
+        while (cap < l->n + n)
+            cap *= 2;
+        sl_datum_t *nv = sl_alloc(d->arena, sizeof(sl_datum_t) * cap);
+        if (l->n)
+            memcpy(nv + (prepend ? n : 0), l->val, sizeof(sl_datum_t) * l->n);
+        l->val = nv;   /* the old array stays in the arena until the delta goes */
+        l->cap = cap;
+    } else if (prepend) {
+        memmove(l->val + n, l->val, sizeof(sl_datum_t) * l->n);
+    }
+    sl_datum_t *dst = l->val + (prepend ? 0 : l->n);
+    for (uint32_t k = 0; k < n; k++) {
+        dst[k] = vals[k];
+        if (is_text_key(al->argtype))
+            own_text(d, &dst[k]);
+    }
+    l->n += n;
+}
+
 /* ---- the operator ---- */
 
 static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
@@ -650,6 +690,10 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             case U_DISTINCT:
                 if (!v->null)
                     dset_add(d, al, st, v);
+                break;
+            case U_LIST:
+                if (!v->null)
+                    list_add(d, al, st, v, 1, false);
                 break;
             }
         }
@@ -893,6 +937,14 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
                         dset_add(d, al, ds, &set->val[k]);
                 break;
             }
+            case U_LIST: {
+                /* src is the older delta (a failed flush): its values first */
+                const dset_t *list;
+                memcpy(&list, ss, sizeof(list));
+                if (list && list->n)
+                    list_add(d, al, ds, list->val, list->n, true);
+                break;
+            }
             }
         }
     }
@@ -1033,15 +1085,17 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
         sl_type_output(SL_T_FLOAT8, &v, out);
         return true;
     }
-    case U_DISTINCT: {
-        /* the set as an array literal: {"1","2"} */
+    case U_DISTINCT:
+    case U_LIST: {
+        /* the set or list as an array literal: {"1","2"} */
         const dset_t *set;
         memcpy(&set, st, sizeof(set));
         if (set == NULL || set->n == 0)
             return false;
         sl_buf_t v = SL_BUF_INIT;
         sl_buf_putc(out, '{');
-        for (uint32_t k = 0, first = 1; k < set->cap; k++) {
+        uint32_t end = al->upd == U_LIST ? set->n : set->cap;
+        for (uint32_t k = 0, first = 1; k < end; k++) {
             if (set->val[k].null)
                 continue;
             if (!first)

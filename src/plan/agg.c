@@ -24,6 +24,9 @@
  * order, the order PostgreSQL's DISTINCT aggregate adds them in (so even a
  * float sum is the same).  Each flush rewrites the sets of the groups it
  * touches: the cost grows with the number of distinct values per group.
+ * string_agg keeps every value the same way (unsorted, in the order they
+ * were flushed) and PostgreSQL's string_agg joins them, sorted when the
+ * call has ORDER BY its value.
  */
 #include "plan/agg.h"
 
@@ -31,7 +34,7 @@
 
 #include "util/error.h"
 
-#define LAST_KIND SL_AGG_REGR_INTERCEPT
+#define LAST_KIND SL_AGG_STRING_AGG
 
 static const char *const agg_names[] = {
     [SL_AGG_COUNT_STAR] = "count", [SL_AGG_COUNT] = "count",
@@ -43,7 +46,7 @@ static const char *const agg_names[] = {
     [SL_AGG_STDDEV_POP] = "stddev_pop", [SL_AGG_STDDEV_SAMP] = "stddev_samp",
     [SL_AGG_CORR] = "corr",        [SL_AGG_COVAR_POP] = "covar_pop",
     [SL_AGG_COVAR_SAMP] = "covar_samp", [SL_AGG_REGR_SLOPE] = "regr_slope",
-    [SL_AGG_REGR_INTERCEPT] = "regr_intercept",
+    [SL_AGG_REGR_INTERCEPT] = "regr_intercept", [SL_AGG_STRING_AGG] = "string_agg",
 };
 
 /* PostgreSQL's final functions of the float statistics. */
@@ -90,7 +93,7 @@ int sl_agg_nargs(sl_aggkind_t kind)
 
 static bool is_stat(sl_aggkind_t kind)
 {
-    return kind >= SL_AGG_VAR_POP && kind <= LAST_KIND;
+    return kind >= SL_AGG_VAR_POP && kind <= SL_AGG_REGR_INTERCEPT;
 }
 
 bool sl_agg_is_float_stat(const sl_aggref_t *ref)
@@ -192,6 +195,11 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         result = SL_T_FLOAT8;
         nstate = 6;
         break;
+    case SL_AGG_STRING_AGG:
+        if (argtype != SL_T_TEXT)
+            return no_function(kind, ref->fname, argtype, location, err);
+        result = SL_T_TEXT;
+        break;
     default:
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, location,
                             "unknown aggregate kind %d", (int)kind);
@@ -209,7 +217,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     ref->location = location;
     for (int j = 0; j < SL_AGG_MAX_STATE_COLS; j++)
         ref->state_type[j] = SL_T_UNKNOWN;
-    if (ref->distinct) {
+    if (ref->distinct || kind == SL_AGG_STRING_AGG) {
         ref->nstate = 1;
         ref->state_type[0] = SL_T_TEXT;
     } else if (kind == SL_AGG_AVG) {
@@ -338,6 +346,16 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
         put_col(ref, i, j, in, b);
         return;
     }
+    if (ref->kind == SL_AGG_STRING_AGG) {
+        /* (coalesce(t.a, '{}')::text[] || coalesce(in.a, '{}')::text[])::text:
+         * the table's values, then the incoming ones */
+        sl_buf_putc(b, '(');
+        put_set(ref, i, tbl, b);
+        sl_buf_puts(b, " || ");
+        put_set(ref, i, in, b);
+        sl_buf_puts(b, ")::text");
+        return;
+    }
     if (ref->distinct) {
         /* (SELECT array_agg(DISTINCT e ORDER BY e)::text FROM
          *  unnest(coalesce(t.a, '{}')::T[] || coalesce(in.a, '{}')::T[]) AS e) */
@@ -387,6 +405,14 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
 
 void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
 {
+    if (ref->kind == SL_AGG_STRING_AGG) {
+        sl_buf_printf(b, "(SELECT string_agg(e, %s%s) FROM unnest(",
+                      ref->delim_sql ? ref->delim_sql : "NULL::text",
+                      ref->order > 0 ? " ORDER BY e" : ref->order < 0 ? " ORDER BY e DESC" : "");
+        put_set(ref, i, tbl, b);
+        sl_buf_puts(b, ") AS e)");
+        return;
+    }
     if (ref->distinct) {
         /* PostgreSQL's count / sum / avg over the set, in its order */
         sl_buf_printf(b, "(SELECT %s FROM unnest(",

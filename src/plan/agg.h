@@ -24,6 +24,8 @@
  *   corr, covar_*,   float8, float8     n, sx, sxx, sy, syy, sxy  double
  *   regr_slope/_intercept (y, x)        double (float8_regr_accum's state)
  *
+ *   string_agg(x, d) text, constant d   the values as an array's   text
+ *   [ORDER BY x]                        text, in arrival order
  *   count/sum/avg    any (count),       the distinct values as an  as without
  *   (DISTINCT x)     as without         array's text, sorted       DISTINCT
  *
@@ -58,7 +60,8 @@ typedef enum sl_aggkind {
     SL_AGG_COVAR_POP,
     SL_AGG_COVAR_SAMP,
     SL_AGG_REGR_SLOPE,
-    SL_AGG_REGR_INTERCEPT
+    SL_AGG_REGR_INTERCEPT,
+    SL_AGG_STRING_AGG        /* (text, constant delimiter) */
 } sl_aggkind_t;
 
 #define SL_AGG_MAX_STATE_COLS 6
@@ -71,6 +74,8 @@ typedef struct sl_aggref {
     const char *fname;       /* the name as written (stddev, every, ...) */
     bool distinct;           /* count/sum/avg(DISTINCT x): set before
                                 sl_agg_resolve; min/max ignore it */
+    int order;               /* string_agg(x, d ORDER BY x): 1, DESC: -1 */
+    const char *delim_sql;   /* string_agg's delimiter as SQL ('a'::text) */
     sl_type_t argtype;
     int argtypmod;
     sl_type_t result_type;

@@ -585,6 +585,52 @@ static int float8_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args)
     return SL_OK;
 }
 
+/* string_agg(value, delimiter [ORDER BY value [DESC]]): text value, a
+ * constant text delimiter (returned as SQL: its value is not evaluated
+ * per event), and *order set from the ORDER BY; NULL on error. */
+static const char *string_agg_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args,
+                                   int *order)
+{
+    for (int i = 0; i < 2; i++)
+        if (args[i]->type != SL_T_TEXT && !is_unknown(args[i])) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                         "function %s(%s) does not exist", n->str, arg_types(ctx, args, 2));
+            sl_error_hint(ctx->err, "%s", no_func_hint);
+            return NULL;
+        }
+    for (int i = 0; i < 2; i++)
+        if (is_unknown(args[i]) && sl__coerce(ctx, args[i], SL_T_TEXT, -1) == NULL)
+            return NULL;
+    if (args[1]->kind != SL_E_CONST) {
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, args[1]->location,
+                     "string_agg with a delimiter that is not a constant is not supported in "
+                     "continuous views");
+        return NULL;
+    }
+    if (n->order) {
+        sl_expr_t *o = sl__transform(ctx, n->order, SL_CTX_AGGARG);
+        if (o == NULL)
+            return NULL;
+        if (n->norder > 1 || !sl__expr_equal(o, args[0])) {
+            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, o->location,
+                         "string_agg is supported in continuous views only ordered by "
+                         "its value");
+            sl_error_hint(ctx->err, "Write string_agg(x, ', ' ORDER BY x [DESC]).");
+            return NULL;
+        }
+        *order = n->order_desc ? -1 : 1;
+    }
+    sl_buf_t b = SL_BUF_INIT;
+    if (args[1]->constval.null)
+        sl_buf_puts(&b, "NULL");
+    else
+        sl_buf_put_literal(&b, args[1]->constval.v.s.p, args[1]->constval.v.s.n);
+    sl_buf_puts(&b, "::text");
+    const char *sql = sl_strdup(ctx->a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return sql;
+}
+
 static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
 {
     return (x == NULL && y == NULL) || (x && y && sl__expr_equal(x, y));
@@ -628,6 +674,11 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                 return NULL;
         }
     }
+    if (n->order && kind < 0) {
+        sl_error_set(ctx->err, "42809", n->location,
+                     "ORDER BY specified, but %s is not an aggregate function", n->str);
+        return NULL;
+    }
     if (n->distinct && kind < 0) {
         sl_error_set(ctx->err, "42809", n->location,
                      "DISTINCT specified, but %s is not an aggregate function", n->str);
@@ -663,10 +714,23 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         sl_error_hint(ctx->err, "%s", no_func_hint);
         return NULL;
     }
-    if (sl_agg_nargs(kind) == 2 && float8_args(ctx, n, args) != SL_OK)
+    const char *delim_sql = NULL;
+    int order = 0;
+    if (kind == SL_AGG_STRING_AGG) {
+        if ((delim_sql = string_agg_args(ctx, n, args, &order)) == NULL)
+            return NULL;
+    } else if (n->order) {
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "ORDER BY in the arguments of %s is not supported in continuous views",
+                     n->str);
+        sl_error_hint(ctx->err, "The order of the values does not change its result here; "
+                                "only string_agg can be ordered (by its value).");
         return NULL;
+    } else if (sl_agg_nargs(kind) == 2 && float8_args(ctx, n, args) != SL_OK) {
+        return NULL;
+    }
     sl_expr_t *arg = args ? args[0] : NULL;
-    sl_expr_t *arg2 = args && n->nargs > 1 ? args[1] : NULL;
+    sl_expr_t *arg2 = args && n->nargs > 1 && kind != SL_AGG_STRING_AGG ? args[1] : NULL;
 
     /* The same call twice shares one state (as PostgreSQL does). */
     uint32_t h = sl__hash_mix((uint32_t)kind * 2 + n->distinct, arg ? sl__expr_hash(arg) : 0);
@@ -674,7 +738,8 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         h = sl__hash_mix(h, sl__expr_hash(arg2));
     if (filter)
         h = sl__hash_mix(h, sl__expr_hash(filter));
-    for (int pos = -1, i; (i = sl__hindex_next(&ctx->aggidx, h, &pos)) >= 0;) {
+    for (int pos = -1, i; kind != SL_AGG_STRING_AGG &&
+                          (i = sl__hindex_next(&ctx->aggidx, h, &pos)) >= 0;) {
         const sl_aggref_t *o = &ctx->aggs[i];
         if (o->kind == (sl_aggkind_t)kind && o->distinct == n->distinct &&
             same_opt_expr(o->arg, arg) &&
@@ -694,6 +759,8 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     memset(ref, 0, sizeof(*ref));
     ref->fname = sl_strdup(ctx->a, n->str);
     ref->distinct = n->distinct;
+    ref->order = order;
+    ref->delim_sql = delim_sql;
     if (sl_agg_resolve(ref, (sl_aggkind_t)kind, arg ? arg->type : SL_T_UNKNOWN,
                        arg ? arg->typmod : -1, n->location, ctx->err) != SL_OK)
         return NULL;

@@ -265,6 +265,32 @@ sl_ast_node_t *sl__ast_func(sl_arena_t *a, const sl_token_t *name,
     return n;
 }
 
+sl_ast_node_t *sl__ast_sortkey(sl_arena_t *a, sl_ast_node_t *prev, sl_ast_node_t *x, bool desc)
+{
+    if (prev) {
+        prev->norder++;
+        if (x->depth >= prev->depth)
+            prev->depth = x->depth + 1;
+        return prev;
+    }
+    sl_ast_node_t *h = sl__ast_new(a, SL_A_FUNC, x->location);  /* a holder only */
+    h->order = x;
+    h->order_desc = desc;
+    h->norder = 1;
+    h->depth = x->depth + 1;
+    return h;
+}
+
+void sl__ast_func_order(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *keys)
+{
+    (void)a;
+    f->order = keys->order;
+    f->order_desc = keys->order_desc;
+    f->norder = keys->norder;
+    if (keys->depth >= f->depth)
+        f->depth = keys->depth + 1;
+}
+
 sl_ast_node_t *sl__ast_func_filter(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *filter)
 {
     (void)a;

@@ -82,7 +82,9 @@ START_TEST(test_lookup)
     ck_assert_int_eq(sl_agg_lookup("covar_samp"), SL_AGG_COVAR_SAMP);
     ck_assert_int_eq(sl_agg_lookup("regr_slope"), SL_AGG_REGR_SLOPE);
     ck_assert_int_eq(sl_agg_lookup("regr_intercept"), SL_AGG_REGR_INTERCEPT);
-    ck_assert_int_eq(sl_agg_lookup("string_agg"), -1);
+    ck_assert_int_eq(sl_agg_lookup("string_agg"), SL_AGG_STRING_AGG);
+    ck_assert_int_eq(sl_agg_lookup("array_agg"), -1);
+    ck_assert_int_eq(sl_agg_nargs(SL_AGG_STRING_AGG), 2);
     ck_assert_str_eq(sl_agg_name(SL_AGG_REGR_INTERCEPT), "regr_intercept");
     ck_assert_int_eq(sl_agg_nargs(SL_AGG_COUNT_STAR), 0);
     ck_assert_int_eq(sl_agg_nargs(SL_AGG_STDDEV_POP), 1);
@@ -281,6 +283,28 @@ START_TEST(test_sql)
     ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_BOOL_OR, SL_T_BOOL, -1, 1, &err), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "0A000");
     ck_assert_str_eq(err.message, "bool_or(DISTINCT ...) is not supported in continuous views yet");
+
+    /* string_agg: every value, joined by PostgreSQL when read */
+    sl_aggref_t sa;
+    memset(&sa, 0, sizeof(sa));
+    ck_assert_int_eq(sl_agg_resolve(&sa, SL_AGG_STRING_AGG, SL_T_TEXT, -1, 1, &err), SL_OK);
+    sa.order = 1;
+    sa.delim_sql = "', '::text";
+    ck_assert_int_eq(sa.result_type, SL_T_TEXT);
+    ck_assert_int_eq(sa.state_type[0], SL_T_TEXT);
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &sa, 9, 0, "t"),
+                     "(coalesce(t.\"_a9\", '{}')::text[] || "
+                     "coalesce(EXCLUDED.\"_a9\", '{}')::text[])::text");
+    ck_assert_str_eq(final_of(&sa, 9, NULL),
+                     "(SELECT string_agg(e, ', '::text ORDER BY e) FROM unnest("
+                     "coalesce(\"_a9\", '{}')::text[]) AS e)");
+    sa.order = -1;
+    ck_assert(strstr(final_of(&sa, 9, NULL), "ORDER BY e DESC)") != NULL);
+    sa.order = 0;
+    ck_assert(strstr(final_of(&sa, 9, NULL), "string_agg(e, ', '::text) FROM") != NULL);
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_agg_resolve(&sa, SL_AGG_STRING_AGG, SL_T_INT4, -1, 1, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42883");
 }
 END_TEST
 

@@ -335,6 +335,21 @@ START_TEST(test_errors)
            "continuous views without aggregates are not supported yet", 0);
     ck_err("SELECT stddev(DISTINCT v) FROM clicks", "0A000",
            "stddev(DISTINCT ...) is not supported in continuous views yet", 8);
+    ck_err("SELECT string_agg(v, ',') FROM clicks", "42883",
+           "function string_agg(integer, unknown) does not exist", 8);
+    ck_err("SELECT string_agg(url, url) FROM clicks", "0A000",
+           "string_agg with a delimiter that is not a constant is not supported in "
+           "continuous views", 24);
+    ck_err("SELECT string_agg(url, ',' ORDER BY v) FROM clicks", "0A000",
+           "string_agg is supported in continuous views only ordered by its value", 37);
+    ck_err("SELECT string_agg(url, ',' ORDER BY url, v) FROM clicks", "0A000",
+           "string_agg is supported in continuous views only ordered by its value", 37);
+    ck_err("SELECT sum(v ORDER BY v) FROM clicks", "0A000",
+           "ORDER BY in the arguments of sum is not supported in continuous views", 8);
+    ck_err("SELECT foo(url ORDER BY url) FROM clicks", "42809",
+           "ORDER BY specified, but foo is not an aggregate function", 8);
+    ck_err("SELECT array_agg(v) FROM clicks", "0A000",
+           "function array_agg(integer) is not supported in continuous views yet", 8);
     ck_err("SELECT foo(DISTINCT v) FROM clicks", "42809",
            "DISTINCT specified, but foo is not an aggregate function", 8);
     ck_err("SELECT foo(v) FROM clicks", "0A000",
@@ -466,6 +481,17 @@ START_TEST(test_filter_and_new_aggregates)
     ck_assert_int_eq(p->aggs[2].result_type, SL_T_INT8);
     ck_assert_ptr_nonnull(p->aggs[2].filter);
     ck_assert(!p->aggs[3].distinct);
+
+    p = plan_of("SELECT string_agg(url, ', ' ORDER BY url DESC) AS a, string_agg(name, NULL) AS b, "
+                "string_agg(url, ', ' ORDER BY url DESC) AS c FROM clicks");
+    ck_assert_int_eq(p->naggs, 3);
+    ck_assert_int_eq(p->aggs[0].kind, SL_AGG_STRING_AGG);
+    ck_assert_int_eq(p->aggs[0].order, -1);
+    ck_assert_str_eq(p->aggs[0].delim_sql, "', '::text");
+    ck_assert_ptr_null(p->aggs[0].arg2);   /* the delimiter is not evaluated per event */
+    ck_assert_int_eq(p->aggs[1].order, 0);
+    ck_assert_str_eq(p->aggs[1].delim_sql, "NULL::text");
+    ck_assert_int_eq(p->out[0].type, SL_T_TEXT);
 }
 END_TEST
 

@@ -656,6 +656,37 @@ START_TEST(test_distinct_sets)
 }
 END_TEST
 
+START_TEST(test_string_agg_list)
+{
+    /* string_agg(name, ',') GROUP BY k: every value, in arrival order */
+    sl_view_plan_t *p = make_plan(0, NULL, 0, NULL, NULL);
+    p->naggs = 1;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t));
+    sl_error_t err;
+    ck_assert_int_eq(sl_agg_resolve(&p->aggs[0], SL_AGG_STRING_AGG, SL_T_TEXT, -1, 1, &err),
+                     SL_OK);
+    p->aggs[0].arg = colref(2);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"k\":1,\"name\":\"b\"}\n{\"k\":1,\"name\":\"a\"}\n{\"k\":1}\n"
+                "{\"k\":1,\"name\":\"b\"}\n{\"k\":2}\n");
+    sl_delta_t *d1 = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d1, "1"), "1|{\"b\",\"a\",\"b\"}");
+    ck_assert_str_eq(find_row(d1, "2"), "2|NULL");
+    sl_buf_t many = SL_BUF_INIT;
+    for (int i = 0; i < 20; i++)
+        sl_buf_printf(&many, "{\"k\":1,\"name\":\"%c\"}\n", 'c' + i);
+    feed_ok(st, sl_buf_cstr(&many));
+    sl_buf_free(&many);
+    sl_exec_restore(st, d1);   /* a failed flush: its values go first */
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d, "1"), "1|{\"b\",\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
+                                       "\"h\",\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\","
+                                       "\"q\",\"r\",\"s\",\"t\",\"u\",\"v\"}");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
 START_TEST(test_text_keys_survive_batch)
 {
     int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_MAX};
@@ -799,6 +830,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_filter_bool_bit_stat_states);
     tcase_add_test(tc, test_int_stat_wide_sums);
     tcase_add_test(tc, test_distinct_sets);
+    tcase_add_test(tc, test_string_agg_list);
     tcase_add_test(tc, test_text_keys_survive_batch);
     tcase_add_test(tc, test_many_groups);
     tcase_add_test(tc, test_throughput);

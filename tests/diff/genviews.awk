@@ -85,7 +85,7 @@ function cond(depth,    c) {
 }
 
 # The aggregates beyond count/sum/avg/min/max, and FILTER (WHERE ...):
-# count/sum/avg (DISTINCT x), bool_and/or, every, bit_and/or, the
+# count/sum/avg (DISTINCT x), string_agg, bool_and/or, every, bit_and/or, the
 # statistics (numeric over integers,
 # exact; double precision over floats, compared rounded: the floats of
 # d and r are dyadic, so PostgreSQL's one pass and Sluice's combined
@@ -104,6 +104,10 @@ function agg_more(    c, a) {
     if (c == 8) return pick("corr covar_pop covar_samp regr_slope regr_intercept") "(" pick("d r k s") ", " pick("d r k s") ")"
     if (rnd(2) == 0)    # exact: the sets of values; sum and avg over them in sorted order
         return pick("count count sum avg") "(DISTINCT " pick("k s g t d r x i b ts flag") ")" (rnd(4) ? "" : " FILTER (WHERE " cond(0) ")")
+    if (rnd(2) == 0) {  # string_agg ordered by its value: deterministic
+        a = pickb("g|t|(k)::text|CAST(s AS text)")
+        return "string_agg(" a ", " pickb("','|''|', '") " ORDER BY " a pickb("| DESC| ASC") ")"
+    }
     if (rnd(3) == 0) return pickb("bool_and(k)|bit_or(r)|stddev(t)|corr(t, k)|sum(k) FILTER (WHERE k)")   # refused by both
     return pick("stddev var_samp corr") "(" pick("k d") (rnd(2) ? ", s" : "") ") " pick("FILTER_flag FILTER_k") ""
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/e2e/aggregates.sh: FILTER, bool_and/or, every, bit_and/or, the
-# statistics (var_*, stddev_*, corr, covar_*, regr_*) and count / sum / avg
-# (DISTINCT x) combined across
+# statistics (var_*, stddev_*, corr, covar_*, regr_*), count / sum / avg
+# (DISTINCT x) and string_agg (ORDER BY its value) combined across
 # flushes, across two sluiced feeding the same views at once, and across a
 # restart (a third sluiced combines its deltas with the states the first
 # two left in PostgreSQL).  After each step every view must equal
@@ -37,15 +37,18 @@ V_GRP="SELECT k, count(*) FILTER (WHERE flag) AS nf, sum(b) FILTER (WHERE i > 0)
   corr(d, r) AS co, covar_pop(d, i) AS cp, covar_samp(r, s) AS cs,
   regr_slope(d, s) AS rs, regr_intercept(d, s) AS ri,
   count(DISTINCT t) AS cdt, sum(DISTINCT s) AS sds, avg(DISTINCT i) FILTER (WHERE flag) AS adi,
-  count(DISTINCT flag) AS cdf, sum(DISTINCT r) AS sdr, avg(DISTINCT d) AS add
+  count(DISTINCT flag) AS cdf, sum(DISTINCT r) AS sdr, avg(DISTINCT d) AS add,
+  string_agg(t, ',' ORDER BY t) AS sat, string_agg(t, '' ORDER BY t DESC) FILTER (WHERE flag) AS satd
   FROM @S@ WHERE s <> 0 OR s IS NULL GROUP BY k"
 V_TOT="SELECT count(*) FILTER (WHERE flag IS NULL) AS nn, stddev_samp(i) AS sd,
   var_pop(b) FILTER (WHERE k > 4) AS vp, bool_and(flag) AS ba, bit_and(k) AS bk,
-  corr(i, b) AS c, count(DISTINCT i) AS cdi, sum(DISTINCT b) AS sdb FROM @S@"
+  corr(i, b) AS c, count(DISTINCT i) AS cdi, sum(DISTINCT b) AS sdb,
+  string_agg(t, '; ' ORDER BY t) FILTER (WHERE k = 3 AND s > 900) AS st FROM @S@"
 V_NONE="SELECT count(*) FILTER (WHERE k > 100) AS c, stddev(d) FILTER (WHERE k > 100) AS sd,
   var_pop(i) FILTER (WHERE k > 100) AS vp, bool_or(flag) FILTER (WHERE k > 100) AS bo,
   regr_slope(d, i) FILTER (WHERE k > 100) AS rs,
-  count(DISTINCT t) FILTER (WHERE k > 100) AS cd FROM @S@"
+  count(DISTINCT t) FILTER (WHERE k > 100) AS cd,
+  string_agg(t, ',') FILTER (WHERE k > 100) AS sn FROM @S@"
 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$A_PGW" -U postgres -d postgres <<SQL ||
 CREATE STREAM ev ($COLS);
 CREATE CONTINUOUS VIEW v_grp AS $(echo "$V_GRP" | sed 's/@S@/ev/');
@@ -144,8 +147,8 @@ n=$(pgq -c "SELECT count(*) FROM difftest.ev")
 v=$(pgq -c "SELECT nn || '|' || (vp IS NOT NULL) || '|' || (c IS NOT NULL) FROM v_tot")
 [ "$v" != "" ] && [ "${v#0|}" = "$v" ] && [ "${v#*|}" = "true|true" ] &&
     pass "v_tot holds values ($v)" || fail "v_tot: '$v'"
-v=$(pgq -c "SELECT c || '|' || coalesce(sd::text, 'null') || coalesce(vp::text, 'null') || coalesce(bo::text, 'null') || coalesce(rs::text, 'null') || '|' || cd FROM v_none")
-[ "$v" = "0|nullnullnullnull|0" ] && pass "aggregates whose FILTER never passed: 0 and NULLs" ||
+v=$(pgq -c "SELECT c || '|' || coalesce(sd::text, 'null') || coalesce(vp::text, 'null') || coalesce(bo::text, 'null') || coalesce(rs::text, 'null') || '|' || cd || coalesce(sn, 'null') FROM v_none")
+[ "$v" = "0|nullnullnullnull|0null" ] && pass "aggregates whose FILTER never passed: 0 and NULLs" ||
     fail "v_none: '$v'"
 
 # 2. a restart: both stop, a new server adds to the states in PostgreSQL

@@ -165,6 +165,7 @@ START_TEST(test_errors)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         sl_error_clear(&err);
+        memset(&ref, 0, sizeof(ref));   /* fname and distinct are inputs */
         ck_assert_int_eq(sl_agg_resolve(&ref, cases[i].kind, cases[i].arg, -1, 12, &err),
                          SL_ERR);
         ck_assert_str_eq(err.sqlstate, cases[i].code);

@@ -414,10 +414,11 @@ void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *
         return;
     }
     if (ref->distinct) {
-        /* PostgreSQL's count / sum / avg over the set, in its order */
-        sl_buf_printf(b, "(SELECT %s FROM unnest(",
-                      ref->kind == SL_AGG_COUNT ? "count(e)" : ref->kind == SL_AGG_SUM ? "sum(e)"
-                                                                                      : "avg(e)");
+        /* PostgreSQL's own count / sum / avg (DISTINCT) over the set: its
+         * equality decides (a set inserted as sluiced built it may hold
+         * values that only PostgreSQL finds equal) */
+        sl_buf_printf(b, "(SELECT %s(DISTINCT e) FROM unnest(",
+                      ref->kind == SL_AGG_COUNT ? "count" : ref->kind == SL_AGG_SUM ? "sum" : "avg");
         put_set(ref, i, tbl, b);
         sl_buf_puts(b, ") AS e)");
         return;

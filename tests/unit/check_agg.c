@@ -265,7 +265,7 @@ START_TEST(test_sql)
                      "coalesce(t.\"_a7\", '{}')::timestamp with time zone[] || "
                      "coalesce(EXCLUDED.\"_a7\", '{}')::timestamp with time zone[]) AS e)");
     ck_assert_str_eq(final_of(&cd, 7, NULL),
-                     "(SELECT count(e) FROM unnest(coalesce(\"_a7\", '{}')::timestamp with "
+                     "(SELECT count(DISTINCT e) FROM unnest(coalesce(\"_a7\", '{}')::timestamp with "
                      "time zone[]) AS e)");
     ck_assert_str_eq(sl_agg_empty_sql(&cd), "0");
     memset(&cd, 0, sizeof(cd));
@@ -273,7 +273,7 @@ START_TEST(test_sql)
     ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_AVG, SL_T_INT4, -1, 1, &err), SL_OK);
     ck_assert_int_eq(cd.result_type, SL_T_NUMERIC);
     ck_assert_str_eq(final_of(&cd, 8, "t"),
-                     "(SELECT avg(e) FROM unnest(coalesce(t.\"_a8\", '{}')::integer[]) AS e)");
+                     "(SELECT avg(DISTINCT e) FROM unnest(coalesce(t.\"_a8\", '{}')::integer[]) AS e)");
     memset(&cd, 0, sizeof(cd));
     cd.distinct = true;
     ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_MAX, SL_T_INT4, -1, 1, &err), SL_OK);

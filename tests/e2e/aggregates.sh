@@ -39,7 +39,8 @@ V_GRP="SELECT k, count(*) FILTER (WHERE flag) AS nf, sum(b) FILTER (WHERE i > 0)
   count(DISTINCT t) AS cdt, sum(DISTINCT s) AS sds, avg(DISTINCT i) FILTER (WHERE flag) AS adi,
   count(DISTINCT flag) AS cdf, sum(DISTINCT r) AS sdr, avg(DISTINCT d) AS add,
   string_agg(t, ',' ORDER BY t) AS sat, string_agg(t, '' ORDER BY t DESC) FILTER (WHERE flag) AS satd
-  FROM @S@ WHERE s <> 0 OR s IS NULL GROUP BY k"
+  FROM @S@ WHERE s <> 0 OR s IS NULL GROUP BY k
+  HAVING stddev_pop(s) > 570 OR count(DISTINCT t) FILTER (WHERE flag) > 29 OR k < 3"
 V_TOT="SELECT count(*) FILTER (WHERE flag IS NULL) AS nn, stddev_samp(i) AS sd,
   var_pop(b) FILTER (WHERE k > 4) AS vp, bool_and(flag) AS ba, bit_and(k) AS bk,
   corr(i, b) AS c, count(DISTINCT i) AS cdi, sum(DISTINCT b) AS sdb,

@@ -42,8 +42,8 @@
  * its group, then updates every aggregate of a row's record at once (one
  * record visit per row).  What PostgreSQL's transition functions would
  * refuse was refused before, in prepare: sl__hashagg_check runs float sums
- * (float8pl / float4pl: finite + finite = infinite is an error) over a
- * scratch copy of the request's groups.
+ * (float8pl / float4pl: finite + finite = infinite is an error) and float
+ * statistics over a scratch copy of the request's groups.
  */
 #include "exec/exec_int.h"
 
@@ -107,6 +107,7 @@ typedef struct layout {
     int naggs;
     agg_layout_t *aggs;
     int nfsum;               /* aggregates with a float sum (U_FSUM) */
+    int nfstat;              /* float statistics (U_FSTAT, U_FSTAT2) */
     size_t recsize;
     int ncols;               /* delta columns */
     int *col_agg;            /* for column c >= nkeys: aggregate index */
@@ -127,6 +128,7 @@ struct sl_delta {
     slot_t *slots;           /* nslots entries */
     uint32_t nslots;
     double fmax;             /* largest |finite float sum| any group held */
+    double xmax;             /* largest |finite value| a float statistic took */
 };
 
 typedef struct hashagg {
@@ -200,6 +202,7 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
         case SL_AGG_STDDEV_SAMP:
             al->upd = integer ? U_ISTAT : U_FSTAT;
             sz = integer ? sizeof(istat_t) : 24;
+            l->nfstat += !integer;
             break;
         case SL_AGG_CORR:
         case SL_AGG_COVAR_POP:
@@ -208,6 +211,7 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
         case SL_AGG_REGR_INTERCEPT:
             al->upd = U_FSTAT2;
             sz = 48;
+            l->nfstat++;
             break;
         default: sl_panic("unknown aggregate kind %d", a->kind);
         }
@@ -440,17 +444,20 @@ static inline void bit_update(unsigned char *st, bool and, int64_t v, int64_t n)
 }
 
 /* float8_accum: one value into {N, Sx, Sxx}, the Youngs-Cramer update as
- * PostgreSQL computes it.  Where PostgreSQL raises "value out of range:
- * overflow" (finite inputs, infinite Sx or Sxx) the state goes on with
- * Sxx NaN; the flush's float8_combine meets the infinite Sx. */
-static inline void fstat_accum(double *t, double x)
+ * PostgreSQL computes it.  *overflow is set where PostgreSQL raises "value
+ * out of range: overflow" (an infinite Sx or Sxx from finite values; the
+ * prepare check refuses those rows, push never meets one). */
+static inline void fstat_accum(double *t, double x, bool *overflow)
 {
     double n = t[0] + 1.0, sx = t[1] + x, sxx = t[2];
     if (t[0] > 0.0) {
         double tmp = x * n - sx;
         sxx += tmp * tmp / (n * t[0]);
-        if (isinf(sx) || isinf(sxx))
+        if (isinf(sx) || isinf(sxx)) {
+            if (!isinf(t[1]) && !isinf(x))
+                *overflow = true;
             sxx = NAN;
+        }
     } else if (isnan(x) || isinf(x)) {
         sxx = NAN;
     }
@@ -459,8 +466,9 @@ static inline void fstat_accum(double *t, double x)
     t[2] = sxx;
 }
 
-/* float8_regr_accum: (y, x) into {N, Sx, Sxx, Sy, Syy, Sxy}. */
-static inline void fstat2_accum(double *t, double y, double x)
+/* float8_regr_accum: (y, x) into {N, Sx, Sxx, Sy, Syy, Sxy}; *overflow
+ * as for fstat_accum. */
+static inline void fstat2_accum(double *t, double y, double x, bool *overflow)
 {
     double n = t[0] + 1.0, sx = t[1] + x, sxx = t[2], sy = t[3] + y, syy = t[4], sxy = t[5];
     if (t[0] > 0.0) {
@@ -468,6 +476,10 @@ static inline void fstat2_accum(double *t, double y, double x)
         sxx += tx * tx * scale;
         syy += ty * ty * scale;
         sxy += tx * ty * scale;
+        if ((((isinf(sx) || isinf(sxx)) && !isinf(t[1]) && !isinf(x)) ||
+             ((isinf(sy) || isinf(syy)) && !isinf(t[3]) && !isinf(y)) ||
+             (isinf(sxy) && !isinf(t[1]) && !isinf(x) && !isinf(t[3]) && !isinf(y))))
+            *overflow = true;
         if (isinf(sxx))
             sxx = NAN;
         if (isinf(syy))
@@ -674,13 +686,23 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
                     bit_update(st, al->upd == U_BIT_AND, v->v.i, 1);
                 break;
             case U_FSTAT:
-                if (!v->null)
-                    fstat_accum((double *)st, v->v.f);
+                if (!v->null) {
+                    bool ignored = false; /* refused in prepare: sl__hashagg_check */
+                    fstat_accum((double *)st, v->v.f, &ignored);
+                    if (fabs(v->v.f) > d->xmax && fabs(v->v.f) <= DBL_MAX)
+                        d->xmax = fabs(v->v.f);
+                }
                 break;
             case U_FSTAT2: {
                 const sl_datum_t *x = &c->args2[a][i];
-                if (!v->null && !x->null)
-                    fstat2_accum((double *)st, v->v.f, x->v.f);
+                if (!v->null && !x->null) {
+                    bool ignored = false;
+                    fstat2_accum((double *)st, v->v.f, x->v.f, &ignored);
+                    if (fabs(v->v.f) <= DBL_MAX)
+                        d->xmax = fmax(d->xmax, fabs(v->v.f));
+                    if (fabs(x->v.f) <= DBL_MAX)
+                        d->xmax = fmax(d->xmax, fabs(x->v.f));
+                }
                 break;
             }
             case U_ISTAT:
@@ -720,11 +742,13 @@ static int find_group(const sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
 }
 
 /*
- * The prepare half of float sums: runs the chunk's rows through each float
- * sum (sum and avg over real / double precision) as push will, starting
- * from the current delta's states, and refuses the request with 22003
- * "value out of range: overflow" at the first row whose addition
- * PostgreSQL's float8pl / float4pl would refuse, so push never meets one.
+ * The prepare half of float sums and statistics: runs the chunk's rows
+ * through each float sum (sum and avg over real / double precision) and
+ * float statistic (float8_accum / float8_regr_accum) as push will,
+ * starting from the current delta's states, and refuses the request with
+ * 22003 "value out of range: overflow" at the first row whose step
+ * PostgreSQL would refuse, so push never meets one.  Statistics need the
+ * replay only when some |value| reaches 1e100.
  * Read-only: the running sums of the request's groups live in a scratch
  * hash table.  Nothing to do (O(1)) for views without a float sum, and
  * one pass over the arguments when no sum can come near the largest
@@ -737,20 +761,33 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     hashagg_t *ha = (hashagg_t *)op;
     const sl_delta_t *d = ha->cur;
     const layout_t *l = d->lay;
-    int n = c->nrows, nk = l->nkeys, nf = l->nfsum;
+    int n = c->nrows, nk = l->nkeys, nf = l->nfsum + l->nfstat;
     if (nf == 0 || n == 0)
         return SL_OK;
     bool maybe = false;
     for (int a = 0; a < l->naggs && !maybe; a++) {
-        if (l->aggs[a].upd != U_FSUM)
+        upd_t u = l->aggs[a].upd;
+        if (u != U_FSUM && u != U_FSTAT && u != U_FSTAT2)
             continue;
         const sl_datum_t *col = c->cols[nk + a];
-        double abs_sum = 0;
+        double abs_sum = 0, absmax = d->xmax;
         for (int i = 0; i < n; i++)
-            if (!col[i].null && fabs(col[i].v.f) <= DBL_MAX)
+            if (!col[i].null && fabs(col[i].v.f) <= DBL_MAX) {
                 abs_sum += fabs(col[i].v.f);
-        double bound = (d->fmax + abs_sum) * (1.0 + (n + 2.0) * 1.2e-7);
-        maybe = !(bound < (l->aggs[a].single ? FLT_MAX : DBL_MAX) / 2);
+                absmax = fmax(absmax, fabs(col[i].v.f));
+            }
+        if (u == U_FSUM) {
+            double bound = (d->fmax + abs_sum) * (1.0 + (n + 2.0) * 1.2e-7);
+            maybe = !(bound < (l->aggs[a].single ? FLT_MAX : DBL_MAX) / 2);
+            continue;
+        }
+        /* Statistics: with every |value| below 1e100 no sum, product or
+         * Youngs-Cramer step (about 8 max^2 per value) comes near the
+         * largest double. */
+        for (int i = 0; u == U_FSTAT2 && i < n; i++)
+            if (!c->args2[a][i].null && fabs(c->args2[a][i].v.f) <= DBL_MAX)
+                absmax = fmax(absmax, fabs(c->args2[a][i].v.f));
+        maybe = !(absmax < 1e100);
     }
     if (!maybe)
         return SL_OK;
@@ -759,10 +796,11 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
         cap *= 2;
     slot_t *tab = sl_alloc0(c->scratch, sizeof(slot_t) * cap);   /* g1 = entry + 1 */
     int *first = sl_alloc(c->scratch, sizeof(int) * (size_t)n);    /* entry -> chunk row */
-    double *sums = sl_alloc(c->scratch, sizeof(double) * (size_t)n * (size_t)nf);
+    /* per entry and checked aggregate: its sum, or its 3 / 6 statistics */
+    double *sums = sl_alloc(c->scratch, sizeof(double) * 6 * (size_t)n * (size_t)nf);
     int *fagg = sl_alloc(c->scratch, sizeof(int) * (size_t)nf);
     for (int a = 0, j = 0; a < l->naggs; a++)
-        if (l->aggs[a].upd == U_FSUM)
+        if (l->aggs[a].upd == U_FSUM || l->aggs[a].upd == U_FSTAT || l->aggs[a].upd == U_FSTAT2)
             fagg[j++] = a;
     sl_datum_t *keys = sl_alloc(c->scratch, sizeof(sl_datum_t) * (size_t)(2 * nk + 1));
     sl_datum_t *other = keys + nk;
@@ -790,17 +828,32 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             tab[s].g1 = (uint32_t)e + 1;
             first[e] = i;
             int g = find_group(d, h, keys);
-            for (int j = 0; j < nf; j++)
-                sums[(size_t)e * nf + j] =
-                    g < 0 ? 0.0 : *(const double *)(rec_at(d, g) + l->aggs[fagg[j]].off);
+            for (int j = 0; j < nf; j++) {
+                double *sp = &sums[((size_t)e * nf + j) * 6];
+                upd_t u = l->aggs[fagg[j]].upd;
+                size_t nd = u == U_FSUM ? 1 : u == U_FSTAT ? 3 : 6;
+                if (g < 0)
+                    memset(sp, 0, sizeof(double) * nd);
+                else
+                    memcpy(sp, rec_at(d, g) + l->aggs[fagg[j]].off, sizeof(double) * nd);
+            }
         }
         for (int j = 0; j < nf; j++) {
+            const agg_layout_t *al = &l->aggs[fagg[j]];
             const sl_datum_t *v = &c->cols[nk + fagg[j]][i];
+            double *sp = &sums[((size_t)e * nf + j) * 6];
+            bool overflow = false;
             if (v->null)
                 continue;
-            double *sp = &sums[(size_t)e * nf + j];
-            bool overflow = false;
-            *sp = fsum_add(l->aggs[fagg[j]].single, *sp, v->v.f, &overflow);
+            if (al->upd == U_FSUM) {
+                *sp = fsum_add(al->single, *sp, v->v.f, &overflow);
+            } else if (al->upd == U_FSTAT) {
+                fstat_accum(sp, v->v.f, &overflow);
+            } else {
+                const sl_datum_t *x = &c->args2[fagg[j]][i];
+                if (!x->null)
+                    fstat2_accum(sp, v->v.f, x->v.f, &overflow);
+            }
             if (overflow) {
                 c->err_row = c->sel ? c->sel[i] : i;
                 return sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0,
@@ -871,6 +924,8 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
     if (src->lay->recsize != l->recsize || src->lay->naggs != l->naggs ||
         src->lay->nkeys != l->nkeys)
         sl_panic("sl_exec_restore: delta of another plan");
+    if (src->xmax > d->xmax)
+        d->xmax = src->xmax;
     for (int g = 0; g < src->ngroups; g++) {
         unsigned char *sr = rec_at(src, g);
         uint64_t h;

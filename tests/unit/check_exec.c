@@ -616,6 +616,35 @@ START_TEST(test_int_stat_wide_sums)
 }
 END_TEST
 
+/* PostgreSQL's float8_accum / float8_regr_accum raise 22003 where finite
+ * values make Sx, Sxx (or Sy, Syy, Sxy) infinite: refused at prepare, the
+ * delta unchanged; Infinity inputs give NaN without error. */
+START_TEST(test_float_stat_overflow)
+{
+    /* SELECT name, var_pop(f), corr(f, f) FROM s GROUP BY name */
+    sl_view_plan_t *p = make_plan(2, NULL, 0, NULL, NULL);
+    p->naggs = 2;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t) * 2);
+    agg_resolved(&p->aggs[0], SL_AGG_VAR_POP, colref(3), NULL, NULL);
+    agg_resolved(&p->aggs[1], SL_AGG_CORR, colref(3), colref(3), NULL);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"name\":\"a\",\"f\":1e200}\n{\"name\":\"b\",\"f\":1}\n");
+    /* (-1e200 * 2 - 0)^2: Sxx overflows on the second value of group a */
+    expect_overflow(st, "{\"name\":\"b\",\"f\":2}\n{\"name\":\"a\",\"f\":-1e200}\n", 1);
+    /* within one request, from a new group */
+    expect_overflow(st, "{\"name\":\"c\",\"f\":-1e300}\n{\"name\":\"c\",\"f\":1e300}\n", 1);
+    /* infinite inputs are not an overflow */
+    feed_ok(st, "{\"name\":\"d\",\"f\":\"Infinity\"}\n{\"name\":\"d\",\"f\":5}\n");
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_int_eq(sl_delta_ngroups(d), 3);   /* a, b, d: nothing of the refused */
+    ck_assert_str_eq(find_row(d, "a"), "a|1|1e+200|0|1|1e+200|0|1e+200|0|0");
+    ck_assert_str_eq(find_row(d, "b"), "b|1|1|0|1|1|0|1|0|0");
+    ck_assert_str_eq(find_row(d, "d"), "d|2|Infinity|NaN|2|Infinity|NaN|Infinity|NaN|NaN");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
 START_TEST(test_distinct_sets)
 {
     /* count(DISTINCT name), sum(DISTINCT v) GROUP BY k */
@@ -830,6 +859,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_filter_bool_bit_stat_states);
     tcase_add_test(tc, test_int_stat_wide_sums);
     tcase_add_test(tc, test_distinct_sets);
+    tcase_add_test(tc, test_float_stat_overflow);
     tcase_add_test(tc, test_string_agg_list);
     tcase_add_test(tc, test_text_keys_survive_batch);
     tcase_add_test(tc, test_many_groups);

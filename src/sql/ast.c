@@ -461,7 +461,20 @@ void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b)
                 sl_buf_puts(b, ", ");
             sl__ast_print(n->args[i], b);
         }
+        if (n->order) {
+            sl_buf_puts(b, " ORDER BY ");
+            sl__ast_print(n->order, b);
+            if (n->order_desc)
+                sl_buf_puts(b, " DESC");
+            if (n->norder > 1)
+                sl_buf_printf(b, ", <%d more>", n->norder - 1);
+        }
         sl_buf_putc(b, ')');
+        if (n->filter) {
+            sl_buf_puts(b, " FILTER (WHERE ");
+            sl__ast_print(n->filter, b);
+            sl_buf_putc(b, ')');
+        }
         break;
     case SL_A_UNSUPPORTED:
         sl_buf_printf(b, "<%s>", n->str);

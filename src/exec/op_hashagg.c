@@ -1157,7 +1157,10 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
                 sl_buf_putc(out, ',');
             first = 0;
             sl_buf_reset(&v);
-            sl_type_output(al->argtype, &set->val[k], &v);
+            if (al->argtype == SL_T_TIMESTAMPTZ || al->argtype == SL_T_TIMESTAMP)
+                sl_buf_printf(&v, "%lld", (long long)set->val[k].v.i);  /* agg.c put_set */
+            else
+                sl_type_output(al->argtype, &set->val[k], &v);
             sl_buf_put_array_elem(out, sl_buf_cstr(&v), v.len);
         }
         sl_buf_putc(out, '}');

@@ -274,15 +274,18 @@ static void put_state_array(const sl_aggref_t *ref, int i, const char *tbl, sl_b
     sl_buf_putc(b, ']');
 }
 
-/* coalesce(tbl."_a<i>", '{}')::T[]: a DISTINCT aggregate's set, typed. */
+/* coalesce(tbl."_a<i>", '{}')::T[]: a DISTINCT aggregate's set, typed.
+ * Timestamps (only counted) are kept as bigint microseconds, so that no
+ * session's DateStyle or TimeZone enters the stored text. */
 static void put_set(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
 {
     char tbuf[64];
+    sl_type_t t = ref->argtype == SL_T_UNKNOWN ? SL_T_TEXT : ref->argtype;
+    if (t == SL_T_TIMESTAMPTZ || t == SL_T_TIMESTAMP)
+        t = SL_T_INT8;
     sl_buf_puts(b, "coalesce(");
     put_col(ref, i, 0, tbl, b);
-    sl_buf_printf(b, ", '{}')::%s[]",
-                  sl_type_sql(ref->argtype == SL_T_UNKNOWN ? SL_T_TEXT : ref->argtype, -1, tbuf,
-                              sizeof(tbuf)));
+    sl_buf_printf(b, ", '{}')::%s[]", sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
 }
 
 /* The variance of integers from exact sums, as numeric_stddev_internal

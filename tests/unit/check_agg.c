@@ -262,11 +262,11 @@ START_TEST(test_sql)
     ck_assert_int_eq(cd.result_type, SL_T_INT8);
     ck_assert_str_eq(sql_of(sl_agg_combine_sql, &cd, 7, 0, "t"),
                      "(SELECT array_agg(DISTINCT e ORDER BY e)::text FROM unnest("
-                     "coalesce(t.\"_a7\", '{}')::timestamp with time zone[] || "
-                     "coalesce(EXCLUDED.\"_a7\", '{}')::timestamp with time zone[]) AS e)");
+                     "coalesce(t.\"_a7\", '{}')::bigint[] || "
+                     "coalesce(EXCLUDED.\"_a7\", '{}')::bigint[]) AS e)");
     ck_assert_str_eq(final_of(&cd, 7, NULL),
-                     "(SELECT count(DISTINCT e) FROM unnest(coalesce(\"_a7\", '{}')::timestamp with "
-                     "time zone[]) AS e)");
+                     "(SELECT count(DISTINCT e) FROM unnest(coalesce(\"_a7\", '{}')::bigint[]) "
+                     "AS e)");
     ck_assert_str_eq(sl_agg_empty_sql(&cd), "0");
     memset(&cd, 0, sizeof(cd));
     cd.distinct = true;

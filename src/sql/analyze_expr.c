@@ -631,6 +631,39 @@ static const char *string_agg_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_ex
     return sql;
 }
 
+/* The first arithmetic on stream values with a numeric result inside e
+ * (bool_and(v * 0.1 > 0.3), FILTER (WHERE v * 0.1 > 0.3)): computed in
+ * double precision it could decide differently from PostgreSQL's exact
+ * numeric, as in WHERE (analyze.c). */
+static const sl_expr_t *numeric_op(const sl_expr_t *e, bool *column)
+{
+    const sl_expr_t *found = NULL;
+    bool col = e->kind == SL_E_COLUMN;
+    for (int i = 0; i < e->nargs; i++) {
+        bool c = false;
+        const sl_expr_t *r = numeric_op(e->args[i], &c);
+        col = col || c;
+        if (found == NULL)
+            found = r;
+    }
+    *column = col;
+    if (found == NULL && col && (e->kind == SL_E_OP || e->kind == SL_E_NEG) &&
+        e->type == SL_T_NUMERIC)
+        found = e;
+    return found;
+}
+
+/* Refuses (0A000) numeric arithmetic inside an aggregate's argument (an
+ * argument that is numeric itself is for the catalog to judge) or FILTER. */
+static int reject_numeric_inside(sl_actx_t *ctx, const sl_expr_t *e, const char *what)
+{
+    bool col;
+    const sl_expr_t *num = e && e->type != SL_T_NUMERIC ? numeric_op(e, &col) : NULL;
+    if (num && sl__reject_numeric(ctx, (sl_expr_t *)num, num->location, what) == NULL)
+        return SL_ERR;
+    return SL_OK;
+}
+
 static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
 {
     return (x == NULL && y == NULL) || (x && y && sl__expr_equal(x, y));
@@ -731,6 +764,9 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     }
     sl_expr_t *arg = args ? args[0] : NULL;
     sl_expr_t *arg2 = args && n->nargs > 1 && kind != SL_AGG_STRING_AGG ? args[1] : NULL;
+    if (reject_numeric_inside(ctx, arg, "aggregate arguments") != SL_OK ||
+        reject_numeric_inside(ctx, filter, "FILTER") != SL_OK)
+        return NULL;
 
     /* The same call twice shares one state (as PostgreSQL does). */
     uint32_t h = sl__hash_mix((uint32_t)kind * 2 + n->distinct, arg ? sl__expr_hash(arg) : 0);

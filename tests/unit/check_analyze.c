@@ -323,6 +323,13 @@ START_TEST(test_errors)
            "numeric values are not supported in aggregate arguments of continuous views yet",
            13);
     ck_err("SELECT every(v) FROM clicks", "42883", "function every(integer) does not exist", 8);
+    ck_err("SELECT count(*) FILTER (WHERE v * 0.1 > 0.3) FROM clicks", "0A000",
+           "numeric values are not supported in FILTER of continuous views yet", 31);
+    ck_err("SELECT bool_and(v * 0.1 > 0.3) FROM clicks", "0A000",
+           "numeric values are not supported in aggregate arguments of continuous views yet",
+           17);
+    ck_err("SELECT count(DISTINCT v * 0.1) FROM clicks", "0A000",
+           "count(numeric) is not supported in continuous views yet", 8);
     ck_err("SELECT bit_or(f) FROM clicks", "42883", "function bit_or(real) does not exist", 8);
     ck_err("SELECT stddev(url) FROM clicks", "42883", "function stddev(text) does not exist", 8);
     ck_err("SELECT url, v, count(*) FROM clicks GROUP BY url", "42803",

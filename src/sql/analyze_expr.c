@@ -634,19 +634,20 @@ static const char *string_agg_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_ex
 /* The first arithmetic on stream values with a numeric result inside e
  * (bool_and(v * 0.1 > 0.3), FILTER (WHERE v * 0.1 > 0.3)): computed in
  * double precision it could decide differently from PostgreSQL's exact
- * numeric, as in WHERE (analyze.c).  Below a cast to a float type it is
- * what the user asked for. */
-static const sl_expr_t *numeric_op(const sl_expr_t *e, bool *column)
+ * numeric, as in WHERE (analyze.c).  In an argument, below a cast to a
+ * float type it is what the user asked for (in_cast false); a FILTER is
+ * judged as WHERE is (in_cast true: casts are looked into). */
+static const sl_expr_t *numeric_op(const sl_expr_t *e, bool in_cast, bool *column)
 {
     const sl_expr_t *found = NULL;
     bool col = e->kind == SL_E_COLUMN;
-    if (e->kind == SL_E_CAST && (e->type == SL_T_FLOAT8 || e->type == SL_T_FLOAT4)) {
+    if (!in_cast && e->kind == SL_E_CAST && (e->type == SL_T_FLOAT8 || e->type == SL_T_FLOAT4)) {
         *column = false;   /* the documented way out: ((x * 1.1)::float8) */
         return NULL;
     }
     for (int i = 0; i < e->nargs; i++) {
         bool c = false;
-        const sl_expr_t *r = numeric_op(e->args[i], &c);
+        const sl_expr_t *r = numeric_op(e->args[i], in_cast, &c);
         col = col || c;
         if (found == NULL)
             found = r;
@@ -663,7 +664,8 @@ static const sl_expr_t *numeric_op(const sl_expr_t *e, bool *column)
 static int reject_numeric_inside(sl_actx_t *ctx, const sl_expr_t *e, const char *what)
 {
     bool col;
-    const sl_expr_t *num = e && e->type != SL_T_NUMERIC ? numeric_op(e, &col) : NULL;
+    const sl_expr_t *num = e && e->type != SL_T_NUMERIC
+                               ? numeric_op(e, strcmp(what, "FILTER") == 0, &col) : NULL;
     if (num && sl__reject_numeric(ctx, (sl_expr_t *)num, num->location, what) == NULL)
         return SL_ERR;
     return SL_OK;

@@ -91,7 +91,7 @@ function cond(depth,    c) {
 # d and r are dyadic, so PostgreSQL's one pass and Sluice's combined
 # partial states agree far beyond the rounding).
 function agg_more(    c, a) {
-    c = rnd(10)
+    c = rnd(12)
     if (c < 3) {
         a = pickb("count(*)|count(g)|count(t)|sum(k)|sum(s)|sum(d)|avg(i)|avg(r)|min(t)|max(ts)|max(b)|bool_or(flag)|var_pop(s)")
         if (rnd(4) == 0) a = "sum(" num(1) ")"
@@ -102,9 +102,9 @@ function agg_more(    c, a) {
     if (c < 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("k s i b k s") ")"
     if (c == 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("r d x d") ")"
     if (c == 8) return pick("corr covar_pop covar_samp regr_slope regr_intercept") "(" pick("d r k s") ", " pick("d r k s") ")"
-    if (rnd(2) == 0)    # exact: the sets of values; sum and avg over them in sorted order
+    if (c == 10 || rnd(2) == 0)   # exact: the sets of values; sum and avg over them in sorted order
         return pick("count count sum avg") "(DISTINCT " pick("k s g t d r x i b ts flag") ")" (rnd(4) ? "" : " FILTER (WHERE " cond(0) ")")
-    if (rnd(2) == 0) {  # string_agg ordered by its value: deterministic
+    if (c == 11 || rnd(2) == 0) {  # string_agg ordered by its value: deterministic
         a = pickb("g|t|(k)::text|CAST(s AS text)")
         return "string_agg(" a ", " pickb("','|''|', '") " ORDER BY " a pickb("| DESC| ASC") ")"
     }

@@ -44,7 +44,8 @@ V_GRP="SELECT k, count(*) FILTER (WHERE flag) AS nf, sum(b) FILTER (WHERE i > 0)
 V_TOT="SELECT count(*) FILTER (WHERE flag IS NULL) AS nn, stddev_samp(i) AS sd,
   var_pop(b) FILTER (WHERE k > 4) AS vp, bool_and(flag) AS ba, bit_and(k) AS bk,
   corr(i, b) AS c, count(DISTINCT i) AS cdi, sum(DISTINCT b) AS sdb,
-  string_agg(t, '; ' ORDER BY t) FILTER (WHERE k = 3 AND s > 900) AS st FROM @S@"
+  string_agg(t, '; ' ORDER BY t) FILTER (WHERE k = 3 AND s > 900) AS st,
+  sum(1000 / s) FILTER (WHERE s <> 0) AS q FROM @S@"
 V_NONE="SELECT count(*) FILTER (WHERE k > 100) AS c, stddev(d) FILTER (WHERE k > 100) AS sd,
   var_pop(i) FILTER (WHERE k > 100) AS vp, bool_or(flag) FILTER (WHERE k > 100) AS bo,
   regr_slope(d, i) FILTER (WHERE k > 100) AS rs,
@@ -63,9 +64,10 @@ pgq -c "CREATE TABLE difftest.ev ($COLS)"
 
 # Requests FIRST .. LAST-1 of 40 events each; i and b near their limits
 # often (b's squares pass 2^128 in a few events), d multiples of 1/64, r
-# of 1/4, NULLs everywhere; s = 0 at times (the WHERE keeps 100 / s
-# of ndiv away from it: a FILTER does not guard an aggregate's argument,
-# but this one is in the FILTER itself).
+# of 1/4, NULLs everywhere; s = 0 at times: v_grp's WHERE keeps it from
+# ndiv's FILTER (WHERE 100 / s > 1), and in v_tot sum(1000 / s) FILTER
+# (WHERE s <> 0) must not divide by zero: as in PostgreSQL, an argument is
+# computed only for the rows its FILTER lets through.
 gen() {
     awk -v dir="$work" -v first="$1" -v last="$2" 'BEGIN {
         srand(first * 7 + 1)
@@ -76,6 +78,7 @@ gen() {
                 i = sprintf("%d", rand() < 0.2 ? (rand() < 0.5 ? 2147483647 - int(rand() * 50) : -2147483648 + int(rand() * 50)) : int(rand() * 20001) - 10000)
                 b = rand() < 0.3 ? (rand() < 0.5 ? "922337203685477" sprintf("%04d", int(rand() * 5807)) : "-922337203685477" sprintf("%04d", int(rand() * 5808))) : sprintf("%d", int(rand() * 2000001) - 1000000)
                 s = sprintf("%d", int(rand() * 2001) - 1000)
+                if (rand() < 0.03) s = "0"
                 d = sprintf("%.6f", (int(rand() * 2097151) - 1048575) / 64)
                 rr = sprintf("%.2f", (int(rand() * 1999) - 999) / 4)
                 fl = rand() < 0.2 ? "" : (rand() < 0.6 ? "true" : "false")

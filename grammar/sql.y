@@ -114,7 +114,7 @@ static char **role_names(sl_arena_t *a, const sl_ast_list_t *l)
 %token ILLEGAL OPERATOR PARAM UNION.
 
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
-%fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
+%fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS FILTER IF
     INSERT OPTION PRIVILEGES PRECISION RESTRICT REVOKE ROLE SHOW STREAM STREAMS TIME
     TOKEN TRUNCATE VARYING VIEW VIEWS WITHOUT ZONE.
 
@@ -480,14 +480,35 @@ expr(E) ::= CAST(C) LP expr(X) AS typename(T) RP. {
     BOUND(E);
 }
 
-expr(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); BOUND(E); }
-expr(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); BOUND(E); }
-expr(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
-expr(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
-expr(E) ::= name(F) LP DISTINCT exprlist(L) RP. {
+expr(E) ::= func(F). { E = F; }
+expr(E) ::= func(F) FILTER LP WHERE expr(X) RP. { E = sl__ast_func_filter(A, F, X); BOUND(E); }
+
+%type func {sl_ast_node_t *}
+%destructor func { (void)$$; (void)ps; }
+func(E) ::= name(F) LP RP. { E = sl__ast_func(A, &F, NULL, false, false); BOUND(E); }
+func(E) ::= name(F) LP STAR RP. { E = sl__ast_func(A, &F, NULL, true, false); BOUND(E); }
+func(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
+func(E) ::= name(F) LP ALL exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
+func(E) ::= name(F) LP exprlist(L) ORDER BY aggorder(O) RP. {
+    E = sl__ast_func(A, &F, L, false, false);
+    sl__ast_func_order(A, E, O);
+    BOUND(E);
+}
+func(E) ::= name(F) LP DISTINCT exprlist(L) RP. {
     E = sl__ast_func(A, &F, L, false, true);
     BOUND(E);
 }
+
+/* ORDER BY inside an aggregate's parentheses: the first sort key, with the
+ * number of keys in ival-free fields of the node (sl__ast_sortkey). */
+%type aggorder {sl_ast_node_t *}
+%destructor aggorder { (void)$$; (void)ps; }
+aggorder(O) ::= expr(X). { O = sl__ast_sortkey(A, NULL, X, false); }
+aggorder(O) ::= expr(X) ASC. { O = sl__ast_sortkey(A, NULL, X, false); }
+aggorder(O) ::= expr(X) DESC. { O = sl__ast_sortkey(A, NULL, X, true); }
+aggorder(O) ::= aggorder(P) COMMA expr(X). { O = sl__ast_sortkey(A, P, X, false); }
+aggorder(O) ::= aggorder(P) COMMA expr(X) ASC. { O = sl__ast_sortkey(A, P, X, false); }
+aggorder(O) ::= aggorder(P) COMMA expr(X) DESC. { O = sl__ast_sortkey(A, P, X, true); }
 
 expr(E) ::= MINUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UMINUS, O.pos, X); BOUND(E); }
 expr(E) ::= PLUS(O) expr(X). [UMINUS] { E = sl__ast_unary(A, SL_A_UPLUS, O.pos, X); BOUND(E); }

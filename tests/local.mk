@@ -15,6 +15,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/readme.sh \
 	tests/e2e/idempotency.sh \
 	tests/e2e/two_servers.sh \
+	tests/e2e/aggregates.sh \
 	tests/e2e/ddl_lost.sh \
 	tests/e2e/memory.sh \
 	tests/e2e/broken_view.sh \

@@ -27,7 +27,11 @@ typedef struct sl__chunk {
     const int *sel;       /* batch row of chunk row i; NULL = row i itself */
     int ncols;            /* projected columns: group keys, then one per
                              aggregate (its argument; NULL for count(*)) */
-    sl_datum_t **cols;    /* cols[c][i] for chunk row i */
+    sl_datum_t **cols;    /* cols[c][i] for chunk row i; an aggregate with
+                             FILTER has NULL where the filter is not true
+                             (count(*): the filter's value itself) */
+    sl_datum_t **args2;   /* per aggregate: its second argument (x of
+                             corr(y, x) ...), NULL for the others */
     int err_row;          /* batch row that failed in push, -1 = none */
 } sl__chunk_t;
 

@@ -13,4 +13,4 @@ tests_unit_check_expr_LDADD = src/exec/libexec.a src/util/libutil.a $(CHECK_LIBS
 tests_unit_check_exec_SOURCES = tests/unit/check_exec.c
 tests_unit_check_exec_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_exec_LDADD = src/exec/libexec.a src/ingest/libingest.a \
-	src/util/libutil.a $(CHECK_LIBS) -lm
+	src/plan/libplan.a src/util/libutil.a $(CHECK_LIBS) -lm

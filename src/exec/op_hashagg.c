@@ -11,6 +11,19 @@
  *     sum/avg of integers   __int128 sum, int64 n   (n = non-null inputs)
  *     sum/avg of floats     double sum, int64 n
  *     min / max             sl_datum_t (null until the first input)
+ *     bool_and / bool_or    int64: 0 no input yet, 1 false, 2 true
+ *     bit_and / bit_or      int64 value, int64 inputs
+ *     statistics of floats  double N, Sx, Sxx[, Sy, Syy, Sxy]: PostgreSQL's
+ *                           float8_accum / float8_regr_accum state, updated
+ *                           as they update it (Youngs-Cramer)
+ *     statistics of ints    int64 n, __int128 sum x, 192-bit sum x*x
+ *     count/sum/avg         a pointer to a hash set of the distinct values
+ *       (DISTINCT x)        (in the delta's arena), NULL until the first
+ *     string_agg            a pointer to the list of values (a dset_t used
+ *                           as an array: val[0 .. n-1]), NULL until the first
+ *
+ * count(*) with a FILTER counts the rows whose projected filter is true;
+ * the other aggregates see NULL arguments on filtered-out rows (project).
  *
  * An open-addressing table (linear probing, power-of-two size, load at
  * most 1/2) of {full hash, record index + 1} slots maps keys to records; a
@@ -29,8 +42,8 @@
  * its group, then updates every aggregate of a row's record at once (one
  * record visit per row).  What PostgreSQL's transition functions would
  * refuse was refused before, in prepare: sl__hashagg_check runs float sums
- * (float8pl / float4pl: finite + finite = infinite is an error) over a
- * scratch copy of the request's groups.
+ * (float8pl / float4pl: finite + finite = infinite is an error) and float
+ * statistics over a scratch copy of the request's groups.
  *
  * A continuous transform (plan->transform: no aggregate, no GROUP BY)
  * uses the same delta with no table: every row is appended as a record of
@@ -51,8 +64,36 @@ typedef enum upd {
     U_ISUM,   /* sum and avg over integers */
     U_FSUM,   /* sum and avg over floats / numeric */
     U_MIN,
-    U_MAX
+    U_MAX,
+    U_BOOL_AND,
+    U_BOOL_OR,
+    U_BIT_AND,
+    U_BIT_OR,
+    U_FSTAT,  /* var / stddev of floats */
+    U_FSTAT2, /* corr, covar, regr */
+    U_ISTAT,  /* var / stddev of integers */
+    U_DISTINCT,
+    U_LIST    /* string_agg: every value, in order */
 } upd_t;
+
+/* The distinct values of a DISTINCT aggregate in one group: open
+ * addressing, power-of-two capacity, load at most 1/2, NULL = free slot
+ * (values are never NULL).  Equal values by sl_datum_eq are kept once;
+ * PostgreSQL's union decides for good (collations, -0 and 0). */
+typedef struct dset {
+    uint32_t n, cap;
+    sl_datum_t *val;
+} dset_t;
+
+/* State of a statistics aggregate over integers (copied in and out with
+ * memcpy: records are only 8-byte aligned). */
+typedef struct istat {
+    int64_t n;
+    int64_t pad_;
+    __int128 sx;
+    unsigned __int128 sxx_lo;   /* sum of squares = sxx_hi * 2^128 + sxx_lo */
+    uint64_t sxx_hi;
+} istat_t;
 
 typedef struct agg_layout {
     upd_t upd;
@@ -72,6 +113,7 @@ typedef struct layout {
     int naggs;
     agg_layout_t *aggs;
     int nfsum;               /* aggregates with a float sum (U_FSUM) */
+    int nfstat;              /* float statistics (U_FSTAT, U_FSTAT2) */
     size_t recsize;
     int ncols;               /* delta columns */
     int *col_agg;            /* for column c >= nkeys: aggregate index */
@@ -92,6 +134,7 @@ struct sl_delta {
     slot_t *slots;           /* nslots entries */
     uint32_t nslots;
     double fmax;             /* largest |finite float sum| any group held */
+    double xmax;             /* largest |finite value| a float statistic took */
 };
 
 typedef struct hashagg {
@@ -134,6 +177,16 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
         agg_layout_t *al = &l->aggs[i];
         bool integer = sl_type_is_integer(a->argtype);
         size_t sz;
+        if (a->distinct) {   /* count, sum, avg */
+            al->upd = U_DISTINCT;
+            sz = sizeof(dset_t *);
+            goto sized;
+        }
+        if (a->kind == SL_AGG_STRING_AGG) {
+            al->upd = U_LIST;
+            sz = sizeof(dset_t *);
+            goto sized;
+        }
         switch (a->kind) {
         case SL_AGG_COUNT_STAR: al->upd = U_COUNT_STAR; sz = 8; break;
         case SL_AGG_COUNT: al->upd = U_COUNT; sz = 8; break;
@@ -146,8 +199,30 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
             break;
         case SL_AGG_MIN: al->upd = U_MIN; sz = sizeof(sl_datum_t); break;
         case SL_AGG_MAX: al->upd = U_MAX; sz = sizeof(sl_datum_t); break;
+        case SL_AGG_BOOL_AND: al->upd = U_BOOL_AND; sz = 8; break;
+        case SL_AGG_BOOL_OR: al->upd = U_BOOL_OR; sz = 8; break;
+        case SL_AGG_BIT_AND: al->upd = U_BIT_AND; sz = 16; break;
+        case SL_AGG_BIT_OR: al->upd = U_BIT_OR; sz = 16; break;
+        case SL_AGG_VAR_POP:
+        case SL_AGG_VAR_SAMP:
+        case SL_AGG_STDDEV_POP:
+        case SL_AGG_STDDEV_SAMP:
+            al->upd = integer ? U_ISTAT : U_FSTAT;
+            sz = integer ? sizeof(istat_t) : 24;
+            l->nfstat += !integer;
+            break;
+        case SL_AGG_CORR:
+        case SL_AGG_COVAR_POP:
+        case SL_AGG_COVAR_SAMP:
+        case SL_AGG_REGR_SLOPE:
+        case SL_AGG_REGR_INTERCEPT:
+            al->upd = U_FSTAT2;
+            sz = 48;
+            l->nfstat++;
+            break;
         default: sl_panic("unknown aggregate kind %d", a->kind);
         }
+sized:
         al->off = (int)off;
         al->argtype = a->argtype;
         al->nstate = a->nstate;
@@ -389,6 +464,190 @@ static inline double fsum_add(bool single, double s, double v, bool *overflow)
     return r;
 }
 
+static inline void bool_update(unsigned char *st, bool and, const sl_datum_t *v)
+{
+    if (v->null)
+        return;
+    int64_t b = v->v.i ? 2 : 1, *s = (int64_t *)st;
+    *s = *s == 0 ? b : and ? (*s < b ? *s : b) : (*s > b ? *s : b);
+}
+
+static inline void bit_update(unsigned char *st, bool and, int64_t v, int64_t n)
+{
+    int64_t *s = (int64_t *)st;
+    if (n == 0)
+        return;
+    s[0] = s[1] == 0 ? v : and ? (s[0] & v) : (s[0] | v);
+    s[1] += n;
+}
+
+/* float8_accum: one value into {N, Sx, Sxx}, the Youngs-Cramer update as
+ * PostgreSQL computes it.  *overflow is set where PostgreSQL raises "value
+ * out of range: overflow" (an infinite Sx or Sxx from finite values; the
+ * prepare check refuses those rows, push never meets one). */
+static inline void fstat_accum(double *t, double x, bool *overflow)
+{
+    double n = t[0] + 1.0, sx = t[1] + x, sxx = t[2];
+    if (t[0] > 0.0) {
+        double tmp = x * n - sx;
+        sxx += tmp * tmp / (n * t[0]);
+        if (isinf(sx) || isinf(sxx)) {
+            if (!isinf(t[1]) && !isinf(x))
+                *overflow = true;
+            sxx = NAN;
+        }
+    } else if (isnan(x) || isinf(x)) {
+        sxx = NAN;
+    }
+    t[0] = n;
+    t[1] = sx;
+    t[2] = sxx;
+}
+
+/* float8_regr_accum: (y, x) into {N, Sx, Sxx, Sy, Syy, Sxy}; *overflow
+ * as for fstat_accum. */
+static inline void fstat2_accum(double *t, double y, double x, bool *overflow)
+{
+    double n = t[0] + 1.0, sx = t[1] + x, sxx = t[2], sy = t[3] + y, syy = t[4], sxy = t[5];
+    if (t[0] > 0.0) {
+        double tx = x * n - sx, ty = y * n - sy, scale = 1.0 / (n * t[0]);
+        sxx += tx * tx * scale;
+        syy += ty * ty * scale;
+        sxy += tx * ty * scale;
+        if ((((isinf(sx) || isinf(sxx)) && !isinf(t[1]) && !isinf(x)) ||
+             ((isinf(sy) || isinf(syy)) && !isinf(t[3]) && !isinf(y)) ||
+             (isinf(sxy) && !isinf(t[1]) && !isinf(x) && !isinf(t[3]) && !isinf(y))))
+            *overflow = true;
+        if (isinf(sxx))
+            sxx = NAN;
+        if (isinf(syy))
+            syy = NAN;
+        if (isinf(sxy))
+            sxy = NAN;
+    } else {
+        if (isnan(x) || isinf(x))
+            sxx = sxy = NAN;
+        if (isnan(y) || isinf(y))
+            syy = sxy = NAN;
+    }
+    t[0] = n;
+    t[1] = sx;
+    t[2] = sxx;
+    t[3] = sy;
+    t[4] = syy;
+    t[5] = sxy;
+}
+
+/* float8_combine / float8_regr_combine (npairs 1 or 2): src into dst. */
+static void fstat_combine(double *d, const double *s, int npairs)
+{
+    if (s[0] == 0.0)
+        return;
+    if (d[0] == 0.0) {
+        memcpy(d, s, sizeof(double) * (size_t)(npairs == 1 ? 3 : 6));
+        return;
+    }
+    double n1 = d[0], n2 = s[0], n = n1 + n2;
+    double tx = d[1] / n1 - s[1] / n2;
+    d[2] = d[2] + s[2] + n1 * n2 * tx * tx / n;
+    d[1] += s[1];
+    if (npairs == 2) {
+        double ty = d[3] / n1 - s[3] / n2;
+        d[4] = d[4] + s[4] + n1 * n2 * ty * ty / n;
+        d[5] = d[5] + s[5] + n1 * n2 * tx * ty / n;
+        d[3] += s[3];
+    }
+    d[0] = n;
+}
+
+static inline void istat_add(unsigned char *st, const istat_t *v)
+{
+    istat_t s;
+    memcpy(&s, st, sizeof(s));
+    s.n += v->n;
+    s.sx += v->sx;
+    unsigned __int128 lo = s.sxx_lo + v->sxx_lo;
+    s.sxx_hi += v->sxx_hi + (lo < s.sxx_lo);
+    s.sxx_lo = lo;
+    memcpy(st, &s, sizeof(s));
+}
+
+static inline void istat_accum(unsigned char *st, int64_t x)
+{
+    unsigned __int128 ax = x < 0 ? (unsigned __int128)(-(__int128)x) : (unsigned __int128)x;
+    istat_t v = {.n = 1, .sx = x, .sxx_lo = ax * ax};
+    istat_add(st, &v);
+}
+
+/* Adds non-NULL v to the set at st (created on the first value), copying
+ * text into the delta's arena. */
+static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
+                     const sl_datum_t *v)
+{
+    dset_t *ds;
+    memcpy(&ds, st, sizeof(ds));
+    if (ds == NULL) {
+        ds = sl_alloc0(d->arena, sizeof(*ds));
+        memcpy(st, &ds, sizeof(ds));
+    }
+    if (2 * (ds->n + 1) > ds->cap) {
+        uint32_t cap = ds->cap ? 2 * ds->cap : 8;
+        sl_datum_t *nv = sl_alloc(d->arena, sizeof(sl_datum_t) * cap);
+        for (uint32_t i = 0; i < cap; i++)
+            nv[i].null = true;
+        for (uint32_t i = 0; i < ds->cap; i++) {
+            if (ds->val[i].null)
+                continue;
+            uint32_t j = (uint32_t)sl_datum_hash(al->argtype, &ds->val[i]) & (cap - 1);
+            while (!nv[j].null)
+                j = (j + 1) & (cap - 1);
+            nv[j] = ds->val[i];
+        }
+        ds->val = nv;   /* the old array stays in the arena until the delta goes */
+        ds->cap = cap;
+    }
+    uint32_t j = (uint32_t)sl_datum_hash(al->argtype, v) & (ds->cap - 1);
+    for (; !ds->val[j].null; j = (j + 1) & (ds->cap - 1))
+        if (sl_datum_eq(al->argtype, &ds->val[j], v))
+            return;
+    ds->val[j] = *v;
+    if (is_text_key(al->argtype))
+        own_text(d, &ds->val[j]);
+    ds->n++;
+}
+
+/* Appends the n non-NULL values vals to the list at st (prepend: before
+ * the values already there), copying text into the delta's arena. */
+static void list_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
+                     const sl_datum_t *vals, uint32_t n, bool prepend)
+{
+    dset_t *l;
+    memcpy(&l, st, sizeof(l));
+    if (l == NULL) {
+        l = sl_alloc0(d->arena, sizeof(*l));
+        memcpy(st, &l, sizeof(l));
+    }
+    if (l->n + n > l->cap) {
+        uint32_t cap = l->cap ? 2 * l->cap : 8;
+        while (cap < l->n + n)
+            cap *= 2;
+        sl_datum_t *nv = sl_alloc(d->arena, sizeof(sl_datum_t) * cap);
+        if (l->n)
+            memcpy(nv + (prepend ? n : 0), l->val, sizeof(sl_datum_t) * l->n);
+        l->val = nv;   /* the old array stays in the arena until the delta goes */
+        l->cap = cap;
+    } else if (prepend) {
+        memmove(l->val + n, l->val, sizeof(sl_datum_t) * l->n);
+    }
+    sl_datum_t *dst = l->val + (prepend ? 0 : l->n);
+    for (uint32_t k = 0; k < n; k++) {
+        dst[k] = vals[k];
+        if (is_text_key(al->argtype))
+            own_text(d, &dst[k]);
+    }
+    l->n += n;
+}
+
 /* ---- the operator ---- */
 
 static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
@@ -434,7 +693,8 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             const sl_datum_t *v = args[a] ? &args[a][i] : NULL;
             switch (al->upd) {
             case U_COUNT_STAR:
-                (*(int64_t *)st)++;
+                if (v == NULL || (!v->null && v->v.i))   /* FILTER */
+                    (*(int64_t *)st)++;
                 break;
             case U_COUNT:
                 if (!v->null)
@@ -457,6 +717,47 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             case U_MIN:
             case U_MAX:
                 minmax_update(d, al, (sl_datum_t *)st, v);
+                break;
+            case U_BOOL_AND:
+            case U_BOOL_OR:
+                bool_update(st, al->upd == U_BOOL_AND, v);
+                break;
+            case U_BIT_AND:
+            case U_BIT_OR:
+                if (!v->null)
+                    bit_update(st, al->upd == U_BIT_AND, v->v.i, 1);
+                break;
+            case U_FSTAT:
+                if (!v->null) {
+                    bool ignored = false; /* refused in prepare: sl__hashagg_check */
+                    fstat_accum((double *)st, v->v.f, &ignored);
+                    if (fabs(v->v.f) > d->xmax && fabs(v->v.f) <= DBL_MAX)
+                        d->xmax = fabs(v->v.f);
+                }
+                break;
+            case U_FSTAT2: {
+                const sl_datum_t *x = &c->args2[a][i];
+                if (!v->null && !x->null) {
+                    bool ignored = false;
+                    fstat2_accum((double *)st, v->v.f, x->v.f, &ignored);
+                    if (fabs(v->v.f) <= DBL_MAX)
+                        d->xmax = fmax(d->xmax, fabs(v->v.f));
+                    if (fabs(x->v.f) <= DBL_MAX)
+                        d->xmax = fmax(d->xmax, fabs(x->v.f));
+                }
+                break;
+            }
+            case U_ISTAT:
+                if (!v->null)
+                    istat_accum(st, v->v.i);
+                break;
+            case U_DISTINCT:
+                if (!v->null)
+                    dset_add(d, al, st, v);
+                break;
+            case U_LIST:
+                if (!v->null)
+                    list_add(d, al, st, v, 1, false);
                 break;
             }
         }
@@ -483,11 +784,13 @@ static int find_group(const sl_delta_t *d, uint64_t h, const sl_datum_t *keys)
 }
 
 /*
- * The prepare half of float sums: runs the chunk's rows through each float
- * sum (sum and avg over real / double precision) as push will, starting
- * from the current delta's states, and refuses the request with 22003
- * "value out of range: overflow" at the first row whose addition
- * PostgreSQL's float8pl / float4pl would refuse, so push never meets one.
+ * The prepare half of float sums and statistics: runs the chunk's rows
+ * through each float sum (sum and avg over real / double precision) and
+ * float statistic (float8_accum / float8_regr_accum) as push will,
+ * starting from the current delta's states, and refuses the request with
+ * 22003 "value out of range: overflow" at the first row whose step
+ * PostgreSQL would refuse, so push never meets one.  Statistics need the
+ * replay only when some |value| reaches 1e100.
  * Read-only: the running sums of the request's groups live in a scratch
  * hash table.  Nothing to do (O(1)) for views without a float sum, and
  * one pass over the arguments when no sum can come near the largest
@@ -500,20 +803,33 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     hashagg_t *ha = (hashagg_t *)op;
     const sl_delta_t *d = ha->cur;
     const layout_t *l = d->lay;
-    int n = c->nrows, nk = l->nkeys, nf = l->nfsum;
+    int n = c->nrows, nk = l->nkeys, nf = l->nfsum + l->nfstat;
     if (nf == 0 || n == 0)
         return SL_OK;
     bool maybe = false;
     for (int a = 0; a < l->naggs && !maybe; a++) {
-        if (l->aggs[a].upd != U_FSUM)
+        upd_t u = l->aggs[a].upd;
+        if (u != U_FSUM && u != U_FSTAT && u != U_FSTAT2)
             continue;
         const sl_datum_t *col = c->cols[nk + a];
-        double abs_sum = 0;
+        double abs_sum = 0, absmax = d->xmax;
         for (int i = 0; i < n; i++)
-            if (!col[i].null && fabs(col[i].v.f) <= DBL_MAX)
+            if (!col[i].null && fabs(col[i].v.f) <= DBL_MAX) {
                 abs_sum += fabs(col[i].v.f);
-        double bound = (d->fmax + abs_sum) * (1.0 + (n + 2.0) * 1.2e-7);
-        maybe = !(bound < (l->aggs[a].single ? FLT_MAX : DBL_MAX) / 2);
+                absmax = fmax(absmax, fabs(col[i].v.f));
+            }
+        if (u == U_FSUM) {
+            double bound = (d->fmax + abs_sum) * (1.0 + (n + 2.0) * 1.2e-7);
+            maybe = !(bound < (l->aggs[a].single ? FLT_MAX : DBL_MAX) / 2);
+            continue;
+        }
+        /* Statistics: with every |value| below 1e100 no sum, product or
+         * Youngs-Cramer step (about 8 max^2 per value) comes near the
+         * largest double. */
+        for (int i = 0; u == U_FSTAT2 && i < n; i++)
+            if (!c->args2[a][i].null && fabs(c->args2[a][i].v.f) <= DBL_MAX)
+                absmax = fmax(absmax, fabs(c->args2[a][i].v.f));
+        maybe = !(absmax < 1e100);
     }
     if (!maybe)
         return SL_OK;
@@ -522,10 +838,11 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
         cap *= 2;
     slot_t *tab = sl_alloc0(c->scratch, sizeof(slot_t) * cap);   /* g1 = entry + 1 */
     int *first = sl_alloc(c->scratch, sizeof(int) * (size_t)n);    /* entry -> chunk row */
-    double *sums = sl_alloc(c->scratch, sizeof(double) * (size_t)n * (size_t)nf);
+    /* per entry and checked aggregate: its sum, or its 3 / 6 statistics */
+    double *sums = sl_alloc(c->scratch, sizeof(double) * 6 * (size_t)n * (size_t)nf);
     int *fagg = sl_alloc(c->scratch, sizeof(int) * (size_t)nf);
     for (int a = 0, j = 0; a < l->naggs; a++)
-        if (l->aggs[a].upd == U_FSUM)
+        if (l->aggs[a].upd == U_FSUM || l->aggs[a].upd == U_FSTAT || l->aggs[a].upd == U_FSTAT2)
             fagg[j++] = a;
     sl_datum_t *keys = sl_alloc(c->scratch, sizeof(sl_datum_t) * (size_t)(2 * nk + 1));
     sl_datum_t *other = keys + nk;
@@ -553,17 +870,32 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             tab[s].g1 = (uint32_t)e + 1;
             first[e] = i;
             int g = find_group(d, h, keys);
-            for (int j = 0; j < nf; j++)
-                sums[(size_t)e * nf + j] =
-                    g < 0 ? 0.0 : *(const double *)(rec_at(d, g) + l->aggs[fagg[j]].off);
+            for (int j = 0; j < nf; j++) {
+                double *sp = &sums[((size_t)e * nf + j) * 6];
+                upd_t u = l->aggs[fagg[j]].upd;
+                size_t nd = u == U_FSUM ? 1 : u == U_FSTAT ? 3 : 6;
+                if (g < 0)
+                    memset(sp, 0, sizeof(double) * nd);
+                else
+                    memcpy(sp, rec_at(d, g) + l->aggs[fagg[j]].off, sizeof(double) * nd);
+            }
         }
         for (int j = 0; j < nf; j++) {
+            const agg_layout_t *al = &l->aggs[fagg[j]];
             const sl_datum_t *v = &c->cols[nk + fagg[j]][i];
+            double *sp = &sums[((size_t)e * nf + j) * 6];
+            bool overflow = false;
             if (v->null)
                 continue;
-            double *sp = &sums[(size_t)e * nf + j];
-            bool overflow = false;
-            *sp = fsum_add(l->aggs[fagg[j]].single, *sp, v->v.f, &overflow);
+            if (al->upd == U_FSUM) {
+                *sp = fsum_add(al->single, *sp, v->v.f, &overflow);
+            } else if (al->upd == U_FSTAT) {
+                fstat_accum(sp, v->v.f, &overflow);
+            } else {
+                const sl_datum_t *x = &c->args2[fagg[j]][i];
+                if (!x->null)
+                    fstat2_accum(sp, v->v.f, x->v.f, &overflow);
+            }
             if (overflow) {
                 c->err_row = c->sel ? c->sel[i] : i;
                 return sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0,
@@ -634,6 +966,8 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
     if (src->lay->recsize != l->recsize || src->lay->naggs != l->naggs ||
         src->lay->nkeys != l->nkeys)
         sl_panic("sl_exec_restore: delta of another plan");
+    if (src->xmax > d->xmax)
+        d->xmax = src->xmax;
     if (l->append) {
         for (int g = 0; g < src->ngroups; g++)
             append_row(d, rec_keys(rec_at(src, g)));
@@ -677,6 +1011,43 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
             case U_MAX:
                 minmax_update(d, al, (sl_datum_t *)ds, (const sl_datum_t *)ss);
                 break;
+            case U_BOOL_AND:
+            case U_BOOL_OR: {
+                int64_t b = *(int64_t *)ss;
+                sl_datum_t v = {.null = b == 0, .v.i = b == 2};
+                bool_update(ds, al->upd == U_BOOL_AND, &v);
+                break;
+            }
+            case U_BIT_AND:
+            case U_BIT_OR:
+                bit_update(ds, al->upd == U_BIT_AND, ((int64_t *)ss)[0], ((int64_t *)ss)[1]);
+                break;
+            case U_FSTAT:
+            case U_FSTAT2:
+                fstat_combine((double *)ds, (const double *)ss, al->upd == U_FSTAT ? 1 : 2);
+                break;
+            case U_ISTAT: {
+                istat_t v;
+                memcpy(&v, ss, sizeof(v));
+                istat_add(ds, &v);
+                break;
+            }
+            case U_DISTINCT: {
+                const dset_t *set;
+                memcpy(&set, ss, sizeof(set));
+                for (uint32_t k = 0; set && k < set->cap; k++)
+                    if (!set->val[k].null)
+                        dset_add(d, al, ds, &set->val[k]);
+                break;
+            }
+            case U_LIST: {
+                /* src is the older delta (a failed flush): its values first */
+                const dset_t *list;
+                memcpy(&list, ss, sizeof(list));
+                if (list && list->n)
+                    list_add(d, al, ds, list->val, list->n, true);
+                break;
+            }
             }
         }
     }
@@ -721,6 +1092,31 @@ static void put_int128(sl_buf_t *out, __int128 v)
     if (v < 0)
         buf[--i] = '-';
     sl_buf_puts(out, buf + i);
+}
+
+/* hi * 2^128 + lo in decimal. */
+static void put_uint192(sl_buf_t *out, uint64_t hi, unsigned __int128 lo)
+{
+    /* Limbs of 32 bits, most significant first, divided by 10^9 in turn. */
+    uint32_t limb[6] = {(uint32_t)(hi >> 32), (uint32_t)hi, (uint32_t)(lo >> 96),
+                        (uint32_t)(lo >> 64), (uint32_t)(lo >> 32), (uint32_t)lo};
+    uint32_t chunk[8];
+    int nchunk = 0;
+    bool zero;
+    do {
+        uint64_t rem = 0;
+        zero = true;
+        for (int k = 0; k < 6; k++) {
+            uint64_t cur = (rem << 32) | limb[k];
+            limb[k] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+            zero = zero && limb[k] == 0;
+        }
+        chunk[nchunk++] = (uint32_t)rem;
+    } while (!zero);
+    sl_buf_printf(out, "%u", chunk[nchunk - 1]);
+    for (int k = nchunk - 2; k >= 0; k--)
+        sl_buf_printf(out, "%09u", chunk[k]);
 }
 
 bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
@@ -770,6 +1166,66 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
         if (m->null)
             return false;
         sl_type_output(al->argtype, m, out);
+        return true;
+    }
+    case U_BOOL_AND:
+    case U_BOOL_OR:
+        if (*(int64_t *)st == 0)
+            return false;
+        sl_buf_puts(out, *(int64_t *)st == 2 ? "true" : "false");
+        return true;
+    case U_BIT_AND:
+    case U_BIT_OR: {
+        if (((int64_t *)st)[1] == 0)
+            return false;
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)((int64_t *)st)[0]);
+        sl_buf_puts(out, tmp);
+        return true;
+    }
+    case U_FSTAT:
+    case U_FSTAT2: {
+        sl_datum_t v = {.v.f = ((double *)st)[j]};
+        sl_type_output(SL_T_FLOAT8, &v, out);
+        return true;
+    }
+    case U_DISTINCT:
+    case U_LIST: {
+        /* the set or list as an array literal: {"1","2"} */
+        const dset_t *set;
+        memcpy(&set, st, sizeof(set));
+        if (set == NULL || set->n == 0)
+            return false;
+        sl_buf_t v = SL_BUF_INIT;
+        sl_buf_putc(out, '{');
+        uint32_t end = al->upd == U_LIST ? set->n : set->cap;
+        for (uint32_t k = 0, first = 1; k < end; k++) {
+            if (set->val[k].null)
+                continue;
+            if (!first)
+                sl_buf_putc(out, ',');
+            first = 0;
+            sl_buf_reset(&v);
+            if (al->argtype == SL_T_TIMESTAMPTZ || al->argtype == SL_T_TIMESTAMP)
+                sl_buf_printf(&v, "%lld", (long long)set->val[k].v.i);  /* agg.c put_set */
+            else
+                sl_type_output(al->argtype, &set->val[k], &v);
+            sl_buf_put_array_elem(out, sl_buf_cstr(&v), v.len);
+        }
+        sl_buf_putc(out, '}');
+        sl_buf_free(&v);
+        return true;
+    }
+    case U_ISTAT: {
+        istat_t s;
+        memcpy(&s, st, sizeof(s));
+        if (j == 0) {
+            snprintf(tmp, sizeof(tmp), "%lld", (long long)s.n);
+            sl_buf_puts(out, tmp);
+        } else if (j == 1) {
+            put_int128(out, s.sx);
+        } else {
+            put_uint192(out, s.sxx_hi, s.sxx_lo);
+        }
         return true;
     }
     }

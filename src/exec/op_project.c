@@ -2,7 +2,11 @@
  * op_project.c: the projection operator.  push evaluates the group keys and
  * each aggregate's argument on the chunk's selected rows into column arrays
  * (chunk->cols: keys first, then one column per aggregate, NULL for
- * count(*)).  A plain column reference with no selection is passed through
+ * count(*); chunk->args2: second arguments).  An aggregate's FILTER is
+ * evaluated first and its arguments only on the rows where it is true, as
+ * PostgreSQL does (an argument that would fail on a filtered-out row does
+ * not): the other rows get NULL arguments, which every aggregate ignores;
+ * count(*) gets the filter's values.  A plain column reference with no selection is passed through
  * without copying; a selected one is gathered.  Text produced by
  * expressions lives in the chunk's scratch arena.
  *
@@ -136,6 +140,27 @@ static int project_expr(const sl_expr_t *e, sl__chunk_t *c, sl_datum_t **dst,
     return SL_OK;
 }
 
+/* Fills column *dst with e over the rows where mask is true (NULL
+ * elsewhere); mask NULL = every row. */
+static int project_masked(const sl_expr_t *e, const sl_datum_t *mask, sl__chunk_t *c,
+                          sl_datum_t **dst, sl_error_t *err)
+{
+    if (mask == NULL)
+        return project_expr(e, c, dst, err);
+    sl_datum_t *col = sl_alloc0(c->scratch, sizeof(sl_datum_t) * (size_t)(c->nrows > 0 ? c->nrows : 1));
+    for (int i = 0; i < c->nrows; i++) {
+        int r = c->sel ? c->sel[i] : i;
+        if (mask[i].null || !mask[i].v.i)
+            col[i].null = true;
+        else if (sl_expr_eval(e, c->batch, r, c->scratch, &col[i], err) != SL_OK) {
+            c->err_row = r;
+            return SL_ERR;
+        }
+    }
+    *dst = col;
+    return SL_OK;
+}
+
 static int project_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
 {
     const sl_view_plan_t *p = op->plan;
@@ -144,10 +169,19 @@ static int project_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     for (int g = 0; g < p->ngroup; g++)
         if (project_expr(p->group[g].expr, c, &c->cols[g], err) != SL_OK)
             return SL_ERR;
-    for (int i = 0; i < p->naggs; i++)
-        if (p->aggs[i].arg != NULL &&
-            project_expr(p->aggs[i].arg, c, &c->cols[p->ngroup + i], err) != SL_OK)
+    c->args2 = sl_alloc0(c->scratch, sizeof(sl_datum_t *) * (size_t)(p->naggs > 0 ? p->naggs : 1));
+    for (int i = 0; i < p->naggs; i++) {
+        const sl_aggref_t *a = &p->aggs[i];
+        sl_datum_t *mask = NULL;
+        if (a->filter != NULL && project_expr(a->filter, c, &mask, err) != SL_OK)
             return SL_ERR;
+        if (a->arg == NULL)
+            c->cols[p->ngroup + i] = mask;   /* count(*) [FILTER] */
+        else if (project_masked(a->arg, mask, c, &c->cols[p->ngroup + i], err) != SL_OK)
+            return SL_ERR;
+        if (a->arg2 != NULL && project_masked(a->arg2, mask, c, &c->args2[i], err) != SL_OK)
+            return SL_ERR;
+    }
     /* Output columns computed from group keys: evaluated only for their
      * errors (the view computes the value when read). */
     for (int o = 0; o < p->nout; o++) {

@@ -565,16 +565,129 @@ static const char *arg_types(sl_actx_t *ctx, sl_expr_t **args, int nargs)
     return s;
 }
 
+/* The two arguments (y, x) of corr, covar_* and regr_*: double precision,
+ * as PostgreSQL casts any number to it; 42883 for other types. */
+static int float8_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args)
+{
+    for (int i = 0; i < 2; i++)
+        if (!is_unknown(args[i]) && !sl_type_is_numeric(args[i]->type)) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                         "function %s(%s) does not exist", n->str,
+                         arg_types(ctx, args, 2));
+            sl_error_hint(ctx->err, "%s", no_func_hint);
+            return SL_ERR;
+        }
+    for (int i = 0; i < 2; i++)
+        if ((args[i]->kind != SL_E_CONST &&
+             sl__reject_numeric(ctx, args[i], args[i]->location, "aggregate arguments") == NULL) ||
+            (args[i] = sl__coerce(ctx, args[i], SL_T_FLOAT8, -1)) == NULL)
+            return SL_ERR;
+    return SL_OK;
+}
+
+/* string_agg(value, delimiter [ORDER BY value [DESC]]): text value, a
+ * constant text delimiter (returned as SQL: its value is not evaluated
+ * per event), and *order set from the ORDER BY; NULL on error. */
+static const char *string_agg_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args,
+                                   int *order)
+{
+    for (int i = 0; i < 2; i++)
+        if (args[i]->type != SL_T_TEXT && !is_unknown(args[i])) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                         "function %s(%s) does not exist", n->str, arg_types(ctx, args, 2));
+            sl_error_hint(ctx->err, "%s", no_func_hint);
+            return NULL;
+        }
+    for (int i = 0; i < 2; i++)
+        if (is_unknown(args[i]) && sl__coerce(ctx, args[i], SL_T_TEXT, -1) == NULL)
+            return NULL;
+    if (args[1]->kind != SL_E_CONST) {
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, args[1]->location,
+                     "string_agg with a delimiter that is not a constant is not supported in "
+                     "continuous views");
+        return NULL;
+    }
+    if (n->order) {
+        sl_expr_t *o = sl__transform(ctx, n->order, SL_CTX_AGGARG);
+        if (o == NULL)
+            return NULL;
+        if (n->norder > 1 || !sl__expr_equal(o, args[0])) {
+            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, o->location,
+                         "string_agg is supported in continuous views only ordered by "
+                         "its value");
+            sl_error_hint(ctx->err, "Write string_agg(x, ', ' ORDER BY x [DESC]).");
+            return NULL;
+        }
+        *order = n->order_desc ? -1 : 1;
+    }
+    sl_buf_t b = SL_BUF_INIT;
+    if (args[1]->constval.null)
+        sl_buf_puts(&b, "NULL");
+    else
+        sl_buf_put_literal(&b, args[1]->constval.v.s.p, args[1]->constval.v.s.n);
+    sl_buf_puts(&b, "::text");
+    const char *sql = sl_strdup(ctx->a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return sql;
+}
+
+/* The first arithmetic on stream values with a numeric result inside e
+ * (bool_and(v * 0.1 > 0.3), FILTER (WHERE v * 0.1 > 0.3)): computed in
+ * double precision it could decide differently from PostgreSQL's exact
+ * numeric, as in WHERE (analyze.c).  In an argument, below a cast to a
+ * float type it is what the user asked for (in_cast false); a FILTER is
+ * judged as WHERE is (in_cast true: casts are looked into). */
+static const sl_expr_t *numeric_op(const sl_expr_t *e, bool in_cast, bool *column)
+{
+    const sl_expr_t *found = NULL;
+    bool col = e->kind == SL_E_COLUMN;
+    if (!in_cast && e->kind == SL_E_CAST && (e->type == SL_T_FLOAT8 || e->type == SL_T_FLOAT4)) {
+        *column = false;   /* the documented way out: ((x * 1.1)::float8) */
+        return NULL;
+    }
+    for (int i = 0; i < e->nargs; i++) {
+        bool c = false;
+        const sl_expr_t *r = numeric_op(e->args[i], in_cast, &c);
+        col = col || c;
+        if (found == NULL)
+            found = r;
+    }
+    *column = col;
+    if (found == NULL && col && (e->kind == SL_E_OP || e->kind == SL_E_NEG) &&
+        e->type == SL_T_NUMERIC)
+        found = e;
+    return found;
+}
+
+/* Refuses (0A000) numeric arithmetic inside an aggregate's argument (an
+ * argument that is numeric itself is for the catalog to judge) or FILTER. */
+static int reject_numeric_inside(sl_actx_t *ctx, const sl_expr_t *e, const char *what)
+{
+    bool col;
+    const sl_expr_t *num = e && e->type != SL_T_NUMERIC
+                               ? numeric_op(e, strcmp(what, "FILTER") == 0, &col) : NULL;
+    if (num && sl__reject_numeric(ctx, (sl_expr_t *)num, num->location, what) == NULL)
+        return SL_ERR;
+    return SL_OK;
+}
+
+static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
+{
+    return (x == NULL && y == NULL) || (x && y && sl__expr_equal(x, y));
+}
+
 static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     int kind = sl_agg_lookup(n->str);
     sl_expr_t **args = NULL;
+    sl_expr_t *filter = NULL;
 
     if (kind >= 0) {
         static const char *const where_names[] = {
             [SL_CTX_WHERE] = "WHERE", [SL_CTX_GROUP] = "GROUP BY",
+            [SL_CTX_FILTER] = "FILTER",
         };
-        if (where == SL_CTX_WHERE || where == SL_CTX_GROUP) {
+        if (where == SL_CTX_WHERE || where == SL_CTX_GROUP || where == SL_CTX_FILTER) {
             sl_error_set(ctx->err, SL_ERRCODE_GROUPING_ERROR, n->location,
                          "aggregate functions are not allowed in %s",
                          where_names[where]);
@@ -585,12 +698,6 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                          "aggregate function calls cannot be nested");
             return NULL;
         }
-        if (n->distinct) {
-            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
-                         "%s(DISTINCT ...) is not supported in continuous views yet",
-                         n->str);
-            return NULL;
-        }
     }
     if (n->nargs > 0) {
         args = sl_alloc(ctx->a, (size_t)n->nargs * sizeof(*args));
@@ -599,11 +706,33 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
                                     kind >= 0 ? SL_CTX_AGGARG : where);
             if (args[i] == NULL)
                 return NULL;
-            if (kind >= 0 && is_unknown(args[i]) &&
-                sl__coerce(ctx, args[i], SL_T_TEXT, -1) == NULL)
+            /* an unknown literal takes the one type the aggregate has */
+            sl_type_t lit = kind == SL_AGG_BOOL_AND || kind == SL_AGG_BOOL_OR ? SL_T_BOOL
+                                                                            : SL_T_TEXT;
+            if (kind >= 0 && sl_agg_nargs(kind) == 1 && is_unknown(args[i]) &&
+                sl__coerce(ctx, args[i], lit, -1) == NULL)
                 return NULL;
         }
     }
+    if (n->order && kind < 0) {
+        sl_error_set(ctx->err, "42809", n->location,
+                     "ORDER BY specified, but %s is not an aggregate function", n->str);
+        return NULL;
+    }
+    if (n->distinct && kind < 0) {
+        sl_error_set(ctx->err, "42809", n->location,
+                     "DISTINCT specified, but %s is not an aggregate function", n->str);
+        return NULL;
+    }
+    if (n->filter && kind < 0) {
+        sl_error_set(ctx->err, "42809", n->location,
+                     "FILTER specified, but %s is not an aggregate function", n->str);
+        return NULL;
+    }
+    if (n->filter &&
+        (filter = sl__coerce_bool(ctx, sl__transform(ctx, n->filter, SL_CTX_FILTER),
+                                  "FILTER")) == NULL)
+        return NULL;
     if (kind == SL_AGG_COUNT && n->star)
         kind = SL_AGG_COUNT_STAR;
     if (kind < 0) {
@@ -612,26 +741,52 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "function %s(%s) is not supported in continuous views yet", n->str,
                      n->star ? "*" : arg_types(ctx, args, n->nargs));
-        sl_error_hint(ctx->err, "Continuous views compute count, sum, min, max and avg "
-                      "over columns, constants and operators.");
+        sl_error_hint(ctx->err, "Continuous views compute count, sum, min, max, avg, "
+                      "bool_and, bool_or, bit_and, bit_or and the statistics (stddev, "
+                      "variance, corr, ...) over columns, constants and operators.");
         return NULL;
     }
     if ((n->star && kind != SL_AGG_COUNT_STAR) ||
-        (!n->star && n->nargs != 1)) {
+        (!n->star && n->nargs != sl_agg_nargs(kind))) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
                      "function %s(%s) does not exist", n->str,
                      n->star ? "*" : arg_types(ctx, args, n->nargs));
         sl_error_hint(ctx->err, "%s", no_func_hint);
         return NULL;
     }
+    const char *delim_sql = NULL;
+    int order = 0;
+    if (kind == SL_AGG_STRING_AGG) {
+        if ((delim_sql = string_agg_args(ctx, n, args, &order)) == NULL)
+            return NULL;
+    } else if (n->order) {
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "ORDER BY in the arguments of %s is not supported in continuous views",
+                     n->str);
+        sl_error_hint(ctx->err, "The order of the values does not change its result here; "
+                                "only string_agg can be ordered (by its value).");
+        return NULL;
+    } else if (sl_agg_nargs(kind) == 2 && float8_args(ctx, n, args) != SL_OK) {
+        return NULL;
+    }
+    sl_expr_t *arg = args ? args[0] : NULL;
+    sl_expr_t *arg2 = args && n->nargs > 1 && kind != SL_AGG_STRING_AGG ? args[1] : NULL;
+    if (reject_numeric_inside(ctx, arg, "aggregate arguments") != SL_OK ||
+        reject_numeric_inside(ctx, filter, "FILTER") != SL_OK)
+        return NULL;
 
     /* The same call twice shares one state (as PostgreSQL does). */
-    uint32_t h = sl__hash_mix((uint32_t)kind, args ? sl__expr_hash(args[0]) : 0);
-    for (int pos = -1, i; (i = sl__hindex_next(&ctx->aggidx, h, &pos)) >= 0;) {
+    uint32_t h = sl__hash_mix((uint32_t)kind * 2 + n->distinct, arg ? sl__expr_hash(arg) : 0);
+    if (arg2)
+        h = sl__hash_mix(h, sl__expr_hash(arg2));
+    if (filter)
+        h = sl__hash_mix(h, sl__expr_hash(filter));
+    for (int pos = -1, i; kind != SL_AGG_STRING_AGG &&
+                          (i = sl__hindex_next(&ctx->aggidx, h, &pos)) >= 0;) {
         const sl_aggref_t *o = &ctx->aggs[i];
-        bool same_arg = (o->arg == NULL && args == NULL) ||
-                        (o->arg && args && sl__expr_equal(o->arg, args[0]));
-        if (o->kind == (sl_aggkind_t)kind && same_arg) {
+        if (o->kind == (sl_aggkind_t)kind && o->distinct == n->distinct &&
+            same_opt_expr(o->arg, arg) &&
+            same_opt_expr(o->arg2, arg2) && same_opt_expr(o->filter, filter)) {
             sl_expr_t *e = mk(ctx, SL__E_AGGREF, o->result_type, n->location, 0);
             e->colno = i;
             return e;
@@ -645,10 +800,16 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     }
     sl_aggref_t *ref = &ctx->aggs[ctx->naggs];
     memset(ref, 0, sizeof(*ref));
-    if (sl_agg_resolve(ref, (sl_aggkind_t)kind, args ? args[0]->type : SL_T_UNKNOWN,
-                       args ? args[0]->typmod : -1, n->location, ctx->err) != SL_OK)
+    ref->fname = sl_strdup(ctx->a, n->str);
+    ref->distinct = n->distinct;
+    ref->order = order;
+    ref->delim_sql = delim_sql;
+    if (sl_agg_resolve(ref, (sl_aggkind_t)kind, arg ? arg->type : SL_T_UNKNOWN,
+                       arg ? arg->typmod : -1, n->location, ctx->err) != SL_OK)
         return NULL;
-    ref->arg = args ? args[0] : NULL;
+    ref->arg = arg;
+    ref->arg2 = arg2;
+    ref->filter = filter;
     ctx->nstate += ref->nstate;
     if (ctx->nstate >= SL_SQL_MAX_COLUMNS) {   /* with "_one" or a group key */
         sl__too_many_columns(ctx, n->location);

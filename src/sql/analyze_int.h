@@ -28,6 +28,7 @@ typedef enum sl_exprctx {
     SL_CTX_WHERE,
     SL_CTX_GROUP,
     SL_CTX_AGGARG,
+    SL_CTX_FILTER,      /* an aggregate's FILTER (WHERE ...) */
     SL_CTX_TARGET,
     SL_CTX_HAVING
 } sl_exprctx_t;

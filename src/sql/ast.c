@@ -265,6 +265,41 @@ sl_ast_node_t *sl__ast_func(sl_arena_t *a, const sl_token_t *name,
     return n;
 }
 
+sl_ast_node_t *sl__ast_sortkey(sl_arena_t *a, sl_ast_node_t *prev, sl_ast_node_t *x, bool desc)
+{
+    if (prev) {
+        prev->norder++;
+        if (x->depth >= prev->depth)
+            prev->depth = x->depth + 1;
+        return prev;
+    }
+    sl_ast_node_t *h = sl__ast_new(a, SL_A_FUNC, x->location);  /* a holder only */
+    h->order = x;
+    h->order_desc = desc;
+    h->norder = 1;
+    h->depth = x->depth + 1;
+    return h;
+}
+
+void sl__ast_func_order(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *keys)
+{
+    (void)a;
+    f->order = keys->order;
+    f->order_desc = keys->order_desc;
+    f->norder = keys->norder;
+    if (keys->depth >= f->depth)
+        f->depth = keys->depth + 1;
+}
+
+sl_ast_node_t *sl__ast_func_filter(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *filter)
+{
+    (void)a;
+    f->filter = filter;
+    if (filter->depth >= f->depth)
+        f->depth = filter->depth + 1;
+    return f;
+}
+
 sl_ast_node_t *sl__ast_unsupported(sl_arena_t *a, const char *what,
                                    int location)
 {
@@ -427,7 +462,20 @@ void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b)
                 sl_buf_puts(b, ", ");
             sl__ast_print(n->args[i], b);
         }
+        if (n->order) {
+            sl_buf_puts(b, " ORDER BY ");
+            sl__ast_print(n->order, b);
+            if (n->order_desc)
+                sl_buf_puts(b, " DESC");
+            if (n->norder > 1)
+                sl_buf_printf(b, ", <%d more>", n->norder - 1);
+        }
         sl_buf_putc(b, ')');
+        if (n->filter) {
+            sl_buf_puts(b, " FILTER (WHERE ");
+            sl__ast_print(n->filter, b);
+            sl_buf_putc(b, ')');
+        }
         break;
     case SL_A_UNSUPPORTED:
         sl_buf_printf(b, "<%s>", n->str);

@@ -74,6 +74,10 @@ struct sl_ast_node {
     bool ival;             /* BOOL value */
     bool star;             /* FUNC: f(*) */
     bool distinct;         /* FUNC: f(DISTINCT ...) */
+    sl_ast_node_t *filter; /* FUNC: f(...) FILTER (WHERE filter), or NULL */
+    sl_ast_node_t *order;  /* FUNC: f(... ORDER BY order [DESC], ...), or NULL */
+    bool order_desc;       /* ... its first key is DESC */
+    int norder;            /* ... the number of sort keys */
     char *typname;         /* CAST: type name, lower case, words joined */
     int typmod;            /* CAST: (n) or -1 */
     int type_location;
@@ -134,6 +138,13 @@ sl_ast_node_t *sl__ast_cast(sl_arena_t *a, sl_ast_node_t *arg,
                             const sl_typename_t *type, int location);
 sl_ast_node_t *sl__ast_func(sl_arena_t *a, const sl_token_t *name,
                             sl_ast_list_t *args, bool star, bool distinct);
+/* A sort key of ORDER BY inside an aggregate call: the first key x (prev
+ * NULL) as a holder node, or prev with one more key counted. */
+sl_ast_node_t *sl__ast_sortkey(sl_arena_t *a, sl_ast_node_t *prev, sl_ast_node_t *x, bool desc);
+/* Attaches the sort keys (sl__ast_sortkey) to the call f. */
+void sl__ast_func_order(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *keys);
+/* Attaches FILTER (WHERE filter) to the call f; returns f. */
+sl_ast_node_t *sl__ast_func_filter(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *filter);
 sl_ast_node_t *sl__ast_unsupported(sl_arena_t *a, const char *what,
                                    int location);
 sl_ast_node_t *sl__ast_target(sl_arena_t *a, sl_ast_node_t *expr,

@@ -84,7 +84,42 @@ function cond(depth,    c) {
     return "(" cond(depth - 1) " OR " cond(depth - 1) ")"
 }
 
+# The aggregates beyond count/sum/avg/min/max, and FILTER (WHERE ...):
+# count/sum/avg (DISTINCT x), string_agg, bool_and/or, every, bit_and/or, the
+# statistics (numeric over integers,
+# exact; double precision over floats, compared rounded: the floats of
+# d and r are dyadic, so PostgreSQL's one pass and Sluice's combined
+# partial states agree far beyond the rounding).
+function agg_more(    c, a) {
+    c = rnd(12)
+    if (c < 3) {
+        a = pickb("count(*)|count(g)|count(t)|sum(k)|sum(s)|sum(d)|avg(i)|avg(r)|min(t)|max(ts)|max(b)|bool_or(flag)|var_pop(s)")
+        if (rnd(4) == 0) a = "sum(" num(1) ")"
+        return a " FILTER (WHERE " cond(1) ")"
+    }
+    if (c == 3) return pick("bool_and bool_or every") "(" pickb("flag|k > 0|t < 'm'|flag OR s > 0") ")"
+    if (c == 4) return pick("bit_and bit_or") "(" pickb("k|s|i|b|(k % 7)|(s * 3)") ")"
+    if (c < 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("k s i b k s") ")"
+    if (c == 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("r d x d") ")"
+    if (c == 8) return pick("corr covar_pop covar_samp regr_slope regr_intercept") "(" pick("d r k s") ", " pick("d r k s") ")"
+    if (c == 10 || rnd(2) == 0)   # exact: the sets of values; sum and avg over them in sorted order
+        return pick("count count sum avg") "(DISTINCT " pick("k s g t d r x i b ts flag") ")" (rnd(4) ? "" : " FILTER (WHERE " cond(0) ")")
+    if (c == 11 || rnd(2) == 0) {  # string_agg ordered by its value: deterministic
+        a = pickb("g|t|(k)::text|CAST(s AS text)")
+        return "string_agg(" a ", " pickb("','|''|', '") " ORDER BY " a pickb("| DESC| ASC") ")"
+    }
+    if (rnd(3) == 0) return pickb("bool_and(k)|bit_or(r)|stddev(t)|corr(t, k)|sum(k) FILTER (WHERE k)")   # refused by both
+    return pick("stddev var_samp corr") "(" pick("k d") (rnd(2) ? ", s" : "") ") " pick("FILTER_flag FILTER_k") ""
+}
+
 function agg(    c, e) {
+    if (rnd(4) == 0) {
+        e = agg_more()
+        sub(/FILTER_flag/, "FILTER (WHERE flag)", e)
+        sub(/FILTER_k/, "FILTER (WHERE k > 2)", e)
+        gsub(/NOT_NULL/, "NOT NULL", e)
+        return e
+    }
     c = rnd(9)
     if (c == 0) return "count(*)"
     if (c == 1) return "count(" pick("g t k s flag ts r") ")"

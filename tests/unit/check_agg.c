@@ -66,6 +66,30 @@ START_TEST(test_lookup)
     ck_assert_int_eq(sl_agg_lookup("COUNT"), -1);   /* names arrive folded */
     ck_assert_str_eq(sl_agg_name(SL_AGG_COUNT_STAR), "count");
     ck_assert_str_eq(sl_agg_name(SL_AGG_AVG), "avg");
+    ck_assert_int_eq(sl_agg_lookup("bool_and"), SL_AGG_BOOL_AND);
+    ck_assert_int_eq(sl_agg_lookup("every"), SL_AGG_BOOL_AND);
+    ck_assert_int_eq(sl_agg_lookup("bool_or"), SL_AGG_BOOL_OR);
+    ck_assert_int_eq(sl_agg_lookup("bit_and"), SL_AGG_BIT_AND);
+    ck_assert_int_eq(sl_agg_lookup("bit_or"), SL_AGG_BIT_OR);
+    ck_assert_int_eq(sl_agg_lookup("variance"), SL_AGG_VAR_SAMP);
+    ck_assert_int_eq(sl_agg_lookup("var_samp"), SL_AGG_VAR_SAMP);
+    ck_assert_int_eq(sl_agg_lookup("var_pop"), SL_AGG_VAR_POP);
+    ck_assert_int_eq(sl_agg_lookup("stddev"), SL_AGG_STDDEV_SAMP);
+    ck_assert_int_eq(sl_agg_lookup("stddev_samp"), SL_AGG_STDDEV_SAMP);
+    ck_assert_int_eq(sl_agg_lookup("stddev_pop"), SL_AGG_STDDEV_POP);
+    ck_assert_int_eq(sl_agg_lookup("corr"), SL_AGG_CORR);
+    ck_assert_int_eq(sl_agg_lookup("covar_pop"), SL_AGG_COVAR_POP);
+    ck_assert_int_eq(sl_agg_lookup("covar_samp"), SL_AGG_COVAR_SAMP);
+    ck_assert_int_eq(sl_agg_lookup("regr_slope"), SL_AGG_REGR_SLOPE);
+    ck_assert_int_eq(sl_agg_lookup("regr_intercept"), SL_AGG_REGR_INTERCEPT);
+    ck_assert_int_eq(sl_agg_lookup("string_agg"), SL_AGG_STRING_AGG);
+    ck_assert_int_eq(sl_agg_lookup("array_agg"), -1);
+    ck_assert_int_eq(sl_agg_nargs(SL_AGG_STRING_AGG), 2);
+    ck_assert_str_eq(sl_agg_name(SL_AGG_REGR_INTERCEPT), "regr_intercept");
+    ck_assert_int_eq(sl_agg_nargs(SL_AGG_COUNT_STAR), 0);
+    ck_assert_int_eq(sl_agg_nargs(SL_AGG_STDDEV_POP), 1);
+    ck_assert_int_eq(sl_agg_nargs(SL_AGG_CORR), 2);
+    ck_assert_int_eq(sl_agg_nargs(SL_AGG_REGR_SLOPE), 2);
 }
 END_TEST
 
@@ -90,14 +114,24 @@ START_TEST(test_types)
         {SL_AGG_AVG, SL_T_INT4, SL_T_NUMERIC, SL_T_NUMERIC, SL_T_INT8, 2},
         {SL_AGG_AVG, SL_T_INT8, SL_T_NUMERIC, SL_T_NUMERIC, SL_T_INT8, 2},
         {SL_AGG_AVG, SL_T_FLOAT4, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_INT8, 2},
+        {SL_AGG_BOOL_AND, SL_T_BOOL, SL_T_BOOL, SL_T_BOOL, 0, 1},
+        {SL_AGG_BOOL_OR, SL_T_BOOL, SL_T_BOOL, SL_T_BOOL, 0, 1},
+        {SL_AGG_BIT_AND, SL_T_INT2, SL_T_INT2, SL_T_INT2, 0, 1},
+        {SL_AGG_BIT_OR, SL_T_INT8, SL_T_INT8, SL_T_INT8, 0, 1},
+        {SL_AGG_VAR_POP, SL_T_INT2, SL_T_NUMERIC, SL_T_INT8, SL_T_NUMERIC, 3},
+        {SL_AGG_STDDEV_SAMP, SL_T_INT8, SL_T_NUMERIC, SL_T_INT8, SL_T_NUMERIC, 3},
+        {SL_AGG_VAR_SAMP, SL_T_FLOAT4, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_FLOAT8, 3},
+        {SL_AGG_STDDEV_POP, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_FLOAT8, 3},
+        {SL_AGG_CORR, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_FLOAT8, 6},
+        {SL_AGG_REGR_INTERCEPT, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_FLOAT8, SL_T_FLOAT8, 6},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         sl_aggref_t r = resolve_ok(cases[i].kind, cases[i].arg);
         ck_assert_int_eq(r.result_type, cases[i].result);
         ck_assert_int_eq(r.nstate, cases[i].nstate);
         ck_assert_int_eq(r.state_type[0], cases[i].s0);
-        if (r.nstate == 2)
-            ck_assert_int_eq(r.state_type[1], cases[i].s1);
+        for (int j = 1; j < r.nstate; j++)
+            ck_assert_int_eq(r.state_type[j], cases[i].s1);
     }
 }
 END_TEST
@@ -120,9 +154,18 @@ START_TEST(test_errors)
          "sum(numeric) is not supported in continuous views yet"},
         {SL_AGG_MAX, SL_T_NUMERIC, "0A000",
          "max(numeric) is not supported in continuous views yet"},
+        {SL_AGG_BOOL_AND, SL_T_INT4, "42883", "function bool_and(integer) does not exist"},
+        {SL_AGG_BIT_OR, SL_T_BOOL, "42883", "function bit_or(boolean) does not exist"},
+        {SL_AGG_BIT_AND, SL_T_FLOAT8, "42883",
+         "function bit_and(double precision) does not exist"},
+        {SL_AGG_STDDEV_POP, SL_T_TEXT, "42883", "function stddev_pop(text) does not exist"},
+        {SL_AGG_VAR_POP, SL_T_NUMERIC, "0A000",
+         "var_pop(numeric) is not supported in continuous views yet"},
+        {SL_AGG_CORR, SL_T_TEXT, "42883", "function corr(text, text) does not exist"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         sl_error_clear(&err);
+        memset(&ref, 0, sizeof(ref));   /* fname and distinct are inputs */
         ck_assert_int_eq(sl_agg_resolve(&ref, cases[i].kind, cases[i].arg, -1, 12, &err),
                          SL_ERR);
         ck_assert_str_eq(err.sqlstate, cases[i].code);
@@ -167,6 +210,102 @@ START_TEST(test_sql)
     sl_aggref_t af = resolve_ok(SL_AGG_AVG, SL_T_FLOAT4);
     ck_assert_str_eq(final_of(&af, 6, NULL), "(\"_a6_sum\" / NULLIF(\"_a6_count\", 0))");
     ck_assert_str_eq(sl_agg_empty_sql(&af), "NULL");
+
+    sl_aggref_t ba = resolve_ok(SL_AGG_BOOL_AND, SL_T_BOOL);
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &ba, 1, 0, "t"),
+                     "coalesce(t.\"_a1\" AND EXCLUDED.\"_a1\", t.\"_a1\", EXCLUDED.\"_a1\")");
+    ck_assert_str_eq(final_of(&ba, 1, NULL), "\"_a1\"");
+    sl_aggref_t bo = resolve_ok(SL_AGG_BIT_OR, SL_T_INT4);
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &bo, 2, 0, "t"),
+                     "coalesce(t.\"_a2\" | EXCLUDED.\"_a2\", t.\"_a2\", EXCLUDED.\"_a2\")");
+    ck_assert_str_eq(sl_agg_empty_sql(&bo), "NULL");
+
+    sl_aggref_t vf = resolve_ok(SL_AGG_VAR_POP, SL_T_FLOAT4);
+    ck_assert_str_eq(colname(&vf, 3, 0), "_a3_n");
+    ck_assert_str_eq(colname(&vf, 3, 2), "_a3_sxx");
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &vf, 3, 2, "t"),
+                     "(pg_catalog.float8_combine(ARRAY[t.\"_a3_n\", t.\"_a3_sx\", "
+                     "t.\"_a3_sxx\"], ARRAY[EXCLUDED.\"_a3_n\", EXCLUDED.\"_a3_sx\", "
+                     "EXCLUDED.\"_a3_sxx\"]))[3]");
+    ck_assert_str_eq(final_of(&vf, 3, NULL),
+                     "(CASE WHEN \"_a3_n\" IS NOT NULL THEN pg_catalog.float8_var_pop("
+                     "ARRAY[\"_a3_n\", \"_a3_sx\", \"_a3_sxx\"]) END)");
+    sl_aggref_t rs = resolve_ok(SL_AGG_REGR_SLOPE, SL_T_FLOAT8);
+    ck_assert_str_eq(colname(&rs, 4, 5), "_a4_sxy");
+    ck_assert(strstr(sql_of(sl_agg_combine_sql, &rs, 4, 5, "t"),
+                     "(pg_catalog.float8_regr_combine(ARRAY[t.\"_a4_n\", ") != NULL);
+    ck_assert(strstr(sql_of(sl_agg_combine_sql, &rs, 4, 5, "t"), "]))[6]") != NULL);
+    ck_assert(strstr(final_of(&rs, 4, NULL), "pg_catalog.float8_regr_slope(ARRAY[") != NULL);
+
+    /* integers: exact sums, numeric_stddev_internal's formula */
+    sl_aggref_t vi = resolve_ok(SL_AGG_VAR_SAMP, SL_T_INT4);
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &vi, 5, 1, "t"),
+                     "coalesce(t.\"_a5_sx\" + EXCLUDED.\"_a5_sx\", t.\"_a5_sx\", "
+                     "EXCLUDED.\"_a5_sx\")");
+    ck_assert_str_eq(final_of(&vi, 5, NULL),
+                     "(CASE WHEN \"_a5_n\" <= 1 THEN NULL WHEN (\"_a5_n\"::numeric * "
+                     "\"_a5_sxx\" - \"_a5_sx\" * \"_a5_sx\") <= 0 THEN 0::numeric ELSE "
+                     "((\"_a5_n\"::numeric * \"_a5_sxx\" - \"_a5_sx\" * \"_a5_sx\") / "
+                     "(\"_a5_n\"::numeric * (\"_a5_n\" - 1))) END)");
+    sl_aggref_t sp = resolve_ok(SL_AGG_STDDEV_POP, SL_T_INT8);
+    ck_assert(strstr(final_of(&sp, 6, NULL), "WHEN \"_a6_n\" <= 0 THEN NULL") != NULL);
+    ck_assert(strstr(final_of(&sp, 6, NULL), "round(sqrt(y.v), y.d)") != NULL);
+
+    /* DISTINCT: the set of values as a sorted array's text */
+    sl_aggref_t cd;
+    sl_error_t err;
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_COUNT, SL_T_TIMESTAMPTZ, -1, 1, &err), SL_OK);
+    ck_assert_int_eq(cd.nstate, 1);
+    ck_assert_int_eq(cd.state_type[0], SL_T_TEXT);
+    ck_assert_int_eq(cd.result_type, SL_T_INT8);
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &cd, 7, 0, "t"),
+                     "(SELECT array_agg(DISTINCT e ORDER BY e)::text FROM unnest("
+                     "coalesce(t.\"_a7\", '{}')::bigint[] || "
+                     "coalesce(EXCLUDED.\"_a7\", '{}')::bigint[]) AS e)");
+    ck_assert_str_eq(final_of(&cd, 7, NULL),
+                     "(SELECT count(DISTINCT e) FROM unnest(coalesce(\"_a7\", '{}')::bigint[]) "
+                     "AS e)");
+    ck_assert_str_eq(sl_agg_empty_sql(&cd), "0");
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_AVG, SL_T_INT4, -1, 1, &err), SL_OK);
+    ck_assert_int_eq(cd.result_type, SL_T_NUMERIC);
+    ck_assert_str_eq(final_of(&cd, 8, "t"),
+                     "(SELECT avg(DISTINCT e) FROM unnest(coalesce(t.\"_a8\", '{}')::integer[]) AS e)");
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_MAX, SL_T_INT4, -1, 1, &err), SL_OK);
+    ck_assert(!cd.distinct);   /* max(DISTINCT x) is max(x) */
+    memset(&cd, 0, sizeof(cd));
+    cd.distinct = true;
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_agg_resolve(&cd, SL_AGG_BOOL_OR, SL_T_BOOL, -1, 1, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_str_eq(err.message, "bool_or(DISTINCT ...) is not supported in continuous views yet");
+
+    /* string_agg: every value, joined by PostgreSQL when read */
+    sl_aggref_t sa;
+    memset(&sa, 0, sizeof(sa));
+    ck_assert_int_eq(sl_agg_resolve(&sa, SL_AGG_STRING_AGG, SL_T_TEXT, -1, 1, &err), SL_OK);
+    sa.order = 1;
+    sa.delim_sql = "', '::text";
+    ck_assert_int_eq(sa.result_type, SL_T_TEXT);
+    ck_assert_int_eq(sa.state_type[0], SL_T_TEXT);
+    ck_assert_str_eq(sql_of(sl_agg_combine_sql, &sa, 9, 0, "t"),
+                     "(coalesce(t.\"_a9\", '{}')::text[] || "
+                     "coalesce(EXCLUDED.\"_a9\", '{}')::text[])::text");
+    ck_assert_str_eq(final_of(&sa, 9, NULL),
+                     "(SELECT string_agg(e, ', '::text ORDER BY e) FROM unnest("
+                     "coalesce(\"_a9\", '{}')::text[]) AS e)");
+    sa.order = -1;
+    ck_assert(strstr(final_of(&sa, 9, NULL), "ORDER BY e DESC)") != NULL);
+    sa.order = 0;
+    ck_assert(strstr(final_of(&sa, 9, NULL), "string_agg(e, ', '::text) FROM") != NULL);
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_agg_resolve(&sa, SL_AGG_STRING_AGG, SL_T_INT4, -1, 1, &err), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42883");
 }
 END_TEST
 

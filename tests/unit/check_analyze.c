@@ -340,6 +340,36 @@ START_TEST(test_errors)
            "aggregate functions are not allowed in GROUP BY", 8);
     ck_err("SELECT sum(count(*)) FROM clicks", "42803",
            "aggregate function calls cannot be nested", 12);
+    ck_err("SELECT sum(v) FILTER (WHERE count(*) > 1) FROM clicks", "42803",
+           "aggregate functions are not allowed in FILTER", 29);
+    ck_err("SELECT count(*) FROM clicks WHERE count(*) FILTER (WHERE ok) > 1", "42803",
+           "aggregate functions are not allowed in WHERE", 35);
+    ck_err("SELECT foo(url) FILTER (WHERE ok) FROM clicks", "42809",
+           "FILTER specified, but foo is not an aggregate function", 8);
+    ck_err("SELECT sum(v) FILTER (WHERE v) FROM clicks", "42804",
+           "argument of FILTER must be type boolean, not type integer", 29);
+    ck_err("SELECT sum(v) FILTER (WHERE 'x') FROM clicks", "22P02",
+           "invalid input syntax for type boolean: \"x\"", 29);
+    ck_err("SELECT corr(url, v) FROM clicks", "42883",
+           "function corr(text, integer) does not exist", 8);
+    ck_err("SELECT corr(v) FROM clicks", "42883", "function corr(integer) does not exist", 8);
+    ck_err("SELECT corr(v * 1.5, v) FROM clicks", "0A000",
+           "numeric values are not supported in aggregate arguments of continuous views yet",
+           13);
+    ck_err("SELECT every(v) FROM clicks", "42883", "function every(integer) does not exist", 8);
+    ck_err("SELECT count(*) FILTER (WHERE v * 0.1 > 0.3) FROM clicks", "0A000",
+           "numeric values are not supported in FILTER of continuous views yet", 31);
+    ck_err("SELECT bool_and(v * 0.1 > 0.3) FROM clicks", "0A000",
+           "numeric values are not supported in aggregate arguments of continuous views yet",
+           17);
+    ck_assert_int_eq(analyze("SELECT sum((v * 1.1)::float8) FILTER (WHERE v > 1.5) "
+                             "FROM clicks"), SL_OK);
+    ck_err("SELECT count(*) FILTER (WHERE (v * 0.1)::float8 > 1) FROM clicks", "0A000",
+           "numeric values are not supported in FILTER of continuous views yet", 32);
+    ck_err("SELECT count(DISTINCT v * 0.1) FROM clicks", "0A000",
+           "count(numeric) is not supported in continuous views yet", 8);
+    ck_err("SELECT bit_or(f) FROM clicks", "42883", "function bit_or(real) does not exist", 8);
+    ck_err("SELECT stddev(url) FROM clicks", "42883", "function stddev(text) does not exist", 8);
     ck_err("SELECT url, v, count(*) FROM clicks GROUP BY url", "42803",
            "column \"clicks.v\" must appear in the GROUP BY clause or be used in "
            "an aggregate function", 13);
@@ -352,8 +382,25 @@ START_TEST(test_errors)
     ck_err("SELECT DISTINCT url, count(*) FROM clicks GROUP BY url", "0A000",
            "SELECT DISTINCT with aggregates or GROUP BY is not supported in continuous views",
            8);
-    ck_err("SELECT count(DISTINCT url) FROM clicks", "0A000",
-           "count(DISTINCT ...) is not supported in continuous views yet", 8);
+    ck_err("SELECT stddev(DISTINCT v) FROM clicks", "0A000",
+           "stddev(DISTINCT ...) is not supported in continuous views yet", 8);
+    ck_err("SELECT string_agg(v, ',') FROM clicks", "42883",
+           "function string_agg(integer, unknown) does not exist", 8);
+    ck_err("SELECT string_agg(url, url) FROM clicks", "0A000",
+           "string_agg with a delimiter that is not a constant is not supported in "
+           "continuous views", 24);
+    ck_err("SELECT string_agg(url, ',' ORDER BY v) FROM clicks", "0A000",
+           "string_agg is supported in continuous views only ordered by its value", 37);
+    ck_err("SELECT string_agg(url, ',' ORDER BY url, v) FROM clicks", "0A000",
+           "string_agg is supported in continuous views only ordered by its value", 37);
+    ck_err("SELECT sum(v ORDER BY v) FROM clicks", "0A000",
+           "ORDER BY in the arguments of sum is not supported in continuous views", 8);
+    ck_err("SELECT foo(url ORDER BY url) FROM clicks", "42809",
+           "ORDER BY specified, but foo is not an aggregate function", 8);
+    ck_err("SELECT array_agg(v) FROM clicks", "0A000",
+           "function array_agg(integer) is not supported in continuous views yet", 8);
+    ck_err("SELECT foo(DISTINCT v) FROM clicks", "42809",
+           "DISTINCT specified, but foo is not an aggregate function", 8);
     ck_err("SELECT foo(v) FROM clicks", "0A000",
            "function foo(integer) is not supported in continuous views yet", 8);
     ck_err("SELECT date_trunc('minute', ts) FROM clicks", "0A000",
@@ -510,6 +557,63 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+START_TEST(test_filter_and_new_aggregates)
+{
+    const sl_view_plan_t *p = plan_of(
+        "SELECT url, count(*) FILTER (WHERE ok) AS a, count(*) FILTER (WHERE ok) + 1 AS b, "
+        "count(*) FILTER (WHERE NOT ok) AS c, count(*), bool_and('t'), every(ok), "
+        "bit_and(s), var_pop(v), stddev(d), corr(v, 1.5), regr_slope(f, s) "
+        "FROM clicks GROUP BY url");
+    /* the same call with the same FILTER shares a state; another FILTER
+     * or none does not */
+    ck_assert_int_eq(p->naggs, 10);
+    ck_assert_ptr_nonnull(p->aggs[0].filter);
+    ck_assert_ptr_null(p->aggs[0].arg);
+    ck_assert_ptr_nonnull(p->aggs[1].filter);
+    ck_assert_ptr_null(p->aggs[2].filter);
+    ck_assert_int_eq(p->aggs[3].kind, SL_AGG_BOOL_AND);
+    ck_assert_int_eq(p->aggs[3].arg->type, SL_T_BOOL);
+    ck_assert_int_eq(p->aggs[4].kind, SL_AGG_BOOL_AND);
+    ck_assert_int_eq(p->aggs[5].result_type, SL_T_INT2);
+    ck_assert_int_eq(p->aggs[6].result_type, SL_T_NUMERIC);
+    ck_assert_int_eq(p->aggs[6].nstate, 3);
+    ck_assert_int_eq(p->aggs[7].kind, SL_AGG_STDDEV_SAMP);
+    ck_assert_int_eq(p->aggs[7].result_type, SL_T_FLOAT8);
+    ck_assert_int_eq(p->aggs[8].kind, SL_AGG_CORR);
+    ck_assert_int_eq(p->aggs[8].arg->type, SL_T_FLOAT8);   /* cast v */
+    ck_assert_int_eq(p->aggs[8].arg2->type, SL_T_FLOAT8);
+    ck_assert_int_eq(p->aggs[8].nstate, 6);
+    ck_assert_int_eq(p->aggs[9].kind, SL_AGG_REGR_SLOPE);
+    ck_assert_int_eq(p->out[1].type, SL_T_INT8);
+    ck_assert_int_eq(p->out[8].type, SL_T_NUMERIC);
+    ck_assert_str_eq(p->out[1].sql, "\"_a1\"");
+    ck_assert_str_eq(p->out[2].sql, "(\"_a1\" + '1'::bigint)");
+    ck_assert(strstr(p->out[9].sql, "float8_stddev_samp") != NULL);
+
+    /* count(DISTINCT v) shares no state with count(v) */
+    p = plan_of("SELECT count(DISTINCT v) AS a, count(v) AS b, count(DISTINCT v) + 1 AS c, "
+                "sum(DISTINCT s) FILTER (WHERE ok) AS d, max(DISTINCT url) AS e FROM clicks");
+    ck_assert_int_eq(p->naggs, 4);
+    ck_assert(p->aggs[0].distinct);
+    ck_assert(!p->aggs[1].distinct);
+    ck_assert(p->aggs[2].distinct);
+    ck_assert_int_eq(p->aggs[2].result_type, SL_T_INT8);
+    ck_assert_ptr_nonnull(p->aggs[2].filter);
+    ck_assert(!p->aggs[3].distinct);
+
+    p = plan_of("SELECT string_agg(url, ', ' ORDER BY url DESC) AS a, string_agg(name, NULL) AS b, "
+                "string_agg(url, ', ' ORDER BY url DESC) AS c FROM clicks");
+    ck_assert_int_eq(p->naggs, 3);
+    ck_assert_int_eq(p->aggs[0].kind, SL_AGG_STRING_AGG);
+    ck_assert_int_eq(p->aggs[0].order, -1);
+    ck_assert_str_eq(p->aggs[0].delim_sql, "', '::text");
+    ck_assert_ptr_null(p->aggs[0].arg2);   /* the delimiter is not evaluated per event */
+    ck_assert_int_eq(p->aggs[1].order, 0);
+    ck_assert_str_eq(p->aggs[1].delim_sql, "NULL::text");
+    ck_assert_int_eq(p->out[0].type, SL_T_TEXT);
+}
+END_TEST
+
 static double now_s(void)
 {
     struct timespec t;
@@ -620,6 +724,7 @@ int main(void)
     tcase_add_test(tc, test_grouping_exprs);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_duplicates);
+    tcase_add_test(tc, test_filter_and_new_aggregates);
     tcase_add_test(tc, test_quals);
     tcase_add_test(tc, test_big_statements);
     tcase_add_test(tc, test_insert);

@@ -89,6 +89,8 @@ static void agg(sl_aggref_t *a, sl_aggkind_t kind, int col)
         a->state_type[1] = SL_T_INT8;
         a->result_type = a->state_type[0];
         break;
+    default: /* the others: agg_resolved */
+        break;
     }
 }
 
@@ -511,6 +513,209 @@ START_TEST(test_detach_restore)
 }
 END_TEST
 
+/* Aggregate kind over arg [, arg2] [FILTER (WHERE filter)], typed by the
+ * catalog (plan/agg.c). */
+static void agg_resolved(sl_aggref_t *a, sl_aggkind_t kind, sl_expr_t *arg, sl_expr_t *arg2,
+                         sl_expr_t *filter)
+{
+    sl_error_t err;
+    memset(a, 0, sizeof(*a));
+    ck_assert_int_eq(sl_agg_resolve(a, kind, arg ? arg->type : SL_T_UNKNOWN, -1, 1, &err),
+                     SL_OK);
+    a->arg = arg;
+    a->arg2 = arg2;
+    a->filter = filter;
+}
+
+/* name, count(*) FILTER (WHERE v > 0), sum(v) FILTER (WHERE v > 0),
+ * bool_and(v > 0), bool_or(v > 0), bit_and(v), bit_or(k), var_pop(f),
+ * var_samp(v), corr(f, f), sum(100 / v) FILTER (WHERE v <> 0) GROUP BY name */
+static sl_view_plan_t *new_aggs_plan(void)
+{
+    sl_view_plan_t *p = make_plan(2, NULL, 0, NULL, NULL);
+    sl_expr_t *pos = binop(SL_OP_GT, SL_T_BOOL, colref(1), const_int(SL_T_INT4, 0));
+    sl_expr_t *nz = binop(SL_OP_NE, SL_T_BOOL, colref(1), const_int(SL_T_INT4, 0));
+    p->naggs = 10;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t) * 10);
+    agg_resolved(&p->aggs[0], SL_AGG_COUNT_STAR, NULL, NULL, pos);
+    agg_resolved(&p->aggs[1], SL_AGG_SUM, colref(1), NULL, pos);
+    agg_resolved(&p->aggs[2], SL_AGG_BOOL_AND, pos, NULL, NULL);
+    agg_resolved(&p->aggs[3], SL_AGG_BOOL_OR, pos, NULL, NULL);
+    agg_resolved(&p->aggs[4], SL_AGG_BIT_AND, colref(1), NULL, NULL);
+    agg_resolved(&p->aggs[5], SL_AGG_BIT_OR, colref(0), NULL, NULL);
+    agg_resolved(&p->aggs[6], SL_AGG_VAR_POP, colref(3), NULL, NULL);
+    agg_resolved(&p->aggs[7], SL_AGG_VAR_SAMP, colref(1), NULL, NULL);
+    agg_resolved(&p->aggs[8], SL_AGG_CORR, colref(3), colref(3), NULL);
+    agg_resolved(&p->aggs[9], SL_AGG_SUM,
+                 binop(SL_OP_DIV, SL_T_INT4, const_int(SL_T_INT4, 100), colref(1)), NULL, nz);
+    return p;
+}
+
+START_TEST(test_filter_bool_bit_stat_states)
+{
+    sl_view_exec_t *st = sl_exec_new(new_aggs_plan());
+    /* v = 0 would divide by zero in sum(100 / v): its FILTER keeps it out */
+    feed_ok(st, "{\"name\":\"a\",\"v\":3,\"f\":1,\"k\":1}\n"
+                "{\"name\":\"a\",\"v\":-1,\"f\":2,\"k\":2}\n"
+                "{\"name\":\"a\",\"v\":0,\"f\":4,\"k\":4}\n"
+                "{\"name\":\"a\"}\n"
+                "{\"name\":\"b\"}\n");
+    sl_delta_t *d = sl_exec_detach(st);
+    /* name | count* | sum | bool_and | bool_or | bit_and | bit_or | var_pop: N Sx Sxx
+     * | var_samp: n sx sxx | corr: N Sx Sxx Sy Syy Sxy | sum(100 / v) */
+    ck_assert_int_eq(sl_delta_ncols(d), 1 + 6 + 3 + 3 + 6 + 1);
+    ck_assert_str_eq(find_row(d, "a"), "a|1|3|false|true|0|7|3|7|4.666666666666667|3|2|10"
+                                       "|3|7|4.666666666666666|7|4.666666666666666"
+                                       "|4.666666666666666|-67");
+    ck_assert_str_eq(find_row(d, "b"), "b|0|NULL|NULL|NULL|NULL|NULL|0|0|0|0|0|0"
+                                       "|0|0|0|0|0|0|NULL");
+    int tm;
+    ck_assert_int_eq(sl_delta_coltype(d, 7, &tm), SL_T_FLOAT8);   /* var_pop(f) N */
+    ck_assert_int_eq(sl_delta_coltype(d, 10, &tm), SL_T_INT8);    /* var_samp(v) n */
+    ck_assert_int_eq(sl_delta_coltype(d, 11, &tm), SL_T_NUMERIC); /* ... sx */
+    ck_assert_int_eq(sl_delta_coltype(d, 3, &tm), SL_T_BOOL);
+
+    /* a failed flush merged back: states combine as PostgreSQL's combine
+     * functions do */
+    feed_ok(st, "{\"name\":\"a\",\"v\":5,\"f\":8,\"k\":8}\n"
+                "{\"name\":\"b\",\"v\":-4,\"f\":-1,\"k\":-2}\n");
+    sl_exec_restore(st, d);
+    d = sl_exec_detach(st);
+    /* f of a: 1 2 4 | 8: N 4, Sx 15, Sxx 4.666... + 3 * 1 * (7/3 - 8)^2 / 4 */
+    ck_assert_str_eq(find_row(d, "a"), "a|2|8|false|true|0|15|4|15|28.75|4|7|35"
+                                       "|4|15|28.75|15|28.75|28.75|-47");
+    ck_assert_str_eq(find_row(d, "b"), "b|0|NULL|false|false|-4|-2|1|-1|0|1|-4|16"
+                                       "|1|-1|0|-1|0|0|-25");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_int_stat_wide_sums)
+{
+    /* var_pop(k): five times -2^63: the sum of squares is 5 * 2^126, past
+     * 2^128 */
+    sl_view_plan_t *p = make_plan(-1, NULL, 0, NULL, NULL);
+    p->naggs = 1;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t));
+    agg_resolved(&p->aggs[0], SL_AGG_VAR_POP, colref(0), NULL, NULL);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"k\":-9223372036854775808}\n{\"k\":-9223372036854775808}\n"
+                "{\"k\":-9223372036854775808}\n{\"k\":-9223372036854775808}\n");
+    sl_delta_t *d1 = sl_exec_detach(st);
+    feed_ok(st, "{\"k\":-9223372036854775808}\n{\"k\":null}\n");
+    sl_exec_restore(st, d1);
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_str_eq(row(d, 0), "5|-46116860184273879040|425352958651173079329218259289710264320");
+    sl_delta_free(d);
+    feed_ok(st, "{\"k\":9223372036854775807}\n{\"k\":0}\n{\"k\":-7}");
+    d = sl_exec_detach(st);
+    ck_assert_str_eq(row(d, 0), "3|9223372036854775800|85070591730234615847396907784232501298");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
+/* PostgreSQL's float8_accum / float8_regr_accum raise 22003 where finite
+ * values make Sx, Sxx (or Sy, Syy, Sxy) infinite: refused at prepare, the
+ * delta unchanged; Infinity inputs give NaN without error. */
+START_TEST(test_float_stat_overflow)
+{
+    /* SELECT name, var_pop(f), corr(f, f) FROM s GROUP BY name */
+    sl_view_plan_t *p = make_plan(2, NULL, 0, NULL, NULL);
+    p->naggs = 2;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t) * 2);
+    agg_resolved(&p->aggs[0], SL_AGG_VAR_POP, colref(3), NULL, NULL);
+    agg_resolved(&p->aggs[1], SL_AGG_CORR, colref(3), colref(3), NULL);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"name\":\"a\",\"f\":1e200}\n{\"name\":\"b\",\"f\":1}\n");
+    /* (-1e200 * 2 - 0)^2: Sxx overflows on the second value of group a */
+    expect_overflow(st, "{\"name\":\"b\",\"f\":2}\n{\"name\":\"a\",\"f\":-1e200}\n", 1);
+    /* within one request, from a new group */
+    expect_overflow(st, "{\"name\":\"c\",\"f\":-1e300}\n{\"name\":\"c\",\"f\":1e300}\n", 1);
+    /* infinite inputs are not an overflow */
+    feed_ok(st, "{\"name\":\"d\",\"f\":\"Infinity\"}\n{\"name\":\"d\",\"f\":5}\n");
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_int_eq(sl_delta_ngroups(d), 3);   /* a, b, d: nothing of the refused */
+    ck_assert_str_eq(find_row(d, "a"), "a|1|1e+200|0|1|1e+200|0|1e+200|0|0");
+    ck_assert_str_eq(find_row(d, "b"), "b|1|1|0|1|1|0|1|0|0");
+    ck_assert_str_eq(find_row(d, "d"), "d|2|Infinity|NaN|2|Infinity|NaN|Infinity|NaN|NaN");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_distinct_sets)
+{
+    /* count(DISTINCT name), sum(DISTINCT v) GROUP BY k */
+    sl_view_plan_t *p = make_plan(0, NULL, 0, NULL, NULL);
+    p->naggs = 2;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t) * 2);
+    p->aggs[0].distinct = p->aggs[1].distinct = true;
+    sl_error_t err;
+    ck_assert_int_eq(sl_agg_resolve(&p->aggs[0], SL_AGG_COUNT, SL_T_TEXT, -1, 1, &err), SL_OK);
+    ck_assert_int_eq(sl_agg_resolve(&p->aggs[1], SL_AGG_SUM, SL_T_INT4, -1, 1, &err), SL_OK);
+    p->aggs[0].arg = colref(2);
+    p->aggs[1].arg = colref(1);
+    sl_view_exec_t *st = sl_exec_new(p);
+    sl_buf_t many = SL_BUF_INIT;
+    for (int i = 0; i < 40; i++)   /* the set grows past its first capacity */
+        sl_buf_printf(&many, "{\"k\":2,\"v\":%d,\"name\":\"n%d\"}\n", i % 20, i % 25);
+    feed_ok(st, sl_buf_cstr(&many));
+    sl_buf_free(&many);
+    feed_ok(st, "{\"k\":1,\"v\":5,\"name\":\"a\\\"b,c\"}\n"
+                "{\"k\":1,\"v\":5,\"name\":\"a\\\"b,c\"}\n{\"k\":1}\n{\"k\":3}\n");
+    sl_delta_t *d1 = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d1, "1"), "1|{\"a\\\"b,c\"}|{\"5\"}");
+    ck_assert_str_eq(find_row(d1, "3"), "3|NULL|NULL");
+    const char *r2 = find_row(d1, "2");
+    int nq = 0;
+    for (const char *c = r2; *c; c++)
+        nq += *c == '"';
+    ck_assert_int_eq(nq, 2 * (25 + 20));   /* 25 names, 20 values, each once */
+    feed_ok(st, "{\"k\":1,\"v\":6,\"name\":\"a\\\"b,c\"}\n");
+    sl_exec_restore(st, d1);
+    sl_delta_t *d = sl_exec_detach(st);
+    const char *r1 = find_row(d, "1");
+    ck_assert(strcmp(r1, "1|{\"a\\\"b,c\"}|{\"6\",\"5\"}") == 0 ||
+              strcmp(r1, "1|{\"a\\\"b,c\"}|{\"5\",\"6\"}") == 0);
+    ck_assert_int_eq(sl_delta_coltype(d, 1, NULL), SL_T_TEXT);
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
+START_TEST(test_string_agg_list)
+{
+    /* string_agg(name, ',') GROUP BY k: every value, in arrival order */
+    sl_view_plan_t *p = make_plan(0, NULL, 0, NULL, NULL);
+    p->naggs = 1;
+    p->aggs = sl_alloc0(arena, sizeof(sl_aggref_t));
+    sl_error_t err;
+    ck_assert_int_eq(sl_agg_resolve(&p->aggs[0], SL_AGG_STRING_AGG, SL_T_TEXT, -1, 1, &err),
+                     SL_OK);
+    p->aggs[0].arg = colref(2);
+    sl_view_exec_t *st = sl_exec_new(p);
+    feed_ok(st, "{\"k\":1,\"name\":\"b\"}\n{\"k\":1,\"name\":\"a\"}\n{\"k\":1}\n"
+                "{\"k\":1,\"name\":\"b\"}\n{\"k\":2}\n");
+    sl_delta_t *d1 = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d1, "1"), "1|{\"b\",\"a\",\"b\"}");
+    ck_assert_str_eq(find_row(d1, "2"), "2|NULL");
+    sl_buf_t many = SL_BUF_INIT;
+    for (int i = 0; i < 20; i++)
+        sl_buf_printf(&many, "{\"k\":1,\"name\":\"%c\"}\n", 'c' + i);
+    feed_ok(st, sl_buf_cstr(&many));
+    sl_buf_free(&many);
+    sl_exec_restore(st, d1);   /* a failed flush: its values go first */
+    sl_delta_t *d = sl_exec_detach(st);
+    ck_assert_str_eq(find_row(d, "1"), "1|{\"b\",\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
+                                       "\"h\",\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\","
+                                       "\"q\",\"r\",\"s\",\"t\",\"u\",\"v\"}");
+    sl_delta_free(d);
+    sl_exec_free(st);
+}
+END_TEST
+
 START_TEST(test_text_keys_survive_batch)
 {
     int kinds[] = {SL_AGG_COUNT_STAR, SL_AGG_MAX};
@@ -707,6 +912,11 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_float4_sum);
     tcase_add_test(tc, test_group_key_too_long);
     tcase_add_test(tc, test_detach_restore);
+    tcase_add_test(tc, test_filter_bool_bit_stat_states);
+    tcase_add_test(tc, test_int_stat_wide_sums);
+    tcase_add_test(tc, test_distinct_sets);
+    tcase_add_test(tc, test_float_stat_overflow);
+    tcase_add_test(tc, test_string_agg_list);
     tcase_add_test(tc, test_text_keys_survive_batch);
     tcase_add_test(tc, test_transform_rows);
     tcase_add_test(tc, test_many_groups);

@@ -370,6 +370,23 @@ START_TEST(test_create_view)
 }
 END_TEST
 
+START_TEST(test_aggregate_clauses)
+{
+    sl_stmt_t *st = parse1("create continuous view v as select count(*) filter (where a > 1), "
+                           "string_agg(t, ',' order by t desc, u) FILTER (WHERE NOT b), "
+                           "sum(DISTINCT x) filter (where y), count(filter) from s");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT count(*) FILTER (WHERE (a > 1)), "
+                     "string_agg(t, ',' ORDER BY t DESC, <1 more>) FILTER (WHERE (NOT b)), "
+                     "sum(DISTINCT x) FILTER (WHERE y), count(filter) FROM s");
+    /* FILTER needs its parentheses and WHERE, as in PostgreSQL */
+    ck_assert_int_eq(split("create continuous view v as select count(*) filter a from s"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42601");
+    ck_assert_int_eq(split("create continuous view v as select count(*) filter (a) from s"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42601");
+}
+END_TEST
+
 START_TEST(test_precedence)
 {
     sl_stmt_t *st = parse1("create continuous view v as select a + b * c - d / e % f, "
@@ -518,6 +535,7 @@ int main(void)
     tcase_add_test(tc, test_grant_token);
     tcase_add_test(tc, test_create_view);
     tcase_add_test(tc, test_precedence);
+    tcase_add_test(tc, test_aggregate_clauses);
     tcase_add_test(tc, test_unsupported_clauses);
     tcase_add_test(tc, test_syntax_errors);
     tcase_add_test(tc, test_limits);

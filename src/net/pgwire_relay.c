@@ -1536,6 +1536,35 @@ static void client_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr
     }
 }
 
+/*
+ * A whole client message of type t that client_message would only relay,
+ * with nothing else going on (no job, COPY, discarding, or statements and
+ * portals of sluiced's own that Bind, Describe, Execute or Close might
+ * name): its bookkeeping is done here and its bytes join the span of
+ * input moved to the backend in one piece (sl__pw_client_input), so a
+ * pipeline of Bind/Execute/Sync costs one move, not one per message.
+ */
+static bool plain_message(sl_pwconn_t *c, char t)
+{
+    if (c->job || c->copy_in || c->discard_until_sync || c->terminating)
+        return false;
+    switch (t) {
+    case 'B': case 'D': case 'E': case 'C':
+        if (c->xstmts != NULL || c->xportals != NULL)
+            return false;
+        c->unsynced++;
+        return true;
+    case 'S':
+        pending_push(c, 'S');
+        c->unsynced = 0;
+        return true;
+    case 'H':
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* The largest Query or Parse message read whole (max_query_size). */
 static size_t query_limit(const sl_pwconn_t *c)
 {
@@ -1550,6 +1579,8 @@ void sl__pw_client_input(sl_pwconn_t *c)
         own_reads(c, c->client, &c->client_rev, on_client_readable);
     sl_error_t err;             /* set only on the way out of the loop */
     sl_error_clear(&err);
+    size_t span = 0;            /* whole plain messages at the head of in,
+                                   moved to the backend at once */
     while (c->state == SL_PW_READY) {
         if (c->relay_left > 0) {
             /* The rest of a message being streamed (or dropped). */
@@ -1568,8 +1599,10 @@ void sl__pw_client_input(sl_pwconn_t *c)
             break;              /* later messages wait for the running query */
         unsigned char head[5];
         sl_pkt_hdr_t h;
-        size_t avail = evbuffer_get_length(in);
-        evbuffer_copyout(in, head, sizeof(head));
+        size_t avail = evbuffer_get_length(in) - span;
+        struct evbuffer_ptr at;
+        evbuffer_ptr_set(in, &at, span, EVBUFFER_PTR_SET);
+        evbuffer_copyout_from(in, &at, head, sizeof(head));
         int rc = sl_pkt_read_header(head, avail, false, SL_PKT_MAX_MESSAGE, &h, &err);
         if (rc == SL_ERR) {
             sl__pw_fatal(c, &err);
@@ -1577,6 +1610,14 @@ void sl__pw_client_input(sl_pwconn_t *c)
         }
         if (h.size == 0)
             break;              /* not even a whole header yet */
+        if (rc == SL_OK && plain_message(c, h.type)) {
+            span += h.size;     /* the extended protocol's hot path */
+            continue;
+        }
+        if (span > 0) {
+            relay_to_backend(c, in, span);  /* in order, before this one */
+            span = 0;
+        }
         bool whole = h.type == 'Q' || h.type == 'P';
         if (whole && h.size - h.body > query_limit(c)) {
             /* PostgreSQL would take up to 1 GiB; sluiced parses these
@@ -1601,6 +1642,8 @@ void sl__pw_client_input(sl_pwconn_t *c)
             break;              /* small or parsed: wait for all of it */
         client_message(c, in, &h);
     }
+    if (span > 0 && c->state == SL_PW_READY)
+        relay_to_backend(c, in, span);
     sl__pw_flush_backend(c);
     sl__pw_flow(c);
 }

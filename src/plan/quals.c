@@ -15,9 +15,13 @@
 
 #include <stdlib.h>
 
+/* In half operators: `= ANY (list)` costs half an operator per item. */
 static int qual_cost(const sl_expr_t *e)
 {
-    int c = e->kind == SL_E_OP || e->kind == SL_E_NEG;
+    int c = 2 * (e->kind == SL_E_OP || e->kind == SL_E_NEG || e->kind == SL_E_FUNC ||
+                 e->kind == SL_E_NULLIF || e->kind == SL_E_DISTINCT);
+    if (e->kind == SL_E_ANY)
+        c = e->nargs - 1;
     for (int i = 0; i < e->nargs; i++)
         c += qual_cost(e->args[i]);
     return c;

@@ -294,11 +294,8 @@ static sl_expr_t *transform_like(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr
             p = func_node(ctx, SL_F_LIKE_ESCAPE, SL_T_TEXT, p->location, p, esc);
         }
     }
-    if (!texty(s) || !texty(p)) {
-        if (s->type == SL_T_UNKNOWN && (s = sl__coerce(ctx, s, SL_T_TEXT, -1)) == NULL)
-            return NULL;
+    if (!texty(s) || !texty(p))
         return no_text_op(ctx, n->location, op, s, p);
-    }
     if ((s = sl__coerce(ctx, s, SL_T_TEXT, -1)) == NULL ||
         (p = sl__coerce(ctx, p, SL_T_TEXT, -1)) == NULL)
         return NULL;
@@ -392,14 +389,8 @@ sl_expr_t *sl__other_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t 
     for (int i = 0; i < 4; i++)
         if (strcmp(n->opname, ops[i]) == 0)
             k = i;
-    if (k < 0 || !texty(l) || !texty(r)) {
-        if (l->type == SL_T_UNKNOWN && (l = sl__coerce(ctx, l, r->type == SL_T_UNKNOWN ?
-                                                       SL_T_TEXT : r->type, -1)) == NULL)
-            return NULL;
-        if (r->type == SL_T_UNKNOWN && (r = sl__coerce(ctx, r, l->type, -1)) == NULL)
-            return NULL;
+    if (k < 0 || !texty(l) || !texty(r))
         return no_text_op(ctx, n->location, n->opname, l, r);
-    }
     if ((l = sl__coerce(ctx, l, SL_T_TEXT, -1)) == NULL ||
         (r = sl__coerce(ctx, r, SL_T_TEXT, -1)) == NULL)
         return NULL;

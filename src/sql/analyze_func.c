@@ -150,7 +150,11 @@ static sl_expr_t *transform_case(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr
         res[npairs] = mk(ctx, SL_E_CONST, SL_T_UNKNOWN, 0, 0);
         res[npairs]->constval.null = true;
     }
-    sl_type_t t = common_type(ctx, res, npairs + 1, "CASE");
+    /* PostgreSQL looks at the ELSE first (it names the types in that order). */
+    sl_expr_t **order = sl_alloc(ctx->a, sizeof(*order) * (size_t)(npairs + 1));
+    order[0] = res[npairs];
+    memcpy(order + 1, res, sizeof(*res) * (size_t)npairs);
+    sl_type_t t = common_type(ctx, order, npairs + 1, "CASE");
     if (t == SL_T_NTYPES || !coerce_all(ctx, res, npairs + 1, t))
         return NULL;
     for (int i = 0; i < npairs; i++)

@@ -13,6 +13,7 @@
 #include "exec/exec_int.h"
 #include "plan/func.h"
 
+#include <locale.h>
 #include <math.h>
 #include <regex.h>
 #include <stdio.h>
@@ -901,7 +902,13 @@ static int f_regex(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s, sl_da
             return SL_ERR;
         re = &own;
     }
-    int rc = regexec(re, nulterm(s, &a[0]), 0, NULL, 0);
+    char *str = nulterm(s, &a[0]);
+    if (e->typmod == 1)
+        sl_func_fold_ascii(str, a[0].v.s.n);
+    locale_t loc = sl_func_regex_locale(), old = loc ? uselocale(loc) : (locale_t)0;
+    int rc = regexec(re, str, 0, NULL, 0);
+    if (loc)
+        uselocale(old);
     if (re == &own)
         regfree(&own);
     out->v.i = (rc == 0) != (e->op == SL_OP_NE);
@@ -932,14 +939,18 @@ static int f_regexp_replace(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t 
             return SL_ERR;
         re = &own;
     }
-    const char *src = nulterm(s, &a[0]);
+    const char *src = a[0].v.s.p;   /* matched: its folded copy when icase */
+    char *subj = nulterm(s, &a[0]);
+    if (icase)
+        sl_func_fold_ascii(subj, a[0].v.s.n);
     size_t n = a[0].v.s.n, from = 0;
     const char *rp = a[2].v.s.p;
     size_t rn = a[2].v.s.n;
     sl_buf_t b = SL_BUF_INIT;
     regmatch_t m[10];
+    locale_t loc = sl_func_regex_locale(), old = loc ? uselocale(loc) : (locale_t)0;
     while (from <= n &&
-           regexec(re, src + from, 10, m, from > 0 ? REG_NOTBOL : 0) == 0) {
+           regexec(re, subj + from, 10, m, from > 0 ? REG_NOTBOL : 0) == 0) {
         size_t ms = from + (size_t)m[0].rm_so, me = from + (size_t)m[0].rm_eo;
         sl_buf_append(&b, src + from, ms - from);
         for (size_t i = 0; i < rn; i++) {
@@ -966,7 +977,7 @@ static int f_regexp_replace(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t 
                 from = n + 1;
                 break;
             }
-            int l = next_char(src + ms, n - ms);
+            int l = next_char(subj + ms, n - ms);
             sl_buf_append(&b, src + ms, (size_t)l);
             me = ms + (size_t)l;
         }
@@ -974,6 +985,8 @@ static int f_regexp_replace(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t 
         if (!global)
             break;
     }
+    if (loc)
+        uselocale(old);
     if (from <= n)
         sl_buf_append(&b, src + from, n - from);
     if (re == &own)

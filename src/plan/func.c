@@ -8,6 +8,7 @@
  */
 #include "plan/func.h"
 
+#include <locale.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,15 +224,52 @@ int sl_func_like_escape(const char *p, size_t n, const char *esc, size_t en, sl_
     return SL_OK;
 }
 
+/* C.UTF-8 (created on first use), so that regular expressions see UTF-8
+ * characters as PostgreSQL does (`.` is one character), whatever the
+ * process's locale; (locale_t)0 when the machine lacks it (bytes then). */
+void *sl_func_regex_locale(void)
+{
+    static locale_t loc;
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    }
+    return loc;
+}
+
 int sl_func_regex_compile(const char *pat, size_t n, bool icase, bool nosub, void *rev,
-                      sl_error_t *err)
+                          sl_error_t *err)
 {
     regex_t *re = rev;
     char buf[256];
     char *p = sl_xmalloc(n + 1);
     memcpy(p, pat, n);
     p[n] = '\0';
-    int rc = regcomp(re, p, REG_EXTENDED | (icase ? REG_ICASE : 0) | (nosub ? REG_NOSUB : 0));
+    /* Case-insensitive matching folds ASCII letters only (as PostgreSQL
+     * under the C collation): the pattern is lower-cased here, except an
+     * escaped character and a [:class:] name, and the subject at match time
+     * (sl_func_fold_ascii). */
+    for (size_t i = 0; icase && i < n; i++) {
+        if (p[i] == '\\') {
+            i++;
+        } else if (p[i] == '[' && i + 1 < n && p[i + 1] == ':') {
+            char *end = strstr(p + i + 2, ":]");
+            if (end) {
+                /* [:upper:] / [:lower:] match either case then */
+                if (end - (p + i + 2) == 5 && (memcmp(p + i + 2, "upper", 5) == 0 ||
+                                               memcmp(p + i + 2, "lower", 5) == 0))
+                    memcpy(p + i + 2, "alpha", 5);
+                i = (size_t)(end - p) + 1;
+            }
+        } else if (p[i] >= 'A' && p[i] <= 'Z') {
+            p[i] = (char)(p[i] + 32);
+        }
+    }
+    locale_t loc = sl_func_regex_locale(), old = loc ? uselocale(loc) : (locale_t)0;
+    int rc = regcomp(re, p, REG_EXTENDED | (nosub ? REG_NOSUB : 0));
+    if (loc)
+        uselocale(old);
     free(p);
     if (rc != 0) {
         regerror(rc, re, buf, sizeof(buf));
@@ -240,3 +278,9 @@ int sl_func_regex_compile(const char *pat, size_t n, bool icase, bool nosub, voi
     return SL_OK;
 }
 
+void sl_func_fold_ascii(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'A' && s[i] <= 'Z')
+            s[i] = (char)(s[i] + 32);
+}

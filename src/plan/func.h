@@ -64,8 +64,15 @@ int sl_func_like_escape(const char *pat, size_t n, const char *esc, size_t en,
 /* Compiles a POSIX extended regular expression (glibc's regcomp, an
  * approximation of PostgreSQL's advanced ones) into *re (a regex_t, freed
  * with regfree by the caller); 2201B "invalid regular expression: ..." on
- * failure. */
+ * failure.  With icase, ASCII letters of the pattern are folded: match it
+ * against a subject folded by sl_func_fold_ascii. */
 int sl_func_regex_compile(const char *pat, size_t n, bool icase, bool nosub, void *re,
                           sl_error_t *err);
+
+/* Lower-cases the ASCII letters of s[0..n) in place. */
+void sl_func_fold_ascii(char *s, size_t n);
+
+/* The locale_t that regcomp and regexec run under (uselocale), or NULL. */
+void *sl_func_regex_locale(void);
 
 #endif

@@ -109,6 +109,8 @@ static sl_ast_list_t *list3(sl_arena_t *a, sl_ast_node_t *x, sl_ast_node_t *y, s
 
 /* Terminals only the lexer produces (never accepted by a rule). */
 %token ILLEGAL OPERATOR PARAM UNION.
+/* NOT before IN / LIKE / ILIKE / BETWEEN (sql/parse.c looks ahead). */
+%token NOT_LA.
 
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
 %fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
@@ -120,7 +122,7 @@ static sl_ast_list_t *list3(sl_arena_t *a, sl_ast_node_t *x, sl_ast_node_t *y, s
 %right NOT.
 %nonassoc IS.
 %nonassoc EQ NE LT LE GT GE.
-%nonassoc BETWEEN IN LIKE ILIKE.
+%nonassoc BETWEEN IN LIKE ILIKE NOT_LA.
 %nonassoc ESCAPE.
 %left CONCAT OPERATOR.
 %left PLUS MINUS.
@@ -474,12 +476,12 @@ expr(E) ::= expr(X) IN(K) LP exprlist(L) RP. [IN] {
     E = sl__ast_expr(A, SL_A_IN, K.pos, 0, cons(A, X, L));
     BOUND(E);
 }
-expr(E) ::= expr(X) NOT(K) IN LP exprlist(L) RP. [IN] {
+expr(E) ::= expr(X) NOT_LA(K) IN LP exprlist(L) RP. [IN] {
     E = sl__ast_expr(A, SL_A_IN, K.pos, SL_AV_NOT, cons(A, X, L));
     BOUND(E);
 }
 expr(E) ::= expr IN LP(P) select RP. [IN] { E = sl__ast_unsupported(A, "subqueries", P.pos); }
-expr(E) ::= expr NOT IN LP(P) select RP. [IN] { E = sl__ast_unsupported(A, "subqueries", P.pos); }
+expr(E) ::= expr NOT_LA IN LP(P) select RP. [IN] { E = sl__ast_unsupported(A, "subqueries", P.pos); }
 
 %type symmetric {int}
 symmetric(S) ::= . { S = 0; }
@@ -489,7 +491,7 @@ expr(E) ::= expr(X) BETWEEN(K) symmetric(S) expr(L) AND expr(H). [BETWEEN] {
     E = sl__ast_expr(A, SL_A_BETWEEN, K.pos, S, list3(A, X, L, H));
     BOUND(E);
 }
-expr(E) ::= expr(X) NOT(K) BETWEEN symmetric(S) expr(L) AND expr(H). [BETWEEN] {
+expr(E) ::= expr(X) NOT_LA(K) BETWEEN symmetric(S) expr(L) AND expr(H). [BETWEEN] {
     E = sl__ast_expr(A, SL_A_BETWEEN, K.pos, S | SL_AV_NOT, list3(A, X, L, H));
     BOUND(E);
 }
@@ -497,8 +499,8 @@ expr(E) ::= expr(X) NOT(K) BETWEEN symmetric(S) expr(L) AND expr(H). [BETWEEN] {
 %type likeop {int}
 likeop(V) ::= LIKE. { V = 0; }
 likeop(V) ::= ILIKE. { V = SL_AV_ILIKE; }
-likeop(V) ::= NOT LIKE. { V = SL_AV_NOT; }
-likeop(V) ::= NOT ILIKE. { V = SL_AV_NOT | SL_AV_ILIKE; }
+likeop(V) ::= NOT_LA LIKE. { V = SL_AV_NOT; }
+likeop(V) ::= NOT_LA ILIKE. { V = SL_AV_NOT | SL_AV_ILIKE; }
 expr(E) ::= expr(X) likeop(V) expr(P). [LIKE] {
     E = sl__ast_expr(A, SL_A_LIKE, X->location, V, list3(A, X, P, NULL));
     BOUND(E);

@@ -115,7 +115,7 @@ static sl_ast_list_t *list3(sl_arena_t *a, sl_ast_node_t *x, sl_ast_node_t *y, s
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
 %fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS IF
     PRECISION RESTRICT SHOW STREAM STREAMS TIME VARYING VIEW VIEWS WITHOUT
-    ZONE ESCAPE UNKNOWN POSITION SUBSTRING TRIM.
+    ZONE ESCAPE UNKNOWN POSITION SUBSTRING TRIM EXTRACT.
 
 %left OR.
 %left AND.
@@ -586,3 +586,16 @@ expr(E) ::= POSITION(K) LP posarg(X) IN posarg(Y) RP. {
 }
 expr(E) ::= LEFT(K) LP exprlist(L) RP. { E = sl__ast_call(A, "left", K.pos, L); BOUND(E); }
 expr(E) ::= RIGHT(K) LP exprlist(L) RP. { E = sl__ast_call(A, "right", K.pos, L); BOUND(E); }
+
+/* EXTRACT(field FROM x): extract('field', x). */
+expr(E) ::= EXTRACT(K) LP name(F) FROM expr(X) RP. {
+    sl_ast_node_t *f = sl__ast_new(A, SL_A_STR, F.pos);
+    f->str = sl__ast_ident(A, &F);
+    f->len = (int)strlen(f->str);
+    E = sl__ast_call(A, "extract", K.pos, list3(A, f, X, NULL));
+    BOUND(E);
+}
+expr(E) ::= EXTRACT(K) LP STRING(F) FROM expr(X) RP. {
+    E = sl__ast_call(A, "extract", K.pos, list3(A, sl__ast_literal(A, SL_A_STR, &F), X, NULL));
+    BOUND(E);
+}

@@ -1017,6 +1017,242 @@ static int f_like_escape(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
     return sl_func_like_escape(a[0].v.s.p, a[0].v.s.n, a[1].v.s.p, a[1].v.s.n, s, out, err);
 }
 
+/* ---- date/time (microseconds since 2000-01-01; timestamptz in UTC) ---- */
+
+#define US_PER_SEC INT64_C(1000000)
+#define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
+#define DAYS_1970_2000 10957
+
+enum { U_US, U_MS, U_SECOND, U_MINUTE, U_HOUR, U_DAY, U_WEEK, U_MONTH, U_QUARTER, U_YEAR,
+       U_DECADE, U_CENTURY, U_MILLENNIUM, U_EPOCH, U_DOW, U_ISODOW, U_DOY, U_ISOYEAR,
+       U_JULIAN, U_TZ, U_NONE };
+
+/* PostgreSQL's unit names (DecodeUnits), lower case. */
+static int unit_of(const char *p, size_t n)
+{
+    static const struct { const char *name; int u; } units[] = {
+        {"microsecond", U_US}, {"microseconds", U_US}, {"us", U_US}, {"usec", U_US},
+        {"usecs", U_US}, {"useconds", U_US}, {"millisecond", U_MS}, {"milliseconds", U_MS},
+        {"ms", U_MS}, {"msec", U_MS}, {"msecs", U_MS}, {"mseconds", U_MS},
+        {"second", U_SECOND}, {"seconds", U_SECOND}, {"sec", U_SECOND}, {"secs", U_SECOND},
+        {"s", U_SECOND}, {"minute", U_MINUTE}, {"minutes", U_MINUTE}, {"min", U_MINUTE},
+        {"mins", U_MINUTE}, {"m", U_MINUTE}, {"hour", U_HOUR}, {"hours", U_HOUR},
+        {"hr", U_HOUR}, {"hrs", U_HOUR}, {"h", U_HOUR}, {"day", U_DAY}, {"days", U_DAY},
+        {"d", U_DAY}, {"week", U_WEEK}, {"weeks", U_WEEK}, {"w", U_WEEK},
+        {"month", U_MONTH}, {"months", U_MONTH}, {"mon", U_MONTH}, {"mons", U_MONTH},
+        {"quarter", U_QUARTER}, {"qtr", U_QUARTER}, {"year", U_YEAR}, {"years", U_YEAR},
+        {"yr", U_YEAR}, {"yrs", U_YEAR}, {"y", U_YEAR}, {"decade", U_DECADE},
+        {"decades", U_DECADE}, {"dec", U_DECADE}, {"decs", U_DECADE},
+        {"century", U_CENTURY}, {"centuries", U_CENTURY}, {"cent", U_CENTURY},
+        {"c", U_CENTURY}, {"millennium", U_MILLENNIUM}, {"millennia", U_MILLENNIUM},
+        {"mil", U_MILLENNIUM}, {"mils", U_MILLENNIUM}, {"epoch", U_EPOCH}, {"dow", U_DOW},
+        {"isodow", U_ISODOW}, {"doy", U_DOY}, {"isoyear", U_ISOYEAR}, {"julian", U_JULIAN},
+        {"j", U_JULIAN}, {"timezone", U_TZ}, {"timezone_h", U_TZ}, {"timezone_m", U_TZ},
+    };
+    char low[32];
+    if (n >= sizeof(low))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        low[i] = asc_lower(p[i]);
+    low[n] = '\0';
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcmp(units[i].name, low) == 0)
+            return units[i].u;
+    return -1;
+}
+
+static int unit_error(const sl_datum_t *f, sl_type_t t, bool known, sl_error_t *err)
+{
+    char low[64];
+    size_t n = f->v.s.n < sizeof(low) - 1 ? f->v.s.n : sizeof(low) - 1;
+    for (size_t i = 0; i < n; i++)
+        low[i] = asc_lower(f->v.s.p[i]);
+    low[n] = '\0';
+    return sl_error_set(err, known ? SL_ERRCODE_FEATURE_NOT_SUPPORTED : SL_ERRCODE_INVALID_PARAMETER,
+                        0, "unit \"%s\" %s for type %s", low,
+                        known ? "not supported" : "not recognized", sl_type_name(t));
+}
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01 <-> proleptic Gregorian date (year 0 = 1 BC). */
+static int64_t days_of(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = floordiv(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void date_of(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = floordiv(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Fields of a timestamp: days since 1970 and microseconds of the day. */
+static void split_ts(int64_t v, int64_t *days, int64_t *us)
+{
+    *days = floordiv(v, US_PER_DAY);
+    *us = v - *days * US_PER_DAY;
+    *days += DAYS_1970_2000;
+}
+
+/* ISO week-numbering year start (Monday of week 1) in days since 1970. */
+static int64_t iso_year_start(int64_t y)
+{
+    int64_t jan4 = days_of(y, 1, 4);
+    int64_t dow = ((jan4 + 3) % 7 + 7) % 7;   /* 0 = Monday */
+    return jan4 - dow;
+}
+
+static int f_date_trunc(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
+                        sl_datum_t *out, sl_error_t *err)
+{
+    (void)s;
+    int u = unit_of(a[0].v.s.p, a[0].v.s.n);
+    if (u < 0 || u > U_MILLENNIUM)   /* epoch is no unit to PostgreSQL */
+        return unit_error(&a[0], e->type, u >= 0 && u != U_EPOCH, err);
+    int64_t v = a[1].v.i;
+    if (v == INT64_MAX || v == INT64_MIN) {
+        out->v.i = v;
+        return SL_OK;
+    }
+    int64_t days, us, y;
+    int m, d;
+    split_ts(v, &days, &us);
+    date_of(days, &y, &m, &d);
+    switch (u) {
+    case U_US: break;
+    case U_MS: us -= us % 1000; break;
+    case U_SECOND: us -= us % US_PER_SEC; break;
+    case U_MINUTE: us -= us % (60 * US_PER_SEC); break;
+    case U_HOUR: us -= us % (3600 * US_PER_SEC); break;
+    case U_DAY: us = 0; break;
+    case U_WEEK:
+        us = 0;
+        days -= ((days + 3) % 7 + 7) % 7;   /* back to Monday */
+        break;
+    default: {
+        us = 0;
+        int64_t ny = y;
+        int nm = 1;
+        if (u == U_MONTH)
+            nm = m;
+        else if (u == U_QUARTER)
+            nm = (m - 1) / 3 * 3 + 1;
+        else if (u == U_DECADE)   /* timestamp_trunc's rules for BC years */
+            ny = y > 0 ? y / 10 * 10 : -((8 - (y - 1)) / 10) * 10;
+        else if (u == U_CENTURY)
+            ny = y > 0 ? (y + 99) / 100 * 100 - 99 : -((99 - (y - 1)) / 100) * 100 + 1;
+        else if (u == U_MILLENNIUM)
+            ny = y > 0 ? (y + 999) / 1000 * 1000 - 999 : -((999 - (y - 1)) / 1000) * 1000 + 1;
+        days = days_of(ny, nm, 1);
+        break;
+    }
+    }
+    out->v.i = (days - DAYS_1970_2000) * US_PER_DAY + us;
+    return SL_OK;
+}
+
+/* date_part (double precision) and extract (numeric, carried as a double). */
+static int f_date_part(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
+                       sl_datum_t *out, sl_error_t *err)
+{
+    (void)s;
+    sl_type_t t = e->args[1]->type;
+    int u = unit_of(a[0].v.s.p, a[0].v.s.n);
+    if (u < 0 || u == U_NONE || (u == U_TZ && t == SL_T_TIMESTAMP))
+        return unit_error(&a[0], t, u >= 0, err);
+    int64_t v = a[1].v.i;
+    if (v == INT64_MAX || v == INT64_MIN) {
+        /* infinite: epoch, year ... are +/-Infinity, the others NULL */
+        bool inf_ok = u == U_EPOCH || u == U_YEAR || u == U_DECADE || u == U_CENTURY ||
+                      u == U_MILLENNIUM || u == U_ISOYEAR || u == U_JULIAN;
+        if (!inf_ok)
+            out->null = true;
+        else
+            out->v.f = v == INT64_MAX ? INFINITY : -INFINITY;
+        return SL_OK;
+    }
+    int64_t days, us, y;
+    int m, d;
+    split_ts(v, &days, &us);
+    date_of(days, &y, &m, &d);
+    double r;
+    switch (u) {
+    case U_US: r = (double)(us % (60 * US_PER_SEC)); break;
+    case U_MS: r = (double)(us % (60 * US_PER_SEC)) / 1000.0; break;
+    case U_SECOND: r = (double)(us % (60 * US_PER_SEC)) / 1e6; break;
+    case U_MINUTE: r = (double)(us / (60 * US_PER_SEC) % 60); break;
+    case U_HOUR: r = (double)(us / (3600 * US_PER_SEC)); break;
+    case U_DAY: r = d; break;
+    case U_MONTH: r = m; break;
+    case U_QUARTER: r = (m - 1) / 3 + 1; break;
+    case U_YEAR: r = (double)(y > 0 ? y : y - 1); break;
+    case U_DECADE: r = (double)(y >= 0 ? y / 10 : -((8 - (y - 1)) / 10)); break;
+    case U_CENTURY: r = (double)(y > 0 ? (y + 99) / 100 : -((99 - (y - 1)) / 100)); break;
+    case U_MILLENNIUM: r = (double)(y > 0 ? (y + 999) / 1000 : -((999 - (y - 1)) / 1000)); break;
+    case U_EPOCH:
+        r = (double)(days - 0) * 86400.0 + (double)us / 1e6;
+        break;
+    case U_DOW: r = (double)(((days + 4) % 7 + 7) % 7); break;
+    case U_ISODOW: r = (double)(((days + 3) % 7 + 7) % 7 + 1); break;
+    case U_DOY: r = (double)(days - days_of(y, 1, 1) + 1); break;
+    case U_WEEK:
+    case U_ISOYEAR: {
+        int64_t iy = y;
+        if (days < iso_year_start(iy))
+            iy--;
+        else if (days >= iso_year_start(iy + 1))
+            iy++;
+        r = u == U_WEEK ? (double)((days - iso_year_start(iy)) / 7 + 1)
+                        : (double)(iy > 0 ? iy : iy - 1);
+        break;
+    }
+    case U_JULIAN:
+        r = (double)(days + 2440588) + (double)us / (double)US_PER_DAY;
+        break;
+    default:   /* timezone fields of a timestamptz: the session is UTC */
+        r = 0;
+        break;
+    }
+    out->v.f = r;
+    return SL_OK;
+}
+
+/* to_timestamp(double precision): seconds since 1970-01-01 UTC. */
+static int f_to_timestamp(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
+                          sl_datum_t *out, sl_error_t *err)
+{
+    (void)e; (void)s;
+    double x = a[0].v.f;
+    if (isnan(x))
+        return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0, "timestamp cannot be NaN");
+    if (isinf(x)) {
+        out->v.i = x > 0 ? INT64_MAX : INT64_MIN;
+        return SL_OK;
+    }
+    /* 4714-11-24 00:00:00 BC .. 294277-01-01 00:00:00, as seconds since 1970 */
+    if (x < -210866803200.0 || x >= 9224318016000.0)
+        return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0, "timestamp out of range: \"%g\"", x);
+    out->v.i = (int64_t)rint((x - (double)DAYS_1970_2000 * 86400.0) * 1e6);
+    return SL_OK;
+}
+
 static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ABS] = f_abs, [SL_F_SIGN] = f_sign, [SL_F_ROUND] = f_round,
     [SL_F_TRUNC] = f_trunc, [SL_F_CEIL] = f_ceil, [SL_F_FLOOR] = f_floor,
@@ -1034,6 +1270,8 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_CHR] = f_chr, [SL_F_LIKE] = f_like, [SL_F_ILIKE] = f_like,
     [SL_F_REGEX] = f_regex, [SL_F_REGEXP_REPLACE] = f_regexp_replace,
     [SL_F_TEXTCAT] = f_textcat, [SL_F_LIKE_ESCAPE] = f_like_escape,
+    [SL_F_DATE_TRUNC] = f_date_trunc, [SL_F_DATE_PART] = f_date_part,
+    [SL_F_EXTRACT] = f_date_part, [SL_F_TO_TIMESTAMP] = f_to_timestamp,
 };
 
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,

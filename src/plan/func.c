@@ -21,6 +21,8 @@
 #define NUM SL_T_NUMERIC
 #define TXT SL_T_TEXT
 #define BOOL SL_T_BOOL
+#define TSTZ SL_T_TIMESTAMPTZ
+#define TS SL_T_TIMESTAMP
 
 static const sl_func_sig_t funcs[] = {
     {"abs", SL_F_ABS, 1, {I2}, I2, true},
@@ -42,8 +44,14 @@ static const sl_func_sig_t funcs[] = {
     {"chr", SL_F_CHR, 1, {I4}, TXT, true},
     {"concat", SL_F_CONCAT, -1, {0}, TXT, false},
     {"concat_ws", SL_F_CONCAT_WS, -1, {TXT}, TXT, false},
+    {"date_part", SL_F_DATE_PART, 2, {TXT, TSTZ}, F8, true},
+    {"date_part", SL_F_DATE_PART, 2, {TXT, TS}, F8, true},
+    {"date_trunc", SL_F_DATE_TRUNC, 2, {TXT, TSTZ}, TSTZ, true},
+    {"date_trunc", SL_F_DATE_TRUNC, 2, {TXT, TS}, TS, true},
     {"exp", SL_F_EXP, 1, {F8}, F8, true},
     {"exp", SL_F_EXP, 1, {NUM}, NUM, true},
+    {"extract", SL_F_EXTRACT, 2, {TXT, TSTZ}, NUM, true},
+    {"extract", SL_F_EXTRACT, 2, {TXT, TS}, NUM, true},
     {"floor", SL_F_FLOOR, 1, {F8}, F8, true},
     {"floor", SL_F_FLOOR, 1, {NUM}, NUM, true},
     {"initcap", SL_F_INITCAP, 1, {TXT}, TXT, true},
@@ -98,6 +106,7 @@ static const sl_func_sig_t funcs[] = {
     {"substring", SL_F_SUBSTR, 2, {TXT, I4}, TXT, true},
     {"substring", SL_F_SUBSTR, 3, {TXT, I4, I4}, TXT, true},
     {"textcat", SL_F_TEXTCAT, 2, {TXT, TXT}, TXT, true},
+    {"to_timestamp", SL_F_TO_TIMESTAMP, 1, {F8}, TSTZ, true},
     {"translate", SL_F_TRANSLATE, 3, {TXT, TXT, TXT}, TXT, true},
     {"trunc", SL_F_TRUNC, 1, {F8}, F8, true},
     {"trunc", SL_F_TRUNC, 1, {NUM}, NUM, true},
@@ -137,8 +146,8 @@ const sl_func_sig_t *sl_func_lookup(const char *name, int *n)
 static const char *const pg_names[] = {
     "acos", "age", "array_agg", "array_append", "array_length", "array_to_string",
     "asin", "atan", "atan2", "bit_length", "btrim", "clock_timestamp", "cos", "cot",
-    "current_date", "current_time", "current_timestamp", "date_bin", "date_part",
-    "date_trunc", "decode", "degrees", "div", "encode", "extract", "factorial", "format",
+    "current_date", "current_time", "current_timestamp", "date_bin",
+    "decode", "degrees", "div", "encode", "factorial", "format",
     "gcd", "gen_random_uuid", "generate_series", "get_byte", "greatest", "isfinite",
     "json_build_object", "jsonb_build_object", "justify_days", "lcm", "least",
     "localtime", "localtimestamp", "make_date", "make_interval", "make_time",
@@ -148,7 +157,7 @@ static const char *const pg_names[] = {
     "regexp_matches", "regexp_split_to_array", "regexp_split_to_table", "regexp_substr",
     "scale", "setseed", "sha224", "sha256", "sha384", "sha512", "sin", "statement_timestamp",
     "string_to_array", "tan", "timeofday", "to_ascii", "to_char", "to_date", "to_hex",
-    "to_json", "to_jsonb", "to_number", "to_timestamp", "transaction_timestamp",
+    "to_json", "to_jsonb", "to_number", "transaction_timestamp",
     "trim_scale", "unistr", "uuid_generate_v4", "version",
 };
 

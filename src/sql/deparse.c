@@ -114,6 +114,8 @@ static const char *func_sql(const sl_expr_t *e)
         return "pg_catalog.\"right\"";
     case SL_F_STRPOS:
         return "pg_catalog.strpos";
+    case SL_F_EXTRACT:
+        return "pg_catalog.\"extract\"";
     default:
         return sl_func_name(e->func);
     }

@@ -316,7 +316,10 @@ static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t 
             sl_expr_eval(e->args[1], b, r, scratch, &y, err) != SL_OK)
             return SL_ERR;
         *out = x;
-        if (!x.null && !y.null && sl_datum_cmp(e->args[0]->type, &x, &y) == 0)
+        /* (real, double precision) compares in double precision */
+        if (!x.null && !y.null &&
+            sl_datum_cmp(e->args[1]->type == SL_T_FLOAT8 ? SL_T_FLOAT8 : e->args[0]->type,
+                         &x, &y) == 0)
             out->null = true;
         return SL_OK;
     case SL_E_MINMAX:

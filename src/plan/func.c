@@ -247,34 +247,90 @@ void *sl_func_regex_locale(void)
     return loc;
 }
 
+/* ASCII members of a [:class:] (PostgreSQL's classes under the C
+ * collation), or NULL to keep the class as written. */
+static const char *ascii_class(const char *name, size_t n, bool icase)
+{
+    static const struct { const char *name, *set; } classes[] = {
+        {"alpha", "A-Za-z"}, {"upper", "A-Z"}, {"lower", "a-z"}, {"digit", "0-9"},
+        {"alnum", "0-9A-Za-z"}, {"xdigit", "0-9A-Fa-f"}, {"space", " \t\n\r\f\v"},
+        {"blank", " \t"}, {"punct", "!-/:-@[-`{-~"}, {"word", "_0-9A-Za-z"},
+    };
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+        if (strlen(classes[i].name) == n && memcmp(classes[i].name, name, n) == 0) {
+            if (icase && (i == 1 || i == 2))
+                return "A-Za-z";   /* [:upper:] / [:lower:] match either case */
+            return classes[i].set;
+        }
+    return NULL;
+}
+
+/*
+ * Rewrites a PostgreSQL pattern for glibc's ERE: character classes and the
+ * escapes \d \s \w (and \D \S \W) become their ASCII sets, as PostgreSQL
+ * has them under the C collation; with icase, ASCII letters outside escapes
+ * are lower-cased (the subject is folded the same way at match time).
+ */
+static char *rewrite_pattern(const char *pat, size_t n, bool icase)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    bool in_bracket = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = pat[i];
+        if (!in_bracket && c == '\\' && i + 1 < n) {
+            static const char *const esc[] = {"d", "[0-9]", "D", "[^0-9]", "s", "[ \t\n\r\f\v]",
+                                              "S", "[^ \t\n\r\f\v]", "w", "[_0-9A-Za-z]",
+                                              "W", "[^_0-9A-Za-z]"};
+            const char *rep = NULL;
+            for (size_t k = 0; k < sizeof(esc) / sizeof(esc[0]); k += 2)
+                if (pat[i + 1] == esc[k][0])
+                    rep = esc[k + 1];
+            if (rep) {
+                sl_buf_puts(&b, rep);
+            } else {
+                sl_buf_putc(&b, c);
+                sl_buf_putc(&b, pat[i + 1]);
+            }
+            i++;
+            continue;
+        }
+        if (!in_bracket && c == '[') {
+            in_bracket = true;
+            sl_buf_putc(&b, c);
+            /* a leading ^ and a leading ] belong to the set */
+            if (i + 1 < n && pat[i + 1] == '^')
+                sl_buf_putc(&b, pat[++i]);
+            if (i + 1 < n && pat[i + 1] == ']')
+                sl_buf_putc(&b, pat[++i]);
+            continue;
+        }
+        if (in_bracket && c == '[' && i + 1 < n && pat[i + 1] == ':') {
+            const char *end = memchr(pat + i + 2, ':', n - i - 2);
+            if (end && (size_t)(end - pat) + 1 < n && end[1] == ']') {
+                const char *set = ascii_class(pat + i + 2, (size_t)(end - pat - i - 2), icase);
+                if (set)
+                    sl_buf_puts(&b, set);
+                else
+                    sl_buf_append(&b, pat + i, (size_t)(end - pat - i) + 2);
+                i = (size_t)(end - pat) + 1;
+                continue;
+            }
+        }
+        if (in_bracket && c == ']')
+            in_bracket = false;
+        sl_buf_putc(&b, icase && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+    }
+    char *r = sl_xstrdup(b.len ? sl_buf_cstr(&b) : "");
+    sl_buf_free(&b);
+    return r;
+}
+
 int sl_func_regex_compile(const char *pat, size_t n, bool icase, bool nosub, void *rev,
                           sl_error_t *err)
 {
     regex_t *re = rev;
     char buf[256];
-    char *p = sl_xmalloc(n + 1);
-    memcpy(p, pat, n);
-    p[n] = '\0';
-    /* Case-insensitive matching folds ASCII letters only (as PostgreSQL
-     * under the C collation): the pattern is lower-cased here, except an
-     * escaped character and a [:class:] name, and the subject at match time
-     * (sl_func_fold_ascii). */
-    for (size_t i = 0; icase && i < n; i++) {
-        if (p[i] == '\\') {
-            i++;
-        } else if (p[i] == '[' && i + 1 < n && p[i + 1] == ':') {
-            char *end = strstr(p + i + 2, ":]");
-            if (end) {
-                /* [:upper:] / [:lower:] match either case then */
-                if (end - (p + i + 2) == 5 && (memcmp(p + i + 2, "upper", 5) == 0 ||
-                                               memcmp(p + i + 2, "lower", 5) == 0))
-                    memcpy(p + i + 2, "alpha", 5);
-                i = (size_t)(end - p) + 1;
-            }
-        } else if (p[i] >= 'A' && p[i] <= 'Z') {
-            p[i] = (char)(p[i] + 32);
-        }
-    }
+    char *p = rewrite_pattern(pat, n, icase);
     locale_t loc = sl_func_regex_locale(), old = loc ? uselocale(loc) : (locale_t)0;
     int rc = regcomp(re, p, REG_EXTENDED | (nosub ? REG_NOSUB : 0));
     if (loc)

@@ -65,8 +65,10 @@ int sl_func_like_escape(const char *pat, size_t n, const char *esc, size_t en,
 /* Compiles a POSIX extended regular expression (glibc's regcomp, an
  * approximation of PostgreSQL's advanced ones) into *re (a regex_t, freed
  * with regfree by the caller); 2201B "invalid regular expression: ..." on
- * failure.  With icase, ASCII letters of the pattern are folded: match it
- * against a subject folded by sl_func_fold_ascii. */
+ * failure.  Classes ([:alpha:] ...) and \d \s \w hold ASCII characters
+ * only, as PostgreSQL's under the C collation; with icase, ASCII letters of
+ * the pattern are folded: match it against a subject folded by
+ * sl_func_fold_ascii. */
 int sl_func_regex_compile(const char *pat, size_t n, bool icase, bool nosub, void *re,
                           sl_error_t *err);
 

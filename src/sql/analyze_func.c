@@ -479,13 +479,26 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
                          "syntax error at or near \"%s\"", n->str);
             return true;
         }
-        sl_expr_t *eq = equality(ctx, n->args[0], n->args[1], n->location, where);
-        if (eq == NULL)
+        /* PostgreSQL has = between any two integer types and between
+         * real and double precision: the first argument keeps its type. */
+        sl_expr_t *l = sl__transform(ctx, n->args[0], where);
+        sl_expr_t *r = l ? sl__transform(ctx, n->args[1], where) : NULL;
+        if (r == NULL)
             return true;
-        sl_expr_t *e = mk(ctx, SL_E_NULLIF, eq->args[0]->type, n->location, 2);
-        e->typmod = eq->args[0]->typmod;
-        e->args[0] = eq->args[0];
-        e->args[1] = eq->args[1];
+        bool ints = sl_type_is_integer(l->type) && sl_type_is_integer(r->type);
+        bool floats = (l->type == SL_T_FLOAT4 || l->type == SL_T_FLOAT8) &&
+                      (r->type == SL_T_FLOAT4 || r->type == SL_T_FLOAT8);
+        if (!ints && !floats) {
+            sl_expr_t *eq = equality(ctx, n->args[0], n->args[1], n->location, where);
+            if (eq == NULL)
+                return true;
+            l = eq->args[0];
+            r = eq->args[1];
+        }
+        sl_expr_t *e = mk(ctx, SL_E_NULLIF, l->type, n->location, 2);
+        e->typmod = l->typmod;
+        e->args[0] = l;
+        e->args[1] = r;
         *out = e;
         return true;
     }

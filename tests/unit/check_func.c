@@ -338,6 +338,54 @@ START_TEST(test_conditional)
 }
 END_TEST
 
+static sl_expr_t *TSZ(sl_type_t t, const char *text)
+{
+    sl_expr_t *e = node(SL_E_CONST, t, 0);
+    sl_error_t err;
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_type_input(t, -1, text, (uint32_t)strlen(text), arena, &e->constval, &err),
+                     SL_OK);
+    return e;
+}
+
+START_TEST(test_datetime)
+{
+    sl_type_t tz = SL_T_TIMESTAMPTZ, ts = SL_T_TIMESTAMP;
+    const char *v = "2024-02-29 13:45:30.123456+00";
+    EQ("2024-02-29 13:00:00+00", fn(SL_F_DATE_TRUNC, tz, 2, S("hour"), TSZ(tz, v)));
+    EQ("2024-02-26 00:00:00+00", fn(SL_F_DATE_TRUNC, tz, 2, S("week"), TSZ(tz, v)));
+    EQ("2024-01-01 00:00:00+00", fn(SL_F_DATE_TRUNC, tz, 2, S("Quarter"), TSZ(tz, v)));
+    EQ("2024-02-29 13:45:30.123+00", fn(SL_F_DATE_TRUNC, tz, 2, S("ms"), TSZ(tz, v)));
+    EQ("2001-01-01 00:00:00", fn(SL_F_DATE_TRUNC, ts, 2, S("millennium"), TSZ(ts, "2024-05-01 10:00")));
+    EQ("2020-01-01 00:00:00", fn(SL_F_DATE_TRUNC, ts, 2, S("decade"), TSZ(ts, "2024-05-01 10:00")));
+    /* BC years as timestamp_trunc rounds them */
+    EQ("0051-01-01 00:00:00 BC", fn(SL_F_DATE_TRUNC, ts, 2, S("decade"), TSZ(ts, "0044-03-15 BC")));
+    EQ("0100-01-01 00:00:00 BC", fn(SL_F_DATE_TRUNC, ts, 2, S("century"), TSZ(ts, "0044-03-15 BC")));
+    EQ("1000-01-01 00:00:00 BC", fn(SL_F_DATE_TRUNC, ts, 2, S("millennium"), TSZ(ts, "0044-03-15 BC")));
+    EQ("infinity", fn(SL_F_DATE_TRUNC, tz, 2, S("day"), TSZ(tz, "infinity")));
+    EQ("ERROR 22023: unit \"foo\" not recognized for type timestamp with time zone",
+       fn(SL_F_DATE_TRUNC, tz, 2, S("Foo"), TSZ(tz, v)));
+    EQ("ERROR 22023: unit \"epoch\" not recognized for type timestamp with time zone",
+       fn(SL_F_DATE_TRUNC, tz, 2, S("epoch"), TSZ(tz, v)));
+    EQ("ERROR 0A000: unit \"dow\" not supported for type timestamp with time zone",
+       fn(SL_F_DATE_TRUNC, tz, 2, S("dow"), TSZ(tz, v)));
+    EQ("30.123456", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("second"), TSZ(tz, v)));
+    EQ("30123.456", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("milliseconds"), TSZ(tz, v)));
+    EQ("4", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("dow"), TSZ(tz, v)));
+    EQ("60", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("doy"), TSZ(tz, v)));
+    EQ("9", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("week"), TSZ(tz, v)));
+    EQ("1709214330.123456", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("epoch"), TSZ(tz, v)));
+    EQ("2020", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("isoyear"), TSZ(tz, "2021-01-01 00:00+00")));
+    EQ("53", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("week"), TSZ(tz, "2021-01-01 00:00+00")));
+    EQ("-44", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("year"), TSZ(ts, "0044-03-15 BC")));
+    EQ("NULL", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("hour"), TSZ(tz, "infinity")));
+    EQ("Infinity", fn(SL_F_DATE_PART, SL_T_FLOAT8, 2, S("epoch"), TSZ(tz, "infinity")));
+    EQ("2024-02-01 00:00:00.5+00", fn(SL_F_TO_TIMESTAMP, tz, 1, F(1706745600.5)));
+    EQ("ERROR 22008: timestamp cannot be NaN", fn(SL_F_TO_TIMESTAMP, tz, 1, F(NAN)));
+    EQ("-infinity", fn(SL_F_TO_TIMESTAMP, tz, 1, F(-INFINITY)));
+}
+END_TEST
+
 START_TEST(test_catalog)
 {
     int n;
@@ -362,6 +410,7 @@ static Suite *func_suite(void)
     tcase_add_test(tc, test_like);
     tcase_add_test(tc, test_regex);
     tcase_add_test(tc, test_conditional);
+    tcase_add_test(tc, test_datetime);
     tcase_add_test(tc, test_catalog);
     suite_add_tcase(s, tc);
     return s;

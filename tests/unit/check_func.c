@@ -286,6 +286,20 @@ START_TEST(test_regex)
     regfree(&re);
     ck_assert_int_eq(sl_func_regex_compile("(", 1, false, true, &re, &err), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "2201B");
+    /* classes and \d \s \w are ASCII, as PostgreSQL's under the C collation;
+     * . is one UTF-8 character */
+    EQ("f", fn(SL_F_REGEX, SL_T_BOOL, 2, S("é"), S("[[:alpha:]]")));
+    EQ("t", fn(SL_F_REGEX, SL_T_BOOL, 2, S("é"), S("^.$")));
+    EQ("t", fn(SL_F_REGEX, SL_T_BOOL, 2, S("a7"), S("^\\w\\d$")));
+    EQ("f", fn(SL_F_REGEX, SL_T_BOOL, 2, S("ad"), S("a\\d")));
+    EQ("t", fn(SL_F_REGEX, SL_T_BOOL, 2, S("a b"), S("a\\sb")));
+    EQ("t", fn(SL_F_REGEX, SL_T_BOOL, 2, S("]"), S("[]x]")));
+    e = fn(SL_F_REGEX, SL_T_BOOL, 2, S("abc"), S("^[[:upper:]]+$"));
+    e->typmod = 1;   /* ~*: [:upper:] matches either case */
+    EQ("t", e);
+    e = fn(SL_F_REGEX, SL_T_BOOL, 2, S("É"), S("é"));
+    e->typmod = 1;   /* only ASCII letters fold */
+    EQ("f", e);
     EQ("a<b>c<d>", fn(SL_F_REGEXP_REPLACE, SL_T_TEXT, 4, S("abcd"), S("[bd]"), S("<\\&>"), S("g")));
     EQ("<b>acd", fn(SL_F_REGEXP_REPLACE, SL_T_TEXT, 3, S("abcd"), S("a(.)"), S("<\\1>a")));
     EQ("-x-y-", fn(SL_F_REGEXP_REPLACE, SL_T_TEXT, 4, S("xy"), S("z*"), S("-"), S("g")));

@@ -373,6 +373,8 @@ static sl_expr_t *column_ref(sl_actx_t *ctx, const sl_ast_node_t *n)
         if (strcmp(ctx->stream->cols[i].name, n->str) == 0)
             col = i;
     if (col < 0) {
+        if (!n->qual && sl__value_function(ctx, n))
+            return NULL;
         if (n->qual)
             sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_COLUMN, n->location,
                          "column %s.%s does not exist", n->qual, n->str);

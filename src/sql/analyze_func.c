@@ -583,3 +583,19 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
     *out = e;
     return true;
 }
+
+bool sl__value_function(sl_actx_t *ctx, const sl_ast_node_t *n)
+{
+    static const char *const names[] = {
+        "current_date", "current_time", "current_timestamp", "localtime",
+        "localtimestamp", "current_user", "session_user", "current_role",
+        "current_catalog", "current_schema", "user",
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(n->str, names[i]) == 0) {
+            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                         "%s is not supported in continuous views yet", names[i]);
+            return true;
+        }
+    return false;
+}

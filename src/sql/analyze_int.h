@@ -100,6 +100,9 @@ sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const 
 sl_expr_t *sl__transform_cond(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where);
 bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
                       sl_expr_t **out);
+/* For an unknown column named as one of SQL's value functions
+ * (CURRENT_TIMESTAMP ...): true with 0A000 set. */
+bool sl__value_function(sl_actx_t *ctx, const sl_ast_node_t *n);
 sl_expr_t *sl__other_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l,
                               sl_expr_t *r);
 

@@ -599,3 +599,11 @@ expr(E) ::= EXTRACT(K) LP STRING(F) FROM expr(X) RP. {
     E = sl__ast_call(A, "extract", K.pos, list3(A, sl__ast_literal(A, SL_A_STR, &F), X, NULL));
     BOUND(E);
 }
+
+/* POSITION, SUBSTRING, TRIM and EXTRACT not followed by ( are column names,
+ * as in PostgreSQL (the fallback to ID does not reach where an expression
+ * may start with them). */
+expr(E) ::= POSITION(N). { E = sl__ast_colref(A, NULL, &N); }
+expr(E) ::= SUBSTRING(N). { E = sl__ast_colref(A, NULL, &N); }
+expr(E) ::= TRIM(N). { E = sl__ast_colref(A, NULL, &N); }
+expr(E) ::= EXTRACT(N). { E = sl__ast_colref(A, NULL, &N); }

@@ -235,6 +235,10 @@ START_TEST(test_precedence)
                      "BOOLTEST/1(x), CASE/2(a, 1, b, 2, 3), CASE/1(a, 1, 2), "
                      "substring(a, 2, 3), substring(a, 1, 2), position(a, 'x'), "
                      "ltrim(a, 'x'), btrim(a), left(a, 1) FROM s");
+    st = parse1("create continuous view v as select position, trim + 1, extract, "
+                "substring from s group by position");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT position, (trim + 1), extract, substring FROM s GROUP BY position");
     /* Non-reserved keywords are names. */
     st = parse1("create continuous view stream as select stream, views, time "
                 "from streams group by stream");

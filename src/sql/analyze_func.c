@@ -168,7 +168,7 @@ static sl_expr_t *transform_in(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprct
 {
     bool neg = n->variant & SL_AV_NOT;
     const char *op = neg ? "<>" : "=";
-    int nitems = n->nargs - 1, nconst = 0;
+    int nconst = 0;
     for (int i = 1; i < n->nargs; i++)
         nconst += !has_column(n->args[i]);
 
@@ -200,7 +200,6 @@ static sl_expr_t *transform_in(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprct
         sl_ast_node_t *c = ast_op(ctx, op, n->location, n->args[0], n->args[i]);
         rest = rest ? ast_bool(ctx, neg ? SL_A_AND : SL_A_OR, n->location, rest, c) : c;
     }
-    (void)nitems;
     if (rest == NULL)
         return any;
     sl_expr_t *r = sl__transform(ctx, rest, where);
@@ -275,10 +274,9 @@ static sl_expr_t *transform_like(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr
         if (esc == NULL)
             return NULL;
         if (!texty(p) || !texty(esc)) {
-            sl_expr_t *args[2] = {p, esc};
             sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, p->location,
                          "function like_escape(%s, %s) does not exist",
-                         sl_type_name(args[0]->type), sl_type_name(args[1]->type));
+                         sl_type_name(p->type), sl_type_name(esc->type));
             return NULL;
         }
         if ((p = sl__coerce(ctx, p, SL_T_TEXT, -1)) == NULL ||

@@ -194,7 +194,7 @@ BEGIN {
         keys = ""; sel = ""; col = 0
         split("", used)
         if (rnd(6) == 0) {          # an expression as the group key
-            key = pickb("(k % 3)|(s / 100)|(g || t)|(k + s)")
+            key = pick("(k%3) (s/100) (g||t) (k+s)")
             keys = key; sel = key " AS e" (++col)
             nk = 0
         } else if (rnd(3) == 0) {   # one of the expressions above

@@ -57,22 +57,25 @@ pgq -c "CREATE TABLE difftest.ev ($DIFF_COLS)"
 pgq -c "CREATE TABLE difftest.all_ev ($DIFF_COLS)"
 pgq -c "\\copy difftest.all_ev FROM '$work/ev.csv' WITH (FORMAT csv)"
 
-# 1. the views
+# 1. the views: every CREATE in one session through sluiced, every EXPLAIN
+# in one session to PostgreSQL, each followed by psql's SQLSTATE variable
+# (00000 when it succeeded); the messages only for a disagreement.
+while IFS='|' read -r name q; do
+    printf 'CREATE CONTINUOUS VIEW %s AS %s;\n\\echo %s :SQLSTATE\n' \
+        "$name" "$(echo "$q" | sed "s/@S@/ev/g")" "$name"
+done <"$work/views" >"$work/create.sql"
+while IFS='|' read -r name q; do
+    printf 'EXPLAIN %s;\n\\echo %s :SQLSTATE\n' "$(echo "$q" | sed "s/@S@/difftest.ev/g")" "$name"
+done <"$work/views" >"$work/explain.sql"
+slq -v ON_ERROR_STOP=0 -f "$work/create.sql" >"$work/create.out" 2>/dev/null || true
+{ echo '\o /dev/null'; cat "$work/explain.sql"; } |
+    pgq -v ON_ERROR_STOP=0 -f - >"$work/explain.out" 2>/dev/null || true
+code_of() { awk -v n="$1" '$1 == n && NF == 2 { print ($2 == "00000") ? "ok" : $2; exit }' "$2"; }
 : >"$work/accepted"
 unsupported=0
 while IFS='|' read -r name q; do
-    sq=$(echo "$q" | sed "s/@S@/ev/g")
-    oq=$(echo "$q" | sed "s/@S@/difftest.ev/g")
-    if slq -v VERBOSITY=verbose -c "CREATE CONTINUOUS VIEW $name AS $sq" >/dev/null 2>"$work/err.s"; then
-        scode=ok
-    else
-        scode=$(sqlstate "$work/err.s")
-    fi
-    if pgq -v VERBOSITY=verbose -c "EXPLAIN $oq" >/dev/null 2>"$work/err.p"; then
-        pcode=ok
-    else
-        pcode=$(sqlstate "$work/err.p")
-    fi
+    scode=$(code_of "$name" "$work/create.out")
+    pcode=$(code_of "$name" "$work/explain.out")
     if [ "$scode" = ok ] && [ "$pcode" = ok ]; then
         echo "$name|$q" >>"$work/accepted"
     elif [ "$scode" = 0A000 ]; then
@@ -80,8 +83,10 @@ while IFS='|' read -r name q; do
         unsupported=$((unsupported + 1))
     elif [ "$scode" != "$pcode" ]; then
         disagree "$name: sluiced says ${scode:-?}, PostgreSQL ${pcode:-?}: $q"
-        [ "$scode" = ok ] || sed 's/^/    sluiced: /' "$work/err.s"
-        [ "$pcode" = ok ] || sed 's/^/    PostgreSQL: /' "$work/err.p"
+        [ "$scode" = ok ] || slq -c "CREATE CONTINUOUS VIEW ${name}_again AS $(echo "$q" | sed "s/@S@/ev/g")" 2>&1 |
+            sed 's/^/    sluiced: /'
+        [ "$pcode" = ok ] || pgq -c "EXPLAIN $(echo "$q" | sed "s/@S@/difftest.ev/g")" 2>&1 |
+            sed 's/^/    PostgreSQL: /'
     fi
 done <"$work/views"
 naccepted=$(wc -l <"$work/accepted")

@@ -80,6 +80,13 @@ static sl_ast_list_t *list3(sl_arena_t *a, sl_ast_node_t *x, sl_ast_node_t *y, s
 }
 #define SL_STR(x) SL_STR_(x)
 #define SL_STR_(x) #x
+static sl_ast_node_t *like_node(sl_parse_t *ps, int pos, int variant, sl_ast_node_t *x,
+                                sl_ast_node_t *p, sl_ast_node_t *esc)
+{
+    sl_ast_node_t *e = sl__ast_expr(ps->a, SL_A_LIKE, pos, variant, list3(ps->a, x, p, esc));
+    BOUND(e);
+    return e;
+}
 }
 
 %syntax_error {
@@ -496,18 +503,24 @@ expr(E) ::= expr(X) NOT_LA(K) BETWEEN symmetric(S) expr(L) AND expr(H). [BETWEEN
     BOUND(E);
 }
 
-%type likeop {int}
-likeop(V) ::= LIKE. { V = 0; }
-likeop(V) ::= ILIKE. { V = SL_AV_ILIKE; }
-likeop(V) ::= NOT_LA LIKE. { V = SL_AV_NOT; }
-likeop(V) ::= NOT_LA ILIKE. { V = SL_AV_NOT | SL_AV_ILIKE; }
-expr(E) ::= expr(X) likeop(V) expr(P). [LIKE] {
-    E = sl__ast_expr(A, SL_A_LIKE, X->location, V, list3(A, X, P, NULL));
-    BOUND(E);
+/* [NOT] LIKE / ILIKE: the node is placed at the operator, as PostgreSQL's. */
+expr(E) ::= expr(X) LIKE(K) expr(P). [LIKE] { E = like_node(ps, K.pos, 0, X, P, NULL); }
+expr(E) ::= expr(X) ILIKE(K) expr(P). [LIKE] { E = like_node(ps, K.pos, SL_AV_ILIKE, X, P, NULL); }
+expr(E) ::= expr(X) NOT_LA(K) LIKE expr(P). [LIKE] { E = like_node(ps, K.pos, SL_AV_NOT, X, P, NULL); }
+expr(E) ::= expr(X) NOT_LA(K) ILIKE expr(P). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_NOT | SL_AV_ILIKE, X, P, NULL);
 }
-expr(E) ::= expr(X) likeop(V) expr(P) ESCAPE expr(C). [LIKE] {
-    E = sl__ast_expr(A, SL_A_LIKE, X->location, V, list3(A, X, P, C));
-    BOUND(E);
+expr(E) ::= expr(X) LIKE(K) expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, 0, X, P, C);
+}
+expr(E) ::= expr(X) ILIKE(K) expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_ILIKE, X, P, C);
+}
+expr(E) ::= expr(X) NOT_LA(K) LIKE expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_NOT, X, P, C);
+}
+expr(E) ::= expr(X) NOT_LA(K) ILIKE expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_NOT | SL_AV_ILIKE, X, P, C);
 }
 
 expr(E) ::= expr(X) IS(K) DISTINCT FROM expr(Y). [IS] {

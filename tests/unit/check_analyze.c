@@ -312,7 +312,7 @@ START_TEST(test_expressions)
     ck_err("SELECT count(*) FROM clicks WHERE v ~ 'a'", "42883",
            "operator does not exist: integer ~ unknown", 37);
     ck_err("SELECT count(*) FROM clicks WHERE v LIKE 'a'", "42883",
-           "operator does not exist: integer ~~ unknown", 35);
+           "operator does not exist: integer ~~ unknown", 37);
     ck_err("SELECT CASE WHEN ok THEN 1 ELSE url END, count(*) FROM clicks GROUP BY 1",
            "42804", "CASE types text and integer cannot be matched", 26);
     ck_err("SELECT coalesce(v, url), count(*) FROM clicks GROUP BY 1", "42804",

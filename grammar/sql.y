@@ -19,7 +19,8 @@
  * syntax error is reported with its position (42601).
  *
  * Precedence follows PostgreSQL's table (lowest first): OR, AND, NOT, IS,
- * comparison, other operators (||), + -, * / %, unary minus, ::.
+ * comparison, BETWEEN IN LIKE ILIKE, ESCAPE, other operators (||, ~), + -,
+ * * / %, unary minus, ::.
  */
 
 %name sl__parser
@@ -81,8 +82,32 @@ static char **role_names(sl_arena_t *a, const sl_ast_list_t *l)
         r[i] = l->items[i]->str;
     return r;
 }
+/* The list first, rest... (IN's operand before its list). */
+static sl_ast_list_t *cons(sl_arena_t *a, sl_ast_node_t *first, sl_ast_list_t *rest)
+{
+    sl_ast_list_t *l = sl__ast_list(a, first);
+    for (int i = 0; rest && i < rest->n; i++)
+        l = sl__ast_list_add(a, l, rest->items[i]);
+    return l;
+}
+static sl_ast_list_t *list3(sl_arena_t *a, sl_ast_node_t *x, sl_ast_node_t *y, sl_ast_node_t *z)
+{
+    sl_ast_list_t *l = sl__ast_list(a, x);
+    if (y)
+        l = sl__ast_list_add(a, l, y);
+    if (z)
+        l = sl__ast_list_add(a, l, z);
+    return l;
+}
 #define SL_STR(x) SL_STR_(x)
 #define SL_STR_(x) #x
+static sl_ast_node_t *like_node(sl_parse_t *ps, int pos, int variant, sl_ast_node_t *x,
+                                sl_ast_node_t *p, sl_ast_node_t *esc)
+{
+    sl_ast_node_t *e = sl__ast_expr(ps->a, SL_A_LIKE, pos, variant, list3(ps->a, x, p, esc));
+    BOUND(e);
+    return e;
+}
 }
 
 %syntax_error {
@@ -112,17 +137,22 @@ static char **role_names(sl_arena_t *a, const sl_ast_list_t *l)
 
 /* Terminals only the lexer produces (never accepted by a rule). */
 %token ILLEGAL OPERATOR PARAM UNION.
+/* NOT before IN / LIKE / ILIKE / BETWEEN (sql/parse.c looks ahead). */
+%token NOT_LA.
 
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
 %fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS FILTER IF
     INSERT OPTION PRIVILEGES PRECISION RESTRICT REVOKE ROLE SHOW STREAM STREAMS TIME
-    TOKEN TRUNCATE VARYING VIEW VIEWS WITHOUT ZONE.
+    TOKEN TRUNCATE VARYING VIEW VIEWS WITHOUT ZONE ESCAPE UNKNOWN POSITION SUBSTRING
+    TRIM EXTRACT.
 
 %left OR.
 %left AND.
 %right NOT.
 %nonassoc IS.
 %nonassoc EQ NE LT LE GT GE.
+%nonassoc BETWEEN IN LIKE ILIKE NOT_LA.
+%nonassoc ESCAPE.
 %left CONCAT OPERATOR.
 %left PLUS MINUS.
 %left STAR SLASH PERCENT.
@@ -559,3 +589,172 @@ valuesrow(R) ::= LP(P) exprlist(L) RP. {
 
 /* $n: a parameter of the extended protocol (sql/analyze_dml.c). */
 expr(E) ::= PARAM(X). { E = sl__ast_literal(A, SL_A_PARAM, &X); }
+
+/* CASE, [NOT] IN, BETWEEN, LIKE, IS [NOT] DISTINCT FROM / TRUE / FALSE /
+ * UNKNOWN, and functions with SQL's own call syntax. */
+%type whens {sl_ast_list_t *}
+%destructor whens { (void)$$; (void)ps; }
+whens(L) ::= WHEN expr(C) THEN expr(R). { L = list3(A, C, R, NULL); }
+whens(L) ::= whens(P) WHEN expr(C) THEN expr(R). {
+    L = sl__ast_list_add(A, sl__ast_list_add(A, P, C), R);
+}
+%type caseelse {sl_ast_node_t *}
+%destructor caseelse { (void)$$; (void)ps; }
+caseelse(X) ::= . { X = NULL; }
+caseelse(X) ::= ELSE expr(Y). { X = Y; }
+
+expr(E) ::= CASE(K) whens(W) caseelse(X) END. {
+    if (X)
+        W = sl__ast_list_add(A, W, X);
+    E = sl__ast_expr(A, SL_A_CASE, K.pos, X ? SL_AV_CASE_ELSE : 0, W);
+    BOUND(E);
+}
+expr(E) ::= CASE(K) expr(Y) whens(W) caseelse(X) END. {
+    W = cons(A, Y, W);
+    if (X)
+        W = sl__ast_list_add(A, W, X);
+    E = sl__ast_expr(A, SL_A_CASE, K.pos, SL_AV_CASE_ARG | (X ? SL_AV_CASE_ELSE : 0), W);
+    BOUND(E);
+}
+
+expr(E) ::= expr(X) IN(K) LP exprlist(L) RP. [IN] {
+    E = sl__ast_expr(A, SL_A_IN, K.pos, 0, cons(A, X, L));
+    BOUND(E);
+}
+expr(E) ::= expr(X) NOT_LA(K) IN LP exprlist(L) RP. [IN] {
+    E = sl__ast_expr(A, SL_A_IN, K.pos, SL_AV_NOT, cons(A, X, L));
+    BOUND(E);
+}
+expr(E) ::= expr IN LP(P) select RP. [IN] { E = sl__ast_unsupported(A, "subqueries", P.pos); }
+expr(E) ::= expr NOT_LA IN LP(P) select RP. [IN] { E = sl__ast_unsupported(A, "subqueries", P.pos); }
+
+%type symmetric {int}
+symmetric(S) ::= . { S = 0; }
+symmetric(S) ::= ASYMMETRIC. { S = 0; }
+symmetric(S) ::= SYMMETRIC. { S = SL_AV_SYMMETRIC; }
+expr(E) ::= expr(X) BETWEEN(K) symmetric(S) expr(L) AND expr(H). [BETWEEN] {
+    E = sl__ast_expr(A, SL_A_BETWEEN, K.pos, S, list3(A, X, L, H));
+    BOUND(E);
+}
+expr(E) ::= expr(X) NOT_LA(K) BETWEEN symmetric(S) expr(L) AND expr(H). [BETWEEN] {
+    E = sl__ast_expr(A, SL_A_BETWEEN, K.pos, S | SL_AV_NOT, list3(A, X, L, H));
+    BOUND(E);
+}
+
+/* [NOT] LIKE / ILIKE: the node is placed at the operator, as PostgreSQL's. */
+expr(E) ::= expr(X) LIKE(K) expr(P). [LIKE] { E = like_node(ps, K.pos, 0, X, P, NULL); }
+expr(E) ::= expr(X) ILIKE(K) expr(P). [LIKE] { E = like_node(ps, K.pos, SL_AV_ILIKE, X, P, NULL); }
+expr(E) ::= expr(X) NOT_LA(K) LIKE expr(P). [LIKE] { E = like_node(ps, K.pos, SL_AV_NOT, X, P, NULL); }
+expr(E) ::= expr(X) NOT_LA(K) ILIKE expr(P). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_NOT | SL_AV_ILIKE, X, P, NULL);
+}
+expr(E) ::= expr(X) LIKE(K) expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, 0, X, P, C);
+}
+expr(E) ::= expr(X) ILIKE(K) expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_ILIKE, X, P, C);
+}
+expr(E) ::= expr(X) NOT_LA(K) LIKE expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_NOT, X, P, C);
+}
+expr(E) ::= expr(X) NOT_LA(K) ILIKE expr(P) ESCAPE expr(C). [LIKE] {
+    E = like_node(ps, K.pos, SL_AV_NOT | SL_AV_ILIKE, X, P, C);
+}
+
+expr(E) ::= expr(X) IS(K) DISTINCT FROM expr(Y). [IS] {
+    E = sl__ast_expr(A, SL_A_DISTINCT, K.pos, 0, list3(A, X, Y, NULL));
+    BOUND(E);
+}
+expr(E) ::= expr(X) IS(K) NOT DISTINCT FROM expr(Y). [IS] {
+    E = sl__ast_expr(A, SL_A_DISTINCT, K.pos, SL_AV_NOT, list3(A, X, Y, NULL));
+    BOUND(E);
+}
+%type truth {int}
+truth(T) ::= TRUE. { T = SL_BT_TRUE; }
+truth(T) ::= NOT TRUE. { T = SL_BT_NOT_TRUE; }
+truth(T) ::= FALSE. { T = SL_BT_FALSE; }
+truth(T) ::= NOT FALSE. { T = SL_BT_NOT_FALSE; }
+truth(T) ::= UNKNOWN. { T = SL_BT_UNKNOWN; }
+truth(T) ::= NOT UNKNOWN. { T = SL_BT_NOT_UNKNOWN; }
+expr(E) ::= expr(X) IS(K) truth(T). [IS] {
+    E = sl__ast_expr(A, SL_A_BOOLTEST, K.pos, T, list3(A, X, NULL, NULL));
+    BOUND(E);
+}
+
+expr(E) ::= SUBSTRING(K) LP exprlist(L) RP. { E = sl__ast_call(A, "substring", K.pos, L); BOUND(E); }
+expr(E) ::= SUBSTRING(K) LP expr(S) FROM expr(F) RP. {
+    E = sl__ast_call(A, "substring", K.pos, list3(A, S, F, NULL));
+    BOUND(E);
+}
+expr(E) ::= SUBSTRING(K) LP expr(S) FROM expr(F) FOR expr(C) RP. {
+    E = sl__ast_call(A, "substring", K.pos, list3(A, S, F, C));
+    BOUND(E);
+}
+expr(E) ::= SUBSTRING(K) LP expr(S) FOR expr(C) RP. {
+    sl_token_t one = {.p = "1", .n = 1, .pos = K.pos};
+    E = sl__ast_call(A, "substring", K.pos, list3(A, S, sl__ast_literal(A, SL_A_INT, &one), C));
+    BOUND(E);
+}
+
+%type trimspec {int}
+trimspec(T) ::= BOTH. { T = 0; }
+trimspec(T) ::= LEADING. { T = 1; }
+trimspec(T) ::= TRAILING. { T = 2; }
+expr(E) ::= TRIM(K) LP exprlist(L) RP. { E = sl__ast_call(A, "btrim", K.pos, L); BOUND(E); }
+expr(E) ::= TRIM(K) LP expr(C) FROM exprlist(L) RP. {
+    E = sl__ast_call(A, "btrim", K.pos, sl__ast_list_add(A, L, C));
+    BOUND(E);
+}
+expr(E) ::= TRIM(K) LP FROM exprlist(L) RP. { E = sl__ast_call(A, "btrim", K.pos, L); BOUND(E); }
+expr(E) ::= TRIM(K) LP trimspec(T) exprlist(L) RP. {
+    static const char *const fn[] = {"btrim", "ltrim", "rtrim"};
+    E = sl__ast_call(A, fn[T], K.pos, L);
+    BOUND(E);
+}
+expr(E) ::= TRIM(K) LP trimspec(T) expr(C) FROM exprlist(L) RP. {
+    static const char *const fn[] = {"btrim", "ltrim", "rtrim"};
+    E = sl__ast_call(A, fn[T], K.pos, sl__ast_list_add(A, L, C));
+    BOUND(E);
+}
+expr(E) ::= TRIM(K) LP trimspec(T) FROM exprlist(L) RP. {
+    static const char *const fn[] = {"btrim", "ltrim", "rtrim"};
+    E = sl__ast_call(A, fn[T], K.pos, L);
+    BOUND(E);
+}
+
+/* POSITION(a IN b): PostgreSQL takes b_expr operands (no IN, AND ...);
+ * here a literal, a column, a function call or a parenthesized expression. */
+%type posarg {sl_ast_node_t *}
+%destructor posarg { (void)$$; (void)ps; }
+posarg(E) ::= STRING(X). { E = sl__ast_literal(A, SL_A_STR, &X); }
+posarg(E) ::= name(N). { E = sl__ast_colref(A, NULL, &N); }
+posarg(E) ::= name(Q) DOT name(N). { E = sl__ast_colref(A, &Q, &N); }
+posarg(E) ::= LP expr(X) RP. { E = X; }
+posarg(E) ::= name(F) LP exprlist(L) RP. { E = sl__ast_func(A, &F, L, false, false); BOUND(E); }
+expr(E) ::= POSITION(K) LP posarg(X) IN posarg(Y) RP. {
+    E = sl__ast_call(A, "position", K.pos, list3(A, Y, X, NULL));
+    BOUND(E);
+}
+expr(E) ::= LEFT(K) LP exprlist(L) RP. { E = sl__ast_call(A, "left", K.pos, L); BOUND(E); }
+expr(E) ::= RIGHT(K) LP exprlist(L) RP. { E = sl__ast_call(A, "right", K.pos, L); BOUND(E); }
+
+/* EXTRACT(field FROM x): extract('field', x). */
+expr(E) ::= EXTRACT(K) LP name(F) FROM expr(X) RP. {
+    sl_ast_node_t *f = sl__ast_new(A, SL_A_STR, F.pos);
+    f->str = sl__ast_ident(A, &F);
+    f->len = (int)strlen(f->str);
+    E = sl__ast_call(A, "extract", K.pos, list3(A, f, X, NULL));
+    BOUND(E);
+}
+expr(E) ::= EXTRACT(K) LP STRING(F) FROM expr(X) RP. {
+    E = sl__ast_call(A, "extract", K.pos, list3(A, sl__ast_literal(A, SL_A_STR, &F), X, NULL));
+    BOUND(E);
+}
+
+/* POSITION, SUBSTRING, TRIM and EXTRACT not followed by ( are column names,
+ * as in PostgreSQL (the fallback to ID does not reach where an expression
+ * may start with them). */
+expr(E) ::= POSITION(N). { E = sl__ast_colref(A, NULL, &N); }
+expr(E) ::= SUBSTRING(N). { E = sl__ast_colref(A, NULL, &N); }
+expr(E) ::= TRIM(N). { E = sl__ast_colref(A, NULL, &N); }
+expr(E) ::= EXTRACT(N). { E = sl__ast_colref(A, NULL, &N); }

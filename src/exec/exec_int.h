@@ -63,4 +63,9 @@ int sl__hashagg_check(sl__op_t *op, sl__chunk_t *c, sl_error_t *err);
 /* Merges d into the operator's current delta and frees d. */
 void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
 
+/* Evaluates built-in function e->func (func.c) on its evaluated arguments
+ * (none NULL when the function is strict) into *out. */
+int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
+                  sl_datum_t *out, sl_error_t *err);
+
 #endif

@@ -10,7 +10,8 @@
  * NULL for a NULL argument; AND/OR are three-valued and stop at the first
  * deciding argument, as PostgreSQL does.
  */
-#include "exec/exec.h"
+#include "exec/exec_int.h"
+#include "plan/func.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -275,6 +276,145 @@ static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *s
     }
 }
 
+static int eval_bool(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
+                     sl_datum_t *out, sl_error_t *err)
+{
+    return sl_expr_eval(e, b, r, scratch, out, err);
+}
+
+static void set_bool(sl_datum_t *out, bool v)
+{
+    memset(out, 0, sizeof(*out));
+    out->v.i = v;
+}
+
+/* CASE, COALESCE, NULLIF, GREATEST / LEAST, = ANY / <> ALL, IS [NOT]
+ * DISTINCT FROM, IS [NOT] TRUE ..., and function calls. */
+static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
+                     sl_datum_t *out, sl_error_t *err)
+{
+    sl_datum_t x, y;
+    switch (e->kind) {
+    case SL_E_CASE:
+        for (int i = 0; i + 1 < e->nargs; i += 2) {
+            if (eval_bool(e->args[i], b, r, scratch, &x, err) != SL_OK)
+                return SL_ERR;
+            if (!x.null && x.v.i)
+                return sl_expr_eval(e->args[i + 1], b, r, scratch, out, err);
+        }
+        return sl_expr_eval(e->args[e->nargs - 1], b, r, scratch, out, err);
+    case SL_E_COALESCE:
+        for (int i = 0; i < e->nargs; i++) {
+            if (sl_expr_eval(e->args[i], b, r, scratch, out, err) != SL_OK)
+                return SL_ERR;
+            if (!out->null)
+                return SL_OK;
+        }
+        return SL_OK;
+    case SL_E_NULLIF:
+        if (sl_expr_eval(e->args[0], b, r, scratch, &x, err) != SL_OK ||
+            sl_expr_eval(e->args[1], b, r, scratch, &y, err) != SL_OK)
+            return SL_ERR;
+        *out = x;
+        /* (real, double precision) compares in double precision */
+        if (!x.null && !y.null &&
+            sl_datum_cmp(e->args[1]->type == SL_T_FLOAT8 ? SL_T_FLOAT8 : e->args[0]->type,
+                         &x, &y) == 0)
+            out->null = true;
+        return SL_OK;
+    case SL_E_MINMAX:
+        memset(out, 0, sizeof(*out));
+        out->null = true;
+        for (int i = 0; i < e->nargs; i++) {
+            if (sl_expr_eval(e->args[i], b, r, scratch, &x, err) != SL_OK)
+                return SL_ERR;
+            if (x.null)
+                continue;
+            if (out->null) {
+                *out = x;
+                continue;
+            }
+            int c = sl_datum_cmp(e->type, &x, out);
+            if (e->op == SL_OP_GT ? c > 0 : c < 0)
+                *out = x;
+        }
+        return SL_OK;
+    case SL_E_ANY: {
+        /* The list is built first (every element evaluated), then compared
+         * in order: = ANY stops at the first equal, <> ALL at the first
+         * equal too (false); NULLs make an undecided result NULL. */
+        int n = e->nargs;
+        sl_datum_t *v = sl_alloc(scratch, sizeof(*v) * (size_t)n);
+        for (int i = 0; i < n; i++)
+            if (sl_expr_eval(e->args[i], b, r, scratch, &v[i], err) != SL_OK)
+                return SL_ERR;
+        bool any = e->op == SL_OP_EQ;
+        if (v[0].null) {
+            memset(out, 0, sizeof(*out));
+            out->null = true;
+            return SL_OK;
+        }
+        bool saw_null = false;
+        for (int i = 1; i < n; i++) {
+            if (v[i].null) {
+                saw_null = true;
+                continue;
+            }
+            if (sl_datum_cmp(e->args[0]->type, &v[0], &v[i]) == 0) {
+                set_bool(out, any);
+                return SL_OK;
+            }
+        }
+        set_bool(out, !any);
+        out->null = saw_null;
+        return SL_OK;
+    }
+    case SL_E_DISTINCT: {
+        if (sl_expr_eval(e->args[0], b, r, scratch, &x, err) != SL_OK ||
+            sl_expr_eval(e->args[1], b, r, scratch, &y, err) != SL_OK)
+            return SL_ERR;
+        bool same = (x.null && y.null) ||
+                    (!x.null && !y.null && sl_datum_cmp(e->args[0]->type, &x, &y) == 0);
+        set_bool(out, same == (e->op == SL_OP_EQ));
+        return SL_OK;
+    }
+    case SL_E_BOOLTEST: {
+        if (sl_expr_eval(e->args[0], b, r, scratch, &x, err) != SL_OK)
+            return SL_ERR;
+        bool v;
+        switch (e->booltest) {
+        case SL_BT_TRUE: v = !x.null && x.v.i; break;
+        case SL_BT_NOT_TRUE: v = x.null || !x.v.i; break;
+        case SL_BT_FALSE: v = !x.null && !x.v.i; break;
+        case SL_BT_NOT_FALSE: v = x.null || x.v.i; break;
+        case SL_BT_UNKNOWN: v = x.null; break;
+        default: v = !x.null; break;
+        }
+        set_bool(out, v);
+        return SL_OK;
+    }
+    case SL_E_FUNC: {
+        sl_datum_t local[8];
+        sl_datum_t *v = e->nargs <= 8 ? local : sl_alloc(scratch, sizeof(*v) * (size_t)e->nargs);
+        bool strict = !(e->func == SL_F_CONCAT || e->func == SL_F_CONCAT_WS);
+        for (int i = 0; i < e->nargs; i++)
+            if (sl_expr_eval(e->args[i], b, r, scratch, &v[i], err) != SL_OK)
+                return SL_ERR;
+        if (strict)
+            for (int i = 0; i < e->nargs; i++)
+                if (v[i].null) {
+                    memset(out, 0, sizeof(*out));
+                    out->null = true;
+                    return SL_OK;
+                }
+        return sl__func_eval(e, v, scratch, out, err);
+    }
+    default:
+        return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "unknown expression kind %d",
+                            e->kind);
+    }
+}
+
 int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
                  sl_datum_t *out, sl_error_t *err)
 {
@@ -357,6 +497,8 @@ int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scr
         }
         return cast_datum(e->args[0]->type, e->type, e->typmod, &x, scratch, out, err);
     }
+    default:
+        return eval_cond(e, b, r, scratch, out, err);
     }
     return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "unknown expression kind %d", e->kind);
 }

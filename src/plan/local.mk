@@ -1,7 +1,7 @@
 # src/plan: plans of continuous views and the aggregate catalog (see README.md)
 noinst_LIBRARIES += src/plan/libplan.a
 src_plan_libplan_a_SOURCES = \
-	src/plan/agg.c src/plan/agg.h \
+	src/plan/agg.c src/plan/agg.h src/plan/func.c src/plan/func.h \
 	src/plan/expr.h src/plan/plan.h src/plan/quals.c
 
 check_PROGRAMS += tests/unit/check_agg

@@ -8,16 +8,24 @@
  * rows can raise an error (an overflow in `i * 2 > 0` after `k = 8`), so
  * the filter follows the same order and the same stop.  The cost of a
  * conjunct is its number of operators (every built-in operator PostgreSQL
- * can use here costs the same); columns, constants, NOT, IS NULL and the
- * AND/OR inside a conjunct cost nothing of their own.
+ * can use here costs the same), function calls, NULLIF, IS DISTINCT FROM
+ * and GREATEST / LEAST count as one, `= ANY (list)` as half an operator
+ * per item (PostgreSQL's cost_qual_eval); columns, constants, NOT, IS NULL,
+ * CASE, COALESCE and the AND/OR inside a conjunct cost nothing of their
+ * own.
  */
 #include "plan/plan.h"
 
 #include <stdlib.h>
 
+/* In half operators: `= ANY (list)` costs half an operator per item. */
 static int qual_cost(const sl_expr_t *e)
 {
-    int c = e->kind == SL_E_OP || e->kind == SL_E_NEG;
+    int c = 2 * (e->kind == SL_E_OP || e->kind == SL_E_NEG || e->kind == SL_E_FUNC ||
+                 e->kind == SL_E_NULLIF || e->kind == SL_E_DISTINCT ||
+                 e->kind == SL_E_MINMAX);
+    if (e->kind == SL_E_ANY)
+        c = e->nargs - 1;
     for (int i = 0; i < e->nargs; i++)
         c += qual_cost(e->args[i]);
     return c;

@@ -173,7 +173,8 @@ static bool contains_column(const sl_expr_t *e);
  * exact result (0.1 * 3 = 0.3), so WHERE refuses it. */
 static const sl_expr_t *numeric_arithmetic(const sl_expr_t *e)
 {
-    if ((e->kind == SL_E_OP || e->kind == SL_E_NEG) && e->type == SL_T_NUMERIC &&
+    if ((e->kind == SL_E_OP || e->kind == SL_E_NEG || e->kind == SL_E_FUNC) &&
+        e->type == SL_T_NUMERIC &&
         contains_column(e))
         return e;
     for (int i = 0; i < e->nargs; i++) {

@@ -219,7 +219,12 @@ bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y)
     case SL_E_COLUMN:
         return x->colno == y->colno;
     case SL_E_OP:
-        if (x->op != y->op)
+    case SL_E_FUNC:
+    case SL_E_ANY:
+    case SL_E_MINMAX:
+    case SL_E_DISTINCT:
+    case SL_E_BOOLTEST:
+        if (x->op != y->op || x->func != y->func || x->booltest != y->booltest)
             return false;
         break;
     case SL_E_CONST:
@@ -368,6 +373,8 @@ static sl_expr_t *column_ref(sl_actx_t *ctx, const sl_ast_node_t *n)
         if (strcmp(ctx->stream->cols[i].name, n->str) == 0)
             col = i;
     if (col < 0) {
+        if (!n->qual && sl__value_function(ctx, n))
+            return NULL;
         if (n->qual)
             sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_COLUMN, n->location,
                          "column %s.%s does not exist", n->qual, n->str);
@@ -406,7 +413,7 @@ static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t whe
     if (r == NULL)
         return NULL;
     if (n->op == SL_AST_OP_OTHER)
-        return no_operator(ctx, n, l, r);
+        return sl__other_operator(ctx, n, l, r);
 
     sl_op_t op = (sl_op_t)n->op;
     bool cmp = op >= SL_OP_EQ && op <= SL_OP_GE;
@@ -678,6 +685,9 @@ static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
 
 static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
+    sl_expr_t *builtin;
+    if (sl__builtin_call(ctx, n, where, &builtin))
+        return builtin;
     int kind = sl_agg_lookup(n->str);
     sl_expr_t **args = NULL;
     sl_expr_t *filter = NULL;
@@ -890,6 +900,13 @@ sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
         return cast(ctx, n, where);
     case SL_A_FUNC:
         return func(ctx, n, where);
+    case SL_A_CASE:
+    case SL_A_IN:
+    case SL_A_BETWEEN:
+    case SL_A_LIKE:
+    case SL_A_DISTINCT:
+    case SL_A_BOOLTEST:
+        return sl__transform_cond(ctx, n, where);
     case SL_A_UNSUPPORTED:
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "%s are not supported in continuous views", n->str);

@@ -5,6 +5,8 @@
  *                   output columns
  *   analyze_expr.c  AST expression -> typed sl_expr_t (names, PostgreSQL
  *                   typing and coercion, aggregate calls)
+ *   analyze_func.c  CASE, IN, BETWEEN, LIKE, regular expressions, ...,
+ *                   built-in function calls (plan/func.h)
  *   deparse.c       typed expressions -> SQL over the view's state table
  *
  * While a view is analyzed, select-list and HAVING expressions also hold two
@@ -90,6 +92,20 @@ bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y);
  * would not equal PostgreSQL's exact result): for group keys, whose values
  * are stored (aggregates refuse numeric arguments in plan/agg.c). */
 sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what);
+
+/* analyze_func.c: CASE, IN, BETWEEN, LIKE, IS DISTINCT FROM, IS TRUE ...
+ * (NULL on error); a call of COALESCE / NULLIF / GREATEST / LEAST or of a
+ * built-in function (true with *out, NULL on error; false when the name is
+ * an aggregate's); an operator other than the arithmetic and comparison
+ * ones (~ and friends; 42883 for the others). */
+sl_expr_t *sl__transform_cond(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where);
+bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
+                      sl_expr_t **out);
+/* For an unknown column named as one of SQL's value functions
+ * (CURRENT_TIMESTAMP ...): true with 0A000 set. */
+bool sl__value_function(sl_actx_t *ctx, const sl_ast_node_t *n);
+sl_expr_t *sl__other_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l,
+                              sl_expr_t *r);
 
 /* 54011 for a state table of more than SL_SQL_MAX_COLUMNS columns. */
 int sl__too_many_columns(sl_actx_t *ctx, int location);

@@ -300,6 +300,28 @@ sl_ast_node_t *sl__ast_func_filter(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_
     return f;
 }
 
+sl_ast_node_t *sl__ast_expr(sl_arena_t *a, sl_ast_kind_t kind, int location,
+                            int variant, sl_ast_list_t *args)
+{
+    sl_ast_node_t *n = sl__ast_new(a, kind, location);
+    n->variant = variant;
+    n->nargs = args->n;
+    n->args = args->items;
+    set_depth(n);
+    return n;
+}
+
+sl_ast_node_t *sl__ast_call(sl_arena_t *a, const char *name, int location,
+                            sl_ast_list_t *args)
+{
+    sl_ast_node_t *n = sl__ast_new(a, SL_A_FUNC, location);
+    n->str = sl_strdup(a, name);
+    n->nargs = args->n;
+    n->args = args->items;
+    set_depth(n);
+    return n;
+}
+
 sl_ast_node_t *sl__ast_unsupported(sl_arena_t *a, const char *what,
                                    int location)
 {
@@ -480,6 +502,25 @@ void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b)
     case SL_A_UNSUPPORTED:
         sl_buf_printf(b, "<%s>", n->str);
         break;
+    case SL_A_CASE:
+    case SL_A_IN:
+    case SL_A_BETWEEN:
+    case SL_A_LIKE:
+    case SL_A_DISTINCT:
+    case SL_A_BOOLTEST: {
+        static const char *const names[] = {
+            [SL_A_CASE] = "CASE", [SL_A_IN] = "IN", [SL_A_BETWEEN] = "BETWEEN",
+            [SL_A_LIKE] = "LIKE", [SL_A_DISTINCT] = "DISTINCT", [SL_A_BOOLTEST] = "BOOLTEST",
+        };
+        sl_buf_printf(b, "%s/%d(", names[n->kind], n->variant);
+        for (int i = 0; i < n->nargs; i++) {
+            if (i > 0)
+                sl_buf_puts(b, ", ");
+            sl__ast_print(n->args[i], b);
+        }
+        sl_buf_putc(b, ')');
+        break;
+    }
     case SL_A_TARGET:
         sl__ast_print(n->args[0], b);
         if (n->str)

@@ -55,10 +55,27 @@ typedef enum sl_ast_kind {
     SL_A_CAST,         /* args[0]::typname(typmod) */
     SL_A_FUNC,         /* name(args) / name(*) / name(DISTINCT args) */
     SL_A_UNSUPPORTED,  /* a construct kept for a 0A000 error: str says what */
+    SL_A_CASE,         /* CASE [args[0]] WHEN a THEN b ... [ELSE e] END:
+                          variant SL_AV_CASE_ARG / SL_AV_CASE_ELSE say which
+                          of the first and last args are there */
+    SL_A_IN,           /* args[0] [NOT] IN (args[1..]): variant SL_AV_NOT */
+    SL_A_BETWEEN,      /* args[0] [NOT] BETWEEN [SYMMETRIC] args[1] AND
+                          args[2]: SL_AV_NOT, SL_AV_SYMMETRIC */
+    SL_A_LIKE,         /* args[0] [NOT] LIKE|ILIKE args[1] [ESCAPE args[2]]:
+                          SL_AV_NOT, SL_AV_ILIKE */
+    SL_A_DISTINCT,     /* args[0] IS [NOT] DISTINCT FROM args[1]: SL_AV_NOT */
+    SL_A_BOOLTEST,     /* args[0] IS [NOT] TRUE|FALSE|UNKNOWN: variant is an
+                          sl_booltest_t */
     SL_A_TARGET,       /* args[0] [AS name] in a select list */
     SL_A_SELECT,       /* see the select fields */
     SL_A_PARAM         /* $n: str = "$n" (INSERT INTO stream VALUES) */
 } sl_ast_kind_t;
+
+#define SL_AV_NOT 1
+#define SL_AV_SYMMETRIC 2
+#define SL_AV_ILIKE 2
+#define SL_AV_CASE_ARG 1
+#define SL_AV_CASE_ELSE 2
 
 #define SL_AST_OP_OTHER (-1)   /* a binary operator Sluice does not know */
 
@@ -83,6 +100,7 @@ struct sl_ast_node {
     int type_location;
     int nargs;
     sl_ast_node_t **args;
+    int variant;           /* SL_A_CASE ... SL_A_BOOLTEST: SL_AV_* bits */
     int depth;             /* levels of the tree under and with this node
                               (1 for a leaf), kept by the constructors */
 
@@ -145,6 +163,13 @@ sl_ast_node_t *sl__ast_sortkey(sl_arena_t *a, sl_ast_node_t *prev, sl_ast_node_t
 void sl__ast_func_order(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *keys);
 /* Attaches FILTER (WHERE filter) to the call f; returns f. */
 sl_ast_node_t *sl__ast_func_filter(sl_arena_t *a, sl_ast_node_t *f, sl_ast_node_t *filter);
+/* A CASE, IN, BETWEEN, LIKE, DISTINCT or BOOLTEST node over args. */
+sl_ast_node_t *sl__ast_expr(sl_arena_t *a, sl_ast_kind_t kind, int location,
+                            int variant, sl_ast_list_t *args);
+/* A call of the function `name` written with SQL's special syntax
+ * (SUBSTRING(s FROM i), TRIM(BOTH FROM s), POSITION(a IN b)). */
+sl_ast_node_t *sl__ast_call(sl_arena_t *a, const char *name, int location,
+                            sl_ast_list_t *args);
 sl_ast_node_t *sl__ast_unsupported(sl_arena_t *a, const char *what,
                                    int location);
 sl_ast_node_t *sl__ast_target(sl_arena_t *a, sl_ast_node_t *expr,

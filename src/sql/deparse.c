@@ -9,6 +9,7 @@
  * PostgreSQL computes exactly what the analyzer typed.
  */
 #include "sql/analyze_int.h"
+#include "plan/func.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -83,6 +84,43 @@ static void put_const(const sl_expr_t *e, sl_buf_t *b)
     }
 }
 
+/* The function PostgreSQL calls for e: pattern matching by its operator
+ * functions (textlike, texticregexne ...), others by name. */
+static const char *func_sql(const sl_expr_t *e)
+{
+    bool ne = e->op == SL_OP_NE;
+    switch (e->kind) {
+    case SL_E_COALESCE:
+        return "COALESCE";
+    case SL_E_NULLIF:
+        return "NULLIF";
+    case SL_E_MINMAX:
+        return e->op == SL_OP_GT ? "GREATEST" : "LEAST";
+    default:
+        break;
+    }
+    switch (e->func) {
+    case SL_F_LIKE:
+        return ne ? "pg_catalog.textnlike" : "pg_catalog.textlike";
+    case SL_F_ILIKE:
+        return ne ? "pg_catalog.texticnlike" : "pg_catalog.texticlike";
+    case SL_F_REGEX:
+        if (e->typmod == 1)
+            return ne ? "pg_catalog.texticregexne" : "pg_catalog.texticregexeq";
+        return ne ? "pg_catalog.textregexne" : "pg_catalog.textregexeq";
+    case SL_F_LEFT:
+        return "pg_catalog.\"left\"";
+    case SL_F_RIGHT:
+        return "pg_catalog.\"right\"";
+    case SL_F_STRPOS:
+        return "pg_catalog.strpos";
+    case SL_F_EXTRACT:
+        return "pg_catalog.\"extract\"";
+    default:
+        return sl_func_name(e->func);
+    }
+}
+
 void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
 {
     if ((int)e->kind == (int)SL__E_GROUPREF) {
@@ -141,6 +179,60 @@ void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
         sl__deparse(plan, e->args[0], b);
         sl_buf_puts(b, e->kind == SL_E_ISNULL ? " IS NULL)" : " IS NOT NULL)");
         break;
+    case SL_E_CASE:
+        sl_buf_puts(b, "(CASE");
+        for (int i = 0; i + 1 < e->nargs; i += 2) {
+            sl_buf_puts(b, " WHEN ");
+            sl__deparse(plan, e->args[i], b);
+            sl_buf_puts(b, " THEN ");
+            sl__deparse(plan, e->args[i + 1], b);
+        }
+        sl_buf_puts(b, " ELSE ");
+        sl__deparse(plan, e->args[e->nargs - 1], b);
+        sl_buf_puts(b, " END)");
+        break;
+    case SL_E_COALESCE:
+    case SL_E_NULLIF:
+    case SL_E_MINMAX:
+    case SL_E_FUNC:
+        sl_buf_puts(b, func_sql(e));
+        sl_buf_putc(b, '(');
+        for (int i = 0; i < e->nargs; i++) {
+            if (i > 0)
+                sl_buf_puts(b, ", ");
+            sl__deparse(plan, e->args[i], b);
+        }
+        sl_buf_putc(b, ')');
+        break;
+    case SL_E_ANY:
+        sl_buf_putc(b, '(');
+        sl__deparse(plan, e->args[0], b);
+        sl_buf_puts(b, e->op == SL_OP_EQ ? " = ANY (ARRAY[" : " <> ALL (ARRAY[");
+        for (int i = 1; i < e->nargs; i++) {
+            if (i > 1)
+                sl_buf_puts(b, ", ");
+            sl__deparse(plan, e->args[i], b);
+        }
+        sl_buf_puts(b, "]))");
+        break;
+    case SL_E_DISTINCT:
+        sl_buf_putc(b, '(');
+        sl__deparse(plan, e->args[0], b);
+        sl_buf_puts(b, e->op == SL_OP_NE ? " IS DISTINCT FROM " : " IS NOT DISTINCT FROM ");
+        sl__deparse(plan, e->args[1], b);
+        sl_buf_putc(b, ')');
+        break;
+    case SL_E_BOOLTEST: {
+        static const char *const t[] = {
+            [SL_BT_TRUE] = " IS TRUE)", [SL_BT_NOT_TRUE] = " IS NOT TRUE)",
+            [SL_BT_FALSE] = " IS FALSE)", [SL_BT_NOT_FALSE] = " IS NOT FALSE)",
+            [SL_BT_UNKNOWN] = " IS UNKNOWN)", [SL_BT_NOT_UNKNOWN] = " IS NOT UNKNOWN)",
+        };
+        sl_buf_putc(b, '(');
+        sl__deparse(plan, e->args[0], b);
+        sl_buf_puts(b, t[e->booltest]);
+        break;
+    }
     case SL_E_CAST:
         sl_buf_puts(b, "CAST(");
         sl__deparse(plan, e->args[0], b);

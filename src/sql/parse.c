@@ -164,6 +164,17 @@ static sl_stmt_kind_t classify(const toklist_t *l, const sl_sql_streams_t *strea
     return SL_STMT_FORWARD;
 }
 
+/* NOT before IN, LIKE, ILIKE or BETWEEN is NOT_LA, which binds as tightly
+ * as they do (PostgreSQL's parser looks ahead the same way), so that
+ * a = b NOT IN (...) compares a with the IN's result. */
+static int not_la(const toklist_t *l, int i)
+{
+    int c = l->code[i], n = i + 1 < l->n ? l->code[i + 1] : 0;
+    if (c == TK_NOT && (n == TK_IN || n == TK_LIKE || n == TK_ILIKE || n == TK_BETWEEN))
+        return TK_NOT_LA;
+    return c;
+}
+
 /*
  * Runs the Lemon parser over one Sluice statement's tokens (the last one
  * may be its ';') and fills st.  Returns SL_OK or SL_ERR (42601).
@@ -176,7 +187,7 @@ static int parse_tokens(const toklist_t *l, int from, int first_code, int end_po
     sl_token_t eof;
 
     for (int i = from; i < l->n && !ps.failed; i++)
-        sl__parser(p, i == from ? first_code : l->code[i], l->tok[i]);
+        sl__parser(p, i == from ? first_code : not_la(l, i), l->tok[i]);
     if (!ps.failed) {
         memset(&eof, 0, sizeof(eof));
         eof.pos = end_pos;

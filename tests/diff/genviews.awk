@@ -71,6 +71,7 @@ function txt(    c) {
 }
 
 function cond(depth,    c) {
+    if (rnd(3) == 0) return expr_cond(depth)
     c = rnd(depth <= 0 ? 6 : 9)
     if (c == 0) return num(1) " " cmpop() " " num(1)
     if (c == 1) return txt() " " cmpop() " " pick("'a' 'b' 'm' 'é' 'z' 'A' t g")
@@ -110,6 +111,92 @@ function agg_more(    c, a) {
     }
     if (rnd(3) == 0) return pickb("bool_and(k)|bit_or(r)|stddev(t)|corr(t, k)|sum(k) FILTER (WHERE k)")   # refused by both
     return pick("stddev var_samp corr") "(" pick("k d") (rnd(2) ? ", s" : "") ") " pick("FILTER_flag FILTER_k") ""
+}
+
+# ---- expressions beyond operators: CASE, COALESCE, NULLIF, GREATEST,
+# LEAST, IN, BETWEEN, LIKE, regular expressions, IS DISTINCT FROM, IS TRUE
+# and built-in functions.  No backslashes (the script echoes queries).
+
+# A condition.
+function expr_cond(depth,    c, x) {
+    c = rnd(16)
+    if (c == 0) return pick("k s") " " pickb("IN (1, 2, 3)|NOT IN (0, -1)|IN (1, NULL)|NOT IN (2, NULL)|IN (k, 5)|IN (s, 1, 2)|NOT IN (s, 3, 4)|IN (0)")
+    if (c == 1) return pick("g t") " " pickb("IN ('alpha', 'Beta')|NOT IN ('zz', 'é', '')|IN (t, 'a')|NOT IN (g, NULL)|IN ('日本', g, t)")
+    if (c == 2) return pick("k s d r") " " pickb("BETWEEN 0 AND 3|NOT BETWEEN -1 AND 2|BETWEEN SYMMETRIC 5 AND 1|NOT BETWEEN SYMMETRIC 4 AND 0|BETWEEN k AND 5|BETWEEN 2 AND 1")
+    if (c == 3) return pick("g t") " " pickb("LIKE 'a%'|NOT LIKE '%e%'|ILIKE '%A_'|LIKE '_'|NOT ILIKE 'z%'|LIKE '%!%' ESCAPE '!'|LIKE 'a#%' ESCAPE '#'|LIKE '%ä%' ESCAPE ''|LIKE '%'|ILIKE '%ÜNÏ%'|LIKE '__'|LIKE g")
+    if (c == 4) return pick("g t") " " pickb("~ '^a'|~* 'APP'|!~ '[0-9]'|!~* '^z'|~ 'e$'|~ '^.{2}$'|~ '(ap)+'|~* '[[:upper:]]'|~ 'b+'")
+    if (c == 5) return pickb("flag|(k > 2)|(g = t)|(s < 0)") " IS " pickb("TRUE|NOT TRUE|FALSE|NOT FALSE|UNKNOWN|NOT UNKNOWN")
+    if (c == 6) {
+        x = pick("k s g t flag")
+        if (x == "k" || x == "s") return x " IS " pickb("DISTINCT FROM|NOT DISTINCT FROM") " " pick("1 k s NULL")
+        if (x == "flag") return x " IS " pickb("DISTINCT FROM|NOT DISTINCT FROM") " " pick("true NULL flag")
+        return x " IS " pickb("DISTINCT FROM|NOT DISTINCT FROM") " " pick("'alpha' g t NULL")
+    }
+    if (c == 7) return "coalesce(" pick("k s") ", " pick("0 -1 s k") ") " cmpop() " " pick("0 1 2")
+    if (c == 8) return "CASE WHEN " cond(depth - 1) " THEN " pick("k s 1") " ELSE " pick("0 s NULL") " END " cmpop() " " pick("0 1 3")
+    if (c == 9) return expr_txt() " " cmpop() " " pick("'a' 'B' 'zz' t g")
+    if (c == 10 || c == 11) return expr_num() " " cmpop() " " pick("0 1 2 k")
+    if (c == 12) return "starts_with(" pick("g t") ", " pick("'a' 'B' 'ü'") ")"
+    if (c == 13) return "nullif(" pick("k s") ", " pick("0 1 2") ") IS NULL"
+    if (c == 14) return "greatest(" pick("k s 0") ", " pick("k s 2 NULL") ") " cmpop() " least(" pick("k s 3") ", " pick("5 s NULL") ")"
+    if (rnd(20) == 0) return pickb("k ~ '1'|g LIKE 1|k IN (1, 'x')|length(k) > 1|round(d, 1) > 0|k IS TRUE")  # refused by both
+    return "(" expr_cond(depth - 1) ") " pick("AND OR") " NOT " expr_cond(depth - 1)
+}
+
+# An integer or float expression that sluiced computes.
+function expr_num(    c) {
+    c = rnd(14)
+    if (c == 0) return "abs(" pick("k d r") ")"    # (abs(s) overflows at -32768)
+    if (c == 1) return pick("round trunc ceil floor sign ceiling") "(" pick("d r x k") ")"
+    if (c == 2) return "mod(" pick("k s") ", " pick("3 -2 7") ")"
+    if (c == 3) return pick("length char_length octet_length") "(" pick("g t") ")"
+    if (c == 4) return "strpos(" pick("g t") ", " pick("'a' 'é' 'p'") ")"
+    if (c == 5) return "position(" pick("'a' 'e'") " IN " pick("g t") ")"
+    if (c == 6) return "coalesce(" pick("k s") ", " pick("0 k s") ")"
+    if (c == 7) return "CASE " pick("k s") " WHEN 1 THEN 10 WHEN 2 THEN 20 ELSE " pick("0 k NULL") " END"
+    if (c == 8) return "greatest(" pick("k s d") ", " pick("0 1 k") ")"
+    if (c == 9) return "power(" pick("d r k") ", 2)"
+    if (c == 10) return "sqrt(abs(" pick("d k r x") "))"
+    if (c == 11) return "width_bucket(" pick("d r k") ", -100, 100, " pick("4 10") ")"
+    if (c == 12) return "nullif(" pick("k s") ", 1)"
+    # (no function failing on some events: a view failing on most requests
+    # would leave nothing to compare)
+    if (rnd(10) == 0) return pickb("ln(abs(d) + 1)|log(abs(k) + 1)|exp(k)|cbrt(d)")
+    return "least(" pick("k s") ", " pick("3 s") ", " pick("5 k") ")"
+}
+
+# A text expression that sluiced computes.
+function expr_txt(    c) {
+    c = rnd(17)
+    if (c == 0) return pick("upper lower initcap reverse md5 btrim ltrim rtrim") "(" pick("g t") ")"
+    if (c == 1) return "substring(" pick("g t") pickb(" FROM 2 FOR 3| FROM 2|, 1, 2|, k|, 2, abs(k)| FOR 2") ")"
+    if (c == 2) return pick("left right") "(" pick("g t") ", " pick("2 -1 k") ")"
+    if (c == 3) return "replace(" pick("g t") ", " pickb("'a'|'é'|' '") ", " pick("'_' '' 'XY'") ")"
+    if (c == 4) return "translate(" pick("g t") ", 'ae', " pick("'AE' 'x' ''") ")"
+    if (c == 5) return pick("lpad rpad") "(" pick("g t") ", " pick("3 8 0 -1") pickb("|, '*'|, 'ab'|, ''") ")"
+    if (c == 6) return "split_part(" pick("g t") ", " pickb("' '|'a'|''") ", " pick("1 2 -1") ")"
+    if (c == 7) return "concat(" pick("g t k flag d") ", " pick("'-' k s NULL ts") ")"
+    if (c == 8) return "concat_ws(" pick("',' '' '/'") ", " pick("g t") ", " pick("k NULL s flag") ")"
+    if (c == 9) return "coalesce(" pick("g t") ", " pick("'?' t g") ")"
+    if (c == 10) return "CASE WHEN " pickb("flag|k > 2|g IS NULL") " THEN " pick("g t 'x'") " ELSE " pick("t 'y' NULL") " END"
+    if (c == 11) return "nullif(" pick("g t") ", " pick("'alpha' '' t") ")"
+    if (c == 12) return "(" pick("k s d flag") " || " pick("g t '!'") ")"
+    if (c == 13) return "regexp_replace(" pick("g t") ", " pick("'a' '[aeiou]' '^.' '(.)(.)'") ", " pick("'_' '<&>' ''") pickb("|, 'g'|, 'gi'") ")"
+    if (c == 14) return "repeat(" pick("g t") ", " pick("2 0 -1") ")"
+    if (c == 15) return "trim(" pickb("BOTH 'a' FROM|LEADING ' ' FROM|TRAILING 'e' FROM|") " " pick("g t") ")"
+    return pick("greatest least") "(" pick("g t") ", " pick("'m' t g") ")"
+}
+
+# A group key (not numeric: sluiced refuses numeric keys) and an output
+# expression over aggregates (PostgreSQL computes it from the states).
+function expr_key(    c) {
+    c = rnd(3)
+    if (c == 0) return expr_txt()
+    if (c == 1) return expr_num()
+    return expr_cond(1)
+}
+function expr_over_aggs() {
+    return pickb("CASE WHEN count(*) > 5 THEN 'many' ELSE 'few' END|coalesce(max(t), '-')|greatest(min(k), 0)|least(max(s), 100)|upper(min(g))|count(*) BETWEEN 2 AND 50|max(t) LIKE '%a%'|coalesce(sum(k), 0) IN (0, 1, 2)|length(max(t))|round(avg(d)) + 1|nullif(count(k), 0)")
 }
 
 function agg(    c, e) {
@@ -163,7 +250,11 @@ BEGIN {
         keys = ""; sel = ""; col = 0
         split("", used)
         if (rnd(6) == 0) {          # an expression as the group key
-            key = pickb("(k % 3)|(s / 100)|(g || t)|(k + s)")
+            key = pick("(k%3) (s/100) (g||t) (k+s)")
+            keys = key; sel = key " AS e" (++col)
+            nk = 0
+        } else if (rnd(3) == 0) {   # one of the expressions above
+            key = expr_key()
             keys = key; sel = key " AS e" (++col)
             nk = 0
         }
@@ -180,6 +271,8 @@ BEGIN {
         na = 1 + rnd(4)
         for (j = 0; j < na; j++)
             sel = sel (sel == "" ? "" : ", ") agg() " AS a" (++col)
+        if (rnd(4) == 0)
+            sel = sel ", " expr_over_aggs() " AS o" (++col)
         q = "SELECT " sel " FROM @S@"
         if (rnd(10) < 7) {
             c = cond(2)
@@ -190,6 +283,8 @@ BEGIN {
             q = q " GROUP BY " keys
         if (rnd(5) == 0)
             q = q " HAVING count(*) > " rnd(4)
+        else if (rnd(8) == 0)
+            q = q " HAVING " pickb("count(*) BETWEEN 1 AND 40|coalesce(max(k), 0) IN (3, 4, 5, 8)|max(t) NOT LIKE 'z%'|min(g) IS DISTINCT FROM 'alpha'")
         print "rv" v "|" q
     }
 }

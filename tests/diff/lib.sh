@@ -29,20 +29,41 @@ $$;
 EOF
 }
 
-# column names and types of schema.rel, one per line
-diff__sig() {
-    pgq -c "SELECT column_name || ' ' || data_type FROM information_schema.columns
-            WHERE table_schema = '$1' AND table_name = '$2' ORDER BY ordinal_position"
-}
-
+# One psql session per comparison (several psql runs per view made the
+# differential tests slow): the oracle's table, both column lists, the row
+# count and the comparison, each after a @@ marker line.
 diff_compare() {
     v=$1
-    if ! pgq -c "CREATE TABLE difftest.o_$v AS $2" 2>"$work/err"; then
+    rc=0
+    pgq -F ' | ' >"$work/out" 2>"$work/err" <<EOF || rc=$?
+CREATE TABLE difftest.o_$v AS $2;
+\echo @@sig.o
+SELECT column_name || ' ' || data_type FROM information_schema.columns
+ WHERE table_schema = 'difftest' AND table_name = 'o_$v' ORDER BY ordinal_position;
+\echo @@sig.v
+SELECT column_name || ' ' || data_type FROM information_schema.columns
+ WHERE table_schema = 'public' AND table_name = '$v' ORDER BY ordinal_position;
+\echo @@n
+SELECT count(*) FROM difftest.o_$v;
+-- normalized select list: floats rounded, everything else as text
+SELECT string_agg(CASE WHEN data_type IN ('real', 'double precision')
+                  THEN format('difftest.r10(%I)', column_name)
+                  ELSE format('%I::text', column_name) END, ', ' ORDER BY ordinal_position) AS list
+  FROM information_schema.columns
+ WHERE table_schema = 'difftest' AND table_name = 'o_$v' \gset
+\echo @@cmp
+SELECT 'only in PostgreSQL:', * FROM (SELECT :list FROM difftest.o_$v
+    EXCEPT ALL SELECT :list FROM public.$v) a
+UNION ALL
+SELECT 'only in the view:  ', * FROM (SELECT :list FROM public.$v
+    EXCEPT ALL SELECT :list FROM difftest.o_$v) b;
+EOF
+    if ! grep -q '^@@sig.o$' "$work/out"; then
         echo "FAILED  $v: PostgreSQL cannot run the oracle query: $(cat "$work/err")"
         return 1
     fi
-    diff__sig difftest "o_$v" >"$work/sig.o"
-    diff__sig public "$v" >"$work/sig.v" 2>&1 || true
+    diff__section sig.o >"$work/sig.o"
+    diff__section sig.v >"$work/sig.v"
     if [ ! -s "$work/sig.v" ]; then
         echo "FAILED  $v: no relation public.$v in PostgreSQL"
         return 1
@@ -52,23 +73,21 @@ diff_compare() {
         diff "$work/sig.o" "$work/sig.v" | sed 's/^/    /'
         return 1
     fi
-    # normalized select list: floats rounded, everything else as text
-    list=$(pgq -c "SELECT string_agg(CASE WHEN data_type IN ('real', 'double precision')
-                         THEN format('difftest.r10(%I)', column_name)
-                         ELSE format('%I::text', column_name) END, ', ' ORDER BY ordinal_position)
-                    FROM information_schema.columns
-                    WHERE table_schema = 'difftest' AND table_name = 'o_$v'")
-    pgq -F ' | ' -c "SELECT 'only in PostgreSQL:', * FROM (SELECT $list FROM difftest.o_$v
-                         EXCEPT ALL SELECT $list FROM public.$v) a
-                     UNION ALL
-                     SELECT 'only in the view:  ', * FROM (SELECT $list FROM public.$v
-                         EXCEPT ALL SELECT $list FROM difftest.o_$v) b" >"$work/cmp" 2>&1 ||
+    diff__section cmp >"$work/cmp"
+    if [ $rc -ne 0 ]; then
+        cat "$work/err" >>"$work/cmp"
         echo "(the comparison query failed)" >>"$work/cmp"
-    nrows=$(pgq -c "SELECT count(*) FROM difftest.o_$v")
+    fi
+    nrows=$(diff__section n)
     if [ -s "$work/cmp" ]; then
         echo "FAILED  $v ($nrows rows expected): $2"
         head -n 40 "$work/cmp" | sed 's/^/    /'
         return 1
     fi
     echo "ok      $v ($nrows rows)"
+}
+
+# the lines of $work/out after the marker line @@$1
+diff__section() {
+    awk -v s="@@$1" '/^@@/ { on = ($0 == s); next } on' "$work/out"
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/diff/random_views.sh: the differential test over random queries.
 #
-# tests/diff/genviews.awk writes SL_RV_VIEWS (60) random continuous-view
+# tests/diff/genviews.awk writes SL_RV_VIEWS (150) random continuous-view
 # queries (seed SL_RV_SEED, default 11) over the events of tests/diff/gen.awk
 # (SL_RV_EVENTS, default 2000).  PostgreSQL is the oracle at every step:
 #   1. CREATE CONTINUOUS VIEW through sluiced, and EXPLAIN of the same query
@@ -26,7 +26,7 @@ AWK=${AWK:-awk}
 export PGTZ=UTC PGDATESTYLE="ISO, MDY" PGCLIENTENCODING=UTF8
 
 seed=${SL_RV_SEED:-11}
-nviews=${SL_RV_VIEWS:-60}
+nviews=${SL_RV_VIEWS:-150}
 nevents=${SL_RV_EVENTS:-2000}
 chunk=100
 
@@ -57,22 +57,25 @@ pgq -c "CREATE TABLE difftest.ev ($DIFF_COLS)"
 pgq -c "CREATE TABLE difftest.all_ev ($DIFF_COLS)"
 pgq -c "\\copy difftest.all_ev FROM '$work/ev.csv' WITH (FORMAT csv)"
 
-# 1. the views
+# 1. the views: every CREATE in one session through sluiced, every EXPLAIN
+# in one session to PostgreSQL, each followed by psql's SQLSTATE variable
+# (00000 when it succeeded); the messages only for a disagreement.
+while IFS='|' read -r name q; do
+    printf 'CREATE CONTINUOUS VIEW %s AS %s;\n\\echo %s :SQLSTATE\n' \
+        "$name" "$(echo "$q" | sed "s/@S@/ev/g")" "$name"
+done <"$work/views" >"$work/create.sql"
+while IFS='|' read -r name q; do
+    printf 'EXPLAIN %s;\n\\echo %s :SQLSTATE\n' "$(echo "$q" | sed "s/@S@/difftest.ev/g")" "$name"
+done <"$work/views" >"$work/explain.sql"
+slq -v ON_ERROR_STOP=0 -f "$work/create.sql" >"$work/create.out" 2>/dev/null || true
+{ echo '\o /dev/null'; cat "$work/explain.sql"; } |
+    pgq -v ON_ERROR_STOP=0 -f - >"$work/explain.out" 2>/dev/null || true
+code_of() { awk -v n="$1" '$1 == n && NF == 2 { print ($2 == "00000") ? "ok" : $2; exit }' "$2"; }
 : >"$work/accepted"
 unsupported=0
 while IFS='|' read -r name q; do
-    sq=$(echo "$q" | sed "s/@S@/ev/g")
-    oq=$(echo "$q" | sed "s/@S@/difftest.ev/g")
-    if slq -v VERBOSITY=verbose -c "CREATE CONTINUOUS VIEW $name AS $sq" >/dev/null 2>"$work/err.s"; then
-        scode=ok
-    else
-        scode=$(sqlstate "$work/err.s")
-    fi
-    if pgq -v VERBOSITY=verbose -c "EXPLAIN $oq" >/dev/null 2>"$work/err.p"; then
-        pcode=ok
-    else
-        pcode=$(sqlstate "$work/err.p")
-    fi
+    scode=$(code_of "$name" "$work/create.out")
+    pcode=$(code_of "$name" "$work/explain.out")
     if [ "$scode" = ok ] && [ "$pcode" = ok ]; then
         echo "$name|$q" >>"$work/accepted"
     elif [ "$scode" = 0A000 ]; then
@@ -80,8 +83,10 @@ while IFS='|' read -r name q; do
         unsupported=$((unsupported + 1))
     elif [ "$scode" != "$pcode" ]; then
         disagree "$name: sluiced says ${scode:-?}, PostgreSQL ${pcode:-?}: $q"
-        [ "$scode" = ok ] || sed 's/^/    sluiced: /' "$work/err.s"
-        [ "$pcode" = ok ] || sed 's/^/    PostgreSQL: /' "$work/err.p"
+        [ "$scode" = ok ] || slq -c "CREATE CONTINUOUS VIEW ${name}_again AS $(echo "$q" | sed "s/@S@/ev/g")" 2>&1 |
+            sed 's/^/    sluiced: /'
+        [ "$pcode" = ok ] || pgq -c "EXPLAIN $(echo "$q" | sed "s/@S@/difftest.ev/g")" 2>&1 |
+            sed 's/^/    PostgreSQL: /'
     fi
 done <"$work/views"
 naccepted=$(wc -l <"$work/accepted")
@@ -109,14 +114,16 @@ while [ $line -le "$nevents" ]; do
         # Does PostgreSQL fail the same way on these events?
         pgq -c "SET client_min_messages = warning; DROP TABLE IF EXISTS difftest.chunk; CREATE TABLE difftest.chunk AS
                 SELECT * FROM difftest.all_ev WHERE $ids"
-        seen=
+        # Every view's query over them, in one session that goes on after
+        # an error (materialized: a subquery's unused columns would not be
+        # computed).
+        j=0
         while IFS='|' read -r name q; do
-            cq=$(echo "$q" | sed "s/@S@/difftest.chunk/g")
-            # (materialized: a subquery's unused columns would not be computed)
-            if ! pgq -v VERBOSITY=verbose -c "CREATE TEMP TABLE z AS $cq" >/dev/null 2>"$work/err.c"; then
-                seen="$seen $(sqlstate "$work/err.c")"
-            fi
-        done <"$work/accepted"
+            j=$((j + 1))
+            echo "CREATE TEMP TABLE z$j AS $(echo "$q" | sed "s/@S@/difftest.chunk/g");"
+        done <"$work/accepted" >"$work/chunk.sql"
+        pgq -v ON_ERROR_STOP=0 -v VERBOSITY=verbose -f "$work/chunk.sql" >/dev/null 2>"$work/err.c" || true
+        seen=$(sed -n 's/.*ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' "$work/err.c" | tr '\n' ' ')
         case " $seen " in
         *" $want "*) echo "refused by both: events $line-$last: $(cat "$work/resp")" ;;
         *) disagree "events $line-$last: sluiced answered 400 $(cat "$work/resp"), PostgreSQL's errors on them: ${seen:-none}" ;;

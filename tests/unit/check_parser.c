@@ -398,6 +398,24 @@ START_TEST(test_precedence)
                      "((a = b) IS NULL), (NOT (a = b)), (a || (b + c)), "
                      "CAST(a AS varchar(3)), CAST('2020-01-01' AS timestamptz), "
                      "f(), g(x, y), Count(*) FROM s");
+    /* IN, BETWEEN and LIKE bind tighter than comparisons (NOT before them
+     * too), looser than || and ~; BETWEEN's AND is its own. */
+    st = parse1("create continuous view v as select a = b not in (1, 2), "
+                "not a not between 1 and 2 and c, a like b || 'x' escape '!', "
+                "a ~ b is distinct from c, x is not true, "
+                "case when a then 1 when b then 2 else 3 end, case a when 1 then 2 end, "
+                "substring(a from 2 for 3), substring(a for 2), position('x' in a), "
+                "trim(leading 'x' from a), trim(a), left(a, 1) from s");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT (a = IN/1(b, 1, 2)), ((NOT BETWEEN/1(a, 1, 2)) AND c), "
+                     "LIKE/0(a, (b || 'x'), '!'), DISTINCT/0((a ~ b), c), "
+                     "BOOLTEST/1(x), CASE/2(a, 1, b, 2, 3), CASE/1(a, 1, 2), "
+                     "substring(a, 2, 3), substring(a, 1, 2), position(a, 'x'), "
+                     "ltrim(a, 'x'), btrim(a), left(a, 1) FROM s");
+    st = parse1("create continuous view v as select position, trim + 1, extract, "
+                "substring from s group by position");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT position, (trim + 1), extract, substring FROM s GROUP BY position");
     /* Non-reserved keywords are names. */
     st = parse1("create continuous view stream as select stream, views, time "
                 "from streams group by stream");

@@ -26,14 +26,19 @@ static const struct keyword {
     const char *name;
     int code;
 } keywords[] = {
-    {"all", TK_ALL},           {"and", TK_AND},
+    {"activate", TK_ACTIVATE}, {"add", TK_ADD},
+    {"all", TK_ALL},           {"alter", TK_ALTER},
+    {"and", TK_AND},
     {"as", TK_AS},             {"asc", TK_ASC},
     {"by", TK_BY},             {"cascade", TK_CASCADE},
     {"cast", TK_CAST},         {"character", TK_CHARACTER},
+    {"column", TK_COLUMN},
     {"continuous", TK_CONTINUOUS}, {"create", TK_CREATE},
-    {"cross", TK_CROSS},       {"desc", TK_DESC},
+    {"cross", TK_CROSS},       {"deactivate", TK_DEACTIVATE},
+    {"desc", TK_DESC},
     {"distinct", TK_DISTINCT}, {"double", TK_DOUBLE},
     {"drop", TK_DROP},         {"exists", TK_EXISTS},
+    {"explain", TK_EXPLAIN},
     {"false", TK_FALSE},       {"filter", TK_FILTER},
     {"for", TK_FOR},           {"from", TK_FROM},
     {"full", TK_FULL},         {"grant", TK_GRANT},

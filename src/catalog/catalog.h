@@ -55,6 +55,8 @@ struct sl_view {
     bool broken;           /* PostgreSQL rejected its rows for good (its
                               state table dropped or changed behind
                               Sluice's back): no longer fed */
+    bool inactive;         /* DEACTIVATE CONTINUOUS VIEW: ingest skips it
+                              (sluice.views.active is false) */
     unsigned long long stats_seen;    /* exec's event counts already */
     unsigned long long stats_matched; /* committed to sluice.view_stats */
     sl_arena_t *arena;     /* owns name, sql, plan */

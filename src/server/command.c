@@ -254,6 +254,24 @@ static int show_views(const sl_catalog_t *cat, sl_arena_t *a, sl_command_t *cmd)
     return SL_OK;
 }
 
+/* EXPLAIN CONTINUOUS VIEW v: one text column "QUERY PLAN", a row a line. */
+static int explain_view(const sl_catalog_t *cat, const sl_stmt_t *stmt, sl_arena_t *a,
+                        sl_command_t *cmd, sl_error_t *err)
+{
+    sl_view_t *v = sl_catalog_view(cat, stmt->name);
+    if (v == NULL)
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
+                            "continuous view \"%s\" does not exist", stmt->name);
+    char **lines;
+    int n = sl_explain_view(v, a, &lines);
+    static const char *names[] = {"QUERY PLAN"};
+    set_rows(cmd, a, 1, names, n);
+    for (int i = 0; i < n; i++)
+        cmd->cells[i] = lines[i];
+    cmd->tag = "EXPLAIN";
+    return SL_OK;
+}
+
 static int show_setting(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
                         sl_command_t *cmd, sl_error_t *err)
 {
@@ -978,6 +996,8 @@ int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_
         return show_views(cat, a, cmd);
     case SL_STMT_SHOW_SETTING:
         return show_setting(srv, stmt, a, cmd, err);
+    case SL_STMT_EXPLAIN_VIEW:
+        return explain_view(cat, stmt, a, cmd, err);
     case SL_STMT_GRANT:
     case SL_STMT_REVOKE:
         return grant(srv, cat, stmt, a, cmd, err);

@@ -369,10 +369,15 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
     if (sel == NULL)
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "no SELECT to analyze");
-    if (sel->unsupported)
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED,
-                            sel->unsupported_location,
-                            "%s is not supported in continuous views", sel->unsupported);
+    if (sel->unsupported) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->unsupported_location,
+                     "%s is not supported in continuous views", sel->unsupported);
+        if (strcmp(sel->unsupported, "UNION") == 0)
+            sl_error_hint(err, "Create one continuous view per stream, or combine the views "
+                               "with a plain PostgreSQL view (CREATE VIEW ... AS SELECT ... "
+                               "UNION ALL SELECT ...).");
+        return SL_ERR;
+    }
 
     /* FROM: exactly one stream. */
     if (sel->from == NULL)

@@ -12,6 +12,7 @@
  */
 #include "sql/sql.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,32 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
     s->cols = cols;
     s->ncols = stmt->ncols;
+    return SL_OK;
+}
+
+int sl_analyze_alter_stream(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
+                            sl_column_t *col, sl_error_t *err)
+{
+    sl_actx_t ctx = {.a = a, .err = err};
+    const sl_coldef_t *c = &stmt->cols[0];
+
+    assert(stmt->ncols == 1);
+    if (sl_stream_column(s, c->name) >= 0)
+        return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, c->location,
+                            "column \"%s\" of relation \"%s\" already exists", c->name,
+                            s->name);
+    if (s->ncols >= SL_SQL_MAX_COLUMNS)
+        return sl_error_set(err, SL_ERRCODE_TOO_MANY_COLUMNS, c->location,
+                            "tables can have at most %d columns", SL_SQL_MAX_COLUMNS);
+    if (c->typname) {
+        if (sl__resolve_type(&ctx, c->typname, c->typmod, c->type_location, true, &col->type,
+                             &col->typmod) != SL_OK)
+            return SL_ERR;
+    } else {
+        col->type = c->type;
+        col->typmod = c->typmod;
+    }
+    col->name = sl_strdup(a, c->name);
     return SL_OK;
 }
 

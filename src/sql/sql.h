@@ -208,6 +208,14 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
                       sl_stream_t *s, bool *exists, sl_error_t *err);
 
 /*
+ * Checks ALTER STREAM s ADD COLUMN against stream s and fills *col (name
+ * from a): 42701 "column "c" of relation "s" already exists", 42704 for a
+ * type Sluice does not know (as CREATE STREAM), 54011 past the column limit.
+ */
+int sl_analyze_alter_stream(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
+                            sl_column_t *col, sl_error_t *err);
+
+/*
  * Analyzes CREATE CONTINUOUS VIEW against the catalog and fills v->plan,
  * v->stream, v->schema (allocated from v->arena).  Errors: 42P01 unknown
  * stream, 42P07 duplicate (a view or stream of that name), 42703 unknown

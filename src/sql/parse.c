@@ -155,7 +155,7 @@ static sl_stmt_kind_t classify(const toklist_t *l, const sl_sql_streams_t *strea
         return c0 == TK_GRANT ? SL_STMT_GRANT : SL_STMT_REVOKE;
     if (c0 == TK_TRUNCATE && c1 == TK_CONTINUOUS && l->n > 2 && l->code[2] == TK_VIEW)
         return SL_STMT_TRUNCATE_VIEW;
-    if (c0 == TK_EXPLAIN && c1 == TK_CONTINUOUS)
+    if (c0 == TK_EXPLAIN && c1 == TK_CONTINUOUS && l->n > 2 && l->code[2] == TK_VIEW)
         return SL_STMT_EXPLAIN_VIEW;
     if (c0 == TK_ALTER && c1 == TK_STREAM)
         return SL_STMT_ALTER_STREAM;

@@ -602,6 +602,22 @@ static const char *row_missing(sl_arena_t *a, const char *table, const char *nam
     return r;
 }
 
+/* The condition "s's catalog row no longer has the text s was loaded or
+ * created with" (an ALTER STREAM committed since: a statement prepared
+ * against s, which holds it by its old id, must not go on). */
+static const char *stream_changed(sl_arena_t *a, const sl_stream_t *s)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_puts(&b, "NOT EXISTS (SELECT FROM sluice.streams WHERE name = ");
+    sl_buf_put_literal(&b, s->name, strlen(s->name));
+    sl_buf_puts(&b, " AND sql = ");
+    sl_buf_put_literal(&b, s->sql, strlen(s->sql));
+    sl_buf_puts(&b, ")");
+    char *r = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return r;
+}
+
 /* The condition "NOT fn(name[, priv])", fn one of sql/catalog.sql's
  * sluice.stream_* functions (stream ownership and privileges). */
 static const char *stream_lacks(sl_arena_t *a, const char *fn, const char *name,
@@ -832,7 +848,7 @@ static int alter_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_
     p->col_name = sl_xstrdup(col.name);
     p->col_type = col.type;
     p->col_typmod = col.typmod;
-    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
     guard_begin(&g);
     guard_fail(&g, row_missing(a, "streams", s->name), SL_ERRCODE_UNDEFINED_TABLE,
                sl_sprintf(a, "stream \"%s\" does not exist", s->name));
@@ -840,17 +856,11 @@ static int alter_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_
                SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
                sl_sprintf(a, "must be owner of stream %s", s->name));
     /* the stream must still be the one the statement was prepared against */
-    sl_buf_puts(&cond, "NOT EXISTS (SELECT FROM sluice.streams WHERE name = ");
-    sl_buf_put_literal(&cond, s->name, strlen(s->name));
-    sl_buf_puts(&cond, " AND sql = ");
-    sl_buf_put_literal(&cond, s->sql, strlen(s->sql));
-    sl_buf_puts(&cond, ")");
-    guard_fail(&g, sl_buf_cstr(&cond), "40001",
+    guard_fail(&g, stream_changed(a, s), "40001",
                sl_sprintf(a, "stream \"%s\" was altered concurrently", s->name));
     guard_end(&g, &sql);
     sl_ddl_alter_stream(&ns, &sql);
     cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
-    sl_buf_free(&cond);
     sl_buf_free(&g);
     sl_buf_free(&sql);
     return SL_OK;
@@ -945,6 +955,12 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
         return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
                             "stream \"%s\" does not exist", stmt->name);
     }
+    if (txn_alters(txn, s->name)) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, stmt->name_location,
+                     "stream \"%s\" was altered in this transaction block", s->name);
+        sl_error_hint(err, "COMMIT the ALTER STREAM first, then drop the stream.");
+        return SL_ERR;
+    }
     sl_view_t **vs;
     int nv = views_of(cat, s, a, &vs);     /* the session's, pending ones too */
     sl_buf_t names = SL_BUF_INIT;
@@ -976,6 +992,8 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     guard_fail(&g, stream_lacks(a, "stream_owned", s->name, NULL),
                SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
                sl_sprintf(a, "must be owner of stream %s", s->name));
+    guard_fail(&g, stream_changed(a, s), "40001",
+               sl_sprintf(a, "stream \"%s\" was altered concurrently", s->name));
     /* a view created on it since (by another session) would be left behind */
     sl_buf_puts(&cond, "EXISTS (SELECT FROM sluice.views WHERE stream = ");
     sl_buf_put_literal(&cond, s->name, strlen(s->name));

@@ -16,7 +16,10 @@
 #   - DEACTIVATE: events ingested meanwhile do not reach the view (the
 #     other views count them), across a restart; ACTIVATE: counted again;
 #     a non-owner may not; BEGIN; DEACTIVATE; ROLLBACK leaves it active;
-#   - CREATE CONTINUOUS VIEW ... UNION ALL ...: 0A000 with its position.
+#   - CREATE CONTINUOUS VIEW ... UNION ALL ...: 0A000 with its position;
+#   - after an ALTER in a block, DROP STREAM or a second ALTER of the stream
+#     waits for COMMIT (0A000); another session's DROP prepared before the
+#     ALTER committed gets 40001, and the altered stream stays.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -283,5 +286,29 @@ want=$(pgq -c "SELECT k, count(*), sum(x), round(avg(x) FILTER (WHERE x > 0), 6)
 check "active again: counts what came after, exactly" "$want" "$(until_eq "$want" agg_now)"
 check "EXPLAIN says so" "  Active: true" \
     "$(sq -c "EXPLAIN CONTINUOUS VIEW agg" | grep Active)"
+
+# ---- ALTER STREAM against other DDL ----
+sq -c "CREATE STREAM cs (a integer)" >/dev/null
+out=$(sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN b text" -c "DROP STREAM cs" -c "ROLLBACK")
+expect "DROP STREAM after ALTER in one block: 0A000" \
+    'ERROR:  0A000: stream "cs" was altered in this transaction block' "$out"
+out=$(sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN b text" -c "ALTER STREAM cs ADD COLUMN c text" \
+         -c "ROLLBACK")
+expect "a second ALTER in one block: 0A000" \
+    'ERROR:  0A000: stream "cs" was altered in this transaction block already' "$out"
+# another session's DROP prepared before the ALTER commits: 40001, not a
+# stream dropped in PostgreSQL and left in sluiced's memory
+sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN b text" -c "SELECT pg_sleep(1)" -c "COMMIT" \
+    >"$W/alter_out" &
+apid=$!
+sleep 0.4
+out=$(sq -c "DROP STREAM cs")
+wait $apid || true
+check "the ALTER in a block commits" "" "$(grep -v '^$' "$W/alter_out" || true)"
+expect "a DROP prepared meanwhile: 40001" 'ERROR:  40001: stream "cs" was altered concurrently' \
+    "$out"
+check "... the stream is there, altered, in memory and in PostgreSQL" "cs|a integer, b text|0
+1" "$(sq -c "SHOW STREAMS" | grep '^cs|'; pgq -c "SELECT count(*) FROM sluice.streams WHERE name = 'cs'")"
+check "... and can be dropped now" "" "$(sq -c "DROP STREAM cs")"
 
 sl_done "stmts: EXPLAIN, ALTER STREAM ADD COLUMN, (DE)ACTIVATE, UNION refused"

@@ -166,15 +166,19 @@ char *sl_command_txn_check_sql(const sl_txn_ddl_t *txn, sl_arena_t *a)
             continue;
         }
         /* a CREATE holds while its row exists, a DROP while it does not,
-         * an ALTER while its row has the text it wrote */
+         * an ALTER while its row has the text it wrote, an (DE)ACTIVATE
+         * while its row has the flag it set */
+        bool activate = p->kind == SL_STMT_ACTIVATE_VIEW || p->kind == SL_STMT_DEACTIVATE_VIEW;
         bool create = p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW ||
-                      p->kind == SL_STMT_ALTER_STREAM;
-        bool view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
+                      p->kind == SL_STMT_ALTER_STREAM || activate;
+        bool view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW || activate;
         sl_buf_printf(&b, "%sEXISTS (SELECT FROM sluice.%s WHERE name = ", create ? "" : "NOT ",
                       view ? "views" : "streams");
         sl_buf_put_literal(&b, p->name, strlen(p->name));
         sl_buf_puts(&b, " AND sql = ");
         sl_buf_put_literal(&b, p->sql, strlen(p->sql));
+        if (activate)
+            sl_buf_puts(&b, p->active ? " AND active" : " AND NOT active");
         sl_buf_puts(&b, ")");
         any = true;
     }
@@ -190,7 +194,8 @@ void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds)
         if (p == NULL || p->sql == NULL)
             continue;
         if (p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW ||
-            p->kind == SL_STMT_ALTER_STREAM) {
+            p->kind == SL_STMT_ALTER_STREAM || p->kind == SL_STMT_ACTIVATE_VIEW ||
+            p->kind == SL_STMT_DEACTIVATE_VIEW) {
             p->dead = !holds[i];    /* a DROP of it may have been undone too */
         } else if (!holds[i] && !p->undone) {
             p->undone = true;
@@ -884,6 +889,7 @@ static int activate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stm
     p->id = v->id;
     p->target = v->id < 0 ? v : NULL;
     p->active = on;
+    p->sql = sl_xstrdup(v->sql);         /* its row, for ROLLBACK TO SAVEPOINT */
     sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
     guard_begin(&g);
     guard_fail(&g, row_missing(a, "views", v->name), SL_ERRCODE_UNDEFINED_TABLE,

@@ -193,6 +193,10 @@ check "... and its relation" "k x" \
                WHERE attrelid = 'sluice_stream.ev'::regclass AND attnum > 0")"
 check "... and its stored text" "CREATE STREAM ev (k text, x integer)" \
     "$(pgq -c "SELECT sql FROM sluice.streams WHERE name = 'ev'")"
+check "ALTER undone by ROLLBACK TO SAVEPOINT" "" \
+    "$(sq -c "BEGIN" -c "SAVEPOINT sp" -c "ALTER STREAM ev ADD COLUMN y double precision" \
+          -c "ROLLBACK TO SAVEPOINT sp" -c "COMMIT")"
+check "... leaves the stream as it was" "ev|k text, x integer|2" "$(sq -c "SHOW STREAMS")"
 expect "... and a view cannot use the column" 'ERROR:  42703: column "y" does not exist' \
     "$(sq -c "CREATE CONTINUOUS VIEW bad AS SELECT sum(y) FROM ev")"
 pgq -c "GRANT INSERT ON sluice_stream.ev TO bob" 2>/dev/null || true
@@ -257,6 +261,11 @@ expect "a non-owner may not deactivate" "ERROR:  42501: must be owner of continu
 check "DEACTIVATE inside BEGIN ... ROLLBACK" "" \
     "$(sq -c "BEGIN" -c "DEACTIVATE CONTINUOUS VIEW agg" -c "ROLLBACK")"
 check "... leaves it active" "t" "$(pgq -c "SELECT active FROM sluice.views WHERE name = 'agg'")"
+check "DEACTIVATE undone by ROLLBACK TO SAVEPOINT" "" \
+    "$(sq -c "BEGIN" -c "SAVEPOINT sp" -c "DEACTIVATE CONTINUOUS VIEW agg" \
+          -c "ROLLBACK TO SAVEPOINT sp" -c "COMMIT")"
+check "... leaves it active in sluiced too" "  Active: true" \
+    "$(sq -c "EXPLAIN CONTINUOUS VIEW agg" | grep Active)"
 send '{"k":"a","x":100}' "('a', 100, NULL)"
 want=$(oracle_agg)
 check "... and fed" "$want" "$(until_eq "$want" agg_now)"

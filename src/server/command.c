@@ -716,14 +716,12 @@ static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     guard_begin(&g);
     guard_fail(&g, name_taken(a, v->name), SL_ERRCODE_DUPLICATE_TABLE,
                sl_sprintf(a, "relation \"%s\" already exists", v->name));
-    /* the stream must still be the one the view was analyzed against */
-    sl_buf_puts(&cond, "NOT EXISTS (SELECT FROM sluice.streams WHERE name = ");
-    sl_buf_put_literal(&cond, v->stream->name, strlen(v->stream->name));
-    sl_buf_puts(&cond, " AND sql = ");
-    sl_buf_put_literal(&cond, v->stream->sql, strlen(v->stream->sql));
-    sl_buf_puts(&cond, ")");
-    guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_UNDEFINED_TABLE,
+    /* the stream must still be the one the view was analyzed against:
+     * there (not dropped meanwhile), and not altered since */
+    guard_fail(&g, row_missing(a, "streams", v->stream->name), SL_ERRCODE_UNDEFINED_TABLE,
                sl_sprintf(a, "relation \"%s\" does not exist", v->stream->name));
+    guard_fail(&g, stream_changed(a, v->stream), "40001",
+               sl_sprintf(a, "stream \"%s\" was altered concurrently", v->stream->name));
     /* reading a stream takes SELECT on it, as a view over a table does */
     guard_fail(&g, stream_lacks(a, "stream_privilege", v->stream->name, "SELECT"),
                SL_ERRCODE_INSUFFICIENT_PRIVILEGE,

@@ -318,6 +318,17 @@ expect "a DROP prepared meanwhile: 40001" 'ERROR:  40001: stream "cs" was altere
     "$out"
 check "... the stream is there, altered, in memory and in PostgreSQL" "cs|a integer, b text|0
 1" "$(sq -c "SHOW STREAMS" | grep '^cs|'; pgq -c "SELECT count(*) FROM sluice.streams WHERE name = 'cs'")"
-check "... and can be dropped now" "" "$(sq -c "DROP STREAM cs")"
+sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN c text" -c "SELECT pg_sleep(1)" -c "COMMIT" \
+    >"$W/alter_out" &
+apid=$!
+sleep 0.4
+out=$(sq -c "CREATE CONTINUOUS VIEW csv1 AS SELECT count(*) AS n FROM cs")
+wait $apid || true
+expect "a CREATE CONTINUOUS VIEW prepared meanwhile: 40001" \
+    'ERROR:  40001: stream "cs" was altered concurrently' "$out"
+check "... and left no view" "0" "$(pgq -c "SELECT count(*) FROM sluice.views WHERE name = 'csv1'")"
+check "... the view can be created now" "" \
+    "$(sq -c "CREATE CONTINUOUS VIEW csv1 AS SELECT count(*) AS n, count(c) AS nc FROM cs")"
+check "... and can be dropped now" "" "$(sq -c "DROP STREAM cs CASCADE" 2>&1 | grep -v NOTICE)"
 
 sl_done "stmts: EXPLAIN, ALTER STREAM ADD COLUMN, (DE)ACTIVATE, UNION refused"

@@ -273,6 +273,8 @@ before=$(agg_now)
 check "DEACTIVATE CONTINUOUS VIEW" "" "$(sq -c "DEACTIVATE CONTINUOUS VIEW agg")"
 check "EXPLAIN says so" "  Active: false" \
     "$(sq -c "EXPLAIN CONTINUOUS VIEW agg" | grep Active)"
+expect "/v1/views says so" '"broken": false, "active": false}' \
+    "$(curl -s "http://$SLUICE_HTTP/v1/views" | tr '{' '\n' | grep '"name": "agg"')"
 pgq -c "CREATE TABLE missed (k text, x integer, y double precision)"
 send '{"k":"a","x":1000,"y":1}
 {"k":"e","x":1}' "('a', 1000, 1), ('e', 1, NULL)"

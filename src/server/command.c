@@ -54,7 +54,7 @@ typedef struct pending_ddl {
     sl_type_t col_type;
     int col_typmod;
     bool active;                /* ACTIVATE (true) / DEACTIVATE */
-    const void *target;         /* ALTER, (DE)ACTIVATE of an object created
+    const void *target;         /* (DE)ACTIVATE of a view created
                                    in the same transaction (provisional id):
                                    that object, compared, never followed */
     int nheld;                  /* DROP: the shared views whose drop_pending
@@ -434,11 +434,6 @@ static void apply_ddl(pending_ddl_t *p, bool ok)
     }
     case SL_STMT_ALTER_STREAM: {
         sl_stream_t *s = ok ? stream_by_key(cat, p->name, p->id) : NULL;
-        if (ok && p->id < 0) {
-            s = sl_catalog_stream(cat, p->name);     /* created in the same transaction */
-            if ((const void *)s != p->target)
-                s = NULL;
-        }
         if (ok && s == NULL)
             sl_log_error("ALTER STREAM \"%s\" committed but the stream is gone from memory: "
                          "restart sluiced to reload the catalog", p->name);
@@ -805,7 +800,8 @@ static int truncate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stm
  * loads.  Once committed the in-memory stream gains c: existing columns
  * keep their positions, so views over them run unchanged.  Inside a
  * transaction block the session sees c after COMMIT (a second ALTER of
- * the stream, or a view over it, waits for the COMMIT: 0A000).
+ * the stream, a view over it or its DROP waits for the COMMIT: 0A000; so
+ * does the ALTER of a stream created in the block).
  */
 static int alter_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl_t *txn,
                         const sl_stmt_t *stmt, sl_arena_t *a, sl_command_t *cmd,
@@ -823,6 +819,13 @@ static int alter_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_
         sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, stmt->name_location,
                      "stream \"%s\" was altered in this transaction block already", s->name);
         sl_error_hint(err, "COMMIT the first ALTER STREAM, then alter it again.");
+        return SL_ERR;
+    }
+    if (s->id < 0) {
+        /* its pending CREATE is checked against the text it stored */
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, stmt->name_location,
+                     "stream \"%s\" was created in this transaction block", s->name);
+        sl_error_hint(err, "Name the column in CREATE STREAM, or COMMIT first.");
         return SL_ERR;
     }
     const char *close = strrchr(s->sql, ')');
@@ -846,7 +849,6 @@ static int alter_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_
 
     pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
     p->id = s->id;
-    p->target = s->id < 0 ? s : NULL;
     p->sql = sl_xstrdup(ns.sql);
     p->col_name = sl_xstrdup(col.name);
     p->col_type = col.type;

@@ -307,6 +307,10 @@ out=$(sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN b text" -c "ALTER STREAM cs A
          -c "ROLLBACK")
 expect "a second ALTER in one block: 0A000" \
     'ERROR:  0A000: stream "cs" was altered in this transaction block already' "$out"
+out=$(sq -c "BEGIN" -c "CREATE STREAM cs2 (a integer)" -c "ALTER STREAM cs2 ADD COLUMN b text" \
+         -c "ROLLBACK")
+expect "ALTER of a stream created in the same block: 0A000" \
+    'ERROR:  0A000: stream "cs2" was created in this transaction block' "$out"
 # another session's DROP prepared before the ALTER commits: 40001, not a
 # stream dropped in PostgreSQL and left in sluiced's memory
 sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN b text" -c "SELECT pg_sleep(1)" -c "COMMIT" \

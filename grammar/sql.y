@@ -6,6 +6,9 @@
  *   CREATE CONTINUOUS VIEW [IF NOT EXISTS] v AS SELECT ...
  *   DROP CONTINUOUS VIEW [IF EXISTS] v
  *   TRUNCATE CONTINUOUS VIEW v
+ *   EXPLAIN CONTINUOUS VIEW v
+ *   ACTIVATE CONTINUOUS VIEW v | DEACTIVATE CONTINUOUS VIEW v
+ *   ALTER STREAM s ADD [COLUMN] col type
  *   SHOW STREAMS | SHOW CONTINUOUS VIEWS | SHOW setting
  *   GRANT {INSERT | SELECT | ALL} ON STREAM s TO role, ... [WITH GRANT OPTION]
  *   REVOKE [GRANT OPTION FOR] ... ON STREAM s FROM role, ... [CASCADE | RESTRICT]
@@ -136,15 +139,15 @@ static sl_ast_node_t *like_node(sl_parse_t *ps, int pos, int variant, sl_ast_nod
 }
 
 /* Terminals only the lexer produces (never accepted by a rule). */
-%token ILLEGAL OPERATOR PARAM UNION.
+%token ILLEGAL OPERATOR PARAM.
 /* NOT before IN / LIKE / ILIKE / BETWEEN (sql/parse.c looks ahead). */
 %token NOT_LA.
 
 /* Non-reserved keywords: usable as names wherever a keyword does not fit. */
-%fallback ID ASC BY CASCADE CHARACTER CONTINUOUS DESC DOUBLE EXISTS FILTER IF
-    INSERT OPTION PRIVILEGES PRECISION RESTRICT REVOKE ROLE SHOW STREAM STREAMS TIME
-    TOKEN TRUNCATE VARYING VIEW VIEWS WITHOUT ZONE ESCAPE UNKNOWN POSITION SUBSTRING
-    TRIM EXTRACT.
+%fallback ID ACTIVATE ADD ALTER ASC BY CASCADE CHARACTER COLUMN CONTINUOUS DEACTIVATE
+    DESC DOUBLE EXISTS EXPLAIN FILTER IF INSERT OPTION PRIVILEGES PRECISION RESTRICT
+    REVOKE ROLE SHOW STREAM STREAMS TIME TOKEN TRUNCATE VARYING VIEW VIEWS WITHOUT ZONE
+    ESCAPE UNKNOWN POSITION SUBSTRING TRIM EXTRACT.
 
 %left OR.
 %left AND.
@@ -180,7 +183,7 @@ stmt ::= DROP STREAM ifexists(E) name(N) dropbehavior(C). {
     ps->stmt->name_location = N.pos;
     ps->stmt->cascade = C;
 }
-stmt ::= CREATE CONTINUOUS VIEW ifnotexists(E) name(N) AS select(S). {
+stmt ::= CREATE CONTINUOUS VIEW ifnotexists(E) name(N) AS selectset(S). {
     ps->stmt->kind = SL_STMT_CREATE_VIEW;
     ps->stmt->if_not_exists = E;
     ps->stmt->name = sl__ast_ident(A, &N);
@@ -199,6 +202,31 @@ stmt ::= TRUNCATE CONTINUOUS VIEW name(N). {
     ps->stmt->name = sl__ast_ident(A, &N);
     ps->stmt->name_location = N.pos;
 }
+stmt ::= EXPLAIN CONTINUOUS VIEW name(N). {
+    ps->stmt->kind = SL_STMT_EXPLAIN_VIEW;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+stmt ::= ACTIVATE CONTINUOUS VIEW name(N). {
+    ps->stmt->kind = SL_STMT_ACTIVATE_VIEW;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+stmt ::= DEACTIVATE CONTINUOUS VIEW name(N). {
+    ps->stmt->kind = SL_STMT_DEACTIVATE_VIEW;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+}
+stmt ::= ALTER STREAM name(N) ADD optcolumn name(C) typename(T). {
+    sl_coldef_list_t *l = sl__ast_coldef(A, NULL, &C, &T);
+    ps->stmt->kind = SL_STMT_ALTER_STREAM;
+    ps->stmt->name = sl__ast_ident(A, &N);
+    ps->stmt->name_location = N.pos;
+    ps->stmt->ncols = l->n;
+    ps->stmt->cols = l->items;
+}
+optcolumn ::= .
+optcolumn ::= COLUMN.
 stmt ::= SHOW STREAMS. { ps->stmt->kind = SL_STMT_SHOW_STREAMS; }
 stmt ::= SHOW CONTINUOUS VIEWS. { ps->stmt->kind = SL_STMT_SHOW_VIEWS; }
 stmt ::= SHOW name(N). {
@@ -347,6 +375,16 @@ select(S) ::= SELECT(K) distinct(D) targets(T) from(F) where(W) groupby(G)
         sl__ast_select_unsupported(S, "ORDER BY", O);
     if (L)
         sl__ast_select_unsupported(S, "LIMIT and OFFSET", L);
+}
+
+/* SELECT ... UNION [ALL | DISTINCT] SELECT ...: the first SELECT, with the
+ * UNION noted for the analyzer's 0A000. */
+%type selectset {sl_ast_node_t *}
+%destructor selectset { (void)$$; (void)ps; }
+selectset(S) ::= select(X). { S = X; }
+selectset(S) ::= selectset(X) UNION(U) distinct select. {
+    S = X;
+    sl__ast_select_unsupported(S, "UNION", U.pos);
 }
 
 /* Location of DISTINCT, 0 when absent, negated for DISTINCT ON. */

@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS sluice.views (
     sql         text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
+-- ACTIVATE / DEACTIVATE CONTINUOUS VIEW (catalogs from before it upgrade here).
+ALTER TABLE sluice.views ADD COLUMN IF NOT EXISTS active boolean NOT NULL DEFAULT true;
 -- Per view, summed over every sluiced feeding it (each flush adds what it
 -- covered, in its own transaction): events of the stream that reached the
 -- view, those that passed its WHERE, group rows written, flushes.
@@ -91,6 +93,8 @@ CREATE OR REPLACE FUNCTION sluice.view_visible(schema_name text, name text) RETU
 GRANT SELECT, INSERT, DELETE ON sluice.streams, sluice.views TO PUBLIC;
 GRANT USAGE ON SEQUENCE sluice.streams_id_seq, sluice.views_id_seq TO PUBLIC;
 GRANT SELECT ON sluice.view_stats TO PUBLIC;
+GRANT UPDATE (sql) ON sluice.streams TO PUBLIC;
+GRANT UPDATE (active) ON sluice.views TO PUBLIC;
 ALTER TABLE sluice.streams ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sluice.views ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS read ON sluice.streams;
@@ -99,6 +103,10 @@ DROP POLICY IF EXISTS remove ON sluice.streams;
 CREATE POLICY read ON sluice.streams FOR SELECT USING (true);
 CREATE POLICY add ON sluice.streams FOR INSERT WITH CHECK (sluice.stream_owned(name));
 CREATE POLICY remove ON sluice.streams FOR DELETE USING (sluice.stream_owned(name));
+-- ALTER STREAM rewrites its row's sql (its owner only).
+DROP POLICY IF EXISTS change ON sluice.streams;
+CREATE POLICY change ON sluice.streams FOR UPDATE USING (sluice.stream_owned(name))
+    WITH CHECK (sluice.stream_owned(name));
 DROP POLICY IF EXISTS read ON sluice.views;
 DROP POLICY IF EXISTS add ON sluice.views;
 DROP POLICY IF EXISTS remove ON sluice.views;
@@ -115,6 +123,13 @@ CREATE POLICY remove ON sluice.views FOR DELETE
            OR pg_has_role((SELECT c.relowner FROM pg_class c
                            WHERE c.oid = to_regclass(format('%I.%I', schema_name, name))),
                           'USAGE'));
+
+-- ACTIVATE / DEACTIVATE: the owner of the view's relation.
+DROP POLICY IF EXISTS change ON sluice.views;
+CREATE POLICY change ON sluice.views FOR UPDATE
+    USING (pg_has_role((SELECT c.relowner FROM pg_class c
+                        WHERE c.oid = to_regclass(format('%I.%I', schema_name, name))),
+                       'USAGE'));
 
 -- view_stats rows come and go with the views, whoever creates them.
 CREATE OR REPLACE FUNCTION sluice.view_stats_follow() RETURNS trigger

@@ -37,6 +37,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/sql_breadth.sh \
 	tests/e2e/stream_dml.sh \
 	tests/e2e/stream_dml_drivers.sh \
+	tests/e2e/stmts.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

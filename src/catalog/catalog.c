@@ -96,6 +96,19 @@ void sl_catalog_add_view(sl_catalog_t *cat, sl_view_t *v)
     ptr_append((void ***)&v->stream->views, &v->stream->nviews, v);
 }
 
+void sl_catalog_alter_stream(sl_catalog_t *cat, sl_stream_t *s, const sl_column_t *col,
+                             const char *sql)
+{
+    sl_column_t *cols = sl_alloc(s->arena, sizeof(*cols) * (size_t)(s->ncols + 1));
+    memcpy(cols, s->cols, sizeof(*cols) * (size_t)s->ncols);
+    cols[s->ncols] = *col;
+    cols[s->ncols].name = sl_strdup(s->arena, col->name);
+    s->cols = cols;
+    s->ncols++;
+    s->sql = sl_strdup(s->arena, sql);
+    s->id = ++cat->version;
+}
+
 void sl_catalog_drop_view(sl_catalog_t *cat, sl_view_t *v,
                           void (*free_exec)(void *))
 {

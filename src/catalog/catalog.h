@@ -55,6 +55,8 @@ struct sl_view {
     bool broken;           /* PostgreSQL rejected its rows for good (its
                               state table dropped or changed behind
                               Sluice's back): no longer fed */
+    bool inactive;         /* DEACTIVATE CONTINUOUS VIEW: ingest skips it
+                              (sluice.views.active is false) */
     unsigned long long stats_seen;    /* exec's event counts already */
     unsigned long long stats_matched; /* committed to sluice.view_stats */
     sl_arena_t *arena;     /* owns name, sql, plan */
@@ -85,6 +87,13 @@ sl_view_t *sl_view_new(const char *name);
  * them afterwards. */
 void sl_catalog_add_stream(sl_catalog_t *cat, sl_stream_t *s);
 void sl_catalog_add_view(sl_catalog_t *cat, sl_view_t *v);
+/* ALTER STREAM s ADD COLUMN col: appends col (copied) and sets s->sql.
+ * The stream object stays (views and requests under way point at it; the
+ * old column array stays valid in its arena), existing columns keep their
+ * positions, so plans over them are unchanged; s gets a new id, so a
+ * statement holding s by key across a turn of the loop finds it changed. */
+void sl_catalog_alter_stream(sl_catalog_t *cat, sl_stream_t *s, const sl_column_t *col,
+                             const char *sql);
 /* Removes and frees v (calling free_exec(v->exec) first when set); v is
  * dead after the call. */
 void sl_catalog_drop_view(sl_catalog_t *cat, sl_view_t *v,

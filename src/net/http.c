@@ -544,7 +544,8 @@ static void get_views(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g)
         sl_buf_put_json_string(&b, v->stream->name, strlen(v->stream->name));
         sl_buf_puts(&b, ", \"sql\": ");
         sl_buf_put_json_string(&b, v->sql, strlen(v->sql));
-        sl_buf_puts(&b, v->broken ? ", \"broken\": true}" : ", \"broken\": false}");
+        sl_buf_puts(&b, v->broken ? ", \"broken\": true" : ", \"broken\": false");
+        sl_buf_puts(&b, v->inactive ? ", \"active\": false}" : ", \"active\": true}");
     }
     sl_buf_puts(&b, "]");
     reply_json_h(req, 200, b.data, b.len, NULL);

@@ -526,7 +526,8 @@ static void ready_local(sl_pwconn_t *c, sl_pkt_t *p)
 
 static bool returns_rows(sl_stmt_kind_t k)
 {
-    return k == SL_STMT_SHOW_STREAMS || k == SL_STMT_SHOW_VIEWS || k == SL_STMT_SHOW_SETTING;
+    return k == SL_STMT_SHOW_STREAMS || k == SL_STMT_SHOW_VIEWS || k == SL_STMT_SHOW_SETTING ||
+           k == SL_STMT_EXPLAIN_VIEW;
 }
 
 /* CREATE TOKEN answers one row, but only once its backend_sql committed

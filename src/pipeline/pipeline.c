@@ -72,7 +72,7 @@ int sl_pipeline_ingest(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
     /* Phase 1: evaluate every view; any error refuses the whole batch. */
     sl_exec_pending_t **prepared = sl_alloc0(a, sizeof(void *) * (size_t)(s->nviews + 1));
     for (int i = 0; i < s->nviews; i++) {
-        if (s->views[i]->broken)
+        if (s->views[i]->broken || s->views[i]->inactive)
             continue;   /* prepared[i] stays NULL: not fed */
         int row = -1;
         if (sl_exec_prepare(s->views[i]->exec, batch, a, &prepared[i], &row, err) != SL_OK) {

@@ -50,6 +50,13 @@ typedef struct pending_ddl {
     char *sql;                  /* the object's CREATE text: its catalog
                                    row's sql (malloc'd) */
     struct pending_ddl *next;   /* in the queue of lookups (reconciled) */
+    char *col_name;             /* ALTER STREAM: the new column (malloc'd) */
+    sl_type_t col_type;
+    int col_typmod;
+    bool active;                /* ACTIVATE (true) / DEACTIVATE */
+    const void *target;         /* (DE)ACTIVATE of a view created
+                                   in the same transaction (provisional id):
+                                   that object, compared, never followed */
     int nheld;                  /* DROP: the shared views whose drop_pending
                                    it raised, by catalog id */
     int64_t *held;              /* (malloc'd) */
@@ -115,6 +122,18 @@ static const sl_catalog_t *session_catalog(sl_server_t *srv, const sl_txn_ddl_t 
     return cat;
 }
 
+/* Whether the session's transaction altered stream name (pending). */
+static bool txn_alters(const sl_txn_ddl_t *txn, const char *name)
+{
+    for (int i = 0; txn != NULL && i < txn->n; i++) {
+        pending_ddl_t *p = txn_item(txn, i);
+        if (p != NULL && !p->dead && p->kind == SL_STMT_ALTER_STREAM &&
+            strcmp(p->name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* A DROP of name (a view, or a stream with its views) makes the session's
  * pending CREATEs of them dead: they never reach the shared catalog. */
 static void txn_bury(const sl_txn_ddl_t *txn, sl_stmt_kind_t kind, const char *name)
@@ -146,14 +165,20 @@ char *sl_command_txn_check_sql(const sl_txn_ddl_t *txn, sl_arena_t *a)
             sl_buf_puts(&b, "true");
             continue;
         }
-        /* a CREATE holds while its row exists, a DROP while it does not */
-        bool create = p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW;
-        bool view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW;
+        /* a CREATE holds while its row exists, a DROP while it does not,
+         * an ALTER while its row has the text it wrote, an (DE)ACTIVATE
+         * while its row has the flag it set */
+        bool activate = p->kind == SL_STMT_ACTIVATE_VIEW || p->kind == SL_STMT_DEACTIVATE_VIEW;
+        bool create = p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW ||
+                      p->kind == SL_STMT_ALTER_STREAM || activate;
+        bool view = p->kind == SL_STMT_CREATE_VIEW || p->kind == SL_STMT_DROP_VIEW || activate;
         sl_buf_printf(&b, "%sEXISTS (SELECT FROM sluice.%s WHERE name = ", create ? "" : "NOT ",
                       view ? "views" : "streams");
         sl_buf_put_literal(&b, p->name, strlen(p->name));
         sl_buf_puts(&b, " AND sql = ");
         sl_buf_put_literal(&b, p->sql, strlen(p->sql));
+        if (activate)
+            sl_buf_puts(&b, p->active ? " AND active" : " AND NOT active");
         sl_buf_puts(&b, ")");
         any = true;
     }
@@ -168,7 +193,9 @@ void sl_command_txn_checked(sl_txn_ddl_t *txn, const bool *holds)
         pending_ddl_t *p = txn_item(txn, i);
         if (p == NULL || p->sql == NULL)
             continue;
-        if (p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW) {
+        if (p->kind == SL_STMT_CREATE_STREAM || p->kind == SL_STMT_CREATE_VIEW ||
+            p->kind == SL_STMT_ALTER_STREAM || p->kind == SL_STMT_ACTIVATE_VIEW ||
+            p->kind == SL_STMT_DEACTIVATE_VIEW) {
             p->dead = !holds[i];    /* a DROP of it may have been undone too */
         } else if (!holds[i] && !p->undone) {
             p->undone = true;
@@ -254,6 +281,24 @@ static int show_views(const sl_catalog_t *cat, sl_arena_t *a, sl_command_t *cmd)
     return SL_OK;
 }
 
+/* EXPLAIN CONTINUOUS VIEW v: one text column "QUERY PLAN", a row a line. */
+static int explain_view(const sl_catalog_t *cat, const sl_stmt_t *stmt, sl_arena_t *a,
+                        sl_command_t *cmd, sl_error_t *err)
+{
+    sl_view_t *v = sl_catalog_view(cat, stmt->name);
+    if (v == NULL)
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
+                            "continuous view \"%s\" does not exist", stmt->name);
+    char **lines;
+    int n = sl_explain_view(v, a, &lines);
+    static const char *names[] = {"QUERY PLAN"};
+    set_rows(cmd, a, 1, names, n);
+    for (int i = 0; i < n; i++)
+        cmd->cells[i] = lines[i];
+    cmd->tag = "EXPLAIN";
+    return SL_OK;
+}
+
 static int show_setting(sl_server_t *srv, const sl_stmt_t *stmt, sl_arena_t *a,
                         sl_command_t *cmd, sl_error_t *err)
 {
@@ -335,8 +380,8 @@ static void release_views(pending_ddl_t *p)
 static void apply_ddl(pending_ddl_t *p, bool ok)
 {
     sl_catalog_t *cat = &p->srv->catalog;
+    char *sql = p->sql;
     release_views(p);
-    free(p->sql);
     p->sql = NULL;
     if (p->dead || p->undone)
         ok = false;
@@ -387,9 +432,36 @@ static void apply_ddl(pending_ddl_t *p, bool ok)
         }
         break;
     }
+    case SL_STMT_ALTER_STREAM: {
+        sl_stream_t *s = ok ? stream_by_key(cat, p->name, p->id) : NULL;
+        if (ok && s == NULL)
+            sl_log_error("ALTER STREAM \"%s\" committed but the stream is gone from memory: "
+                         "restart sluiced to reload the catalog", p->name);
+        if (s != NULL && sl_stream_column(s, p->col_name) < 0) {
+            sl_column_t col = {.name = p->col_name, .type = p->col_type,
+                               .typmod = p->col_typmod};
+            sl_catalog_alter_stream(cat, s, &col, sql);
+        }
+        free(p->col_name);
+        p->col_name = NULL;
+        break;
+    }
+    case SL_STMT_ACTIVATE_VIEW:
+    case SL_STMT_DEACTIVATE_VIEW: {
+        sl_view_t *v = ok ? view_by_key(cat, p->name, p->id) : NULL;
+        if (ok && p->id < 0) {
+            v = sl_catalog_view(cat, p->name);       /* created in the same transaction */
+            if ((const void *)v != p->target)
+                v = NULL;
+        }
+        if (v != NULL)
+            v->inactive = !p->active;
+        break;
+    }
     default:
         break;
     }
+    free(sql);
 }
 
 /* DDL whose outcome is looked up in the catalog tables, one at a time in
@@ -428,7 +500,16 @@ static void done_ddl(void *arg, sl_ddl_outcome_t outcome)
 {
     /* (also the tag of deferred commands that are ours: txn_item) */
     pending_ddl_t *p = arg;
-    if (outcome != SL_DDL_UNKNOWN || p->kind == SL_STMT_TRUNCATE_VIEW) {
+    if (outcome == SL_DDL_UNKNOWN &&
+        (p->kind == SL_STMT_ALTER_STREAM || p->kind == SL_STMT_ACTIVATE_VIEW ||
+         p->kind == SL_STMT_DEACTIVATE_VIEW))
+        sl_log_warning("the answer to %s of \"%s\" was lost: if it committed, restart "
+                       "sluiced to load it",
+                       p->kind == SL_STMT_ALTER_STREAM ? "ALTER STREAM" : "(DE)ACTIVATE",
+                       p->name);
+    if (outcome != SL_DDL_UNKNOWN || p->kind == SL_STMT_TRUNCATE_VIEW ||
+        p->kind == SL_STMT_ALTER_STREAM || p->kind == SL_STMT_ACTIVATE_VIEW ||
+        p->kind == SL_STMT_DEACTIVATE_VIEW) {
         apply_ddl(p, outcome == SL_DDL_COMMITTED);
         free(p);
         return;
@@ -521,6 +602,22 @@ static const char *row_missing(sl_arena_t *a, const char *table, const char *nam
     return r;
 }
 
+/* The condition "s's catalog row no longer has the text s was loaded or
+ * created with" (an ALTER STREAM committed since: a statement prepared
+ * against s, which holds it by its old id, must not go on). */
+static const char *stream_changed(sl_arena_t *a, const sl_stream_t *s)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    sl_buf_puts(&b, "NOT EXISTS (SELECT FROM sluice.streams WHERE name = ");
+    sl_buf_put_literal(&b, s->name, strlen(s->name));
+    sl_buf_puts(&b, " AND sql = ");
+    sl_buf_put_literal(&b, s->sql, strlen(s->sql));
+    sl_buf_puts(&b, ")");
+    char *r = sl_strdup(a, sl_buf_cstr(&b));
+    sl_buf_free(&b);
+    return r;
+}
+
 /* The condition "NOT fn(name[, priv])", fn one of sql/catalog.sql's
  * sluice.stream_* functions (stream ownership and privileges). */
 static const char *stream_lacks(sl_arena_t *a, const char *fn, const char *name,
@@ -574,8 +671,9 @@ static int create_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_stm
     return SL_OK;
 }
 
-static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
-                       sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
+static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl_t *txn,
+                       const sl_stmt_t *stmt, sl_arena_t *a, sl_command_t *cmd,
+                       sl_error_t *err)
 {
     cmd->tag = "CREATE CONTINUOUS VIEW";
     if (sl_catalog_stream(cat, stmt->name) != NULL) {
@@ -588,7 +686,13 @@ static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_
     }
     sl_view_t *v = sl_view_new(stmt->name);
     bool exists = false;
-    if (sl_analyze_view(stmt, cat, v, &exists, err) != SL_OK || exists) {
+    if (sl_analyze_view(stmt, cat, v, &exists, err) == SL_OK && !exists &&
+        txn_alters(txn, v->stream->name)) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                     "stream \"%s\" was altered in this transaction block", v->stream->name);
+        sl_error_hint(err, "COMMIT the ALTER STREAM first, then create the view.");
+    }
+    if (sl_error_isset(err) || exists) {
         sl_arena_free(v->arena);
         if (exists)
             cmd->notice = sl_sprintf(a, "relation \"%s\" already exists, skipping", stmt->name);
@@ -607,14 +711,12 @@ static int create_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_
     guard_begin(&g);
     guard_fail(&g, name_taken(a, v->name), SL_ERRCODE_DUPLICATE_TABLE,
                sl_sprintf(a, "relation \"%s\" already exists", v->name));
-    /* the stream must still be the one the view was analyzed against */
-    sl_buf_puts(&cond, "NOT EXISTS (SELECT FROM sluice.streams WHERE name = ");
-    sl_buf_put_literal(&cond, v->stream->name, strlen(v->stream->name));
-    sl_buf_puts(&cond, " AND sql = ");
-    sl_buf_put_literal(&cond, v->stream->sql, strlen(v->stream->sql));
-    sl_buf_puts(&cond, ")");
-    guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_UNDEFINED_TABLE,
+    /* the stream must still be the one the view was analyzed against:
+     * there (not dropped meanwhile), and not altered since */
+    guard_fail(&g, row_missing(a, "streams", v->stream->name), SL_ERRCODE_UNDEFINED_TABLE,
                sl_sprintf(a, "relation \"%s\" does not exist", v->stream->name));
+    guard_fail(&g, stream_changed(a, v->stream), "40001",
+               sl_sprintf(a, "stream \"%s\" was altered concurrently", v->stream->name));
     /* reading a stream takes SELECT on it, as a view over a table does */
     guard_fail(&g, stream_lacks(a, "stream_privilege", v->stream->name, "SELECT"),
                SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
@@ -690,6 +792,126 @@ static int truncate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stm
     return SL_OK;
 }
 
+/*
+ * ALTER STREAM s ADD [COLUMN] c type: on the client's backend, the stream's
+ * relation gets c at the end (CREATE OR REPLACE VIEW keeps its owner and
+ * grants) and its catalog row the equivalent CREATE STREAM text (the
+ * stored one with c before its closing parenthesis), which a restart
+ * loads.  Once committed the in-memory stream gains c: existing columns
+ * keep their positions, so views over them run unchanged.  Inside a
+ * transaction block the session sees c after COMMIT (a second ALTER of
+ * the stream, a view over it or its DROP waits for the COMMIT: 0A000; so
+ * does the ALTER of a stream created in the block).
+ */
+static int alter_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_ddl_t *txn,
+                        const sl_stmt_t *stmt, sl_arena_t *a, sl_command_t *cmd,
+                        sl_error_t *err)
+{
+    cmd->tag = "ALTER STREAM";
+    sl_stream_t *s = sl_catalog_stream(cat, stmt->name);
+    if (s == NULL)
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
+                            "stream \"%s\" does not exist", stmt->name);
+    sl_column_t col;
+    if (sl_analyze_alter_stream(stmt, s, a, &col, err) != SL_OK)
+        return SL_ERR;
+    if (txn_alters(txn, s->name)) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, stmt->name_location,
+                     "stream \"%s\" was altered in this transaction block already", s->name);
+        sl_error_hint(err, "COMMIT the first ALTER STREAM, then alter it again.");
+        return SL_ERR;
+    }
+    if (s->id < 0) {
+        /* its pending CREATE is checked against the text it stored */
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, stmt->name_location,
+                     "stream \"%s\" was created in this transaction block", s->name);
+        sl_error_hint(err, "Name the column in CREATE STREAM, or COMMIT first.");
+        return SL_ERR;
+    }
+    const char *close = strrchr(s->sql, ')');
+    if (close == NULL)
+        return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
+                            "the stored CREATE STREAM text of \"%s\" has no column list",
+                            s->name);
+    char tbuf[64];
+    sl_buf_t text = SL_BUF_INIT;
+    sl_buf_append(&text, s->sql, (size_t)(close - s->sql));
+    sl_buf_puts(&text, ", ");
+    sl_buf_put_ident(&text, col.name);
+    sl_buf_printf(&text, " %s%s", sl_type_sql(col.type, col.typmod, tbuf, sizeof(tbuf)), close);
+    /* the stream as it becomes, for its relation's DDL */
+    sl_stream_t ns = *s;
+    ns.cols = sl_alloc(a, sizeof(sl_column_t) * (size_t)(s->ncols + 1));
+    memcpy(ns.cols, s->cols, sizeof(sl_column_t) * (size_t)s->ncols);
+    ns.cols[ns.ncols++] = col;
+    ns.sql = sl_strdup(a, sl_buf_cstr(&text));
+    sl_buf_free(&text);
+
+    pending_ddl_t *p = pending_new(srv, stmt->kind, s->name, cmd);
+    p->id = s->id;
+    p->sql = sl_xstrdup(ns.sql);
+    p->col_name = sl_xstrdup(col.name);
+    p->col_type = col.type;
+    p->col_typmod = col.typmod;
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, row_missing(a, "streams", s->name), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "stream \"%s\" does not exist", s->name));
+    guard_fail(&g, stream_lacks(a, "stream_owned", s->name, NULL),
+               SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
+               sl_sprintf(a, "must be owner of stream %s", s->name));
+    /* the stream must still be the one the statement was prepared against */
+    guard_fail(&g, stream_changed(a, s), "40001",
+               sl_sprintf(a, "stream \"%s\" was altered concurrently", s->name));
+    guard_end(&g, &sql);
+    sl_ddl_alter_stream(&ns, &sql);
+    cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return SL_OK;
+}
+
+/* ACTIVATE / DEACTIVATE CONTINUOUS VIEW v (PipelineDB's): a deactivated
+ * view is not fed (pipeline.c skips it; its table stays readable).  The
+ * catalog row's active flag is set on the client's backend, by the owner
+ * of the view's relation (as PostgreSQL's ALTER VIEW asks); the in-memory
+ * view follows once that commits. */
+static int activate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stmt_t *stmt,
+                         sl_arena_t *a, sl_command_t *cmd, sl_error_t *err)
+{
+    bool on = stmt->kind == SL_STMT_ACTIVATE_VIEW;
+    cmd->tag = on ? "ACTIVATE CONTINUOUS VIEW" : "DEACTIVATE CONTINUOUS VIEW";
+    sl_view_t *v = sl_catalog_view(cat, stmt->name);
+    if (v == NULL)
+        return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
+                            "continuous view \"%s\" does not exist", stmt->name);
+    pending_ddl_t *p = pending_new(srv, stmt->kind, v->name, cmd);
+    p->id = v->id;
+    p->target = v->id < 0 ? v : NULL;
+    p->active = on;
+    p->sql = sl_xstrdup(v->sql);         /* its row, for ROLLBACK TO SAVEPOINT */
+    sl_buf_t sql = SL_BUF_INIT, g = SL_BUF_INIT, cond = SL_BUF_INIT;
+    guard_begin(&g);
+    guard_fail(&g, row_missing(a, "views", v->name), SL_ERRCODE_UNDEFINED_TABLE,
+               sl_sprintf(a, "continuous view \"%s\" does not exist", v->name));
+    sl_buf_puts(&cond, "NOT coalesce(pg_has_role((SELECT c.relowner FROM pg_class c "
+                       "WHERE c.oid = to_regclass(format('%I.%I', ");
+    sl_buf_put_literal(&cond, v->schema ? v->schema : "public",
+                       strlen(v->schema ? v->schema : "public"));
+    sl_buf_puts(&cond, ", ");
+    sl_buf_put_literal(&cond, v->name, strlen(v->name));
+    sl_buf_puts(&cond, "))), 'USAGE'), false)");
+    guard_fail(&g, sl_buf_cstr(&cond), SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
+               sl_sprintf(a, "must be owner of continuous view %s", v->name));
+    guard_end(&g, &sql);
+    sl_ddl_activate_view(v, on, &sql);
+    cmd->backend_sql = sl_strdup(a, sl_buf_cstr(&sql));
+    sl_buf_free(&cond);
+    sl_buf_free(&g);
+    sl_buf_free(&sql);
+    return SL_OK;
+}
+
 /* name as PostgreSQL's quote_identifier writes it in messages: as is when
  * it is a plain lower-case identifier, else double-quoted (into a). */
 static const char *quoted_name(sl_arena_t *a, const char *name)
@@ -739,6 +961,12 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
         return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, stmt->name_location,
                             "stream \"%s\" does not exist", stmt->name);
     }
+    if (txn_alters(txn, s->name)) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, stmt->name_location,
+                     "stream \"%s\" was altered in this transaction block", s->name);
+        sl_error_hint(err, "COMMIT the ALTER STREAM first, then drop the stream.");
+        return SL_ERR;
+    }
     sl_view_t **vs;
     int nv = views_of(cat, s, a, &vs);     /* the session's, pending ones too */
     sl_buf_t names = SL_BUF_INIT;
@@ -770,6 +998,8 @@ static int drop_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_d
     guard_fail(&g, stream_lacks(a, "stream_owned", s->name, NULL),
                SL_ERRCODE_INSUFFICIENT_PRIVILEGE,
                sl_sprintf(a, "must be owner of stream %s", s->name));
+    guard_fail(&g, stream_changed(a, s), "40001",
+               sl_sprintf(a, "stream \"%s\" was altered concurrently", s->name));
     /* a view created on it since (by another session) would be left behind */
     sl_buf_puts(&cond, "EXISTS (SELECT FROM sluice.views WHERE stream = ");
     sl_buf_put_literal(&cond, s->name, strlen(s->name));
@@ -967,7 +1197,7 @@ int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_
     case SL_STMT_DROP_STREAM:
         return drop_stream(srv, cat, txn, stmt, a, cmd, err);
     case SL_STMT_CREATE_VIEW:
-        return create_view(srv, cat, stmt, a, cmd, err);
+        return create_view(srv, cat, txn, stmt, a, cmd, err);
     case SL_STMT_DROP_VIEW:
         return drop_view(srv, cat, txn, stmt, a, cmd, err);
     case SL_STMT_TRUNCATE_VIEW:
@@ -978,6 +1208,13 @@ int sl_command_prepare(sl_server_t *srv, const sl_txn_ddl_t *txn, const sl_stmt_
         return show_views(cat, a, cmd);
     case SL_STMT_SHOW_SETTING:
         return show_setting(srv, stmt, a, cmd, err);
+    case SL_STMT_EXPLAIN_VIEW:
+        return explain_view(cat, stmt, a, cmd, err);
+    case SL_STMT_ALTER_STREAM:
+        return alter_stream(srv, cat, txn, stmt, a, cmd, err);
+    case SL_STMT_ACTIVATE_VIEW:
+    case SL_STMT_DEACTIVATE_VIEW:
+        return activate_view(srv, cat, stmt, a, cmd, err);
     case SL_STMT_GRANT:
     case SL_STMT_REVOKE:
         return grant(srv, cat, stmt, a, cmd, err);

@@ -212,8 +212,8 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         return SL_ERR;
     }
     PQclear(res);
-    res = PQexec(conn, "SELECT 's', name, sql, id FROM sluice.streams "
-                       "UNION ALL SELECT 'v', name, sql, id FROM sluice.views "
+    res = PQexec(conn, "SELECT 's', name, sql, id, true FROM sluice.streams "
+                       "UNION ALL SELECT 'v', name, sql, id, active FROM sluice.views "
                        "ORDER BY 1, 4");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "could not read the Sluice catalog: %s",
@@ -266,6 +266,7 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
                 if (v->schema == NULL)
                     v->schema = sl_strdup(v->arena, "public");
                 v->exec = sl_exec_new(v->plan);
+                v->inactive = strcmp(PQgetvalue(res, r, 4), "f") == 0;
                 sl_catalog_add_view(&srv->catalog, v);
             } else {
                 sl_arena_free(v->arena);

@@ -18,10 +18,10 @@ static void put_stream_rel(const sl_stream_t *s, sl_buf_t *sql)
     sl_buf_put_ident(sql, s->name);
 }
 
-void sl_ddl_stream_relation(const sl_stream_t *s, sl_buf_t *sql)
+static void stream_relation(const sl_stream_t *s, bool replace, sl_buf_t *sql)
 {
     char tbuf[64];
-    sl_buf_puts(sql, "CREATE VIEW ");
+    sl_buf_puts(sql, replace ? "CREATE OR REPLACE VIEW " : "CREATE VIEW ");
     put_stream_rel(s, sql);
     sl_buf_puts(sql, " AS SELECT ");
     for (int c = 0; c < s->ncols; c++) {
@@ -31,6 +31,30 @@ void sl_ddl_stream_relation(const sl_stream_t *s, sl_buf_t *sql)
         sl_buf_put_ident(sql, s->cols[c].name);
     }
     sl_buf_puts(sql, " WHERE false;");
+}
+
+void sl_ddl_stream_relation(const sl_stream_t *s, sl_buf_t *sql)
+{
+    stream_relation(s, false, sql);
+}
+
+void sl_ddl_alter_stream(const sl_stream_t *s, sl_buf_t *sql)
+{
+    /* CREATE OR REPLACE VIEW may add columns at the end; owner and grants stay */
+    stream_relation(s, true, sql);
+    sl_buf_puts(sql, "\nUPDATE sluice.streams SET sql = ");
+    sl_buf_put_literal(sql, s->sql, strlen(s->sql));
+    sl_buf_puts(sql, " WHERE name = ");
+    sl_buf_put_literal(sql, s->name, strlen(s->name));
+    sl_buf_puts(sql, ";");
+}
+
+void sl_ddl_activate_view(const sl_view_t *v, bool active, sl_buf_t *sql)
+{
+    sl_buf_printf(sql, "UPDATE sluice.views SET active = %s WHERE name = ",
+                  active ? "true" : "false");
+    sl_buf_put_literal(sql, v->name, strlen(v->name));
+    sl_buf_puts(sql, ";");
 }
 
 void sl_ddl_create_stream(const sl_stream_t *s, sl_buf_t *sql)

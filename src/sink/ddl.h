@@ -18,6 +18,11 @@ void sl_ddl_create_stream(const sl_stream_t *s, sl_buf_t *sql);
 /* That relation alone (streams of an older catalog get one at start). */
 void sl_ddl_stream_relation(const sl_stream_t *s, sl_buf_t *sql);
 void sl_ddl_drop_stream(const sl_stream_t *s, sl_buf_t *sql);
+/* ALTER STREAM ... ADD COLUMN: s as it becomes (its new column last, its
+ * new CREATE text in s->sql): the relation replaced, the row's sql set. */
+void sl_ddl_alter_stream(const sl_stream_t *s, sl_buf_t *sql);
+/* ACTIVATE / DEACTIVATE CONTINUOUS VIEW: the catalog row's active flag. */
+void sl_ddl_activate_view(const sl_view_t *v, bool active, sl_buf_t *sql);
 /* State table, finalizing view and catalog row of v (plan analyzed). */
 void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql);
 void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql);

@@ -12,6 +12,7 @@
  */
 #include "sql/sql.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,32 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
     s->cols = cols;
     s->ncols = stmt->ncols;
+    return SL_OK;
+}
+
+int sl_analyze_alter_stream(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
+                            sl_column_t *col, sl_error_t *err)
+{
+    sl_actx_t ctx = {.a = a, .err = err};
+    const sl_coldef_t *c = &stmt->cols[0];
+
+    assert(stmt->ncols == 1);
+    if (sl_stream_column(s, c->name) >= 0)
+        return sl_error_set(err, SL_ERRCODE_DUPLICATE_COLUMN, c->location,
+                            "column \"%s\" of relation \"%s\" already exists", c->name,
+                            s->name);
+    if (s->ncols >= SL_SQL_MAX_COLUMNS)
+        return sl_error_set(err, SL_ERRCODE_TOO_MANY_COLUMNS, c->location,
+                            "tables can have at most %d columns", SL_SQL_MAX_COLUMNS);
+    if (c->typname) {
+        if (sl__resolve_type(&ctx, c->typname, c->typmod, c->type_location, true, &col->type,
+                             &col->typmod) != SL_OK)
+            return SL_ERR;
+    } else {
+        col->type = c->type;
+        col->typmod = c->typmod;
+    }
+    col->name = sl_strdup(a, c->name);
     return SL_OK;
 }
 
@@ -370,10 +397,15 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
     if (sel == NULL)
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "no SELECT to analyze");
-    if (sel->unsupported)
-        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED,
-                            sel->unsupported_location,
-                            "%s is not supported in continuous views", sel->unsupported);
+    if (sel->unsupported) {
+        sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->unsupported_location,
+                     "%s is not supported in continuous views", sel->unsupported);
+        if (strcmp(sel->unsupported, "UNION") == 0)
+            sl_error_hint(err, "Create one continuous view per stream, or combine the views "
+                               "with a plain PostgreSQL view (CREATE VIEW ... AS SELECT ... "
+                               "UNION ALL SELECT ...).");
+        return SL_ERR;
+    }
 
     /* FROM: exactly one stream. */
     if (sel->from == NULL)

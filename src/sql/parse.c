@@ -55,7 +55,8 @@ static bool tok_is_word(const toklist_t *l, int i, const char *word)
 static bool may_be_sluice(int code)
 {
     return code == TK_CREATE || code == TK_DROP || code == TK_SHOW || code == TK_GRANT ||
-           code == TK_REVOKE || code == TK_TRUNCATE;
+           code == TK_REVOKE || code == TK_TRUNCATE || code == TK_EXPLAIN ||
+           code == TK_ALTER || code == TK_ACTIVATE || code == TK_DEACTIVATE;
 }
 
 /* GRANT / REVOKE whose object is ON STREAM (the privileges before ON are
@@ -154,6 +155,14 @@ static sl_stmt_kind_t classify(const toklist_t *l, const sl_sql_streams_t *strea
         return c0 == TK_GRANT ? SL_STMT_GRANT : SL_STMT_REVOKE;
     if (c0 == TK_TRUNCATE && c1 == TK_CONTINUOUS && l->n > 2 && l->code[2] == TK_VIEW)
         return SL_STMT_TRUNCATE_VIEW;
+    if (c0 == TK_EXPLAIN && c1 == TK_CONTINUOUS && l->n > 2 && l->code[2] == TK_VIEW)
+        return SL_STMT_EXPLAIN_VIEW;
+    if (c0 == TK_ALTER && c1 == TK_STREAM)
+        return SL_STMT_ALTER_STREAM;
+    if (c0 == TK_ACTIVATE && c1 == TK_CONTINUOUS)
+        return SL_STMT_ACTIVATE_VIEW;
+    if (c0 == TK_DEACTIVATE && c1 == TK_CONTINUOUS)
+        return SL_STMT_DEACTIVATE_VIEW;
     if (c0 == TK_SHOW && c1 == TK_STREAMS)
         return SL_STMT_SHOW_STREAMS;
     if (c0 == TK_SHOW && c1 == TK_CONTINUOUS)

@@ -38,7 +38,11 @@ typedef enum sl_stmt_kind {
     SL_STMT_DROP_TOKEN,       /* DROP TOKEN 'token' | DROP TOKEN FOR ROLE name */
     SL_STMT_TRUNCATE_VIEW,
     SL_STMT_INSERT,           /* INSERT INTO stream ...: .name, .dml */
-    SL_STMT_COPY              /* COPY stream ... FROM STDIN: .name, .dml */
+    SL_STMT_COPY,             /* COPY stream ... FROM STDIN: .name, .dml */
+    SL_STMT_EXPLAIN_VIEW,     /* EXPLAIN CONTINUOUS VIEW name */
+    SL_STMT_ALTER_STREAM,     /* ALTER STREAM name ADD [COLUMN]: .cols[0] */
+    SL_STMT_ACTIVATE_VIEW,    /* ACTIVATE CONTINUOUS VIEW name */
+    SL_STMT_DEACTIVATE_VIEW   /* DEACTIVATE CONTINUOUS VIEW name */
 } sl_stmt_kind_t;
 
 /* Privileges on a stream (GRANT / REVOKE ... ON STREAM). */
@@ -119,7 +123,7 @@ typedef struct sl_stmt {
     bool if_not_exists;       /* CREATE ... IF NOT EXISTS */
     bool if_exists;           /* DROP ... IF EXISTS */
     bool cascade;             /* DROP STREAM ... CASCADE */
-    int ncols;                /* CREATE STREAM */
+    int ncols;                /* CREATE STREAM; ALTER STREAM: its one column */
     sl_coldef_t *cols;
     sl_ast_node_t *select;    /* CREATE CONTINUOUS VIEW ... AS <select> */
     int select_start;         /* byte offset of SELECT in the query */
@@ -204,6 +208,14 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
                       sl_stream_t *s, bool *exists, sl_error_t *err);
 
 /*
+ * Checks ALTER STREAM s ADD COLUMN against stream s and fills *col (name
+ * from a): 42701 "column "c" of relation "s" already exists", 42704 for a
+ * type Sluice does not know (as CREATE STREAM), 54011 past the column limit.
+ */
+int sl_analyze_alter_stream(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
+                            sl_column_t *col, sl_error_t *err);
+
+/*
  * Analyzes CREATE CONTINUOUS VIEW against the catalog and fills v->plan,
  * v->stream, v->schema (allocated from v->arena).  Errors: 42P01 unknown
  * stream, 42P07 duplicate (a view or stream of that name), 42703 unknown
@@ -213,6 +225,15 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
  */
 int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
                     sl_view_t *v, bool *exists, sl_error_t *err);
+
+/*
+ * EXPLAIN CONTINUOUS VIEW: v's plan as PostgreSQL-style EXPLAIN lines (its
+ * operator tree: the stream it reads, WHERE, group keys or columns,
+ * aggregates with their state columns' types, HAVING, the state table and
+ * finalizing view, whether it is active).  Lines allocated from a; returns
+ * their number.
+ */
+int sl_explain_view(const sl_view_t *v, sl_arena_t *a, char ***lines);
 
 /* Folds an unquoted identifier to lower case as PostgreSQL does. */
 void sl_sql_fold_ident(char *s);

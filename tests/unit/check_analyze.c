@@ -778,6 +778,79 @@ START_TEST(test_big_statements)
 }
 END_TEST
 
+/* ALTER STREAM ... ADD COLUMN checks (sl_analyze_alter_stream). */
+static int alter(const char *q, sl_column_t *col)
+{
+    sl_stmt_t *st;
+    int n;
+    sl_error_clear(&err);
+    ck_assert_msg(sl_sql_split(q, strlen(q), arena, &st, &n, &err) == SL_OK, "%s: %s", q,
+                  err.message);
+    ck_assert_int_eq(st->kind, SL_STMT_ALTER_STREAM);
+    return sl_analyze_alter_stream(st, sl_catalog_stream(&cat, "clicks"), arena, col, &err);
+}
+
+START_TEST(test_alter_stream)
+{
+    sl_column_t col;
+    ck_assert_int_eq(alter("alter stream clicks add column ref varchar(20)", &col), SL_OK);
+    ck_assert_str_eq(col.name, "ref");
+    ck_assert_int_eq(col.type, SL_T_TEXT);
+    ck_assert_int_eq(col.typmod, 20);
+    ck_assert_int_eq(alter("alter stream clicks add \"URL\" int8", &col), SL_OK);
+    ck_assert_int_eq(col.type, SL_T_INT8);
+    ck_assert_int_eq(alter("alter stream clicks add url text", &col), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42701");
+    ck_assert_str_eq(err.message, "column \"url\" of relation \"clicks\" already exists");
+    ck_assert_int_eq(err.position, 25);
+    ck_assert_int_eq(alter("alter stream clicks add c nosuchtype", &col), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "42704");
+    ck_assert_int_eq(err.position, 27);
+    /* the column appended in memory: positions of the others unchanged */
+    sl_stream_t *s = sl_catalog_stream(&cat, "clicks");
+    int64_t id = s->id;
+    ck_assert_int_eq(alter("alter stream clicks add column ref varchar(20)", &col), SL_OK);
+    sl_catalog_alter_stream(&cat, s, &col, "CREATE STREAM clicks (...)");
+    ck_assert_int_eq(s->ncols, 11);
+    ck_assert_int_eq(sl_stream_column(s, "ref"), 10);
+    ck_assert_int_eq(sl_stream_column(s, "url"), 1);
+    ck_assert_str_eq(s->sql, "CREATE STREAM clicks (...)");
+    ck_assert(s->id != id);
+}
+END_TEST
+
+/* EXPLAIN CONTINUOUS VIEW's lines (sl_explain_view). */
+START_TEST(test_explain)
+{
+    plan_of("select url, count(*) as n, avg(v) from clicks where ok group by url "
+            "having sum(v) > 2");
+    view->schema = "public";
+    char **lines;
+    int n = sl_explain_view(view, arena, &lines);
+    ck_assert_int_eq(n, 15);
+    ck_assert_str_eq(lines[0], "Upsert on sluice_mrel.\"v\"");
+    ck_assert_str_eq(lines[1], "  Finalizing View: \"public\".\"v\"");
+    ck_assert_str_eq(lines[5], "  Having: (\"_a3\" > '2'::bigint)");
+    ck_assert_str_eq(lines[6], "  Active: true");
+    ck_assert_str_eq(lines[7], "  ->  HashAggregate");
+    ck_assert_str_eq(lines[8], "        Group Key: \"url\" AS \"url\" text");
+    ck_assert_str_eq(lines[10], "        Aggregate: avg(\"v\")  state: _a2_sum numeric, "
+                                "_a2_count bigint");
+    ck_assert_str_eq(lines[13], "              Filter: \"ok\"");
+    ck_assert_str_eq(lines[14], "              ->  Stream Scan on \"clicks\"");
+    view->inactive = true;
+    n = sl_explain_view(view, arena, &lines);
+    ck_assert_str_eq(lines[6], "  Active: false");
+    plan_of("select url, v + 1 as w from clicks");
+    n = sl_explain_view(view, arena, &lines);
+    ck_assert_int_eq(n, 9);
+    ck_assert_str_eq(lines[0], "Append on sluice_mrel.\"v\"  (continuous transform)");
+    ck_assert_str_eq(lines[5], "  ->  Project");
+    ck_assert_str_eq(lines[7], "                 (\"v\" + 1) AS \"w\" integer");
+    ck_assert_str_eq(lines[8], "        ->  Stream Scan on \"clicks\"");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze");
@@ -794,6 +867,8 @@ int main(void)
     tcase_add_test(tc, test_quals);
     tcase_add_test(tc, test_big_statements);
     tcase_add_test(tc, test_insert);
+    tcase_add_test(tc, test_alter_stream);
+    tcase_add_test(tc, test_explain);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

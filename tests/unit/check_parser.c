@@ -464,8 +464,57 @@ START_TEST(test_syntax_errors)
     ck_syntax("create continuous view v as select count(*) over () from s",
               "syntax error at or near \"(\"", 50);
     ck_syntax("show streams extra", "syntax error at or near \"extra\"", 14);
-    ck_syntax("create continuous view v as select a from s union select 1",
-              "syntax error at or near \"union\"", 45);
+    ck_syntax("explain continuous view", "syntax error at end of input", 24);
+    ck_syntax("explain continuous view v w", "syntax error at or near \"w\"", 27);
+    ck_syntax("alter stream s add", "syntax error at end of input", 19);
+    ck_syntax("alter stream s add column c", "syntax error at end of input", 28);
+    ck_syntax("alter stream s drop column c", "syntax error at or near \"drop\"", 16);
+    ck_syntax("deactivate continuous view", "syntax error at end of input", 27);
+}
+END_TEST
+
+/* EXPLAIN / ALTER STREAM / (DE)ACTIVATE CONTINUOUS VIEW, and UNION noted
+ * for the analyzer's 0A000. */
+START_TEST(test_stmts)
+{
+    sl_stmt_t *st = parse1("EXPLAIN CONTINUOUS VIEW \"My View\";");
+    ck_assert_int_eq(st->kind, SL_STMT_EXPLAIN_VIEW);
+    ck_assert_str_eq(st->name, "My View");
+    ck_assert_int_eq(st->name_location, 25);
+    st = parse1("explain select 1");                /* PostgreSQL's EXPLAIN */
+    ck_assert_int_eq(st->kind, SL_STMT_FORWARD);
+    st = parse1("explain continuous");               /* a table named continuous */
+    ck_assert_int_eq(st->kind, SL_STMT_FORWARD);
+    st = parse1("alter stream s add column c double precision");
+    ck_assert_int_eq(st->kind, SL_STMT_ALTER_STREAM);
+    ck_assert_str_eq(st->name, "s");
+    ck_assert_int_eq(st->ncols, 1);
+    ck_assert_str_eq(st->cols[0].name, "c");
+    ck_assert_str_eq(st->cols[0].typname, "double precision");
+    ck_assert_int_eq(st->cols[0].location, 27);
+    st = parse1("ALTER STREAM s ADD \"Col\" varchar(12)");
+    ck_assert_int_eq(st->kind, SL_STMT_ALTER_STREAM);
+    ck_assert_str_eq(st->cols[0].name, "Col");
+    ck_assert_int_eq(st->cols[0].typmod, 12);
+    st = parse1("alter stream s add column column int");   /* non-reserved */
+    ck_assert_str_eq(st->cols[0].name, "column");
+    st = parse1("alter table s add column c int");
+    ck_assert_int_eq(st->kind, SL_STMT_FORWARD);
+    st = parse1("DEACTIVATE CONTINUOUS VIEW v");
+    ck_assert_int_eq(st->kind, SL_STMT_DEACTIVATE_VIEW);
+    ck_assert_str_eq(st->name, "v");
+    st = parse1("activate continuous view v;");
+    ck_assert_int_eq(st->kind, SL_STMT_ACTIVATE_VIEW);
+    st = parse1("create stream activate (add int, alter int, explain int, deactivate int)");
+    ck_assert_str_eq(st->name, "activate");
+    ck_assert_str_eq(st->cols[3].name, "deactivate");
+    st = parse1("create continuous view v as select a from s union all select a from t");
+    ck_assert_int_eq(st->kind, SL_STMT_CREATE_VIEW);
+    ck_assert_str_eq(st->select->unsupported, "UNION");
+    ck_assert_int_eq(st->select->unsupported_location, 45);
+    st = parse1("create continuous view v as select a from s union select 1 union select 2");
+    ck_assert_str_eq(st->select->unsupported, "UNION");
+    ck_assert_int_eq(st->select->unsupported_location, 45);
 }
 END_TEST
 
@@ -556,6 +605,7 @@ int main(void)
     tcase_add_test(tc, test_aggregate_clauses);
     tcase_add_test(tc, test_unsupported_clauses);
     tcase_add_test(tc, test_syntax_errors);
+    tcase_add_test(tc, test_stmts);
     tcase_add_test(tc, test_limits);
     tcase_add_test(tc, test_dml_classification);
     tcase_add_test(tc, test_insert_values);

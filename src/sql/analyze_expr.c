@@ -23,8 +23,8 @@ static const char *const no_func_hint =
     "No function matches the given name and argument types. "
     "You might need to add explicit type casts.";
 
-static sl_expr_t *mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type,
-                     int location, int nargs)
+sl_expr_t *sl__mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type, int location,
+                  int nargs)
 {
     sl_expr_t *e = sl_alloc0(ctx->a, sizeof(*e));
     e->kind = kind;
@@ -51,7 +51,7 @@ static void set_leftmost(sl_expr_t *e)
 static sl_expr_t *mk2(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type,
                       int location, sl_expr_t *l, sl_expr_t *r)
 {
-    sl_expr_t *e = mk(ctx, kind, type, location, r ? 2 : 1);
+    sl_expr_t *e = sl__mk(ctx, kind, type, location, r ? 2 : 1);
     e->args[0] = l;
     if (r)
         e->args[1] = r;
@@ -342,7 +342,7 @@ static sl_expr_t *number_const(sl_actx_t *ctx, const sl_ast_node_t *n,
                                bool negate, int location)
 {
     const char *s = negate ? sl_sprintf(ctx->a, "-%s", n->str) : n->str;
-    sl_expr_t *e = mk(ctx, SL_E_CONST, SL_T_NUMERIC, location, 0);
+    sl_expr_t *e = sl__mk(ctx, SL_E_CONST, SL_T_NUMERIC, location, 0);
 
     if (n->kind == SL_A_INT) {
         errno = 0;
@@ -383,7 +383,7 @@ static sl_expr_t *column_ref(sl_actx_t *ctx, const sl_ast_node_t *n)
                          "column \"%s\" does not exist", n->str);
         return NULL;
     }
-    sl_expr_t *e = mk(ctx, SL_E_COLUMN, ctx->stream->cols[col].type, n->location, 0);
+    sl_expr_t *e = sl__mk(ctx, SL_E_COLUMN, ctx->stream->cols[col].type, n->location, 0);
     e->typmod = ctx->stream->cols[col].typmod;
     e->colno = col;
     return e;
@@ -520,7 +520,7 @@ static sl_expr_t *boolop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
             return NULL;
         nargs += x[i]->kind == kind ? x[i]->nargs : 1;
     }
-    sl_expr_t *e = mk(ctx, kind, SL_T_BOOL, n->location, nargs);
+    sl_expr_t *e = sl__mk(ctx, kind, SL_T_BOOL, n->location, nargs);
     nargs = 0;
     for (int i = 0; i < nops; i++) {
         if (x[i]->kind == kind)
@@ -797,7 +797,7 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         if (o->kind == (sl_aggkind_t)kind && o->distinct == n->distinct &&
             same_opt_expr(o->arg, arg) &&
             same_opt_expr(o->arg2, arg2) && same_opt_expr(o->filter, filter)) {
-            sl_expr_t *e = mk(ctx, SL__E_AGGREF, o->result_type, n->location, 0);
+            sl_expr_t *e = sl__mk(ctx, SL__E_AGGREF, o->result_type, n->location, 0);
             e->colno = i;
             return e;
         }
@@ -826,7 +826,7 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         return NULL;
     }
     sl__hindex_add(ctx->a, &ctx->aggidx, h, ctx->naggs);
-    sl_expr_t *e = mk(ctx, SL__E_AGGREF, ref->result_type, n->location, 0);
+    sl_expr_t *e = sl__mk(ctx, SL__E_AGGREF, ref->result_type, n->location, 0);
     e->colno = ctx->naggs++;
     return e;
 }
@@ -862,16 +862,16 @@ sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
     case SL_A_DEC:
         return number_const(ctx, n, false, n->location);
     case SL_A_STR:
-        e = mk(ctx, SL_E_CONST, SL_T_UNKNOWN, n->location, 0);
+        e = sl__mk(ctx, SL_E_CONST, SL_T_UNKNOWN, n->location, 0);
         e->constval.v.s.p = sl_strndup(ctx->a, n->str, (size_t)n->len);
         e->constval.v.s.n = (uint32_t)n->len;
         return e;
     case SL_A_NULL:
-        e = mk(ctx, SL_E_CONST, SL_T_UNKNOWN, n->location, 0);
+        e = sl__mk(ctx, SL_E_CONST, SL_T_UNKNOWN, n->location, 0);
         e->constval.null = true;
         return e;
     case SL_A_BOOL:
-        e = mk(ctx, SL_E_CONST, SL_T_BOOL, n->location, 0);
+        e = sl__mk(ctx, SL_E_CONST, SL_T_BOOL, n->location, 0);
         e->constval.v.i = n->ival;
         return e;
     case SL_A_COLREF:

@@ -25,20 +25,6 @@
 
 #include "plan/func.h"
 
-static sl_expr_t *mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type, int location,
-                     int nargs)
-{
-    sl_expr_t *e = sl_alloc0(ctx->a, sizeof(*e));
-    e->kind = kind;
-    e->type = type;
-    e->typmod = -1;
-    e->location = location;
-    e->nargs = nargs;
-    if (nargs > 0)
-        e->args = sl_alloc0(ctx->a, (size_t)nargs * sizeof(*e->args));
-    return e;
-}
-
 static sl_ast_node_t *ast_op(sl_actx_t *ctx, const char *op, int location, sl_ast_node_t *l,
                              sl_ast_node_t *r)
 {
@@ -130,7 +116,7 @@ static sl_expr_t *transform_case(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr
 {
     bool has_arg = n->variant & SL_AV_CASE_ARG, has_else = n->variant & SL_AV_CASE_ELSE;
     int first = has_arg, npairs = (n->nargs - first - has_else) / 2;
-    sl_expr_t *e = mk(ctx, SL_E_CASE, SL_T_UNKNOWN, n->location, 2 * npairs + 1);
+    sl_expr_t *e = sl__mk(ctx, SL_E_CASE, SL_T_UNKNOWN, n->location, 2 * npairs + 1);
     sl_expr_t **res = sl_alloc(ctx->a, sizeof(*res) * (size_t)(npairs + 1));
     for (int i = 0; i < npairs; i++) {
         sl_ast_node_t *w = n->args[first + 2 * i];
@@ -147,7 +133,7 @@ static sl_expr_t *transform_case(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr
         if ((res[npairs] = sl__transform(ctx, n->args[n->nargs - 1], where)) == NULL)
             return NULL;
     } else {
-        res[npairs] = mk(ctx, SL_E_CONST, SL_T_UNKNOWN, 0, 0);
+        res[npairs] = sl__mk(ctx, SL_E_CONST, SL_T_UNKNOWN, 0, 0);
         res[npairs]->constval.null = true;
     }
     /* PostgreSQL looks at the ELSE first (it names the types in that order). */
@@ -189,7 +175,7 @@ static sl_expr_t *transform_in(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprct
         } else {
             if (!coerce_all(ctx, v, nconst + 1, t))
                 return NULL;
-            any = mk(ctx, SL_E_ANY, SL_T_BOOL, n->location, nconst + 1);
+            any = sl__mk(ctx, SL_E_ANY, SL_T_BOOL, n->location, nconst + 1);
             memcpy(any->args, v, sizeof(*v) * (size_t)(nconst + 1));
             any->op = neg ? SL_OP_NE : SL_OP_EQ;
         }
@@ -207,7 +193,7 @@ static sl_expr_t *transform_in(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprct
         return r;
     sl_expr_kind_t k = neg ? SL_E_AND : SL_E_OR;
     int m = r->kind == k ? r->nargs : 1;
-    sl_expr_t *e = mk(ctx, k, SL_T_BOOL, n->location, m + 1);
+    sl_expr_t *e = sl__mk(ctx, k, SL_T_BOOL, n->location, m + 1);
     e->args[0] = any;
     for (int i = 0; i < m; i++)
         e->args[1 + i] = r->kind == k ? r->args[i] : r;
@@ -254,7 +240,7 @@ static bool texty(const sl_expr_t *e)
 static sl_expr_t *func_node(sl_actx_t *ctx, int id, sl_type_t type, int location, sl_expr_t *a,
                             sl_expr_t *b)
 {
-    sl_expr_t *e = mk(ctx, SL_E_FUNC, type, location, 2);
+    sl_expr_t *e = sl__mk(ctx, SL_E_FUNC, type, location, 2);
     e->func = id;
     e->args[0] = a;
     e->args[1] = b;
@@ -284,7 +270,7 @@ static sl_expr_t *transform_like(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr
             return NULL;
         if (p->kind == SL_E_CONST && esc->kind == SL_E_CONST) {
             /* PostgreSQL folds like_escape of constants when planning. */
-            sl_expr_t *c = mk(ctx, SL_E_CONST, SL_T_TEXT, p->location, 0);
+            sl_expr_t *c = sl__mk(ctx, SL_E_CONST, SL_T_TEXT, p->location, 0);
             c->constval.null = true;
             if (!p->constval.null && !esc->constval.null &&
                 sl_func_like_escape(p->constval.v.s.p, p->constval.v.s.n, esc->constval.v.s.p,
@@ -335,7 +321,7 @@ sl_expr_t *sl__transform_cond(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
     case SL_A_DISTINCT:
         if ((x = equality(ctx, n->args[0], n->args[1], n->location, where)) == NULL)
             return NULL;
-        e = mk(ctx, SL_E_DISTINCT, SL_T_BOOL, n->location, 2);
+        e = sl__mk(ctx, SL_E_DISTINCT, SL_T_BOOL, n->location, 2);
         e->args[0] = x->args[0];
         e->args[1] = x->args[1];
         e->op = n->variant & SL_AV_NOT ? SL_OP_EQ : SL_OP_NE;
@@ -349,7 +335,7 @@ sl_expr_t *sl__transform_cond(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
         x = sl__coerce_bool(ctx, sl__transform(ctx, n->args[0], where), what[n->variant]);
         if (x == NULL)
             return NULL;
-        e = mk(ctx, SL_E_BOOLTEST, SL_T_BOOL, n->location, 1);
+        e = sl__mk(ctx, SL_E_BOOLTEST, SL_T_BOOL, n->location, 1);
         e->args[0] = x;
         e->booltest = (sl_booltest_t)n->variant;
         return e;
@@ -446,7 +432,7 @@ static sl_expr_t *variadic_common(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exp
     sl_type_t t = common_type(ctx, args, n->nargs, what);
     if (t == SL_T_NTYPES || !coerce_all(ctx, args, n->nargs, t))
         return NULL;
-    sl_expr_t *e = mk(ctx, kind, t, n->location, n->nargs);
+    sl_expr_t *e = sl__mk(ctx, kind, t, n->location, n->nargs);
     memcpy(e->args, args, sizeof(*args) * (size_t)n->nargs);
     return e;
 }
@@ -499,7 +485,7 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
             l = eq->args[0];
             r = eq->args[1];
         }
-        sl_expr_t *e = mk(ctx, SL_E_NULLIF, l->type, n->location, 2);
+        sl_expr_t *e = sl__mk(ctx, SL_E_NULLIF, l->type, n->location, 2);
         e->typmod = l->typmod;
         e->args[0] = l;
         e->args[1] = r;
@@ -571,7 +557,7 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
         if (want != SL_T_NTYPES && (args[i] = sl__coerce(ctx, args[i], want, -1)) == NULL)
             return true;
     }
-    sl_expr_t *e = mk(ctx, SL_E_FUNC, best->result, n->location, n->nargs);
+    sl_expr_t *e = sl__mk(ctx, SL_E_FUNC, best->result, n->location, n->nargs);
     e->func = best->id;
     memcpy(e->args, args, sizeof(*args) * (size_t)n->nargs);
     if (best->id == SL_F_REGEXP_REPLACE) {

@@ -107,6 +107,10 @@ bool sl__value_function(sl_actx_t *ctx, const sl_ast_node_t *n);
 sl_expr_t *sl__other_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l,
                               sl_expr_t *r);
 
+/* A new expression node with nargs (zeroed) argument slots, typmod -1. */
+sl_expr_t *sl__mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type, int location,
+                  int nargs);
+
 /* 54011 for a state table of more than SL_SQL_MAX_COLUMNS columns. */
 int sl__too_many_columns(sl_actx_t *ctx, int location);
 

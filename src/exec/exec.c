@@ -14,6 +14,23 @@
 #include "exec/exec_int.h"
 
 #include <stdlib.h>
+#include <time.h>
+
+/* now() of the request being processed (exec.h). */
+static int64_t request_now;
+
+void sl_exec_set_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* 946684800: 2000-01-01 00:00:00 UTC in Unix seconds */
+    request_now = ((int64_t)ts.tv_sec - 946684800) * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t sl_exec_now(void)
+{
+    return request_now;
+}
 
 struct sl_view_exec {
     const sl_view_plan_t *plan;

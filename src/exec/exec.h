@@ -39,6 +39,13 @@ sl_view_exec_t *sl_exec_new(const sl_view_plan_t *plan);
 /* Frees the state and its deltas; takes void* to serve as a destructor. */
 void sl_exec_free(void *st);
 
+/* now() / current_timestamp in views: the time the request being
+ * processed began, in microseconds since 2000-01-01 UTC (one value for
+ * every view and row of the request, as PostgreSQL's now() is one value
+ * per transaction).  sl_exec_set_now stamps it from the clock. */
+void sl_exec_set_now(void);
+int64_t sl_exec_now(void);
+
 /* On error, *err_row (when err_row is not NULL) is the batch row that
  * failed, or -1. */
 int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b,

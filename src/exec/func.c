@@ -1253,6 +1253,15 @@ static int f_to_timestamp(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s
     return SL_OK;
 }
 
+/* now(): the time the request began (sl_exec_set_now). */
+static int f_now(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s, sl_datum_t *out,
+                 sl_error_t *err)
+{
+    (void)e; (void)a; (void)s; (void)err;
+    out->v.i = sl_exec_now();
+    return SL_OK;
+}
+
 static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ABS] = f_abs, [SL_F_SIGN] = f_sign, [SL_F_ROUND] = f_round,
     [SL_F_TRUNC] = f_trunc, [SL_F_CEIL] = f_ceil, [SL_F_FLOOR] = f_floor,
@@ -1272,6 +1281,7 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_TEXTCAT] = f_textcat, [SL_F_LIKE_ESCAPE] = f_like_escape,
     [SL_F_DATE_TRUNC] = f_date_trunc, [SL_F_DATE_PART] = f_date_part,
     [SL_F_EXTRACT] = f_date_part, [SL_F_TO_TIMESTAMP] = f_to_timestamp,
+    [SL_F_NOW] = f_now,
 };
 
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,

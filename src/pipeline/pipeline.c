@@ -68,6 +68,7 @@ int sl_pipeline_ingest(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
     r->bad_row = -1;
     if (sl_pipeline_may_insert(srv, &r->source, s, err) != SL_OK)
         return SL_ERR;
+    sl_exec_set_now();      /* now() in the views: this request's time */
 
     /* Phase 1: evaluate every view; any error refuses the whole batch. */
     sl_exec_pending_t **prepared = sl_alloc0(a, sizeof(void *) * (size_t)(s->nviews + 1));

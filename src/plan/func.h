@@ -27,6 +27,7 @@ typedef enum sl_func_id {
     SL_F_LIKE, SL_F_ILIKE, SL_F_REGEX, SL_F_REGEXP_REPLACE,
     SL_F_TEXTCAT, SL_F_LIKE_ESCAPE,
     SL_F_DATE_TRUNC, SL_F_DATE_PART, SL_F_EXTRACT, SL_F_TO_TIMESTAMP,
+    SL_F_NOW,
     SL_F_COUNT_
 } sl_func_id_t;
 

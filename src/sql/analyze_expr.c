@@ -373,6 +373,9 @@ static sl_expr_t *column_ref(sl_actx_t *ctx, const sl_ast_node_t *n)
         if (strcmp(ctx->stream->cols[i].name, n->str) == 0)
             col = i;
     if (col < 0) {
+        sl_expr_t *now = n->qual ? NULL : sl__current_timestamp(ctx, n);
+        if (now != NULL)
+            return now;
         if (!n->qual && sl__value_function(ctx, n))
             return NULL;
         if (n->qual)

@@ -574,10 +574,19 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
     return true;
 }
 
+sl_expr_t *sl__current_timestamp(sl_actx_t *ctx, const sl_ast_node_t *n)
+{
+    if (strcmp(n->str, "current_timestamp") != 0)
+        return NULL;
+    sl_expr_t *e = sl__mk(ctx, SL_E_FUNC, SL_T_TIMESTAMPTZ, n->location, 0);
+    e->func = SL_F_NOW;
+    return e;
+}
+
 bool sl__value_function(sl_actx_t *ctx, const sl_ast_node_t *n)
 {
     static const char *const names[] = {
-        "current_date", "current_time", "current_timestamp", "localtime",
+        "current_date", "current_time", "localtime",
         "localtimestamp", "current_user", "session_user", "current_role",
         "current_catalog", "current_schema", "user",
     };

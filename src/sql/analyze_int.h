@@ -104,6 +104,8 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
 /* For an unknown column named as one of SQL's value functions
  * (CURRENT_TIMESTAMP ...): true with 0A000 set. */
 bool sl__value_function(sl_actx_t *ctx, const sl_ast_node_t *n);
+/* CURRENT_TIMESTAMP (a name no column has): now(); else NULL. */
+sl_expr_t *sl__current_timestamp(sl_actx_t *ctx, const sl_ast_node_t *n);
 sl_expr_t *sl__other_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l,
                               sl_expr_t *r);
 

@@ -8,7 +8,8 @@
 #   - a body sent as text/plain (what fetch() sends for a string) is NDJSON;
 #   - TRUNCATE CONTINUOUS VIEW empties a view (aggregate or transform) in
 #     the client's session: rolled back with its block, refused (42501) to
-#     a role without the privilege; TRUNCATE of a table is PostgreSQL's.
+#     a role without the privilege; TRUNCATE of a table is PostgreSQL's;
+#   - now() / CURRENT_TIMESTAMP are the time the request is processed.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -87,6 +88,25 @@ case $r in *42501*) pass "TRUNCATE needs the client's privilege (42501)" ;; *) f
 pgq -c "CREATE TABLE continuous (a int)" -c "INSERT INTO continuous VALUES (1)"
 slq -c "TRUNCATE continuous" && [ "$(pgq -c "SELECT count(*) FROM continuous")" = 0 ] &&
     pass "TRUNCATE continuous (a table) goes to PostgreSQL" || fail "TRUNCATE continuous"
+
+# now() / CURRENT_TIMESTAMP: the time the request is processed (one value
+# per request): events stamped in the future do not pass ts <= now(), the
+# group key date_trunc('day', now()) is the day of the ingest
+slq -c "CREATE STREAM tn (k integer, ts timestamptz)" \
+    -c "CREATE CONTINUOUS VIEW vn AS SELECT date_trunc('day', now()) AS d, count(*) AS n, count(*) FILTER (WHERE ts <= CURRENT_TIMESTAMP) AS past FROM tn WHERE k > 0 GROUP BY 1" ||
+    sl_fail "the now() view was refused"
+before=$(pgq -c "SELECT date_trunc('day', now())")
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{"k":1,"ts":"2001-01-01T00:00:00Z"}
+{"k":2,"ts":"2099-01-01T00:00:00Z"}
+{"k":3,"ts":"1999-12-31T23:59:59Z"}' "http://$SLUICE_HTTP/v1/streams/tn")
+after=$(pgq -c "SELECT date_trunc('day', now())")
+got=$(slq -c "SELECT d::text, n, past FROM vn")
+case $got in
+    "$(pgq -c "SELECT '$before'::timestamptz::text")|3|2"|"$(pgq -c "SELECT '$after'::timestamptz::text")|3|2")
+        [ "$code" = 200 ] && pass "now() and CURRENT_TIMESTAMP: the request's time" ||
+            fail "now() ingest answered $code" ;;
+    *) fail "now() view holds: $got (day $before / $after)" ;;
+esac
 
 sluiced_stop
 pg_stop

@@ -361,8 +361,14 @@ START_TEST(test_expressions)
            "operator does not exist: text = integer", 39);
     ck_err("SELECT count(*) FROM clicks WHERE v IN (1, 'a')", "22P02",
            "invalid input syntax for type integer: \"a\"", 44);
-    ck_err("SELECT count(*) FROM clicks WHERE ts < current_timestamp", "0A000",
-           "current_timestamp is not supported in continuous views yet", 40);
+    /* now() and CURRENT_TIMESTAMP: the request's time, a timestamptz */
+    ck_assert_int_eq(analyze("SELECT count(*) FROM clicks WHERE ts < current_timestamp"), SL_OK);
+    ck_assert_int_eq(analyze("SELECT date_trunc('hour', now()) AS h, count(*) FROM clicks "
+                             "GROUP BY 1"), SL_OK);
+    ck_err("SELECT count(*) FROM clicks WHERE ts < current_date", "0A000",
+           "current_date is not supported in continuous views yet", 40);
+    ck_err("SELECT count(*) FROM clicks WHERE now(1) > ts", "42883",
+           "function now(integer) does not exist", 35);
     ck_err("SELECT count(*) FROM clicks WHERE round(v, 1) > 2", "0A000",
            "numeric values are not supported in arithmetic in WHERE of continuous views yet",
            35);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exec/exec.h"
 #include "plan/func.h"
@@ -365,6 +366,16 @@ static sl_expr_t *TSZ(sl_type_t t, const char *text)
 START_TEST(test_datetime)
 {
     sl_type_t tz = SL_T_TIMESTAMPTZ, ts = SL_T_TIMESTAMP;
+    /* now(): the request's time, stamped once (sl_exec_set_now) */
+    sl_exec_set_now();
+    int64_t now = sl_exec_now();
+    int64_t unix_us = (int64_t)time(NULL) * 1000000 - INT64_C(946684800) * 1000000;
+    ck_assert(now > unix_us - 2000000 && now < unix_us + 2000000);
+    sl_datum_t d;
+    sl_error_t e;
+    sl_error_clear(&e);
+    ck_assert_int_eq(sl_expr_eval(fn(SL_F_NOW, tz, 0), NULL, 0, arena, &d, &e), SL_OK);
+    ck_assert(!d.null && d.v.i == now);
     const char *v = "2024-02-29 13:45:30.123456+00";
     EQ("2024-02-29 13:00:00+00", fn(SL_F_DATE_TRUNC, tz, 2, S("hour"), TSZ(tz, v)));
     EQ("2024-02-26 00:00:00+00", fn(SL_F_DATE_TRUNC, tz, 2, S("week"), TSZ(tz, v)));

@@ -102,11 +102,11 @@ function agg_more(    c, a) {
     if (c == 4) return pick("bit_and bit_or") "(" pickb("k|s|i|b|(k % 7)|(s * 3)") ")"
     if (c < 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("k s i b k s") ")"
     if (c == 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("r d x d") ")"
-    # (over the dyadic floats only: with integer columns, or one column
-    # twice, an intercept or covariance that is 0 exactly comes out as
+    # (over two different dyadic float columns: with integer columns, or
+    # one column twice, an intercept or covariance that is 0 exactly comes out as
     # rounding noise, 1e-16 in PostgreSQL's one pass and another in the
     # combined states)
-    if (c == 8) return pick("corr covar_pop covar_samp regr_slope regr_intercept") "(" pick("d r") ", " pick("r d") ")"
+    if (c == 8) return pick("corr covar_pop covar_samp regr_slope regr_intercept") "(" pickb("d, r|r, d") ")"
     if (c == 10 || rnd(2) == 0)   # exact: the sets of values; sum and avg over them in sorted order
         return pick("count count sum avg") "(DISTINCT " pick("k s g t d r x i b ts flag") ")" (rnd(4) ? "" : " FILTER (WHERE " cond(0) ")")
     if (c == 11 || rnd(2) == 0) {  # string_agg ordered by its value: deterministic

@@ -559,7 +559,8 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
     }
     sl_expr_t *e = sl__mk(ctx, SL_E_FUNC, best->result, n->location, n->nargs);
     e->func = best->id;
-    memcpy(e->args, args, sizeof(*args) * (size_t)n->nargs);
+    if (n->nargs > 0)       /* now(): no arguments, args is NULL */
+        memcpy(e->args, args, sizeof(*args) * (size_t)n->nargs);
     if (best->id == SL_F_REGEXP_REPLACE) {
         const sl_expr_t *fl = n->nargs == 4 ? args[3] : NULL;
         bool icase = false;

@@ -25,3 +25,9 @@ tests_unit_check_parser_LDADD = $(SQL_TEST_LIBS)
 tests_unit_check_analyze_SOURCES = tests/unit/check_analyze.c
 tests_unit_check_analyze_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_analyze_LDADD = $(SQL_TEST_LIBS)
+check_PROGRAMS += tests/unit/check_slide
+TESTS += tests/unit/check_slide
+tests_unit_check_slide_SOURCES = tests/unit/check_slide.c
+tests_unit_check_slide_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_slide_LDADD = src/sql/libsql.a src/exec/libexec.a src/plan/libplan.a \
+	src/catalog/libcatalog.a src/util/libutil.a $(CHECK_LIBS) -lm

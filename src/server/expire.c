@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/conninfo.h"
+
 #define TICK_MS 250
 #define LOG_EVERY_MS 60000
 
@@ -48,12 +50,13 @@ static void warn(sl_expire_t *ex, const char *what, const char *msg)
     if (now_ms() - ex->logged_ms < LOG_EVERY_MS)
         return;
     ex->logged_ms = now_ms();
-    char line[256];
-    snprintf(line, sizeof(line), "%s", msg ? msg : "");
-    char *nl = strchr(line, '\n');
-    if (nl)
-        *nl = 0;
-    sl_log_warning("expiring old rows: %s: %s", what, line);
+    sl_buf_t line = SL_BUF_INIT;   /* libpq may quote the connection string */
+    sl_conninfo_scrub(ex->srv->pg_conninfo, msg ? msg : "", &line);
+    const char *text = sl_buf_cstr(&line);
+    const char *nl = strchr(text, '\n');
+    sl_log_warning("expiring old rows: %s: %.*s", what,
+                   (int)(nl ? (size_t)(nl - text) : strlen(text)), text);
+    sl_buf_free(&line);
 }
 
 bool sl_expire_sql(const sl_view_t *v, int limit, sl_buf_t *sql)
@@ -199,13 +202,32 @@ static void connect_start(sl_expire_t *ex)
     sock_wait(ex, EV_WRITE, on_connect);
 }
 
-/* Every TICK_MS: reconnect when needed, start a round when one is due. */
+/* Whether some view has a sliding window or a TTL. */
+static bool needed(const sl_catalog_t *cat)
+{
+    for (int i = 0; i < cat->nviews; i++) {
+        const sl_view_time_t *t = &cat->views[i]->plan->time;
+        if (t->sw_us > 0 || t->ttl_us > 0)
+            return true;
+    }
+    return false;
+}
+
+/* Every TICK_MS: (re)connect when some view needs deletes (and close the
+ * connection when none does), start a round when one is due. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     sl_expire_t *ex = arg;
     (void)fd, (void)what;
     if (ex->srv->shutting_down)
         return;
+    if (!needed(&ex->srv->catalog)) {
+        if (ex->conn != NULL && !ex->busy) {
+            ex->connected = false;   /* closed on purpose: no warning */
+            drop_conn(ex, "");
+        }
+        return;
+    }
     if (ex->conn == NULL) {
         connect_start(ex);
         return;

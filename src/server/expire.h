@@ -3,7 +3,8 @@
  * sl_view_time_t): the expired steps of sliding windows (sw) and the rows
  * older than their TTL.
  *
- * One connection of sluiced's own; every SL_EXPIRE_ROUND_MS a round goes
+ * One connection of sluiced's own (open while some view has sw or ttl);
+ * every SL_EXPIRE_ROUND_MS a round goes
  * over the catalog's views with sw or ttl, deleting each one's old rows in
  * batches of at most SL_EXPIRE_BATCH (one statement each, in its own
  * transaction, locking with SKIP LOCKED: a row a flush holds is left for

@@ -10,7 +10,8 @@
  * events, as access.c).  A round visits the views by position in the
  * catalog, looked up again after every answer (a view dropped meanwhile is
  * simply not found; one skipped by a shift of positions waits for the
- * next round); a view whose batch came back full is asked again at once.
+ * next round; only its name is kept across the wait, for the log); a view
+ * whose batch came back full is asked again at once.
  */
 #include "server/expire.h"
 
@@ -34,6 +35,7 @@ struct sl_expire {
     bool connected, busy;
     bool in_round;
     int pos;                    /* catalog position of the view under way */
+    char *name;                 /* its name, for the log (malloc'd) */
     int64_t round_ms;           /* when the last round started */
     int64_t logged_ms;          /* last warning (rate-limited) */
 };
@@ -97,6 +99,8 @@ static void drop_conn(sl_expire_t *ex, const char *why)
     }
     ex->conn = NULL;
     ex->connected = ex->busy = ex->in_round = false;
+    free(ex->name);
+    ex->name = NULL;
 }
 
 static void on_result(evutil_socket_t fd, short what, void *arg);
@@ -133,6 +137,8 @@ static void next_batch(sl_expire_t *ex)
         return;
     }
     sl_buf_free(&sql);
+    free(ex->name);
+    ex->name = sl_xstrdup(cat->views[ex->pos]->name);
     ex->busy = true;
     sock_wait(ex, EV_READ, on_result);
 }
@@ -154,11 +160,11 @@ static void on_result(evutil_socket_t fd, short what, void *arg)
     while ((res = PQgetResult(ex->conn)) != NULL) {
         if (PQresultStatus(res) == PGRES_COMMAND_OK) {
             deleted = atol(PQcmdTuples(res));
-        } else if (ex->pos < ex->srv->catalog.nviews) {
+        } else {
             /* dropped meanwhile (42P01), a lock not had in time (55P03) ... */
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
             if (state == NULL || strcmp(state, "42P01") != 0)
-                warn(ex, ex->srv->catalog.views[ex->pos]->name, PQresultErrorMessage(res));
+                warn(ex, ex->name ? ex->name : "?", PQresultErrorMessage(res));
         }
         PQclear(res);
     }
@@ -263,5 +269,6 @@ void sl_expire_free(sl_expire_t *ex)
     if (ex->conn)
         PQfinish(ex->conn);
     event_free(ex->tick);
+    free(ex->name);
     free(ex);
 }

@@ -6,7 +6,8 @@
 # arrival time in a table of the throwaway PostgreSQL, and at chosen
 # moments one statement reads each view and PostgreSQL's own aggregates
 # over the recorded events whose step (the arrival time truncated to the
-# second) is later than now() - 4 seconds: they must be equal.  Across a
+# second) is later than now() - 4 seconds: they must be equal (grouped,
+# global, HAVING, a transform, SELECT DISTINCT).  Across a
 # restart of sluiced; expired steps leave the state tables; EXPLAIN; the
 # options' errors.
 set -eu
@@ -33,6 +34,8 @@ CREATE CONTINUOUS VIEW sw_having WITH (step_factor = 25, sw = '4 seconds') AS
   SELECT k, sum(x) AS sx FROM ev GROUP BY k HAVING count(*) > 8;
 CREATE CONTINUOUS VIEW sw_rows WITH (sw = '4 seconds', step_factor = 25) AS
   SELECT k, x FROM ev WHERE x >= 40;
+CREATE CONTINUOUS VIEW sw_keys WITH (sw = '4 seconds', step_factor = 25) AS
+  SELECT DISTINCT k FROM ev WHERE x > 35;
 SQL
 pgq -c "CREATE TABLE oracle (arrival float8, k text, x integer, f float8, t text)"
 
@@ -82,7 +85,8 @@ WITH o AS (SELECT k, count(*) AS n, sum(x) AS sx, avg(x) AS ax, min(x) AS mi, ma
      oa AS (SELECT count(*) AS n, sum(x) AS sx, max(t) AS mt, avg(f) AS af FROM oracle
             WHERE x > -40 AND $in_window),
      oh AS (SELECT k, sum(x) AS sx FROM oracle WHERE $in_window GROUP BY k HAVING count(*) > 8),
-     orw AS (SELECT k, x FROM oracle WHERE x >= 40 AND $in_window)
+     orw AS (SELECT k, x FROM oracle WHERE x >= 40 AND $in_window),
+     ok AS (SELECT DISTINCT k FROM oracle WHERE x > 35 AND $in_window)
 SELECT (SELECT count(*) FROM oracle WHERE $in_window) || ' ' ||
        (SELECT count(*) FROM o) || ' ' ||
        (SELECT count(*) FROM (SELECT * FROM o EXCEPT SELECT * FROM w) d) || ' ' ||
@@ -92,14 +96,16 @@ SELECT (SELECT count(*) FROM oracle WHERE $in_window) || ' ' ||
        (SELECT count(*) FROM (SELECT * FROM oh EXCEPT SELECT * FROM sw_having) d) || ' ' ||
        (SELECT count(*) FROM (SELECT * FROM sw_having EXCEPT SELECT * FROM oh) d) || ' ' ||
        (SELECT count(*) FROM (SELECT * FROM orw EXCEPT ALL SELECT * FROM sw_rows) d) || ' ' ||
-       (SELECT count(*) FROM (SELECT * FROM sw_rows EXCEPT ALL SELECT * FROM orw) d)
+       (SELECT count(*) FROM (SELECT * FROM sw_rows EXCEPT ALL SELECT * FROM orw) d) || ' ' ||
+       (SELECT count(*) FROM (SELECT * FROM ok EXCEPT ALL SELECT * FROM sw_keys) d) || ' ' ||
+       (SELECT count(*) FROM (SELECT * FROM sw_keys EXCEPT ALL SELECT * FROM ok) d)
 SQL
 )
     set -- $res
-    if [ "$3 $4 $5 $6 $7 $8 $9" = "0 0 1 0 0 0 0" ]; then
+    if [ "$3 $4 $5 $6 $7 $8 $9 ${10} ${11}" = "0 0 1 0 0 0 0 0 0" ]; then
         pass "$label: the views equal the oracle over the $1 events of the window ($2 groups)"
     else
-        fail "$label: views against the oracle (events, groups, missing, extra, global, having -/+, rows -/+): $res"
+        fail "$label: views against the oracle (events, groups, missing, extra, global, having -/+, rows -/+, keys -/+): $res"
         pgq -c "SELECT * FROM sw_k ORDER BY k" >&2
         pgq -c "SELECT to_timestamp(floor(arrival)) AS step, k, count(*) FROM oracle GROUP BY 1, 2 ORDER BY 1, 2" >&2
         pgq -c "SELECT _step, k, _a1 FROM sluice_mrel.sw_k ORDER BY 1, 2" >&2
@@ -144,7 +150,8 @@ label="after the window"; check
 [ "$window_events" = 0 ] || fail "the window still holds $window_events events"
 sleep 2.5
 rows=$(pgq -c "SELECT (SELECT count(*) FROM sluice_mrel.sw_k) + (SELECT count(*) FROM sluice_mrel.sw_all)
-                    + (SELECT count(*) FROM sluice_mrel.sw_having) + (SELECT count(*) FROM sluice_mrel.sw_rows)")
+                    + (SELECT count(*) FROM sluice_mrel.sw_having) + (SELECT count(*) FROM sluice_mrel.sw_rows)
+                    + (SELECT count(*) FROM sluice_mrel.sw_keys)")
 [ "$rows" = 0 ] && pass "every state table is empty once the window has passed" || fail "$rows state rows left"
 all=$(pgq -F' ' -c "SELECT n, coalesce(sx::text, 'null') FROM sw_all")
 [ "$all" = "0 null" ] && pass "the global view reads 0 and NULL over an empty window" || fail "global view: $all"

@@ -161,9 +161,11 @@ static void on_result(evutil_socket_t fd, short what, void *arg)
         if (PQresultStatus(res) == PGRES_COMMAND_OK) {
             deleted = atol(PQcmdTuples(res));
         } else {
-            /* dropped meanwhile (42P01), a lock not had in time (55P03) ... */
+            /* Dropped meanwhile (42P01), or its table locked by a DDL
+             * (TRUNCATE in an open transaction ...) beyond lock_timeout
+             * (55P03): next round.  Anything else is worth a warning. */
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            if (state == NULL || strcmp(state, "42P01") != 0)
+            if (state == NULL || (strcmp(state, "42P01") != 0 && strcmp(state, "55P03") != 0))
                 warn(ex, ex->name ? ex->name : "?", PQresultErrorMessage(res));
         }
         PQclear(res);

@@ -177,6 +177,21 @@ slq -c "SET statement_timeout = '10s'" -c "DROP CONTINUOUS VIEW raw" >/dev/null 
     pass "DROP CONTINUOUS VIEW of a view being expired" || fail "DROP CONTINUOUS VIEW raw failed"
 raw_term=0
 wait_expired "old events after a DROP"
+# A row some transaction holds a lock on is skipped (SKIP LOCKED), not
+# waited for; the other rows and views go on, and it goes once released.
+events "$A_HTTP" 1 1 0 200
+pgq -c "BEGIN" -c "SELECT k FROM sluice_mrel.last_seen WHERE k = 200 FOR UPDATE" \
+    -c "SELECT pg_sleep(7)" -c "COMMIT" >"$work/locker.out" 2>&1 &
+locker=$!
+sleep 5.5
+n=$(pgq -c "SELECT (SELECT count(*) FROM per_sec WHERE k = 200) || ' ' ||
+                   (SELECT count(*) FROM last_seen WHERE k = 200)")
+running=no; kill -0 "$locker" 2>/dev/null && running=yes
+[ "$n $running" = "0 1 yes" ] &&
+    pass "a locked expired row is skipped, the others deleted" ||
+    fail "locked row: per_sec and last_seen rows of k 200, locker running: $n $running"
+wait "$locker" || fail "the locking transaction failed: $(cat "$work/locker.out")"
+wait_expired "a row once its lock is released"
 n=$(cat "$PGTEST_DIR"/sluiced.*.log | grep -c "expiring old rows" || true)
 [ "$n" = 0 ] && pass "no delete failed" || fail "$n delete failures logged: $(grep -h 'expiring old rows' "$PGTEST_DIR"/sluiced.*.log)"
 

@@ -47,7 +47,9 @@ events() {
           FROM generate_series(0, $2 - 1) AS i"
     pgq -c "COPY (SELECT json_build_object('ts', ts, 'lts', lts, 'k', k) FROM ($rows) r) TO STDOUT" \
         >"$work/body"
+    t0=$(date +%s%N)
     ans=$(curl -s --data-binary @"$work/body" "http://$1/v1/streams/tev")
+    ingest_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     [ "$ans" = "{\"accepted\": $2}" ] || { fail "$2 events answered $ans"; return; }
     pgq -c "INSERT INTO oracle $rows"
 }
@@ -107,14 +109,14 @@ SQL
 events "$A_HTTP" 300 86400 1 mod
 events "$A_HTTP" 20000 -200000 1 mod
 slow=0
+worst=0
 for r in $(seq 1 25); do
-    t0=$(date +%s%N)
     events "$A_HTTP" 40 86400 3 mod
-    t1=$(date +%s%N)
-    [ $(( (t1 - t0) / 1000000 )) -lt 2000 ] || slow=$((slow + 1))
+    [ "$ingest_ms" -lt 2000 ] || slow=$((slow + 1))
+    [ "$ingest_ms" -le "$worst" ] || worst=$ingest_ms
 done
-[ "$slow" = 0 ] && pass "25 requests answered within 2 s each while old rows were deleted" ||
-    fail "$slow requests took 2 s or more while old rows were deleted"
+[ "$slow" = 0 ] && pass "25 requests answered within 2 s each while old rows were deleted (slowest $worst ms)" ||
+    fail "$slow requests took 2 s or more while old rows were deleted (slowest $worst ms)"
 wait_expired "20000 old events"
 # They were written, and deleted: PostgreSQL's counts (sent at the end of
 # each transaction, so polled).

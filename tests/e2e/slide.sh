@@ -26,7 +26,8 @@ CREATE STREAM ev (k text, x integer, f float8, t text);
 CREATE CONTINUOUS VIEW sw_k WITH (sw = '4 seconds', step_factor = 25) AS
   SELECT k, count(*) AS n, sum(x) AS sx, avg(x) AS ax, min(x) AS mi, max(x) AS ma,
          count(DISTINCT x) AS dx, var_pop(f) AS vf, string_agg(t, ',' ORDER BY t) AS st,
-         sum(DISTINCT x) FILTER (WHERE x > 0) AS sdx, bool_or(x > 45) AS big
+         sum(DISTINCT x) FILTER (WHERE x > 0) AS sdx, bool_or(x > 45) AS big,
+         corr(f, (x % 7)::float8) AS cr, stddev(x) AS sdv
   FROM ev GROUP BY k;
 CREATE CONTINUOUS VIEW sw_all WITH (sw = '4 seconds', step_factor = 25) AS
   SELECT count(*) AS n, sum(x) AS sx, max(t) AS mt, avg(f) AS af FROM ev WHERE x > -40;
@@ -79,9 +80,11 @@ check() {
 WITH o AS (SELECT k, count(*) AS n, sum(x) AS sx, avg(x) AS ax, min(x) AS mi, max(x) AS ma,
                   count(DISTINCT x) AS dx, round(var_pop(f)::numeric, 9) AS vf,
                   string_agg(t, ',' ORDER BY t) AS st,
-                  sum(DISTINCT x) FILTER (WHERE x > 0) AS sdx, bool_or(x > 45) AS big
+                  sum(DISTINCT x) FILTER (WHERE x > 0) AS sdx, bool_or(x > 45) AS big,
+                  round(corr(f, (x % 7)::float8)::numeric, 9) AS cr, stddev(x) AS sdv
            FROM oracle WHERE $in_window GROUP BY k),
-     w AS (SELECT k, n, sx, ax, mi, ma, dx, round(vf::numeric, 9), st, sdx, big FROM sw_k),
+     w AS (SELECT k, n, sx, ax, mi, ma, dx, round(vf::numeric, 9), st, sdx, big,
+                  round(cr::numeric, 9), sdv FROM sw_k),
      oa AS (SELECT count(*) AS n, sum(x) AS sx, max(t) AS mt, avg(f) AS af FROM oracle
             WHERE x > -40 AND $in_window),
      oh AS (SELECT k, sum(x) AS sx FROM oracle WHERE $in_window GROUP BY k HAVING count(*) > 8),

@@ -239,6 +239,13 @@ static int time_op(const sl_expr_t *e, const sl_datum_t *x, const sl_datum_t *y,
 {
     sl_type_t lt = e->args[0]->type, rt = e->args[1]->type;
     sl_interval_t neg;
+    if (e->op == SL_OP_MUL || e->op == SL_OP_DIV) {
+        const sl_interval_t *iv = lt == SL_T_INTERVAL ? &x->v.iv : &y->v.iv;
+        double f = lt == SL_T_INTERVAL ? y->v.f : x->v.f;
+        if (e->op == SL_OP_DIV)
+            return sl_interval_div(iv, f, &out->v.iv, err);
+        return sl_interval_mul(iv, f, &out->v.iv, err);
+    }
     if (lt == SL_T_INTERVAL && rt == SL_T_INTERVAL) {
         if (e->op == SL_OP_ADD)
             return sl_interval_pl(&x->v.iv, &y->v.iv, &out->v.iv, err);
@@ -291,7 +298,7 @@ static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *s
     }
     default:
         if (e->type == SL_T_INTERVAL || e->args[1]->type == SL_T_INTERVAL ||
-            t == SL_T_INTERVAL)
+            t == SL_T_INTERVAL)   /* also interval * float8 */
             return time_op(e, &x, &y, out, err);
         if (sl_type_is_integer(t))
             return int_arith(e->op, t, x.v.i, y.v.i, &out->v.i, err);

@@ -421,6 +421,15 @@ static bool time_arith(sl_actx_t *ctx, sl_op_t op, sl_expr_t **l, sl_expr_t **r,
     sl_type_t lt = (*l)->type, rt = (*r)->type;
     bool lu = is_unknown(*l), ru = is_unknown(*r);
     bool liv = lt == SL_T_INTERVAL, riv = rt == SL_T_INTERVAL;
+    if ((op == SL_OP_MUL && (liv || riv)) || (op == SL_OP_DIV && liv)) {
+        /* interval * float8, float8 * interval, interval / float8 */
+        sl_expr_t **num = liv ? r : l;
+        if (!is_unknown(*num) && !sl_type_is_numeric((*num)->type))
+            return false;
+        *num = sl__coerce(ctx, *num, SL_T_FLOAT8, -1);
+        *result = SL_T_INTERVAL;
+        return true;
+    }
     if ((op != SL_OP_ADD && op != SL_OP_SUB) || (lu && ru))
         return false;
     if (!(is_time(lt) || liv || lu) || !(is_time(rt) || riv || ru))

@@ -88,4 +88,14 @@ int sl__numeric_func_double(const sl_expr_t *e, const sl_datum_t *args,
                                         sl_datum_t *, sl_error_t *),
                             sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
 
+/* Exact sums of numeric values (and of their squares) for sum, avg and
+ * the statistics over numeric; allocated from a, released with it. */
+typedef struct sl__numacc sl__numacc_t;
+sl__numacc_t *sl__numacc_new(sl_arena_t *a);
+void sl__numacc_add(sl__numacc_t *acc, const sl_datum_t *v, bool squares);
+void sl__numacc_merge(sl__numacc_t *dst, const sl__numacc_t *src);
+/* The sum (or the sum of squares) as numeric text, NaN and infinities as
+ * PostgreSQL's numeric sum gives them. */
+void sl__numacc_output(const sl__numacc_t *acc, bool squares, sl_buf_t *out);
+
 #endif

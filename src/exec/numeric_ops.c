@@ -206,3 +206,101 @@ int sl__numeric_func_double(const sl_expr_t *e, const sl_datum_t *args,
     sl_num_clear(&x);
     return rc;
 }
+
+/* ---- sums of numerics for the hash aggregate ---- */
+
+/* Exact running sums of numerics (and of their squares, for the
+ * statistics): the finite values add up in s (scale ds, the largest input
+ * scale, as PostgreSQL's numeric sum keeps it), NaN and the infinities
+ * are counted apart as numeric_accum counts them.  The mpz limbs are
+ * malloc'd by GMP: a cleanup on the delta's arena releases them. */
+struct sl__numacc {
+    mpz_t s, s2;
+    int ds, ds2;
+    int64_t nan, pinf, ninf;
+};
+
+static void numacc_free(void *p)
+{
+    sl__numacc_t *acc = p;
+    mpz_clear(acc->s);
+    mpz_clear(acc->s2);
+}
+
+sl__numacc_t *sl__numacc_new(sl_arena_t *a)
+{
+    sl__numacc_t *acc = sl_alloc0(a, sizeof(*acc));
+    mpz_init(acc->s);
+    mpz_init(acc->s2);
+    sl_arena_on_free(a, numacc_free, acc);
+    return acc;
+}
+
+/* s (scale *ds) += v (scale d). */
+static void add_scaled(mpz_t s, int *ds, const mpz_t v, int d)
+{
+    if (d > *ds) {
+        mpz_t p;
+        mpz_init(p);
+        mpz_ui_pow_ui(p, 10, (unsigned long)(d - *ds));
+        mpz_mul(s, s, p);
+        mpz_clear(p);
+        *ds = d;
+    }
+    if (d == *ds) {
+        mpz_add(s, s, v);
+        return;
+    }
+    mpz_t t;
+    mpz_init(t);
+    mpz_ui_pow_ui(t, 10, (unsigned long)(*ds - d));
+    mpz_mul(t, t, v);
+    mpz_add(s, s, t);
+    mpz_clear(t);
+}
+
+void sl__numacc_add(sl__numacc_t *acc, const sl_datum_t *v, bool squares)
+{
+    sl_num_t x;
+    sl_num_init(&x);
+    sl_numeric_get(v, &x);
+    switch (x.kind) {
+    case SL_NUM_NAN: acc->nan++; break;
+    case SL_NUM_PINF: acc->pinf++; break;
+    case SL_NUM_NINF: acc->ninf++; break;
+    default:
+        add_scaled(acc->s, &acc->ds, x.v, x.dscale);
+        if (squares) {
+            mpz_mul(x.v, x.v, x.v);
+            add_scaled(acc->s2, &acc->ds2, x.v, 2 * x.dscale);
+        }
+        break;
+    }
+    sl_num_clear(&x);
+}
+
+void sl__numacc_merge(sl__numacc_t *dst, const sl__numacc_t *src)
+{
+    add_scaled(dst->s, &dst->ds, src->s, src->ds);
+    add_scaled(dst->s2, &dst->ds2, src->s2, src->ds2);
+    dst->nan += src->nan;
+    dst->pinf += src->pinf;
+    dst->ninf += src->ninf;
+}
+
+void sl__numacc_output(const sl__numacc_t *acc, bool squares, sl_buf_t *out)
+{
+    sl_num_t x;
+    sl_num_init(&x);
+    if (acc->nan > 0 || (!squares && acc->pinf > 0 && acc->ninf > 0)) {
+        sl_num_set_kind(&x, SL_NUM_NAN);
+    } else if (acc->pinf > 0 || acc->ninf > 0) {
+        /* a sum of squares with an infinite value is +Infinity */
+        sl_num_set_kind(&x, squares || acc->pinf > 0 ? SL_NUM_PINF : SL_NUM_NINF);
+    } else {
+        mpz_set(x.v, squares ? acc->s2 : acc->s);
+        x.dscale = squares ? acc->ds2 : acc->ds;
+    }
+    sl_num_format(&x, out);
+    sl_num_clear(&x);
+}

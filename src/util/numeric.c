@@ -473,8 +473,13 @@ static void nbase_lead(const sl_num_t *x, long *weight, long *first)
     mpz_t t, p;
     mpz_inits(t, p, NULL);
     mpz_abs(t, x->v);
-    mpz_ui_pow_ui(p, 10, (unsigned long)(nd - lead));
-    mpz_tdiv_q(t, t, p);
+    if (nd >= lead) {
+        mpz_ui_pow_ui(p, 10, (unsigned long)(nd - lead));
+        mpz_tdiv_q(t, t, p);
+    } else {   /* 0.5 is 5000 at weight -1 */
+        mpz_ui_pow_ui(p, 10, (unsigned long)(lead - nd));
+        mpz_mul(t, t, p);
+    }
     *weight = w;
     *first = (long)mpz_get_ui(t);
     mpz_clears(t, p, NULL);
@@ -750,10 +755,10 @@ void sl_numeric_put(const sl_num_t *x, sl_arena_t *a, sl_datum_t *d)
     sl_num_format(x, &b);
     char *p = sl_alloc(a, b.len + 1);
     memcpy(p, sl_buf_cstr(&b), b.len + 1);
-    sl_buf_free(&b);
     d->v.s.p = p;
     d->v.s.n = (uint32_t)b.len;
     d->null = false;
+    sl_buf_free(&b);
 }
 
 /* Whether s[0..n) is exactly what numeric_out prints for some finite

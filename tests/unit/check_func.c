@@ -49,10 +49,13 @@ static sl_expr_t *F(double v)
     e->constval.v.f = v;
     return e;
 }
+/* A numeric constant: its text (numeric's datum form), from v's 15 digits. */
 static sl_expr_t *N(double v)
 {
-    sl_expr_t *e = F(v);
-    e->type = SL_T_NUMERIC;
+    sl_expr_t *e = node(SL_E_CONST, SL_T_NUMERIC, 0);
+    char *t = sl_sprintf(arena, "%.15g", v);
+    e->constval.v.s.p = t;
+    e->constval.v.s.n = (uint32_t)strlen(t);
     return e;
 }
 static sl_expr_t *S(const char *s)

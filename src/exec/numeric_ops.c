@@ -6,7 +6,8 @@
  * computed on GMP integers and written back as text into the scratch
  * arena.
  *
- * The transcendental functions (sqrt, exp, ln, log, power, width_bucket)
+ * sqrt is exact too (correctly rounded at numeric_sqrt's scale).  The
+ * transcendental functions (exp, ln, log, power, width_bucket)
  * and extract still compute in double precision: sl__numeric_func_double
  * converts numeric arguments to doubles and the double result back to a
  * numeric (extract at its PostgreSQL scale; the others with 15 significant
@@ -113,7 +114,7 @@ static int scale_arg(const sl_datum_t *d)
 bool sl__numeric_func_exact(int func)
 {
     return func == SL_F_ABS || func == SL_F_SIGN || func == SL_F_ROUND || func == SL_F_TRUNC ||
-           func == SL_F_CEIL || func == SL_F_FLOOR || func == SL_F_MOD;
+           func == SL_F_CEIL || func == SL_F_FLOOR || func == SL_F_MOD || func == SL_F_SQRT;
 }
 
 int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
@@ -133,6 +134,7 @@ int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratc
     case SL_F_TRUNC: rc = sl_num_trunc(&x, e->nargs == 2 ? scale_arg(&a[1]) : 0, err); break;
     case SL_F_CEIL: rc = sl_num_ceil(&x, err); break;
     case SL_F_FLOOR: rc = sl_num_floor(&x, err); break;
+    case SL_F_SQRT: rc = sl_num_sqrt(&x, err); break;
     case SL_F_MOD:
         sl_numeric_get(&a[1], &y);
         rc = sl_num_mod(&r, &x, &y, err);

@@ -659,6 +659,36 @@ int sl_num_floor(sl_num_t *x, sl_error_t *err)
     return check_range(x, err);
 }
 
+int sl_num_sqrt(sl_num_t *x, sl_error_t *err)
+{
+    if (x->kind == SL_NUM_NAN || x->kind == SL_NUM_PINF)
+        return SL_OK;
+    if (x->kind == SL_NUM_NINF || mpz_sgn(x->v) < 0)
+        return sl_error_set(err, "2201F", 0, "cannot take square root of a negative number");
+    /* numeric_sqrt's scale: 16 significant digits from the argument's
+     * base-10000 weight, at least the argument's scale */
+    long w, first;
+    nbase_lead(x, &w, &first);
+    long rscale = SL_NUM_MIN_SIG_DIGITS - ((w + 1) * 4 / 2 - 1);
+    if (rscale < x->dscale)
+        rscale = x->dscale;
+    if (rscale < 0)
+        rscale = 0;
+    if (rscale > SL_NUM_MAX_DISPLAY_SCALE)
+        rscale = SL_NUM_MAX_DISPLAY_SCALE;
+    /* sqrt(v * 10^(2 rscale - d)) correctly rounded, as sqrt_var rounds */
+    mpz_t r, rem;
+    mpz_inits(r, rem, NULL);
+    mul_pow10(x->v, (unsigned long)(2 * rscale - x->dscale));
+    mpz_sqrtrem(r, rem, x->v);
+    if (mpz_cmp(rem, r) > 0)   /* v >= (r + 1/2)^2 */
+        mpz_add_ui(r, r, 1);
+    mpz_swap(x->v, r);
+    x->dscale = (int)rscale;
+    mpz_clears(r, rem, NULL);
+    return SL_OK;
+}
+
 /* ---- conversions ---- */
 
 int sl_num_to_int(const sl_num_t *x, int bits, int64_t *out, sl_error_t *err)

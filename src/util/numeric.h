@@ -89,6 +89,8 @@ int sl_num_round(sl_num_t *x, int s, sl_error_t *err);
 int sl_num_trunc(sl_num_t *x, int s, sl_error_t *err);
 int sl_num_ceil(sl_num_t *x, sl_error_t *err);
 int sl_num_floor(sl_num_t *x, sl_error_t *err);
+/* sqrt(x) at numeric_sqrt's scale, correctly rounded; 2201F for x < 0. */
+int sl_num_sqrt(sl_num_t *x, sl_error_t *err);
 
 /* numeric -> smallint/integer/bigint (bits 16, 32, 64): rounds half away
  * from zero; 22003 "integer out of range", 0A000 for NaN and infinity. */

@@ -477,6 +477,27 @@ START_TEST(test_datums)
 }
 END_TEST
 
+START_TEST(test_sqrt)
+{
+    /* numeric_sqrt's scale and correctly rounded digits (PostgreSQL 15's) */
+    static const struct { const char *in, *out; } cases[] = {
+        {"0", "0.000000000000000"}, {"2", "1.414213562373095"},
+        {"0.5", "0.70710678118654752"}, {"1e10", "100000.00000000000"},
+        {"12345.6789", "111.1111106055556"}, {"1e-30", "0.0000000000000010000000000000000"},
+        {"99999999", "9999.9999499999999"}, {"NaN", "NaN"}, {"Infinity", "Infinity"},
+    };
+    for (size_t i = 0; i < N_(cases); i++) {
+        sl_num_t *x = num(cases[i].in);
+        ck_assert_int_eq(sl_num_sqrt(x, &err), SL_OK);
+        ck_assert_msg(strcmp(fmt(x), cases[i].out) == 0, "sqrt(%s) = %s, PostgreSQL says %s",
+                      cases[i].in, fmt(x), cases[i].out);
+    }
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_num_sqrt(num("-0.1"), &err), SL_ERR);
+    ck_assert_str_eq(errtext(), "2201F: cannot take square root of a negative number");
+}
+END_TEST
+
 START_TEST(test_div_scale)
 {
     /* select_div_scale: 16 significant digits from the base-10000 weights */
@@ -499,6 +520,7 @@ static Suite *numeric_suite(void)
     tcase_add_test(tc, test_casts);
     tcase_add_test(tc, test_datums);
     tcase_add_test(tc, test_div_scale);
+    tcase_add_test(tc, test_sqrt);
     suite_add_tcase(s, tc);
     return s;
 }

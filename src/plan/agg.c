@@ -4,14 +4,15 @@
  * (var_*, stddev_*, corr, covar_*, regr_slope/_intercept), their state
  * column names, and the SQL that combines two states (ON CONFLICT DO
  * UPDATE) and computes final values.  Types follow PostgreSQL: sum(int2/
- * int4) is bigint, sum(int8) numeric, avg over integers numeric (int8_avg),
- * avg over floats double precision, statistics of integers numeric and of
- * floats double precision.
+ * int4) is bigint, sum(int8) and sum(numeric) numeric, avg over integers
+ * and numeric numeric (int8_avg, numeric_avg: sum / count by numeric's
+ * "/"), avg over floats double precision, statistics of integers and
+ * numeric numeric and of floats double precision.
  *
  * Statistics of floats keep PostgreSQL's float8_accum state and combine
- * and finish with PostgreSQL's own functions.  Statistics of integers keep
- * exact sums (n, sum x, sum x*x) and compute numeric_stddev_internal's
- * formula in SQL: (n * sxx - sx * sx) / (n * (n - 1)) (or n * n), 0 when
+ * and finish with PostgreSQL's own functions.  Statistics of integers and
+ * numeric keep exact sums (n, sum x, sum x*x) and compute
+ * numeric_stddev_internal's formula in SQL: (n * sxx - sx * sx) / (n * (n - 1)) (or n * n), 0 when
  * the numerator is not positive, where numeric's "/" picks the same scale
  * (select_div_scale) and rounds as PostgreSQL's aggregate does; stddev is
  * the square root correctly rounded to that scale, as sqrt_var rounds it.

@@ -636,9 +636,7 @@ static int float8_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args)
             return SL_ERR;
         }
     for (int i = 0; i < 2; i++)
-        if ((args[i]->kind != SL_E_CONST &&
-             sl__reject_numeric(ctx, args[i], args[i]->location, "aggregate arguments") == NULL) ||
-            (args[i] = sl__coerce(ctx, args[i], SL_T_FLOAT8, -1)) == NULL)
+        if ((args[i] = sl__coerce(ctx, args[i], SL_T_FLOAT8, -1)) == NULL)
             return SL_ERR;
     return SL_OK;
 }
@@ -687,46 +685,6 @@ static const char *string_agg_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_ex
     const char *sql = sl_strdup(ctx->a, sl_buf_cstr(&b));
     sl_buf_free(&b);
     return sql;
-}
-
-/* The first arithmetic on stream values with a numeric result inside e
- * (bool_and(v * 0.1 > 0.3), FILTER (WHERE v * 0.1 > 0.3)): computed in
- * double precision it could decide differently from PostgreSQL's exact
- * numeric, as in WHERE (analyze.c).  In an argument, below a cast to a
- * float type it is what the user asked for (in_cast false); a FILTER is
- * judged as WHERE is (in_cast true: casts are looked into). */
-static const sl_expr_t *numeric_op(const sl_expr_t *e, bool in_cast, bool *column)
-{
-    const sl_expr_t *found = NULL;
-    bool col = e->kind == SL_E_COLUMN;
-    if (!in_cast && e->kind == SL_E_CAST && (e->type == SL_T_FLOAT8 || e->type == SL_T_FLOAT4)) {
-        *column = false;   /* the documented way out: ((x * 1.1)::float8) */
-        return NULL;
-    }
-    for (int i = 0; i < e->nargs; i++) {
-        bool c = false;
-        const sl_expr_t *r = numeric_op(e->args[i], in_cast, &c);
-        col = col || c;
-        if (found == NULL)
-            found = r;
-    }
-    *column = col;
-    if (found == NULL && col && (e->kind == SL_E_OP || e->kind == SL_E_NEG) &&
-        e->type == SL_T_NUMERIC)
-        found = e;
-    return found;
-}
-
-/* Refuses (0A000) numeric arithmetic inside an aggregate's argument (an
- * argument that is numeric itself is for the catalog to judge) or FILTER. */
-static int reject_numeric_inside(sl_actx_t *ctx, const sl_expr_t *e, const char *what)
-{
-    bool col;
-    const sl_expr_t *num = e && e->type != SL_T_NUMERIC
-                               ? numeric_op(e, strcmp(what, "FILTER") == 0, &col) : NULL;
-    if (num && sl__reject_numeric(ctx, (sl_expr_t *)num, num->location, what) == NULL)
-        return SL_ERR;
-    return SL_OK;
 }
 
 static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
@@ -832,10 +790,6 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     }
     sl_expr_t *arg = args ? args[0] : NULL;
     sl_expr_t *arg2 = args && n->nargs > 1 && kind != SL_AGG_STRING_AGG ? args[1] : NULL;
-    if (reject_numeric_inside(ctx, arg, "aggregate arguments") != SL_OK ||
-        reject_numeric_inside(ctx, filter, "FILTER") != SL_OK)
-        return NULL;
-
     /* The same call twice shares one state (as PostgreSQL does). */
     uint32_t h = sl__hash_mix((uint32_t)kind * 2 + n->distinct, arg ? sl__expr_hash(arg) : 0);
     if (arg2)
@@ -889,13 +843,6 @@ int sl__too_many_columns(sl_actx_t *ctx, int location)
     sl_error_detail(ctx->err, "A continuous view's state table has a column for each "
                     "group key and each aggregate's state.");
     return SL_ERR;
-}
-
-sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what)
-{
-    /* numeric is exact now (util/numeric.c): nothing is refused */
-    (void)ctx, (void)location, (void)what;
-    return e;
 }
 
 sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)

@@ -1,17 +1,15 @@
 /*
  * numeric_ops.c: the executor's exact numeric (util/numeric.h): the
  * operators, unary minus, casts to and from the other number types, and
- * the functions abs, sign, round, trunc, ceil, floor and mod over numeric,
- * each as PostgreSQL 15 computes it.  Values are read from their text,
- * computed on GMP integers and written back as text into the scratch
- * arena.
+ * the functions abs, sign, round, trunc, ceil, floor, mod, sqrt, ln, log
+ * and exp over numeric, each as PostgreSQL 15 computes it.  Values are
+ * read from their text, computed on GMP integers and written back as text
+ * into the scratch arena.
  *
- * sqrt is exact too (correctly rounded at numeric_sqrt's scale).  The
- * transcendental functions (exp, ln, log, power, width_bucket)
- * and extract still compute in double precision: sl__numeric_func_double
- * converts numeric arguments to doubles and the double result back to a
- * numeric (extract at its PostgreSQL scale; the others with 15 significant
- * digits, which is not PostgreSQL's exact result).
+ * power, width_bucket and extract still compute in double precision:
+ * sl__numeric_func_double converts numeric arguments to doubles and the
+ * double result back to a numeric (extract at its PostgreSQL scale; power
+ * with 15 significant digits, which is not PostgreSQL's exact result).
  */
 #include "exec/exec_int.h"
 #include "plan/func.h"
@@ -114,7 +112,8 @@ static int scale_arg(const sl_datum_t *d)
 bool sl__numeric_func_exact(int func)
 {
     return func == SL_F_ABS || func == SL_F_SIGN || func == SL_F_ROUND || func == SL_F_TRUNC ||
-           func == SL_F_CEIL || func == SL_F_FLOOR || func == SL_F_MOD || func == SL_F_SQRT;
+           func == SL_F_CEIL || func == SL_F_FLOOR || func == SL_F_MOD || func == SL_F_SQRT ||
+           func == SL_F_LN || func == SL_F_LOG10 || func == SL_F_LOG || func == SL_F_EXP;
 }
 
 int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
@@ -135,6 +134,18 @@ int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratc
     case SL_F_CEIL: rc = sl_num_ceil(&x, err); break;
     case SL_F_FLOOR: rc = sl_num_floor(&x, err); break;
     case SL_F_SQRT: rc = sl_num_sqrt(&x, err); break;
+    case SL_F_LN: rc = sl_num_ln(&x, err); break;
+    case SL_F_EXP: rc = sl_num_exp(&x, err); break;
+    case SL_F_LOG10:   /* log(x) is log(10, x) */
+        sl_num_set_int(&y, 10);
+        rc = sl_num_log(&r, &y, &x, err);
+        res = &r;
+        break;
+    case SL_F_LOG:     /* log(base, x) */
+        sl_numeric_get(&a[1], &y);
+        rc = sl_num_log(&r, &x, &y, err);
+        res = &r;
+        break;
     case SL_F_MOD:
         sl_numeric_get(&a[1], &y);
         rc = sl_num_mod(&r, &x, &y, err);

@@ -689,6 +689,302 @@ int sl_num_sqrt(sl_num_t *x, sl_error_t *err)
     return SL_OK;
 }
 
+/* ---- logarithms and exponentials ----
+ *
+ * Computed in fixed point (an mpz holding value * 10^w) with guard digits
+ * and rounded once at PostgreSQL's result scale, which its functions pick
+ * from an estimate of the result's decimal weight (estimate_ln_dweight for
+ * ln and log, the double value for exp).  PostgreSQL computes 8 or more
+ * guard digits and rounds once too: both are the correctly rounded value
+ * unless it lies within about 10^-(scale+8) of a rounding boundary. */
+
+#define GUARD 30
+
+/* ln(y) for y = Y / 10^w in [1, 10], into *r (scaled by 10^w): 2^8 square
+ * roots bring y near 1, then 2 atanh((y - 1) / (y + 1)). */
+static void ln_fixed(mpz_t r, const mpz_t Y, long w)
+{
+    mpz_t y, one, num, den, z, z2, term, sum, t;
+    mpz_inits(y, one, num, den, z, z2, term, sum, t, NULL);
+    mpz_ui_pow_ui(one, 10, (unsigned long)w);
+    mpz_set(y, Y);
+    const int k = 8;
+    for (int i = 0; i < k; i++) {   /* y = sqrt(y): sqrt(Y * 10^w) */
+        mpz_mul(y, y, one);
+        mpz_sqrt(y, y);
+    }
+    mpz_sub(num, y, one);
+    mpz_add(den, y, one);
+    mpz_mul(z, num, one);
+    mpz_tdiv_q(z, z, den);          /* z = (y - 1) / (y + 1) */
+    mpz_mul(z2, z, z);
+    mpz_tdiv_q(z2, z2, one);
+    mpz_set(term, z);
+    mpz_set(sum, z);
+    for (unsigned long n = 3; mpz_sgn(term) != 0; n += 2) {
+        mpz_mul(term, term, z2);
+        mpz_tdiv_q(term, term, one);
+        mpz_tdiv_q_ui(t, term, n);
+        if (mpz_sgn(t) == 0)
+            break;
+        mpz_add(sum, sum, t);
+    }
+    mpz_mul_2exp(r, sum, (unsigned long)k + 1);   /* 2 * 2^k * atanh */
+    mpz_clears(y, one, num, den, z, z2, term, sum, t, NULL);
+}
+
+/* ln(x) for finite x > 0, scaled by 10^w. */
+static void ln_scaled(mpz_t r, const sl_num_t *x, long w)
+{
+    /* x = f * 10^e with f in [1, 10): ln f + e ln 10 */
+    long nd = (long)ndigits(x->v);
+    long e = nd - 1 - x->dscale;
+    long ww = w + 10;   /* e * ln 10 multiplies its error by |e| < 10^6 */
+    mpz_t f, ten, l10;
+    mpz_inits(f, ten, l10, NULL);
+    mpz_set(f, x->v);   /* f = v * 10^(ww - (nd - 1)) */
+    if (ww - (nd - 1) >= 0)
+        mul_pow10(f, (unsigned long)(ww - (nd - 1)));
+    else {
+        mpz_ui_pow_ui(ten, 10, (unsigned long)(nd - 1 - ww));
+        mpz_tdiv_q(f, f, ten);
+    }
+    ln_fixed(r, f, ww);
+    if (e != 0) {
+        mpz_ui_pow_ui(ten, 10, (unsigned long)ww + 1);
+        ln_fixed(l10, ten, ww);
+        mpz_mul_si(l10, l10, e);
+        mpz_add(r, r, l10);
+    }
+    mpz_ui_pow_ui(ten, 10, 10);
+    mpz_tdiv_q(r, r, ten);
+    mpz_clears(f, ten, l10, NULL);
+}
+
+/* estimate_ln_dweight: the decimal weight of ln(x), estimated as
+ * PostgreSQL does (x - 1 near 1, else from x's leading base-10000
+ * digits in double precision). */
+static long ln_dweight(const sl_num_t *x)
+{
+    sl_num_t lo, hi, d;
+    sl_num_init(&lo);
+    sl_num_init(&hi);
+    sl_num_init(&d);
+    mpz_set_ui(lo.v, 9);
+    lo.dscale = 1;
+    mpz_set_ui(hi.v, 11);
+    hi.dscale = 1;
+    long dw = 0;
+    if (sl_num_cmp(x, &lo) >= 0 && sl_num_cmp(x, &hi) <= 0) {
+        sl_num_t one;
+        sl_num_init(&one);
+        sl_num_set_int(&one, 1);
+        add_finite(&d, x, &one, true);
+        sl_num_clear(&one);
+        if (mpz_sgn(d.v) != 0) {
+            long w, first;
+            nbase_lead(&d, &w, &first);
+            dw = w * 4 + (long)log10((double)first);
+        }
+    } else if (mpz_sgn(x->v) != 0) {
+        /* the two leading base-10000 digits: digits * 10^dweight */
+        long w, first;
+        nbase_lead(x, &w, &first);
+        long nd = (long)ndigits(x->v), e = nd - 1 - x->dscale;
+        long lead = e - 4 * w + 1;   /* decimal digits in the first group */
+        mpz_t t, p;
+        mpz_inits(t, p, NULL);
+        mpz_abs(t, x->v);
+        long take = lead + 4;        /* the first two groups */
+        if (nd >= take) {
+            mpz_ui_pow_ui(p, 10, (unsigned long)(nd - take));
+            mpz_tdiv_q(t, t, p);
+        } else {
+            mpz_ui_pow_ui(p, 10, (unsigned long)(take - nd));
+            mpz_mul(t, t, p);
+        }
+        double digits = mpz_get_d(t);
+        long dweight = w * 4 - 4;
+        /* PostgreSQL takes one group when no nonzero digit follows it (its
+         * digits are stripped of trailing zero groups) */
+        bool one_group = true;
+        if (nd > lead) {
+            mpz_abs(t, x->v);
+            mpz_ui_pow_ui(p, 10, (unsigned long)(nd - lead));
+            mpz_tdiv_r(t, t, p);
+            one_group = mpz_sgn(t) == 0;
+        }
+        if (one_group) {
+            digits = (double)first;
+            dweight = w * 4;
+        }
+        double lv = log(digits) + (double)dweight * 2.302585092994046;
+        dw = (long)log10(fabs(lv));
+        mpz_clears(t, p, NULL);
+    }
+    sl_num_clear(&lo);
+    sl_num_clear(&hi);
+    sl_num_clear(&d);
+    return dw;
+}
+
+static long clamp_rscale(long rscale, long dscale)
+{
+    if (rscale < dscale)
+        rscale = dscale;
+    if (rscale < 0)
+        rscale = 0;
+    return rscale > SL_NUM_MAX_DISPLAY_SCALE ? SL_NUM_MAX_DISPLAY_SCALE : rscale;
+}
+
+/* x = R / 10^w rounded half away from zero at scale rscale. */
+static void from_fixed(sl_num_t *x, const mpz_t R, long w, long rscale)
+{
+    x->kind = SL_NUM_FINITE;
+    mpz_set(x->v, R);
+    x->dscale = (int)w;
+    rescale(x, (int)rscale, R_ROUND);
+}
+
+static int ln_arg(const sl_num_t *x, sl_error_t *err)
+{
+    if (x->kind == SL_NUM_NINF || (x->kind == SL_NUM_FINITE && mpz_sgn(x->v) < 0))
+        return sl_error_set(err, "2201E", 0, "cannot take logarithm of a negative number");
+    if (x->kind == SL_NUM_FINITE && mpz_sgn(x->v) == 0)
+        return sl_error_set(err, "2201E", 0, "cannot take logarithm of zero");
+    return SL_OK;
+}
+
+int sl_num_ln(sl_num_t *x, sl_error_t *err)
+{
+    if (ln_arg(x, err) != SL_OK)
+        return SL_ERR;
+    if (x->kind != SL_NUM_FINITE)
+        return SL_OK;   /* NaN, +Infinity */
+    long rscale = clamp_rscale(SL_NUM_MIN_SIG_DIGITS - ln_dweight(x), x->dscale);
+    long w = rscale + GUARD;
+    mpz_t r;
+    mpz_init(r);
+    ln_scaled(r, x, w);
+    from_fixed(x, r, w, rscale);
+    mpz_clear(r);
+    return SL_OK;
+}
+
+int sl_num_log(sl_num_t *r, const sl_num_t *base, const sl_num_t *x, sl_error_t *err)
+{
+    if (base->kind == SL_NUM_NAN || x->kind == SL_NUM_NAN) {
+        sl_num_set_kind(r, SL_NUM_NAN);
+        return SL_OK;
+    }
+    if (ln_arg(base, err) != SL_OK || ln_arg(x, err) != SL_OK)
+        return SL_ERR;
+    if (base->kind != SL_NUM_FINITE || x->kind != SL_NUM_FINITE) {
+        /* log(Inf, Inf) is NaN, log(Inf, x) 0, log(b, Inf) +/-Inf
+         * (PostgreSQL 15's numeric_log); base 1 divides by zero */
+        if (base->kind != SL_NUM_FINITE && x->kind != SL_NUM_FINITE)
+            sl_num_set_kind(r, SL_NUM_NAN);
+        else if (base->kind != SL_NUM_FINITE)
+            sl_num_set_int(r, 0);
+        else {
+            sl_num_t one;
+            sl_num_init(&one);
+            sl_num_set_int(&one, 1);
+            int c = sl_num_cmp(base, &one);
+            sl_num_clear(&one);
+            if (c == 0)
+                return div_zero(err);
+            sl_num_set_kind(r, c > 0 ? SL_NUM_PINF : SL_NUM_NINF);
+        }
+        return SL_OK;
+    }
+    long rscale = SL_NUM_MIN_SIG_DIGITS - (ln_dweight(x) - ln_dweight(base));
+    if (rscale < base->dscale)
+        rscale = base->dscale;
+    rscale = clamp_rscale(rscale, x->dscale);
+    long w = rscale + GUARD + 10;
+    mpz_t lb, lx;
+    mpz_inits(lb, lx, NULL);
+    ln_scaled(lb, base, w);
+    ln_scaled(lx, x, w);
+    int rc = SL_OK;
+    if (mpz_sgn(lb) == 0) {
+        rc = div_zero(err);
+    } else {
+        /* lx / lb, both scaled by 10^w: the quotient scaled by 10^w */
+        mul_pow10(lx, (unsigned long)w);
+        mpz_tdiv_q(lx, lx, lb);
+        from_fixed(r, lx, w, rscale);
+    }
+    mpz_clears(lb, lx, NULL);
+    return rc;
+}
+
+int sl_num_exp(sl_num_t *x, sl_error_t *err)
+{
+    if (x->kind == SL_NUM_NAN || x->kind == SL_NUM_PINF)
+        return SL_OK;
+    if (x->kind == SL_NUM_NINF) {
+        sl_num_set_int(x, 0);
+        return SL_OK;
+    }
+    double xv, val;
+    sl_error_t ignored;
+    sl_error_clear(&ignored);
+    if (sl_num_to_double(x, false, &xv, &ignored) != SL_OK)   /* beyond a double */
+        xv = mpz_sgn(x->v) > 0 ? HUGE_VAL : -HUGE_VAL;
+    val = xv * 0.434294481903252;   /* about the decimal weight of the result */
+    if (val > MAX_RESULT_SCALE)
+        val = MAX_RESULT_SCALE;
+    if (val < -MAX_RESULT_SCALE)
+        val = -MAX_RESULT_SCALE;
+    long rscale = clamp_rscale(SL_NUM_MIN_SIG_DIGITS - (long)val, x->dscale);
+    if (fabs(xv) >= 3 * MAX_RESULT_SCALE) {   /* as exp_var: overflow, or 0 */
+        if (xv > 0)
+            return overflow(err);
+        sl_num_set_int(x, 0);
+        x->dscale = (int)rscale;
+        return SL_OK;
+    }
+    /* fixed point with room for the result's own digits: squarings
+     * multiply the error by the value */
+    long big = val > 0 ? (long)val + 2 : 0;
+    long w = rscale + big + GUARD;
+    mpz_t one, y, term, sum;
+    mpz_inits(one, y, term, sum, NULL);
+    mpz_ui_pow_ui(one, 10, (unsigned long)w);
+    /* y = x / 2^k with |y| < 0.01 */
+    mpz_set(y, x->v);
+    if (w >= x->dscale)
+        mul_pow10(y, (unsigned long)(w - x->dscale));
+    unsigned long k = 0;
+    mpz_t lim;
+    mpz_init(lim);
+    mpz_tdiv_q_ui(lim, one, 100);
+    while (mpz_cmpabs(y, lim) > 0) {
+        mpz_tdiv_q_2exp(y, y, 1);
+        k++;
+    }
+    /* exp(y) by its series */
+    mpz_set(sum, one);
+    mpz_set(term, one);
+    for (unsigned long n = 1;; n++) {
+        mpz_mul(term, term, y);
+        mpz_tdiv_q(term, term, one);
+        mpz_tdiv_q_ui(term, term, n);
+        if (mpz_sgn(term) == 0)
+            break;
+        mpz_add(sum, sum, term);
+    }
+    for (unsigned long i = 0; i < k; i++) {
+        mpz_mul(sum, sum, sum);
+        mpz_tdiv_q(sum, sum, one);
+    }
+    from_fixed(x, sum, w, rscale);
+    mpz_clears(one, y, term, sum, lim, NULL);
+    return check_range(x, err);
+}
+
 /* ---- conversions ---- */
 
 int sl_num_to_int(const sl_num_t *x, int bits, int64_t *out, sl_error_t *err)

@@ -91,6 +91,12 @@ int sl_num_ceil(sl_num_t *x, sl_error_t *err);
 int sl_num_floor(sl_num_t *x, sl_error_t *err);
 /* sqrt(x) at numeric_sqrt's scale, correctly rounded; 2201F for x < 0. */
 int sl_num_sqrt(sl_num_t *x, sl_error_t *err);
+/* ln(x), log(base, x), exp(x) at the scales PostgreSQL 15 picks (from its
+ * estimates of the result's weight), computed with guard digits and
+ * rounded once; 2201E for a logarithm of zero or a negative number. */
+int sl_num_ln(sl_num_t *x, sl_error_t *err);
+int sl_num_log(sl_num_t *r, const sl_num_t *base, const sl_num_t *x, sl_error_t *err);
+int sl_num_exp(sl_num_t *x, sl_error_t *err);
 
 /* numeric -> smallint/integer/bigint (bits 16, 32, 64): rounds half away
  * from zero; 22003 "integer out of range", 0A000 for NaN and infinity. */

@@ -498,6 +498,43 @@ START_TEST(test_sqrt)
 }
 END_TEST
 
+START_TEST(test_ln_exp)
+{
+    /* PostgreSQL 15's ln, log and exp: scales from its weight estimates */
+    sl_num_t r;
+    sl_num_init(&r);
+    sl_num_t *x = num("2");
+    ck_assert_int_eq(sl_num_ln(x, &err), SL_OK);
+    ck_assert_str_eq(fmt(x), "0.6931471805599453");
+    x = num("1.0001");
+    ck_assert_int_eq(sl_num_ln(x, &err), SL_OK);
+    ck_assert_str_eq(fmt(x), "0.00009999500033330834");
+    x = num("12345.6789");
+    ck_assert_int_eq(sl_num_ln(x, &err), SL_OK);
+    ck_assert_str_eq(fmt(x), "9.4210613941918353");
+    x = num("1.0");
+    ck_assert_int_eq(sl_num_exp(x, &err), SL_OK);
+    ck_assert_str_eq(fmt(x), "2.7182818284590452");
+    x = num("-50");
+    ck_assert_int_eq(sl_num_exp(x, &err), SL_OK);
+    ck_assert_str_eq(fmt(x), "0.0000000000000000000001928749847963918");
+    ck_assert_int_eq(sl_num_log(&r, num("2"), num("1024"), &err), SL_OK);
+    ck_assert_str_eq(fmt(&r), "10.0000000000000000");
+    ck_assert_int_eq(sl_num_log(&r, num("10"), num("0.001"), &err), SL_OK);
+    ck_assert_str_eq(fmt(&r), "-3.0000000000000000");
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_num_ln(num("0"), &err), SL_ERR);
+    ck_assert_str_eq(errtext(), "2201E: cannot take logarithm of zero");
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_num_log(&r, num("1"), num("5"), &err), SL_ERR);
+    ck_assert_str_eq(errtext(), "22012: division by zero");
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_num_exp(num("6000"), &err), SL_ERR);
+    ck_assert_str_eq(errtext(), "22003: value overflows numeric format");
+    sl_num_clear(&r);
+}
+END_TEST
+
 START_TEST(test_div_scale)
 {
     /* select_div_scale: 16 significant digits from the base-10000 weights */
@@ -521,6 +558,7 @@ static Suite *numeric_suite(void)
     tcase_add_test(tc, test_datums);
     tcase_add_test(tc, test_div_scale);
     tcase_add_test(tc, test_sqrt);
+    tcase_add_test(tc, test_ln_exp);
     suite_add_tcase(s, tc);
     return s;
 }

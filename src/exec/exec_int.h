@@ -78,8 +78,12 @@ void sl__numeric_neg(const sl_datum_t *a, sl_arena_t *scratch, sl_datum_t *out);
 int sl__numeric_cast(sl_type_t from, sl_type_t to, int typmod, const sl_datum_t *in,
                      sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
 bool sl__numeric_func_exact(int func);
-int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
-                     sl_datum_t *out, sl_error_t *err);
+/* eval: func.c's double version, for what numeric does not compute
+ * exactly (power with an infinity, or of too many digits). */
+int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *args,
+                     int (*eval)(const sl_expr_t *, const sl_datum_t *, sl_arena_t *,
+                                 sl_datum_t *, sl_error_t *),
+                     sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
 /* The other functions with numeric arguments or result: eval (func.c's
  * double implementation) on the arguments as doubles, the result back to
  * numeric. */

@@ -1296,7 +1296,7 @@ int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratc
     if (numeric) {   /* exact ones in numeric_ops.c, the rest through doubles */
         if (e->type == SL_T_NUMERIC && e->args[0]->type == SL_T_NUMERIC &&
             sl__numeric_func_exact(e->func))
-            return sl__numeric_func(e, args, scratch, out, err);
+            return sl__numeric_func(e, args, evals[e->func], scratch, out, err);
         return sl__numeric_func_double(e, args, evals[e->func], scratch, out, err);
     }
     return evals[e->func](e, args, scratch, out, err);

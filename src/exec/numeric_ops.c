@@ -1,15 +1,15 @@
 /*
  * numeric_ops.c: the executor's exact numeric (util/numeric.h): the
  * operators, unary minus, casts to and from the other number types, and
- * the functions abs, sign, round, trunc, ceil, floor, mod, sqrt, ln, log
- * and exp over numeric, each as PostgreSQL 15 computes it.  Values are
- * read from their text, computed on GMP integers and written back as text
- * into the scratch arena.
+ * the functions abs, sign, round, trunc, ceil, floor, mod, sqrt, ln, log,
+ * exp and power over numeric, each as PostgreSQL 15 computes it.  Values
+ * are read from their text, computed on GMP integers and written back as
+ * text into the scratch arena.
  *
- * power, width_bucket and extract still compute in double precision:
- * sl__numeric_func_double converts numeric arguments to doubles and the
- * double result back to a numeric (extract at its PostgreSQL scale; power
- * with 15 significant digits, which is not PostgreSQL's exact result).
+ * width_bucket and extract (and power with an infinite argument) still
+ * compute in double precision: sl__numeric_func_double converts numeric
+ * arguments to doubles and the double result back to a numeric (extract
+ * at its PostgreSQL scale; power with 15 significant digits).
  */
 #include "exec/exec_int.h"
 #include "plan/func.h"
@@ -113,11 +113,14 @@ bool sl__numeric_func_exact(int func)
 {
     return func == SL_F_ABS || func == SL_F_SIGN || func == SL_F_ROUND || func == SL_F_TRUNC ||
            func == SL_F_CEIL || func == SL_F_FLOOR || func == SL_F_MOD || func == SL_F_SQRT ||
-           func == SL_F_LN || func == SL_F_LOG10 || func == SL_F_LOG || func == SL_F_EXP;
+           func == SL_F_LN || func == SL_F_LOG10 || func == SL_F_LOG || func == SL_F_EXP ||
+           func == SL_F_POWER;
 }
 
-int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
-                     sl_datum_t *out, sl_error_t *err)
+int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a,
+                     int (*eval)(const sl_expr_t *, const sl_datum_t *, sl_arena_t *,
+                                 sl_datum_t *, sl_error_t *),
+                     sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err)
 {
     sl_num_t x, y, r;
     sl_num_init(&x);
@@ -141,6 +144,19 @@ int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratc
         rc = sl_num_log(&r, &y, &x, err);
         res = &r;
         break;
+    case SL_F_POWER: {
+        bool inexact = false;
+        sl_numeric_get(&a[1], &y);
+        rc = sl_num_power(&r, &x, &y, &inexact, err);
+        res = &r;
+        if (rc == SL_OK && inexact) {
+            sl_num_clear(&x);
+            sl_num_clear(&y);
+            sl_num_clear(&r);
+            return sl__numeric_func_double(e, a, eval, scratch, out, err);
+        }
+        break;
+    }
     case SL_F_LOG:     /* log(base, x) */
         sl_numeric_get(&a[1], &y);
         rc = sl_num_log(&r, &x, &y, err);

@@ -920,6 +920,8 @@ int sl_num_log(sl_num_t *r, const sl_num_t *base, const sl_num_t *x, sl_error_t 
     return rc;
 }
 
+static void exp_at(sl_num_t *x, long rscale, double val);
+
 int sl_num_exp(sl_num_t *x, sl_error_t *err)
 {
     if (x->kind == SL_NUM_NAN || x->kind == SL_NUM_PINF)
@@ -946,6 +948,14 @@ int sl_num_exp(sl_num_t *x, sl_error_t *err)
         x->dscale = (int)rscale;
         return SL_OK;
     }
+    exp_at(x, rscale, val);
+    return check_range(x, err);
+}
+
+/* x = exp(x) rounded at rscale, val about the decimal weight of the
+ * result (|x| below 6000). */
+static void exp_at(sl_num_t *x, long rscale, double val)
+{
     /* fixed point with room for the result's own digits: squarings
      * multiply the error by the value */
     long big = val > 0 ? (long)val + 2 : 0;
@@ -955,8 +965,12 @@ int sl_num_exp(sl_num_t *x, sl_error_t *err)
     mpz_ui_pow_ui(one, 10, (unsigned long)w);
     /* y = x / 2^k with |y| < 0.01 */
     mpz_set(y, x->v);
-    if (w >= x->dscale)
+    if (w >= x->dscale) {
         mul_pow10(y, (unsigned long)(w - x->dscale));
+    } else {
+        mpz_ui_pow_ui(term, 10, (unsigned long)(x->dscale - w));
+        mpz_tdiv_q(y, y, term);
+    }
     unsigned long k = 0;
     mpz_t lim;
     mpz_init(lim);
@@ -982,7 +996,196 @@ int sl_num_exp(sl_num_t *x, sl_error_t *err)
     }
     from_fixed(x, sum, w, rscale);
     mpz_clears(one, y, term, sum, lim, NULL);
-    return check_range(x, err);
+}
+
+/* r = exp(y ln x) for x > 0 at rscale, val about its decimal weight: y ln x
+ * with enough digits for exp's result at rscale. */
+static void exp_ln(sl_num_t *r, const sl_num_t *x, const sl_num_t *y, long rscale, double val)
+{
+    long big = val > 0 ? (long)val + 2 : 0;
+    long ydig = (long)ndigits(y->v) - y->dscale;
+    long w = rscale + big + (ydig > 0 ? ydig : 0) + GUARD;
+    mpz_t L;
+    mpz_init(L);
+    ln_scaled(L, x, w);
+    r->kind = SL_NUM_FINITE;
+    mpz_mul(r->v, L, y->v);
+    r->dscale = (int)(w + y->dscale);
+    rescale(r, (int)w, R_ROUND);
+    exp_at(r, rscale, val);
+    mpz_clear(L);
+}
+
+/* Whether finite x is an integer (3.00 is). */
+static bool is_integral(const sl_num_t *x)
+{
+    if (x->dscale == 0)
+        return true;
+    mpz_t p, r;
+    mpz_inits(p, r, NULL);
+    mpz_ui_pow_ui(p, 10, (unsigned long)x->dscale);
+    mpz_tdiv_r(r, x->v, p);
+    bool z = mpz_sgn(r) == 0;
+    mpz_clears(p, r, NULL);
+    return z;
+}
+
+/* log10(|x|) of finite nonzero x, in double precision. */
+static double log10_abs(const sl_num_t *x)
+{
+    long e;
+    double m = mpz_get_d_2exp(&e, x->v);
+    return log10(fabs(m)) + (double)e * 0.30102999566398120 - x->dscale;
+}
+
+int sl_num_power(sl_num_t *r, const sl_num_t *x, const sl_num_t *y, bool *inexact,
+                 sl_error_t *err)
+{
+    *inexact = false;
+    if (x->kind == SL_NUM_NAN || y->kind == SL_NUM_NAN) {
+        /* NaN ^ 0 and 1 ^ NaN are 1 */
+        if ((y->kind == SL_NUM_FINITE && mpz_sgn(y->v) == 0) ||
+            (x->kind == SL_NUM_FINITE && mpz_cmp_ui(x->v, 1) == 0 && x->dscale == 0))
+            sl_num_set_int(r, 1);
+        else if (x->kind == SL_NUM_FINITE && x->dscale > 0) {
+            sl_num_t one;
+            sl_num_init(&one);
+            sl_num_set_int(&one, 1);
+            bool is_one = sl_num_cmp(x, &one) == 0;
+            sl_num_clear(&one);
+            if (is_one)
+                sl_num_set_int(r, 1);
+            else
+                sl_num_set_kind(r, SL_NUM_NAN);
+        } else
+            sl_num_set_kind(r, SL_NUM_NAN);
+        return SL_OK;
+    }
+    if (x->kind != SL_NUM_FINITE || y->kind != SL_NUM_FINITE) {
+        *inexact = true;   /* the infinities: the caller's double path */
+        return SL_OK;
+    }
+    int ys = mpz_sgn(y->v), xs = mpz_sgn(x->v);
+    if (xs == 0 && ys < 0)
+        return sl_error_set(err, "2201F", 0, "zero raised to a negative power is undefined");
+    bool integral = is_integral(y);
+    if (xs < 0 && !integral)
+        return sl_error_set(err, "2201F", 0,
+                            "a negative number raised to a non-integer power yields a complex "
+                            "result");
+    mpz_t n;
+    mpz_init(n);
+    if (integral) {
+        mpz_set(n, y->v);
+        mpz_t p;
+        mpz_init(p);
+        mpz_ui_pow_ui(p, 10, (unsigned long)y->dscale);
+        mpz_tdiv_q(n, n, p);
+        mpz_clear(p);
+    }
+    if (integral && mpz_cmpabs_ui(n, 2147483647) <= 0) {
+        /* power_var_int: 16 digits after the point, or the base's scale */
+        long e = mpz_get_si(n);
+        mpz_clear(n);
+        long rscale = clamp_rscale(SL_NUM_MIN_SIG_DIGITS, x->dscale);
+        if (xs == 0 || e == 0) {
+            sl_num_set_int(r, xs == 0 && e != 0 ? 0 : 1);
+            r->dscale = (int)rscale;
+            mul_pow10(r->v, (unsigned long)rscale);
+            return SL_OK;
+        }
+        double f = (double)e * log10_abs(x);
+        if (f > SL_NUM_MAX_INT_DIGITS)
+            return overflow(err);
+        if (f + 1 < -(double)rscale) {   /* rounds to zero */
+            sl_num_set_int(r, 0);
+            r->dscale = (int)rscale;
+            return SL_OK;
+        }
+        unsigned long ae = (unsigned long)(e < 0 ? -e : e);
+        if ((double)ndigits(x->v) * (double)ae > 400000.0) {
+            /* too many exact digits: exp(e ln |x|), correctly rounded */
+            sl_num_t ax;
+            sl_num_init(&ax);
+            sl_num_set(&ax, x);
+            mpz_abs(ax.v, ax.v);
+            exp_ln(r, &ax, y, rscale, f);
+            sl_num_clear(&ax);
+            if (xs < 0 && (ae & 1))
+                sl_num_neg(r);
+            return check_range(r, err);
+        }
+        r->kind = SL_NUM_FINITE;
+        mpz_pow_ui(r->v, x->v, ae);
+        r->dscale = (int)(x->dscale * (long)ae);
+        if (e > 0) {
+            rescale(r, (int)rscale, R_ROUND);
+            return check_range(r, err);
+        }
+        /* 1 / (v^ae / 10^(d ae)) at rscale, rounded */
+        mpz_t num, rem;
+        mpz_inits(num, rem, NULL);
+        mpz_ui_pow_ui(num, 10, (unsigned long)(r->dscale + rscale));
+        mpz_t den;
+        mpz_init_set(den, r->v);
+        mpz_tdiv_qr(r->v, rem, num, den);
+        mpz_mul_2exp(rem, rem, 1);
+        if (mpz_cmpabs(rem, den) >= 0)
+            mpz_sgn(den) < 0 ? mpz_sub_ui(r->v, r->v, 1) : mpz_add_ui(r->v, r->v, 1);
+        r->dscale = (int)rscale;
+        mpz_clears(num, rem, den, NULL);
+        return check_range(r, err);
+    }
+    mpz_clear(n);
+    if (xs == 0) {   /* 0 ^ positive non-integer */
+        sl_num_set_int(r, 0);
+        r->dscale = (int)clamp_rscale(SL_NUM_MIN_SIG_DIGITS, x->dscale > y->dscale ? x->dscale
+                                                                                  : y->dscale);
+        return SL_OK;
+    }
+    /* power_var: the result's weight from ln(x) * y at low precision,
+     * then exp(y ln x) at the scale that weight gives */
+    long lnw = ln_dweight(x);
+    long lscale = 8 - lnw;
+    if (lscale < 0)
+        lscale = 0;
+    sl_num_t l, t;
+    sl_num_init(&l);
+    sl_num_init(&t);
+    mpz_t L;
+    mpz_init(L);
+    ln_scaled(L, x, lscale + GUARD);
+    from_fixed(&l, L, lscale + GUARD, lscale);
+    mpz_mul(t.v, l.v, y->v);
+    t.dscale = l.dscale + y->dscale;
+    rescale(&t, (int)lscale, R_ROUND);
+    double val;
+    sl_error_t ignored;
+    sl_error_clear(&ignored);
+    if (sl_num_to_double(&t, false, &val, &ignored) != SL_OK)
+        val = mpz_sgn(t.v) > 0 ? HUGE_VAL : -HUGE_VAL;
+    int rc = SL_OK;
+    if (fabs(val) > MAX_RESULT_SCALE * 3.01) {
+        if (val > 0) {
+            rc = overflow(err);
+        } else {
+            sl_num_set_int(r, 0);
+            r->dscale = SL_NUM_MAX_DISPLAY_SCALE;
+        }
+        goto done;
+    }
+    val *= 0.434294481903252;
+    long rscale = SL_NUM_MIN_SIG_DIGITS - (long)val;
+    if (rscale < x->dscale)
+        rscale = x->dscale;
+    rscale = clamp_rscale(rscale, y->dscale);
+    exp_ln(r, x, y, rscale, val);
+    rc = check_range(r, err);
+done:
+    mpz_clear(L);
+    sl_num_clear(&l);
+    sl_num_clear(&t);
+    return rc;
 }
 
 /* ---- conversions ---- */

@@ -97,6 +97,14 @@ int sl_num_sqrt(sl_num_t *x, sl_error_t *err);
 int sl_num_ln(sl_num_t *x, sl_error_t *err);
 int sl_num_log(sl_num_t *r, const sl_num_t *base, const sl_num_t *x, sl_error_t *err);
 int sl_num_exp(sl_num_t *x, sl_error_t *err);
+/* power(x, y) as PostgreSQL 15's numeric_power: an integer y (3.00 is
+ * one) at scale max(16, x's), exactly rounded; another y by exp(y ln x) at
+ * the scale of its estimated weight; 2201F for 0 ^ negative and negative ^
+ * non-integer.  *inexact is set (nothing computed) for the infinities and
+ * for exact powers of more than 400000 digits: the caller computes those
+ * another way. */
+int sl_num_power(sl_num_t *r, const sl_num_t *x, const sl_num_t *y, bool *inexact,
+                 sl_error_t *err);
 
 /* numeric -> smallint/integer/bigint (bits 16, 32, 64): rounds half away
  * from zero; 22003 "integer out of range", 0A000 for NaN and infinity. */

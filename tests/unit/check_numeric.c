@@ -535,6 +535,49 @@ START_TEST(test_ln_exp)
 }
 END_TEST
 
+START_TEST(test_power)
+{
+    /* PostgreSQL 15's numeric_power (its outputs) */
+    static const struct { const char *x, *y, *out; } cases[] = {
+        {"2.5", "3", "15.6250000000000000"},
+        {"2", "100", "1267650600228229401496703205376.0000000000000000"},
+        {"7.5", "-1", "0.1333333333333333"},
+        {"1.123456789012345678", "2", "1.262155156777930193"},
+        {"100", "0.5", "10.000000000000000"},
+        {"1e-10", "0.5", "0.000010000000000000000"},
+        {"2", "0.5000000000000000000", "1.4142135623730950488"},
+        {"1.0000001", "1000000", "1.1051709125497934"},
+        {"-2", "3", "-8.0000000000000000"},
+        {"0", "0", "1.0000000000000000"},
+        {"NaN", "0", "1"},
+        {"1", "NaN", "1"},
+    };
+    sl_num_t r;
+    sl_num_init(&r);
+    for (size_t i = 0; i < N_(cases); i++) {
+        bool inexact;
+        sl_error_clear(&err);
+        ck_assert_int_eq(sl_num_power(&r, num(cases[i].x), num(cases[i].y), &inexact, &err),
+                         SL_OK);
+        ck_assert(!inexact);
+        ck_assert_msg(strcmp(fmt(&r), cases[i].out) == 0, "power(%s, %s) = %s, PostgreSQL says %s",
+                      cases[i].x, cases[i].y, fmt(&r), cases[i].out);
+    }
+    bool inexact;
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_num_power(&r, num("0"), num("-1"), &inexact, &err), SL_ERR);
+    ck_assert_str_eq(errtext(), "2201F: zero raised to a negative power is undefined");
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_num_power(&r, num("-8"), num("0.333"), &inexact, &err), SL_ERR);
+    ck_assert_str_eq(errtext(), "2201F: a negative number raised to a non-integer power yields "
+                                "a complex result");
+    sl_error_clear(&err);
+    ck_assert_int_eq(sl_num_power(&r, num("2"), num("1000000"), &inexact, &err), SL_ERR);
+    ck_assert_str_eq(errtext(), "22003: value overflows numeric format");
+    sl_num_clear(&r);
+}
+END_TEST
+
 START_TEST(test_div_scale)
 {
     /* select_div_scale: 16 significant digits from the base-10000 weights */
@@ -559,6 +602,7 @@ static Suite *numeric_suite(void)
     tcase_add_test(tc, test_div_scale);
     tcase_add_test(tc, test_sqrt);
     tcase_add_test(tc, test_ln_exp);
+    tcase_add_test(tc, test_power);
     suite_add_tcase(s, tc);
     return s;
 }

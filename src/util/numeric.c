@@ -1044,20 +1044,15 @@ int sl_num_power(sl_num_t *r, const sl_num_t *x, const sl_num_t *y, bool *inexac
     *inexact = false;
     if (x->kind == SL_NUM_NAN || y->kind == SL_NUM_NAN) {
         /* NaN ^ 0 and 1 ^ NaN are 1 */
-        if ((y->kind == SL_NUM_FINITE && mpz_sgn(y->v) == 0) ||
-            (x->kind == SL_NUM_FINITE && mpz_cmp_ui(x->v, 1) == 0 && x->dscale == 0))
+        sl_num_t one;
+        sl_num_init(&one);
+        sl_num_set_int(&one, 1);
+        bool is_one = (y->kind == SL_NUM_FINITE && mpz_sgn(y->v) == 0) ||
+                      (x->kind == SL_NUM_FINITE && sl_num_cmp(x, &one) == 0);
+        sl_num_clear(&one);
+        if (is_one)
             sl_num_set_int(r, 1);
-        else if (x->kind == SL_NUM_FINITE && x->dscale > 0) {
-            sl_num_t one;
-            sl_num_init(&one);
-            sl_num_set_int(&one, 1);
-            bool is_one = sl_num_cmp(x, &one) == 0;
-            sl_num_clear(&one);
-            if (is_one)
-                sl_num_set_int(r, 1);
-            else
-                sl_num_set_kind(r, SL_NUM_NAN);
-        } else
+        else
             sl_num_set_kind(r, SL_NUM_NAN);
         return SL_OK;
     }

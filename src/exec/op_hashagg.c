@@ -78,8 +78,16 @@ typedef enum upd {
     U_DISTINCT,
     U_LIST,   /* string_agg: every value, in order */
     U_NSUM,   /* sum and avg over numeric */
-    U_NSTAT   /* var / stddev of numeric */
+    U_NSTAT,  /* var / stddev of numeric */
+    U_VSUM    /* sum and avg over interval */
 } upd_t;
+
+/* An interval sum: each field summed wide, so adding never fails; a sum
+ * out of the interval range is PostgreSQL's to refuse at the flush. */
+typedef struct vsum {
+    __int128 us;
+    int64_t days, months, n;
+} vsum_t;
 
 /* The distinct values of a DISTINCT aggregate in one group: open
  * addressing, power-of-two capacity, load at most 1/2, NULL = free slot
@@ -200,6 +208,11 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
              a->kind == SL_AGG_STDDEV_SAMP)) {
             al->upd = a->kind == SL_AGG_SUM || a->kind == SL_AGG_AVG ? U_NSUM : U_NSTAT;
             sz = 16;
+            goto sized;
+        }
+        if (a->argtype == SL_T_INTERVAL && (a->kind == SL_AGG_SUM || a->kind == SL_AGG_AVG)) {
+            al->upd = U_VSUM;
+            sz = sizeof(vsum_t);
             goto sized;
         }
         switch (a->kind) {
@@ -456,6 +469,23 @@ static inline void minmax_update(sl_delta_t *d, const agg_layout_t *al, sl_datum
     m->null = false;
     if (is_text_key(al->argtype))
         own_text(d, m);
+}
+
+static void vsum_add(unsigned char *st, const vsum_t *v)
+{
+    vsum_t s;
+    memcpy(&s, st, sizeof(s));
+    s.us += v->us;
+    s.days += v->days;
+    s.months += v->months;
+    s.n += v->n;
+    memcpy(st, &s, sizeof(s));
+}
+
+static void vsum_add_one(unsigned char *st, const sl_interval_t *iv)
+{
+    vsum_t v = {.us = iv->us, .days = iv->days, .months = iv->months, .n = 1};
+    vsum_add(st, &v);
 }
 
 static inline void isum_add(unsigned char *st, __int128 v, int64_t n)
@@ -796,6 +826,10 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
                 if (!v->null)
                     nsum_add(d, st, v, al->upd == U_NSTAT);
                 break;
+            case U_VSUM:
+                if (!v->null)
+                    vsum_add_one(st, &v->v.iv);
+                break;
             case U_LIST:
                 if (!v->null)
                     list_add(d, al, st, v, 1, false);
@@ -1091,6 +1125,12 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
                 }
                 break;
             }
+            case U_VSUM: {
+                vsum_t v;
+                memcpy(&v, ss, sizeof(v));
+                vsum_add(ds, &v);
+                break;
+            }
             case U_LIST: {
                 /* src is the older delta (a failed flush): its values first */
                 const dset_t *list;
@@ -1143,6 +1183,22 @@ static void put_int128(sl_buf_t *out, __int128 v)
     if (v < 0)
         buf[--i] = '-';
     sl_buf_puts(out, buf + i);
+}
+
+/* The sum as an interval's text, or (out of range) as fields PostgreSQL
+ * reads and refuses. */
+static void vsum_output(const vsum_t *s, sl_buf_t *out)
+{
+    if (s->us >= INT64_MIN && s->us <= INT64_MAX && s->days >= INT32_MIN &&
+        s->days <= INT32_MAX && s->months >= INT32_MIN && s->months <= INT32_MAX) {
+        sl_interval_t iv = {.us = (int64_t)s->us, .days = (int32_t)s->days,
+                            .months = (int32_t)s->months};
+        sl_interval_output(&iv, out);
+        return;
+    }
+    sl_buf_printf(out, "%lld mons %lld days ", (long long)s->months, (long long)s->days);
+    put_int128(out, s->us);
+    sl_buf_puts(out, " us");
 }
 
 /* hi * 2^128 + lo in decimal. */
@@ -1281,6 +1337,19 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
         if (n == 0 || acc == NULL)
             return false;
         sl__numacc_output(acc, al->upd == U_NSTAT && j == 2, out);
+        return true;
+    }
+    case U_VSUM: {
+        vsum_t s;
+        memcpy(&s, st, sizeof(s));
+        if (j == 1) { /* avg's count */
+            snprintf(tmp, sizeof(tmp), "%lld", (long long)s.n);
+            sl_buf_puts(out, tmp);
+            return true;
+        }
+        if (s.n == 0)
+            return false;
+        vsum_output(&s, out);
         return true;
     }
     case U_ISTAT: {

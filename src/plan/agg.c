@@ -137,6 +137,11 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         break;
     case SL_AGG_SUM:
     case SL_AGG_AVG:
+        if (argtype == SL_T_INTERVAL) {   /* interval_pl; avg: the sum / count */
+            result = argtype;
+            state1 = SL_T_INT8;
+            break;
+        }
         if (!sl_type_is_numeric(argtype))
             return no_function(kind, ref->fname, argtype, location, err);
         if (kind == SL_AGG_AVG) {

@@ -37,7 +37,7 @@ struct sl_view_exec {
     sl__op_t *filter;
     sl__op_t *project;
     sl__op_t *agg;
-    unsigned long long seen, matched;
+    unsigned long long seen, matched, late;
 };
 
 struct sl_exec_pending {
@@ -65,8 +65,9 @@ void sl_exec_free(void *p)
     free(st);
 }
 
-int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, sl_arena_t *scratch,
-                    sl_exec_pending_t **out, int *err_row, sl_error_t *err)
+int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, const int64_t *wm,
+                    sl_arena_t *scratch, sl_exec_pending_t **out, int *err_row,
+                    sl_error_t *err)
 {
     sl_exec_pending_t *p = sl_alloc0(scratch, sizeof(*p));
     p->chunk.batch = b;
@@ -74,7 +75,11 @@ int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, sl_arena_t *scratch
     p->chunk.nrows = b->nrows;
     p->chunk.sel = NULL;
     p->chunk.err_row = -1;
-    if (st->filter->vt->push(st->filter, &p->chunk, err) != SL_OK ||
+    int rc = st->filter->vt->push(st->filter, &p->chunk, err);
+    p->chunk.nmatched = p->chunk.nrows;
+    if (rc == SL_OK && st->plan->window)
+        rc = sl__window_push(st->plan, &p->chunk, wm);
+    if (rc != SL_OK ||
         st->project->vt->push(st->project, &p->chunk, err) != SL_OK ||
         sl__hashagg_check(st->agg, &p->chunk, err) != SL_OK) {
         if (err_row)
@@ -90,8 +95,20 @@ void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p)
     if (p == NULL)
         return;
     st->seen += (unsigned long long)p->chunk.batch->nrows;
-    st->matched += (unsigned long long)p->chunk.nrows;
+    st->matched += (unsigned long long)p->chunk.nmatched;
+    st->late += (unsigned long long)p->chunk.nlate;
     st->agg->vt->push(st->agg, &p->chunk, NULL);
+}
+
+int sl_exec_late(const sl_exec_pending_t *p, const int **rows)
+{
+    *rows = p ? p->chunk.late : NULL;
+    return p ? p->chunk.nlate : 0;
+}
+
+unsigned long long sl_exec_late_count(const sl_view_exec_t *st)
+{
+    return st->late;
 }
 
 void sl_exec_counts(const sl_view_exec_t *st, unsigned long long *seen,

@@ -46,11 +46,19 @@ void sl_exec_free(void *st);
 void sl_exec_set_now(void);
 int64_t sl_exec_now(void);
 
-/* On error, *err_row (when err_row is not NULL) is the batch row that
+/* wm: for a stream with event time, wm[r] is its watermark when batch
+ * row r is processed (a windowed view drops the windows of row r that end
+ * at or before it: the row is late, sl_exec_late); NULL otherwise.
+ * On error, *err_row (when err_row is not NULL) is the batch row that
  * failed, or -1. */
-int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b,
+int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, const int64_t *wm,
                     sl_arena_t *scratch, sl_exec_pending_t **out,
                     int *err_row, sl_error_t *err);
+/* The batch rows a prepared request holds late for its view (*rows, in
+ * batch order; valid while the scratch arena lives); how many. */
+int sl_exec_late(const sl_exec_pending_t *p, const int **rows);
+/* Late events of the stream for the view since it started. */
+unsigned long long sl_exec_late_count(const sl_view_exec_t *st);
 void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p);
 
 /* Events of the stream applied to the view since it started, and those of

@@ -33,6 +33,12 @@ typedef struct sl__chunk {
     sl_datum_t **args2;   /* per aggregate: its second argument (x of
                              corr(y, x) ...), NULL for the others */
     int err_row;          /* batch row that failed in push, -1 = none */
+    int nmatched;         /* rows that passed the filter (before a hop's
+                             expansion) */
+    const int64_t *win;   /* a windowed view: chunk row i's window start
+                             (the window key's values), else NULL */
+    int *late;            /* batch rows late for the view (op_window.c) */
+    int nlate;
 } sl__chunk_t;
 
 typedef struct sl__op sl__op_t;
@@ -67,5 +73,15 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
  * (none NULL when the function is strict) into *out. */
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
                   sl_datum_t *out, sl_error_t *err);
+
+/* A windowed view's window step (op_window.c), after the filter: wm[r]
+ * is the stream's watermark when batch row r is processed (NULL: the
+ * stream has no event time, nothing is late). */
+int sl__window_push(const sl_view_plan_t *p, sl__chunk_t *c, const int64_t *wm);
+
+/* tumble, hop (the latest window's start) and window_end (op_window.c),
+ * from the window the analyzer put in e->aux (plan/window.h). */
+int sl__f_window(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
+                 sl_datum_t *out, sl_error_t *err);
 
 #endif

@@ -54,6 +54,8 @@ static const sl_func_sig_t funcs[] = {
     {"extract", SL_F_EXTRACT, 2, {TXT, TS}, NUM, true},
     {"floor", SL_F_FLOOR, 1, {F8}, F8, true},
     {"floor", SL_F_FLOOR, 1, {NUM}, NUM, true},
+    {"hop", SL_F_HOP, 3, {TSTZ, TXT, TXT}, TSTZ, true},
+    {"hop", SL_F_HOP, 3, {TS, TXT, TXT}, TS, true},
     {"initcap", SL_F_INITCAP, 1, {TXT}, TXT, true},
     {"left", SL_F_LEFT, 2, {TXT, I4}, TXT, true},
     {"length", SL_F_LENGTH, 1, {TXT}, I4, true},
@@ -112,9 +114,15 @@ static const sl_func_sig_t funcs[] = {
     {"trunc", SL_F_TRUNC, 1, {F8}, F8, true},
     {"trunc", SL_F_TRUNC, 1, {NUM}, NUM, true},
     {"trunc", SL_F_TRUNC, 2, {NUM, I4}, NUM, true},
+    {"tumble", SL_F_TUMBLE, 2, {TSTZ, TXT}, TSTZ, true},
+    {"tumble", SL_F_TUMBLE, 2, {TS, TXT}, TS, true},
+    {"tumble", SL_F_TUMBLE, 3, {TSTZ, TXT, TSTZ}, TSTZ, true},
+    {"tumble", SL_F_TUMBLE, 3, {TS, TXT, TS}, TS, true},
     {"upper", SL_F_UPPER, 1, {TXT}, TXT, true},
     {"width_bucket", SL_F_WIDTH_BUCKET, 4, {F8, F8, F8, I4}, I4, true},
     {"width_bucket", SL_F_WIDTH_BUCKET, 4, {NUM, NUM, NUM, I4}, I4, true},
+    {"window_end", SL_F_WINDOW_END, 1, {TSTZ}, TSTZ, true},
+    {"window_end", SL_F_WINDOW_END, 1, {TS}, TS, true},
 };
 
 const char *sl_func_name(int id)

@@ -178,6 +178,27 @@ static int stream_relations(PGconn *conn, sl_server_t *srv, sl_error_t *err)
     return rc;
 }
 
+/* The stored watermarks of the streams with event time (sluice.watermarks,
+ * written by the flushes): their windows stay closed across a restart. */
+static void watermarks_load(PGconn *conn, sl_server_t *srv)
+{
+    PGresult *r = PQexec(conn, "SELECT stream, max_event FROM sluice.watermarks");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        sl_log_warning("could not read sluice.watermarks: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return;
+    }
+    int64_t now = sl_sink_clock_us();
+    for (int i = 0; i < PQntuples(r); i++) {
+        sl_stream_t *s = sl_catalog_stream(&srv->catalog, PQgetvalue(r, i, 0));
+        if (s == NULL || s->event_time < 0)
+            continue;
+        s->max_event = s->max_event_stored = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        s->last_event = now;
+    }
+    PQclear(r);
+}
+
 /* Runs the catalog schema and reloads every stream and view, blocking
  * (before the event loop starts); an entry that does not load is left out
  * with a warning.  Returns SL_OK, or SL_ERR with err set when PostgreSQL or
@@ -286,6 +307,7 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         PQfinish(conn);
         return SL_ERR;
     }
+    watermarks_load(conn, srv);
     if (skipped > 0)
         sl_log_warning("catalog loaded: %d streams, %d continuous views, %d entries left out "
                        "(fix their sql in PostgreSQL and restart, or delete their rows)",

@@ -106,6 +106,7 @@ struct sl_sink {
     late_row_t *late_waiting;   /* late events of the current deltas */
     late_row_t *late_inflight;  /* ... of the flush in flight */
     wm_item_t *wms;             /* the flush's stream watermarks */
+    int64_t idle_checked;       /* idle_timeout last applied (monotonic us) */
     int nwms;
     bool outcome_unknown;       /* connection lost before the Sync result */
     bool flush_error;
@@ -1032,6 +1033,11 @@ static bool send_close(sl_sink_t *sink, const sl_view_t *v)
 static void idle_advance(sl_sink_t *sink)
 {
     int64_t now = sl_sink_clock_us();
+    /* at most every 200 ms (each advance is a flush), never while the
+     * final flush of a shutdown runs */
+    if (sink->srv->shutting_down || now - sink->idle_checked < 200000)
+        return;
+    sink->idle_checked = now;
     sl_catalog_t *cat = &sink->srv->catalog;
     for (int i = 0; i < cat->nstreams; i++) {
         sl_stream_t *s = cat->streams[i];

@@ -19,6 +19,7 @@ static const struct {
     [SL_T_TEXT] = {"text", 25},
     [SL_T_TIMESTAMPTZ] = {"timestamp with time zone", 1184},
     [SL_T_TIMESTAMP] = {"timestamp without time zone", 1114},
+    [SL_T_INTERVAL] = {"interval", 1186},
 };
 
 static const struct {
@@ -39,6 +40,7 @@ static const struct {
     {"timestamp with time zone", SL_T_TIMESTAMPTZ},
     {"timestamp", SL_T_TIMESTAMP},
     {"timestamp without time zone", SL_T_TIMESTAMP},
+    {"interval", SL_T_INTERVAL},
 };
 
 const char *sl_type_name(sl_type_t t)

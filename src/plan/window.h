@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/interval.h"
 
 /* The Unix epoch in PostgreSQL's microseconds since 2000-01-01. */
 #define SL_UNIX_EPOCH_US (-INT64_C(946684800000000))
@@ -47,14 +48,13 @@ typedef struct sl_window {
 #define SL_WINDOW_MAX_HOPS 1000
 
 /*
- * A duration as PostgreSQL's interval input reads it, restricted to
- * fixed lengths: "<number> <unit>" items (microseconds .. weeks, with
- * PostgreSQL's abbreviations, signed, fractions allowed), '@' and "ago",
- * and [-]HH:MM[:SS[.ffffff]].  Months and years have no fixed length:
- * 22023 "window size must not contain months or years"; bad syntax:
- * 22007 invalid input syntax for type interval.
+ * A window size or lateness: PostgreSQL's interval input (interval.h, its
+ * errors: 22007, 22015), of a fixed length: months and years have none,
+ * 22023 "window size must not contain months or years"; a day is 24 hours.
+ * sl_window_interval: the same for an interval value.
  */
 int sl_window_duration(const char *s, size_t n, int64_t *us, sl_error_t *err);
+int sl_window_interval(const sl_interval_t *v, int64_t *us, sl_error_t *err);
 
 /* The latest window start <= ts (tumble's start; hop's latest). */
 int64_t sl_window_start(const sl_window_t *w, int64_t ts);

@@ -76,7 +76,9 @@ static int size_arg(sl_actx_t *ctx, const sl_expr_t *e, const sl_expr_t *a, cons
         return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED,
                             a->location ? a->location : e->location,
                             "the %s of %s() must be a constant", what, fname(e));
-    if (sl_window_duration(a->constval.v.s.p, a->constval.v.s.n, us, ctx->err) != SL_OK) {
+    if (a->type == SL_T_INTERVAL ? sl_window_interval(&a->constval.v.iv, us, ctx->err) != SL_OK
+                                 : sl_window_duration(a->constval.v.s.p, a->constval.v.s.n, us,
+                                                      ctx->err) != SL_OK) {
         ctx->err->position = a->location ? a->location : e->location;
         return SL_ERR;
     }

@@ -15,6 +15,9 @@
  * and the events they acknowledged ({"accepted": N}), and prints events/s,
  * requests/s, MiB/s and errors; the machine-readable last line is
  *   RESULT events=E requests=R errors=X seconds=S events_per_s=.. requests_per_s=.. mib_per_s=..
+ * With --ts-step-us N every line also carries "ts":"2026-01-01T...Z", the
+ * event time of the events in the order they are sent, N us apart (a copy
+ * of the body is stamped per request).
  * Bodies are built once (--variants of them) and sent by reference.  It only
  * talks to the address given (meant for loopback).  Exit status 0 when no
  * request failed, 1 otherwise, 2 on bad usage.

@@ -1408,9 +1408,13 @@ void sl_sink_flush_now(sl_sink_t *sink)
 bool sl_sink_idle(const sl_sink_t *sink)
 {
     if (sink->waiting.head || sink->inflight.head || sink->nitems > 0 ||
-        sl_idem_busy(sink->srv->idem))
+        sl_idem_busy(sink->srv->idem) || sink->late_waiting || sink->late_inflight)
         return false;
     const sl_catalog_t *cat = &sink->srv->catalog;
+    for (int i = 0; i < cat->nstreams; i++)
+        if (cat->streams[i]->event_time >= 0 &&
+            cat->streams[i]->max_event != cat->streams[i]->max_event_stored)
+            return false;   /* a watermark to store (and windows to close) */
     for (int i = 0; i < cat->nviews; i++)
         if (cat->views[i]->exec && sl_exec_ngroups(cat->views[i]->exec) > 0 &&
             cat->views[i]->drop_pending == 0)

@@ -38,6 +38,7 @@ struct sl_view_exec {
     sl__op_t *project;
     sl__op_t *agg;
     unsigned long long seen, matched, late;
+    sl__sessions_t *sessions;   /* a session window's index, else NULL */
 };
 
 struct sl_exec_pending {
@@ -51,6 +52,8 @@ sl_view_exec_t *sl_exec_new(const sl_view_plan_t *plan)
     st->filter = sl__op_filter_init(plan);
     st->project = sl__op_project_init(plan);
     st->agg = sl__op_hashagg_init(plan);
+    if (plan->window && plan->window->kind == SL_WIN_SESSION)
+        st->sessions = sl__sessions_new(plan);
     return st;
 }
 
@@ -62,6 +65,7 @@ void sl_exec_free(void *p)
     st->filter->vt->end(st->filter);
     st->project->vt->end(st->project);
     st->agg->vt->end(st->agg);
+    sl__sessions_free(st->sessions);
     free(st);
 }
 
@@ -75,9 +79,10 @@ int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, const int64_t *wm,
     p->chunk.nrows = b->nrows;
     p->chunk.sel = NULL;
     p->chunk.err_row = -1;
+    p->chunk.wm = wm;
     int rc = st->filter->vt->push(st->filter, &p->chunk, err);
     p->chunk.nmatched = p->chunk.nrows;
-    if (rc == SL_OK && st->plan->window)
+    if (rc == SL_OK && st->plan->window && st->sessions == NULL)
         rc = sl__window_push(st->plan, &p->chunk, wm);
     if (rc != SL_OK ||
         st->project->vt->push(st->project, &p->chunk, err) != SL_OK ||
@@ -95,6 +100,8 @@ void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p)
     if (p == NULL)
         return;
     st->seen += (unsigned long long)p->chunk.batch->nrows;
+    if (st->sessions)
+        sl__session_apply(st->sessions, &p->chunk);   /* late rows left out */
     st->matched += (unsigned long long)p->chunk.nmatched;
     st->late += (unsigned long long)p->chunk.nlate;
     st->agg->vt->push(st->agg, &p->chunk, NULL);
@@ -130,10 +137,42 @@ int sl_exec_ngroups(const sl_view_exec_t *st)
 
 sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
 {
+    if (st->sessions) {
+        const sl_stream_t *s = st->plan->stream;
+        if (s->max_event != INT64_MIN)
+            sl__sessions_sweep(st->sessions, s->max_event < INT64_MIN + s->max_lateness
+                                                 ? INT64_MIN : s->max_event - s->max_lateness);
+    }
     return st->agg->vt->flush(st->agg);
 }
 
 void sl_exec_restore(sl_view_exec_t *st, sl_delta_t *d)
 {
     sl__hashagg_merge(st->agg, d);
+}
+
+sl_exec_renames_t *sl_exec_take_renames(sl_view_exec_t *st)
+{
+    return st->sessions ? sl__sessions_take(st->sessions) : NULL;
+}
+
+void sl_exec_restore_renames(sl_view_exec_t *st, sl_exec_renames_t *r)
+{
+    if (r == NULL)
+        return;
+    if (st->sessions)
+        sl__sessions_restore(st->sessions, r);
+    else
+        sl_exec_renames_free(r);
+}
+
+void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start, int64_t end)
+{
+    if (st->sessions)
+        sl__sessions_add(st->sessions, keys, start, end);
+}
+
+size_t sl_exec_sessions(const sl_view_exec_t *st)
+{
+    return st->sessions ? sl__sessions_count(st->sessions) : 0;
 }

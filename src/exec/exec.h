@@ -87,6 +87,27 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out);
 /* PostgreSQL type of delta column c (for the upsert's casts). */
 sl_type_t sl_delta_coltype(const sl_delta_t *d, int c, int *typmod);
 
+/*
+ * Session windows (plan/window.h): an event that bridges sessions merges
+ * them; the state table's rows of the merged-away starts must be combined
+ * into the new start's row by the flush, in order, after the upsert:
+ * renames.  take: the renames since the last take (NULL: none); restore:
+ * puts a flush's renames back in front (its transaction failed); value:
+ * the text of group key g of rename i (the window's key: its start before
+ * the merge, or after with to), false for NULL.
+ */
+typedef struct sl_exec_renames sl_exec_renames_t;
+sl_exec_renames_t *sl_exec_take_renames(sl_view_exec_t *st);
+void sl_exec_restore_renames(sl_view_exec_t *st, sl_exec_renames_t *r);
+void sl_exec_renames_free(sl_exec_renames_t *r);
+int sl_exec_renames_count(const sl_exec_renames_t *r);
+bool sl_exec_rename_value(const sl_exec_renames_t *r, int i, int g, bool to, sl_buf_t *out);
+/* A session read back from the state table at start (keys: one per group
+ * key, the window's slot ignored), and the sessions held in memory. */
+void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start,
+                         int64_t end);
+size_t sl_exec_sessions(const sl_view_exec_t *st);
+
 /* Evaluates e on row r of b (exec/expr.c).  Text results may be allocated
  * from scratch.  PostgreSQL semantics: NULL propagation, three-valued
  * AND/OR, 22003 on integer overflow, 22012 on division by zero. */

@@ -78,6 +78,9 @@ typedef struct sl_view_plan {
      * the watermark passes its end (the finalizing view reads that). */
     const sl_window_t *window;
     int window_key;
+    int session_agg;        /* a session window: the aggregate max(event
+                               time) its end is computed from (the
+                               analyzer adds it), else -1 */
     enum { SL_EMIT_ON_UPDATE, SL_EMIT_ON_WINDOW_CLOSE } emit;
 } sl_view_plan_t;
 

@@ -14,6 +14,11 @@
  *                                a multiple of slide, so there are size /
  *                                slide of them; as a scalar, the latest start
  *   window_end(w)                w's start + size
+ *   session(ts, gap)             per group (the view's other group keys):
+ *                                events closer than gap form one session
+ *                                [first event, last event + gap); the value
+ *                                is the session's start; an event bridging
+ *                                two sessions merges them (exec/op_window.c)
  *
  * A window [start, end) closes when the stream's watermark reaches end:
  * an event whose (earliest) window has end <= watermark is late.
@@ -33,7 +38,8 @@
 
 typedef enum sl_window_kind {
     SL_WIN_TUMBLE,
-    SL_WIN_HOP
+    SL_WIN_HOP,
+    SL_WIN_SESSION      /* size = slide = the gap; count 1 */
 } sl_window_kind_t;
 
 typedef struct sl_window {

@@ -199,6 +199,77 @@ static void watermarks_load(PGconn *conn, sl_server_t *srv)
     PQclear(r);
 }
 
+/* A session window's sessions still of use (ending after the watermark
+ * less a gap), read back from its state table so that events after a
+ * restart join them. */
+static void sessions_load(PGconn *conn, sl_view_t *v)
+{
+    const sl_view_plan_t *p = v->plan;
+    if (v->exec == NULL || p->session_agg < 0)
+        return;
+    const sl_stream_t *st = p->stream;
+    sl_type_t wt = p->group[p->window_key].type;
+    const char *epoch = wt == SL_T_TIMESTAMP ? "'2000-01-01 00:00:00'::timestamp"
+                                             : "'2000-01-01 00:00:00+00'::timestamptz";
+    sl_buf_t sql = SL_BUF_INIT;
+    sl_buf_puts(&sql, "SELECT ");
+    for (int g = 0; g < p->ngroup; g++) {
+        if (g == p->window_key) {
+            sl_buf_puts(&sql, "(extract(epoch FROM ");
+            sl_buf_put_ident(&sql, p->group[g].colname);
+            sl_buf_printf(&sql, " - %s) * 1000000)::bigint, ", epoch);
+        } else {
+            sl_buf_put_ident(&sql, p->group[g].colname);
+            sl_buf_puts(&sql, "::text, ");
+        }
+    }
+    sl_buf_puts(&sql, "(extract(epoch FROM ");
+    sl_agg_final_sql(&p->aggs[p->session_agg], p->session_agg + 1, NULL, &sql);
+    sl_buf_printf(&sql, " - %s) * 1000000)::bigint FROM \"sluice_mrel\".", epoch);
+    sl_buf_put_ident(&sql, v->name);
+    PGresult *r = PQexec(conn, sl_buf_cstr(&sql));
+    sl_buf_free(&sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        sl_log_warning("could not read the sessions of continuous view \"%s\": %s", v->name,
+                       PQresultErrorMessage(r));
+        PQclear(r);
+        return;
+    }
+    int64_t wm = st->max_event == INT64_MIN ? INT64_MIN : st->max_event - st->max_lateness;
+    int64_t gap = p->window->size;
+    sl_arena_t *a = sl_arena_new(NULL, "sessions load");
+    sl_datum_t *keys = sl_alloc0(a, sizeof(sl_datum_t) * (size_t)(p->ngroup + 1));
+    int loaded = 0;
+    for (int row = 0; row < PQntuples(r); row++) {
+        int64_t start = 0, end = strtoll(PQgetvalue(r, row, p->ngroup), NULL, 10) + gap;
+        if (wm != INT64_MIN && end <= wm - gap)
+            continue;
+        bool ok = true;
+        for (int g = 0; g < p->ngroup && ok; g++) {
+            memset(&keys[g], 0, sizeof(keys[g]));
+            if (g == p->window_key) {
+                start = strtoll(PQgetvalue(r, row, g), NULL, 10);
+            } else if (PQgetisnull(r, row, g)) {
+                keys[g].null = true;
+            } else {
+                sl_error_t err;
+                sl_error_clear(&err);
+                const char *t = PQgetvalue(r, row, g);
+                ok = sl_type_input(p->group[g].type, p->group[g].typmod, t,
+                                   (uint32_t)PQgetlength(r, row, g), a, &keys[g], &err) == SL_OK;
+            }
+        }
+        if (ok) {
+            sl_exec_session_add(v->exec, keys, start, end);
+            loaded++;
+        }
+    }
+    if (loaded > 0)
+        sl_log_info("continuous view \"%s\": %d open sessions read back", v->name, loaded);
+    sl_arena_free(a);
+    PQclear(r);
+}
+
 /* Runs the catalog schema and reloads every stream and view, blocking
  * (before the event loop starts); an entry that does not load is left out
  * with a warning.  Returns SL_OK, or SL_ERR with err set when PostgreSQL or
@@ -308,6 +379,8 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         return SL_ERR;
     }
     watermarks_load(conn, srv);
+    for (int i = 0; i < srv->catalog.nviews; i++)
+        sessions_load(conn, srv->catalog.views[i]);
     if (skipped > 0)
         sl_log_warning("catalog loaded: %d streams, %d continuous views, %d entries left out "
                        "(fix their sql in PostgreSQL and restart, or delete their rows)",

@@ -53,6 +53,7 @@ typedef struct flush_item {
     sl_delta_t *delta;     /* NULL when only the view's counts changed */
     int stmt;              /* its upsert's place in the flush pipeline, -1 */
     unsigned long long seen, matched, late; /* exec's counts at the flush */
+    sl_exec_renames_t *renames; /* a session window's merges, or NULL */
 } flush_item_t;
 
 /* An event late for a view, waiting for or in a flush (sluice.late_events). */
@@ -268,9 +269,11 @@ static void items_free(sl_sink_t *sink)
     late_free(sink->late_inflight);
     sink->late_inflight = NULL;
     wms_free(sink);
-    for (int i = 0; i < sink->nitems; i++)
+    for (int i = 0; i < sink->nitems; i++) {
         if (sink->items[i].delta)
             sl_delta_free(sink->items[i].delta);
+        sl_exec_renames_free(sink->items[i].renames);
+    }
     free(sink->items);
     sink->items = NULL;
     sink->nitems = 0;
@@ -285,6 +288,10 @@ static void items_restore(sl_sink_t *sink)
         if (it->view && it->view->exec && it->delta) {
             sl_exec_restore(it->view->exec, it->delta);
             it->delta = NULL;
+        }
+        if (it->view && it->view->exec && it->renames) {
+            sl_exec_restore_renames(it->view->exec, it->renames);
+            it->renames = NULL;
         }
     }
     items_free(sink);
@@ -351,6 +358,14 @@ static void flush_not_applied(sl_sink_t *sink)
 static void flush_dropped(sl_sink_t *sink, sl_sink_status_t st, const sl_sink_error_t *e)
 {
     items_baselines(sink);
+    /* session merges stay: the sessions in memory are merged already */
+    for (int i = 0; i < sink->nitems; i++) {
+        flush_item_t *it = &sink->items[i];
+        if (it->view && it->view->exec && it->renames) {
+            sl_exec_restore_renames(it->view->exec, it->renames);
+            it->renames = NULL;
+        }
+    }
     items_free(sink);
     sl_idem_forget_inflight(sink->srv->idem);
     sink->outcome_unknown = false;
@@ -1014,7 +1029,10 @@ static bool send_close(sl_sink_t *sink, const sl_view_t *v)
     sl_buf_puts(&sql, "WITH c AS (DELETE FROM \"sluice_mrel\".");
     sl_buf_put_ident(&sql, v->name);
     sl_buf_puts(&sql, " WHERE ");
-    sl_buf_put_ident(&sql, p->group[p->window_key].colname);
+    if (p->session_agg >= 0)   /* a session ends at its last event + gap */
+        sl_agg_final_sql(&p->aggs[p->session_agg], p->session_agg + 1, NULL, &sql);
+    else
+        sl_buf_put_ident(&sql, p->group[p->window_key].colname);
     sl_buf_printf(&sql, " + '%lld microseconds'::interval <= $1::%s RETURNING *) "
                         "INSERT INTO \"sluice_closed\".", (long long)p->window->size,
                   t == SL_T_TIMESTAMP ? "timestamp" : "timestamptz");
@@ -1025,6 +1043,38 @@ static bool send_close(sl_sink_t *sink, const sl_view_t *v)
     sl_buf_free(&sql);
     sl_buf_free(&val);
     return ok != 0;
+}
+
+/* Queues a session view's renames, in the order they happened (after every
+ * upsert of the flush: the rows of both starts are in the table then). */
+static bool send_renames(sl_sink_t *sink, const flush_item_t *it)
+{
+    int n = sl_exec_renames_count(it->renames);
+    if (n == 0)
+        return true;
+    const sl_view_t *v = it->view;
+    int np = v->plan->ngroup + 1;
+    sl_buf_t sql = SL_BUF_INIT;
+    sl_upsert_rename_sql(v, &sql);
+    sl_buf_t *vals = sl_xcalloc((size_t)np, sizeof(sl_buf_t));
+    const char **pv = sl_xcalloc((size_t)np, sizeof(char *));
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++) {
+        for (int g = 0; g < np; g++) {
+            sl_buf_reset(&vals[g]);
+            bool notnull = g < np - 1 ? sl_exec_rename_value(it->renames, i, g, false, &vals[g])
+                                      : sl_exec_rename_value(it->renames, i,
+                                                             v->plan->window_key, true, &vals[g]);
+            pv[g] = notnull ? sl_buf_cstr(&vals[g]) : NULL;
+        }
+        ok = PQsendQueryParams(sink->conn, sl_buf_cstr(&sql), np, NULL, pv, NULL, NULL, 0) != 0;
+    }
+    for (int g = 0; g < np; g++)
+        sl_buf_free(&vals[g]);
+    free(vals);
+    free(pv);
+    sl_buf_free(&sql);
+    return ok;
 }
 
 /* idle_timeout: a stream silent for longer has its largest event time
@@ -1083,7 +1133,8 @@ static void sink_start_flush(sl_sink_t *sink)
         sl_exec_counts(v->exec, &seen, &matched);
         sl_delta_t *d = sl_exec_ngroups(v->exec) > 0 ? sl_exec_detach(v->exec) : NULL;
         unsigned long long late = sl_exec_late_count(v->exec);
-        if (d == NULL && seen == v->stats_seen && matched == v->stats_matched &&
+        sl_exec_renames_t *ren = sl_exec_take_renames(v->exec);
+        if (d == NULL && ren == NULL && seen == v->stats_seen && matched == v->stats_matched &&
             late == v->stats_late && !closing(sink, v))
             continue;
         sink->items = sl_xrealloc(sink->items, sizeof(flush_item_t) * (size_t)(sink->nitems + 1));
@@ -1093,6 +1144,7 @@ static void sink_start_flush(sl_sink_t *sink)
         it->seen = seen;
         it->matched = matched;
         it->late = late;
+        it->renames = ren;
     }
     sink->late_inflight = sink->late_waiting;
     sink->late_waiting = NULL;
@@ -1168,7 +1220,8 @@ static void sink_start_flush(sl_sink_t *sink)
               (sink->nwms == 0 || send_watermarks(sink));
     for (int i = 0; ok && i < sink->nitems; i++) {
         const sl_view_t *v = sink->items[i].view;
-        if (v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE)
+        ok = send_renames(sink, &sink->items[i]);
+        if (ok && v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE)
             ok = send_close(sink, v);
     }
     if (ok && sink->flush_seq % 600 == 1) {

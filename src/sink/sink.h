@@ -133,5 +133,9 @@ void sl_sink_free(sl_sink_t *sink);
  * parameter values are appended/allocated: params[i] malloc'd. */
 void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql);
 void sl_upsert_params(const void *delta, sl_buf_t *params, int nparams);
+/* A session window's rename (exec.h): the row of the old start (group keys
+ * $1..$n, the window's slot the old start) deleted and combined into the
+ * row of the new start ($n+1). */
+void sl_upsert_rename_sql(const sl_view_t *v, sl_buf_t *sql);
 
 #endif

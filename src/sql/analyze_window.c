@@ -65,7 +65,8 @@ int sl__analyze_stream_time(const sl_stmt_t *stmt, sl_stream_t *s, sl_error_t *e
 
 static const char *fname(const sl_expr_t *e)
 {
-    return e->func == SL_F_TUMBLE ? "tumble" : e->func == SL_F_HOP ? "hop" : "window_end";
+    return e->func == SL_F_TUMBLE ? "tumble" : e->func == SL_F_HOP ? "hop"
+           : e->func == SL_F_SESSION ? "session" : "window_end";
 }
 
 /* The constant text argument a of e as a duration > 0. */
@@ -94,10 +95,11 @@ int sl__analyze_window_call(sl_actx_t *ctx, sl_expr_t *e)
     const sl_stream_t *s = ctx->stream;
     if (e->func == SL_F_WINDOW_END) {
         const sl_expr_t *w = e->args[0];
-        if (w->kind != SL_E_FUNC || (w->func != SL_F_TUMBLE && w->func != SL_F_HOP))
+        if (w->kind != SL_E_FUNC ||
+            (w->func != SL_F_TUMBLE && w->func != SL_F_HOP && w->func != SL_F_SESSION))
             return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, e->location,
                                 "the argument of window_end() must be a window: "
-                                "tumble(...) or hop(...)");
+                                "tumble(...), hop(...) or session(...)");
         e->aux = w->aux;
         return SL_OK;
     }
@@ -133,6 +135,11 @@ int sl__analyze_window_call(sl_actx_t *ctx, sl_expr_t *e)
                                     "the origin of tumble() must be finite");
             w->origin = o->constval.v.i;
         }
+    } else if (e->func == SL_F_SESSION) {
+        w->kind = SL_WIN_SESSION;
+        if (size_arg(ctx, e, e->args[1], "gap", &w->size) != SL_OK)
+            return SL_ERR;
+        w->slide = w->size;
     } else {
         w->kind = SL_WIN_HOP;
         if (size_arg(ctx, e, e->args[1], "slide", &w->slide) != SL_OK ||
@@ -151,13 +158,13 @@ int sl__analyze_window_call(sl_actx_t *ctx, sl_expr_t *e)
     return SL_OK;
 }
 
-/* The first hop() call in e (window_end's argument excepted when
- * skip_end), or NULL. */
+/* The first hop() or session() call in e (window_end's argument
+ * excepted), or NULL. */
 static const sl_expr_t *find_hop(const sl_expr_t *e)
 {
     if (e == NULL)
         return NULL;
-    if (e->kind == SL_E_FUNC && e->func == SL_F_HOP)
+    if (e->kind == SL_E_FUNC && (e->func == SL_F_HOP || e->func == SL_F_SESSION))
         return e;
     if (e->kind == SL_E_FUNC && e->func == SL_F_WINDOW_END)
         return NULL;
@@ -171,9 +178,11 @@ static const sl_expr_t *find_hop(const sl_expr_t *e)
 
 static int hop_misplaced(sl_actx_t *ctx, const sl_expr_t *h)
 {
+    const char *f = h->func == SL_F_HOP ? "hop" : "session";
     sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, h->location,
-                 "hop() is only allowed as a GROUP BY item of a continuous view");
-    sl_error_hint(ctx->err, "Group by hop(...) itself, and select it or window_end(hop(...)).");
+                 "%s() is only allowed as a GROUP BY item of a continuous view", f);
+    sl_error_hint(ctx->err, "Group by %s(...) itself, and select it or window_end(%s(...)).",
+                  f, f);
     return SL_ERR;
 }
 
@@ -181,10 +190,11 @@ int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_
 {
     plan->window = NULL;
     plan->window_key = -1;
+    plan->session_agg = -1;
     for (int g = 0; g < plan->ngroup; g++) {
         const sl_expr_t *e = plan->group[g].expr;
         bool win = !plan->transform && e->kind == SL_E_FUNC &&
-                   (e->func == SL_F_TUMBLE || e->func == SL_F_HOP);
+                   (e->func == SL_F_TUMBLE || e->func == SL_F_HOP || e->func == SL_F_SESSION);
         if (!win) {
             const sl_expr_t *h = find_hop(e);
             if (h)
@@ -210,6 +220,27 @@ int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_
     }
     if (h)
         return hop_misplaced(ctx, h);
+
+    if (plan->window && plan->window->kind == SL_WIN_SESSION) {
+        /* a session ends at its last event + gap: max(event time), hidden */
+        if (ctx->naggs == ctx->aggcap) {
+            int cap = ctx->aggcap ? 2 * ctx->aggcap : 4;
+            ctx->aggs = sl_realloc(ctx->a, ctx->aggs, (size_t)ctx->aggcap * sizeof(*ctx->aggs),
+                                   (size_t)cap * sizeof(*ctx->aggs));
+            ctx->aggcap = cap;
+        }
+        const sl_expr_t *ts = plan->group[plan->window_key].expr->args[0];
+        sl_aggref_t *ref = &ctx->aggs[ctx->naggs];
+        memset(ref, 0, sizeof(*ref));
+        ref->fname = "max";
+        if (sl_agg_resolve(ref, SL_AGG_MAX, ts->type, ts->typmod, 0, ctx->err) != SL_OK)
+            return SL_ERR;
+        ref->arg = (sl_expr_t *)ts;
+        ctx->nstate += ref->nstate;
+        plan->session_agg = ctx->naggs++;
+        plan->naggs = ctx->naggs;
+        plan->aggs = ctx->aggs;
+    }
 
     const sl_option_t *em = sl_stmt_option(stmt, "emit");
     plan->emit = SL_EMIT_ON_UPDATE;

@@ -142,7 +142,9 @@ int sl_explain_view(const sl_view_t *v, sl_arena_t *a, char ***out)
         const sl_window_t *w = p->window;
         const sl_stream_t *st = p->stream;
         sl_buf_printf(&b, "->  Window  (%s: size %lld us, slide %lld us, %d per event)",
-                      w->kind == SL_WIN_TUMBLE ? "tumble" : "hop", (long long)w->size,
+                      w->kind == SL_WIN_TUMBLE ? "tumble" : w->kind == SL_WIN_HOP ? "hop"
+                                                                      : "session (gap = size)",
+                      (long long)w->size,
                       (long long)w->slide, w->count);
         add(&l, d, &b);
         d += 6;

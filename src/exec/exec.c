@@ -166,10 +166,11 @@ void sl_exec_restore_renames(sl_view_exec_t *st, sl_exec_renames_t *r)
         sl_exec_renames_free(r);
 }
 
-void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start, int64_t end)
+void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start, int64_t end,
+                         bool closed)
 {
     if (st->sessions)
-        sl__sessions_add(st->sessions, keys, start, end);
+        sl__sessions_add(st->sessions, keys, start, end, closed);
 }
 
 size_t sl_exec_sessions(const sl_view_exec_t *st)

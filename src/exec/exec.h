@@ -102,10 +102,11 @@ void sl_exec_restore_renames(sl_view_exec_t *st, sl_exec_renames_t *r);
 void sl_exec_renames_free(sl_exec_renames_t *r);
 int sl_exec_renames_count(const sl_exec_renames_t *r);
 bool sl_exec_rename_value(const sl_exec_renames_t *r, int i, int g, bool to, sl_buf_t *out);
-/* A session read back from the state table at start (keys: one per group
- * key, the window's slot ignored), and the sessions held in memory. */
+/* A session read back from the view's tables at start (keys: one per group
+ * key, the window's slot ignored; closed: only its end matters, an event
+ * before it is late), and the sessions held in memory. */
 void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start,
-                         int64_t end);
+                         int64_t end, bool closed);
 size_t sl_exec_sessions(const sl_view_exec_t *st);
 
 /* Evaluates e on row r of b (exec/expr.c).  Text results may be allocated

@@ -101,6 +101,9 @@ typedef struct skey {
     sl_datum_t *keys;      /* nk values; slices copied into the same block */
     int n, cap;
     sess_t *s;             /* sorted by start, disjoint */
+    int64_t frontier;      /* the latest end of a closed session swept out
+                              (INT64_MIN: none): an event before it would
+                              touch a closed session, so it is late */
 } skey_t;
 
 typedef struct rename {
@@ -238,6 +241,7 @@ static skey_t *skey_find(sl__sessions_t *ss, const sl_datum_t *const *cols, int 
         ss->nb = nb;
     }
     skey_t *k = sl_xcalloc(1, sizeof(*k));
+    k->frontier = INT64_MIN;
     sl_datum_t tmp[ss->nk > 0 ? ss->nk : 1];
     for (int j = 0; j < ss->nk; j++)
         tmp[j] = cols[ss->kcol[j]][i];
@@ -300,7 +304,7 @@ void sl__session_apply(sl__sessions_t *ss, sl__chunk_t *c)
         while (hi < k->n && k->s[hi].start < tend)
             hi++;
         sess_t s = {ts, tend};
-        bool is_late = false;
+        bool is_late = ts < k->frontier;
         for (int j = lo; j < hi; j++) {
             is_late |= k->s[j].end <= mark;     /* touches a closed session */
             if (k->s[j].start < s.start)
@@ -370,6 +374,8 @@ void sl__sessions_sweep(sl__sessions_t *ss, int64_t wm)
             int j = 0;
             while (j < k->n && k->s[j].end <= limit)
                 j++;
+            if (j > 0 && k->s[j - 1].end > k->frontier)
+                k->frontier = k->s[j - 1].end;
             if (j > 0) {
                 memmove(k->s, k->s + j, sizeof(sess_t) * (size_t)(k->n - j));
                 k->n -= j;
@@ -385,7 +391,8 @@ void sl__sessions_sweep(sl__sessions_t *ss, int64_t wm)
     }
 }
 
-void sl__sessions_add(sl__sessions_t *ss, const sl_datum_t *keys, int64_t start, int64_t end)
+void sl__sessions_add(sl__sessions_t *ss, const sl_datum_t *keys, int64_t start, int64_t end,
+                      bool closed)
 {
     /* keys in group key order, the window's slot ignored */
     int ng = ss->plan->ngroup;
@@ -393,6 +400,11 @@ void sl__sessions_add(sl__sessions_t *ss, const sl_datum_t *keys, int64_t start,
     for (int g = 0; g < ng; g++)
         row[g] = (sl_datum_t *)&keys[g];
     skey_t *k = skey_find(ss, (const sl_datum_t *const *)row, 0, true);
+    if (closed) {
+        if (end > k->frontier)
+            k->frontier = end;
+        return;
+    }
     int lo = 0;
     while (lo < k->n && k->s[lo].start < start)
         lo++;

@@ -875,7 +875,7 @@ START_TEST(test_throughput)
         sl_exec_pending_t *pend;
         sl_error_t err;
         sl_error_clear(&err);
-        ck_assert_int_eq(sl_exec_prepare(st, b, s, &pend, NULL, &err), SL_OK);
+        ck_assert_int_eq(sl_exec_prepare(st, b, NULL, s, &pend, NULL, &err), SL_OK);
         sl_exec_apply(st, pend);
         sl_arena_free(s);
     }

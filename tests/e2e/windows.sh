@@ -197,6 +197,12 @@ seed_run() {
                 count(*) AS n, sum(v) AS s, min(v) AS lo, max(v) AS hi FROM ev GROUP BY k, w" ||
         sl_fail "creating the stream and views failed"
 
+    out=$(slq -c "EXPLAIN CONTINUOUS VIEW hc")
+    case $out in
+        *'Emit: on_window_close'*'->  Window  (hop: size 15000000 us, slide 5000000 us, 3 per event)'*'Event Time: "ts", max_lateness 10000000 us'*)
+            pass "seed $seed: EXPLAIN shows the window and the emit mode" ;;
+        *) fail "seed $seed: EXPLAIN CONTINUOUS VIEW hc: $out" ;;
+    esac
     for r in $(seq 1 $NREQ); do
         if [ "$r" = $((NREQ / 2 + 1)) ]; then
             # a NULL event time refuses the whole request

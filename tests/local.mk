@@ -36,6 +36,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/encoding.sh \
 	tests/e2e/transform.sh \
 	tests/e2e/interval.sh \
+	tests/e2e/stream_txn.sh \
 	tests/e2e/sql_breadth.sh \
 	tests/e2e/stream_dml.sh \
 	tests/e2e/stream_dml_drivers.sh \

@@ -573,12 +573,15 @@ int sl_timestamp_pl_interval(int64_t ts, const sl_interval_t *v, int64_t *out,
         /* PostgreSQL refuses dates outside its Julian range here. */
         if (y < -4713 || (y == -4713 && m < 11) || y > 5874898 || (y == 5874898 && m >= 6))
             return ts_range(err);
-        ts = (sl_days_from_civil(y, m, d) - SL_DAYS_1970_TO_2000) * US_PER_DAY + us;
-        if (!sl_timestamp_valid(ts))
+        if (__builtin_mul_overflow(sl_days_from_civil(y, m, d) - SL_DAYS_1970_TO_2000,
+                                   US_PER_DAY, &ts) ||
+            __builtin_add_overflow(ts, us, &ts) || !sl_timestamp_valid(ts))
             return ts_range(err);
     }
     if (v->days != 0) {
-        if (__builtin_add_overflow(ts, (int64_t)v->days * US_PER_DAY, &ts) ||
+        int64_t dus;
+        if (__builtin_mul_overflow((int64_t)v->days, US_PER_DAY, &dus) ||
+            __builtin_add_overflow(ts, dus, &ts) ||
             !sl_timestamp_valid(ts))
             return ts_range(err);
     }

@@ -70,6 +70,11 @@ sl_type_t sl_type_from_name(const char *name)
     return SL_T_UNKNOWN;
 }
 
+bool sl_type_by_ref(sl_type_t t)
+{
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN;
+}
+
 bool sl_type_is_integer(sl_type_t t)
 {
     return t == SL_T_INT2 || t == SL_T_INT4 || t == SL_T_INT8;

@@ -67,6 +67,9 @@ sl_type_t sl_type_from_name(const char *name);
 uint32_t sl_type_oid(sl_type_t t);
 
 bool sl_type_is_integer(sl_type_t t);
+/* Whether a value of t is a (pointer, length) slice in .v.s whose bytes
+ * live elsewhere (text): what copying a datum must copy too. */
+bool sl_type_by_ref(sl_type_t t);
 bool sl_type_is_numeric(sl_type_t t);   /* integer, float or numeric */
 
 /*

@@ -109,6 +109,15 @@ else
     fail "timestamp + interval out of range: $CODE $(cat "$PGTEST_DIR/resp")"
 fi
 
+for big in "2147483647 days" "-2147483648 days" "2147483647 mons" "-178956970 years" "9223372036854775807 us"; do
+    post ev "{\"k\": 1, \"iv\": \"$big\", \"ts\": \"2024-01-01T00:00:00Z\"}"
+    if [ "$CODE" = 400 ] && grep -q '"sqlstate": "22008"' "$PGTEST_DIR/resp"; then
+        pass "timestamp + '$big': 400, 22008"
+    else
+        fail "timestamp + '$big': $CODE $(cat "$PGTEST_DIR/resp")"
+    fi
+done
+
 # ---- errors of typing ----
 out=$(slq -c "CREATE CONTINUOUS VIEW bad AS SELECT ts + ts FROM ev" 2>&1 || true)
 case "$out" in

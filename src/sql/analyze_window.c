@@ -158,16 +158,15 @@ int sl__analyze_window_call(sl_actx_t *ctx, sl_expr_t *e)
     return SL_OK;
 }
 
-/* The first hop() or session() call in e (window_end's argument
- * excepted), or NULL. */
+/* The first hop() or session() call in e, or NULL: outside the view's
+ * window key they have no single value per event (the select list and
+ * HAVING reach them through the group key, never here). */
 static const sl_expr_t *find_hop(const sl_expr_t *e)
 {
     if (e == NULL)
         return NULL;
     if (e->kind == SL_E_FUNC && (e->func == SL_F_HOP || e->func == SL_F_SESSION))
         return e;
-    if (e->kind == SL_E_FUNC && e->func == SL_F_WINDOW_END)
-        return NULL;
     for (int i = 0; i < e->nargs; i++) {
         const sl_expr_t *h = find_hop(e->args[i]);
         if (h)

@@ -967,6 +967,10 @@ START_TEST(test_windows)
     VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev WHERE hop(ts, '1 s', '2 s') "
              "> now()", "0A000");
     VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT max(session(ts, '1 s')) FROM ev", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev WHERE "
+             "window_end(session(ts, '1 s')) > now()", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev GROUP BY "
+             "window_end(hop(ts, '1 s', '2 s'))", "0A000");
     VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev GROUP BY tumble(ts, '1 s'), "
              "hop(ts, '1 s', '2 s')", "0A000");
     VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT window_end(ts), count(*) FROM ev GROUP BY 1",

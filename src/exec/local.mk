@@ -19,3 +19,9 @@ tests_unit_check_func_SOURCES = tests/unit/check_func.c
 tests_unit_check_func_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_func_LDADD = src/exec/libexec.a src/plan/libplan.a src/util/libutil.a \
 	$(CHECK_LIBS) -lm
+
+check_PROGRAMS += tests/unit/check_window_exec
+TESTS += tests/unit/check_window_exec
+tests_unit_check_window_exec_SOURCES = tests/unit/check_window_exec.c
+tests_unit_check_window_exec_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_window_exec_LDADD = $(TEST_LIBS)

@@ -981,6 +981,11 @@ START_TEST(test_windows)
              "count(*) FROM ev GROUP BY 1", "22023");
     VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close') AS SELECT * FROM ev",
              "22023");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (sw = '1 hour') AS SELECT tumble(ts, '1 s'), "
+             "count(*) FROM ev GROUP BY 1", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close', ttl = '1 day', "
+             "ttl_column = 'w') AS SELECT tumble(ts, '1 s') AS w, count(*) FROM ev GROUP BY 1",
+             "0A000");
 }
 END_TEST
 

@@ -78,7 +78,10 @@ int sl__window_push(const sl_view_plan_t *p, sl__chunk_t *c, const int64_t *wm)
             m++;
         }
     }
-    c->sel = sel;
+    /* one window an event and none late: the chunk's rows stay as they are
+     * (so project passes plain columns through without copying them) */
+    if (!(w->count == 1 && nlate == 0))
+        c->sel = sel;
     c->nrows = m;
     c->win = win;
     c->late = late;

@@ -36,6 +36,16 @@ static int64_t floordiv(int64_t a, int64_t b)
 
 int64_t sl_window_start(const sl_window_t *w, int64_t ts)
 {
+    int64_t d64, s64;
+    if (!__builtin_sub_overflow(ts, w->origin, &d64)) {
+        /* the common case, without 128-bit division */
+        int64_t q = d64 / w->slide, r = d64 % w->slide;
+        if (r < 0)
+            q--;
+        if (!__builtin_mul_overflow(q, w->slide, &s64) &&
+            !__builtin_add_overflow(s64, w->origin, &s64) && s64 > INT64_MIN)
+            return s64;
+    }
     __int128 d = (__int128)ts - w->origin;
     int64_t k;
     if (d > INT64_MAX || d < INT64_MIN)

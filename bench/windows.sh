@@ -12,7 +12,8 @@
 #      tumble(ts, '1 minute') AS w, count(*), sum(v) FROM s2 GROUP BY k, w
 #      (1000 keys a minute): the same load;
 #   4. checks: each view's counts plus its late events = the events
-#      acknowledged; prints events/s of both, the ratio (target 0.8), the
+#      acknowledged; prints events/s of both, the ratio (target 0.8),
+#      sluiced's CPU time per event of both and their ratio, the
 #      tumble view's windows and late events, and sluiced's resident memory
 #      (VmRSS) sampled each second of the tumble run: flat when closed
 #      windows leave memory.

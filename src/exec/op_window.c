@@ -133,8 +133,8 @@ struct sl__sessions {
 static bool inline_type(sl_type_t t)
 {
     return t == SL_T_BOOL || t == SL_T_INT2 || t == SL_T_INT4 || t == SL_T_INT8 ||
-           t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || t == SL_T_NUMERIC ||
-           t == SL_T_TIMESTAMPTZ || t == SL_T_TIMESTAMP || t == SL_T_INTERVAL;
+           t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || t == SL_T_TIMESTAMPTZ ||
+           t == SL_T_TIMESTAMP || t == SL_T_INTERVAL;
 }
 
 /* A malloc'd copy of the nk key values (slices copied after them). */

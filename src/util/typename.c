@@ -57,6 +57,9 @@ const char *sl_type_sql(sl_type_t t, int typmod, char *buf, int buflen)
 {
     if (t == SL_T_TEXT && typmod >= 0)
         snprintf(buf, buflen, "character varying(%d)", typmod);
+    else if (t == SL_T_NUMERIC && typmod >= 4)   /* ((p << 16) | s) + 4, numeric.h */
+        snprintf(buf, buflen, "numeric(%d,%d)", ((typmod - 4) >> 16) & 0xffff,
+                 (((typmod - 4) & 0x7ff) ^ 1024) - 1024);
     else
         snprintf(buf, buflen, "%s", sl_type_name(t));
     return buf;

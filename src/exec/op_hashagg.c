@@ -156,7 +156,7 @@ typedef struct hashagg {
  * delta's arena. */
 static bool is_text_key(sl_type_t t)
 {
-    return t == SL_T_TEXT || t == SL_T_UNKNOWN || t == SL_T_NUMERIC;
+    return sl_type_by_ref(t);
 }
 
 /* ---- layout ---- */

@@ -75,7 +75,7 @@ sl_type_t sl_type_from_name(const char *name)
 
 bool sl_type_by_ref(sl_type_t t)
 {
-    return t == SL_T_TEXT || t == SL_T_UNKNOWN;
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN || t == SL_T_NUMERIC;
 }
 
 bool sl_type_is_integer(sl_type_t t)

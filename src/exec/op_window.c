@@ -129,12 +129,10 @@ struct sl__sessions {
     sl_exec_renames_t ren; /* renames since the flush took them */
 };
 
-/* Types held inline in a datum; others are (pointer, length) slices. */
+/* Types held inline in a datum; the others are (pointer, length) slices. */
 static bool inline_type(sl_type_t t)
 {
-    return t == SL_T_BOOL || t == SL_T_INT2 || t == SL_T_INT4 || t == SL_T_INT8 ||
-           t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || t == SL_T_TIMESTAMPTZ ||
-           t == SL_T_TIMESTAMP || t == SL_T_INTERVAL;
+    return !sl_type_by_ref(t);
 }
 
 /* A malloc'd copy of the nk key values (slices copied after them). */

@@ -7,15 +7,21 @@ clients_sluice_bench_SOURCES = clients/sluice-bench.c
 clients_sluice_bench_CFLAGS = $(AM_CFLAGS) -O2
 clients_sluice_bench_LDADD = $(LIBEVENT_LIBS)
 
-EXTRA_DIST += bench/run.sh bench/relay.sh bench/README.md
+EXTRA_DIST += bench/run.sh bench/relay.sh bench/windows.sh bench/README.md
 
 bench: sluiced clients/sluice-bench
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) $(top_srcdir)/bench/run.sh
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) $(top_srcdir)/bench/relay.sh
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) $(top_srcdir)/bench/windows.sh
+# The tumbling window's cost alone (bench/windows.sh).
+bench-windows: sluiced clients/sluice-bench
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) $(top_srcdir)/bench/windows.sh
 # The pgwire relay alone: pgbench -S direct, through PgBouncer, through sluiced.
 bench-relay: sluiced
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) $(top_srcdir)/bench/relay.sh
-.PHONY: bench bench-relay
+.PHONY: bench bench-relay bench-windows

@@ -15,10 +15,14 @@
  * and the events they acknowledged ({"accepted": N}), and prints events/s,
  * requests/s, MiB/s and errors; the machine-readable last line is
  *   RESULT events=E requests=R errors=X seconds=S events_per_s=.. requests_per_s=.. mib_per_s=..
+ * With --ts-step-us N every line also carries "ts":"2026-01-01T...Z", the
+ * event time of the events in the order they are sent, N us apart (a copy
+ * of the body is stamped per request).
  * Bodies are built once (--variants of them) and sent by reference.  It only
  * talks to the address given (meant for loopback).  Exit status 0 when no
  * request failed, 1 otherwise, 2 on bad usage.
  */
+#define _GNU_SOURCE   /* memmem */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -43,7 +47,11 @@ typedef struct request {
     char *bytes;            /* headers + body, sent as one reference */
     size_t len;
     long events;
+    size_t *ts_at;          /* --ts-step-us: where each line's timestamp is */
 } request_t;
+
+/* "2026-01-01T00:00:00.000000Z": the fixed-width timestamp of --ts-step-us */
+#define TS_LEN 27
 
 typedef struct conn {
     struct bench *b;
@@ -67,6 +75,8 @@ typedef struct bench {
     int keys;
     int variants;
     int quiet;
+    long ts_step_us;        /* > 0: lines carry "ts", in-order event time */
+    long long ts_next;      /* event number of the next line sent */
 
     struct event_base *base;
     struct sockaddr_in addr;
@@ -113,10 +123,15 @@ static void build_requests(bench_t *b)
         size_t len = 0;
         long events = 0;
         for (;;) {
-            char line[64];
-            int n = snprintf(line, sizeof(line), "{\"k\":%d,\"v\":%d}\n",
+            char line[96];
+            char line2[96];
+            int n = snprintf(line, sizeof(line), "{\"k\":%d,\"v\":%d",
                              (int)((line_no * 2654435761ULL) % (uint64_t)b->keys),
                              (int)(rng() % 1000000));
+            n = snprintf(line2, sizeof(line2), b->ts_step_us > 0
+                                                   ? "%s,\"ts\":\"2026-01-01T00:00:00.000000Z\"}\n"
+                                                   : "%s}\n", line);
+            memcpy(line, line2, sizeof(line) < (size_t)n + 1 ? sizeof(line) : (size_t)n + 1);
             if (len + (size_t)n > (size_t)b->body_bytes && events > 0)
                 break;
             memcpy(body + len, line, (size_t)n);
@@ -136,6 +151,16 @@ static void build_requests(bench_t *b)
                           "Content-Type: application/x-ndjson\r\nContent-Length: %zu\r\n\r\n",
                           b->stream, b->host, b->port, len);
         request_t *r = &b->reqs[i];
+        if (b->ts_step_us > 0) {
+            /* the offset of every line's timestamp, patched at each send */
+            r->ts_at = malloc(sizeof(size_t) * (size_t)events);
+            size_t at = 0;
+            for (long e = 0; e < events; e++) {
+                char *q = memmem(body + at, len - at, "\"ts\":\"", 6);
+                r->ts_at[e] = (size_t)hn + (size_t)(q - body) + 6;
+                at = (size_t)(q - body) + 6 + TS_LEN;
+            }
+        }
         r->len = (size_t)hn + len;
         r->bytes = malloc(r->len);
         memcpy(r->bytes, head, (size_t)hn);
@@ -148,6 +173,36 @@ static void build_requests(bench_t *b)
 
 static void conn_open(conn_t *c);
 static void maybe_finish(bench_t *b);
+
+static void free_copy(const void *data, size_t len, void *arg)
+{
+    (void)len; (void)arg;
+    free((void *)data);
+}
+
+/* Writes the event times of the next r->events events (ts_step_us apart
+ * from 2026-01-01 00:00:00 UTC) into the request copy out. */
+static void stamp_times(bench_t *b, const request_t *r, char *out)
+{
+    static long long cached_sec = -1;
+    static char cached[TS_LEN + 1];
+    for (long e = 0; e < r->events; e++) {
+        long long us = (b->ts_next++) * b->ts_step_us;
+        long long sec = us / 1000000;
+        if (sec != cached_sec) {
+            time_t t = (time_t)(1767225600LL + sec);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+            cached_sec = sec;
+        }
+        char *p = out + r->ts_at[e];
+        memcpy(p, cached, TS_LEN);
+        long frac = (long)(us % 1000000);
+        for (int d = 25; d >= 20; d--, frac /= 10)
+            p[d] = (char)('0' + frac % 10);
+    }
+}
 
 /* Sends the next request on c, unless the run is over. */
 static void conn_send(conn_t *c)
@@ -163,7 +218,16 @@ static void conn_send(conn_t *c)
     }
     request_t *r = &b->reqs[b->next_req];
     b->next_req = (b->next_req + 1) % b->variants;
-    evbuffer_add_reference(bufferevent_get_output(c->bev), r->bytes, r->len, NULL, NULL);
+    if (b->ts_step_us > 0) {
+        /* a copy with the next event times (the prebuilt body may still be
+         * in flight on another connection) */
+        char *copy = malloc(r->len);
+        memcpy(copy, r->bytes, r->len);
+        stamp_times(b, r, copy);
+        evbuffer_add_reference(bufferevent_get_output(c->bev), copy, r->len, free_copy, NULL);
+    } else {
+        evbuffer_add_reference(bufferevent_get_output(c->bev), r->bytes, r->len, NULL, NULL);
+    }
     c->busy = true;
     c->inflight_events = r->events;
     c->content_length = -1;
@@ -349,6 +413,8 @@ static void usage(FILE *f)
             "  -k, --keys N           distinct keys k in 0..N-1 (1000)\n"
             "      --variants N       distinct prebuilt bodies (16; more if keys need them)\n"
             "      --seed N           random seed\n"
+            "      --ts-step-us N     add \"ts\" to every event: 2026-01-01 plus N us per\n"
+            "                         event sent, in order (0: none)\n"
             "  -q, --quiet            print only the RESULT line\n"
             "  -h, --help             this help\n");
 }
@@ -377,6 +443,7 @@ int main(int argc, char **argv)
         {"events", required_argument, NULL, 'n'},    {"keys", required_argument, NULL, 'k'},
         {"variants", required_argument, NULL, 'V'},  {"seed", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+        {"ts-step-us", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "H:p:s:c:b:d:n:k:qh", opts, NULL)) != -1) {
@@ -392,6 +459,7 @@ int main(int argc, char **argv)
         case 'V': b.variants = (int)parse_long("--variants", optarg, 1, 1024); break;
         case 'S': rng_state = (uint64_t)parse_long("--seed", optarg, 1, LONG_MAX); break;
         case 'q': b.quiet = 1; break;
+        case 'T': b.ts_step_us = parse_long("--ts-step-us", optarg, 0, 1000000000); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

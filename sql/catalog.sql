@@ -41,6 +41,28 @@ CREATE TABLE IF NOT EXISTS sluice.idempotency (
     accepted     bigint NOT NULL,
     committed_at timestamptz NOT NULL DEFAULT now()
 );
+-- Event time (issue 9).  Late events per view: events whose window the
+-- stream's watermark had closed when they arrived, not applied to the view;
+-- written with the flush; kept late_events_retention seconds.
+ALTER TABLE sluice.view_stats ADD COLUMN IF NOT EXISTS late bigint NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS sluice.late_events (
+    view_name   text NOT NULL,
+    received_at timestamptz NOT NULL,
+    event       jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS late_events_received_at ON sluice.late_events (received_at);
+-- Per stream with event time: the largest event time flushed (microseconds
+-- since 2000-01-01, PostgreSQL's timestamp representation), written in the
+-- flush transaction that applied it; with several sluiced on one database,
+-- the greatest any of them wrote.  Read back at start.
+CREATE TABLE IF NOT EXISTS sluice.watermarks (
+    stream     text PRIMARY KEY,
+    max_event  bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- Views with emit = 'on_window_close': their closed windows' final rows.
+CREATE SCHEMA IF NOT EXISTS sluice_closed;
+COMMENT ON SCHEMA sluice_closed IS 'Sluice: closed windows of views emitting on window close (append-only)';
 CREATE TABLE IF NOT EXISTS sluice.progress (
     server_id  text PRIMARY KEY,
     flush_seq  bigint NOT NULL,
@@ -71,6 +93,7 @@ COMMENT ON SCHEMA sluice_stream IS 'Sluice: one relation per stream, carrying it
 -- schema public); what it may do to others' objects is up to their owners.
 GRANT USAGE, CREATE ON SCHEMA sluice_stream TO PUBLIC;
 GRANT USAGE, CREATE ON SCHEMA sluice_mrel TO PUBLIC;
+GRANT USAGE, CREATE ON SCHEMA sluice_closed TO PUBLIC;
 GRANT USAGE ON SCHEMA sluice TO PUBLIC;
 
 -- The stream's relation, by the stream's name (NULL: none).
@@ -104,6 +127,8 @@ CREATE OR REPLACE FUNCTION sluice.view_visible(schema_name text, name text) RETU
 GRANT SELECT, INSERT, DELETE ON sluice.streams, sluice.views TO PUBLIC;
 GRANT USAGE ON SEQUENCE sluice.streams_id_seq, sluice.views_id_seq TO PUBLIC;
 GRANT SELECT ON sluice.view_stats TO PUBLIC;
+-- DROP STREAM (as the stream's owner) removes its watermark.
+GRANT SELECT, DELETE ON sluice.watermarks TO PUBLIC;
 GRANT UPDATE (sql) ON sluice.streams TO PUBLIC;
 GRANT UPDATE (active) ON sluice.views TO PUBLIC;
 ALTER TABLE sluice.streams ENABLE ROW LEVEL SECURITY;
@@ -149,7 +174,7 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO sluice.view_stats (view_name) VALUES (NEW.name)
             ON CONFLICT (view_name) DO UPDATE SET events = 0, matched = 0, groups_written = 0,
-                                                  flushes = 0, last_flush = NULL;
+                                                  flushes = 0, last_flush = NULL, late = 0;
     ELSE
         DELETE FROM sluice.view_stats WHERE view_name = OLD.name;
     END IF;

@@ -3,6 +3,7 @@
 # scripts.  Unit suites are registered by each module's own local.mk.
 SL_SCRIPT_TESTS = \
 	tests/e2e/options.sh \
+	tests/e2e/windows.sh \
 	tests/e2e/embedded.sh \
 	tests/e2e/pgwire.sh \
 	tests/e2e/auth.sh \

@@ -53,6 +53,9 @@ sl_stream_t *sl_stream_new(const char *name)
     sl_stream_t *s = sl_alloc0(a, sizeof(*s));
     s->arena = a;
     s->name = sl_strdup(a, name);
+    s->event_time = -1;
+    s->max_event = INT64_MIN;
+    s->max_event_stored = INT64_MIN;
     return s;
 }
 

@@ -38,6 +38,19 @@ struct sl_stream {
     int nviews;            /* views reading this stream */
     sl_view_t **views;
     sl_arena_t *arena;     /* owns all of the above */
+    /* Event time (CREATE STREAM ... WITH (event_time = 'col',
+     * max_lateness = '...', idle_timeout = '...')), in microseconds: */
+    int event_time;        /* its column, -1: the stream has none */
+    int64_t max_lateness;
+    int64_t idle_timeout;  /* 0: none */
+    /* The watermark (pipeline.c): max_event - max_lateness.  max_event is
+     * the largest event time applied so far (INT64_MIN: none), advanced
+     * by the clock after idle_timeout of silence (sink.c); last_event is
+     * when an event last arrived (monotonic us); max_event_stored is what
+     * the last committed flush wrote to sluice.watermarks. */
+    int64_t max_event;
+    int64_t last_event;
+    int64_t max_event_stored;
 };
 
 struct sl_view {
@@ -59,6 +72,7 @@ struct sl_view {
                               (sluice.views.active is false) */
     unsigned long long stats_seen;    /* exec's event counts already */
     unsigned long long stats_matched; /* committed to sluice.view_stats */
+    unsigned long long stats_late;    /* (late events: exec's count) */
     sl_arena_t *arena;     /* owns name, sql, plan */
 };
 

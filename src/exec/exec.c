@@ -42,7 +42,8 @@ struct sl_view_exec {
     sl__op_t *filter;
     sl__op_t *project;
     sl__op_t *agg;
-    unsigned long long seen, matched;
+    unsigned long long seen, matched, late;
+    sl__sessions_t *sessions;   /* a session window's index, else NULL */
 };
 
 struct sl_exec_pending {
@@ -56,6 +57,8 @@ sl_view_exec_t *sl_exec_new(const sl_view_plan_t *plan)
     st->filter = sl__op_filter_init(plan);
     st->project = sl__op_project_init(plan);
     st->agg = sl__op_hashagg_init(plan);
+    if (plan->window && plan->window->kind == SL_WIN_SESSION)
+        st->sessions = sl__sessions_new(plan);
     return st;
 }
 
@@ -67,11 +70,13 @@ void sl_exec_free(void *p)
     st->filter->vt->end(st->filter);
     st->project->vt->end(st->project);
     st->agg->vt->end(st->agg);
+    sl__sessions_free(st->sessions);
     free(st);
 }
 
-int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, sl_arena_t *scratch,
-                    sl_exec_pending_t **out, int *err_row, sl_error_t *err)
+int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, const int64_t *wm,
+                    sl_arena_t *scratch, sl_exec_pending_t **out, int *err_row,
+                    sl_error_t *err)
 {
     sl_exec_pending_t *p = sl_alloc0(scratch, sizeof(*p));
     p->chunk.batch = b;
@@ -79,7 +84,12 @@ int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, sl_arena_t *scratch
     p->chunk.nrows = b->nrows;
     p->chunk.sel = NULL;
     p->chunk.err_row = -1;
-    if (st->filter->vt->push(st->filter, &p->chunk, err) != SL_OK ||
+    p->chunk.wm = wm;
+    int rc = st->filter->vt->push(st->filter, &p->chunk, err);
+    p->chunk.nmatched = p->chunk.nrows;
+    if (rc == SL_OK && st->plan->window && st->sessions == NULL)
+        rc = sl__window_push(st->plan, &p->chunk, wm);
+    if (rc != SL_OK ||
         st->project->vt->push(st->project, &p->chunk, err) != SL_OK ||
         sl__hashagg_check(st->agg, &p->chunk, err) != SL_OK) {
         if (err_row)
@@ -95,8 +105,22 @@ void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p)
     if (p == NULL)
         return;
     st->seen += (unsigned long long)p->chunk.batch->nrows;
-    st->matched += (unsigned long long)p->chunk.nrows;
+    if (st->sessions)
+        sl__session_apply(st->sessions, &p->chunk);   /* late rows left out */
+    st->matched += (unsigned long long)p->chunk.nmatched;
+    st->late += (unsigned long long)p->chunk.nlate;
     st->agg->vt->push(st->agg, &p->chunk, NULL);
+}
+
+int sl_exec_late(const sl_exec_pending_t *p, const int **rows)
+{
+    *rows = p ? p->chunk.late : NULL;
+    return p ? p->chunk.nlate : 0;
+}
+
+unsigned long long sl_exec_late_count(const sl_view_exec_t *st)
+{
+    return st->late;
 }
 
 void sl_exec_counts(const sl_view_exec_t *st, unsigned long long *seen,
@@ -118,10 +142,43 @@ int sl_exec_ngroups(const sl_view_exec_t *st)
 
 sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
 {
+    if (st->sessions) {
+        const sl_stream_t *s = st->plan->stream;
+        if (s->max_event != INT64_MIN)
+            sl__sessions_sweep(st->sessions, s->max_event < INT64_MIN + s->max_lateness
+                                                 ? INT64_MIN : s->max_event - s->max_lateness);
+    }
     return st->agg->vt->flush(st->agg);
 }
 
 void sl_exec_restore(sl_view_exec_t *st, sl_delta_t *d)
 {
     sl__hashagg_merge(st->agg, d);
+}
+
+sl_exec_renames_t *sl_exec_take_renames(sl_view_exec_t *st)
+{
+    return st->sessions ? sl__sessions_take(st->sessions) : NULL;
+}
+
+void sl_exec_restore_renames(sl_view_exec_t *st, sl_exec_renames_t *r)
+{
+    if (r == NULL)
+        return;
+    if (st->sessions)
+        sl__sessions_restore(st->sessions, r);
+    else
+        sl_exec_renames_free(r);
+}
+
+void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start, int64_t end,
+                         bool closed)
+{
+    if (st->sessions)
+        sl__sessions_add(st->sessions, keys, start, end, closed);
+}
+
+size_t sl_exec_sessions(const sl_view_exec_t *st)
+{
+    return st->sessions ? sl__sessions_count(st->sessions) : 0;
 }

@@ -48,11 +48,19 @@ void sl_exec_set_now(void);
 void sl_exec_set_now_to(int64_t now);
 int64_t sl_exec_now(void);
 
-/* On error, *err_row (when err_row is not NULL) is the batch row that
+/* wm: for a stream with event time, wm[r] is its watermark when batch
+ * row r is processed (a windowed view drops the windows of row r that end
+ * at or before it: the row is late, sl_exec_late); NULL otherwise.
+ * On error, *err_row (when err_row is not NULL) is the batch row that
  * failed, or -1. */
-int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b,
+int sl_exec_prepare(sl_view_exec_t *st, const sl_batch_t *b, const int64_t *wm,
                     sl_arena_t *scratch, sl_exec_pending_t **out,
                     int *err_row, sl_error_t *err);
+/* The batch rows a prepared request holds late for its view (*rows, in
+ * batch order; valid while the scratch arena lives); how many. */
+int sl_exec_late(const sl_exec_pending_t *p, const int **rows);
+/* Late events of the stream for the view since it started. */
+unsigned long long sl_exec_late_count(const sl_view_exec_t *st);
 void sl_exec_apply(sl_view_exec_t *st, sl_exec_pending_t *p);
 
 /* Events of the stream applied to the view since it started, and those of
@@ -80,6 +88,28 @@ int sl_delta_ncols(const sl_delta_t *d);
 bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out);
 /* PostgreSQL type of delta column c (for the upsert's casts). */
 sl_type_t sl_delta_coltype(const sl_delta_t *d, int c, int *typmod);
+
+/*
+ * Session windows (plan/window.h): an event that bridges sessions merges
+ * them; the state table's rows of the merged-away starts must be combined
+ * into the new start's row by the flush, in order, after the upsert:
+ * renames.  take: the renames since the last take (NULL: none); restore:
+ * puts a flush's renames back in front (its transaction failed); value:
+ * the text of group key g of rename i (the window's key: its start before
+ * the merge, or after with to), false for NULL.
+ */
+typedef struct sl_exec_renames sl_exec_renames_t;
+sl_exec_renames_t *sl_exec_take_renames(sl_view_exec_t *st);
+void sl_exec_restore_renames(sl_view_exec_t *st, sl_exec_renames_t *r);
+void sl_exec_renames_free(sl_exec_renames_t *r);
+int sl_exec_renames_count(const sl_exec_renames_t *r);
+bool sl_exec_rename_value(const sl_exec_renames_t *r, int i, int g, bool to, sl_buf_t *out);
+/* A session read back from the view's tables at start (keys: one per group
+ * key, the window's slot ignored; closed: only its end matters, an event
+ * before it is late), and the sessions held in memory. */
+void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start,
+                         int64_t end, bool closed);
+size_t sl_exec_sessions(const sl_view_exec_t *st);
 
 /* Evaluates e on row r of b (exec/expr.c).  Text results may be allocated
  * from scratch.  PostgreSQL semantics: NULL propagation, three-valued

@@ -33,7 +33,26 @@ typedef struct sl__chunk {
     sl_datum_t **args2;   /* per aggregate: its second argument (x of
                              corr(y, x) ...), NULL for the others */
     int err_row;          /* batch row that failed in push, -1 = none */
+    int nmatched;         /* rows that passed the filter (before a hop's
+                             expansion) */
+    const int64_t *win;   /* a windowed view: chunk row i's window start
+                             (the window key's values), else NULL */
+    int *late;            /* batch rows late for the view (op_window.c) */
+    int nlate;
+    const int64_t *wm;    /* per batch row: the stream's watermark, or NULL */
 } sl__chunk_t;
+
+typedef struct sl__sessions sl__sessions_t;
+/* Session windows (op_window.c). */
+sl__sessions_t *sl__sessions_new(const sl_view_plan_t *p);
+void sl__sessions_free(sl__sessions_t *ss);
+void sl__session_apply(sl__sessions_t *ss, sl__chunk_t *c);
+void sl__sessions_sweep(sl__sessions_t *ss, int64_t wm);
+void sl__sessions_add(sl__sessions_t *ss, const sl_datum_t *keys, int64_t start, int64_t end,
+                      bool closed);
+size_t sl__sessions_count(const sl__sessions_t *ss);
+sl_exec_renames_t *sl__sessions_take(sl__sessions_t *ss);
+void sl__sessions_restore(sl__sessions_t *ss, sl_exec_renames_t *r);
 
 typedef struct sl__op sl__op_t;
 
@@ -67,6 +86,16 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
  * (none NULL when the function is strict) into *out. */
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
                   sl_datum_t *out, sl_error_t *err);
+
+/* A windowed view's window step (op_window.c), after the filter: wm[r]
+ * is the stream's watermark when batch row r is processed (NULL: the
+ * stream has no event time, nothing is late). */
+int sl__window_push(const sl_view_plan_t *p, sl__chunk_t *c, const int64_t *wm);
+
+/* tumble, hop (the latest window's start) and window_end (op_window.c),
+ * from the window the analyzer put in e->aux (plan/window.h). */
+int sl__f_window(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
+                 sl_datum_t *out, sl_error_t *err);
 
 /* Exact numeric (numeric_ops.c): + - * / % of two non-null numerics,
  * unary minus, casts where from or to is numeric (text aside), and the

@@ -1296,6 +1296,8 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_EXTRACT] = f_date_part, [SL_F_TO_TIMESTAMP] = f_to_timestamp,
     [SL_F_NOW] = f_now,
     [SL_F_ARRIVAL_STEP] = f_arrival_step,
+    [SL_F_TUMBLE] = sl__f_window, [SL_F_HOP] = sl__f_window,
+    [SL_F_WINDOW_END] = sl__f_window, [SL_F_SESSION] = sl__f_window,
 };
 
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,

@@ -169,9 +169,19 @@ static int project_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     const sl_view_plan_t *p = op->plan;
     c->ncols = p->ngroup + p->naggs;
     c->cols = sl_alloc0(c->scratch, sizeof(sl_datum_t *) * (size_t)(c->ncols > 0 ? c->ncols : 1));
-    for (int g = 0; g < p->ngroup; g++)
+    for (int g = 0; g < p->ngroup; g++) {
+        if (c->win && g == p->window_key) {
+            /* the window's start, as op_window.c found it per chunk row */
+            sl_datum_t *col = sl_alloc0(c->scratch, sizeof(sl_datum_t) *
+                                                        (size_t)(c->nrows > 0 ? c->nrows : 1));
+            for (int i = 0; i < c->nrows; i++)
+                col[i].v.i = c->win[i];
+            c->cols[g] = col;
+            continue;
+        }
         if (project_expr(p->group[g].expr, c, &c->cols[g], err) != SL_OK)
             return SL_ERR;
+    }
     c->args2 = sl_alloc0(c->scratch, sizeof(sl_datum_t *) * (size_t)(p->naggs > 0 ? p->naggs : 1));
     for (int i = 0; i < p->naggs; i++) {
         const sl_aggref_t *a = &p->aggs[i];

@@ -39,6 +39,7 @@ typedef struct pending_req {
     sl_http_t *h;
     sl_httpd_req_t *req;          /* NULL once the client went away */
     long accepted;
+    long late;                    /* for a stream with event time, else -1 */
     char *dup_key;                /* a retry waiting for its original's flush */
 } pending_req_t;
 
@@ -78,12 +79,16 @@ static void reply_error(sl_httpd_req_t *req, int code, const char *message)
     reply_error_h(req, code, message, NULL);
 }
 
-static void reply_accepted(sl_httpd_req_t *req, long n, bool duplicate)
+/* late: events late for a windowed view (a stream with event time), or
+ * -1 (not said). */
+static void reply_accepted(sl_httpd_req_t *req, long n, bool duplicate, long late)
 {
-    char json[80];
-    int len = snprintf(json, sizeof(json),
-                       duplicate ? "{\"accepted\": %ld, \"duplicate\": true}"
-                                 : "{\"accepted\": %ld}", n);
+    char json[96];
+    int len = late >= 0 ? snprintf(json, sizeof(json), "{\"accepted\": %ld, \"late\": %ld}",
+                                   n, late)
+                        : snprintf(json, sizeof(json),
+                                   duplicate ? "{\"accepted\": %ld, \"duplicate\": true}"
+                                             : "{\"accepted\": %ld}", n);
     reply_json_h(req, 200, json, (size_t)len, NULL);
 }
 
@@ -93,7 +98,7 @@ static void reply_duplicate(sl_http_t *h, pending_req_t *p)
 {
     sl_idem_entry_t *e = sl_idem_find(h->srv->idem, p->dup_key);
     if (e && e->state == SL_IDEM_COMMITTED) {
-        reply_accepted(p->req, e->accepted, true);
+        reply_accepted(p->req, e->accepted, true, -1);
         return;
     }
     reply_error_h(p->req, 503,
@@ -190,7 +195,7 @@ static void on_committed(void *arg, sl_sink_status_t st, const sl_sink_error_t *
             reply_duplicate(p->h, p);
         } else if (st == SL_SINK_COMMITTED) {
             p->h->events_accepted += (unsigned long long)p->accepted;
-            reply_accepted(p->req, p->accepted, false);
+            reply_accepted(p->req, p->accepted, false, p->late);
         } else {
             reply_not_committed(p->h, p->req, st, e);
         }
@@ -385,7 +390,7 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
             return;
         }
         if (e && e->state == SL_IDEM_COMMITTED) {
-            reply_accepted(req, e->accepted, true);
+            reply_accepted(req, e->accepted, true, -1);
             return;
         }
         if (e) {
@@ -452,6 +457,7 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
     p->h = h;
     p->req = req;
     p->accepted = batch->nrows;
+    p->late = -1;
     sl_pipeline_req_t pr = {
         .source = who,
         .stream = s,
@@ -460,6 +466,7 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
         .ack_received = sl_httpd_query_is(req, "ack", "received"),
         .done = on_committed,
         .arg = p,
+        .late_out = &p->late,
     };
     sl_httpd_set_close_cb(req, on_client_gone, p);
     sl_error_t err;

@@ -89,14 +89,26 @@ typedef struct sl_pipeline_req {
      * the batch at fault (-1: not one row). */
     const char *bad_view;
     int bad_row;
+    /* Out, once applied: events of the batch late for at least one of the
+     * stream's windowed views (recorded in sluice.late_events, not applied
+     * to those views); also into *late_out when given and the stream has
+     * event time, before done is called. */
+    int late;
+    long *late_out;
 } sl_pipeline_req_t;
 
 /*
  * Prepares every view of r->stream over r->batch (scratch from a, which the
  * caller may reset after this returns), then applies it.  Returns SL_OK
  * (applied; done will be called), or SL_ERR with err set and nothing
- * applied: 42501 from sl_pipeline_may_insert, or a view's error with
+ * applied: 42501 from sl_pipeline_may_insert, 23502 / 22008 for an event
+ * time that is NULL / infinite (r->bad_row), or a view's error with
  * r->bad_view / r->bad_row.
+ *
+ * A stream with event time has a watermark: the largest event time applied
+ * so far minus max_lateness, advancing row by row in arrival order; each
+ * windowed view leaves out the rows whose window it closed (late), which
+ * go to sluice.late_events with the flush.
  */
 int sl_pipeline_ingest(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
                        sl_error_t *err);

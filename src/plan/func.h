@@ -31,6 +31,7 @@ typedef enum sl_func_id {
     SL_F_ARRIVAL_STEP,  /* (step bigint µs): now() truncated to the step,
                            aligned to the Unix epoch; no SQL name (a
                            sliding window's group key, plan.h) */
+    SL_F_TUMBLE, SL_F_HOP, SL_F_WINDOW_END, SL_F_SESSION,   /* plan/window.h */
     SL_F_COUNT_
 } sl_func_id_t;
 

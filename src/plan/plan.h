@@ -27,6 +27,7 @@
 
 #include "plan/agg.h"
 #include "plan/expr.h"
+#include "plan/window.h"
 
 #include <stdint.h>
 
@@ -98,6 +99,20 @@ typedef struct sl_view_plan {
     char *having_sql;       /* HAVING as SQL over the state table, or NULL */
     bool transform;         /* no aggregate, no GROUP BY: rows appended */
     sl_view_time_t time;    /* sliding window and TTL (WITH options) */
+    /* A view grouped by a window (tumble / hop / session over the stream's
+     * event time, plan/window.h): window is its parameters (NULL: no
+     * window), window_key the group key that is the window's start.  Events
+     * whose window closed (end <= the stream's watermark) are late: not
+     * applied, recorded.  emit: on_update upserts the open windows' rows at
+     * every flush; on_window_close keeps them in the state table and moves
+     * each window's rows, final, to the append-only table sluice_closed."v"
+     * once the watermark passes its end (the finalizing view reads that). */
+    const sl_window_t *window;
+    int window_key;
+    int session_agg;        /* a session window: the aggregate max(event
+                               time) its end is computed from (the
+                               analyzer adds it), else -1 */
+    enum { SL_EMIT_ON_UPDATE, SL_EMIT_ON_WINDOW_CLOSE } emit;
 } sl_view_plan_t;
 
 /* Sets p->quals / p->nquals from p->where (allocated from a): the

@@ -792,6 +792,29 @@ static int truncate_view(sl_server_t *srv, const sl_catalog_t *cat, const sl_stm
     return SL_OK;
 }
 
+
+/* The ')' closing the column list of a stored CREATE STREAM text (not that
+ * of a WITH (...) after it), quotes skipped; NULL if none. */
+static const char *column_list_end(const char *sql)
+{
+    int depth = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '"' || *p == '\'') {
+            char q = *p;
+            while (p[1] && !(p[1] == q && p[2] != q))
+                p += p[1] == q ? 2 : 1;
+            if (!p[1])
+                return NULL;
+            p++;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')' && --depth == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 /*
  * ALTER STREAM s ADD [COLUMN] c type: on the client's backend, the stream's
  * relation gets c at the end (CREATE OR REPLACE VIEW keeps its owner and
@@ -828,7 +851,7 @@ static int alter_stream(sl_server_t *srv, const sl_catalog_t *cat, const sl_txn_
         sl_error_hint(err, "Name the column in CREATE STREAM, or COMMIT first.");
         return SL_ERR;
     }
-    const char *close = strrchr(s->sql, ')');
+    const char *close = column_list_end(s->sql);
     if (close == NULL)
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0,
                             "the stored CREATE STREAM text of \"%s\" has no column list",

@@ -24,6 +24,7 @@
  *   ssl_require       --ssl-require on|off SLUICE_SSL_REQUIRE  off
  *   http_auth         --http-auth M       SLUICE_HTTP_AUTH     auto (token unless loopback)
  *   log_level         --log-level L       SLUICE_LOG_LEVEL     info
+ *   late_events_retention --late-events-retention S SLUICE_LATE_EVENTS_RETENTION 604800
  */
 #ifndef SL_CONFIG_H
 #define SL_CONFIG_H
@@ -55,6 +56,7 @@ typedef struct sl_config {
     char *http_auth;        /* "token": HTTP needs a Bearer token; "none" (auto resolved) */
     char *log_level;        /* debug, info, warning, error */
     char *config_file;
+    int late_events_retention_s; /* rows of sluice.late_events kept this long */
 } sl_config_t;
 
 /* Fills cfg from defaults, file, environment and argv.  Returns SL_OK;

@@ -179,6 +179,140 @@ static int stream_relations(PGconn *conn, sl_server_t *srv, sl_error_t *err)
     return rc;
 }
 
+/* The stored watermarks of the streams with event time (sluice.watermarks,
+ * written by the flushes): their windows stay closed across a restart. */
+static void watermarks_load(PGconn *conn, sl_server_t *srv)
+{
+    PGresult *r = PQexec(conn, "SELECT stream, max_event FROM sluice.watermarks");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        sl_log_warning("could not read sluice.watermarks: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return;
+    }
+    int64_t now = sl_sink_clock_us();
+    for (int i = 0; i < PQntuples(r); i++) {
+        sl_stream_t *s = sl_catalog_stream(&srv->catalog, PQgetvalue(r, i, 0));
+        if (s == NULL || s->event_time < 0)
+            continue;
+        s->max_event = s->max_event_stored = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        s->last_event = now;
+    }
+    PQclear(r);
+}
+
+/* "SELECT <other keys>::text AS cN ..., start AS s, end AS e FROM <schema>.v"
+ * of a session view's table (times as microseconds since 2000-01-01). */
+static void session_rows(const sl_view_t *v, const char *schema, sl_buf_t *sql)
+{
+    const sl_view_plan_t *p = v->plan;
+    const char *epoch = p->group[p->window_key].type == SL_T_TIMESTAMP
+                            ? "'2000-01-01 00:00:00'::timestamp"
+                            : "'2000-01-01 00:00:00+00'::timestamptz";
+    sl_buf_puts(sql, "SELECT ");
+    for (int g = 0; g < p->ngroup; g++) {
+        if (g == p->window_key)
+            continue;
+        sl_buf_put_ident(sql, p->group[g].colname);
+        sl_buf_printf(sql, "::text AS c%d, ", g);
+    }
+    sl_buf_puts(sql, "(extract(epoch FROM ");
+    sl_buf_put_ident(sql, p->group[p->window_key].colname);
+    sl_buf_printf(sql, " - %s) * 1000000)::bigint AS s, (extract(epoch FROM ", epoch);
+    sl_agg_final_sql(&p->aggs[p->session_agg], p->session_agg + 1, NULL, sql);
+    sl_buf_printf(sql, " - %s) * 1000000)::bigint + %lld AS e FROM %s.", epoch,
+                  (long long)p->window->size, schema);
+    sl_buf_put_ident(sql, v->name);
+}
+
+/* o.cN IS NOT DISTINCT FROM x.cN AND ...: the same other group keys. */
+static void session_same_keys(const sl_view_plan_t *p, const char *x, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "true");
+    for (int g = 0; g < p->ngroup; g++)
+        if (g != p->window_key)
+            sl_buf_printf(sql, " AND o.c%d IS NOT DISTINCT FROM %s.c%d", g, x, g);
+}
+
+/* Feeds the rows of a session query to v's index: columns as
+ * session_rows; closed: frontier only, else open unless ended by limit. */
+static int session_feed(PGconn *conn, sl_view_t *v, const char *sql, bool closed, int64_t limit)
+{
+    const sl_view_plan_t *p = v->plan;
+    PGresult *r = PQexec(conn, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        sl_log_warning("could not read the sessions of continuous view \"%s\": %s", v->name,
+                       PQresultErrorMessage(r));
+        PQclear(r);
+        return 0;
+    }
+    sl_arena_t *a = sl_arena_new(NULL, "sessions load");
+    sl_datum_t *keys = sl_alloc0(a, sizeof(sl_datum_t) * (size_t)(p->ngroup + 1));
+    int n = 0, nc = PQnfields(r);
+    for (int row = 0; row < PQntuples(r); row++) {
+        int64_t start = strtoll(PQgetvalue(r, row, nc - 2), NULL, 10);
+        int64_t end = strtoll(PQgetvalue(r, row, nc - 1), NULL, 10);
+        bool ok = true;
+        for (int g = 0, c = 0; g < p->ngroup && ok; g++) {
+            memset(&keys[g], 0, sizeof(keys[g]));
+            if (g == p->window_key)
+                continue;
+            if (PQgetisnull(r, row, c)) {
+                keys[g].null = true;
+            } else {
+                sl_error_t err;
+                sl_error_clear(&err);
+                ok = sl_type_input(p->group[g].type, p->group[g].typmod, PQgetvalue(r, row, c),
+                                   (uint32_t)PQgetlength(r, row, c), a, &keys[g], &err) == SL_OK;
+            }
+            c++;
+        }
+        if (ok) {
+            sl_exec_session_add(v->exec, keys, start, end, closed || end <= limit);
+            n += !closed && end > limit;
+        }
+    }
+    sl_arena_free(a);
+    PQclear(r);
+    return n;
+}
+
+/* A session window's sessions read back at start: its open sessions, and
+ * for their groups the end of the last closed one (an event before it
+ * is late), so that events after a restart are placed as before it. */
+static void sessions_load(PGconn *conn, sl_view_t *v)
+{
+    const sl_view_plan_t *p = v->plan;
+    if (v->exec == NULL || p->session_agg < 0)
+        return;
+    const sl_stream_t *st = p->stream;
+    int64_t wm = st->max_event == INT64_MIN ? INT64_MIN : st->max_event - st->max_lateness;
+    int64_t limit = wm == INT64_MIN ? INT64_MIN : wm - p->window->size;
+    sl_buf_t sql = SL_BUF_INIT;
+    /* the state table: open sessions, and closed ones of the same groups */
+    sl_buf_puts(&sql, "WITH r AS (");
+    session_rows(v, "\"sluice_mrel\"", &sql);
+    sl_buf_printf(&sql, ") SELECT * FROM r WHERE e > %lld OR EXISTS (SELECT 1 FROM r o "
+                        "WHERE o.e > %lld AND ", (long long)limit, (long long)limit);
+    session_same_keys(p, "r", &sql);
+    sl_buf_puts(&sql, ")");
+    int n = session_feed(conn, v, sl_buf_cstr(&sql), false, limit);
+    if (p->emit == SL_EMIT_ON_WINDOW_CLOSE) {
+        /* the closed sessions of those groups moved on to sluice_closed */
+        sl_buf_reset(&sql);
+        sl_buf_puts(&sql, "WITH o AS (");
+        session_rows(v, "\"sluice_mrel\"", &sql);
+        sl_buf_puts(&sql, "), c AS (");
+        session_rows(v, "\"sluice_closed\"", &sql);
+        sl_buf_puts(&sql, ") SELECT * FROM c WHERE EXISTS (SELECT 1 FROM o WHERE ");
+        session_same_keys(p, "c", &sql);
+        sl_buf_puts(&sql, ")");
+        session_feed(conn, v, sl_buf_cstr(&sql), true, limit);
+    }
+    sl_buf_free(&sql);
+    if (n > 0)
+        sl_log_info("continuous view \"%s\": %d open sessions read back", v->name, n);
+}
+
 /* Runs the catalog schema and reloads every stream and view, blocking
  * (before the event loop starts); an entry that does not load is left out
  * with a warning.  Returns SL_OK, or SL_ERR with err set when PostgreSQL or
@@ -287,6 +421,9 @@ static int catalog_load(sl_server_t *srv, sl_error_t *err)
         PQfinish(conn);
         return SL_ERR;
     }
+    watermarks_load(conn, srv);
+    for (int i = 0; i < srv->catalog.nviews; i++)
+        sessions_load(conn, srv->catalog.views[i]);
     if (skipped > 0)
         sl_log_warning("catalog loaded: %d streams, %d continuous views, %d entries left out "
                        "(fix their sql in PostgreSQL and restart, or delete their rows)",

@@ -72,6 +72,8 @@ void sl_ddl_drop_stream(const sl_stream_t *s, sl_buf_t *sql)
     /* The row first: who may delete it is read off the relation. */
     sl_buf_puts(sql, "DELETE FROM sluice.streams WHERE name = ");
     sl_buf_put_literal(sql, s->name, strlen(s->name));
+    sl_buf_puts(sql, ";\nDELETE FROM sluice.watermarks WHERE stream = ");
+    sl_buf_put_literal(sql, s->name, strlen(s->name));
     sl_buf_puts(sql, ";\nDROP VIEW IF EXISTS ");
     put_stream_rel(s, sql);
     sl_buf_puts(sql, ";");
@@ -206,9 +208,19 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
     /* Every flush updates its groups' rows in place: half-empty pages let
      * PostgreSQL make those HOT updates (no new index entries), which keeps
      * a 1000-group flush at a few milliseconds as the table churns. */
-    sl_buf_puts(sql, p->transform ? ");\nCREATE VIEW "   /* append-only: a plain table */
+    sl_buf_puts(sql, p->transform ? ");\n"   /* append-only: a plain table */
                                   : ") WITH (fillfactor = 50, "
-                                    "autovacuum_vacuum_scale_factor = 0.05);\nCREATE VIEW ");
+                                    "autovacuum_vacuum_scale_factor = 0.05);\n");
+    bool closed = p->emit == SL_EMIT_ON_WINDOW_CLOSE;
+    if (closed) {
+        /* closed windows' rows, moved there by the flush (sink.c) */
+        sl_buf_puts(sql, "CREATE TABLE \"sluice_closed\".");
+        sl_buf_put_ident(sql, v->name);
+        sl_buf_puts(sql, " (LIKE \"sluice_mrel\".");
+        sl_buf_put_ident(sql, v->name);
+        sl_buf_puts(sql, ");\n");
+    }
+    sl_buf_puts(sql, "CREATE VIEW ");
     put_view_ident(v, sql);
     sl_buf_puts(sql, " AS SELECT ");
     for (int o = 0; o < p->nout; o++) {
@@ -226,7 +238,7 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
         sl_buf_put_ident(sql, v->name);
         sl_buf_puts(sql, " AS t ON true");
     } else {
-        sl_buf_puts(sql, " FROM \"sluice_mrel\".");
+        sl_buf_puts(sql, closed ? " FROM \"sluice_closed\"." : " FROM \"sluice_mrel\".");
         sl_buf_put_ident(sql, v->name);
         sl_buf_puts(sql, " AS t");
     }
@@ -242,6 +254,13 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_literal(sql, v->name, strlen(v->name));
     sl_buf_puts(sql, ", (SELECT r.rolname FROM pg_namespace n JOIN pg_roles r ON r.oid = "
                      "n.nspowner WHERE n.nspname = 'sluice')); END $sl$");
+    if (closed) {
+        sl_buf_puts(sql, ";\nDO $sl$ BEGIN EXECUTE format('GRANT SELECT, INSERT ON "
+                         "\"sluice_closed\".%I TO %I', ");
+        sl_buf_put_literal(sql, v->name, strlen(v->name));
+        sl_buf_puts(sql, ", (SELECT r.rolname FROM pg_namespace n JOIN pg_roles r ON r.oid = "
+                         "n.nspowner WHERE n.nspname = 'sluice')); END $sl$");
+    }
     sl_buf_puts(sql, ";\nINSERT INTO sluice.views (name, schema_name, stream, sql) VALUES (");
     sl_buf_put_literal(sql, v->name, strlen(v->name));
     sl_buf_puts(sql, ", ");
@@ -263,6 +282,10 @@ void sl_ddl_drop_view(const sl_view_t *v, sl_buf_t *sql)
     put_view_ident(v, sql);
     sl_buf_puts(sql, ";\nDROP TABLE IF EXISTS \"sluice_mrel\".");
     sl_buf_put_ident(sql, v->name);
+    if (v->plan && v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE) {
+        sl_buf_puts(sql, ";\nDROP TABLE IF EXISTS \"sluice_closed\".");
+        sl_buf_put_ident(sql, v->name);
+    }
     sl_buf_puts(sql, ";");
 }
 
@@ -270,5 +293,9 @@ void sl_ddl_truncate_view(const sl_view_t *v, sl_buf_t *sql)
 {
     sl_buf_puts(sql, "TRUNCATE \"sluice_mrel\".");
     sl_buf_put_ident(sql, v->name);
+    if (v->plan && v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE) {
+        sl_buf_puts(sql, ", \"sluice_closed\".");
+        sl_buf_put_ident(sql, v->name);
+    }
     sl_buf_puts(sql, ";");
 }

@@ -52,8 +52,23 @@ typedef struct flush_item {
     sl_view_t *view;       /* NULL once the view was dropped */
     sl_delta_t *delta;     /* NULL when only the view's counts changed */
     int stmt;              /* its upsert's place in the flush pipeline, -1 */
-    unsigned long long seen, matched; /* exec's counts at the flush */
+    unsigned long long seen, matched, late; /* exec's counts at the flush */
+    sl_exec_renames_t *renames; /* a session window's merges, or NULL */
 } flush_item_t;
+
+/* An event late for a view, waiting for or in a flush (sluice.late_events). */
+typedef struct late_row {
+    struct late_row *next;
+    int64_t at;            /* received, us since 2000-01-01 */
+    char *view;
+    char *json;
+} late_row_t;
+
+/* A stream's largest event time as a flush writes it (sluice.watermarks). */
+typedef struct wm_item {
+    char *stream;
+    int64_t max_event;
+} wm_item_t;
 
 typedef struct waitlist {
     waiter_t *head;
@@ -89,6 +104,11 @@ struct sl_sink {
     unsigned long unknown_outcomes; /* requests answered UNKNOWN */
     flush_item_t *items;
     int nitems;
+    late_row_t *late_waiting;   /* late events of the current deltas */
+    late_row_t *late_inflight;  /* ... of the flush in flight */
+    wm_item_t *wms;             /* the flush's stream watermarks */
+    int64_t idle_checked;       /* idle_timeout last applied (monotonic us) */
+    int nwms;
     bool outcome_unknown;       /* connection lost before the Sync result */
     bool flush_error;
     int nresults;               /* results of the flush pipeline so far */
@@ -198,13 +218,62 @@ static void in_ms(struct timespec *t, long ms)
     }
 }
 
+/* ---- late events and watermarks of a flush ---- */
+
+static void late_free(late_row_t *l)
+{
+    while (l) {
+        late_row_t *next = l->next;
+        free(l->view);
+        free(l->json);
+        free(l);
+        l = next;
+    }
+}
+
+/* The in-flight late events go back in front of the waiting ones. */
+static void late_restore(sl_sink_t *sink)
+{
+    late_row_t **tail = &sink->late_inflight;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = sink->late_waiting;
+    sink->late_waiting = sink->late_inflight;
+    sink->late_inflight = NULL;
+}
+
+static void wms_free(sl_sink_t *sink)
+{
+    for (int i = 0; i < sink->nwms; i++)
+        free(sink->wms[i].stream);
+    free(sink->wms);
+    sink->wms = NULL;
+    sink->nwms = 0;
+}
+
+/* The flush committed: each stream's stored watermark is what it wrote. */
+static void wms_committed(sl_sink_t *sink)
+{
+    for (int i = 0; i < sink->nwms; i++) {
+        sl_stream_t *s = sl_catalog_stream(&sink->srv->catalog, sink->wms[i].stream);
+        if (s && sink->wms[i].max_event > s->max_event_stored)
+            s->max_event_stored = sink->wms[i].max_event;
+    }
+    wms_free(sink);
+}
+
 /* ---- flush items ---- */
 
 static void items_free(sl_sink_t *sink)
 {
-    for (int i = 0; i < sink->nitems; i++)
+    late_free(sink->late_inflight);
+    sink->late_inflight = NULL;
+    wms_free(sink);
+    for (int i = 0; i < sink->nitems; i++) {
         if (sink->items[i].delta)
             sl_delta_free(sink->items[i].delta);
+        sl_exec_renames_free(sink->items[i].renames);
+    }
     free(sink->items);
     sink->items = NULL;
     sink->nitems = 0;
@@ -213,11 +282,16 @@ static void items_free(sl_sink_t *sink)
 /* Merges the in-flight deltas back into their views (flush not applied). */
 static void items_restore(sl_sink_t *sink)
 {
+    late_restore(sink);
     for (int i = 0; i < sink->nitems; i++) {
         flush_item_t *it = &sink->items[i];
         if (it->view && it->view->exec && it->delta) {
             sl_exec_restore(it->view->exec, it->delta);
             it->delta = NULL;
+        }
+        if (it->view && it->view->exec && it->renames) {
+            sl_exec_restore_renames(it->view->exec, it->renames);
+            it->renames = NULL;
         }
     }
     items_free(sink);
@@ -241,12 +315,15 @@ static void items_baselines(sl_sink_t *sink)
             it->view->stats_seen = it->seen;
         if (it->view && it->matched > it->view->stats_matched)
             it->view->stats_matched = it->matched;
+        if (it->view && it->late > it->view->stats_late)
+            it->view->stats_late = it->late;
     }
 }
 
 static void flush_committed(sl_sink_t *sink)
 {
     items_baselines(sink);
+    wms_committed(sink);
     double ms = ms_since(&sink->flush_start);
     sink->flush_ms[sink->nflushes % SL_SINK_FLUSH_WINDOW] = ms;
     sink->total_ms += ms;
@@ -281,6 +358,14 @@ static void flush_not_applied(sl_sink_t *sink)
 static void flush_dropped(sl_sink_t *sink, sl_sink_status_t st, const sl_sink_error_t *e)
 {
     items_baselines(sink);
+    /* session merges stay: the sessions in memory are merged already */
+    for (int i = 0; i < sink->nitems; i++) {
+        flush_item_t *it = &sink->items[i];
+        if (it->view && it->view->exec && it->renames) {
+            sl_exec_restore_renames(it->view->exec, it->renames);
+            it->renames = NULL;
+        }
+    }
     items_free(sink);
     sl_idem_forget_inflight(sink->srv->idem);
     sink->outcome_unknown = false;
@@ -823,8 +908,8 @@ static bool send_keys(sl_sink_t *sink)
  * (one row per view, in the flush's transaction). */
 static bool send_view_stats(sl_sink_t *sink)
 {
-    sl_buf_t p[4] = {SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT};
-    for (int c = 0; c < 4; c++)
+    sl_buf_t p[5] = {SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT};
+    for (int c = 0; c < 5; c++)
         sl_buf_putc(&p[c], '{');
     for (int i = 0; i < sink->nitems; i++) {
         flush_item_t *it = &sink->items[i];
@@ -834,25 +919,194 @@ static bool send_view_stats(sl_sink_t *sink)
         sl_buf_printf(&p[1], "%s%llu", sep, it->seen - it->view->stats_seen);
         sl_buf_printf(&p[2], "%s%llu", sep, it->matched - it->view->stats_matched);
         sl_buf_printf(&p[3], "%s%d", sep, it->delta ? sl_delta_ngroups(it->delta) : 0);
+        sl_buf_printf(&p[4], "%s%llu", sep, it->late - it->view->stats_late);
     }
-    const char *values[4];
-    for (int c = 0; c < 4; c++) {
+    const char *values[5];
+    for (int c = 0; c < 5; c++) {
         sl_buf_putc(&p[c], '}');
         values[c] = sl_buf_cstr(&p[c]);
     }
     int ok = PQsendQueryParams(
         sink->conn,
         "INSERT INTO sluice.view_stats AS s (view_name, events, matched, groups_written, "
-        "flushes, last_flush) SELECT n, e, m, g, 1, now() FROM unnest($1::text[], "
-        "$2::bigint[], $3::bigint[], $4::bigint[]) AS u(n, e, m, g) ORDER BY n "
+        "flushes, last_flush, late) SELECT n, e, m, g, 1, now(), l FROM unnest($1::text[], "
+        "$2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(n, e, m, g, l) ORDER BY n "
         "ON CONFLICT (view_name) DO UPDATE SET events = s.events + EXCLUDED.events, "
         "matched = s.matched + EXCLUDED.matched, "
         "groups_written = s.groups_written + EXCLUDED.groups_written, "
-        "flushes = s.flushes + 1, last_flush = EXCLUDED.last_flush",
-        4, NULL, values, NULL, NULL, 0);
-    for (int c = 0; c < 4; c++)
+        "flushes = s.flushes + 1, last_flush = EXCLUDED.last_flush, "
+        "late = s.late + EXCLUDED.late",
+        5, NULL, values, NULL, NULL, 0);
+    for (int c = 0; c < 5; c++)
         sl_buf_free(&p[c]);
     return ok != 0;
+}
+
+/* Queues the in-flight late events' rows of sluice.late_events. */
+static bool send_late(sl_sink_t *sink)
+{
+    sl_buf_t p[3] = {SL_BUF_INIT, SL_BUF_INIT, SL_BUF_INIT};
+    for (int c = 0; c < 3; c++)
+        sl_buf_putc(&p[c], '{');
+    for (const late_row_t *l = sink->late_inflight; l; l = l->next) {
+        const char *sep = l == sink->late_inflight ? "" : ",";
+        sl_buf_puts(&p[0], sep);
+        sl_buf_put_array_elem(&p[0], l->view, strlen(l->view));
+        sl_buf_printf(&p[1], "%s%lld", sep, (long long)l->at);
+        sl_buf_puts(&p[2], sep);
+        sl_buf_put_array_elem(&p[2], l->json, strlen(l->json));
+    }
+    const char *values[3];
+    for (int c = 0; c < 3; c++) {
+        sl_buf_putc(&p[c], '}');
+        values[c] = sl_buf_cstr(&p[c]);
+    }
+    int ok = PQsendQueryParams(
+        sink->conn,
+        "INSERT INTO sluice.late_events (view_name, received_at, event) "
+        "SELECT v, timestamptz '2000-01-01 00:00:00+00' + a * interval '1 microsecond', e "
+        "FROM unnest($1::text[], $2::bigint[], $3::jsonb[]) AS u(v, a, e)",
+        3, NULL, values, NULL, NULL, 0);
+    for (int c = 0; c < 3; c++)
+        sl_buf_free(&p[c]);
+    return ok != 0;
+}
+
+/* Queues the flush's stream watermarks (sluice.watermarks: one row per
+ * stream, the greatest any sluiced wrote). */
+static bool send_watermarks(sl_sink_t *sink)
+{
+    sl_buf_t p[2] = {SL_BUF_INIT, SL_BUF_INIT};
+    for (int c = 0; c < 2; c++)
+        sl_buf_putc(&p[c], '{');
+    for (int i = 0; i < sink->nwms; i++) {
+        const char *sep = i ? "," : "";
+        sl_buf_puts(&p[0], sep);
+        sl_buf_put_array_elem(&p[0], sink->wms[i].stream, strlen(sink->wms[i].stream));
+        sl_buf_printf(&p[1], "%s%lld", sep, (long long)sink->wms[i].max_event);
+    }
+    const char *values[2];
+    for (int c = 0; c < 2; c++) {
+        sl_buf_putc(&p[c], '}');
+        values[c] = sl_buf_cstr(&p[c]);
+    }
+    int ok = PQsendQueryParams(
+        sink->conn,
+        "INSERT INTO sluice.watermarks AS w (stream, max_event, updated_at) "
+        "SELECT s, m, now() FROM unnest($1::text[], $2::bigint[]) AS u(s, m) ORDER BY s "
+        "ON CONFLICT (stream) DO UPDATE SET max_event = greatest(w.max_event, "
+        "EXCLUDED.max_event), updated_at = EXCLUDED.updated_at",
+        2, NULL, values, NULL, NULL, 0);
+    for (int c = 0; c < 2; c++)
+        sl_buf_free(&p[c]);
+    return ok != 0;
+}
+
+/* The watermark of a flush's stream (its max_event written by the flush
+ * minus max_lateness), or INT64_MIN. */
+static int64_t flush_watermark(const sl_sink_t *sink, const sl_stream_t *s)
+{
+    for (int i = 0; i < sink->nwms; i++)
+        if (strcmp(sink->wms[i].stream, s->name) == 0)
+            return sink->wms[i].max_event - s->max_lateness;
+    return s->max_event_stored == INT64_MIN ? INT64_MIN : s->max_event_stored - s->max_lateness;
+}
+
+/* Queues, for a view emitting on window close, the move of its windows
+ * that the flush's watermark closed from its state table to the
+ * append-only sluice_closed."v" (after its upsert, in the same
+ * transaction, so a window's row moves with every event it holds). */
+static bool send_close(sl_sink_t *sink, const sl_view_t *v)
+{
+    const sl_view_plan_t *p = v->plan;
+    int64_t wm = flush_watermark(sink, v->stream);
+    if (wm == INT64_MIN)
+        return true;
+    sl_type_t t = p->group[p->window_key].type;
+    sl_buf_t sql = SL_BUF_INIT, val = SL_BUF_INIT;
+    sl_datum_t d = {.v.i = wm};
+    sl_type_output(t, &d, &val);
+    sl_buf_puts(&sql, "WITH c AS (DELETE FROM \"sluice_mrel\".");
+    sl_buf_put_ident(&sql, v->name);
+    sl_buf_puts(&sql, " WHERE ");
+    if (p->session_agg >= 0)   /* a session ends at its last event + gap */
+        sl_agg_final_sql(&p->aggs[p->session_agg], p->session_agg + 1, NULL, &sql);
+    else
+        sl_buf_put_ident(&sql, p->group[p->window_key].colname);
+    sl_buf_printf(&sql, " + '%lld microseconds'::interval <= $1::%s RETURNING *) "
+                        "INSERT INTO \"sluice_closed\".", (long long)p->window->size,
+                  t == SL_T_TIMESTAMP ? "timestamp" : "timestamptz");
+    sl_buf_put_ident(&sql, v->name);
+    sl_buf_puts(&sql, " SELECT * FROM c");
+    const char *values[1] = {sl_buf_cstr(&val)};
+    int ok = PQsendQueryParams(sink->conn, sl_buf_cstr(&sql), 1, NULL, values, NULL, NULL, 0);
+    sl_buf_free(&sql);
+    sl_buf_free(&val);
+    return ok != 0;
+}
+
+/* Queues a session view's renames, in the order they happened (after every
+ * upsert of the flush: the rows of both starts are in the table then). */
+static bool send_renames(sl_sink_t *sink, const flush_item_t *it)
+{
+    int n = sl_exec_renames_count(it->renames);
+    if (n == 0)
+        return true;
+    const sl_view_t *v = it->view;
+    int np = v->plan->ngroup + 1;
+    sl_buf_t sql = SL_BUF_INIT;
+    sl_upsert_rename_sql(v, &sql);
+    sl_buf_t *vals = sl_xcalloc((size_t)np, sizeof(sl_buf_t));
+    const char **pv = sl_xcalloc((size_t)np, sizeof(char *));
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++) {
+        for (int g = 0; g < np; g++) {
+            sl_buf_reset(&vals[g]);
+            bool notnull = g < np - 1 ? sl_exec_rename_value(it->renames, i, g, false, &vals[g])
+                                      : sl_exec_rename_value(it->renames, i,
+                                                             v->plan->window_key, true, &vals[g]);
+            pv[g] = notnull ? sl_buf_cstr(&vals[g]) : NULL;
+        }
+        ok = PQsendQueryParams(sink->conn, sl_buf_cstr(&sql), np, NULL, pv, NULL, NULL, 0) != 0;
+    }
+    for (int g = 0; g < np; g++)
+        sl_buf_free(&vals[g]);
+    free(vals);
+    free(pv);
+    sl_buf_free(&sql);
+    return ok;
+}
+
+/* idle_timeout: a stream silent for longer has its largest event time
+ * moved on with the clock, as if events kept coming, so its last windows
+ * close. */
+static void idle_advance(sl_sink_t *sink)
+{
+    int64_t now = sl_sink_clock_us();
+    /* at most every 200 ms (each advance is a flush), never while the
+     * final flush of a shutdown runs */
+    if (sink->srv->shutting_down || now - sink->idle_checked < 200000)
+        return;
+    sink->idle_checked = now;
+    sl_catalog_t *cat = &sink->srv->catalog;
+    for (int i = 0; i < cat->nstreams; i++) {
+        sl_stream_t *s = cat->streams[i];
+        if (s->event_time < 0 || s->idle_timeout <= 0 || s->max_event == INT64_MIN)
+            continue;
+        int64_t silent = now - s->last_event;
+        if (silent <= s->idle_timeout)
+            continue;
+        int64_t adv = silent - s->idle_timeout;
+        s->max_event = s->max_event > INT64_MAX - adv ? INT64_MAX : s->max_event + adv;
+        s->last_event += adv;
+    }
+}
+
+static bool closing(const sl_sink_t *sink, const sl_view_t *v)
+{
+    (void)sink;
+    return v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE &&
+           v->stream->max_event != v->stream->max_event_stored;
 }
 
 static void sink_start_flush(sl_sink_t *sink)
@@ -860,6 +1114,15 @@ static void sink_start_flush(sl_sink_t *sink)
     if (sink->state != S_IDLE)
         return;
     sl_catalog_t *cat = &sink->srv->catalog;
+    idle_advance(sink);
+    for (int i = 0; i < cat->nstreams; i++) {
+        sl_stream_t *s = cat->streams[i];
+        if (s->event_time < 0 || s->max_event == INT64_MIN || s->max_event == s->max_event_stored)
+            continue;
+        sink->wms = sl_xrealloc(sink->wms, sizeof(wm_item_t) * (size_t)(sink->nwms + 1));
+        sink->wms[sink->nwms].stream = sl_xstrdup(s->name);
+        sink->wms[sink->nwms++].max_event = s->max_event;
+    }
     for (int i = 0; i < cat->nviews; i++) {
         sl_view_t *v = cat->views[i];
         if (v->exec == NULL)
@@ -869,7 +1132,10 @@ static void sink_start_flush(sl_sink_t *sink)
             continue;
         sl_exec_counts(v->exec, &seen, &matched);
         sl_delta_t *d = sl_exec_ngroups(v->exec) > 0 ? sl_exec_detach(v->exec) : NULL;
-        if (d == NULL && seen == v->stats_seen && matched == v->stats_matched)
+        unsigned long long late = sl_exec_late_count(v->exec);
+        sl_exec_renames_t *ren = sl_exec_take_renames(v->exec);
+        if (d == NULL && ren == NULL && seen == v->stats_seen && matched == v->stats_matched &&
+            late == v->stats_late && !closing(sink, v))
             continue;
         sink->items = sl_xrealloc(sink->items, sizeof(flush_item_t) * (size_t)(sink->nitems + 1));
         flush_item_t *it = &sink->items[sink->nitems++];
@@ -877,12 +1143,16 @@ static void sink_start_flush(sl_sink_t *sink)
         it->delta = d;
         it->seen = seen;
         it->matched = matched;
+        it->late = late;
+        it->renames = ren;
     }
+    sink->late_inflight = sink->late_waiting;
+    sink->late_waiting = NULL;
     waitlist_prepend(&sink->inflight, &sink->waiting);
     sink->applied_inflight = sink->applied_waiting;
     sink->applied_waiting = 0;
     int nkeys = sl_idem_take_waiting(sink->srv->idem);
-    if (sink->nitems == 0 && nkeys == 0) {
+    if (sink->nitems == 0 && nkeys == 0 && sink->nwms == 0) {
         /* Requests whose rows every filter dropped: nothing to write. */
         sink->applied_inflight = 0;
         waitlist_answer(&sink->inflight, SL_SINK_COMMITTED, NULL);
@@ -944,6 +1214,29 @@ static void sink_start_flush(sl_sink_t *sink)
         sink_lost(sink, PQerrorMessage(sink->conn));
         return;
     }
+    /* Event time: late events, watermarks, windows closed (after every
+     * upsert above). */
+    bool ok = (sink->late_inflight == NULL || send_late(sink)) &&
+              (sink->nwms == 0 || send_watermarks(sink));
+    for (int i = 0; ok && i < sink->nitems; i++) {
+        const sl_view_t *v = sink->items[i].view;
+        ok = send_renames(sink, &sink->items[i]);
+        if (ok && v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE)
+            ok = send_close(sink, v);
+    }
+    if (ok && sink->flush_seq % 600 == 1) {
+        char ret[24];
+        snprintf(ret, sizeof(ret), "%d", sink->srv->cfg.late_events_retention_s);
+        ok = PQsendQueryParams(sink->conn,
+                               "DELETE FROM sluice.late_events WHERE received_at < "
+                               "now() - interval '1 second' * $1",
+                               1, NULL, (const char *[]){ret}, NULL, NULL, 0);
+    }
+    if (!ok) {
+        sink->state = S_FLUSHING;
+        sink_lost(sink, PQerrorMessage(sink->conn));
+        return;
+    }
     char seq[32];
     snprintf(seq, sizeof(seq), "%lld", sink->flush_seq);
     const char *pv[2] = {sink->server_id, seq};
@@ -974,9 +1267,12 @@ static void sink_give_up_waiting(sl_sink_t *sink)
                 sl_delta_free(d);
             /* the dropped events are not counted in sluice.view_stats */
             sl_exec_counts(v->exec, &v->stats_seen, &v->stats_matched);
+            v->stats_late = sl_exec_late_count(v->exec);
         }
     }
     sl_idem_forget_waiting(sink->srv->idem);
+    late_free(sink->late_waiting);
+    sink->late_waiting = NULL;
     sink->applied_waiting = 0;
     sl_sink_error_t e;
     memset(&e, 0, sizeof(e));
@@ -1165,9 +1461,13 @@ void sl_sink_flush_now(sl_sink_t *sink)
 bool sl_sink_idle(const sl_sink_t *sink)
 {
     if (sink->waiting.head || sink->inflight.head || sink->nitems > 0 ||
-        sl_idem_busy(sink->srv->idem))
+        sl_idem_busy(sink->srv->idem) || sink->late_waiting || sink->late_inflight)
         return false;
     const sl_catalog_t *cat = &sink->srv->catalog;
+    for (int i = 0; i < cat->nstreams; i++)
+        if (cat->streams[i]->event_time >= 0 &&
+            cat->streams[i]->max_event != cat->streams[i]->max_event_stored)
+            return false;   /* a watermark to store (and windows to close) */
     for (int i = 0; i < cat->nviews; i++)
         if (cat->views[i]->exec && sl_exec_ngroups(cat->views[i]->exec) > 0 &&
             cat->views[i]->drop_pending == 0)
@@ -1189,6 +1489,7 @@ void sl_sink_free(sl_sink_t *sink)
     waitlist_answer(&sink->waiting, SL_SINK_UNAVAILABLE, NULL);
     waitlist_answer(&sink->inflight, SL_SINK_UNAVAILABLE, NULL);
     items_free(sink);
+    late_free(sink->late_waiting);
     if (sink->conn_ev) event_free(sink->conn_ev);
     if (sink->read_ev) event_free(sink->read_ev);
     if (sink->write_ev) event_free(sink->write_ev);
@@ -1235,4 +1536,22 @@ size_t sl_sink_delta_memory(const sl_sink_t *sink)
         if (sink->items[i].delta)
             n += sl_delta_memory(sink->items[i].delta);
     return n;
+}
+
+void sl_sink_late_event(sl_sink_t *sink, const char *view, int64_t received_us,
+                        const char *json)
+{
+    late_row_t *l = sl_xmalloc(sizeof(*l));
+    l->view = sl_xstrdup(view);
+    l->json = sl_xstrdup(json);
+    l->at = received_us;
+    l->next = sink->late_waiting;   /* newest first; order is immaterial */
+    sink->late_waiting = l;
+}
+
+int64_t sl_sink_clock_us(void)
+{
+    struct timespec t;
+    now_mono(&t);
+    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }

@@ -118,6 +118,13 @@ void sl_sink_flush_stats(const sl_sink_t *sink, sl_flush_stats_t *out);
 /* Bytes of unflushed groups: every view's current delta and the deltas of
  * the flush in flight (what max_memory bounds). */
 size_t sl_sink_delta_memory(const sl_sink_t *sink);
+/* An event late for view (windows, pipeline.c), received at received_us
+ * (microseconds since 2000-01-01 UTC): a row of sluice.late_events written
+ * by the flush carrying the request's effects (json copied). */
+void sl_sink_late_event(sl_sink_t *sink, const char *view, int64_t received_us,
+                        const char *json);
+/* The monotonic clock in microseconds (a stream's last event, idle_timeout). */
+int64_t sl_sink_clock_us(void);
 /* Frees the sink; waiters still pending are answered UNAVAILABLE. */
 void sl_sink_free(sl_sink_t *sink);
 
@@ -126,5 +133,9 @@ void sl_sink_free(sl_sink_t *sink);
  * parameter values are appended/allocated: params[i] malloc'd. */
 void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql);
 void sl_upsert_params(const void *delta, sl_buf_t *params, int nparams);
+/* A session window's rename (exec.h): the row of the old start (group keys
+ * $1..$n, the window's slot the old start) deleted and combined into the
+ * row of the new start ($n+1). */
+void sl_upsert_rename_sql(const sl_view_t *v, sl_buf_t *sql);
 
 #endif

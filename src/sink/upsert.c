@@ -203,3 +203,51 @@ void sl_upsert_params(const void *delta_p, sl_buf_t *params, int nparams)
     }
     sl_buf_free(&val);
 }
+
+void sl_upsert_rename_sql(const sl_view_t *v, sl_buf_t *sql)
+{
+    const sl_view_plan_t *p = v->plan;
+    char tbuf[64];
+    sl_buf_puts(sql, "WITH d AS (DELETE FROM \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, " WHERE ");
+    for (int g = 0; g < p->ngroup; g++) {
+        sl_type_t t = p->group[g].type == SL_T_UNKNOWN ? SL_T_TEXT : p->group[g].type;
+        if (g > 0)
+            sl_buf_puts(sql, " AND ");
+        sl_buf_put_ident(sql, p->group[g].colname);
+        sl_buf_printf(sql, " IS NOT DISTINCT FROM $%d::%s", g + 1,
+                      sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
+    }
+    sl_buf_puts(sql, " RETURNING *) INSERT INTO \"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+    sl_buf_puts(sql, " AS t (");
+    sl_ddl_state_columns(p, 0, false, sql);
+    sl_buf_puts(sql, ") SELECT ");
+    for (int g = 0; g < p->ngroup; g++) {
+        if (g > 0)
+            sl_buf_puts(sql, ", ");
+        if (g == p->window_key)
+            sl_buf_printf(sql, "$%d::%s", p->ngroup + 1,
+                          sl_type_sql(p->group[g].type, -1, tbuf, sizeof(tbuf)));
+        else
+            sl_buf_put_ident(sql, p->group[g].colname);
+    }
+    sl_buf_t col = SL_BUF_INIT;
+    for (int i = 0; i < p->naggs; i++)
+        for (int j = 0; j < p->aggs[i].nstate; j++) {
+            sl_buf_reset(&col);
+            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
+            sl_buf_puts(sql, ", ");
+            sl_buf_put_ident(sql, sl_buf_cstr(&col));
+        }
+    sl_buf_free(&col);
+    sl_buf_puts(sql, " FROM d ON CONFLICT (");
+    for (int g = 0; g < p->ngroup; g++) {
+        if (g > 0)
+            sl_buf_puts(sql, ", ");
+        sl_buf_put_ident(sql, p->group[g].colname);
+    }
+    sl_buf_puts(sql, ") DO UPDATE SET ");
+    put_combine(p, "EXCLUDED", sql);
+}

@@ -20,8 +20,10 @@
 
 /* The WITH (...) options each statement knows (NULL-terminated); what they
  * mean is read where they are used. */
-static const char *const stream_options[] = {NULL};
-static const char *const view_options[] = {"sw", "step_factor", "ttl", "ttl_column", NULL};
+static const char *const stream_options[] = {"event_time", "max_lateness", "idle_timeout",
+                                              NULL};
+static const char *const view_options[] = {"sw", "step_factor", "ttl", "ttl_column", "emit",
+                                            NULL};
 
 /* 22023 for an option name not in known, or one given twice. */
 static int check_options(const sl_stmt_t *stmt, const char *const *known, sl_error_t *err)
@@ -91,7 +93,7 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
     s->cols = cols;
     s->ncols = stmt->ncols;
-    return SL_OK;
+    return sl__analyze_stream_time(stmt, s, err);
 }
 
 int sl_analyze_alter_stream(const sl_stmt_t *stmt, const sl_stream_t *s, sl_arena_t *a,
@@ -508,6 +510,7 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
 
     if (ctx.naggs == 0 && plan->ngroup == 0 && having == NULL) {
         if (plan_transform(&ctx, plan, sel, targets) != SL_OK ||
+            sl__analyze_view_window(&ctx, stmt, plan) != SL_OK ||
             sl__analyze_view_time(&ctx, stmt, plan) != SL_OK)
             return SL_ERR;
         v->plan = plan;
@@ -517,6 +520,8 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
     plan->naggs = ctx.naggs;
     plan->aggs = ctx.aggs;
+    if (sl__analyze_view_window(&ctx, stmt, plan) != SL_OK)
+        return SL_ERR;
 
     /* Grouping check and the finalizing view's SQL. */
     plan->nout = sel->ntargets;

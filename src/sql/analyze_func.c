@@ -561,6 +561,10 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
     e->func = best->id;
     if (n->nargs > 0)       /* now(): no arguments, args is NULL */
         memcpy(e->args, args, sizeof(*args) * (size_t)n->nargs);
+    if ((best->id == SL_F_TUMBLE || best->id == SL_F_HOP || best->id == SL_F_WINDOW_END ||
+         best->id == SL_F_SESSION) &&
+        sl__analyze_window_call(ctx, e) != SL_OK)
+        return true;
     if (best->id == SL_F_REGEXP_REPLACE) {
         const sl_expr_t *fl = n->nargs == 4 ? args[3] : NULL;
         bool icase = false;

@@ -121,4 +121,9 @@ int sl__analyze_view_time(sl_actx_t *ctx, const struct sl_stmt *stmt, sl_view_pl
  * identifiers quoted, constants typed). */
 void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
 
+/* analyze_window.c: event time and windows. */
+int sl__analyze_stream_time(const sl_stmt_t *stmt, sl_stream_t *s, sl_error_t *err);
+int sl__analyze_window_call(sl_actx_t *ctx, sl_expr_t *e);
+int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_t *plan);
+
 #endif

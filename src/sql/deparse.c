@@ -187,6 +187,18 @@ void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
     case SL_E_NULLIF:
     case SL_E_MINMAX:
     case SL_E_FUNC:
+        if (e->kind == SL_E_FUNC && e->func == SL_F_WINDOW_END && e->aux) {
+            /* over the state table the argument is the window's start; a
+             * session ends at its last event (max(ts), hidden) + gap */
+            const sl_window_t *w = e->aux;
+            sl_buf_putc(b, '(');
+            if (w->kind == SL_WIN_SESSION && plan->session_agg >= 0)
+                sl_agg_final_sql(&plan->aggs[plan->session_agg], plan->session_agg + 1, NULL, b);
+            else
+                sl__deparse(plan, e->args[0], b);
+            sl_buf_printf(b, " + '%lld microseconds'::interval)", (long long)w->size);
+            break;
+        }
         sl_buf_puts(b, func_sql(e));
         sl_buf_putc(b, '(');
         for (int i = 0; i < e->nargs; i++) {

@@ -8,8 +8,10 @@
  *     Finalizing View, Output (final SQL per column), Having, Active
  *     ->  HashAggregate        |  ->  Project
  *           Group Key, Aggregate (with its state columns and types)
- *           ->  Filter (WHERE as SQL, when there is one)
- *                 ->  Stream Scan on s
+ *           ->  Window (a view grouped by tumble / hop: the window,
+ *                 the event time and its lateness; Emit under the root)
+ *                 ->  Filter (WHERE as SQL, when there is one)
+ *                       ->  Stream Scan on s
  *
  * Expressions over the stream are written by sl__deparse (deparse.c).
  */
@@ -132,6 +134,16 @@ int sl_explain_view(const sl_view_t *v, sl_arena_t *a, char ***out)
     }
     sl_buf_printf(&b, "Active: %s", v->inactive ? "false" : "true");
     add(&l, d, &b);
+    if (p->window) {
+        sl_buf_puts(&b, p->emit == SL_EMIT_ON_WINDOW_CLOSE
+                            ? "Emit: on_window_close (closed windows appended to sluice_closed."
+                            : "Emit: on_update");
+        if (p->emit == SL_EMIT_ON_WINDOW_CLOSE) {
+            sl_buf_put_ident(&b, v->name);
+            sl_buf_putc(&b, ')');
+        }
+        add(&l, d, &b);
+    }
     if (p->time.sw_us > 0) {
         sl_buf_puts(&b, "Sliding Window: ");
         put_interval_sql(p->time.sw_sql, &b);
@@ -165,6 +177,28 @@ int sl_explain_view(const sl_view_t *v, sl_arena_t *a, char ***out)
     for (int i = 0; i < p->naggs; i++) {
         sl_buf_puts(&b, "Aggregate: ");
         put_agg(p, i, &b);
+        add(&l, d, &b);
+    }
+    if (p->window) {
+        const sl_window_t *w = p->window;
+        const sl_stream_t *st = p->stream;
+        sl_buf_printf(&b, "->  Window  (%s: size %lld us, slide %lld us, %d per event)",
+                      w->kind == SL_WIN_TUMBLE ? "tumble" : w->kind == SL_WIN_HOP ? "hop"
+                                                                      : "session (gap = size)",
+                      (long long)w->size,
+                      (long long)w->slide, w->count);
+        add(&l, d, &b);
+        d += 6;
+        sl_buf_puts(&b, "Window Key: ");
+        sl_buf_put_ident(&b, p->group[p->window_key].colname);
+        add(&l, d, &b);
+        sl_buf_puts(&b, "Event Time: ");
+        sl_buf_put_ident(&b, st->cols[st->event_time].name);
+        sl_buf_printf(&b, ", max_lateness %lld us", (long long)st->max_lateness);
+        if (st->idle_timeout > 0)
+            sl_buf_printf(&b, ", idle_timeout %lld us", (long long)st->idle_timeout);
+        add(&l, d, &b);
+        sl_buf_puts(&b, "Late: window end <= watermark (to sluice.late_events)");
         add(&l, d, &b);
     }
     if (p->where) {

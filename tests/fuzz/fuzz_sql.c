@@ -151,7 +151,7 @@ static void run_sql(const char *q, size_t len, sl_arena_t *a, bool setup)
                 int row = -1;
                 sl_error_t eerr;
                 sl_error_clear(&eerr);
-                if (sl_exec_prepare(x, events[e], a, &p, &row, &eerr) != SL_OK) {
+                if (sl_exec_prepare(x, events[e], NULL, a, &p, &row, &eerr) != SL_OK) {
                     check_error(&eerr, len);
                     if (row < 0 || row >= events[e]->nrows)
                         fail("execution error on a row the batch does not have", &eerr);

@@ -851,6 +851,138 @@ START_TEST(test_explain)
 }
 END_TEST
 
+/* Analyzes a whole CREATE CONTINUOUS VIEW statement (options and all). */
+static int analyze_stmt(const char *q)
+{
+    sl_stmt_t *st;
+    int n;
+    bool exists;
+    sl_error_clear(&err);
+    ck_assert_msg(sl_sql_split(q, strlen(q), arena, &st, &n, &err) == SL_OK, "%.200s: %s",
+                  q, err.message);
+    if (view)
+        sl_arena_free(view->arena);
+    view = sl_view_new(st->name);
+    return sl_analyze_view(st, &cat, view, &exists, &err);
+}
+
+#define STREAM_ERR(q, code) do { \
+        ck_assert_int_eq(add_stream(q), SL_ERR); \
+        ck_assert_str_eq(err.sqlstate, code); \
+    } while (0)
+#define VIEW_ERR(q, code) do { \
+        ck_assert_msg(analyze_stmt(q) == SL_ERR, "%s: no error", q); \
+        ck_assert_msg(strcmp(err.sqlstate, code) == 0, "%s: %s %s", q, err.sqlstate, \
+                      err.message); \
+    } while (0)
+
+START_TEST(test_windows)
+{
+    ck_assert_int_eq(add_stream("create stream ev (k int, v int, ts timestamptz, lt timestamp) "
+                                "with (event_time = 'ts', max_lateness = '10 s', "
+                                "idle_timeout = '1 minute')"), SL_OK);
+    const sl_stream_t *ev = sl_catalog_stream(&cat, "ev");
+    ck_assert_int_eq(ev->event_time, 2);
+    ck_assert(ev->max_lateness == 10000000);
+    ck_assert(ev->idle_timeout == 60000000);
+    ck_assert(ev->max_event == INT64_MIN);
+    ck_assert_int_eq(sl_catalog_stream(&cat, "clicks")->event_time, -1);
+    STREAM_ERR("create stream e2 (k int) with (event_time = 'nope')", "42703");
+    STREAM_ERR("create stream e2 (k int) with (event_time = 'k')", "42804");
+    STREAM_ERR("create stream e2 (k int, ts timestamptz) with (max_lateness = '1 s')", "22023");
+    STREAM_ERR("create stream e2 (ts timestamptz) with (event_time = 'ts', "
+               "max_lateness = '1 mon')", "22023");
+    STREAM_ERR("create stream e2 (ts timestamptz) with (event_time = 'ts', "
+               "max_lateness = '-1 s')", "22023");
+    STREAM_ERR("create stream e2 (ts timestamptz) with (event_time = 'ts', "
+               "idle_timeout = '0')", "22023");
+    STREAM_ERR("create stream e2 (ts timestamptz) with (event_time = 'ts', "
+               "max_lateness = 'soon')", "22007");
+    ck_assert_int_eq(add_stream("create stream e3 (lt timestamp) with (event_time = 'lt')"),
+                     SL_OK);
+
+    /* tumble: the window key, its end as SQL over the state table */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v AS SELECT k, tumble(ts, '1 minute') "
+                                  "AS w, window_end(tumble(ts, '1 minute')) AS e, count(*) "
+                                  "FROM ev GROUP BY k, w"), SL_OK);
+    const sl_view_plan_t *p = view->plan;
+    ck_assert_ptr_nonnull(p->window);
+    ck_assert_int_eq(p->window->kind, SL_WIN_TUMBLE);
+    ck_assert(p->window->size == 60000000 && p->window->count == 1);
+    ck_assert_int_eq(p->window_key, 1);
+    ck_assert_int_eq(p->emit, SL_EMIT_ON_UPDATE);
+    ck_assert_int_eq(p->session_agg, -1);
+    ck_assert_str_eq(p->out[2].sql, "(\"_g2\" + '60000000 microseconds'::interval)");
+    /* an origin, an interval size */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v AS SELECT tumble(ts, interval "
+                                  "'10 s', '2026-01-01 00:00:03+00'), count(*) FROM ev "
+                                  "GROUP BY 1"), SL_OK);
+    ck_assert(view->plan->window->size == 10000000);
+    ck_assert(view->plan->window->origin != SL_UNIX_EPOCH_US);
+    /* hop, emitted on close */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close') AS "
+                                  "SELECT hop(ts, '5 s', '15 s') AS w, sum(v) FROM ev "
+                                  "GROUP BY w"), SL_OK);
+    ck_assert_int_eq(view->plan->window->kind, SL_WIN_HOP);
+    ck_assert_int_eq(view->plan->window->count, 3);
+    ck_assert_int_eq(view->plan->emit, SL_EMIT_ON_WINDOW_CLOSE);
+    /* session: a hidden max(ts) gives the end */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v AS SELECT k, session(ts, '30 s') AS "
+                                  "s, window_end(session(ts, '30 s')) AS e, count(*) FROM ev "
+                                  "GROUP BY k, s"), SL_OK);
+    p = view->plan;
+    ck_assert_int_eq(p->window->kind, SL_WIN_SESSION);
+    ck_assert_int_eq(p->naggs, 2);
+    ck_assert_int_eq(p->session_agg, 1);
+    ck_assert_int_eq(p->aggs[1].kind, SL_AGG_MAX);
+    ck_assert_int_eq(p->nout, 4);
+    ck_assert_ptr_nonnull(strstr(p->out[2].sql, "+ '30000000 microseconds'::interval)"));
+    /* timestamp without time zone */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v AS SELECT tumble(lt, '1 h'), "
+                                  "count(*) FROM e3 GROUP BY 1"), SL_OK);
+    ck_assert_int_eq(view->plan->group[0].type, SL_T_TIMESTAMP);
+    /* date_trunc stays a plain key */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v AS SELECT date_trunc('minute', ts), "
+                                  "count(*) FROM ev GROUP BY 1"), SL_OK);
+    ck_assert_ptr_null(view->plan->window);
+
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT tumble(ts, '1 min'), count(*) FROM clicks "
+             "GROUP BY 1", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT tumble(lt, '1 min'), count(*) FROM ev "
+             "GROUP BY 1", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT tumble(ts, '0 s'), count(*) FROM ev "
+             "GROUP BY 1", "22023");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT tumble(ts, '1 month'), count(*) FROM ev "
+             "GROUP BY 1", "22023");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT tumble(ts, k::text), count(*) FROM ev "
+             "GROUP BY 1", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT hop(ts, '7 s', '20 s'), count(*) FROM ev "
+             "GROUP BY 1", "22023");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev WHERE hop(ts, '1 s', '2 s') "
+             "> now()", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT max(session(ts, '1 s')) FROM ev", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev WHERE "
+             "window_end(session(ts, '1 s')) > now()", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev GROUP BY "
+             "window_end(hop(ts, '1 s', '2 s'))", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT count(*) FROM ev GROUP BY tumble(ts, '1 s'), "
+             "hop(ts, '1 s', '2 s')", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v AS SELECT window_end(ts), count(*) FROM ev GROUP BY 1",
+             "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close') AS SELECT k, count(*) "
+             "FROM ev GROUP BY k", "22023");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'sometimes') AS SELECT tumble(ts, '1 s'), "
+             "count(*) FROM ev GROUP BY 1", "22023");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close') AS SELECT * FROM ev",
+             "22023");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (sw = '1 hour') AS SELECT tumble(ts, '1 s'), "
+             "count(*) FROM ev GROUP BY 1", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close', ttl = '1 day', "
+             "ttl_column = 'w') AS SELECT tumble(ts, '1 s') AS w, count(*) FROM ev GROUP BY 1",
+             "0A000");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analyze");
@@ -869,6 +1001,7 @@ int main(void)
     tcase_add_test(tc, test_insert);
     tcase_add_test(tc, test_alter_stream);
     tcase_add_test(tc, test_explain);
+    tcase_add_test(tc, test_windows);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

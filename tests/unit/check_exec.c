@@ -126,7 +126,7 @@ static int feed(sl_view_exec_t *st, sl_arena_t *a, const char *body, sl_error_t 
     ck_assert_int_eq(sl_ndjson_decode(&stream, body, strlen(body), a, &b, &ie), SL_OK);
     sl_exec_pending_t *p = NULL;
     sl_error_clear(err);
-    int rc = sl_exec_prepare(st, b, a, &p, NULL, err);
+    int rc = sl_exec_prepare(st, b, NULL, a, &p, NULL, err);
     if (rc == SL_OK)
         sl_exec_apply(st, p);
     return rc;
@@ -295,7 +295,7 @@ START_TEST(test_output_check_and_error_row)
     sl_error_t err;
     sl_error_clear(&err);
     int bad = -7;
-    ck_assert_int_eq(sl_exec_prepare(st, b, a, &pend, &bad, &err), SL_ERR);
+    ck_assert_int_eq(sl_exec_prepare(st, b, NULL, a, &pend, &bad, &err), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "22003");
     ck_assert_str_eq(err.message, "bigint out of range");
     ck_assert_int_eq(bad, 2);
@@ -316,7 +316,7 @@ static int feed_row(sl_view_exec_t *st, const char *body, int *bad, sl_error_t *
     sl_exec_pending_t *pend = NULL;
     sl_error_clear(err);
     *bad = -7;
-    int rc = sl_exec_prepare(st, b, a, &pend, bad, err);
+    int rc = sl_exec_prepare(st, b, NULL, a, &pend, bad, err);
     if (rc == SL_OK)
         sl_exec_apply(st, pend);
     sl_arena_free(a);
@@ -875,7 +875,7 @@ START_TEST(test_throughput)
         sl_exec_pending_t *pend;
         sl_error_t err;
         sl_error_clear(&err);
-        ck_assert_int_eq(sl_exec_prepare(st, b, s, &pend, NULL, &err), SL_OK);
+        ck_assert_int_eq(sl_exec_prepare(st, b, NULL, s, &pend, NULL, &err), SL_OK);
         sl_exec_apply(st, pend);
         sl_arena_free(s);
     }

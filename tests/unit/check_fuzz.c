@@ -264,7 +264,7 @@ static void sql_one(const char *q, size_t len, sl_catalog_t *cat, sl_batch_t **e
                 int row;
                 sl_error_t eerr;
                 sl_error_clear(&eerr);
-                if (sl_exec_prepare(x, events[e], a, &p, &row, &eerr) != SL_OK) {
+                if (sl_exec_prepare(x, events[e], NULL, a, &p, &row, &eerr) != SL_OK) {
                     ck_assert_int_eq((int)strlen(eerr.sqlstate), 5);
                     ck_assert_int_lt(row, events[e]->nrows);
                     continue;

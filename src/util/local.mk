@@ -2,6 +2,7 @@
 noinst_LIBRARIES += src/util/libutil.a
 src_util_libutil_a_SOURCES = \
 	src/util/arena.c src/util/arena.h \
+	src/util/array.c src/util/array.h \
 	src/util/buf.c src/util/buf.h \
 	src/util/conninfo.c src/util/conninfo.h \
 	src/util/encoding.c src/util/encoding.h \

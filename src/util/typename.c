@@ -19,6 +19,15 @@ static const struct {
     [SL_T_TEXT] = {"text", 25},
     [SL_T_TIMESTAMPTZ] = {"timestamp with time zone", 1184},
     [SL_T_TIMESTAMP] = {"timestamp without time zone", 1114},
+    [SL_T_BOOL_ARRAY] = {"boolean[]", 1000},
+    [SL_T_INT2_ARRAY] = {"smallint[]", 1005},
+    [SL_T_INT4_ARRAY] = {"integer[]", 1007},
+    [SL_T_INT8_ARRAY] = {"bigint[]", 1016},
+    [SL_T_FLOAT4_ARRAY] = {"real[]", 1021},
+    [SL_T_FLOAT8_ARRAY] = {"double precision[]", 1022},
+    [SL_T_TEXT_ARRAY] = {"text[]", 1009},
+    [SL_T_TIMESTAMPTZ_ARRAY] = {"timestamp with time zone[]", 1185},
+    [SL_T_TIMESTAMP_ARRAY] = {"timestamp without time zone[]", 1115},
 };
 
 static const struct {
@@ -39,6 +48,12 @@ static const struct {
     {"timestamp with time zone", SL_T_TIMESTAMPTZ},
     {"timestamp", SL_T_TIMESTAMP},
     {"timestamp without time zone", SL_T_TIMESTAMP},
+    /* PostgreSQL's internal names of the array types */
+    {"_bool", SL_T_BOOL_ARRAY}, {"_int2", SL_T_INT2_ARRAY}, {"_int4", SL_T_INT4_ARRAY},
+    {"_int8", SL_T_INT8_ARRAY}, {"_float4", SL_T_FLOAT4_ARRAY},
+    {"_float8", SL_T_FLOAT8_ARRAY}, {"_text", SL_T_TEXT_ARRAY},
+    {"_varchar", SL_T_TEXT_ARRAY}, {"_timestamptz", SL_T_TIMESTAMPTZ_ARRAY},
+    {"_timestamp", SL_T_TIMESTAMP_ARRAY},
 };
 
 const char *sl_type_name(sl_type_t t)
@@ -55,6 +70,8 @@ const char *sl_type_sql(sl_type_t t, int typmod, char *buf, int buflen)
 {
     if (t == SL_T_TEXT && typmod >= 0)
         snprintf(buf, buflen, "character varying(%d)", typmod);
+    else if (t == SL_T_TEXT_ARRAY && typmod >= 0)
+        snprintf(buf, buflen, "character varying(%d)[]", typmod);
     else
         snprintf(buf, buflen, "%s", sl_type_name(t));
     return buf;

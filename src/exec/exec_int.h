@@ -65,6 +65,12 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
 
 /* Evaluates built-in function e->func (func.c) on its evaluated arguments
  * (none NULL when the function is strict) into *out. */
+/* Arrays (array_ops.c): x op ANY / ALL (array); the array functions
+ * (arguments evaluated, as sl__func_eval's). */
+int sl__eval_anyall(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
+                    sl_datum_t *out, sl_error_t *err);
+int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
+                   sl_datum_t *out, sl_error_t *err);
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
                   sl_datum_t *out, sl_error_t *err);
 

@@ -98,6 +98,11 @@ static int figure_colname(const sl_ast_node_t *n, const char **name)
     case SL_A_BOOL:
         *name = "bool";
         return 1;
+    case SL_A_SUBSCRIPT:
+        return figure_colname(n->args[0], name);
+    case SL_A_ARRAY:
+        *name = "array";
+        return 2;
     case SL_A_CAST: {
         if (figure_colname(n->args[0], name) == 2)
             return 2;

@@ -11,6 +11,7 @@
  * and position.  Everything is allocated from the plan's arena.
  */
 #include "sql/analyze_int.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -165,6 +166,9 @@ int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
                      int location, bool in_stream, sl_type_t *type,
                      int *typmod_out)
 {
+    size_t len = strlen(name);
+    if (len > 2 && strcmp(name + len - 2, "[]") == 0)
+        return sl__array_type(ctx, name, typmod, location, in_stream, type, typmod_out);
     sl_type_t t = sl_type_from_name(name);
 
     if (t == SL_T_UNKNOWN) {
@@ -206,7 +210,11 @@ const char *sl__type_internal_name(sl_type_t t, const char *written)
         return (written && strcmp(written, "text") != 0) ? "varchar" : "text";
     case SL_T_TIMESTAMPTZ: return "timestamptz";
     case SL_T_TIMESTAMP: return "timestamp";
-    default: return "unknown";
+    default:
+        /* '{1}'::int[] is named as its element type is, as in PostgreSQL */
+        if (sl_type_is_array(t))
+            return sl__type_internal_name(sl_type_elem(t), written);
+        return "unknown";
     }
 }
 
@@ -224,7 +232,9 @@ bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y)
     case SL_E_MINMAX:
     case SL_E_DISTINCT:
     case SL_E_BOOLTEST:
-        if (x->op != y->op || x->func != y->func || x->booltest != y->booltest)
+    case SL_E_ANYALL:
+        if (x->op != y->op || x->func != y->func || x->booltest != y->booltest ||
+            x->all != y->all)
             return false;
         break;
     case SL_E_CONST:
@@ -282,7 +292,7 @@ uint32_t sl__expr_hash_shallow(const sl_expr_t *e)
     case SL_E_CONST:
         if (e->constval.null)
             return sl__hash_mix(h, 1);
-        if (e->type == SL_T_UNKNOWN || e->type == SL_T_TEXT)
+        if (e->type == SL_T_UNKNOWN || e->type == SL_T_TEXT || sl_type_is_array(e->type))
             return sl__hash_mix(h, bytes_hash(e->constval.v.s.p, e->constval.v.s.n));
         if (e->type == SL_T_FLOAT4 || e->type == SL_T_FLOAT8 || e->type == SL_T_NUMERIC)
             return h;   /* -0 equals 0, NaN equals NaN: leave it to sl__expr_equal */
@@ -689,7 +699,7 @@ static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
 static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     sl_expr_t *builtin;
-    if (sl__builtin_call(ctx, n, where, &builtin))
+    if (sl__array_call(ctx, n, where, &builtin) || sl__builtin_call(ctx, n, where, &builtin))
         return builtin;
     int kind = sl_agg_lookup(n->str);
     sl_expr_t **args = NULL;
@@ -910,6 +920,10 @@ sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
     case SL_A_DISTINCT:
     case SL_A_BOOLTEST:
         return sl__transform_cond(ctx, n, where);
+    case SL_A_ANYALL:
+    case SL_A_SUBSCRIPT:
+    case SL_A_ARRAY:
+        return sl__transform_array(ctx, n, where);
     case SL_A_UNSUPPORTED:
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "%s are not supported in continuous views", n->str);

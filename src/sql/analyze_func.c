@@ -561,8 +561,9 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
     e->func = best->id;
     if (n->nargs > 0)       /* now(): no arguments, args is NULL */
         memcpy(e->args, args, sizeof(*args) * (size_t)n->nargs);
-    if (best->id == SL_F_REGEXP_REPLACE) {
-        const sl_expr_t *fl = n->nargs == 4 ? args[3] : NULL;
+    if (best->id == SL_F_REGEXP_REPLACE || best->id == SL_F_REGEXP_MATCH) {
+        int flagarg = best->id == SL_F_REGEXP_MATCH ? 2 : 3;
+        const sl_expr_t *fl = n->nargs == flagarg + 1 ? args[flagarg] : NULL;
         bool icase = false;
         if (fl == NULL || (fl->kind == SL_E_CONST && !fl->constval.null)) {
             for (uint32_t i = 0; fl && i < fl->constval.v.s.n; i++)

@@ -120,4 +120,14 @@ int sl__too_many_columns(sl_actx_t *ctx, int location);
  * identifiers quoted, constants typed). */
 void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
 
+/* Arrays (analyze_array.c): ANY / ALL, subscripts and ARRAY[...]; the
+ * array functions (true when n names one: *out, or NULL after an error);
+ * a type name ending in "[]"; the SQL of array nodes (false for others). */
+sl_expr_t *sl__transform_array(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where);
+bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
+                    sl_expr_t **out);
+int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
+                   bool in_stream, sl_type_t *type, int *typmod_out);
+bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
+
 #endif

@@ -166,7 +166,9 @@ enum {
 static int array_check(const char *s, uint32_t n, int *ndim_out, sl_error_t *err)
 {
     int st = P_NO_LEVEL, nest = 0, ndim = 1;
-    int nelems[MAXDIM] = {0}, nelems_last[MAXDIM] = {0};
+    int nelems[MAXDIM], nelems_last[MAXDIM] = {0};
+    for (int k = 0; k < MAXDIM; k++)
+        nelems[k] = 1;
     bool in_quotes = false, empty = true;
     uint32_t i = 0;
     for (bool eoa = false; !eoa; i++) {

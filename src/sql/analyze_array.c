@@ -76,6 +76,10 @@ static sl_expr_t *anyall(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
     sl_type_t et = sl_type_elem(r->type);
     if (is_unknown(l) && (l = sl__coerce(ctx, l, et, -1)) == NULL)
         return NULL;
+    /* numeric against real or double precision: as double precision */
+    if (l->type == SL_T_NUMERIC && (et == SL_T_FLOAT4 || et == SL_T_FLOAT8) &&
+        (l = sl__coerce(ctx, l, SL_T_FLOAT8, -1)) == NULL)
+        return NULL;
     if (!comparable(l->type, et)) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
                      "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
@@ -123,7 +127,9 @@ static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t
                      sl_type_name(a[0]->type));
         return NULL;
     }
-    sl_expr_t *i = int4_arg(ctx, a[1]);
+    /* an assignment cast to integer, as PostgreSQL's subscripts take */
+    sl_expr_t *i = sl_type_is_numeric(a[1]->type) ? sl__coerce(ctx, a[1], SL_T_INT4, -1)
+                                                  : int4_arg(ctx, a[1]);
     if (i == NULL) {
         if (!sl_error_isset(ctx->err))
             sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[1]->location,

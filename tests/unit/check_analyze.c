@@ -467,8 +467,8 @@ START_TEST(test_errors)
            "ORDER BY in the arguments of sum is not supported in continuous views", 8);
     ck_err("SELECT lower(url ORDER BY url) FROM clicks", "42809",
            "ORDER BY specified, but lower is not an aggregate function", 8);
-    ck_err("SELECT array_agg(v) FROM clicks", "0A000",
-           "function array_agg(integer) is not supported in continuous views yet", 8);
+    ck_err("SELECT array_append(v) FROM clicks", "0A000",
+           "function array_append(integer) is not supported in continuous views yet", 8);
     ck_err("SELECT abs(DISTINCT v) FROM clicks", "42809",
            "DISTINCT specified, but abs is not an aggregate function", 8);
     ck_err("SELECT foo(v) FROM clicks", "42883", "function foo(integer) does not exist", 8);

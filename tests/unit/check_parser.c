@@ -441,7 +441,7 @@ START_TEST(test_arrays)
     ck_syntax("create continuous view v as select a = any b from s",
               "syntax error at or near \"b\"", 44);
     ck_syntax("create continuous view v as select a[1 from s",
-              "syntax error at or near \"from\"", 41);
+              "syntax error at or near \"from\"", 40);
 }
 END_TEST
 

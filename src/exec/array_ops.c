@@ -6,6 +6,7 @@
  *                     rules (an empty array: false for ANY, true for ALL,
  *                     even for a NULL x; a NULL element makes an
  *                     undecided result NULL)
+ *   sl__array_cast    arr::T[]: element by element, as values are cast
  *   sl__array_func    arr[i], ARRAY[...], cardinality, array_length,
  *                     array_position, array_to_string
  *
@@ -86,6 +87,30 @@ int sl__eval_anyall(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *
             return SL_OK;
         }
     }
+    return SL_OK;
+}
+
+int sl__array_cast(const sl_expr_t *e, const sl_datum_t *x, sl_arena_t *scratch,
+                   sl_datum_t *out, sl_error_t *err)
+{
+    sl_expr_t elem = {.kind = SL_E_CONST, .type = sl_type_elem(e->args[0]->type), .typmod = -1};
+    sl_expr_t *arg = &elem;
+    sl_expr_t cast = {.kind = SL_E_CAST, .type = sl_type_elem(e->type), .typmod = e->typmod,
+                      .nargs = 1, .args = &arg};
+    sl_array_iter_t it;
+    sl_array_builder_t ab;
+    sl_datum_t v;
+    sl_array_iter_init(&it, e->args[0]->type, x);
+    sl_array_build_begin(&ab, cast.type);
+    while (sl_array_next(&it, &v)) {
+        elem.constval = v;
+        if (sl_expr_eval(&cast, NULL, 0, scratch, &v, err) != SL_OK) {
+            sl_array_build_abort(&ab);
+            return SL_ERR;
+        }
+        sl_array_build_add(&ab, &v);
+    }
+    sl_array_build_end(&ab, scratch, out);
     return SL_OK;
 }
 

@@ -12,6 +12,7 @@
  */
 #include "exec/exec_int.h"
 #include "plan/func.h"
+#include "util/array.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -499,6 +500,8 @@ int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scr
             *out = x;
             return SL_OK;
         }
+        if (sl_type_is_array(e->type) && sl_type_is_array(e->args[0]->type))
+            return sl__array_cast(e, &x, scratch, out, err);
         return cast_datum(e->args[0]->type, e->type, e->typmod, &x, scratch, out, err);
     }
     default:

@@ -187,6 +187,16 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
     return func_node(ctx, SL_F_ARRAY, at, n->location, v, n->nargs);
 }
 
+/* An empty array constant of type t (ARRAY[] under a cast). */
+sl_expr_t *sl__empty_array(sl_actx_t *ctx, sl_type_t t, int location)
+{
+    sl_array_builder_t ab;
+    sl_expr_t *e = sl__mk(ctx, SL_E_CONST, t, location, 0);
+    sl_array_build_begin(&ab, sl_type_elem(t));
+    sl_array_build_end(&ab, ctx->a, &e->constval);
+    return e;
+}
+
 sl_expr_t *sl__transform_array(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     switch (n->kind) {

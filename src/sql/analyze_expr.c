@@ -89,6 +89,8 @@ static bool castable(sl_type_t from, sl_type_t to)
 {
     if (from == to || from == SL_T_TEXT || to == SL_T_TEXT)
         return true;
+    if (sl_type_is_array(from) && sl_type_is_array(to))   /* element by element */
+        return castable(sl_type_elem(from), sl_type_elem(to));
     if (sl_type_is_numeric(from) && sl_type_is_numeric(to))
         return true;
     if (is_time(from) && is_time(to))
@@ -554,7 +556,9 @@ static sl_expr_t *cast(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     if (sl__resolve_type(ctx, n->typname, n->typmod, n->type_location, false, &t,
                          &typmod) != SL_OK)
         return NULL;
-    sl_expr_t *x = sl__transform(ctx, n->args[0], where);
+    sl_expr_t *x = n->args[0]->kind == SL_A_ARRAY && n->args[0]->nargs == 0 && sl_type_is_array(t)
+                       ? sl__empty_array(ctx, t, n->args[0]->location)   /* ARRAY[]::int[] */
+                       : sl__transform(ctx, n->args[0], where);
     if (x == NULL)
         return NULL;
     if (is_unknown(x))

@@ -129,5 +129,6 @@ bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
 int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
                    bool in_stream, sl_type_t *type, int *typmod_out);
 bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
+sl_expr_t *sl__empty_array(sl_actx_t *ctx, sl_type_t t, int location);
 
 #endif

@@ -4,7 +4,7 @@
 # events (JSON arrays with NULLs, quotes, backslashes, "NULL", empty
 # strings; PostgreSQL's text form '{a,"b c",NULL}' in JSON strings) over
 # HTTP in several requests, then INSERT ... VALUES and COPY through psql,
-# across a restart of sluiced.  The same events go into a plain table
+# across a restart of sluiced, then to two sluiced on one database.  The same events go into a plain table
 # (json_populate_record, INSERT, COPY straight to PostgreSQL), and every
 # view must equal PostgreSQL's SELECT over that table: = ANY / <> ALL /
 # < ANY in WHERE and FILTER, cardinality, array_length, subscripts,
@@ -70,7 +70,7 @@ def textform(a):
             return 'NULL'
         return '"' + str(x).replace('\\', '\\\\').replace('"', '\\"') + '"'
     return None if a is None else '{' + ','.join(q(x) for x in a) + '}'
-for req in range(6):
+for req in range(8):
     with open('%s.%d' % (sys.argv[1], req), 'w') as f:
         for _ in range(40):
             e = {'k': random.randint(0, 4)}
@@ -92,8 +92,8 @@ for req in range(6):
             f.write(json.dumps(e, ensure_ascii=False) + '\n')
 EOF
 
-post_and_copy() {
-    code=$(curl -s -o "$out" -w '%{http_code}' --data-binary "@$1" "http://$SLUICE_HTTP/v1/streams/ev")
+post_and_copy() {   # file [server]
+    code=$(curl -s -o "$out" -w '%{http_code}' --data-binary "@$1" "http://${2:-$SLUICE_HTTP}/v1/streams/ev")
     [ "$code" = 200 ] || fail "POST $1: HTTP $code $(cat "$out")"
     python3 -c '
 import sys
@@ -145,6 +145,17 @@ check_views "after a restart, INSERT and COPY"
 [ "$(pgq -c "SELECT count(*) FROM raw")" -gt 200 ] && [ "$(pgq -c "SELECT count(*) FROM a_xf")" -gt 150 ] &&
     [ "$(pgq -c "SELECT count(*) FROM a_tags")" -gt 50 ] && pass "the views hold every event" ||
     fail "the oracle holds $(pgq -c 'SELECT count(*) FROM raw') events, a_xf $(pgq -c 'SELECT count(*) FROM a_xf') rows"
+
+# A second sluiced on the same database: both flush into the same state
+# rows (array_agg's states concatenated, array keys matched).
+A_PID=$SLUICED_PID A_HTTP=$SLUICE_HTTP
+SLUICED_PID=
+trap 'arr_rc=$?; trap - EXIT; set +e; kill -TERM "$A_PID" 2>/dev/null; wait "$A_PID" 2>/dev/null; sl__cleanup; exit $arr_rc' EXIT
+sluiced_start --flush-interval 35
+post_and_copy "$ev.6" "$A_HTTP"
+post_and_copy "$ev.7"
+sleep 0.3
+check_views "two sluiced on one database"
 
 # Refused events: nothing of the request is taken.
 refuse() {   # body, expected sqlstate, expected message part

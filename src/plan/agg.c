@@ -219,6 +219,10 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
                             "%s(DISTINCT ...) is not supported in continuous views yet",
                             ref->fname ? ref->fname : sl_agg_name(kind));
+    if (ref->distinct && sl_type_is_array(argtype))   /* the set is an array's text */
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                            "%s(DISTINCT ...) of an array is not supported in continuous views yet",
+                            ref->fname ? ref->fname : sl_agg_name(kind));
     if (ref->distinct && argtype == SL_T_NUMERIC)   /* distinct as doubles, not as numerics */
         return numeric_unsupported(kind, location, err);
     ref->kind = kind;

@@ -78,43 +78,59 @@ static bool has_array_key(const sl_view_plan_t *p)
     return false;
 }
 
+/* Type and typmod of unnest column c: the group keys, then (with_states)
+ * every aggregate's state columns. */
+static sl_type_t col_type(const sl_view_plan_t *p, int c, int *typmod)
+{
+    *typmod = -1;
+    if (c < p->ngroup) {
+        *typmod = p->group[c].typmod;
+        return p->group[c].type;
+    }
+    c -= p->ngroup;
+    for (int i = 0; i < p->naggs; c -= p->aggs[i].nstate, i++)
+        if (c < p->aggs[i].nstate)
+            return p->aggs[i].state_type[c];
+    return SL_T_UNKNOWN;
+}
+
 static void put_unnest(const sl_view_plan_t *p, bool with_states, sl_buf_t *sql)
 {
     char tbuf[64];
-    int ncols = p->ngroup;
-    bool arrays = has_array_key(p);
+    int ncols = p->ngroup, tm;
     for (int i = 0; with_states && i < p->naggs; i++)
         ncols += p->aggs[i].nstate;
+    bool arrays = false;
+    for (int c = 0; c < ncols; c++)
+        arrays |= sl_type_is_array(col_type(p, c, &tm));
     if (arrays) {
         sl_buf_puts(sql, "SELECT ");
         for (int c = 0; c < ncols; c++) {
+            sl_type_t t = col_type(p, c, &tm);
             sl_buf_printf(sql, "%sc%d", c > 0 ? ", " : "", c + 1);
-            if (c < p->ngroup && sl_type_is_array(p->group[c].type))
-                sl_buf_printf(sql, "::%s", sl_type_sql(p->group[c].type, p->group[c].typmod,
-                                                       tbuf, sizeof(tbuf)));
+            if (sl_type_is_array(t))
+                sl_buf_printf(sql, "::%s", sl_type_sql(t, tm, tbuf, sizeof(tbuf)));
         }
         sl_buf_puts(sql, " FROM unnest(");
     } else {
         sl_buf_puts(sql, "SELECT * FROM unnest(");
     }
-    int param = 1;
-    for (int g = 0; g < p->ngroup; g++, param++) {
-        sl_type_t t = p->group[g].type;
+    for (int c = 0; c < ncols; c++) {
+        sl_type_t t = col_type(p, c, &tm);
         if (sl_type_is_array(t) || t == SL_T_UNKNOWN)
             t = SL_T_TEXT;
-        sl_buf_printf(sql, "%s$%d::%s[]", param > 1 ? ", " : "", param,
-                      sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
+        if (c < p->ngroup)
+            sl_buf_printf(sql, "%s$%d::%s[]", c > 0 ? ", " : "", c + 1,
+                          sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
+        else
+            sl_buf_printf(sql, "%s$%d::%s[]", c > 0 ? ", " : "", c + 1, sl_type_name(t));
     }
-    for (int i = 0; with_states && i < p->naggs; i++)
-        for (int j = 0; j < p->aggs[i].nstate; j++, param++)
-            sl_buf_printf(sql, "%s$%d::%s[]", param > 1 ? ", " : "", param,
-                          sl_type_name(p->aggs[i].state_type[j]));
     sl_buf_putc(sql, ')');
-    if (arrays)
+    if (arrays) {
         for (int c = 0; c < ncols; c++)
             sl_buf_printf(sql, "%sc%d", c > 0 ? ", " : " AS x(", c + 1);
-    if (arrays)
         sl_buf_putc(sql, ')');
+    }
 }
 
 /* A transform: the delta's rows appended to the table. */

@@ -10,7 +10,7 @@
 # < ANY in WHERE and FILTER, cardinality, array_length, subscripts,
 # array_position, array_to_string, ARRAY[...], casts between arrays,
 # arrays compared, arrays (and regexp_match) as group keys, outputs and
-# HAVING computed from them, array_agg (compared sorted: the order
+# HAVING computed from them, min / max of arrays, array_agg (compared sorted: the order
 # of its elements across requests is not defined, by PostgreSQL either).
 # Refusals: a nested JSON array, a malformed literal (22P02 with
 # PostgreSQL's message), a multidimensional array (0A000), type errors at
@@ -47,6 +47,7 @@ a_fkey#SELECT f, r, count(*) AS n FROM ev GROUP BY f, r#*
 a_agg#SELECT k, array_agg(s) AS a, array_agg(nums[1]) FILTER (WHERE k > 1) AS af, array_agg(k) AS ak FROM ev GROUP BY k#k, srt(a), srt(af), srt(ak)
 a_agg2#SELECT array_agg(ts[1]) AS t, array_agg(f[1]) AS f1, array_agg(b[1]) AS b1, cardinality(array_agg(k)) AS n FROM ev#srt(t), srt(f1), srt(b1), n
 a_re#SELECT regexp_match(s, '"'"'([a-z]+)-([0-9]+)'"'"') AS m, (regexp_match(s, '"'"'^([a-z]+)'"'"'))[1] AS w1, count(*) AS n FROM ev GROUP BY regexp_match(s, '"'"'([a-z]+)-([0-9]+)'"'"'), (regexp_match(s, '"'"'^([a-z]+)'"'"'))[1]#*
+a_mm#SELECT k, max(nums) AS mx, min(tags) AS mn, max(ts) AS mt, min(f) AS mf, max(b) AS mb, count(w) AS cw FROM ev GROUP BY k#*
 a_cast#SELECT k, nums::int[] AS a, tags::varchar(2)[] AS t2, nums::text[] AS t3, ARRAY[]::int[] AS e, i4::bigint[] AS ib, r::float8[] AS rf, tags::text AS tt FROM ev#*
 a_hav#SELECT tags, tags[1] AS t1, cardinality(tags) AS c, count(*) AS n FROM ev GROUP BY tags HAVING '"'"'zz'"'"' = ANY(array_agg(s)) OR count(*) > 1#*
 a_xf#SELECT k, tags, nums[2] AS n2, i4[0] AS z, f, r, b, ts, w, tags = '"'"'{a,b}'"'"' AS eq, tags < '"'"'{b}'"'"' AS lt, array_to_string(tags, '"'"'|'"'"', '"'"'*'"'"') AS j, array_to_string(b, '"'"','"'"') AS jb, array_position(tags, '"'"'b'"'"') AS p, array_position(nums, NULL) AS pn, ARRAY[k, k + 1] AS arr, tags::text AS tt, '"'"'{1,2}'"'"'::int[] AS c FROM ev WHERE nums IS NOT NULL#*'

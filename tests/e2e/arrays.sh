@@ -10,8 +10,9 @@
 # < ANY in WHERE and FILTER, cardinality, array_length, subscripts,
 # array_position, array_to_string, ARRAY[...], casts between arrays,
 # arrays compared, arrays (and regexp_match) as group keys, outputs and
-# HAVING computed from them, min / max of arrays, array_agg (compared sorted: the order
-# of its elements across requests is not defined, by PostgreSQL either).
+# HAVING computed from them, min / max of arrays, array_agg (compared
+# sorted: the order of its elements across requests is not defined, by
+# PostgreSQL either).
 # Refusals: a nested JSON array, a malformed literal (22P02 with
 # PostgreSQL's message), a multidimensional array (0A000), type errors at
 # CREATE (42883, 42809, 42804) with PostgreSQL's messages.

@@ -227,7 +227,7 @@ static const char *const sql_seeds[] = {
     "avg(r) FROM s WHERE k > 1 AND k <= 5 GROUP BY name, code, k % 7 HAVING count(*) > 1",
     "CREATE CONTINUOUS VIEW g AS SELECT count(*), sum(k) / 2 AS half, max(f) - min(f) AS d "
     "FROM s WHERE ts > '2024-01-01' AND lt IS NOT NULL",
-    "CREATE CONTINUOUS VIEW y AS SELECT ta[1], ta, cardinality(ia) AS c, array_agg(k) FILTER "
+    "CREATE CONTINUOUS VIEW y AS SELECT ta[1] AS t1, ta, cardinality(ia) AS c, array_agg(k) FILTER "
     "(WHERE 1 = ANY(ia)), max(ia), regexp_match(name, '(a)(b)?') AS m FROM s WHERE 'a' <> ALL "
     "(ta) OR k < SOME('{1,2}') GROUP BY ta[1], ta, cardinality(ia), regexp_match(name, '(a)(b)?')",
     "DROP CONTINUOUS VIEW IF EXISTS v; DROP STREAM s CASCADE; SHOW STREAMS; "

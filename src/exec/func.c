@@ -927,9 +927,9 @@ static int f_regexp_replace(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t 
             char c = a[3].v.s.p[i];
             if (c == 'g')
                 global = true;
-            else if (c == 'i')
-                icase = true;
-            else if (c != 'c')
+            else if (c == 'i' || c == 'c')
+                icase = c == 'i';   /* the last of them wins */
+            else
                 return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
                                     "invalid regular expression option: \"%c\"", c);
         }
@@ -1279,9 +1279,9 @@ static int f_regexp_match(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s
             sl_error_hint(err, "Use the regexp_matches function instead.");
             return SL_ERR;
         }
-        if (c == 'i')
-            icase = true;
-        else if (c != 'c')
+        if (c == 'i' || c == 'c')
+            icase = c == 'i';   /* the last of them wins */
+        else
             return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
                                 "invalid regular expression option: \"%c\"", c);
     }

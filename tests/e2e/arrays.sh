@@ -48,6 +48,7 @@ a_fkey#SELECT f, r, count(*) AS n FROM ev GROUP BY f, r#*
 a_agg#SELECT k, array_agg(s) AS a, array_agg(nums[1]) FILTER (WHERE k > 1) AS af, array_agg(k) AS ak FROM ev GROUP BY k#k, srt(a), srt(af), srt(ak)
 a_agg2#SELECT array_agg(ts[1]) AS t, array_agg(f[1]) AS f1, array_agg(b[1]) AS b1, cardinality(array_agg(k)) AS n FROM ev#srt(t), srt(f1), srt(b1), n
 a_re#SELECT regexp_match(s, '"'"'([a-z]+)-([0-9]+)'"'"') AS m, (regexp_match(s, '"'"'^([a-z]+)'"'"'))[1] AS w1, count(*) AS n FROM ev GROUP BY regexp_match(s, '"'"'([a-z]+)-([0-9]+)'"'"'), (regexp_match(s, '"'"'^([a-z]+)'"'"'))[1]#*
+a_re2#SELECT k, s, regexp_match(s, '"'"'(X)?([0-9]+)'"'"', '"'"'i'"'"') AS ri, regexp_match(s, '"'"'z-'"'"', '"'"'ic'"'"') AS rz FROM ev#*
 a_mm#SELECT k, max(nums) AS mx, min(tags) AS mn, max(ts) AS mt, min(f) AS mf, max(b) AS mb, count(w) AS cw FROM ev GROUP BY k#*
 a_cast#SELECT k, nums::int[] AS a, tags::varchar(2)[] AS t2, nums::text[] AS t3, ARRAY[]::int[] AS e, i4::bigint[] AS ib, r::float8[] AS rf, tags::text AS tt FROM ev#*
 a_hav#SELECT tags, tags[1] AS t1, cardinality(tags) AS c, count(*) AS n FROM ev GROUP BY tags HAVING '"'"'zz'"'"' = ANY(array_agg(s)) OR count(*) > 1#*
@@ -192,5 +193,12 @@ for q in "SELECT k FROM %s WHERE k = ANY(tags)" "SELECT k FROM %s WHERE k = ANY(
     [ -n "$r" ] && [ "$r" = "$want" ] && pass "refused at CREATE as PostgreSQL: $r" ||
         fail "$(printf "$q" ev): sluiced '$r', PostgreSQL '$want'"
 done
+
+# regexp_match's g flag: refused when it runs, as in PostgreSQL.
+slq -c "CREATE STREAM rg (s text)" -c "CREATE CONTINUOUS VIEW rgv AS SELECT regexp_match(s, 'a', 'g') AS m FROM rg" ||
+    fail "creating rgv failed"
+refuse_rg=$(curl -s -o "$out" -w '%{http_code}' --data-binary '{"s": "abc"}' "http://$SLUICE_HTTP/v1/streams/rg")
+[ "$refuse_rg" = 400 ] && grep -q '22023' "$out" && grep -qF 'regexp_match() does not support the \"global\" option' "$out" &&
+    pass "regexp_match(s, p, 'g'): 22023 when it runs" || fail "regexp_match with g: HTTP $refuse_rg $(cat "$out")"
 
 sl_done "arrays: ok"

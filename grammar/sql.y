@@ -78,6 +78,34 @@ static sl_ast_node_t *grantee(sl_arena_t *a, const sl_token_t *t)
     return n;
 }
 /* The names of a grantee list (NULL items for PUBLIC). */
+/* WITH (...) options while parsing: newest first. */
+typedef struct optlist {
+    sl_option_t opt;
+    struct optlist *next;
+    int n;
+} optlist_t;
+
+static optlist_t *option_value(sl_arena_t *a, const char *value, const sl_token_t *t)
+{
+    optlist_t *o = sl_alloc0(a, sizeof(*o));
+    o->opt.value = value;
+    o->opt.value_location = t->pos;
+    o->n = 1;
+    return o;
+}
+
+/* The statement's options in the order written. */
+static void set_options(sl_arena_t *a, sl_stmt_t *st, const optlist_t *l)
+{
+    if (!l)
+        return;
+    sl_option_t *v = sl_alloc(a, sizeof(*v) * (size_t)l->n);
+    st->noptions = l->n;
+    for (int i = l->n - 1; l; l = l->next, i--)
+        v[i] = l->opt;
+    st->options = v;
+}
+
 static char **role_names(sl_arena_t *a, const sl_ast_list_t *l)
 {
     char **r = sl_alloc0(a, sizeof(char *) * (size_t)(l->n + 1));
@@ -169,8 +197,9 @@ opt_semi ::= SEMI.
 
 /* ---------------------------------------------------------------- DDL */
 
-stmt ::= CREATE STREAM ifnotexists(E) name(N) LP coldefs(C) RP. {
+stmt ::= CREATE STREAM ifnotexists(E) name(N) LP coldefs(C) RP withopts(O). {
     ps->stmt->kind = SL_STMT_CREATE_STREAM;
+    set_options(A, ps->stmt, O);
     ps->stmt->if_not_exists = E;
     ps->stmt->name = sl__ast_ident(A, &N);
     ps->stmt->name_location = N.pos;
@@ -184,8 +213,9 @@ stmt ::= DROP STREAM ifexists(E) name(N) dropbehavior(C). {
     ps->stmt->name_location = N.pos;
     ps->stmt->cascade = C;
 }
-stmt ::= CREATE CONTINUOUS VIEW ifnotexists(E) name(N) AS selectset(S). {
+stmt ::= CREATE CONTINUOUS VIEW ifnotexists(E) name(N) withopts(O) AS selectset(S). {
     ps->stmt->kind = SL_STMT_CREATE_VIEW;
+    set_options(A, ps->stmt, O);
     ps->stmt->if_not_exists = E;
     ps->stmt->name = sl__ast_ident(A, &N);
     ps->stmt->name_location = N.pos;
@@ -308,6 +338,31 @@ dropbehavior(C) ::= CASCADE. { C = true; }
 dropbehavior(C) ::= RESTRICT. { C = false; }
 
 name(N) ::= ID(X). { N = X; }
+
+/* WITH (name = value, ...) after CREATE STREAM's columns and before a
+ * continuous view's AS: values are string literals, numbers or words;
+ * which names mean something is the analyzer's business. */
+%type withopts {optlist_t *}
+%destructor withopts { (void)$$; (void)ps; }
+withopts(L) ::= . { L = NULL; }
+withopts(L) ::= WITH LP optlist(X) RP. { L = X; }
+%type optlist {optlist_t *}
+%destructor optlist { (void)$$; (void)ps; }
+optlist(L) ::= option(O). { L = O; }
+optlist(L) ::= optlist(P) COMMA option(O). { L = O; L->next = P; L->n = P->n + 1; }
+%type option {optlist_t *}
+%destructor option { (void)$$; (void)ps; }
+option(O) ::= name(N) EQ optvalue(V). {
+    O = V;
+    O->opt.name = sl__ast_ident(A, &N);
+    O->opt.location = N.pos;
+}
+%type optvalue {optlist_t *}
+%destructor optvalue { (void)$$; (void)ps; }
+optvalue(V) ::= STRING(X). { V = option_value(A, sl__ast_literal(A, SL_A_STR, &X)->str, &X); }
+optvalue(V) ::= INTEGER(X). { V = option_value(A, sl_strndup(A, X.p, (size_t)X.n), &X); }
+optvalue(V) ::= DECIMAL(X). { V = option_value(A, sl_strndup(A, X.p, (size_t)X.n), &X); }
+optvalue(V) ::= ID(X). { V = option_value(A, sl__ast_ident(A, &X), &X); }
 
 /* The list lives in the arena: nothing to free on error. */
 %type coldefs {sl_coldef_list_t *}

@@ -34,6 +34,8 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/pg_hosts.sh \
 	tests/e2e/encoding.sh \
 	tests/e2e/transform.sh \
+	tests/e2e/interval.sh \
+	tests/e2e/stream_txn.sh \
 	tests/e2e/sql_breadth.sh \
 	tests/e2e/stream_dml.sh \
 	tests/e2e/stream_dml_drivers.sh \
@@ -49,7 +51,7 @@ TESTS += $(SL_SCRIPT_TESTS)
 EXTRA_DIST += tests/lib.sh tests/README.md $(SL_SCRIPT_TESTS) tests/chaos/lib.sh \
 	tests/chaos/README.md \
 	tests/diff/gen.awk tests/diff/genviews.awk tests/diff/lib.sh \
-	tests/e2e/pgwire_stub_server.c
+	tests/e2e/pgwire_stub_server.c tests/e2e/interval_cases.txt
 
 # Every regress script and expected output goes into the tarball (a
 # forgotten name in a list would silently shrink distcheck's regress run).

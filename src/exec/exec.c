@@ -27,6 +27,11 @@ void sl_exec_set_now(void)
     request_now = ((int64_t)ts.tv_sec - 946684800) * 1000000 + ts.tv_nsec / 1000;
 }
 
+void sl_exec_set_now_to(int64_t now)
+{
+    request_now = now;
+}
+
 int64_t sl_exec_now(void)
 {
     return request_now;

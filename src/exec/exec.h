@@ -44,6 +44,8 @@ void sl_exec_free(void *st);
  * every view and row of the request, as PostgreSQL's now() is one value
  * per transaction).  sl_exec_set_now stamps it from the clock. */
 void sl_exec_set_now(void);
+/* The same with a time kept from earlier (events held until a COMMIT). */
+void sl_exec_set_now_to(int64_t now);
 int64_t sl_exec_now(void);
 
 /* On error, *err_row (when err_row is not NULL) is the batch row that

@@ -233,6 +233,29 @@ unsupported:
                         "cannot cast type %s to %s", sl_type_name(from), sl_type_name(to));
 }
 
+/* + and - with intervals and timestamp - timestamp (the analyzer typed
+ * them: sql/analyze_expr.c time_arith). */
+static int time_op(const sl_expr_t *e, const sl_datum_t *x, const sl_datum_t *y,
+                   sl_datum_t *out, sl_error_t *err)
+{
+    sl_type_t lt = e->args[0]->type, rt = e->args[1]->type;
+    sl_interval_t neg;
+    if (lt == SL_T_INTERVAL && rt == SL_T_INTERVAL) {
+        if (e->op == SL_OP_ADD)
+            return sl_interval_pl(&x->v.iv, &y->v.iv, &out->v.iv, err);
+        return sl_interval_neg(&y->v.iv, &neg, err) != SL_OK
+                   ? SL_ERR : sl_interval_pl(&x->v.iv, &neg, &out->v.iv, err);
+    }
+    if (lt != SL_T_INTERVAL && rt != SL_T_INTERVAL)
+        return sl_timestamp_mi(x->v.i, y->v.i, &out->v.iv, err);
+    if (lt == SL_T_INTERVAL)   /* interval + time */
+        return sl_timestamp_pl_interval(y->v.i, &x->v.iv, &out->v.i, err);
+    if (e->op == SL_OP_ADD)
+        return sl_timestamp_pl_interval(x->v.i, &y->v.iv, &out->v.i, err);
+    return sl_interval_neg(&y->v.iv, &neg, err) != SL_OK
+               ? SL_ERR : sl_timestamp_pl_interval(x->v.i, &neg, &out->v.i, err);
+}
+
 static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
                    sl_datum_t *out, sl_error_t *err)
 {
@@ -268,6 +291,9 @@ static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *s
         return SL_OK;
     }
     default:
+        if (e->type == SL_T_INTERVAL || e->args[1]->type == SL_T_INTERVAL ||
+            t == SL_T_INTERVAL)
+            return time_op(e, &x, &y, out, err);
         if (sl_type_is_integer(t))
             return int_arith(e->op, t, x.v.i, y.v.i, &out->v.i, err);
         if (is_float(t))
@@ -446,6 +472,8 @@ int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scr
             out->v.i = -x.v.i;
         } else if (is_float(t)) {
             out->v.f = -x.v.f;
+        } else if (t == SL_T_INTERVAL) {
+            return sl_interval_neg(&x.v.iv, &out->v.iv, err);
         } else {
             return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
                                 "unary minus on type %s is not supported", sl_type_name(t));

@@ -74,6 +74,9 @@ static size_t key_index_row_size(const sl_view_plan_t *p, const sl__chunk_t *c, 
         case SL_T_NUMERIC:
             len = ALIGN_UP(len, 4) + 24;
             break;
+        case SL_T_INTERVAL:
+            len = ALIGN_UP(len, 8) + 16;
+            break;
         default: /* text */
             if (d->v.s.n <= 126)
                 len += 1 + d->v.s.n;

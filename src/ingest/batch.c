@@ -58,3 +58,25 @@ int sl_batch_add_row(sl_batch_t *b)
     }
     return r;
 }
+
+sl_batch_t *sl_batch_copy(sl_arena_t *a, const sl_batch_t *b, size_t *bytes)
+{
+    sl_batch_t *c = sl_batch_new(a, b->stream, b->nrows > 0 ? b->nrows : 1);
+    size_t n = sizeof(sl_datum_t) * (size_t)b->ncols * (size_t)(b->nrows > 0 ? b->nrows : 1);
+    c->nrows = b->nrows;
+    for (int k = 0; k < b->ncols; k++) {
+        bool ref = sl_type_by_ref(b->stream->cols[k].type);
+        for (int r = 0; r < b->nrows; r++) {
+            sl_datum_t d = b->cols[k][r];
+            if (ref && !d.null && d.v.s.n > 0) {
+                char *p = sl_alloc(a, d.v.s.n);
+                memcpy(p, d.v.s.p, d.v.s.n);
+                d.v.s.p = p;
+                n += d.v.s.n;
+            }
+            c->cols[k][r] = d;
+        }
+    }
+    *bytes = n;
+    return c;
+}

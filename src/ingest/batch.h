@@ -30,5 +30,8 @@ sl_batch_t *sl_batch_for_lines(sl_arena_t *a, const sl_stream_t *s, const char *
                                size_t len);
 /* Makes room for one more row (all columns NULL) and returns its index. */
 int sl_batch_add_row(sl_batch_t *b);
+/* A copy of b owning all its memory in a (values held by reference, such as
+ * text, copied too); *bytes: about the memory it takes. */
+sl_batch_t *sl_batch_copy(sl_arena_t *a, const sl_batch_t *b, size_t *bytes);
 
 #endif

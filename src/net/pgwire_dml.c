@@ -15,9 +15,18 @@
  *
  * Each statement is all or nothing, and its CommandComplete ("INSERT 0 n",
  * "COPY n") waits for the flush that commits its events (STEP_FLUSH), as
- * an HTTP answer does.  Events cannot be rolled back, so these statements
- * refuse to run inside a transaction block (25001), as PostgreSQL's
- * non-transactional commands do.
+ * an HTTP answer does.
+ *
+ * Inside a transaction block (the client's, or sluiced's around a Query of
+ * several statements) the events are checked against every view at once
+ * (a bad event fails the statement), then held in the session until the
+ * block ends; a marker row in the session's temporary table
+ * sluice_held_events, written in the block with the privilege check, lets
+ * PostgreSQL say which statements committed (ROLLBACK, ROLLBACK TO
+ * SAVEPOINT and a failed COMMIT remove theirs).  When the backend is idle
+ * outside a block again, the job reads and deletes the markers
+ * (STEP_HELD), applies the committed events and waits for their flush
+ * before the client's ReadyForQuery (pgwire_int.h, sl__pw_held_*).
  *
  * The flush waiter is malloc'd and points at the connection; a connection
  * that ends first detaches it (sl__pw_dml_abort), and the answer is then
@@ -53,6 +62,20 @@ typedef struct sl_pw_dml {
     bool too_big;
 } sl_pw_dml_t;
 
+/* Events of one INSERT / COPY held until its transaction block ends. */
+typedef struct sl_pw_held {
+    int64_t mark;                /* its marker row's number */
+    bool committed;              /* the marker was found at the block's end */
+    const char *stream;          /* key: name and catalog id (arena) */
+    int64_t stream_id;
+    int64_t now;                 /* now() when it was taken */
+    sl_arena_t *arena;           /* holds the batch (child of the session's) */
+    sl_batch_t *batch;
+} sl_pw_held_t;
+
+/* The session's temporary table of markers, and one marker. */
+#define HELD_TABLE "pg_temp.sluice_held_events"
+
 /* Waits for the flush of an applied INSERT / COPY (malloc'd). */
 typedef struct sl_pw_flushwait {
     sl_pwconn_t *c;              /* NULL once the connection ended */
@@ -63,6 +86,7 @@ typedef struct sl_pw_flushwait {
     sl_sink_error_t e;
     long n;
     bool copy;
+    bool held;                   /* the events of a committed block */
 } sl_pw_flushwait_t;
 
 static sl_server_t *srv_of(sl_pwconn_t *c)
@@ -83,9 +107,36 @@ static sl_stream_t *dml_stream(sl_pwconn_t *c, const sl_pw_dml_t *d, sl_error_t 
 }
 
 /* The answer of a statement whose events were applied (cp). */
+static void held_free(sl_pwconn_t *c);
+
+/* CommandComplete of an INSERT / COPY that took n events (cp). */
+static void answer(sl_pwconn_t *c, sl_pw_job_t *j, bool copy, long n, sl_pkt_t *cp)
+{
+    char tag[64];
+    snprintf(tag, sizeof(tag), copy ? "COPY %ld" : "INSERT 0 %ld", n);
+    sl_pkt_command_complete(cp, tag);
+    j->priv_ok = false;     /* the next INSERT / COPY asks again */
+    if (j->kind == SL_PW_JOB_EXT) {
+        for (sl_pw_xportal_t *pt = c->xportals; pt != NULL; pt = pt->next) {
+            if (j->xname && strcmp(pt->name, j->xname) == 0) {
+                pt->done = true;
+                pt->cmd.tag = sl_strdup(pt->arena, tag);
+            }
+        }
+        j->xdone = true;
+    } else {
+        j->next++;
+    }
+}
+
 static void finish(sl_pwconn_t *c, sl_pw_job_t *j, const sl_pw_flushwait_t *w, sl_pkt_t *cp)
 {
     j->step = SL_PW_STEP_NONE;
+    if (w->held) {
+        held_free(c);
+        if (w->status == SL_SINK_COMMITTED)
+            return;     /* the block's COMMIT was answered already */
+    }
     if (w->status != SL_SINK_COMMITTED) {
         sl_error_t err;
         sl_error_clear(&err);
@@ -108,24 +159,21 @@ static void finish(sl_pwconn_t *c, sl_pw_job_t *j, const sl_pw_flushwait_t *w, s
                          msg);
             break;
         }
+        if (w->held) {
+            /* The client's COMMIT is done and answered: say what became
+             * of its events before its ReadyForQuery. */
+            char m[sizeof(err.message)];
+            snprintf(m, sizeof(m), "%s", err.message);
+            sl_error_clear(&err);
+            sl_error_set(&err, w->status == SL_SINK_UNKNOWN ? "08007" : "57P03", 0,
+                         "the transaction committed, but its events for streams were not "
+                         "applied: %s", m);
+        }
         sl_pkt_error(cp, &err);
-        j->failed = j->local_failed = true;
+        j->failed = j->local_failed = !w->held;
         return;
     }
-    char tag[64];
-    snprintf(tag, sizeof(tag), w->copy ? "COPY %ld" : "INSERT 0 %ld", w->n);
-    sl_pkt_command_complete(cp, tag);
-    if (j->kind == SL_PW_JOB_EXT) {
-        for (sl_pw_xportal_t *pt = c->xportals; pt != NULL; pt = pt->next) {
-            if (j->xname && strcmp(pt->name, j->xname) == 0) {
-                pt->done = true;
-                pt->cmd.tag = sl_strdup(pt->arena, tag);
-            }
-        }
-        j->xdone = true;
-    } else {
-        j->next++;
-    }
+    answer(c, j, w->copy, w->n, cp);
 }
 
 static void on_flushed(void *arg, sl_sink_status_t status, const sl_sink_error_t *e)
@@ -159,12 +207,74 @@ static void on_flushed(void *arg, sl_sink_status_t status, const sl_sink_error_t
  * Sends batch into stream s through the pipeline: SL_ERR with err (nothing
  * applied), or SL_OK with the answer in cp or j->step FLUSH.
  */
+/* Which view refused a batch, and for COPY text (one row per line) where. */
+static void refusal_context(const sl_pw_job_t *j, const sl_stream_t *s, bool copy,
+                            const sl_pipeline_req_t *r, sl_error_t *err)
+{
+    const sl_copy_opts_t *dd = j->dml ? &j->dml->copy : NULL;
+    if (r->bad_view && copy && dd->format == SL_COPY_TEXT && r->bad_row >= 0)
+        snprintf(err->context, sizeof(err->context), "continuous view \"%s\", COPY %s, line %d",
+                 r->bad_view, s->name, r->bad_row + 1 + (dd->header ? 1 : 0));
+    else if (r->bad_view)
+        snprintf(err->context, sizeof(err->context), "continuous view \"%s\"", r->bad_view);
+}
+
+/* Inside a transaction block: checks batch against every view and keeps a
+ * copy of it for the block's end (its marker row was written with the
+ * privilege check); answers at once. */
+static int hold(sl_pwconn_t *c, sl_pw_job_t *j, sl_stream_t *s, sl_batch_t *batch, bool copy,
+                sl_pkt_t *cp, sl_error_t *err)
+{
+    sl_server_t *srv = srv_of(c);
+    sl_pipeline_req_t r = {
+        .source = {.kind = copy ? "copy" : "insert", .role = c->user,
+                   .backend_checked = j->priv_ok},
+        .stream = s,
+        .batch = batch,
+    };
+    if (sl_pipeline_check(srv, &r, c->qarena, err) != SL_OK) {
+        refusal_context(j, s, copy, &r, err);
+        return SL_ERR;
+    }
+    sl_arena_t *a = sl_arena_new(c->arena, "held events");
+    size_t bytes;
+    sl_batch_t *kept = sl_batch_copy(a, batch, &bytes);
+    size_t limit = srv->cfg.max_body_size;
+    if (c->held_bytes + bytes > limit) {
+        sl_arena_free(a);
+        sl_error_set(err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                     "events held in this transaction block exceed max_body_size (%zu bytes)",
+                     limit);
+        sl_error_hint(err, "Commit the transaction more often, or send the events outside a "
+                           "transaction block.");
+        return SL_ERR;
+    }
+    if (c->nheld == c->heldcap) {
+        c->heldcap = c->heldcap ? 2 * c->heldcap : 8;
+        c->held = sl_xrealloc(c->held, sizeof(*c->held) * (size_t)c->heldcap);
+    }
+    sl_pw_held_t *h = &c->held[c->nheld++];
+    memset(h, 0, sizeof(*h));
+    h->mark = j->held_mark;
+    h->stream = sl_strdup(a, s->name);
+    h->stream_id = s->id;
+    h->now = sl_exec_now();
+    h->arena = a;
+    h->batch = kept;
+    c->held_bytes += bytes;
+    j->held_mark = 0;
+    answer(c, j, copy, batch->nrows, cp);
+    return SL_OK;
+}
+
 static int ingest(sl_pwconn_t *c, sl_pw_job_t *j, sl_stream_t *s, sl_batch_t *batch, bool copy,
                   sl_pkt_t *cp, sl_error_t *err)
 {
     sl_server_t *srv = srv_of(c);
     if (sl_pipeline_admit(srv, err) != SL_PIPE_OK)
         return SL_ERR;
+    if (j->held_mark > 0)
+        return hold(c, j, s, batch, copy, cp, err);
     sl_pw_flushwait_t *w = sl_xcalloc(1, sizeof(*w));
     w->c = c;
     w->starting = true;
@@ -180,13 +290,7 @@ static int ingest(sl_pwconn_t *c, sl_pw_job_t *j, sl_stream_t *s, sl_batch_t *ba
     };
     if (sl_pipeline_ingest(srv, &r, c->qarena, err) != SL_OK) {
         free(w);
-        /* Which view refused, and for COPY text (one row per line) where. */
-        const sl_copy_opts_t *dd = j->dml ? &j->dml->copy : NULL;
-        if (r.bad_view && copy && dd->format == SL_COPY_TEXT && r.bad_row >= 0)
-            snprintf(err->context, sizeof(err->context), "continuous view \"%s\", COPY %s, line %d",
-                     r.bad_view, s->name, r.bad_row + 1 + (dd->header ? 1 : 0));
-        else if (r.bad_view)
-            snprintf(err->context, sizeof(err->context), "continuous view \"%s\"", r.bad_view);
+        refusal_context(j, s, copy, &r, err);
         return SL_ERR;
     }
     w->starting = false;
@@ -232,13 +336,6 @@ int sl__pw_dml_start(sl_pwconn_t *c, sl_pw_job_t *j, const char *q, const sl_stm
                            "instead (COPY (SELECT ...) TO ...).");
         return SL_ERR;
     }
-    if (c->txn_status != 'I' || j->wrapped) {
-        sl_error_set(err, "25001", 0, "%s cannot run inside a transaction block",
-                     copy ? "COPY into a stream" : "INSERT into a stream");
-        sl_error_hint(err, "Events sent to a stream cannot be rolled back: send them "
-                           "outside BEGIN ... COMMIT, one statement per query (autocommit).");
-        return SL_ERR;
-    }
     sl_stream_t *s = sl_catalog_stream(&srv->catalog, st->name);
     if (s == NULL)
         return sl_error_set(err, SL_ERRCODE_UNDEFINED_TABLE, st->name_location,
@@ -261,7 +358,17 @@ int sl__pw_dml_start(sl_pwconn_t *c, sl_pw_job_t *j, const char *q, const sl_stm
     if (values && sl_analyze_insert(st, s, params, nparams, c->qarena, &plan, err) != SL_OK)
         return SL_ERR;
     if (!j->priv_ok) {
-        sl_pkt_query(bp, sl__pw_enc_out(c, sl_command_insert_check_sql(s->name, c->qarena)));
+        const char *sql = sl_command_insert_check_sql(s->name, c->qarena);
+        j->held_mark = 0;
+        if (c->txn_status != 'I' || j->wrapped) {
+            /* In a block: the statement's marker row goes in with it. */
+            j->held_mark = ++c->held_seq;
+            sql = sl_sprintf(c->qarena,
+                             "%sCREATE TEMPORARY TABLE IF NOT EXISTS sluice_held_events "
+                             "(n bigint);\nINSERT INTO " HELD_TABLE " VALUES (%lld)",
+                             sql, (long long)j->held_mark);
+        }
+        sl_pkt_query(bp, sl__pw_enc_out(c, sql));
         j->step = SL_PW_STEP_PRIV;
         return SL_OK;
     }
@@ -594,4 +701,133 @@ void sl__pw_dml_abort(sl_pwconn_t *c)
         c->flushwait = NULL;
     }
     sl_buf_free(&c->copy_data);
+    held_free(c);
+}
+
+/* ---- events held for a COMMIT ---- */
+
+static void held_free(sl_pwconn_t *c)
+{
+    for (int i = 0; i < c->nheld; i++)
+        sl_arena_free(c->held[i].arena);
+    free(c->held);
+    c->held = NULL;
+    c->nheld = c->heldcap = 0;
+    c->held_bytes = 0;
+}
+
+bool sl__pw_held_due(const sl_pwconn_t *c)
+{
+    return c->nheld > 0 && c->txn_status == 'I';
+}
+
+void sl__pw_held_collect(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *bp)
+{
+    for (int i = 0; i < c->nheld; i++)
+        c->held[i].committed = false;
+    /* Outside a block: PostgreSQL's autocommit.  The table may be gone
+     * with a rolled back block that created it: an error, no rows. */
+    sl_pkt_query(bp, "DELETE FROM " HELD_TABLE " RETURNING n");
+    j->step = SL_PW_STEP_HELD;
+}
+
+void sl__pw_held_row(sl_pwconn_t *c, const char *body, size_t len)
+{
+    sl_pkt_reader_t r;
+    sl_pkt_reader_init(&r, body, len);
+    int n = sl_pkt_get_int16(&r);
+    int32_t l = sl_pkt_get_int32(&r);
+    if (n != 1 || r.bad || l <= 0 || l > 20 || (size_t)l > r.len - r.pos)
+        return;
+    char num[24];
+    memcpy(num, r.data + r.pos, (size_t)l);
+    num[l] = 0;
+    long long mark = strtoll(num, NULL, 10);
+    for (int i = 0; i < c->nheld; i++)
+        if (c->held[i].mark == mark)
+            c->held[i].committed = true;
+}
+
+static void held_done_nothing(void *arg, sl_sink_status_t status, const sl_sink_error_t *e)
+{
+    (void)arg;
+    (void)status;
+    (void)e;
+}
+
+void sl__pw_held_apply(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp)
+{
+    sl_server_t *srv = srv_of(c);
+    sl_error_t err;
+    sl_error_clear(&err);
+    int last = -1;
+    long total = 0;
+    /* All of the block's events or none: every batch checked first. */
+    for (int i = 0; i < c->nheld; i++) {
+        sl_pw_held_t *h = &c->held[i];
+        if (!h->committed)
+            continue;
+        sl_stream_t *s = sl_catalog_stream(&srv->catalog, h->stream);
+        if (s == NULL || s->id != h->stream_id) {
+            sl_error_set(&err, SL_ERRCODE_UNDEFINED_TABLE, 0, "stream \"%s\" was dropped",
+                         h->stream);
+            goto fail;
+        }
+        sl_pipeline_req_t r = {
+            .source = {.kind = "insert", .role = c->user, .backend_checked = true},
+            .stream = s, .batch = h->batch, .now = h->now,
+        };
+        if (sl_pipeline_admit(srv, &err) != SL_PIPE_OK ||
+            sl_pipeline_check(srv, &r, c->qarena, &err) != SL_OK)
+            goto fail;
+        last = i;
+        total += h->batch->nrows;
+    }
+    if (last < 0) {
+        held_free(c);   /* rolled back, or nothing in it */
+        return;
+    }
+    sl_pw_flushwait_t *w = sl_xcalloc(1, sizeof(*w));
+    w->c = c;
+    w->starting = true;
+    w->n = total;
+    w->held = true;
+    for (int i = 0; i <= last; i++) {
+        sl_pw_held_t *h = &c->held[i];
+        if (!h->committed)
+            continue;
+        sl_pipeline_req_t r = {
+            .source = {.kind = "insert", .role = c->user, .backend_checked = true},
+            .stream = sl_catalog_stream(&srv->catalog, h->stream),
+            .batch = h->batch, .now = h->now,
+            .done = i == last ? on_flushed : held_done_nothing,
+            .arg = i == last ? (void *)w : NULL,
+        };
+        if (sl_pipeline_ingest(srv, &r, c->qarena, &err) != SL_OK) {
+            /* Checked just now on this loop turn: cannot happen. */
+            if (i == last)
+                free(w);
+            goto fail;
+        }
+    }
+    w->starting = false;
+    if (w->answered) {
+        finish(c, j, w, cp);
+        free(w);
+        return;
+    }
+    c->flushwait = w;
+    j->step = SL_PW_STEP_FLUSH;
+    return;
+fail:;
+    char m[sizeof(err.message)];
+    snprintf(m, sizeof(m), "%s", err.message);
+    char state[6];
+    memcpy(state, err.sqlstate, sizeof(state));
+    sl_error_clear(&err);
+    sl_error_set(&err, state[0] ? state : "XX000", 0,
+                 "the transaction committed, but its events for streams were refused: %s", m);
+    sl_error_detail(&err, "None of the transaction's events was applied.");
+    sl_pkt_error(cp, &err);
+    held_free(c);
 }

@@ -104,9 +104,12 @@ typedef enum sl_pw_step {
                                     CopyData until CopyDone (no backend) */
     SL_PW_STEP_FLUSH,            /* INSERT / COPY applied: waiting for the
                                     flush that commits it (no backend) */
-    SL_PW_STEP_PRIV              /* INSERT / COPY: whether the session's role
+    SL_PW_STEP_PRIV,             /* INSERT / COPY: whether the session's role
                                     may insert into the stream, asked of its
                                     backend; relay errors only */
+    SL_PW_STEP_HELD              /* a transaction block holding events
+                                    ended: which of their markers committed
+                                    (pgwire_dml.c); relay nothing */
 } sl_pw_step_t;
 
 typedef enum sl_pw_job_kind {
@@ -190,6 +193,9 @@ typedef struct sl_pw_job {
     char **visible;
     struct sl_pw_dml *dml;       /* a running INSERT / COPY into a stream
                                     (pgwire_dml.c; query arena) */
+    int64_t held_mark;           /* that INSERT / COPY runs inside a
+                                    transaction block: the number of its
+                                    marker row (pgwire_dml.c) */
 } sl_pw_job_t;
 
 struct sl_pwconn {
@@ -256,6 +262,12 @@ struct sl_pwconn {
                                     flush (pgwire_dml.c), detached when
                                     the connection ends */
     sl_buf_t copy_data;          /* COPY stream FROM STDIN: the data so far */
+    struct sl_pw_held *held;     /* events of INSERT / COPY inside the open
+                                    transaction block, applied once it
+                                    commits (pgwire_dml.c), oldest first */
+    int nheld, heldcap;
+    int64_t held_seq;            /* their markers' numbers so far */
+    size_t held_bytes;
     bool discard_until_sync;     /* after our own error in extended protocol */
 
     bool backend_paused;         /* backend reads off: client output full */
@@ -336,8 +348,28 @@ void sl__pw_dml_select_done(sl_pwconn_t *c, sl_pkt_t *cp);
  * (text otherwise); n of them, into a. */
 uint32_t *sl__pw_dml_param_types(sl_pwconn_t *c, const sl_stmt_t *st, int n,
                                  const uint32_t *given, int ngiven, sl_arena_t *a);
-/* Connection ending: forget the flush waiter and the COPY data. */
+/* Connection ending: forget the flush waiter, the COPY data and the
+ * events held for a COMMIT. */
 void sl__pw_dml_abort(sl_pwconn_t *c);
+
+/*
+ * Events held for a COMMIT.  Whether a transaction block's INSERTs count
+ * is PostgreSQL's to say: each one also adds a marker row to the session's
+ * temporary table sluice_held_events, in the block, so that ROLLBACK, a
+ * rolled back savepoint or a failed COMMIT take it away with the rest.
+ * Once the backend is idle outside a block (ReadyForQuery 'I') with events
+ * held, the job asks which markers committed (STEP_HELD), applies those
+ * events through the pipeline and waits for their flush (STEP_FLUSH)
+ * before the client gets its ReadyForQuery.
+ */
+bool sl__pw_held_due(const sl_pwconn_t *c);
+/* Sends the query (bp) and enters STEP_HELD. */
+void sl__pw_held_collect(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *bp);
+/* A DataRow of that query (body copied). */
+void sl__pw_held_row(sl_pwconn_t *c, const char *body, size_t len);
+/* Its ReadyForQuery: apply what committed (an error goes into cp; or
+ * j->step FLUSH). */
+void sl__pw_held_apply(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp);
 
 /* Gives up a running job (connection going away): done(arg, UNKNOWN), and
  * the open transaction's Sluice DDL (FAILED, or UNKNOWN if a COMMIT may be

@@ -1085,6 +1085,12 @@ static void job_run(sl_pwconn_t *c)
         if (!pending_empty(c))
             break;      /* the backend still answers earlier messages */
         sl_error_clear(&err);
+        if (sl__pw_held_due(c)) {
+            /* A block that held events ended: apply what it committed
+             * before anything else answers. */
+            sl__pw_held_collect(c, j, &bp);
+            break;
+        }
         if (c->unsynced > 0) {
             /* Earlier extended-protocol messages are answered only at a
              * Sync: send one (a Query would end their implicit transaction
@@ -1231,6 +1237,12 @@ static void step_done(sl_pwconn_t *c)
     }
     if (step == SL_PW_STEP_PRIV)
         j->priv_ok = !j->failed;    /* the INSERT / COPY runs again, or failed */
+    if (step == SL_PW_STEP_HELD) {
+        sl_pkt_t cp = SL_PKT_INIT;
+        sl__pw_held_apply(c, j, &cp);
+        sl__pw_send_client(c, &cp);
+        sl_pkt_free(&cp);
+    }
     if (step == SL_PW_STEP_SELECT) {
         sl_pkt_t cp = SL_PKT_INIT;
         sl__pw_dml_select_done(c, &cp);
@@ -1314,6 +1326,19 @@ static void job_start(sl_pwconn_t *c, const char *q, sl_stmt_t *stmts, int n, in
     j->split_err = *serr;
     if (j->split_failed && !sl_error_isset(&j->split_err))
         sl_error_set(&j->split_err, SL_ERRCODE_SYNTAX_ERROR, 0, "syntax error");
+    c->job = j;
+    job_run(c);
+}
+
+/* A job of no statements of the client's: applies the events of a block
+ * that just ended (job_run), then answers ReadyForQuery. */
+static void held_job_start(sl_pwconn_t *c)
+{
+    sl_arena_reset(c->qarena);
+    sl_pw_job_t *j = sl_alloc0(c->qarena, sizeof(*j));
+    j->kind = SL_PW_JOB_QUERY;
+    j->query = "";
+    j->wrap_decided = true;
     c->job = j;
     job_run(c);
 }
@@ -1682,6 +1707,13 @@ static void job_message(sl_pwconn_t *c, struct evbuffer *in, const sl_pkt_hdr_t 
         evbuffer_drain(in, h->size);
         return;
     }
+    if (j->step == SL_PW_STEP_HELD) {
+        char *body = t == 'D' ? copy_body(c, in, h) : NULL;
+        if (body != NULL)
+            sl__pw_held_row(c, body, h->size - h->body);
+        evbuffer_drain(in, h->size);    /* sluiced's own query: nothing relayed */
+        return;
+    }
     if (j->step == SL_PW_STEP_ABORT ||
         ((j->step == SL_PW_STEP_BEGIN || j->step == SL_PW_STEP_CHECK ||
           j->step == SL_PW_STEP_FILTER || j->step == SL_PW_STEP_PRIV) && t != 'E')) {
@@ -1798,6 +1830,17 @@ void sl__pw_backend_input(sl_pwconn_t *c)
             txn_ready(c, c->txn_status);
             note_ready(c, c->txn_status);
             pending_pop(c);
+            if (c->job == NULL && pending_empty(c) && sl__pw_held_due(c)) {
+                /* The client's block ended with events held: its
+                 * ReadyForQuery waits until they are applied. */
+                relay_to_client(c, in, span);
+                span = 0;
+                evbuffer_drain(in, h.size);
+                held_job_start(c);
+                if (c->job == NULL)
+                    kick = true;
+                continue;
+            }
             span += h.size;
             if (c->job && pending_empty(c)) {
                 relay_to_client(c, in, span);

@@ -59,29 +59,49 @@ int sl_pipeline_may_insert(sl_server_t *srv, const sl_pipeline_source_t *source,
     return SL_ERR;
 }
 
-int sl_pipeline_ingest(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
-                       sl_error_t *err)
+/* Phase 1: evaluate every view; any error refuses the whole batch. */
+static int prepare_all(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
+                       sl_exec_pending_t ***out, sl_error_t *err)
 {
     sl_stream_t *s = r->stream;
-    sl_batch_t *batch = r->batch;
     r->bad_view = NULL;
     r->bad_row = -1;
     if (sl_pipeline_may_insert(srv, &r->source, s, err) != SL_OK)
         return SL_ERR;
-    sl_exec_set_now();      /* now() in the views: this request's time */
-
-    /* Phase 1: evaluate every view; any error refuses the whole batch. */
+    if (r->now != 0)
+        sl_exec_set_now_to(r->now);
+    else
+        sl_exec_set_now();      /* now() in the views: this request's time */
     sl_exec_pending_t **prepared = sl_alloc0(a, sizeof(void *) * (size_t)(s->nviews + 1));
     for (int i = 0; i < s->nviews; i++) {
         if (s->views[i]->broken || s->views[i]->inactive)
             continue;   /* prepared[i] stays NULL: not fed */
         int row = -1;
-        if (sl_exec_prepare(s->views[i]->exec, batch, a, &prepared[i], &row, err) != SL_OK) {
+        if (sl_exec_prepare(s->views[i]->exec, r->batch, a, &prepared[i], &row, err) != SL_OK) {
             r->bad_view = s->views[i]->name;
             r->bad_row = row;
             return SL_ERR;
         }
     }
+    *out = prepared;
+    return SL_OK;
+}
+
+int sl_pipeline_check(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
+                      sl_error_t *err)
+{
+    sl_exec_pending_t **prepared;
+    return prepare_all(srv, r, a, &prepared, err);
+}
+
+int sl_pipeline_ingest(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
+                       sl_error_t *err)
+{
+    sl_stream_t *s = r->stream;
+    sl_batch_t *batch = r->batch;
+    sl_exec_pending_t **prepared;
+    if (prepare_all(srv, r, a, &prepared, err) != SL_OK)
+        return SL_ERR;
     /* Phase 2: fold into the deltas; cannot fail. */
     for (int i = 0; i < s->nviews; i++)
         sl_exec_apply(s->views[i]->exec, prepared[i]);

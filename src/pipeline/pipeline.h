@@ -77,6 +77,8 @@ typedef struct sl_pipeline_req {
     const char *idem_key;      /* an HTTP Idempotency-Key (validated and not
                                   seen before), or NULL */
     bool ack_received;         /* answer once applied, before the flush */
+    int64_t now;               /* now() for its views (sl_exec_now's
+                                  units); 0: the clock, at ingest */
     /* The answer: called exactly once, possibly before sl_pipeline_ingest
      * returns (COMMITTED at once when nothing needs a flush: no views, no
      * rows, ack_received, or no sink), else by the sink.  Not called when
@@ -98,5 +100,15 @@ typedef struct sl_pipeline_req {
  */
 int sl_pipeline_ingest(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
                        sl_error_t *err);
+
+/*
+ * sl_pipeline_ingest's checks without applying anything (privilege, then
+ * every view prepared over the batch and the result thrown away): what a
+ * source that holds events for later (INSERT inside a transaction block,
+ * applied at its COMMIT) runs when it takes them, so that a bad event is
+ * refused then.  Same results and r->bad_view / bad_row.
+ */
+int sl_pipeline_check(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
+                      sl_error_t *err);
 
 #endif

@@ -18,6 +18,38 @@
 
 #include "sql/analyze_int.h"
 
+/* The WITH (...) options each statement knows (NULL-terminated); what they
+ * mean is read where they are used. */
+static const char *const stream_options[] = {NULL};
+static const char *const view_options[] = {NULL};
+
+/* 22023 for an option name not in known, or one given twice. */
+static int check_options(const sl_stmt_t *stmt, const char *const *known, sl_error_t *err)
+{
+    for (int i = 0; i < stmt->noptions; i++) {
+        const sl_option_t *o = &stmt->options[i];
+        int k = 0;
+        while (known[k] && strcmp(known[k], o->name) != 0)
+            k++;
+        if (!known[k])
+            return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, o->location,
+                                "unrecognized parameter \"%s\"", o->name);
+        for (int j = 0; j < i; j++)
+            if (strcmp(stmt->options[j].name, o->name) == 0)
+                return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, o->location,
+                                    "parameter \"%s\" specified more than once", o->name);
+    }
+    return SL_OK;
+}
+
+const sl_option_t *sl_stmt_option(const sl_stmt_t *st, const char *name)
+{
+    for (int i = 0; i < st->noptions; i++)
+        if (strcmp(st->options[i].name, name) == 0)
+            return &st->options[i];
+    return NULL;
+}
+
 int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
                       sl_stream_t *s, bool *exists, sl_error_t *err)
 {
@@ -35,6 +67,8 @@ int sl_analyze_stream(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     if (stmt->ncols == 0)
         return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, stmt->name_location,
                             "a stream needs at least one column");
+    if (check_options(stmt, stream_options, err) != SL_OK)
+        return SL_ERR;
     sl_column_t *cols = sl_alloc0(s->arena, (size_t)stmt->ncols * sizeof(*cols));
     sl__hindex_t names = {0};
     for (int i = 0; i < stmt->ncols; i++) {
@@ -411,6 +445,8 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
     if (sel == NULL)
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "no SELECT to analyze");
+    if (check_options(stmt, view_options, err) != SL_OK)
+        return SL_ERR;
     if (sel->unsupported) {
         sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->unsupported_location,
                      "%s is not supported in continuous views", sel->unsupported);

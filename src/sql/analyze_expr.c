@@ -159,7 +159,7 @@ sl_expr_t *sl__coerce_bool(sl_actx_t *ctx, sl_expr_t *e, const char *what)
 /* PostgreSQL types Sluice does not carry (yet): 0A000 rather than 42704. */
 static const char *const pg_only_types[] = {
     "date", "time", "time with time zone", "time without time zone",
-    "timetz", "interval", "json", "jsonb", "uuid", "bytea", "character",
+    "timetz", "json", "jsonb", "uuid", "bytea", "character",
     "char", "bpchar", "inet", "cidr", "money", "oid", "name", "xml",
     "smallserial", "serial", "bigserial", "point", NULL,
 };
@@ -212,6 +212,7 @@ const char *sl__type_internal_name(sl_type_t t, const char *written)
         return (written && strcmp(written, "text") != 0) ? "varchar" : "text";
     case SL_T_TIMESTAMPTZ: return "timestamptz";
     case SL_T_TIMESTAMP: return "timestamp";
+    case SL_T_INTERVAL: return "interval";
     default:
         /* '{1}'::int[] is named as its element type is, as in PostgreSQL */
         if (sl_type_is_array(t))
@@ -419,6 +420,48 @@ static sl_expr_t *no_operator(sl_actx_t *ctx, const sl_ast_node_t *n,
     return NULL;
 }
 
+/*
+ * + and - among timestamps and intervals, typed as PostgreSQL's operators
+ * are: time + interval, interval + time, time - interval, time - time
+ * (interval), interval +/- interval.  An unknown literal is an interval,
+ * except that in time - 'literal' it is a time, PostgreSQL's first
+ * candidate.  Returns false when the operands are not such.
+ */
+static bool time_arith(sl_actx_t *ctx, sl_op_t op, sl_expr_t **l, sl_expr_t **r,
+                       sl_type_t *result)
+{
+    sl_type_t lt = (*l)->type, rt = (*r)->type;
+    bool lu = is_unknown(*l), ru = is_unknown(*r);
+    bool liv = lt == SL_T_INTERVAL, riv = rt == SL_T_INTERVAL;
+    if ((op != SL_OP_ADD && op != SL_OP_SUB) || (lu && ru))
+        return false;
+    if (!(is_time(lt) || liv || lu) || !(is_time(rt) || riv || ru))
+        return false;
+    if (op == SL_OP_SUB && is_time(lt) && (ru || is_time(rt))) {
+        sl_type_t t = (ru || lt == rt) ? lt : SL_T_TIMESTAMPTZ;
+        *l = sl__coerce(ctx, *l, t, -1);
+        *r = *l ? sl__coerce(ctx, *r, t, -1) : NULL;
+        *result = SL_T_INTERVAL;
+        return true;
+    }
+    if (op == SL_OP_SUB && lu && is_time(rt)) {
+        *l = sl__coerce(ctx, *l, rt, -1);
+        *result = SL_T_INTERVAL;
+        return true;
+    }
+    if (is_time(lt) && is_time(rt))
+        return false;   /* time + time */
+    if (op == SL_OP_SUB && is_time(rt))
+        return false;   /* interval - time */
+    sl_type_t t = is_time(lt) ? lt : is_time(rt) ? rt : SL_T_INTERVAL;
+    if (!is_time(lt))
+        *l = sl__coerce(ctx, *l, SL_T_INTERVAL, -1);
+    if (*l && !is_time(rt))
+        *r = sl__coerce(ctx, *r, SL_T_INTERVAL, -1);
+    *result = t;
+    return true;
+}
+
 static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     sl_expr_t *l = sl__transform(ctx, n->args[0], where);
@@ -433,6 +476,14 @@ static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t whe
     sl_op_t op = (sl_op_t)n->op;
     bool cmp = op >= SL_OP_EQ && op <= SL_OP_GE;
     sl_type_t common;
+
+    if (time_arith(ctx, op, &l, &r, &common)) {
+        if (l == NULL || r == NULL)
+            return NULL;
+        sl_expr_t *e = mk2(ctx, SL_E_OP, common, n->location, l, r);
+        e->op = op;
+        return e;
+    }
 
     if (op == SL_OP_CONCAT) {
         if (l->type != SL_T_TEXT && r->type != SL_T_TEXT && !is_unknown(l) &&
@@ -498,7 +549,7 @@ static sl_expr_t *unary_arith(sl_actx_t *ctx, const sl_ast_node_t *n,
                                 "You might need to add explicit type casts.");
         return NULL;
     }
-    if (!sl_type_is_numeric(x->type)) {
+    if (!sl_type_is_numeric(x->type) && x->type != SL_T_INTERVAL) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
                      "operator does not exist: %s %s", minus ? "-" : "+",
                      type_name_of(x));

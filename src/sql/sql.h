@@ -113,6 +113,15 @@ typedef struct sl_copy_opts {
     char quote, escape;       /* csv: '"' both by default */
 } sl_copy_opts_t;
 
+/* One WITH (name = value) option of CREATE STREAM / CREATE CONTINUOUS VIEW. */
+typedef struct sl_option {
+    const char *name;         /* folded */
+    const char *value;        /* a string literal decoded; a number or a
+                                 word as written (words folded) */
+    int location;             /* 1-based, of the name */
+    int value_location;
+} sl_option_t;
+
 typedef struct sl_stmt {
     sl_stmt_kind_t kind;
     int start, end;           /* byte range of the statement in the query,
@@ -133,7 +142,12 @@ typedef struct sl_stmt {
     bool grant_option;        /* WITH GRANT OPTION / GRANT OPTION FOR */
     const char *token;        /* DROP TOKEN 'token' (else .name: the role) */
     sl_dml_t *dml;            /* SL_STMT_INSERT / SL_STMT_COPY */
+    int noptions;             /* CREATE STREAM / VIEW ... WITH (...) */
+    const sl_option_t *options;
 } sl_stmt_t;
+
+/* The statement's option called name (folded), NULL when not given. */
+const sl_option_t *sl_stmt_option(const sl_stmt_t *st, const char *name);
 
 /* Which unqualified names are streams, for classifying INSERT and COPY
  * (a pgwire session asks its session catalog); NULL: none is. */

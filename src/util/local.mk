@@ -7,6 +7,7 @@ src_util_libutil_a_SOURCES = \
 	src/util/conninfo.c src/util/conninfo.h \
 	src/util/encoding.c src/util/encoding.h \
 	src/util/error.c src/util/error.h \
+	src/util/interval.c src/util/interval.h \
 	src/util/typename.c src/util/types.c src/util/types.h
 check_PROGRAMS += tests/unit/check_buf
 TESTS += tests/unit/check_buf

@@ -19,6 +19,7 @@ static const struct {
     [SL_T_TEXT] = {"text", 25},
     [SL_T_TIMESTAMPTZ] = {"timestamp with time zone", 1184},
     [SL_T_TIMESTAMP] = {"timestamp without time zone", 1114},
+    [SL_T_INTERVAL] = {"interval", 1186},
     [SL_T_BOOL_ARRAY] = {"boolean[]", 1000},
     [SL_T_INT2_ARRAY] = {"smallint[]", 1005},
     [SL_T_INT4_ARRAY] = {"integer[]", 1007},
@@ -48,6 +49,7 @@ static const struct {
     {"timestamp with time zone", SL_T_TIMESTAMPTZ},
     {"timestamp", SL_T_TIMESTAMP},
     {"timestamp without time zone", SL_T_TIMESTAMP},
+    {"interval", SL_T_INTERVAL},
     /* PostgreSQL's internal names of the array types */
     {"_bool", SL_T_BOOL_ARRAY}, {"_int2", SL_T_INT2_ARRAY}, {"_int4", SL_T_INT4_ARRAY},
     {"_int8", SL_T_INT8_ARRAY}, {"_float4", SL_T_FLOAT4_ARRAY},
@@ -83,6 +85,11 @@ sl_type_t sl_type_from_name(const char *name)
         if (strcmp(type_alias[i].alias, name) == 0)
             return type_alias[i].type;
     return SL_T_UNKNOWN;
+}
+
+bool sl_type_by_ref(sl_type_t t)
+{
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN;
 }
 
 bool sl_type_is_integer(sl_type_t t)

@@ -667,6 +667,9 @@ int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
     case SL_T_TIMESTAMP:
         rc = ts_input(false, s, n, &d.v.i, err);
         break;
+    case SL_T_INTERVAL:
+        rc = sl_interval_input(s, n, &d.v.iv, err);
+        break;
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
     default:
@@ -708,6 +711,9 @@ void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
         break;
     case SL_T_TIMESTAMP:
         ts_output(d->v.i, false, b);
+        break;
+    case SL_T_INTERVAL:
+        sl_interval_output(&d->v.iv, b);
         break;
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
@@ -811,6 +817,8 @@ int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
         return collation ? text_cmp_collated(a, b) : text_cmp_bytes(a, b);
+    case SL_T_INTERVAL:
+        return sl_interval_cmp(&a->v.iv, &b->v.iv);
     default:
         return a->v.i < b->v.i ? -1 : a->v.i > b->v.i ? 1 : 0;
     }
@@ -867,6 +875,10 @@ uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d)
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
         return hash_bytes(d->v.s.p, d->v.s.n);
+    case SL_T_INTERVAL: {   /* by span: '1 mon' and '30 days' are equal */
+        __int128 span = sl_interval_span(&d->v.iv);
+        return mix64((uint64_t)span ^ mix64((uint64_t)(span >> 64)));
+    }
     default:
         return mix64((uint64_t)d->v.i);
     }
@@ -887,7 +899,31 @@ bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
     case SL_T_UNKNOWN:
         return a->v.s.n == b->v.s.n &&
                (a->v.s.n == 0 || memcmp(a->v.s.p, b->v.s.p, a->v.s.n) == 0);
+    case SL_T_INTERVAL:
+        return sl_interval_cmp(&a->v.iv, &b->v.iv) == 0;
     default:
         return a->v.i == b->v.i;
     }
+}
+
+/* ---- the calendar, for util/interval.c and others (types.h) ---- */
+
+int64_t sl_days_from_civil(int64_t y, int m, int d)
+{
+    return days_from_civil(y, m, d);
+}
+
+void sl_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+    civil_from_days(days, y, m, d);
+}
+
+int sl_days_in_month(int64_t y, int m)
+{
+    return days_in_month(y, m);
+}
+
+bool sl_timestamp_valid(int64_t ts)
+{
+    return ts == INT64_MAX || ts == INT64_MIN || (ts >= TS_MIN && ts < TS_END);
 }

@@ -24,6 +24,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/interval.h"
 
 typedef enum sl_type {
     SL_T_UNKNOWN = 0,  /* an untyped string literal, before coercion */
@@ -37,6 +38,7 @@ typedef enum sl_type {
     SL_T_TEXT,         /* text and varchar(n) (typmod n) */
     SL_T_TIMESTAMPTZ,
     SL_T_TIMESTAMP,
+    SL_T_INTERVAL,     /* in .iv */
     /* one-dimensional arrays of the scalar types (util/array.h) */
     SL_T_BOOL_ARRAY, SL_T_INT2_ARRAY, SL_T_INT4_ARRAY, SL_T_INT8_ARRAY,
     SL_T_FLOAT4_ARRAY, SL_T_FLOAT8_ARRAY, SL_T_TEXT_ARRAY,
@@ -52,6 +54,7 @@ typedef struct sl_datum {
             const char *p;
             uint32_t n;
         } s;
+        sl_interval_t iv;
     } v;
     bool null;
 } sl_datum_t;
@@ -68,6 +71,9 @@ sl_type_t sl_type_from_name(const char *name);
 uint32_t sl_type_oid(sl_type_t t);
 
 bool sl_type_is_integer(sl_type_t t);
+/* Whether a value of t is a (pointer, length) slice in .v.s whose bytes
+ * live elsewhere (text): what copying a datum must copy too. */
+bool sl_type_by_ref(sl_type_t t);
 bool sl_type_is_numeric(sl_type_t t);   /* integer, float or numeric */
 
 /*
@@ -104,5 +110,15 @@ const char *sl_collation_name(void);
 /* Hash and equality for grouping (NULL equals NULL, as GROUP BY does). */
 uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d);
 bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b);
+
+/* The proleptic Gregorian calendar (astronomical years: 0 is 1 BC), days
+ * counted from 1970-01-01; timestamps count from 2000-01-01, that is
+ * SL_DAYS_1970_TO_2000 days later. */
+#define SL_DAYS_1970_TO_2000 10957
+int64_t sl_days_from_civil(int64_t y, int m, int d);
+void sl_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+int sl_days_in_month(int64_t y, int m);
+/* Whether ts is within PostgreSQL's timestamp range (or an infinity). */
+bool sl_timestamp_valid(int64_t ts);
 
 #endif

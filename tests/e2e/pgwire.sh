@@ -142,7 +142,11 @@ check "large COPY in" "200003" \
 # Cancel: psql sends CancelRequest on SIGINT.
 psql -X -h 127.0.0.1 -p "$PORT" -U postgres -c 'SELECT pg_sleep(30)' >"$out.cancel" 2>&1 &
 cpid=$!
-sleep 1
+# SIGINT once the backend runs it (a loaded machine may take seconds).
+for _ in $(seq 1 100); do
+    [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")" = 1 ] && break
+    sleep 0.1
+done
 kill -INT "$cpid"
 wait "$cpid" || true
 contains "CancelRequest cancels the backend query" "canceling statement due to user request" \

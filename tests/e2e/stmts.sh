@@ -161,6 +161,15 @@ expect "... at the UNION" "LINE 1: CREATE CONTINUOUS VIEW u AS SELECT k FROM ev 
 expect "... with a hint" "HINT:  Create one continuous view per stream" "$out"
 check "... and no view u" "0" "$(pgq -c "SELECT count(*) FROM sluice.views WHERE name = 'u'")"
 
+# ---- WITH (...) options: names Sluice does not know are refused ----
+out=$(sq -c "CREATE CONTINUOUS VIEW wo WITH (no_such = 'x') AS SELECT count(*) FROM ev")
+expect "an unknown view option: 22023" 'ERROR:  22023: unrecognized parameter "no_such"' "$out"
+check "... and no view wo" "0" "$(pgq -c "SELECT count(*) FROM sluice.views WHERE name = 'wo'")"
+out=$(sq -c "CREATE STREAM wos (a int) WITH (Fillfactor = 10)")
+expect "an unknown stream option: 22023" 'ERROR:  22023: unrecognized parameter "fillfactor"' "$out"
+expect "... at the option" "LINE 1: CREATE STREAM wos (a int) WITH (Fillfactor = 10)" "$out"
+check "... and no stream wos" "0" "$(pgq -c "SELECT count(*) FROM sluice.streams WHERE name = 'wos'")"
+
 # ---- ALTER STREAM ... ADD COLUMN ----
 # raw: every event also kept in PostgreSQL, the oracle for the views
 pgq -c "CREATE TABLE raw (k text, x integer, y double precision, seq serial)"

@@ -13,7 +13,7 @@
 #     view's error (division by zero), a bad COPY line (CONTEXT with the
 #     line) refuse the whole statement with PostgreSQL's SQLSTATE and
 #     change nothing; CopyFail (57014); COPY ... TO a stream (0A000);
-#   - inside BEGIN ... COMMIT: 25001, nothing applied;
+#   - (inside BEGIN ... COMMIT: tests/e2e/stream_txn.sh);
 #   - INSERT into a table of the same name in another schema, or into a
 #     plain table, is relayed to PostgreSQL untouched;
 #   - over max_memory an INSERT is refused (53200) while another waits for
@@ -147,7 +147,6 @@ printf 'z\t1\t\\N\nz\t2\t\\N\t\\N\n' >"$W/short.txt"
 bad "missing data for a column" 22P04 -c "\\copy ev FROM '$W/short.txt'"
 case $out in *"missing data for column \"ts\""*"line 1"*) pass "22P04 message and line" ;; *) fail "22P04: $out" ;; esac
 bad "COPY stream TO" 0A000 -c "COPY ev TO STDOUT"
-bad "INSERT in a transaction block" 25001 -c "BEGIN" -c "INSERT INTO ev VALUES ('z', 1)" -c "COMMIT"
 bad "binary COPY" 0A000 -c "COPY ev FROM STDIN (FORMAT binary)"
 # CopyFail: psql sends one when the file cannot be read mid-way; a raw
 # protocol client is beyond psql, so drive it with Python if present.

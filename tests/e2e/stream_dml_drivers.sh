@@ -5,8 +5,8 @@
 #     ParameterDescription typed by the stream's columns), a named one run
 #     twice, a NULL parameter, and a bad value (22P02, nothing applied);
 #   - psycopg2 (client-side interpolation, simple protocol) executemany
-#     with autocommit on; with its default (autocommit off) the INSERT is
-#     refused with 25001 and nothing is applied;
+#     with autocommit on; with its default (autocommit off) an INSERT
+#     counts once committed, and not when rolled back;
 #   - JDBC PreparedStatement (extended protocol, typed or binary
 #     parameters) and addBatch/executeBatch.
 # The continuous view must count exactly what was sent.  Each part runs
@@ -103,17 +103,18 @@ cur.executemany("INSERT INTO dr (src, n, x) VALUES (%s, %s, %s)",
                 [("py", i, i / 2.0 if i % 2 else None) for i in range(100)])
 print("executemany", cur.rowcount)
 c.autocommit = False
-try:
-    cur.execute("INSERT INTO dr VALUES ('py', 1)")
-    c.commit()
-except psycopg2.Error as e:
-    print(e.pgcode)
-    c.rollback()
+cur.execute("INSERT INTO dr VALUES ('py', 1000)")
+c.commit()
+print("committed")
+cur.execute("INSERT INTO dr VALUES ('py', 5000)")
+c.rollback()
+print("rolled back")
 PY
     got=$("$PY" "$W/dml.py" "$PORT" 2>&1 || true)
-    expect "psycopg2: executemany, then 25001 in a transaction block" "executemany 100
-25001" "$got"
-    expect "psycopg2: the view counted 100 rows" "py:100:4950:50" "$(counts py)"
+    expect "psycopg2: executemany, then a commit and a rollback with autocommit off" "executemany 100
+committed
+rolled back" "$got"
+    expect "psycopg2: the view counted the 101 committed rows" "py:101:5950:50" "$(counts py)"
 else
     echo "# psycopg2 part skipped: python3-psycopg2 missing"
 fi
@@ -142,14 +143,26 @@ public class Dml {
         }
         int[] r = p.executeBatch();
         System.out.println("batch " + r.length);
+        // autocommit off: each INSERT counts once its COMMIT is done (six
+        // of them, past prepareThreshold for COMMIT too), not on rollback
+        c.setAutoCommit(false);
+        for (int i = 0; i < 7; i++) {
+            p.setString(1, "jdbc");
+            p.setInt(2, 1000);
+            p.setDouble(3, 1.25);
+            p.executeUpdate();
+            if (i == 3) c.rollback(); else c.commit();
+        }
+        System.out.println("transactions");
         c.close();
     }
 }
 JAVA
     got=$(java -cp "$JDBC_JAR" "$W/Dml.java" "$PORT" 2>&1 || true)
-    expect "JDBC: PreparedStatement and executeBatch" "1111111
-batch 3" "$got"
-    expect "JDBC: the view counted 10 rows" "jdbc:10:321:7" "$(counts jdbc)"
+    expect "JDBC: PreparedStatement, executeBatch, transactions" "1111111
+batch 3
+transactions" "$got"
+    expect "JDBC: the view counted the 16 committed rows" "jdbc:16:6321:13" "$(counts jdbc)"
 else
     echo "# JDBC part skipped: java or $JDBC_JAR missing"
 fi

@@ -81,6 +81,38 @@ START_TEST(test_split_forward)
 }
 END_TEST
 
+START_TEST(test_with_options)
+{
+    const char *q = "CREATE STREAM s (a int) WITH (Event_Time = 'a', max_lateness = '10 s', "
+                    "x = 5, y = Foo, z = 1.5e3)";
+    ck_assert_int_eq(split(q), SL_OK);
+    ck_assert_int_eq(nstmts, 1);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_CREATE_STREAM);
+    ck_assert_int_eq(stmts[0].noptions, 5);
+    ck_assert_str_eq(stmts[0].options[0].name, "event_time");
+    ck_assert_str_eq(stmts[0].options[0].value, "a");
+    ck_assert_int_eq(stmts[0].options[0].location, (int)(strstr(q, "Event") - q) + 1);
+    ck_assert_int_eq(stmts[0].options[0].value_location, (int)(strstr(q, "'a'") - q) + 1);
+    ck_assert_str_eq(stmts[0].options[1].value, "10 s");
+    ck_assert_str_eq(stmts[0].options[2].value, "5");
+    ck_assert_str_eq(stmts[0].options[3].value, "foo");
+    ck_assert_str_eq(stmts[0].options[4].value, "1.5e3");
+    ck_assert_ptr_eq(sl_stmt_option(&stmts[0], "y"), &stmts[0].options[3]);
+    ck_assert_ptr_null(sl_stmt_option(&stmts[0], "w"));
+
+    ck_assert_int_eq(split("CREATE CONTINUOUS VIEW v WITH (sw = '1 hour') AS SELECT count(*) FROM s"),
+                     SL_OK);
+    ck_assert_int_eq(stmts[0].kind, SL_STMT_CREATE_VIEW);
+    ck_assert_int_eq(stmts[0].noptions, 1);
+    ck_assert_str_eq(stmts[0].options[0].name, "sw");
+    ck_assert_str_eq(stmts[0].options[0].value, "1 hour");
+    ck_assert_ptr_nonnull(stmts[0].select);
+
+    ck_assert_int_eq(split("CREATE STREAM s (a int) WITH ()"), SL_ERR);
+    ck_assert_int_eq(split("CREATE STREAM s (a int) WITH (x)"), SL_ERR);
+}
+END_TEST
+
 START_TEST(test_split_empty_and_junk)
 {
     ck_assert_int_eq(split("  -- nothing\n"), SL_OK);
@@ -631,6 +663,7 @@ int main(void)
     tcase_add_test(tc, test_dml_classification);
     tcase_add_test(tc, test_insert_values);
     tcase_add_test(tc, test_copy_options);
+    tcase_add_test(tc, test_with_options);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

@@ -25,11 +25,6 @@ static const struct {
 };
 #define NARRAY_TYPES (sizeof(array_types) / sizeof(array_types[0]))
 
-bool sl_type_is_array(sl_type_t t)
-{
-    return sl_type_elem(t) != SL_T_UNKNOWN;
-}
-
 sl_type_t sl_type_elem(sl_type_t t)
 {
     for (size_t i = 0; i < NARRAY_TYPES; i++)

@@ -23,7 +23,10 @@
 /* Whether t is an array type; its element type (SL_T_UNKNOWN when t is
  * not an array); the array type of element type t (SL_T_UNKNOWN when
  * Sluice has none). */
-bool sl_type_is_array(sl_type_t t);
+static inline bool sl_type_is_array(sl_type_t t)
+{
+    return t >= SL_T_BOOL_ARRAY && t <= SL_T_TIMESTAMP_ARRAY;   /* consecutive in types.h */
+}
 sl_type_t sl_type_elem(sl_type_t t);
 sl_type_t sl_type_array_of(sl_type_t t);
 

@@ -47,6 +47,17 @@ CREATE TABLE IF NOT EXISTS sluice.progress (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Sliding windows (WITH (sw = ...)): the finalizing view combines the
+-- states of a group's steps with these aggregates (src/plan/agg.c,
+-- sl_agg_window_sql): sets and value lists concatenated, float statistics
+-- combined by PostgreSQL's own combine functions.
+CREATE OR REPLACE AGGREGATE sluice.array_cat_agg(anycompatiblearray) (
+    SFUNC = pg_catalog.array_cat, STYPE = anycompatiblearray);
+CREATE OR REPLACE AGGREGATE sluice.float8_combine_agg(float8[]) (
+    SFUNC = pg_catalog.float8_combine, STYPE = float8[], INITCOND = '{0,0,0}');
+CREATE OR REPLACE AGGREGATE sluice.float8_regr_combine_agg(float8[]) (
+    SFUNC = pg_catalog.float8_regr_combine, STYPE = float8[], INITCOND = '{0,0,0,0,0,0}');
+
 -- ---- Who may do what: PostgreSQL decides ----
 -- A client's Sluice statements run in its own session, as its own role.
 -- Every stream is also a relation, sluice_stream."name": an empty view

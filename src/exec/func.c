@@ -1324,6 +1324,19 @@ static int f_regexp_match(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s
     return SL_OK;
 }
 
+/* A sliding window's arrival step (plan.h): now() truncated to the step
+ * args[0] (microseconds), steps aligned to 1970-01-01. */
+static int f_arrival_step(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
+                          sl_datum_t *out, sl_error_t *err)
+{
+    (void)e; (void)s; (void)err;
+    const int64_t epoch = (int64_t)DAYS_1970_2000 * 86400 * 1000000;
+    int64_t step = a[0].v.i, t = sl_exec_now() + epoch;
+    int64_t q = t / step - (t % step < 0);
+    out->v.i = q * step - epoch;
+    return SL_OK;
+}
+
 static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ABS] = f_abs, [SL_F_SIGN] = f_sign, [SL_F_ROUND] = f_round,
     [SL_F_TRUNC] = f_trunc, [SL_F_CEIL] = f_ceil, [SL_F_FLOOR] = f_floor,
@@ -1344,6 +1357,7 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_DATE_TRUNC] = f_date_trunc, [SL_F_DATE_PART] = f_date_part,
     [SL_F_EXTRACT] = f_date_part, [SL_F_TO_TIMESTAMP] = f_to_timestamp,
     [SL_F_NOW] = f_now,
+    [SL_F_ARRIVAL_STEP] = f_arrival_step,
     [SL_F_REGEXP_MATCH] = f_regexp_match, [SL_F_CARDINALITY] = sl__array_func,
     [SL_F_ARRAY_LENGTH] = sl__array_func, [SL_F_ARRAY_POSITION] = sl__array_func,
     [SL_F_ARRAY_TO_STRING] = sl__array_func, [SL_F_SUBSCRIPT] = sl__array_func,

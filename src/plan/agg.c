@@ -441,6 +441,60 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
     sl_buf_putc(b, ')');
 }
 
+bool sl_agg_window_sql(const sl_aggref_t *ref, int i, int j, sl_buf_t *b)
+{
+    bool is_count = !ref->distinct &&
+                    (ref->kind == SL_AGG_COUNT_STAR || ref->kind == SL_AGG_COUNT ||
+                     (ref->kind == SL_AGG_AVG && j == 1) ||
+                     (is_stat(ref->kind) && j == 0 && !sl_agg_is_float_stat(ref)));
+
+    if (is_count || (ref->kind == SL_AGG_SUM && !ref->distinct &&
+                     ref->state_type[0] == SL_T_INT8)) {
+        /* sum(bigint) is numeric: back to the state's bigint */
+        sl_buf_puts(b, "sum(");
+        put_col(ref, i, j, NULL, b);
+        sl_buf_puts(b, ")::bigint");
+        return true;
+    }
+    if (ref->kind == SL_AGG_ARRAY_AGG) {
+        /* array_agg's values in the order they were flushed (T[]: the
+         * final NULLIF(..., '{}')::T[] takes it as it takes the text) */
+        sl_buf_puts(b, "sluice.array_cat_agg(");
+        put_array(ref, i, NULL, b);
+        sl_buf_puts(b, " ORDER BY \"_step\")");
+        return true;
+    }
+    if (ref->distinct || ref->kind == SL_AGG_STRING_AGG) {
+        sl_buf_puts(b, "sluice.array_cat_agg(");
+        put_set(ref, i, NULL, b);
+        /* string_agg's values in the order they were flushed */
+        sl_buf_puts(b, ref->kind == SL_AGG_STRING_AGG ? " ORDER BY \"_step\")" : ")");
+        return true;
+    }
+    if (sl_agg_is_float_stat(ref)) {
+        sl_buf_puts(b, ref->nstate == 3 ? "(sluice.float8_combine_agg("
+                                        : "(sluice.float8_regr_combine_agg(");
+        put_state_array(ref, i, NULL, b);
+        sl_buf_printf(b, "))[%d]", j + 1);
+        return true;
+    }
+    static const char *const fn[] = {
+        [SL_AGG_SUM] = "sum",           [SL_AGG_AVG] = "sum",
+        [SL_AGG_MIN] = "min",           [SL_AGG_MAX] = "max",
+        [SL_AGG_BOOL_AND] = "bool_and", [SL_AGG_BOOL_OR] = "bool_or",
+        [SL_AGG_BIT_AND] = "bit_and",   [SL_AGG_BIT_OR] = "bit_or",
+        [SL_AGG_VAR_POP] = "sum",       [SL_AGG_VAR_SAMP] = "sum",
+        [SL_AGG_STDDEV_POP] = "sum",    [SL_AGG_STDDEV_SAMP] = "sum",
+    };
+    if ((size_t)ref->kind >= sizeof(fn) / sizeof(fn[0]) || fn[ref->kind] == NULL)
+        return false;
+    /* sums of numeric, real and double precision keep their type */
+    sl_buf_printf(b, "%s(", fn[ref->kind]);
+    put_col(ref, i, j, NULL, b);
+    sl_buf_putc(b, ')');
+    return true;
+}
+
 void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
 {
     if (ref->kind == SL_AGG_ARRAY_AGG) {

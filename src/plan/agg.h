@@ -112,6 +112,15 @@ void sl_agg_state_colname(const sl_aggref_t *ref, int i, int j, sl_buf_t *b);
  * "coalesce(t._a1 + EXCLUDED._a1, t._a1, EXCLUDED._a1)". */
 void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
                         const char *in, sl_buf_t *b);
+/* SQL combining state column j of aggregate i over many rows of the state
+ * table, as an aggregate call over its unqualified columns (a sliding
+ * window's steps, plan.h), giving the column's state: "sum(\"_a1\")::bigint",
+ * "min(\"_a2\")", DISTINCT sets and string_agg's values concatenated
+ * (sluice.array_cat_agg, sql/catalog.sql; the set keeps its duplicates,
+ * which the final DISTINCT drops), float statistics by PostgreSQL's
+ * float8_combine (sluice.float8_combine_agg).  Returns false (nothing
+ * written) for an aggregate whose states do not combine so. */
+bool sl_agg_window_sql(const sl_aggref_t *ref, int i, int j, sl_buf_t *b);
 /* SQL of the final value from the state columns of aggregate i, columns
  * qualified by `tbl` (may be NULL), e.g. "(t._a1_sum / t._a1_count)". */
 void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl,

@@ -28,6 +28,9 @@ typedef enum sl_func_id {
     SL_F_TEXTCAT, SL_F_LIKE_ESCAPE,
     SL_F_DATE_TRUNC, SL_F_DATE_PART, SL_F_EXTRACT, SL_F_TO_TIMESTAMP,
     SL_F_NOW,
+    SL_F_ARRIVAL_STEP,  /* (step bigint µs): now() truncated to the step,
+                           aligned to the Unix epoch; no SQL name (a
+                           sliding window's group key, plan.h) */
     /* arrays (exec/array_ops.c; regexp_match in exec/func.c) */
     SL_F_REGEXP_MATCH, SL_F_CARDINALITY, SL_F_ARRAY_LENGTH, SL_F_ARRAY_POSITION,
     SL_F_ARRAY_TO_STRING, SL_F_SUBSCRIPT, SL_F_ARRAY,

@@ -28,6 +28,8 @@
 #include "plan/agg.h"
 #include "plan/expr.h"
 
+#include <stdint.h>
+
 typedef struct sl_stream sl_stream_t;
 
 typedef struct sl_group_key {
@@ -52,6 +54,34 @@ typedef struct sl_output_col {
                                when there is nothing to check */
 } sl_output_col_t;
 
+/*
+ * WITH (sw = '5 minutes' [, step_factor = 5]): a sliding window on arrival
+ * time.  The last group key (colname "_step", timestamptz) is the arrival
+ * time of the event's request truncated to the step (SL_F_ARRIVAL_STEP), so
+ * the state table keeps one row per group and step; the finalizing view
+ * combines the rows of the steps with "_step" > now() - sw (sl_agg_window_sql)
+ * and groups them by the other keys (a transform's rows are filtered alone).
+ * Expired steps are deleted in the background (server/expire.c).
+ *
+ * WITH (ttl = '1 day', ttl_column = 'c'): rows whose output column c (a
+ * timestamp or timestamptz) is older than now() - ttl are deleted in the
+ * background.
+ */
+typedef struct sl_view_time {
+    int64_t sw_us;          /* window in microseconds, 0 = no sliding window */
+    int64_t step_us;        /* sw * step_factor / 100 */
+    int step_factor;        /* percent of sw, 1..50 */
+    char *sw_sql;           /* the window as SQL: '00:05:00'::interval */
+    char *step_sql;         /* the step likewise */
+    int64_t ttl_us;         /* 0 = no TTL */
+    char *ttl_sql;          /* ttl as SQL: '1 day'::interval */
+    char *ttl_column;       /* the output column's name */
+    char *ttl_expr;         /* SQL over the state table giving its value */
+    char *ttl_cutoff;       /* SQL of the oldest value kept: now() - ttl (for
+                               a timestamp: in UTC) */
+    char *ttl_index;        /* state table column to index, or NULL */
+} sl_view_time_t;
+
 typedef struct sl_view_plan {
     char *name;             /* view name (folded / as quoted) */
     char *schema;           /* schema of the finalizing view, "public" */
@@ -67,6 +97,7 @@ typedef struct sl_view_plan {
     sl_output_col_t *out;
     char *having_sql;       /* HAVING as SQL over the state table, or NULL */
     bool transform;         /* no aggregate, no GROUP BY: rows appended */
+    sl_view_time_t time;    /* sliding window and TTL (WITH options) */
 } sl_view_plan_t;
 
 /* Sets p->quals / p->nquals from p->where (allocated from a): the

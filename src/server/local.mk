@@ -6,7 +6,8 @@ src_server_libserver_a_SOURCES = \
 	src/server/server.c src/server/server.h \
 	src/server/command.c \
 	src/server/reconcile.c src/server/reconcile.h \
-	src/server/access.c src/server/access.h
+	src/server/access.c src/server/access.h \
+	src/server/expire.c src/server/expire.h
 
 check_PROGRAMS += tests/unit/check_config tests/unit/check_pgembed
 TESTS += tests/unit/check_config tests/unit/check_pgembed

@@ -12,6 +12,7 @@
 #include "net/http.h"
 #include "net/pgwire.h"
 #include "server/access.h"
+#include "server/expire.h"
 #include "server/pgembed.h"
 #include "sink/ddl.h"
 #include "sink/idem.h"
@@ -490,6 +491,7 @@ int sl_server_main(int argc, char **argv)
     srv->http_address = sl_xstrdup(addr);
     srv->instance = instance_name(srv);
     srv->sink = sl_sink_start(srv);
+    srv->expire = sl_expire_start(srv);
     if (strcmp(srv->cfg.http_auth, "token") == 0)
         srv->access = sl_access_start(srv);
 
@@ -523,6 +525,8 @@ int sl_server_main(int argc, char **argv)
     sl_http_free(srv->http);
     sl_access_free(srv->access);
     srv->access = NULL;
+    sl_expire_free(srv->expire);
+    srv->expire = NULL;
     if (shutdown_check)
         event_free(shutdown_check);
 out_pgwire:

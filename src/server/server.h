@@ -40,6 +40,7 @@ typedef struct sl_server {
     struct sl_pgwire *pgwire;
     struct sl_pgembed *embed;
     struct sl_access *access;   /* HTTP tokens (access.h); NULL: http_auth = none */
+    struct sl_expire *expire;   /* old rows of sw / ttl views deleted (expire.h) */
     struct ssl_ctx_st *ssl_ctx; /* TLS for pgwire and HTTP (ssl_cert_file); NULL = none */
     bool shutting_down;
 } sl_server_t;

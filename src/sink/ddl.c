@@ -111,6 +111,76 @@ int sl_ddl_state_columns(const sl_view_plan_t *p, int ncol, bool with_types, sl_
     return ncol;
 }
 
+static void put_mrel(const sl_view_t *v, sl_buf_t *sql)
+{
+    sl_buf_puts(sql, "\"sluice_mrel\".");
+    sl_buf_put_ident(sql, v->name);
+}
+
+/* The FROM of a sliding window's finalizing view (plan.h): the output
+ * columns over the states of each group combined across the steps still
+ * in the window,
+ *
+ *   SELECT out... FROM (SELECT "k", sum("_a1")::bigint AS "_a1", ...
+ *     FROM sluice_mrel."v" WHERE "_step" > now() - '5 minutes'::interval
+ *     GROUP BY "k") AS t [WHERE having]
+ *
+ * (no GROUP BY for a global aggregate: always one row); a transform's rows
+ * are filtered alone. */
+static void put_window_from(const sl_view_t *v, sl_buf_t *sql)
+{
+    const sl_view_plan_t *p = v->plan;
+    int nkeys = p->ngroup - 1;      /* the last key is the step */
+    sl_buf_t col = SL_BUF_INIT;
+
+    if (p->transform) {
+        sl_buf_puts(sql, " FROM ");
+        put_mrel(v, sql);
+        sl_buf_printf(sql, " AS t WHERE \"_step\" > now() - %s", p->time.sw_sql);
+        return;
+    }
+    sl_buf_puts(sql, " FROM (SELECT ");
+    int n = 0;
+    for (int g = 0; g < nkeys; g++, n++) {
+        sl_buf_puts(sql, n ? ", " : "");
+        sl_buf_put_ident(sql, p->group[g].colname);
+    }
+    for (int i = 0; i < p->naggs; i++)
+        for (int j = 0; j < p->aggs[i].nstate; j++, n++) {
+            sl_buf_puts(sql, n ? ", " : "");
+            sl_agg_window_sql(&p->aggs[i], i + 1, j, sql);
+            sl_buf_reset(&col);
+            sl_agg_state_colname(&p->aggs[i], i + 1, j, &col);
+            sl_buf_puts(sql, " AS ");
+            sl_buf_put_ident(sql, sl_buf_cstr(&col));
+        }
+    if (n == 0)
+        sl_buf_puts(sql, "1");
+    sl_buf_puts(sql, " FROM ");
+    put_mrel(v, sql);
+    sl_buf_printf(sql, " WHERE \"_step\" > now() - %s", p->time.sw_sql);
+    for (int g = 0; g < nkeys; g++) {
+        sl_buf_puts(sql, g ? ", " : " GROUP BY ");
+        sl_buf_put_ident(sql, p->group[g].colname);
+    }
+    sl_buf_puts(sql, ") AS t");
+    sl_buf_free(&col);
+}
+
+/* Indexes the background deletes use (server/expire.c): the arrival step
+ * of a sliding window, a TTL's column when it is one of the table's. */
+static void put_time_indexes(const sl_view_t *v, sl_buf_t *sql)
+{
+    const char *col = v->plan->time.sw_us > 0 ? "_step" : v->plan->time.ttl_index;
+    if (col == NULL)
+        return;
+    sl_buf_puts(sql, ";\nCREATE INDEX ON ");
+    put_mrel(v, sql);
+    sl_buf_puts(sql, " (");
+    sl_buf_put_ident(sql, col);
+    sl_buf_putc(sql, ')');
+}
+
 void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
 {
     const sl_view_plan_t *p = v->plan;
@@ -148,7 +218,9 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
         sl_buf_puts(sql, " AS ");
         sl_buf_put_ident(sql, p->out[o].name);
     }
-    if (p->ngroup == 0) {
+    if (p->time.sw_us > 0) {
+        put_window_from(v, sql);
+    } else if (p->ngroup == 0) {
         /* A global aggregate has one row even before the first event. */
         sl_buf_puts(sql, " FROM (SELECT) AS \"_empty\" LEFT JOIN \"sluice_mrel\".");
         sl_buf_put_ident(sql, v->name);
@@ -162,6 +234,7 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
         sl_buf_puts(sql, " WHERE ");
         sl_buf_puts(sql, p->having_sql);
     }
+    put_time_indexes(v, sql);
     /* The state table is the creating role's; sluiced's own connection,
      * which flushes into it, is the role owning the catalog schema. */
     sl_buf_puts(sql, ";\nDO $sl$ BEGIN EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE "

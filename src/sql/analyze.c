@@ -21,7 +21,7 @@
 /* The WITH (...) options each statement knows (NULL-terminated); what they
  * mean is read where they are used. */
 static const char *const stream_options[] = {NULL};
-static const char *const view_options[] = {NULL};
+static const char *const view_options[] = {"sw", "step_factor", "ttl", "ttl_column", NULL};
 
 /* 22023 for an option name not in known, or one given twice. */
 static int check_options(const sl_stmt_t *stmt, const char *const *known, sl_error_t *err)
@@ -547,7 +547,8 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     }
 
     if (ctx.naggs == 0 && plan->ngroup == 0 && having == NULL) {
-        if (plan_transform(&ctx, plan, sel, targets) != SL_OK)
+        if (plan_transform(&ctx, plan, sel, targets) != SL_OK ||
+            sl__analyze_view_time(&ctx, stmt, plan) != SL_OK)
             return SL_ERR;
         v->plan = plan;
         v->stream = s;
@@ -582,6 +583,8 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
             return SL_ERR;
         plan->having_sql = deparse_str(v->arena, plan, e);
     }
+    if (sl__analyze_view_time(&ctx, stmt, plan) != SL_OK)   /* analyze_slide.c */
+        return SL_ERR;
 
     v->plan = plan;
     v->stream = s;

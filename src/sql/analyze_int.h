@@ -116,6 +116,10 @@ sl_expr_t *sl__mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type, int locat
 /* 54011 for a state table of more than SL_SQL_MAX_COLUMNS columns. */
 int sl__too_many_columns(sl_actx_t *ctx, int location);
 
+/* analyze_slide.c: WITH (sw, step_factor, ttl, ttl_column) into p->time,
+ * after p's output columns are set (a sliding window adds a group key). */
+int sl__analyze_view_time(sl_actx_t *ctx, const struct sl_stmt *stmt, sl_view_plan_t *p);
+
 /* SQL text of e over the state table of plan (fully parenthesized,
  * identifiers quoted, constants typed). */
 void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);

@@ -15,6 +15,7 @@
  */
 #include "sql/analyze_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct lines {
@@ -76,6 +77,30 @@ static void put_agg(const sl_view_plan_t *p, int i, sl_buf_t *b)
     }
 }
 
+/* An interval option as written: '5 minutes' (its SQL without the cast). */
+static void put_interval_sql(const char *sql, sl_buf_t *b)
+{
+    const char *cast = strstr(sql, "::interval");
+    sl_buf_append(b, sql, cast ? (size_t)(cast - sql) : strlen(sql));
+}
+
+/* Microseconds as PostgreSQL prints an interval of them: 1 day 00:00:15.5 */
+static void put_us(int64_t us, sl_buf_t *b)
+{
+    int64_t days = us / 86400000000LL, rest = us % 86400000000LL;
+    if (days)
+        sl_buf_printf(b, "%lld day%s ", (long long)days, days == 1 ? "" : "s");
+    sl_buf_printf(b, "%02lld:%02lld:%02lld", (long long)(rest / 3600000000LL),
+                  (long long)(rest / 60000000 % 60), (long long)(rest / 1000000 % 60));
+    if (rest % 1000000) {
+        char frac[8];
+        snprintf(frac, sizeof(frac), "%06lld", (long long)(rest % 1000000));
+        for (int i = 5; i > 0 && frac[i] == '0'; i--)
+            frac[i] = 0;
+        sl_buf_printf(b, ".%s", frac);
+    }
+}
+
 int sl_explain_view(const sl_view_t *v, sl_arena_t *a, char ***out)
 {
     const sl_view_plan_t *p = v->plan;
@@ -107,11 +132,27 @@ int sl_explain_view(const sl_view_t *v, sl_arena_t *a, char ***out)
     }
     sl_buf_printf(&b, "Active: %s", v->inactive ? "false" : "true");
     add(&l, d, &b);
+    if (p->time.sw_us > 0) {
+        sl_buf_puts(&b, "Sliding Window: ");
+        put_interval_sql(p->time.sw_sql, &b);
+        sl_buf_puts(&b, " of arrival time, step ");
+        put_us(p->time.step_us, &b);
+        sl_buf_printf(&b, " (step_factor %d) in \"_step\" timestamptz", p->time.step_factor);
+        add(&l, d, &b);
+    }
+    if (p->time.ttl_us > 0) {
+        sl_buf_puts(&b, "TTL: ");
+        put_interval_sql(p->time.ttl_sql, &b);
+        sl_buf_puts(&b, " on ");
+        sl_buf_put_ident(&b, p->time.ttl_column);
+        add(&l, d, &b);
+    }
 
     sl_buf_puts(&b, p->transform ? "->  Project" : "->  HashAggregate");
     add(&l, d, &b);
     d += 6;
-    for (int g = 0; g < p->ngroup; g++) {
+    int nkeys = p->ngroup - (p->time.sw_us > 0);   /* not the arrival step */
+    for (int g = 0; g < nkeys; g++) {
         sl_buf_puts(&b, g == 0 ? (p->transform ? "Columns: " : "Group Key: ")
                                : (p->transform ? "         " : "           "));
         sl__deparse(p, p->group[g].expr, &b);

@@ -87,6 +87,8 @@ static __int128 fract_us(double frac, int64_t scale)
 static bool add_field(acc_t *a, unit_t u, int64_t ival, double frac)
 {
     int64_t years = 0;
+    if ((u == U_DAY || u == U_WEEK || u == U_MONTH) && (ival > INT32_MAX || ival < INT32_MIN))
+        return false;
     switch (u) {
     case U_US: a->us += ival + fract_us(frac, 1); break;
     case U_MS: a->us += (__int128)ival * 1000 + fract_us(frac, 1000); break;
@@ -317,7 +319,8 @@ static bool postgres_syntax(const char *p, const char *e, acc_t *a, bool *range)
                 while (q < e && (isdigit((unsigned char)*q) || *q == ':' || *q == '.'))
                     q++;
             } else if (q < e && *q == '-' && q > p && isdigit((unsigned char)q[-1]) &&
-                       q + 1 < e && isdigit((unsigned char)q[1])) {
+                       q + 1 < e && isdigit((unsigned char)q[1]) &&
+                       memchr(p, '.', (size_t)(q - p)) == NULL) {   /* years-months */
                 x->kind = F_YM;
                 q++;
                 while (q < e && isdigit((unsigned char)*q))
@@ -369,7 +372,12 @@ static bool postgres_syntax(const char *p, const char *e, acc_t *a, bool *range)
             bool neg = *q == '-';
             if (*q == '+' || *q == '-')
                 q++;
+            while (isspace((unsigned char)*q))
+                q++;
             int64_t y = 0, m = 0;
+            for (const char *k = q; k < x->e; k++)
+                if (!isdigit((unsigned char)*k) && *k != '-')
+                    return false;
             while (*q != '-') {
                 if (y > INT32_MAX) {
                     *range = true;

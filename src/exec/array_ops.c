@@ -124,6 +124,45 @@ static void put_text(sl_type_t elem, const sl_datum_t *v, sl_buf_t *b)
         sl_type_output(elem, v, b);
 }
 
+/* string_to_array(s, sep [, null]): s split at each sep (a NULL sep:
+ * every character; an empty one: s whole; an empty s: no element),
+ * elements equal to a non-NULL null string NULL (text_to_array). */
+static int string_to_array(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
+                           sl_datum_t *out)
+{
+    const char *s = a[0].v.s.p, *end = s + a[0].v.s.n;
+    bool has_null = e->nargs == 3 && !a[2].null;
+    sl_array_builder_t ab;
+    sl_array_build_begin(&ab, SL_T_TEXT);
+    while (s < end) {
+        const char *q;
+        if (a[1].null) {
+            size_t l = sl_utf8_seqlen(s, (size_t)(end - s));
+            q = s + (l ? l : 1);
+        } else if (a[1].v.s.n == 0) {
+            q = end;
+        } else {
+            q = s;
+            while (q < end && ((size_t)(end - q) < a[1].v.s.n ||
+                               memcmp(q, a[1].v.s.p, a[1].v.s.n) != 0))
+                q++;
+        }
+        sl_datum_t v = {.v.s = {s, (uint32_t)(q - s)}};
+        v.null = has_null && v.v.s.n == a[2].v.s.n &&
+                 (v.v.s.n == 0 || memcmp(s, a[2].v.s.p, v.v.s.n) == 0);
+        sl_array_build_add(&ab, &v);
+        if (q < end && !a[1].null && a[1].v.s.n > 0 && q + a[1].v.s.n == end) {
+            /* a separator at the very end: one more, empty element */
+            sl_datum_t last = {.v.s = {end, 0}};
+            last.null = has_null && a[2].v.s.n == 0;
+            sl_array_build_add(&ab, &last);
+        }
+        s = q < end && !a[1].null && a[1].v.s.n > 0 ? q + a[1].v.s.n : q;
+    }
+    sl_array_build_end(&ab, scratch, out);
+    return SL_OK;
+}
+
 int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                    sl_datum_t *out, sl_error_t *err)
 {
@@ -143,6 +182,8 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
         out->null = true;
         return SL_OK;
     }
+    if (e->func == SL_F_STRING_TO_ARRAY)
+        return string_to_array(e, a, scratch, out);
     uint32_t n = sl_array_count(&a[0]);
     sl_array_iter_init(&it, e->args[0]->type, &a[0]);
     switch (e->func) {
@@ -150,7 +191,12 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
         out->v.i = n;
         return SL_OK;
     case SL_F_ARRAY_LENGTH:
+    case SL_F_ARRAY_UPPER:
         out->v.i = n;
+        out->null = n == 0 || a[1].v.i != 1;
+        return SL_OK;
+    case SL_F_ARRAY_LOWER:
+        out->v.i = 1;
         out->null = n == 0 || a[1].v.i != 1;
         return SL_OK;
     case SL_F_SUBSCRIPT:

@@ -33,7 +33,8 @@ typedef enum sl_func_id {
                            sliding window's group key, plan.h) */
     /* arrays (exec/array_ops.c; regexp_match in exec/func.c) */
     SL_F_REGEXP_MATCH, SL_F_CARDINALITY, SL_F_ARRAY_LENGTH, SL_F_ARRAY_POSITION,
-    SL_F_ARRAY_TO_STRING, SL_F_SUBSCRIPT, SL_F_ARRAY,
+    SL_F_ARRAY_TO_STRING, SL_F_SUBSCRIPT, SL_F_ARRAY, SL_F_ARRAY_LOWER, SL_F_ARRAY_UPPER,
+    SL_F_STRING_TO_ARRAY,
     SL_F_COUNT_
 } sl_func_id_t;
 

@@ -3,8 +3,9 @@
  * PostgreSQL's typing and messages.
  *
  *   sl__transform_array  x op ANY | SOME | ALL (array), arr[i], ARRAY[...]
- *   sl__array_call       cardinality, array_length, array_position,
- *                        array_to_string
+ *   sl__array_call       cardinality, array_length, array_lower,
+ *                        array_upper, array_position, array_to_string,
+ *                        string_to_array
  *   sl__array_type       "bigint[]" -> SL_T_INT8_ARRAY (sl__resolve_type)
  *   sl__deparse_array    the SQL of these nodes over a view's state table
  *
@@ -237,6 +238,9 @@ bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
         {"array_length", SL_F_ARRAY_LENGTH, 2, 2},
         {"array_position", SL_F_ARRAY_POSITION, 2, 2},
         {"array_to_string", SL_F_ARRAY_TO_STRING, 2, 3},
+        {"array_lower", SL_F_ARRAY_LOWER, 2, 2},
+        {"array_upper", SL_F_ARRAY_UPPER, 2, 2},
+        {"string_to_array", SL_F_STRING_TO_ARRAY, 2, 3},
     };
     int f = -1;
     for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
@@ -251,6 +255,16 @@ bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
             return true;
     if (n->nargs < fns[f].minargs || n->nargs > fns[f].maxargs)
         return no_function(ctx, n, args);
+    if (fns[f].id == SL_F_STRING_TO_ARRAY) {   /* (text, text [, text]) */
+        for (int i = 0; i < n->nargs; i++) {
+            if (is_unknown(args[i]) && (args[i] = sl__coerce(ctx, args[i], SL_T_TEXT, -1)) == NULL)
+                return true;
+            if (args[i]->type != SL_T_TEXT)
+                return no_function(ctx, n, args);
+        }
+        *out = func_node(ctx, SL_F_STRING_TO_ARRAY, SL_T_TEXT_ARRAY, n->location, args, n->nargs);
+        return true;
+    }
     if (is_unknown(args[0])) {
         sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, n->location,
                      "could not determine polymorphic type because input has type unknown");
@@ -261,6 +275,8 @@ bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
     sl_type_t et = sl_type_elem(args[0]->type), result = SL_T_INT4;
     switch (fns[f].id) {
     case SL_F_ARRAY_LENGTH:
+    case SL_F_ARRAY_LOWER:
+    case SL_F_ARRAY_UPPER:
         if ((args[1] = int4_arg(ctx, args[1])) == NULL)
             return sl_error_isset(ctx->err) ? true : no_function(ctx, n, args);
         break;
@@ -313,6 +329,9 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
         [SL_F_ARRAY_POSITION] = "pg_catalog.array_position",
         [SL_F_ARRAY_TO_STRING] = "pg_catalog.array_to_string",
         [SL_F_REGEXP_MATCH] = "pg_catalog.regexp_match",
+        [SL_F_ARRAY_LOWER] = "pg_catalog.array_lower",
+        [SL_F_ARRAY_UPPER] = "pg_catalog.array_upper",
+        [SL_F_STRING_TO_ARRAY] = "pg_catalog.string_to_array",
     };
     if (e->kind == SL_E_ANYALL) {
         sl_buf_putc(b, '(');
@@ -322,7 +341,7 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
         sl_buf_puts(b, "))");
         return true;
     }
-    if (e->kind != SL_E_FUNC || e->func < SL_F_REGEXP_MATCH || e->func > SL_F_ARRAY)
+    if (e->kind != SL_E_FUNC || e->func < SL_F_REGEXP_MATCH || e->func > SL_F_STRING_TO_ARRAY)
         return false;
     if (e->func == SL_F_SUBSCRIPT) {
         sl_buf_puts(b, "((");

@@ -81,6 +81,15 @@ static sl_expr_t *anyall(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
     if (l->type == SL_T_NUMERIC && (et == SL_T_FLOAT4 || et == SL_T_FLOAT8) &&
         (l = sl__coerce(ctx, l, SL_T_FLOAT8, -1)) == NULL)
         return NULL;
+    if (l->type == SL_T_NUMERIC && sl_type_is_integer(et)) {
+        /* PostgreSQL compares as numeric, exactly: Sluice has no numeric[] */
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "numeric compared with an array of type %s is not supported yet",
+                     sl_type_name(r->type));
+        sl_error_hint(ctx->err, "Cast the value to the array's element type, or to double "
+                                "precision.");
+        return NULL;
+    }
     if (!comparable(l->type, et)) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
                      "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
@@ -159,6 +168,8 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
         if ((v[i] = sl__transform(ctx, n->args[i], where)) == NULL)
             return NULL;
         sl_type_t u = v[i]->type;
+        if (u == SL_T_NUMERIC)   /* PostgreSQL's common type would be numeric */
+            return no_array_type(ctx, u, v[i]->location);
         if (u == SL_T_UNKNOWN || u == t)
             continue;
         if (t == SL_T_UNKNOWN) {

@@ -163,6 +163,34 @@ static int string_to_array(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *
     return SL_OK;
 }
 
+/* array_cat (a NULL array is empty; both NULL: NULL), array_append and
+ * array_prepend (a NULL array: a new one; a NULL value: a NULL element). */
+static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, sl_datum_t *out)
+{
+    if (e->func == SL_F_ARRAY_CAT && a[0].null && a[1].null) {
+        out->null = true;
+        return SL_OK;
+    }
+    sl_array_builder_t ab;
+    sl_array_iter_t it;
+    sl_datum_t v;
+    sl_array_build_begin(&ab, sl_type_elem(e->type));
+    for (int i = 0; i < 2; i++) {
+        bool arr = e->func == SL_F_ARRAY_CAT || (i == 0) == (e->func == SL_F_ARRAY_APPEND);
+        if (!arr) {
+            sl_array_build_add(&ab, &a[i]);
+            continue;
+        }
+        if (a[i].null)
+            continue;
+        sl_array_iter_init(&it, e->type, &a[i]);
+        while (sl_array_next(&it, &v))
+            sl_array_build_add(&ab, &v);
+    }
+    sl_array_build_end(&ab, scratch, out);
+    return SL_OK;
+}
+
 int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                    sl_datum_t *out, sl_error_t *err)
 {
@@ -178,6 +206,9 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
         sl_array_build_end(&ab, scratch, out);
         return SL_OK;
     }
+    if (e->func == SL_F_ARRAY_CAT || e->func == SL_F_ARRAY_APPEND ||
+        e->func == SL_F_ARRAY_PREPEND)
+        return concat(e, a, scratch, out);
     if (a[0].null) {   /* the non-strict ones */
         out->null = true;
         return SL_OK;

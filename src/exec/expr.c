@@ -425,7 +425,9 @@ static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t 
         sl_datum_t *v = e->nargs <= 8 ? local : sl_alloc(scratch, sizeof(*v) * (size_t)e->nargs);
         bool strict = !(e->func == SL_F_CONCAT || e->func == SL_F_CONCAT_WS ||
                         e->func == SL_F_ARRAY || e->func == SL_F_ARRAY_POSITION ||
-                        e->func == SL_F_ARRAY_TO_STRING || e->func == SL_F_STRING_TO_ARRAY);
+                        e->func == SL_F_ARRAY_TO_STRING || e->func == SL_F_STRING_TO_ARRAY ||
+                        e->func == SL_F_ARRAY_CAT || e->func == SL_F_ARRAY_APPEND ||
+                        e->func == SL_F_ARRAY_PREPEND);
         for (int i = 0; i < e->nargs; i++)
             if (sl_expr_eval(e->args[i], b, r, scratch, &v[i], err) != SL_OK)
                 return SL_ERR;

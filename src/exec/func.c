@@ -1363,6 +1363,8 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ARRAY_TO_STRING] = sl__array_func, [SL_F_SUBSCRIPT] = sl__array_func,
     [SL_F_ARRAY] = sl__array_func, [SL_F_ARRAY_LOWER] = sl__array_func,
     [SL_F_ARRAY_UPPER] = sl__array_func, [SL_F_STRING_TO_ARRAY] = sl__array_func,
+    [SL_F_ARRAY_CAT] = sl__array_func, [SL_F_ARRAY_APPEND] = sl__array_func,
+    [SL_F_ARRAY_PREPEND] = sl__array_func,
 };
 
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,

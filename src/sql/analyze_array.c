@@ -328,6 +328,47 @@ int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
     return SL_OK;
 }
 
+/* The common element type of two comparable ones (as ARRAY[...] picks). */
+static sl_type_t common_elem(sl_type_t t, sl_type_t u)
+{
+    if (t == u)
+        return t;
+    bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
+    return fl ? ((t == SL_T_FLOAT4 && u == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8)
+              : (t > u ? t : u);
+}
+
+sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl_expr_t *l,
+                            sl_expr_t *r)
+{
+    /* an unknown literal next to an array is that array type */
+    if (is_unknown(r) && sl_type_is_array(l->type) && (r = sl__coerce(ctx, r, l->type, -1)) == NULL)
+        return NULL;
+    if (is_unknown(l) && sl_type_is_array(r->type) && (l = sl__coerce(ctx, l, r->type, -1)) == NULL)
+        return NULL;
+    bool la = sl_type_is_array(l->type), ra = sl_type_is_array(r->type);
+    sl_type_t le = la ? sl_type_elem(l->type) : l->type, re = ra ? sl_type_elem(r->type) : r->type;
+    if (!comparable(le, re)) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
+                     "operator does not exist: %s %s %s", sl_type_name(l->type), opname,
+                     sl_type_name(r->type));
+        sl_error_hint(ctx->err, "%s", no_op_hint);
+        return NULL;
+    }
+    sl_type_t et = common_elem(le, re), at = sl_type_array_of(et);
+    sl_expr_t *a[2] = {l, r};
+    for (int i = 0; i < 2; i++) {
+        bool arr = i == 0 ? la : ra;
+        if ((a[i] = sl__coerce(ctx, a[i], arr ? at : et, -1)) == NULL)
+            return NULL;
+    }
+    sl_func_id_t id = la && ra ? SL_F_ARRAY_CAT : la ? SL_F_ARRAY_APPEND : SL_F_ARRAY_PREPEND;
+    sl_expr_t *e = func_node(ctx, id, at, location, a, 2);
+    if (l->location > 0 && l->location < e->location)
+        e->location = l->location;
+    return e;
+}
+
 bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
 {
     static const char *const ops[] = {
@@ -343,6 +384,9 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
         [SL_F_ARRAY_LOWER] = "pg_catalog.array_lower",
         [SL_F_ARRAY_UPPER] = "pg_catalog.array_upper",
         [SL_F_STRING_TO_ARRAY] = "pg_catalog.string_to_array",
+        [SL_F_ARRAY_CAT] = "pg_catalog.array_cat",
+        [SL_F_ARRAY_APPEND] = "pg_catalog.array_append",
+        [SL_F_ARRAY_PREPEND] = "pg_catalog.array_prepend",
     };
     if (e->kind == SL_E_ANYALL) {
         sl_buf_putc(b, '(');
@@ -352,7 +396,7 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
         sl_buf_puts(b, "))");
         return true;
     }
-    if (e->kind != SL_E_FUNC || e->func < SL_F_REGEXP_MATCH || e->func > SL_F_STRING_TO_ARRAY)
+    if (e->kind != SL_E_FUNC || e->func < SL_F_REGEXP_MATCH || e->func > SL_F_ARRAY_PREPEND)
         return false;
     if (e->func == SL_F_SUBSCRIPT) {
         sl_buf_puts(b, "((");

@@ -486,6 +486,8 @@ static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t whe
     }
 
     if (op == SL_OP_CONCAT) {
+        if (sl_type_is_array(l->type) || sl_type_is_array(r->type))
+            return sl__array_concat(ctx, n->location, n->opname, l, r);
         if (l->type != SL_T_TEXT && r->type != SL_T_TEXT && !is_unknown(l) &&
             !is_unknown(r))
             return no_operator(ctx, n, l, r);

@@ -134,5 +134,9 @@ int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
                    bool in_stream, sl_type_t *type, int *typmod_out);
 bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
 sl_expr_t *sl__empty_array(sl_actx_t *ctx, sl_type_t t, int location);
+/* l || r with an array on either side: array_cat / array_append /
+ * array_prepend with PostgreSQL's typing. */
+sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl_expr_t *l,
+                            sl_expr_t *r);
 
 #endif

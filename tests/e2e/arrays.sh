@@ -8,7 +8,7 @@
 # (json_populate_record, INSERT, COPY straight to PostgreSQL), and every
 # view must equal PostgreSQL's SELECT over that table: = ANY / <> ALL /
 # < ANY in WHERE and FILTER, cardinality, array_length, array_lower,
-# array_upper, string_to_array, subscripts,
+# array_upper, string_to_array, || of arrays and elements, subscripts,
 # array_position, array_to_string, ARRAY[...], casts between arrays,
 # arrays compared, arrays (and regexp_match) as group keys, outputs and
 # HAVING computed from them, min / max of arrays, array_agg (compared
@@ -53,7 +53,7 @@ a_re2#SELECT k, s, regexp_match(s, '"'"'(X)?([0-9]+)'"'"', '"'"'i'"'"') AS ri, r
 a_mm#SELECT k, max(nums) AS mx, min(tags) AS mn, max(ts) AS mt, min(f) AS mf, max(b) AS mb, count(w) AS cw FROM ev GROUP BY k#*
 a_cast#SELECT k, nums::int[] AS a, tags::varchar(2)[] AS t2, nums::text[] AS t3, ARRAY[]::int[] AS e, i4::bigint[] AS ib, r::float8[] AS rf, tags::text AS tt FROM ev#*
 a_hav#SELECT tags, tags[1] AS t1, cardinality(tags) AS c, count(*) AS n FROM ev GROUP BY tags HAVING '"'"'zz'"'"' = ANY(array_agg(s)) OR count(*) > 1#*
-a_xf#SELECT k, tags, nums[2] AS n2, i4[0] AS z, f, r, b, ts, w, tags = '"'"'{a,b}'"'"' AS eq, tags < '"'"'{b}'"'"' AS lt, array_to_string(tags, '"'"'|'"'"', '"'"'*'"'"') AS j, array_to_string(b, '"'"','"'"') AS jb, array_position(tags, '"'"'b'"'"') AS p, array_position(nums, NULL) AS pn, ARRAY[k, k + 1] AS arr, tags::text AS tt, '"'"'{1,2}'"'"'::int[] AS c, string_to_array(s, '"'"'-'"'"') AS sa, string_to_array(s, NULL) AS sc, string_to_array(s, '"'"''"'"', '"'"'zz'"'"') AS se, string_to_array(s || '"'"'b'"'"', '"'"'b'"'"', '"'"''"'"') AS sn, array_lower(tags, 1) AS lo, array_upper(nums, 1) AS up FROM ev WHERE nums IS NOT NULL#*'
+a_xf#SELECT k, tags, nums[2] AS n2, i4[0] AS z, f, r, b, ts, w, tags = '"'"'{a,b}'"'"' AS eq, tags < '"'"'{b}'"'"' AS lt, array_to_string(tags, '"'"'|'"'"', '"'"'*'"'"') AS j, array_to_string(b, '"'"','"'"') AS jb, array_position(tags, '"'"'b'"'"') AS p, array_position(nums, NULL) AS pn, ARRAY[k, k + 1] AS arr, tags::text AS tt, '"'"'{1,2}'"'"'::int[] AS c, string_to_array(s, '"'"'-'"'"') AS sa, string_to_array(s, NULL) AS sc, string_to_array(s, '"'"''"'"', '"'"'zz'"'"') AS se, string_to_array(s || '"'"'b'"'"', '"'"'b'"'"', '"'"''"'"') AS sn, array_lower(tags, 1) AS lo, array_upper(nums, 1) AS up, tags || '"'"'{z}'"'"' AS c1, nums || k::bigint AS c2, k || i4 AS c3, i4 || nums AS c4, tags || NULL::text AS c5, NULL::int[] || i4 AS c6, f || r AS c7 FROM ev WHERE nums IS NOT NULL#*'
 
 echo "$views" | while IFS='#' read -r name q read; do
     r=$(slq -c "CREATE CONTINUOUS VIEW $name AS $q" 2>&1) || fail "CREATE $name: $r"
@@ -188,7 +188,8 @@ want=$(echo "$want" | sed -n '1p;$p')
 
 # Type errors at CREATE, as PostgreSQL reports them on the same query.
 for q in "SELECT k FROM %s WHERE k = ANY(tags)" "SELECT k FROM %s WHERE k = ANY(5)" \
-    "SELECT k[1] FROM %s" "SELECT cardinality(k) FROM %s" "SELECT nums[s] FROM %s"; do
+    "SELECT k[1] FROM %s" "SELECT cardinality(k) FROM %s" "SELECT nums[s] FROM %s" \
+    "SELECT tags || 'x' FROM %s" "SELECT i4 || tags FROM %s"; do
     r=$(slq -c "CREATE CONTINUOUS VIEW bad AS $(printf "$q" ev)" 2>&1 | head -1) &&
         want=$(pgq -c "$(printf "$q" raw)" 2>&1 | head -1 || true)
     [ -n "$r" ] && [ "$r" = "$want" ] && pass "refused at CREATE as PostgreSQL: $r" ||

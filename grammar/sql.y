@@ -407,7 +407,10 @@ typmod(M) ::= LP INTEGER(N) RP. {
     long v = strtol(N.p, NULL, 10);
     M = (N.n > 9 || v > 10485760) ? 10485760 : (int)v;
 }
-typmod(M) ::= LP INTEGER(N) COMMA INTEGER RP. { M = (int)strtol(N.p, NULL, 10); }
+typmod(M) ::= LP INTEGER(N) COMMA INTEGER(S) RP. {
+    long p = strtol(N.p, NULL, 10), s = strtol(S.p, NULL, 10);
+    M = SL_TYPMOD_PAIR(N.n > 6 ? 0x7fff : p, S.n > 6 ? 0x7fff : s);
+}
 
 /* ------------------------------------------------------------- SELECT */
 

@@ -46,6 +46,7 @@ SL_SCRIPT_TESTS = \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \
+	tests/diff/numeric.sh \
 	tests/regress/run.sh \
 	$(SL_CHAOS_TESTS)
 TESTS += $(SL_SCRIPT_TESTS)

@@ -78,4 +78,38 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
                   sl_datum_t *out, sl_error_t *err);
 
+/* Exact numeric (numeric_ops.c): + - * / % of two non-null numerics,
+ * unary minus, casts where from or to is numeric (text aside), and the
+ * functions sl__numeric_func_exact says it computes; results are text in
+ * scratch. */
+int sl__numeric_arith(sl_op_t op, const sl_datum_t *a, const sl_datum_t *b,
+                      sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
+void sl__numeric_neg(const sl_datum_t *a, sl_arena_t *scratch, sl_datum_t *out);
+int sl__numeric_cast(sl_type_t from, sl_type_t to, int typmod, const sl_datum_t *in,
+                     sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
+bool sl__numeric_func_exact(int func);
+/* eval: func.c's double version, for what numeric does not compute
+ * exactly (power with an infinity, or of too many digits). */
+int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *args,
+                     int (*eval)(const sl_expr_t *, const sl_datum_t *, sl_arena_t *,
+                                 sl_datum_t *, sl_error_t *),
+                     sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
+/* The other functions with numeric arguments or result: eval (func.c's
+ * double implementation) on the arguments as doubles, the result back to
+ * numeric. */
+int sl__numeric_func_double(const sl_expr_t *e, const sl_datum_t *args,
+                            int (*eval)(const sl_expr_t *, const sl_datum_t *, sl_arena_t *,
+                                        sl_datum_t *, sl_error_t *),
+                            sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err);
+
+/* Exact sums of numeric values (and of their squares) for sum, avg and
+ * the statistics over numeric; allocated from a, released with it. */
+typedef struct sl__numacc sl__numacc_t;
+sl__numacc_t *sl__numacc_new(sl_arena_t *a);
+void sl__numacc_add(sl__numacc_t *acc, const sl_datum_t *v, bool squares);
+void sl__numacc_merge(sl__numacc_t *dst, const sl__numacc_t *src);
+/* The sum (or the sum of squares) as numeric text, NaN and infinities as
+ * PostgreSQL's numeric sum gives them. */
+void sl__numacc_output(const sl__numacc_t *acc, bool squares, sl_buf_t *out);
+
 #endif

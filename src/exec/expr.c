@@ -128,7 +128,7 @@ static int float_arith(sl_op_t op, sl_type_t t, double a, double b, double *r,
 
 static bool is_float(sl_type_t t)
 {
-    return t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || t == SL_T_NUMERIC;
+    return t == SL_T_FLOAT4 || t == SL_T_FLOAT8;
 }
 
 static bool is_text(sl_type_t t)
@@ -174,6 +174,8 @@ static int cast_datum(sl_type_t from, sl_type_t to, int typmod, const sl_datum_t
     }
     if (is_text(from))
         return sl_type_input(to, typmod, in->v.s.p, in->v.s.n, scratch, out, err);
+    if (from == SL_T_NUMERIC || to == SL_T_NUMERIC)
+        return sl__numeric_cast(from, to, typmod, in, scratch, out, err);
     if (from == to) {
         *out = d;
         return SL_OK;
@@ -240,6 +242,13 @@ static int time_op(const sl_expr_t *e, const sl_datum_t *x, const sl_datum_t *y,
 {
     sl_type_t lt = e->args[0]->type, rt = e->args[1]->type;
     sl_interval_t neg;
+    if (e->op == SL_OP_MUL || e->op == SL_OP_DIV) {
+        const sl_interval_t *iv = lt == SL_T_INTERVAL ? &x->v.iv : &y->v.iv;
+        double f = lt == SL_T_INTERVAL ? y->v.f : x->v.f;
+        if (e->op == SL_OP_DIV)
+            return sl_interval_div(iv, f, &out->v.iv, err);
+        return sl_interval_mul(iv, f, &out->v.iv, err);
+    }
     if (lt == SL_T_INTERVAL && rt == SL_T_INTERVAL) {
         if (e->op == SL_OP_ADD)
             return sl_interval_pl(&x->v.iv, &y->v.iv, &out->v.iv, err);
@@ -292,12 +301,14 @@ static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *s
     }
     default:
         if (e->type == SL_T_INTERVAL || e->args[1]->type == SL_T_INTERVAL ||
-            t == SL_T_INTERVAL)
+            t == SL_T_INTERVAL)   /* also interval * float8 */
             return time_op(e, &x, &y, out, err);
         if (sl_type_is_integer(t))
             return int_arith(e->op, t, x.v.i, y.v.i, &out->v.i, err);
         if (is_float(t))
             return float_arith(e->op, t, x.v.f, y.v.f, &out->v.f, err);
+        if (t == SL_T_NUMERIC)
+            return sl__numeric_arith(e->op, &x, &y, scratch, out, err);
         return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
                             "arithmetic on type %s is not supported", sl_type_name(t));
     }
@@ -474,6 +485,8 @@ int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scr
             out->v.i = -x.v.i;
         } else if (is_float(t)) {
             out->v.f = -x.v.f;
+        } else if (t == SL_T_NUMERIC) {
+            sl__numeric_neg(&x, scratch, out);
         } else if (t == SL_T_INTERVAL) {
             return sl_interval_neg(&x.v.iv, &out->v.iv, err);
         } else {

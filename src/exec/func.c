@@ -1373,5 +1373,14 @@ int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratc
     memset(out, 0, sizeof(*out));
     if (e->func < 0 || e->func >= SL_F_COUNT_ || evals[e->func] == NULL)
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "unknown function %d", e->func);
+    bool numeric = e->type == SL_T_NUMERIC;
+    for (int i = 0; i < e->nargs && !numeric; i++)
+        numeric = e->args[i]->type == SL_T_NUMERIC;
+    if (numeric) {   /* exact ones in numeric_ops.c, the rest through doubles */
+        if (e->type == SL_T_NUMERIC && e->args[0]->type == SL_T_NUMERIC &&
+            sl__numeric_func_exact(e->func))
+            return sl__numeric_func(e, args, evals[e->func], scratch, out, err);
+        return sl__numeric_func_double(e, args, evals[e->func], scratch, out, err);
+    }
     return evals[e->func](e, args, scratch, out, err);
 }

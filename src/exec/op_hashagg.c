@@ -21,6 +21,9 @@
  *       (DISTINCT x)        (in the delta's arena), NULL until the first
  *     string_agg            a pointer to the list of values (a dset_t used
  *                           as an array: val[0 .. n-1]), NULL until the first
+ *     sum/avg/statistics    int64 n, a pointer to exact sums (sl__numacc_t,
+ *       of numeric          numeric_ops.c, in the delta's arena), NULL
+ *                           until the first
  *
  * count(*) with a FILTER counts the rows whose projected filter is true;
  * the other aggregates see NULL arguments on filtered-out rows (project).
@@ -74,7 +77,9 @@ typedef enum upd {
     U_FSTAT2, /* corr, covar, regr */
     U_ISTAT,  /* var / stddev of integers */
     U_DISTINCT,
-    U_LIST    /* string_agg: every value, in order */
+    U_LIST,   /* string_agg: every value, in order */
+    U_NSUM,   /* sum and avg over numeric */
+    U_NSTAT   /* var / stddev of numeric */
 } upd_t;
 
 /* The distinct values of a DISTINCT aggregate in one group: open
@@ -149,9 +154,11 @@ typedef struct hashagg {
 
 #define NULL_KEY_HASH UINT64_C(0x5bd1e9955bd1e995) /* sl_datum_hash of NULL */
 
+/* Types whose datums are slices (numeric is its text): copied into the
+ * delta's arena. */
 static bool is_text_key(sl_type_t t)
 {
-    return t == SL_T_TEXT || t == SL_T_UNKNOWN || sl_type_is_array(t);
+    return sl_type_by_ref(t);
 }
 
 /* ---- layout ---- */
@@ -188,6 +195,14 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
             al->upd = U_LIST;
             al->keep_nulls = a->kind == SL_AGG_ARRAY_AGG;
             sz = sizeof(dset_t *);
+            goto sized;
+        }
+        if (a->argtype == SL_T_NUMERIC &&
+            (a->kind == SL_AGG_SUM || a->kind == SL_AGG_AVG || a->kind == SL_AGG_VAR_POP ||
+             a->kind == SL_AGG_VAR_SAMP || a->kind == SL_AGG_STDDEV_POP ||
+             a->kind == SL_AGG_STDDEV_SAMP)) {
+            al->upd = a->kind == SL_AGG_SUM || a->kind == SL_AGG_AVG ? U_NSUM : U_NSTAT;
+            sz = 16;
             goto sized;
         }
         switch (a->kind) {
@@ -434,7 +449,10 @@ static inline void minmax_update(sl_delta_t *d, const agg_layout_t *al, sl_datum
         return;
     if (!m->null) {
         int c = sl_datum_cmp(al->argtype, v, m);
-        if (al->upd == U_MIN ? c >= 0 : c <= 0)
+        bool keep = al->upd == U_MIN ? c > 0 : c < 0;
+        if (c == 0)   /* numeric ties (1.0, 1.00): the later value, as numeric_smaller */
+            keep = al->argtype != SL_T_NUMERIC || v->v.s.n == m->v.s.n;
+        if (keep)
             return;
     }
     *m = *v;
@@ -651,6 +669,24 @@ static void list_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
     l->n += n;
 }
 
+/* The exact sums of a numeric aggregate's state st, created on demand. */
+static sl__numacc_t *nsum_acc(sl_delta_t *d, unsigned char *st)
+{
+    sl__numacc_t *acc;
+    memcpy(&acc, st + 8, sizeof(acc));
+    if (acc == NULL) {
+        acc = sl__numacc_new(d->arena);
+        memcpy(st + 8, &acc, sizeof(acc));
+    }
+    return acc;
+}
+
+static void nsum_add(sl_delta_t *d, unsigned char *st, const sl_datum_t *v, bool squares)
+{
+    sl__numacc_add(nsum_acc(d, st), v, squares);
+    (*(int64_t *)st)++;
+}
+
 /* ---- the operator ---- */
 
 static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
@@ -757,6 +793,11 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             case U_DISTINCT:
                 if (!v->null)
                     dset_add(d, al, st, v);
+                break;
+            case U_NSUM:
+            case U_NSTAT:
+                if (!v->null)
+                    nsum_add(d, st, v, al->upd == U_NSTAT);
                 break;
             case U_LIST:
                 /* array_agg keeps NULLs, not the rows its FILTER left out
@@ -1046,6 +1087,16 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *src)
                         dset_add(d, al, ds, &set->val[k]);
                 break;
             }
+            case U_NSUM:
+            case U_NSTAT: {
+                const sl__numacc_t *sa;
+                memcpy(&sa, ss + 8, sizeof(sa));
+                if (sa != NULL) {
+                    sl__numacc_merge(nsum_acc(d, ds), sa);
+                    *(int64_t *)ds += *(int64_t *)ss;
+                }
+                break;
+            }
             case U_LIST: {
                 /* src is the older delta (a failed flush): its values first */
                 const dset_t *list;
@@ -1223,6 +1274,23 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
         }
         sl_buf_putc(out, '}');
         sl_buf_free(&v);
+        return true;
+    }
+    case U_NSUM:
+    case U_NSTAT: {
+        /* sum / avg: (sum, count); statistics: (n, sum x, sum x*x) */
+        int64_t n = *(int64_t *)st;
+        const sl__numacc_t *acc;
+        memcpy(&acc, st + 8, sizeof(acc));
+        bool count_col = al->upd == U_NSUM ? j == 1 : j == 0;
+        if (count_col) {
+            snprintf(tmp, sizeof(tmp), "%lld", (long long)n);
+            sl_buf_puts(out, tmp);
+            return true;
+        }
+        if (n == 0 || acc == NULL)
+            return false;
+        sl__numacc_output(acc, al->upd == U_NSTAT && j == 2, out);
         return true;
     }
     case U_ISTAT: {

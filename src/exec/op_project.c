@@ -71,8 +71,8 @@ static size_t key_index_row_size(const sl_view_plan_t *p, const sl__chunk_t *c, 
         case SL_T_TIMESTAMP:
             len = ALIGN_UP(len, 8) + 8;
             break;
-        case SL_T_NUMERIC:
-            len = ALIGN_UP(len, 4) + 24;
+        case SL_T_NUMERIC:   /* a header and 2 bytes per 4 digits (an upper bound) */
+            len = ALIGN_UP(len, 4) + 8 + (d->v.s.n / 4 + 2) * 2;
             break;
         case SL_T_INTERVAL:
             len = ALIGN_UP(len, 8) + 16;
@@ -219,7 +219,8 @@ sl__op_t *sl__op_project_init(const sl_view_plan_t *plan)
     pr->op.vt = &project_vt;
     pr->op.plan = plan;
     for (int g = 0; g < plan->ngroup && !plan->transform; g++)
-        if (plan->group[g].type == SL_T_TEXT || plan->group[g].type == SL_T_UNKNOWN)
+        if (plan->group[g].type == SL_T_TEXT || plan->group[g].type == SL_T_UNKNOWN ||
+            plan->group[g].type == SL_T_NUMERIC)
             pr->check_keys = true;
     return &pr->op;
 }

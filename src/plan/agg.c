@@ -4,14 +4,15 @@
  * (var_*, stddev_*, corr, covar_*, regr_slope/_intercept), their state
  * column names, and the SQL that combines two states (ON CONFLICT DO
  * UPDATE) and computes final values.  Types follow PostgreSQL: sum(int2/
- * int4) is bigint, sum(int8) numeric, avg over integers numeric (int8_avg),
- * avg over floats double precision, statistics of integers numeric and of
- * floats double precision.
+ * int4) is bigint, sum(int8) and sum(numeric) numeric, avg over integers
+ * and numeric numeric (int8_avg, numeric_avg: sum / count by numeric's
+ * "/"), avg over floats double precision, statistics of integers and
+ * numeric numeric and of floats double precision.
  *
  * Statistics of floats keep PostgreSQL's float8_accum state and combine
- * and finish with PostgreSQL's own functions.  Statistics of integers keep
- * exact sums (n, sum x, sum x*x) and compute numeric_stddev_internal's
- * formula in SQL: (n * sxx - sx * sx) / (n * (n - 1)) (or n * n), 0 when
+ * and finish with PostgreSQL's own functions.  Statistics of integers and
+ * numeric keep exact sums (n, sum x, sum x*x) and compute
+ * numeric_stddev_internal's formula in SQL: (n * sxx - sx * sx) / (n * (n - 1)) (or n * n), 0 when
  * the numerator is not positive, where numeric's "/" picks the same scale
  * (select_div_scale) and rounds as PostgreSQL's aggregate does; stddev is
  * the square root correctly rounded to that scale, as sqrt_var rounds it.
@@ -98,9 +99,15 @@ static bool is_stat(sl_aggkind_t kind)
     return kind >= SL_AGG_VAR_POP && kind <= SL_AGG_REGR_INTERCEPT;
 }
 
+/* Statistics of integers and numeric keep exact sums (numeric states). */
+static bool exact_stat(sl_type_t argtype)
+{
+    return sl_type_is_integer(argtype) || argtype == SL_T_NUMERIC;
+}
+
 bool sl_agg_is_float_stat(const sl_aggref_t *ref)
 {
-    return is_stat(ref->kind) && !sl_type_is_integer(ref->argtype);
+    return is_stat(ref->kind) && !exact_stat(ref->argtype);
 }
 
 static int no_function(sl_aggkind_t kind, const char *fname, sl_type_t argtype,
@@ -113,17 +120,6 @@ static int no_function(sl_aggkind_t kind, const char *fname, sl_type_t argtype,
                  sl_agg_nargs(kind) == 2 ? ", " : "", sl_agg_nargs(kind) == 2 ? t : "");
     sl_error_hint(err, "No function matches the given name and argument types. "
                        "You might need to add explicit type casts.");
-    return SL_ERR;
-}
-
-/* Sluice has no exact numeric arithmetic yet: a double would differ from
- * PostgreSQL's result, so numeric arguments are refused with a way out. */
-static int numeric_unsupported(sl_aggkind_t kind, int location, sl_error_t *err)
-{
-    sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
-                 "%s(numeric) is not supported in continuous views yet", sl_agg_name(kind));
-    sl_error_hint(err, "Cast the argument to double precision, e.g. sum((x * 1.1)::float8), "
-                       "or use integers.");
     return SL_ERR;
 }
 
@@ -145,10 +141,9 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     case SL_AGG_AVG:
         if (!sl_type_is_numeric(argtype))
             return no_function(kind, ref->fname, argtype, location, err);
-        if (argtype == SL_T_NUMERIC)
-            return numeric_unsupported(kind, location, err);
         if (kind == SL_AGG_AVG) {
-            result = sl_type_is_integer(argtype) ? SL_T_NUMERIC : SL_T_FLOAT8;
+            result = sl_type_is_integer(argtype) || argtype == SL_T_NUMERIC ? SL_T_NUMERIC
+                                                                           : SL_T_FLOAT8;
             state1 = SL_T_INT8;
         } else if (argtype == SL_T_INT8) {
             result = SL_T_NUMERIC;
@@ -160,8 +155,6 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     case SL_AGG_MAX:
         if (argtype == SL_T_BOOL || argtype == SL_T_UNKNOWN)
             return no_function(kind, ref->fname, argtype, location, err);
-        if (argtype == SL_T_NUMERIC)
-            return numeric_unsupported(kind, location, err);
         result = argtype;
         break;
     case SL_AGG_BOOL_AND:
@@ -182,9 +175,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     case SL_AGG_STDDEV_SAMP:
         if (!sl_type_is_numeric(argtype))
             return no_function(kind, ref->fname, argtype, location, err);
-        if (argtype == SL_T_NUMERIC)
-            return numeric_unsupported(kind, location, err);
-        result = sl_type_is_integer(argtype) ? SL_T_NUMERIC : SL_T_FLOAT8;
+        result = exact_stat(argtype) ? SL_T_NUMERIC : SL_T_FLOAT8;
         nstate = 3;
         break;
     case SL_AGG_CORR:
@@ -223,8 +214,6 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
                             "%s(DISTINCT ...) of an array is not supported in continuous views yet",
                             ref->fname ? ref->fname : sl_agg_name(kind));
-    if (ref->distinct && argtype == SL_T_NUMERIC)   /* distinct as doubles, not as numerics */
-        return numeric_unsupported(kind, location, err);
     ref->kind = kind;
     ref->argtype = argtype;
     ref->argtypmod = argtypmod;
@@ -243,7 +232,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         /* n, sx, sxx[, sy, syy, sxy]: float8 as PostgreSQL's float8_accum
          * keeps them, or bigint and exact numeric sums for integers */
         ref->nstate = nstate;
-        bool integer = sl_type_is_integer(argtype);
+        bool integer = exact_stat(argtype);
         for (int j = 0; j < nstate; j++)
             ref->state_type[j] = !integer ? SL_T_FLOAT8 : j == 0 ? SL_T_INT8 : SL_T_NUMERIC;
     } else {
@@ -339,8 +328,10 @@ static void put_int_stat_final(const sl_aggref_t *ref, int i, const char *tbl, s
     else
         sl_buf_printf(&var, "(%s / (%s::numeric * %s))", sl_buf_cstr(&num),
                       sl_buf_cstr(&n), sl_buf_cstr(&n));
-    sl_buf_printf(b, "(CASE WHEN %s <= %d THEN NULL WHEN %s <= 0 THEN 0::numeric ELSE ",
-                  sl_buf_cstr(&n), samp ? 1 : 0, sl_buf_cstr(&num));
+    sl_buf_printf(b, "(CASE WHEN %s <= %d THEN NULL ", sl_buf_cstr(&n), samp ? 1 : 0);
+    if (ref->argtype == SL_T_NUMERIC)   /* NaN or infinite inputs: NaN */
+        sl_buf_printf(b, "WHEN %s = 'NaN'::numeric THEN 'NaN'::numeric ", sl_buf_cstr(&num));
+    sl_buf_printf(b, "WHEN %s <= 0 THEN 0::numeric ELSE ", sl_buf_cstr(&num));
     if (sd)
         /* sqrt_var rounds the root correctly at the variance's scale d;
          * round(sqrt(v), d) rounds twice (sqrt(v) has at least d digits),
@@ -412,6 +403,23 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
         sl_buf_puts(b, ", ");
         put_state_array(ref, i, in, b);
         sl_buf_printf(b, "))[%d]", j + 1);
+        return;
+    }
+    if ((ref->kind == SL_AGG_MIN || ref->kind == SL_AGG_MAX) && ref->argtype == SL_T_NUMERIC) {
+        /* 1.0 and 1.00 tie: PostgreSQL's numeric_smaller / _larger keep
+         * the later value (the incoming one), LEAST would keep the first:
+         * CASE WHEN t.a < in.a THEN t.a ELSE coalesce(in.a, t.a) END */
+        sl_buf_puts(b, "(CASE WHEN ");
+        put_col(ref, i, j, tbl, b);
+        sl_buf_puts(b, ref->kind == SL_AGG_MIN ? " < " : " > ");
+        put_col(ref, i, j, in, b);
+        sl_buf_puts(b, " THEN ");
+        put_col(ref, i, j, tbl, b);
+        sl_buf_puts(b, " ELSE coalesce(");
+        put_col(ref, i, j, in, b);
+        sl_buf_puts(b, ", ");
+        put_col(ref, i, j, tbl, b);
+        sl_buf_puts(b, ") END)");
         return;
     }
     if (ref->kind == SL_AGG_MIN || ref->kind == SL_AGG_MAX) {

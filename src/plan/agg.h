@@ -12,12 +12,14 @@
  *   sum(x)           int2, int4         sum bigint                bigint
  *   sum(x)           int8               sum numeric               numeric
  *   sum(x)           float4 / float8    sum real/double           real/double
+ *   sum(x)           numeric            sum numeric               numeric
  *   min/max(x)       any ordered        value (arg type)          arg type
  *   avg(x)           int2/4/8           sum numeric, count bigint numeric
  *   avg(x)           float4 / float8    sum double, count bigint  double
+ *   avg(x)           numeric            sum numeric, count bigint numeric
  *   bool_and/or(x)   boolean            value boolean             boolean
  *   bit_and/or(x)    int2, int4, int8   value (arg type)          arg type
- *   var_*, stddev_*  int2, int4, int8   n bigint, sx numeric,     numeric
+ *   var_*, stddev_*  int2/4/8, numeric  n bigint, sx numeric,     numeric
  *                                       sxx numeric (exact sums)
  *   var_*, stddev_*  float4 / float8    n, sx, sxx double         double
  *                                       (PostgreSQL's float8_accum state)

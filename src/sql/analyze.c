@@ -243,23 +243,6 @@ static sl_expr_t *groupify(sl_actx_t *ctx, const sl_view_plan_t *plan,
 
 static bool contains_column(const sl_expr_t *e);
 
-/* The first arithmetic on stream values whose result is numeric (v * 0.1):
- * done in double precision it could compare differently from PostgreSQL's
- * exact result (0.1 * 3 = 0.3), so WHERE refuses it. */
-static const sl_expr_t *numeric_arithmetic(const sl_expr_t *e)
-{
-    if ((e->kind == SL_E_OP || e->kind == SL_E_NEG || e->kind == SL_E_FUNC) &&
-        e->type == SL_T_NUMERIC &&
-        contains_column(e))
-        return e;
-    for (int i = 0; i < e->nargs; i++) {
-        const sl_expr_t *r = numeric_arithmetic(e->args[i]);
-        if (r)
-            return r;
-    }
-    return NULL;
-}
-
 static bool contains_agg(const sl_expr_t *e)
 {
     if ((int)e->kind == (int)SL__E_AGGREF)
@@ -396,10 +379,7 @@ static int plan_transform(sl_actx_t *ctx, sl_view_plan_t *plan, const sl_ast_nod
     plan->group = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->group));
     plan->out = sl_alloc0(ctx->a, (size_t)n * sizeof(*plan->out));
     for (int i = 0; i < n; i++) {
-        sl_expr_t *e = sl__reject_numeric(ctx, targets[i], sel->targets[i]->location,
-                                          "the select list");
-        if (e == NULL)
-            return SL_ERR;
+        sl_expr_t *e = targets[i];
         const char *name = output_name(sel->targets[i]);
         uint32_t h = sl__str_hash(name);
         for (int pos = -1, j; (j = sl__hindex_next(&outnames, h, &pos)) >= 0;)
@@ -495,10 +475,6 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
                                       "WHERE");
         if (plan->where == NULL)
             return SL_ERR;
-        const sl_expr_t *num = numeric_arithmetic(plan->where);
-        if (num && sl__reject_numeric(&ctx, (sl_expr_t *)num, num->location,
-                                      "arithmetic in WHERE") == NULL)
-            return SL_ERR;
         sl_plan_set_quals(plan, v->arena);
     }
 
@@ -521,8 +497,6 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
         sl_expr_t *e = sl__transform(&ctx, g, SL_CTX_GROUP);
         if (e && e->type == SL_T_UNKNOWN)
             e = sl__coerce(&ctx, e, SL_T_TEXT, -1);
-        if (e)
-            e = sl__reject_numeric(&ctx, e, g->location, "GROUP BY");
         if (e == NULL)
             return SL_ERR;
         uint32_t h = sl__expr_hash(e);

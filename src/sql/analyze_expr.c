@@ -12,6 +12,7 @@
  */
 #include "sql/analyze_int.h"
 #include "util/array.h"
+#include "util/numeric.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -118,17 +119,37 @@ sl_expr_t *sl__coerce(sl_actx_t *ctx, sl_expr_t *e, sl_type_t type, int typmod)
         return e;
     }
     if (e->kind == SL_E_CONST && !e->constval.null && sl_type_is_integer(e->type) &&
-        (type == SL_T_NUMERIC || type == SL_T_FLOAT8 ||
+        ((type == SL_T_NUMERIC && typmod < 0) || type == SL_T_FLOAT8 ||
          (sl_type_is_integer(type) && type > e->type))) {
         /* Exact conversions of a constant are done now. */
-        if (!sl_type_is_integer(type))
+        if (type == SL_T_NUMERIC) {
+            sl_num_t x;
+            sl_num_init(&x);
+            sl_num_set_int(&x, e->constval.v.i);
+            sl_numeric_put(&x, ctx->a, &e->constval);
+            sl_num_clear(&x);
+        } else if (!sl_type_is_integer(type)) {
             e->constval.v.f = (double)e->constval.v.i;
+        }
         e->type = type;
         return e;
     }
     if (e->kind == SL_E_CONST && !e->constval.null && e->type == SL_T_NUMERIC &&
         type == SL_T_FLOAT8) {
-        e->type = type;   /* numeric constants are carried as doubles */
+        /* a decimal literal next to a float: float8in of its text, as
+         * PostgreSQL's constant folding of numeric_float8 gives */
+        sl_num_t x;
+        double f;
+        sl_num_init(&x);
+        sl_numeric_get(&e->constval, &x);
+        int rc = sl_num_to_double(&x, false, &f, ctx->err);
+        sl_num_clear(&x);
+        if (rc != SL_OK) {
+            ctx->err->position = e->location;
+            return NULL;
+        }
+        e->constval.v.f = f;
+        e->type = type;
         return e;
     }
     if (e->type == type && (typmod < 0 || e->typmod == typmod)) {
@@ -181,9 +202,24 @@ int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
         return sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_OBJECT, location,
                             "type \"%s\" does not exist", name);
     }
-    if (t == SL_T_NUMERIC && in_stream)
-        return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
-                            "type numeric is not supported in streams yet");
+    (void)in_stream;
+    if (t == SL_T_NUMERIC) {
+        /* numeric(p) is numeric(p, 0); PostgreSQL's typmod from there */
+        *type = t;
+        *typmod_out = -1;
+        if (typmod < 0)
+            return SL_OK;
+        bool pair = typmod >= SL_TYPMOD_PAIR_FLAG;
+        if (sl_num_typmod(pair ? SL_TYPMOD_PAIR_P(typmod) : typmod,
+                          pair ? SL_TYPMOD_PAIR_S(typmod) : 0, typmod_out, ctx->err) != SL_OK) {
+            ctx->err->position = location;
+            return SL_ERR;
+        }
+        return SL_OK;
+    }
+    if (typmod >= SL_TYPMOD_PAIR_FLAG)
+        return sl_error_set(ctx->err, SL_ERRCODE_INVALID_PARAMETER, location,
+                            "invalid type modifier");
     bool is_varchar = strcmp(name, "varchar") == 0 ||
                       strcmp(name, "character varying") == 0;
     if (typmod >= 0 && !is_varchar && t != SL_T_NUMERIC && !is_time(t))
@@ -193,7 +229,7 @@ int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
         return sl_error_set(ctx->err, SL_ERRCODE_INVALID_PARAMETER, location,
                             "length for type varchar must be at least 1");
     *type = t;
-    /* Precision of timestamps and numeric is not kept (yet). */
+    /* Precision of timestamps is not kept (yet). */
     *typmod_out = is_varchar ? typmod : -1;
     return SL_OK;
 }
@@ -246,8 +282,9 @@ bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y)
         if (x->type == SL_T_UNKNOWN)
             return x->constval.v.s.n == y->constval.v.s.n &&
                    memcmp(x->constval.v.s.p, y->constval.v.s.p, x->constval.v.s.n) == 0;
-        if (x->type == SL_T_NUMERIC)
-            return x->constval.v.f == y->constval.v.f;
+        if (x->type == SL_T_NUMERIC)   /* 1.0 and 1.00 are different constants */
+            return x->constval.v.s.n == y->constval.v.s.n &&
+                   memcmp(x->constval.v.s.p, y->constval.v.s.p, x->constval.v.s.n) == 0;
         return sl_datum_eq(x->type, &x->constval, &y->constval);
     default:
         if ((int)x->kind == (int)SL__E_AGGREF || (int)x->kind == (int)SL__E_GROUPREF)
@@ -366,7 +403,18 @@ static sl_expr_t *number_const(sl_actx_t *ctx, const sl_ast_node_t *n,
             return e;
         }
     }
-    e->constval.v.f = strtod(s, NULL);
+    /* a literal with a point or an exponent, or too long for bigint: an
+     * exact numeric (the text in the plan's arena) */
+    sl_num_t x;
+    sl_num_init(&x);
+    int rc = sl_num_parse(&x, s, (uint32_t)strlen(s), ctx->err);
+    if (rc == SL_OK)
+        sl_numeric_put(&x, ctx->a, &e->constval);
+    sl_num_clear(&x);
+    if (rc != SL_OK) {
+        ctx->err->position = location;
+        return NULL;
+    }
     return e;
 }
 
@@ -433,6 +481,15 @@ static bool time_arith(sl_actx_t *ctx, sl_op_t op, sl_expr_t **l, sl_expr_t **r,
     sl_type_t lt = (*l)->type, rt = (*r)->type;
     bool lu = is_unknown(*l), ru = is_unknown(*r);
     bool liv = lt == SL_T_INTERVAL, riv = rt == SL_T_INTERVAL;
+    if ((op == SL_OP_MUL && (liv || riv)) || (op == SL_OP_DIV && liv)) {
+        /* interval * float8, float8 * interval, interval / float8 */
+        sl_expr_t **num = liv ? r : l;
+        if (!is_unknown(*num) && !sl_type_is_numeric((*num)->type))
+            return false;
+        *num = sl__coerce(ctx, *num, SL_T_FLOAT8, -1);
+        *result = SL_T_INTERVAL;
+        return true;
+    }
     if ((op != SL_OP_ADD && op != SL_OP_SUB) || (lu && ru))
         return false;
     if (!(is_time(lt) || liv || lu) || !(is_time(rt) || riv || ru))
@@ -655,9 +712,7 @@ static int float8_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args)
             return SL_ERR;
         }
     for (int i = 0; i < 2; i++)
-        if ((args[i]->kind != SL_E_CONST &&
-             sl__reject_numeric(ctx, args[i], args[i]->location, "aggregate arguments") == NULL) ||
-            (args[i] = sl__coerce(ctx, args[i], SL_T_FLOAT8, -1)) == NULL)
+        if ((args[i] = sl__coerce(ctx, args[i], SL_T_FLOAT8, -1)) == NULL)
             return SL_ERR;
     return SL_OK;
 }
@@ -706,46 +761,6 @@ static const char *string_agg_args(sl_actx_t *ctx, const sl_ast_node_t *n, sl_ex
     const char *sql = sl_strdup(ctx->a, sl_buf_cstr(&b));
     sl_buf_free(&b);
     return sql;
-}
-
-/* The first arithmetic on stream values with a numeric result inside e
- * (bool_and(v * 0.1 > 0.3), FILTER (WHERE v * 0.1 > 0.3)): computed in
- * double precision it could decide differently from PostgreSQL's exact
- * numeric, as in WHERE (analyze.c).  In an argument, below a cast to a
- * float type it is what the user asked for (in_cast false); a FILTER is
- * judged as WHERE is (in_cast true: casts are looked into). */
-static const sl_expr_t *numeric_op(const sl_expr_t *e, bool in_cast, bool *column)
-{
-    const sl_expr_t *found = NULL;
-    bool col = e->kind == SL_E_COLUMN;
-    if (!in_cast && e->kind == SL_E_CAST && (e->type == SL_T_FLOAT8 || e->type == SL_T_FLOAT4)) {
-        *column = false;   /* the documented way out: ((x * 1.1)::float8) */
-        return NULL;
-    }
-    for (int i = 0; i < e->nargs; i++) {
-        bool c = false;
-        const sl_expr_t *r = numeric_op(e->args[i], in_cast, &c);
-        col = col || c;
-        if (found == NULL)
-            found = r;
-    }
-    *column = col;
-    if (found == NULL && col && (e->kind == SL_E_OP || e->kind == SL_E_NEG) &&
-        e->type == SL_T_NUMERIC)
-        found = e;
-    return found;
-}
-
-/* Refuses (0A000) numeric arithmetic inside an aggregate's argument (an
- * argument that is numeric itself is for the catalog to judge) or FILTER. */
-static int reject_numeric_inside(sl_actx_t *ctx, const sl_expr_t *e, const char *what)
-{
-    bool col;
-    const sl_expr_t *num = e && e->type != SL_T_NUMERIC
-                               ? numeric_op(e, strcmp(what, "FILTER") == 0, &col) : NULL;
-    if (num && sl__reject_numeric(ctx, (sl_expr_t *)num, num->location, what) == NULL)
-        return SL_ERR;
-    return SL_OK;
 }
 
 static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
@@ -851,10 +866,6 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     }
     sl_expr_t *arg = args ? args[0] : NULL;
     sl_expr_t *arg2 = args && n->nargs > 1 && kind != SL_AGG_STRING_AGG ? args[1] : NULL;
-    if (reject_numeric_inside(ctx, arg, "aggregate arguments") != SL_OK ||
-        reject_numeric_inside(ctx, filter, "FILTER") != SL_OK)
-        return NULL;
-
     /* The same call twice shares one state (as PostgreSQL does). */
     uint32_t h = sl__hash_mix((uint32_t)kind * 2 + n->distinct, arg ? sl__expr_hash(arg) : 0);
     if (arg2)
@@ -908,19 +919,6 @@ int sl__too_many_columns(sl_actx_t *ctx, int location)
     sl_error_detail(ctx->err, "A continuous view's state table has a column for each "
                     "group key and each aggregate's state.");
     return SL_ERR;
-}
-
-sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what)
-{
-    if (e->type != SL_T_NUMERIC)
-        return e;
-    sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
-                 "numeric values are not supported in %s of continuous views yet", what);
-    sl_error_detail(ctx->err, "Sluice does not compute exact numeric arithmetic yet, and a "
-                              "rounded result would differ from PostgreSQL's.");
-    sl_error_hint(ctx->err, "Cast to double precision, e.g. sum((x * 1.1)::float8), or use "
-                            "integers (e.g. cents instead of 0.01).");
-    return NULL;
 }
 
 sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)

@@ -81,17 +81,14 @@ sl_expr_t *sl__coerce(sl_actx_t *ctx, sl_expr_t *e, sl_type_t type,
  * <what> must be type boolean, not type integer". */
 sl_expr_t *sl__coerce_bool(sl_actx_t *ctx, sl_expr_t *e, const char *what);
 /* Type from a type name as written; 42704 for unknown names, 0A000 for
- * PostgreSQL types Sluice lacks (numeric too when in_stream). */
+ * PostgreSQL types Sluice lacks; numeric(p, s) becomes PostgreSQL's typmod
+ * (22023 for a precision or scale it refuses). */
 int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
                      int location, bool in_stream, sl_type_t *type,
                      int *typmod_out);
 /* PostgreSQL's internal name of a type as written ("int4", "varchar"). */
 const char *sl__type_internal_name(sl_type_t t, const char *written);
 bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y);
-/* e, or NULL with 0A000 set when e is numeric (computed as a double, it
- * would not equal PostgreSQL's exact result): for group keys, whose values
- * are stored (aggregates refuse numeric arguments in plan/agg.c). */
-sl_expr_t *sl__reject_numeric(sl_actx_t *ctx, sl_expr_t *e, int location, const char *what);
 
 /* analyze_func.c: CASE, IN, BETWEEN, LIKE, IS DISTINCT FROM, IS TRUE ...
  * (NULL on error); a call of COALESCE / NULLIF / GREATEST / LEAST or of a

@@ -137,7 +137,13 @@ typedef struct sl_coldef_list {
     sl_coldef_t *items;
 } sl_coldef_list_t;
 
-/* Type name as written, e.g. "double precision" with typmod 10. */
+/* Type name as written, e.g. "double precision" with typmod 10; a pair
+ * (p, s) as in numeric(10, 2) is SL_TYPMOD_PAIR(p, s) (each clamped to
+ * 0x7fff), which the analyzer turns into the type's own typmod. */
+#define SL_TYPMOD_PAIR_FLAG 0x40000000
+#define SL_TYPMOD_PAIR(p, s) (SL_TYPMOD_PAIR_FLAG | ((int)(p) << 15) | (int)(s))
+#define SL_TYPMOD_PAIR_P(m) (((m) >> 15) & 0x7fff)
+#define SL_TYPMOD_PAIR_S(m) ((m) & 0x7fff)
 typedef struct sl_typename {
     char *name;
     int typmod;

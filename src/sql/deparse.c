@@ -52,20 +52,12 @@ static void put_const(const sl_expr_t *e, sl_buf_t *b)
         sl_buf_printf(b, "'%lld'::", (long long)e->constval.v.i);
         put_type(b, e->type, -1);
         return;
-    case SL_T_NUMERIC: {
-        /* Shortest text that reads back as the same double. */
-        char num[40];
-        double f = e->constval.v.f;
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(num, sizeof(num), "%.*g", prec, f);
-            if (strtod(num, NULL) == f)
-                break;
-        }
+    case SL_T_NUMERIC:
+        /* the exact text (digits, point, sign, NaN, Infinity) */
         sl_buf_putc(b, '\'');
-        sl_buf_puts(b, isfinite(f) ? num : "NaN");
+        sl_buf_append(b, e->constval.v.s.p, e->constval.v.s.n);
         sl_buf_puts(b, "'::numeric");
         return;
-    }
     case SL_T_UNKNOWN:
     case SL_T_TEXT:
         sl_buf_put_literal(b, e->constval.v.s.p, e->constval.v.s.n);

@@ -551,6 +551,53 @@ int sl_interval_neg(const sl_interval_t *a, sl_interval_t *out, sl_error_t *err)
     return SL_OK;
 }
 
+/* Rounds to microsecond precision, as PostgreSQL's TSROUND. */
+static double ts_round(double x)
+{
+    return rint(x * 1000000.0) / 1000000.0;
+}
+
+/* a scaled by f (f = factor, or 1 / divisor computed as PostgreSQL does:
+ * each part divided, not multiplied by the inverse). */
+static int interval_scale(const sl_interval_t *a, double f, bool div, sl_interval_t *out,
+                          sl_error_t *err)
+{
+    double m = div ? a->months / f : a->months * f;
+    double d = div ? a->days / f : a->days * f;
+    if (isnan(m) || m > INT32_MAX || m < INT32_MIN || isnan(d) || d > INT32_MAX ||
+        d < INT32_MIN)
+        return interval_range(err);
+    sl_interval_t r;
+    r.months = (int32_t)m;
+    r.days = (int32_t)d;
+    /* Fractions of months into days, of days into seconds. */
+    double month_rest = ts_round((m - r.months) * 30.0);
+    double sec_rest = ts_round((d - r.days + month_rest - (int)month_rest) * 86400.0);
+    if (fabs(sec_rest) >= 86400.0) {
+        r.days += (int)(sec_rest / 86400.0);
+        sec_rest -= (int)(sec_rest / 86400.0) * 86400.0;
+    }
+    r.days += (int32_t)month_rest;
+    double t = rint((div ? (double)a->us / f : (double)a->us * f) + sec_rest * 1000000.0);
+    if (isnan(t) || t < -9223372036854775808.0 || t >= 9223372036854775808.0)
+        return interval_range(err);
+    r.us = (int64_t)t;
+    *out = r;
+    return SL_OK;
+}
+
+int sl_interval_mul(const sl_interval_t *a, double f, sl_interval_t *out, sl_error_t *err)
+{
+    return interval_scale(a, f, false, out, err);
+}
+
+int sl_interval_div(const sl_interval_t *a, double f, sl_interval_t *out, sl_error_t *err)
+{
+    if (f == 0.0)
+        return sl_error_set(err, SL_ERRCODE_DIVISION_BY_ZERO, 0, "division by zero");
+    return interval_scale(a, f, true, out, err);
+}
+
 static int ts_range(sl_error_t *err)
 {
     return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0, "timestamp out of range");

@@ -36,6 +36,12 @@ int sl_interval_cmp(const sl_interval_t *a, const sl_interval_t *b);
 int sl_interval_pl(const sl_interval_t *a, const sl_interval_t *b, sl_interval_t *out,
                    sl_error_t *err);
 int sl_interval_neg(const sl_interval_t *a, sl_interval_t *out, sl_error_t *err);
+/* a * f and a / f as PostgreSQL's interval_mul / interval_div: months and
+ * days multiplied and truncated, their fractions cascaded down (a month
+ * of 30 days, a day of 24 hours) to microseconds, never up; 22008
+ * "interval out of range", 22012 for / 0. */
+int sl_interval_mul(const sl_interval_t *a, double f, sl_interval_t *out, sl_error_t *err);
+int sl_interval_div(const sl_interval_t *a, double f, sl_interval_t *out, sl_error_t *err);
 
 /*
  * ts + v for a timestamp or timestamptz ts (microseconds since 2000-01-01,

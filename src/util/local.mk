@@ -8,6 +8,7 @@ src_util_libutil_a_SOURCES = \
 	src/util/encoding.c src/util/encoding.h \
 	src/util/error.c src/util/error.h \
 	src/util/interval.c src/util/interval.h \
+	src/util/numeric.c src/util/numeric.h \
 	src/util/typename.c src/util/types.c src/util/types.h
 check_PROGRAMS += tests/unit/check_buf
 TESTS += tests/unit/check_buf
@@ -24,3 +25,8 @@ TESTS += tests/unit/check_array
 tests_unit_check_array_SOURCES = tests/unit/check_array.c
 tests_unit_check_array_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_array_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm
+check_PROGRAMS += tests/unit/check_numeric
+TESTS += tests/unit/check_numeric
+tests_unit_check_numeric_SOURCES = tests/unit/check_numeric.c
+tests_unit_check_numeric_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_numeric_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm

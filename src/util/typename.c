@@ -1,5 +1,6 @@
 /* typename.c: names and OIDs of Sluice's types; see types.h. */
 #include "util/types.h"
+#include "util/array.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +75,9 @@ const char *sl_type_sql(sl_type_t t, int typmod, char *buf, int buflen)
         snprintf(buf, buflen, "character varying(%d)", typmod);
     else if (t == SL_T_TEXT_ARRAY && typmod >= 0)
         snprintf(buf, buflen, "character varying(%d)[]", typmod);
+    else if (t == SL_T_NUMERIC && typmod >= 4)   /* ((p << 16) | s) + 4, numeric.h */
+        snprintf(buf, buflen, "numeric(%d,%d)", ((typmod - 4) >> 16) & 0xffff,
+                 (((typmod - 4) & 0x7ff) ^ 1024) - 1024);
     else
         snprintf(buf, buflen, "%s", sl_type_name(t));
     return buf;
@@ -89,7 +93,7 @@ sl_type_t sl_type_from_name(const char *name)
 
 bool sl_type_by_ref(sl_type_t t)
 {
-    return t == SL_T_TEXT || t == SL_T_UNKNOWN;
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN || t == SL_T_NUMERIC || sl_type_is_array(t);
 }
 
 bool sl_type_is_integer(sl_type_t t)

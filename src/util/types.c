@@ -5,7 +5,7 @@
  *   integers    int2in/int4in/int8in: whitespace, sign, decimal digits
  *   floats      float4in/float8in: strtod plus NaN / [+-]Infinity / inf;
  *               output is the shortest text that reads back exactly
- *   numeric     carried as a double: input and output like float8
+ *   numeric     exact (numeric.c): its output text in .v.s
  *   boolean     boolin's words and unique prefixes; output "true"/"false"
  *   text        valid UTF-8 without NUL; varchar(n) length rule
  *   timestamps  ISO 8601 / RFC 3339 with an optional BC/AD, session
@@ -17,6 +17,8 @@
  */
 #include "util/types.h"
 #include "util/array.h"
+
+#include "util/numeric.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -659,7 +661,7 @@ int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
         rc = float_input(s, n, false, "double precision", &d.v.f, err);
         break;
     case SL_T_NUMERIC:
-        rc = float_input(s, n, false, "numeric", &d.v.f, err);
+        rc = sl_numeric_input(s, n, typmod, a, &d, err);
         break;
     case SL_T_TIMESTAMPTZ:
         rc = ts_input(true, s, n, &d.v.i, err);
@@ -703,7 +705,6 @@ void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
         float_output(d->v.f, true, b);
         break;
     case SL_T_FLOAT8:
-    case SL_T_NUMERIC:
         float_output(d->v.f, false, b);
         break;
     case SL_T_TIMESTAMPTZ:
@@ -812,8 +813,9 @@ int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
     switch (t) {
     case SL_T_FLOAT4:
     case SL_T_FLOAT8:
-    case SL_T_NUMERIC:
         return float_cmp(a->v.f, b->v.f);
+    case SL_T_NUMERIC:
+        return sl_numeric_cmp(a, b);
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
         return collation ? text_cmp_collated(a, b) : text_cmp_bytes(a, b);
@@ -860,9 +862,10 @@ uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d)
     if (sl_type_is_array(t))
         return sl_array_hash(t, d);
     switch (t) {
+    case SL_T_NUMERIC:
+        return hash_bytes(d->v.s.p, sl_numeric_norm_len(d));
     case SL_T_FLOAT4:
-    case SL_T_FLOAT8:
-    case SL_T_NUMERIC: {
+    case SL_T_FLOAT8: {
         double f = d->v.f;
         if (f == 0.0)
             f = 0.0; /* -0.0 hashes as 0.0 */
@@ -893,8 +896,9 @@ bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
     switch (t) {
     case SL_T_FLOAT4:
     case SL_T_FLOAT8:
-    case SL_T_NUMERIC:
         return float_cmp(a->v.f, b->v.f) == 0;
+    case SL_T_NUMERIC:
+        return sl_numeric_cmp(a, b) == 0;
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
         return a->v.s.n == b->v.s.n &&

@@ -7,7 +7,7 @@
 # plain table with the same columns).  The columns, in order:
 #   id bigint, g text, k integer, s smallint, i integer, b bigint, r real,
 #   d double precision, x double precision, flag boolean, ts timestamptz,
-#   t text
+#   t text, m numeric
 # The values mix NULLs (JSON null or a missing key), negatives, values near
 # the integer limits, multi-byte UTF-8 text with quotes, backslashes, tabs and
 # newlines (some written as JSON \u escapes), duplicate and NULL group keys,
@@ -18,13 +18,16 @@
 # the test compares exactly: r is a multiple of 1/4 below 250 (float4 sums
 # stay exact), d a multiple of 1/64 below 16384 (float8 sums exact); x holds
 # arbitrary positive decimals (its sums are compared after rounding) and a
-# few Infinity / -Infinity / NaN.  No aggregate of the test's views can
+# few Infinity / -Infinity / NaN.  m is an exact numeric of up to four
+# decimals below 10000, spelled several ways (1, 1.0, 1.00, 15e-1, JSON
+# strings), rarely NaN.  No aggregate of the test's views can
 # overflow its PostgreSQL result type.
 #
 # Only POSIX awk features: the same seed gives the same events with the
 # same awk implementation.
 
 function rnd(m) { return int(rand() * m) }          # 0 .. m-1
+function pick3(a, b, c,    q) { q = rnd(3); return q == 0 ? a : q == 1 ? b : c }
 function chance(p) { return rand() < p }
 
 # Civil date from days since 1970-01-01 (days >= 0): sets Y, M, D.
@@ -224,6 +227,20 @@ BEGIN {
         # t
         if (chance(0.08)) put("t", "", "")
         else { pick_text(); put("t", TJ, csvq(TR)) }
+        # m: numeric, with its scale as written
+        q = rnd(20)
+        if (q < 2) put("m", "", "")
+        else if (q < 5) { v = pick3("1", "1.0", "1.00"); put("m", v, v) }
+        else if (q == 5) put("m", "15e-1", "1.5")
+        else if (q == 6 && chance(0.05)) put("m", "\"NaN\"", "NaN")
+        else {
+            v = sprintf("%d", rnd(19999) - 9999)
+            if (v == "-0") v = "0"
+            f = rnd(5)
+            if (f > 0) v = v "." sprintf("%0" f "d", rnd(10 ^ f))
+            if (v ~ /^0\./ && chance(0.3)) v = "-" v
+            put("m", chance(0.3) ? "\"" v "\"" : v, v)
+        }
 
         print "{" jline "}" > ndjson
         print cline > csv

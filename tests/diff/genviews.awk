@@ -24,7 +24,8 @@ function num(depth,    c, a, ta, b, tb, op) {
         # view overflows on a few events on purpose).
         c = rnd(10)
         if (c < 5) { T = "int"; return pick("k s id k") }
-        if (c < 8) { T = "float"; return pick("r d x") }
+        if (c < 7) { T = "float"; return pick("r d x") }
+        if (c < 8) { T = "float"; return "m" }       # numeric: exact on both sides
         if (c < 9) { T = "int"; return pick("0 1 2 3 -1 7 100") }
         T = "float"; return pick("0.5 1.5 -2.25 1e10 0.0")
     }
@@ -101,14 +102,19 @@ function agg_more(    c, a) {
     if (c == 3) return pick("bool_and bool_or every") "(" pickb("flag|k > 0|t < 'm'|flag OR s > 0") ")"
     if (c == 4) return pick("bit_and bit_or") "(" pickb("k|s|i|b|(k % 7)|(s * 3)") ")"
     if (c < 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("k s i b k s") ")"
-    if (c == 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("r d x d") ")"
+    if (c == 7) return pick("stddev stddev_pop stddev_samp variance var_pop var_samp") "(" pick("r d x d m") ")"
     # (over two different dyadic float columns: with integer columns, or
     # one column twice, an intercept or covariance that is 0 exactly comes out as
     # rounding noise, 1e-16 in PostgreSQL's one pass and another in the
     # combined states)
     if (c == 8) return pick("corr covar_pop covar_samp regr_slope regr_intercept") "(" pickb("d, r|r, d") ")"
     if (c == 10 || rnd(2) == 0)   # exact: the sets of values; sum and avg over them in sorted order
-        return pick("count count sum avg") "(DISTINCT " pick("k s g t d r x i b ts flag") ")" (rnd(4) ? "" : " FILTER (WHERE " cond(0) ")")
+    {
+        # (not sum / avg of DISTINCT m: which of 1, 1.0, 1.00 PostgreSQL's
+        # sort keeps sets the result's scale, and is not defined)
+        a = pick("k s g t d r x i b ts flag m")
+        return (a == "m" ? "count" : pick("count count sum avg")) "(DISTINCT " a ")" (rnd(4) ? "" : " FILTER (WHERE " cond(0) ")")
+    }
     if (c == 11 || rnd(2) == 0) {  # string_agg ordered by its value: deterministic
         a = pickb("g|t|(k)::text|CAST(s AS text)")
         return "string_agg(" a ", " pickb("','|''|', '") " ORDER BY " a pickb("| DESC| ASC") ")"
@@ -191,7 +197,7 @@ function expr_txt(    c) {
     return pick("greatest least") "(" pick("g t") ", " pick("'m' t g") ")"
 }
 
-# A group key (not numeric: sluiced refuses numeric keys) and an output
+# A group key and an output
 # expression over aggregates (PostgreSQL computes it from the states).
 function expr_key(    c) {
     c = rnd(3)
@@ -216,7 +222,7 @@ function agg(    c, e) {
     if (c == 1) return "count(" pick("g t k s flag ts r") ")"
     if (c == 2 || c == 3) { e = num(1); return "sum(" e ")" }
     if (c == 4) { e = num(1); return "avg(" e ")" }
-    if (c == 5) return pick("min max") "(" pick("g t ts k s i b r d") ")"
+    if (c == 5) return pick("min max") "(" pick("g t ts k s i b r d m") ")"
     if (rnd(4) == 0) return pick("min max") "(" txt() ")"
     if (c == 6) { e = num(1); return pick("min max") "(" e ")" }
     if (c == 7) return "count(*) * 2 + " pick("1 0 -3")
@@ -233,7 +239,7 @@ function transform(    q, j, nc, sel, c, e) {
     nc = 1 + rnd(4); sel = ""
     for (j = 1; j <= nc; j++) {
         c = rnd(6)
-        if (c < 2) e = pick("id g k s i b r d x flag ts t")
+        if (c < 2) e = pick("id g k s i b r d x flag ts t m")
         else if (c < 4) e = num(1)
         else if (c == 4) e = txt()
         else e = cond(0)
@@ -263,7 +269,7 @@ BEGIN {
             nk = 0
         }
         for (j = 0; j < nk; j++) {
-            key = pick("g k s flag ts t b")
+            key = pick("g k s flag ts t b m")
             if (key in used) continue
             used[key] = 1
             keys = keys (keys == "" ? "" : ", ") key

@@ -12,7 +12,7 @@
 
 # shellcheck disable=SC2034
 DIFF_COLS="id bigint, g text, k integer, s smallint, i integer, b bigint, r real,
-      d double precision, x double precision, flag boolean, ts timestamptz, t text"
+      d double precision, x double precision, flag boolean, ts timestamptz, t text, m numeric"
 
 pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
 slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }

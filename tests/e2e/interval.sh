@@ -40,7 +40,8 @@ slq -c "CREATE STREAM ev (k integer, iv interval, ts timestamptz, t2 timestamp)"
             iv + ts AS plus2, t2 + iv AS tplus, ts - '2024-02-29 12:00:00+00' AS since,
             t2 - t2 AS zero, iv + interval '1 day 02:00' AS ivplus,
             iv - '1 mon' AS ivminus, -iv AS neg, iv > '1 day' AS gt_day,
-            ts + '1 mon 1 day' AS plus_lit
+            ts + '1 mon 1 day' AS plus_lit, iv * 1.5 AS mul, 2.7 * iv AS mul2,
+            iv * -0.3 AS mul3, iv / 3 AS div3, iv / 0.7 AS div4, iv * k AS mulk
         FROM ev WHERE ts IS NOT NULL" \
     -c "CREATE CONTINUOUS VIEW spans AS SELECT iv, count(*) AS n
         FROM ev WHERE ts IS NULL GROUP BY iv" \
@@ -81,7 +82,7 @@ same "SELECT k, iv FROM parsed" "SELECT k, s::interval FROM ok" \
 body=
 j=0
 for ts in 2024-01-31T10:00:00Z 2024-02-29T23:59:59.5Z 2023-12-31T00:00:00Z 1999-03-31T12:00:00Z; do
-    for iv in "1 mon" "-1 mon" "1 year" "1 day -1 hour" "-2 days 03:00:00.25" "13 months 40 days" "00:00:00" "1.5 hours"; do
+    for iv in "1 mon" "-1 mon" "1 year" "1 day -1 hour" "-2 days 03:00:00.25" "13 months 40 days" "00:00:00" "1.5 hours" "7 mons 3 days 00:00:01.000007" "-1 year 11 days 23:59:59.999999"; do
         j=$((j + 1))
         body="$body{\"k\": $j, \"iv\": \"$iv\", \"ts\": \"$ts\", \"t2\": \"$ts\"}
 "
@@ -93,7 +94,8 @@ post ev "$body"
 sleep 0.5
 same "SELECT * FROM arith" "SELECT k, ts + iv, ts - iv, iv + ts, t2 + iv,
         ts - '2024-02-29 12:00:00+00', t2 - t2, iv + interval '1 day 02:00',
-        iv - '1 mon', -iv, iv > '1 day', ts + '1 mon 1 day' FROM ev2" \
+        iv - '1 mon', -iv, iv > '1 day', ts + '1 mon 1 day', iv * 1.5, 2.7 * iv,
+        iv * -0.3, iv / 3, iv / 0.7, iv * k FROM ev2" \
     "timestamp/interval arithmetic equals PostgreSQL's"
 same "SELECT g, lo, hi FROM extremes" "SELECT k % 3, min(iv), max(iv) FROM ev2 GROUP BY k % 3" \
     "min/max of intervals"
@@ -117,6 +119,13 @@ for big in "2147483647 days" "-2147483648 days" "2147483647 mons" "-178956970 ye
         fail "timestamp + '$big': $CODE $(cat "$PGTEST_DIR/resp")"
     fi
 done
+
+post ev '{"k": 1, "iv": "1 day", "ts": "2024-01-01T00:00:00Z", "t2": "2024-01-01T00:00:00Z"}'
+[ "$CODE" = 200 ] || fail "1 day: $CODE"
+out=$(slq -c "CREATE CONTINUOUS VIEW divz AS SELECT k, iv / (k - 1) AS d FROM ev" 2>&1 && \
+      post ev '{"k": 1, "iv": "1 day"}' && echo "$CODE $(cat "$PGTEST_DIR/resp")")
+case $out in *400*'"sqlstate": "22012"'*) pass "interval / 0: 400, 22012" ;; *) fail "interval / 0: $out" ;; esac
+slq -c "DROP CONTINUOUS VIEW divz"
 
 # ---- errors of typing ----
 out=$(slq -c "CREATE CONTINUOUS VIEW bad AS SELECT ts + ts FROM ev" 2>&1 || true)

@@ -322,10 +322,17 @@ expect "ALTER of a stream created in the same block: 0A000" \
     'ERROR:  0A000: stream "cs2" was created in this transaction block' "$out"
 # another session's DROP prepared before the ALTER commits: 40001, not a
 # stream dropped in PostgreSQL and left in sluiced's memory
-sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN b text" -c "SELECT pg_sleep(1)" -c "COMMIT" \
+# until the block sleeps (its ALTER done), however loaded the machine
+sleeping() {
+    for _ in $(seq 1 100); do
+        [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(2)' AND state = 'active'")" = 1 ] && return 0
+        sleep 0.05
+    done
+}
+sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN b text" -c "SELECT pg_sleep(2)" -c "COMMIT" \
     >"$W/alter_out" &
 apid=$!
-sleep 0.4
+sleeping
 out=$(sq -c "DROP STREAM cs")
 wait $apid || true
 check "the ALTER in a block commits" "" "$(grep -v '^$' "$W/alter_out" || true)"
@@ -333,10 +340,10 @@ expect "a DROP prepared meanwhile: 40001" 'ERROR:  40001: stream "cs" was altere
     "$out"
 check "... the stream is there, altered, in memory and in PostgreSQL" "cs|a integer, b text|0
 1" "$(sq -c "SHOW STREAMS" | grep '^cs|'; pgq -c "SELECT count(*) FROM sluice.streams WHERE name = 'cs'")"
-sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN c text" -c "SELECT pg_sleep(1)" -c "COMMIT" \
+sq -c "BEGIN" -c "ALTER STREAM cs ADD COLUMN c text" -c "SELECT pg_sleep(2)" -c "COMMIT" \
     >"$W/alter_out" &
 apid=$!
-sleep 0.4
+sleeping
 out=$(sq -c "CREATE CONTINUOUS VIEW csv1 AS SELECT count(*) AS n FROM cs")
 wait $apid || true
 expect "a CREATE CONTINUOUS VIEW prepared meanwhile: 40001" \

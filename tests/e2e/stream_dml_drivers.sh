@@ -74,6 +74,15 @@ const { Client } = require('pg');
     }
     r = await c.query('SELECT 1 AS one');
     console.log(`after ${r.rows[0].one}`);
+    // a transaction: parameterized INSERTs count at COMMIT, not at ROLLBACK
+    for (const end of ['COMMIT', 'ROLLBACK']) {
+        await c.query('BEGIN');
+        await c.query('INSERT INTO dr VALUES ($1, $2, $3)', ['node', 100, 1.5]);
+        await c.query({ name: 'ins', values: ['node', 100, null],
+                        text: 'INSERT INTO dr VALUES ($1, $2, $3), ($1, $2, NULL)' });
+        r = await c.query(end);
+        console.log(r.command);
+    }
     await c.end();
 })().catch((e) => { console.log(`error ${e.code} ${e.message}`); process.exit(1); });
 JS
@@ -82,8 +91,10 @@ JS
 INSERT 2
 INSERT 2
 22P02 invalid input syntax for type integer: \"seven\"
-after 1" "$got"
-        expect "node-postgres: the view counted 5 rows" "node:5:45:1" "$(counts node)"
+after 1
+COMMIT
+ROLLBACK" "$got"
+        expect "node-postgres: the view counted the 8 committed rows" "node:8:345:2" "$(counts node)"
     else
         echo "# node-postgres part skipped: npm install pg failed (registry out of reach?):"
         tail -n 5 "$W/npm.log" | sed 's/^/#   /'

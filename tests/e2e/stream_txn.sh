@@ -34,7 +34,8 @@ sq() {
 # tags: the tags the view holds, with how often each was applied
 tags() { pgq -c "SELECT string_agg(tag || ':' || n, ' ' ORDER BY tag) FROM per_tag WHERE tag LIKE '$1%'"; }
 
-slq -c "CREATE STREAM ev (tag text, n int)" \
+slq -c "CREATE STREAM ev (tag text, n int, m numeric)" \
+    -c "CREATE CONTINUOUS VIEW msum AS SELECT tag, sum(m) AS sm FROM ev GROUP BY tag" \
     -c "CREATE CONTINUOUS VIEW per_tag AS SELECT tag, count(*) AS n, sum(n) AS s FROM ev GROUP BY tag" \
     -c "CREATE CONTINUOUS VIEW boom AS SELECT tag, sum(100 / n) FROM ev GROUP BY tag" ||
     sl_fail "creating the stream and views failed"
@@ -64,7 +65,7 @@ sq -c "BEGIN" -c "INSERT INTO ev VALUES ('e1', 1)" -c "SAVEPOINT s" -c "SELECT 1
    -c "ROLLBACK TO s" -c "INSERT INTO ev VALUES ('e2', 1)" -c "COMMIT" >/dev/null
 check "an error rolled back to a savepoint: the rest commits" "e1:1 e2:1" "$(tags e)"
 
-printf 'f1\t1\nf2\t2\n' >"$W/f.txt"
+printf 'f1\t1\t\\N\nf2\t2\t\\N\n' >"$W/f.txt"
 out=$(sq -c "BEGIN" -c "\\copy ev FROM '$W/f.txt'" -c "INSERT INTO ev SELECT 'f3', 3" -c "COMMIT")
 check "COPY and INSERT ... SELECT in a block" "BEGIN
 COPY 2
@@ -122,10 +123,17 @@ else
 fi
 
 # max_body_size bounds what one block holds.
-python3 -c "print('\n'.join('m%d\t1' % i for i in range(30000)))" >"$W/big.txt"
+awk 'BEGIN { for (i = 0; i < 30000; i++) printf "m%d\t1\t\\N\n", i }' >"$W/big.txt"
 out=$(sq -c "BEGIN" -c "\\copy ev FROM '$W/big.txt'" -c "\\copy ev FROM '$W/big.txt'" -c "COMMIT")
 case $out in *54000*"exceed max_body_size"*ROLLBACK*) pass "held events over max_body_size: 54000" ;; *) fail "held over max_body_size: $out" ;; esac
 check "... nothing of the block counted" "0" "$(pgq -c "SELECT count(*) FROM per_tag WHERE tag LIKE 'm%'")"
+
+# Values held by reference (text, numeric) survive the statement's memory.
+sq -c "BEGIN" -c "INSERT INTO ev VALUES ('n1', 1, 12345678901234567890.123456789)" \
+   -c "INSERT INTO ev SELECT 'n2' || g, 1, 0.000000000000000000001 * g FROM generate_series(1, 3) g" \
+   -c "COMMIT" >/dev/null
+check "numeric and text values held until COMMIT" "n1|12345678901234567890.123456789 n21|0.000000000000000000001 n22|0.000000000000000000002 n23|0.000000000000000000003" \
+    "$(pgq -c "SELECT string_agg(tag || '|' || sm, ' ' ORDER BY tag) FROM msum WHERE tag LIKE 'n%'")"
 
 # Exactly once overall: every committed tag once, no other.
 check "every applied tag was applied once" "0" \

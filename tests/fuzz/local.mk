@@ -30,7 +30,7 @@ fuzz: $(BUILT_SOURCES) config.h
 	@$(MAKE) -f $(top_srcdir)/tests/fuzz/fuzz.mk top_srcdir='$(top_srcdir)' \
 	    FUZZ_CC='$(FUZZ_CC)' FUZZ_SRCS='$(FUZZ_SRCS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
 	    FUZZ_SECONDS='$(FUZZ_SECONDS)' LIBEVENT_CFLAGS='$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)' \
-	    FUZZ_LIBS='$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(Z_LIBS) -lm -lpthread' run
+	    FUZZ_LIBS='$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(Z_LIBS) -lgmp -lm -lpthread' run
 
 clean-local: fuzz-clean
 fuzz-clean:

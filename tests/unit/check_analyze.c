@@ -105,8 +105,11 @@ START_TEST(test_stream)
     ck_assert_int_eq(add_stream("create stream t (a int, A text)"), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "42701");
     ck_assert_str_eq(err.message, "column \"a\" specified more than once");
-    ck_assert_int_eq(add_stream("create stream t (a numeric)"), SL_ERR);
-    ck_assert_str_eq(err.sqlstate, "0A000");
+    ck_assert_int_eq(add_stream("create stream t (a numeric(1001, 2))"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "22023");
+    ck_assert_str_eq(err.message, "NUMERIC precision 1001 must be between 1 and 1000");
+    ck_assert_int_eq(add_stream("create stream t (a varchar(3, 2))"), SL_ERR);
+    ck_assert_str_eq(err.sqlstate, "22023");
     ck_assert_int_eq(add_stream("create stream t (a text(3))"), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "42601");
     ck_assert_int_eq(add_stream("create stream clicks (a int)"), SL_ERR);
@@ -170,7 +173,8 @@ START_TEST(test_coercion)
     ck_assert_int_eq(p->where->args[0]->kind, SL_E_CAST);
     ck_assert_int_eq(p->where->args[0]->type, SL_T_NUMERIC);
     ck_assert_int_eq(p->where->args[1]->type, SL_T_NUMERIC);
-    ck_assert(p->where->args[1]->constval.v.f == 1.5);
+    ck_assert_int_eq(p->where->args[1]->constval.v.s.n, 3);   /* exact: the text "1.5" */
+    ck_assert(memcmp(p->where->args[1]->constval.v.s.p, "1.5", 3) == 0);
     /* int2 + int8 literal -> int8; float4 vs int -> float8; float4 op float4. */
     p = plan_of("SELECT sum(s + 3000000000), sum(f * 2) b, sum(f * f) c FROM clicks");
     ck_assert_int_eq(p->aggs[0].arg->type, SL_T_INT8);
@@ -369,9 +373,8 @@ START_TEST(test_expressions)
            "current_date is not supported in continuous views yet", 40);
     ck_err("SELECT count(*) FROM clicks WHERE now(1) > ts", "42883",
            "function now(integer) does not exist", 35);
-    ck_err("SELECT count(*) FROM clicks WHERE round(v, 1) > 2", "0A000",
-           "numeric values are not supported in arithmetic in WHERE of continuous views yet",
-           35);
+    /* numeric is exact: arithmetic on it is fine anywhere */
+    ck_assert_int_eq(analyze("SELECT count(*) FROM clicks WHERE round(v, 1) > 2"), SL_OK);
 }
 END_TEST
 
@@ -456,21 +459,16 @@ START_TEST(test_errors)
     ck_err("SELECT corr(url, v) FROM clicks", "42883",
            "function corr(text, integer) does not exist", 8);
     ck_err("SELECT corr(v) FROM clicks", "42883", "function corr(integer) does not exist", 8);
-    ck_err("SELECT corr(v * 1.5, v) FROM clicks", "0A000",
-           "numeric values are not supported in aggregate arguments of continuous views yet",
-           13);
+    ck_assert_int_eq(analyze("SELECT corr(v * 1.5, v) FROM clicks"), SL_OK);
     ck_err("SELECT every(v) FROM clicks", "42883", "function every(integer) does not exist", 8);
-    ck_err("SELECT count(*) FILTER (WHERE v * 0.1 > 0.3) FROM clicks", "0A000",
-           "numeric values are not supported in FILTER of continuous views yet", 31);
-    ck_err("SELECT bool_and(v * 0.1 > 0.3) FROM clicks", "0A000",
-           "numeric values are not supported in aggregate arguments of continuous views yet",
-           17);
+    /* numeric is exact: allowed in FILTER, arguments, select lists, GROUP BY */
+    ck_assert_int_eq(analyze("SELECT count(*) FILTER (WHERE v * 0.1 > 0.3) FROM clicks"), SL_OK);
+    ck_assert_int_eq(analyze("SELECT bool_and(v * 0.1 > 0.3) FROM clicks"), SL_OK);
     ck_assert_int_eq(analyze("SELECT sum((v * 1.1)::float8) FILTER (WHERE v > 1.5) "
                              "FROM clicks"), SL_OK);
-    ck_err("SELECT count(*) FILTER (WHERE (v * 0.1)::float8 > 1) FROM clicks", "0A000",
-           "numeric values are not supported in FILTER of continuous views yet", 32);
-    ck_err("SELECT count(DISTINCT v * 0.1) FROM clicks", "0A000",
-           "count(numeric) is not supported in continuous views yet", 8);
+    ck_assert_int_eq(analyze("SELECT count(*) FILTER (WHERE (v * 0.1)::float8 > 1) FROM clicks"),
+                     SL_OK);
+    ck_assert_int_eq(analyze("SELECT count(DISTINCT v * 0.1) FROM clicks"), SL_OK);
     ck_err("SELECT bit_or(f) FROM clicks", "42883", "function bit_or(real) does not exist", 8);
     ck_err("SELECT stddev(url) FROM clicks", "42883", "function stddev(text) does not exist", 8);
     ck_err("SELECT url, v, count(*) FROM clicks GROUP BY url", "42803",
@@ -479,8 +477,7 @@ START_TEST(test_errors)
     ck_err("SELECT c.v + 1, count(*) FROM clicks c", "42803",
            "column \"c.v\" must appear in the GROUP BY clause or be used in "
            "an aggregate function", 8);
-    ck_err("SELECT v * 0.5 AS h FROM clicks", "0A000",
-           "numeric values are not supported in the select list of continuous views yet", 10);
+    ck_assert_int_eq(analyze("SELECT v * 0.5 AS h FROM clicks"), SL_OK);
     ck_err("SELECT v, v FROM clicks", "42701", "column \"v\" specified more than once", 0);
     ck_err("SELECT DISTINCT url, count(*) FROM clicks GROUP BY url", "0A000",
            "SELECT DISTINCT with aggregates or GROUP BY is not supported in continuous views",
@@ -514,13 +511,10 @@ START_TEST(test_errors)
     ck_err("SELECT min(ok) FROM clicks", "42883", "function min(boolean) does not exist", 8);
     ck_err("SELECT count(v, v) FROM clicks", "42883",
            "function count(integer, integer) does not exist", 8);
-    ck_err("SELECT sum(v * 1.5) FROM clicks", "0A000",
-           "sum(numeric) is not supported in continuous views yet", 8);
-    ck_err("SELECT v * 0.1 AS tenth, count(*) FROM clicks GROUP BY v * 0.1", "0A000",
-           "numeric values are not supported in GROUP BY of continuous views yet", 58);
-    ck_err("SELECT count(*) FROM clicks WHERE v * 0.1 = 0.3", "0A000",
-           "numeric values are not supported in arithmetic in WHERE of continuous views yet",
-           35);
+    ck_assert_int_eq(analyze("SELECT sum(v * 1.5) FROM clicks"), SL_OK);
+    ck_assert_int_eq(analyze("SELECT v * 0.1 AS tenth, count(*) FROM clicks GROUP BY v * 0.1"),
+                     SL_OK);
+    ck_assert_int_eq(analyze("SELECT count(*) FROM clicks WHERE v * 0.1 = 0.3"), SL_OK);
     /* comparing with a decimal constant is exact enough: allowed */
     ck_assert_ptr_nonnull(plan_of("SELECT count(*) FROM clicks WHERE v > 1.5 AND d < 2.25"));
     ck_err("SELECT count(*), count(v) AS count FROM clicks", "42701",

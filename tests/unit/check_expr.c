@@ -41,6 +41,11 @@ static sl_expr_t *cf(sl_type_t t, double v)
 {
     sl_expr_t *e = node(SL_E_CONST, t);
     e->constval.v.f = v;
+    if (t == SL_T_NUMERIC) {   /* numeric's datum is its text */
+        char *s = sl_sprintf(arena, "%.15g", v);
+        e->constval.v.s.p = s;
+        e->constval.v.s.n = (uint32_t)strlen(s);
+    }
     return e;
 }
 static sl_expr_t *cs(const char *s)

@@ -4,7 +4,8 @@
 # events (JSON arrays with NULLs, quotes, backslashes, "NULL", empty
 # strings; PostgreSQL's text form '{a,"b c",NULL}' in JSON strings) over
 # HTTP in several requests, then INSERT ... VALUES and COPY through psql,
-# across a restart of sluiced, then to two sluiced on one database.  The same events go into a plain table
+# across a restart of sluiced, then to two sluiced on one database, and
+# in a transaction block (held until COMMIT).  The same events go into a plain table
 # (json_populate_record, INSERT, COPY straight to PostgreSQL), and every
 # view must equal PostgreSQL's SELECT over that table: = ANY / <> ALL /
 # < ANY in WHERE and FILTER, cardinality, array_length, array_lower,
@@ -160,6 +161,13 @@ post_and_copy "$ev.6" "$A_HTTP"
 post_and_copy "$ev.7"
 sleep 0.3
 check_views "two sluiced on one database"
+
+# An INSERT held in a transaction block until COMMIT: its arrays too.
+slq -c "BEGIN" -c "INSERT INTO ev (k, tags, nums, s) VALUES (4, '{held,\"in a block\"}', '{4,NULL}', 'q-4')" \
+    -c "SELECT pg_sleep(0.2)" -c "COMMIT" >/dev/null || fail "INSERT in a transaction block failed"
+pgq -c "INSERT INTO raw (k, tags, nums, s) VALUES (4, '{held,\"in a block\"}', '{4,NULL}', 'q-4')"
+sleep 0.3
+check_views "an INSERT held in a transaction block"
 
 # Refused events: nothing of the request is taken.
 refuse() {   # body, expected sqlstate, expected message part

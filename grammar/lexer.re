@@ -28,7 +28,8 @@ static const struct keyword {
 } keywords[] = {
     {"activate", TK_ACTIVATE}, {"add", TK_ADD},
     {"all", TK_ALL},           {"alter", TK_ALTER},
-    {"and", TK_AND},
+    {"and", TK_AND},           {"any", TK_ANY},
+    {"array", TK_ARRAY},
     {"as", TK_AS},             {"asc", TK_ASC},
     {"asymmetric", TK_ASYMMETRIC}, {"between", TK_BETWEEN},
     {"both", TK_BOTH},         {"by", TK_BY},
@@ -61,6 +62,7 @@ static const struct keyword {
     {"restrict", TK_RESTRICT}, {"revoke", TK_REVOKE},
     {"right", TK_RIGHT},       {"role", TK_ROLE},
     {"select", TK_SELECT},     {"show", TK_SHOW},
+    {"some", TK_SOME},
     {"stream", TK_STREAM},     {"streams", TK_STREAMS},
     {"substring", TK_SUBSTRING}, {"symmetric", TK_SYMMETRIC},
     {"then", TK_THEN},         {"time", TK_TIME},
@@ -285,6 +287,8 @@ int sl__lex(sl_lexer_t *lx, sl_token_t *tok)
             return emit(lx, tok, start, end, code, 0);
         }
         "(" { return emit(lx, tok, start, cur, TK_LP, 0); }
+        "[" { return emit(lx, tok, start, cur, TK_LBRACKET, 0); }
+        "]" { return emit(lx, tok, start, cur, TK_RBRACKET, 0); }
         ")" { return emit(lx, tok, start, cur, TK_RP, 0); }
         "," { return emit(lx, tok, start, cur, TK_COMMA, 0); }
         "." { return emit(lx, tok, start, cur, TK_DOT, 0); }

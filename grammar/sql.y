@@ -23,7 +23,7 @@
  *
  * Precedence follows PostgreSQL's table (lowest first): OR, AND, NOT, IS,
  * comparison, BETWEEN IN LIKE ILIKE, ESCAPE, other operators (||, ~), + -,
- * * / %, unary minus, ::.
+ * * / %, unary minus, ::, [ (a subscript; after a type name, T[]).
  */
 
 %name sl__parser
@@ -189,6 +189,7 @@ static sl_ast_node_t *like_node(sl_parse_t *ps, int pos, int variant, sl_ast_nod
 %left STAR SLASH PERCENT.
 %right UMINUS.
 %left TYPECAST.
+%left LBRACKET.
 
 input ::= stmt opt_semi.
 opt_semi ::= .
@@ -854,3 +855,33 @@ expr(E) ::= POSITION(N). { E = sl__ast_colref(A, NULL, &N); }
 expr(E) ::= SUBSTRING(N). { E = sl__ast_colref(A, NULL, &N); }
 expr(E) ::= TRIM(N). { E = sl__ast_colref(A, NULL, &N); }
 expr(E) ::= EXTRACT(N). { E = sl__ast_colref(A, NULL, &N); }
+
+/* Arrays: T[] and T ARRAY type names (dimensions ignored, as PostgreSQL
+ * does), subscripts, x op ANY | SOME | ALL (array) and ARRAY[...]. */
+typename(T) ::= typename(X) LBRACKET RBRACKET. { T = sl__ast_typename_array(A, &X); }
+typename(T) ::= typename(X) LBRACKET INTEGER RBRACKET. { T = sl__ast_typename_array(A, &X); }
+typename(T) ::= typename(X) ARRAY. { T = sl__ast_typename_array(A, &X); }
+
+expr(E) ::= expr(X) LBRACKET(K) expr(I) RBRACKET. {
+    E = sl__ast_expr(A, SL_A_SUBSCRIPT, K.pos, 0, list3(A, X, I, NULL));
+    BOUND(E);
+}
+expr(E) ::= ARRAY(K) LBRACKET exprlist(L) RBRACKET. {
+    E = sl__ast_expr(A, SL_A_ARRAY, K.pos, 0, L);
+    BOUND(E);
+}
+expr(E) ::= ARRAY(K) LBRACKET RBRACKET. {
+    E = sl__ast_new(A, SL_A_ARRAY, K.pos);
+}
+expr(E) ::= ARRAY LP(P) select RP. { E = sl__ast_unsupported(A, "subqueries", P.pos); }
+
+%type subquant {bool}
+subquant(Q) ::= ANY. { Q = false; }
+subquant(Q) ::= SOME. { Q = false; }
+subquant(Q) ::= ALL. { Q = true; }
+expr(E) ::= expr(X) EQ(O) subquant(Q) LP expr(Y) RP. [EQ] { E = sl__ast_anyall(A, &O, Q, X, Y); BOUND(E); }
+expr(E) ::= expr(X) NE(O) subquant(Q) LP expr(Y) RP. [EQ] { E = sl__ast_anyall(A, &O, Q, X, Y); BOUND(E); }
+expr(E) ::= expr(X) LT(O) subquant(Q) LP expr(Y) RP. [EQ] { E = sl__ast_anyall(A, &O, Q, X, Y); BOUND(E); }
+expr(E) ::= expr(X) LE(O) subquant(Q) LP expr(Y) RP. [EQ] { E = sl__ast_anyall(A, &O, Q, X, Y); BOUND(E); }
+expr(E) ::= expr(X) GT(O) subquant(Q) LP expr(Y) RP. [EQ] { E = sl__ast_anyall(A, &O, Q, X, Y); BOUND(E); }
+expr(E) ::= expr(X) GE(O) subquant(Q) LP expr(Y) RP. [EQ] { E = sl__ast_anyall(A, &O, Q, X, Y); BOUND(E); }

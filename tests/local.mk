@@ -41,6 +41,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/stream_dml.sh \
 	tests/e2e/stream_dml_drivers.sh \
 	tests/e2e/stmts.sh \
+	tests/e2e/arrays.sh \
 	tests/e2e/slide.sh \
 	tests/e2e/ttl.sh \
 	tests/diff/run.sh \

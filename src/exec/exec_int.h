@@ -84,6 +84,16 @@ void sl__hashagg_merge(sl__op_t *op, sl_delta_t *d);
 
 /* Evaluates built-in function e->func (func.c) on its evaluated arguments
  * (none NULL when the function is strict) into *out. */
+/* Arrays (array_ops.c): x op ANY / ALL (array); the array functions
+ * (arguments evaluated, as sl__func_eval's). */
+int sl__eval_anyall(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
+                    sl_datum_t *out, sl_error_t *err);
+/* A non-NULL array x cast to e's array type: each element cast as
+ * sl_expr_eval casts a value (an SL_E_CAST of a constant). */
+int sl__array_cast(const sl_expr_t *e, const sl_datum_t *x, sl_arena_t *scratch,
+                   sl_datum_t *out, sl_error_t *err);
+int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
+                   sl_datum_t *out, sl_error_t *err);
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
                   sl_datum_t *out, sl_error_t *err);
 

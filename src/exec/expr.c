@@ -12,6 +12,7 @@
  */
 #include "exec/exec_int.h"
 #include "plan/func.h"
+#include "util/array.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -433,7 +434,11 @@ static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t 
     case SL_E_FUNC: {
         sl_datum_t local[8];
         sl_datum_t *v = e->nargs <= 8 ? local : sl_alloc(scratch, sizeof(*v) * (size_t)e->nargs);
-        bool strict = !(e->func == SL_F_CONCAT || e->func == SL_F_CONCAT_WS);
+        bool strict = !(e->func == SL_F_CONCAT || e->func == SL_F_CONCAT_WS ||
+                        e->func == SL_F_ARRAY || e->func == SL_F_ARRAY_POSITION ||
+                        e->func == SL_F_ARRAY_TO_STRING || e->func == SL_F_STRING_TO_ARRAY ||
+                        e->func == SL_F_ARRAY_CAT || e->func == SL_F_ARRAY_APPEND ||
+                        e->func == SL_F_ARRAY_PREPEND);
         for (int i = 0; i < e->nargs; i++)
             if (sl_expr_eval(e->args[i], b, r, scratch, &v[i], err) != SL_OK)
                 return SL_ERR;
@@ -446,6 +451,8 @@ static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t 
                 }
         return sl__func_eval(e, v, scratch, out, err);
     }
+    case SL_E_ANYALL:
+        return sl__eval_anyall(e, b, r, scratch, out, err);
     default:
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "unknown expression kind %d",
                             e->kind);
@@ -536,6 +543,8 @@ int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scr
             *out = x;
             return SL_OK;
         }
+        if (sl_type_is_array(e->type) && sl_type_is_array(e->args[0]->type))
+            return sl__array_cast(e, &x, scratch, out, err);
         return cast_datum(e->args[0]->type, e->type, e->typmod, &x, scratch, out, err);
     }
     default:

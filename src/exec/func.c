@@ -12,6 +12,7 @@
  */
 #include "exec/exec_int.h"
 #include "plan/func.h"
+#include "util/array.h"
 
 #include <locale.h>
 #include <math.h>
@@ -926,9 +927,9 @@ static int f_regexp_replace(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t 
             char c = a[3].v.s.p[i];
             if (c == 'g')
                 global = true;
-            else if (c == 'i')
-                icase = true;
-            else if (c != 'c')
+            else if (c == 'i' || c == 'c')
+                icase = c == 'i';   /* the last of them wins */
+            else
                 return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
                                     "invalid regular expression option: \"%c\"", c);
         }
@@ -1262,6 +1263,67 @@ static int f_now(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s, sl_datu
     return SL_OK;
 }
 
+/* regexp_match(string, pattern [, flags]): the first match's captured
+ * substrings (NULL for a group that took no part), or the whole match
+ * when the pattern has no group; NULL without a match.  Flags i and c;
+ * g is refused as PostgreSQL refuses it. */
+static int f_regexp_match(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
+                          sl_datum_t *out, sl_error_t *err)
+{
+    bool icase = false;
+    for (uint32_t i = 0; e->nargs == 3 && i < a[2].v.s.n; i++) {
+        char c = a[2].v.s.p[i];
+        if (c == 'g') {
+            sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
+                         "regexp_match() does not support the \"global\" option");
+            sl_error_hint(err, "Use the regexp_matches function instead.");
+            return SL_ERR;
+        }
+        if (c == 'i' || c == 'c')
+            icase = c == 'i';   /* the last of them wins */
+        else
+            return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0,
+                                "invalid regular expression option: \"%c\"", c);
+    }
+    regex_t own;
+    const regex_t *re = e->aux;
+    if (re == NULL) {
+        if (sl_func_regex_compile(a[1].v.s.p, a[1].v.s.n, icase, false, &own, err) != SL_OK)
+            return SL_ERR;
+        re = &own;
+    }
+    char *subj = nulterm(s, &a[0]);
+    if (icase)
+        sl_func_fold_ascii(subj, a[0].v.s.n);
+    size_t ng = re->re_nsub + 1;
+    regmatch_t *m = sl_alloc(s, sizeof(*m) * ng);
+    locale_t loc = sl_func_regex_locale(), old = loc ? uselocale(loc) : (locale_t)0;
+    int rc = regexec(re, subj, ng, m, 0);
+    if (loc)
+        uselocale(old);
+    if (re == &own)
+        regfree(&own);
+    if (rc != 0) {
+        out->null = true;
+        return SL_OK;
+    }
+    sl_array_builder_t ab;
+    sl_array_build_begin(&ab, SL_T_TEXT);
+    for (size_t g = ng > 1 ? 1 : 0; g < ng; g++) {
+        sl_datum_t v;
+        memset(&v, 0, sizeof(v));
+        if (m[g].rm_so < 0) {
+            v.null = true;
+        } else {
+            v.v.s.p = a[0].v.s.p + m[g].rm_so;
+            v.v.s.n = (uint32_t)(m[g].rm_eo - m[g].rm_so);
+        }
+        sl_array_build_add(&ab, &v);
+    }
+    sl_array_build_end(&ab, s, out);
+    return SL_OK;
+}
+
 /* A sliding window's arrival step (plan.h): now() truncated to the step
  * args[0] (microseconds), steps aligned to 1970-01-01. */
 static int f_arrival_step(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
@@ -1298,6 +1360,13 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ARRIVAL_STEP] = f_arrival_step,
     [SL_F_TUMBLE] = sl__f_window, [SL_F_HOP] = sl__f_window,
     [SL_F_WINDOW_END] = sl__f_window, [SL_F_SESSION] = sl__f_window,
+    [SL_F_REGEXP_MATCH] = f_regexp_match, [SL_F_CARDINALITY] = sl__array_func,
+    [SL_F_ARRAY_LENGTH] = sl__array_func, [SL_F_ARRAY_POSITION] = sl__array_func,
+    [SL_F_ARRAY_TO_STRING] = sl__array_func, [SL_F_SUBSCRIPT] = sl__array_func,
+    [SL_F_ARRAY] = sl__array_func, [SL_F_ARRAY_LOWER] = sl__array_func,
+    [SL_F_ARRAY_UPPER] = sl__array_func, [SL_F_STRING_TO_ARRAY] = sl__array_func,
+    [SL_F_ARRAY_CAT] = sl__array_func, [SL_F_ARRAY_APPEND] = sl__array_func,
+    [SL_F_ARRAY_PREPEND] = sl__array_func,
 };
 
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,

@@ -54,6 +54,7 @@
  * counted by sl_delta_memory and bounded by max_memory as groups are.
  */
 #include "exec/exec_int.h"
+#include "util/array.h"
 
 #include <float.h>
 #include <math.h>
@@ -111,6 +112,7 @@ typedef struct istat {
 typedef struct agg_layout {
     upd_t upd;
     bool single;             /* sum(real): float4pl, added in single precision */
+    bool keep_nulls;         /* array_agg: U_LIST keeps NULL values too */
     int off;                 /* state offset in the record */
     sl_type_t argtype;
     int nstate;
@@ -197,8 +199,9 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
             sz = sizeof(dset_t *);
             goto sized;
         }
-        if (a->kind == SL_AGG_STRING_AGG) {
+        if (a->kind == SL_AGG_STRING_AGG || a->kind == SL_AGG_ARRAY_AGG) {
             al->upd = U_LIST;
+            al->keep_nulls = a->kind == SL_AGG_ARRAY_AGG;
             sz = sizeof(dset_t *);
             goto sized;
         }
@@ -831,7 +834,10 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
                     vsum_add_one(st, &v->v.iv);
                 break;
             case U_LIST:
-                if (!v->null)
+                /* array_agg keeps NULLs, not the rows its FILTER left out
+                 * (their filter value is in args2: op_project.c) */
+                if (!v->null || (al->keep_nulls && (c->args2[a] == NULL ||
+                                                    (!c->args2[a][i].null && c->args2[a][i].v.i))))
                     list_add(d, al, st, v, 1, false);
                 break;
             }
@@ -1302,6 +1308,10 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
         memcpy(&set, st, sizeof(set));
         if (set == NULL || set->n == 0)
             return false;
+        if (al->keep_nulls) {   /* array_agg: array_out of the values */
+            sl_array_output_datums(al->argtype, set->val, set->n, out);
+            return true;
+        }
         sl_buf_t v = SL_BUF_INIT;
         sl_buf_putc(out, '{');
         uint32_t end = al->upd == U_LIST ? set->n : set->cap;

@@ -194,6 +194,8 @@ static int project_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             return SL_ERR;
         if (a->arg2 != NULL && project_masked(a->arg2, mask, c, &c->args2[i], err) != SL_OK)
             return SL_ERR;
+        if (a->kind == SL_AGG_ARRAY_AGG)
+            c->args2[i] = mask;   /* array_agg keeps NULLs: which rows its FILTER passed */
     }
     /* Output columns computed from group keys: evaluated only for their
      * errors (the view computes the value when read). */

@@ -17,6 +17,7 @@
  * line ("invalid JSON: expected ':' at byte 12").
  */
 #include "ingest/ndjson.h"
+#include "util/array.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -332,6 +333,91 @@ static int convert(dec_t *d, int col, int r, const char *s, uint32_t n)
     return SL_OK;
 }
 
+/* A JSON array at *pp ('[') into array column col of row r: each element
+ * through the element type's input (JSON null: a NULL element); a nested
+ * array or object is refused (22P02). */
+static int parse_array_value(dec_t *d, int col, int r, const char **pp)
+{
+    const sl_column_t *c = &d->s->cols[col];
+    sl_type_t et = sl_type_elem(c->type);
+    const char *p = skip_ws(d, *pp + 1, d->end), *e = d->end;
+    sl_array_builder_t ab;
+    sl_error_t err;
+    sl_error_clear(&err);
+    sl_array_build_begin(&ab, et);
+    if (p < e && *p == ']') {
+        p++;
+        goto done;
+    }
+    for (;;) {
+        sl_datum_t v;
+        memset(&v, 0, sizeof(v));
+        const char *s = p, *q;
+        uint32_t n = 0;
+        if (p >= e)
+            goto bad_json;
+        if (*p == '"') {
+            bool esc;
+            if (scan_string(d, p, &q, &esc) != SL_OK)
+                goto fail;
+            s = p + 1;
+            n = (uint32_t)(q - s);
+            if (esc) {
+                char *buf = sl_alloc(d->a, (size_t)(q - p));
+                if (unescape(d, p + 1, q, buf, &n) != SL_OK)
+                    goto fail;
+                s = buf;
+            }
+            p = q + 1;
+        } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            for (q = p; q < e && is_num_char(*q); q++)
+                ;
+            n = (uint32_t)(q - p);
+            p = q;
+        } else if (literal_at(p, e, "true", 4) || literal_at(p, e, "false", 5)) {
+            n = *p == 't' ? 4 : 5;
+            p += n;
+        } else if (literal_at(p, e, "null", 4)) {
+            v.null = true;
+            p += 4;
+        } else if (*p == '[' || *p == '{') {
+            sl_array_build_abort(&ab);
+            char msg[160];
+            snprintf(msg, sizeof(msg), "malformed array literal: a JSON %s cannot be an element "
+                     "of type %s", *p == '[' ? "array" : "object", sl_type_name(c->type));
+            return column_error(d, col, SL_ERRCODE_INVALID_TEXT_REP, msg);
+        } else {
+            goto bad_json;
+        }
+        if (!v.null && sl_type_input(et, c->typmod, s, n, d->a, &v, &err) != SL_OK) {
+            sl_array_build_abort(&ab);
+            return column_error(d, col, err.sqlstate, err.message);
+        }
+        sl_array_build_add(&ab, &v);
+        p = skip_ws(d, p, e);
+        if (p < e && *p == ',') {
+            p = skip_ws(d, p + 1, e);
+            continue;
+        }
+        if (p < e && *p == ']') {
+            p++;
+            break;
+        }
+        sl_array_build_abort(&ab);
+        return json_error(d, p, "expected ',' or ']'");
+    }
+done:
+    sl_array_build_end(&ab, d->a, &d->b->cols[col][r]);
+    *pp = p;
+    return SL_OK;
+bad_json:
+    sl_array_build_abort(&ab);
+    return json_error(d, p, "expected a value");
+fail:
+    sl_array_build_abort(&ab);
+    return SL_ERR;
+}
+
 /* Parses the value at *pp into column col of row r. */
 static int parse_column_value(dec_t *d, int col, int r, const char **pp)
 {
@@ -404,6 +490,8 @@ static int parse_column_value(dec_t *d, int col, int r, const char **pp)
         out->null = true;
         return SL_OK;
     }
+    if (ch == '[' && sl_type_is_array(t))
+        return parse_array_value(d, col, r, pp);
     if (ch == '{' || ch == '[') {
         char msg[128];
         snprintf(msg, sizeof(msg), "cannot cast jsonb %s to type %s",

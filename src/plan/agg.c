@@ -33,9 +33,10 @@
 
 #include <string.h>
 
+#include "util/array.h"
 #include "util/error.h"
 
-#define LAST_KIND SL_AGG_STRING_AGG
+#define LAST_KIND SL_AGG_ARRAY_AGG
 
 static const char *const agg_names[] = {
     [SL_AGG_COUNT_STAR] = "count", [SL_AGG_COUNT] = "count",
@@ -48,6 +49,7 @@ static const char *const agg_names[] = {
     [SL_AGG_CORR] = "corr",        [SL_AGG_COVAR_POP] = "covar_pop",
     [SL_AGG_COVAR_SAMP] = "covar_samp", [SL_AGG_REGR_SLOPE] = "regr_slope",
     [SL_AGG_REGR_INTERCEPT] = "regr_intercept", [SL_AGG_STRING_AGG] = "string_agg",
+    [SL_AGG_ARRAY_AGG] = "array_agg",
 };
 
 /* PostgreSQL's final functions of the float statistics. */
@@ -89,7 +91,7 @@ int sl_agg_nargs(sl_aggkind_t kind)
 {
     if (kind == SL_AGG_COUNT_STAR)
         return 0;
-    return kind >= SL_AGG_CORR ? 2 : 1;
+    return kind >= SL_AGG_CORR && kind <= SL_AGG_STRING_AGG ? 2 : 1;
 }
 
 static bool is_stat(sl_aggkind_t kind)
@@ -196,6 +198,13 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
             return no_function(kind, ref->fname, argtype, location, err);
         result = SL_T_TEXT;
         break;
+    case SL_AGG_ARRAY_AGG:
+        result = sl_type_array_of(argtype);
+        if (result == SL_T_UNKNOWN)
+            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                                "array_agg of type %s is not supported in continuous views yet",
+                                sl_type_name(argtype));
+        break;
     default:
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, location,
                             "unknown aggregate kind %d", (int)kind);
@@ -206,6 +215,10 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
                             "%s(DISTINCT ...) is not supported in continuous views yet",
                             ref->fname ? ref->fname : sl_agg_name(kind));
+    if (ref->distinct && sl_type_is_array(argtype))   /* the set is an array's text */
+        return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                            "%s(DISTINCT ...) of an array is not supported in continuous views yet",
+                            ref->fname ? ref->fname : sl_agg_name(kind));
     ref->kind = kind;
     ref->argtype = argtype;
     ref->argtypmod = argtypmod;
@@ -213,7 +226,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     ref->location = location;
     for (int j = 0; j < SL_AGG_MAX_STATE_COLS; j++)
         ref->state_type[j] = SL_T_UNKNOWN;
-    if (ref->distinct || kind == SL_AGG_STRING_AGG) {
+    if (ref->distinct || kind == SL_AGG_STRING_AGG || kind == SL_AGG_ARRAY_AGG) {
         ref->nstate = 1;
         ref->state_type[0] = SL_T_TEXT;
     } else if (kind == SL_AGG_AVG) {
@@ -284,6 +297,16 @@ static void put_set(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
     sl_buf_printf(b, ", '{}')::%s[]", sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
 }
 
+/* coalesce(tbl."_a<i>", '{}')::T[]: array_agg's values, typed (in text
+ * form, timestamps with their offset, so no session setting enters). */
+static void put_array(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
+{
+    char tbuf[64];
+    sl_buf_puts(b, "coalesce(");
+    put_col(ref, i, 0, tbl, b);
+    sl_buf_printf(b, ", '{}')::%s", sl_type_sql(ref->result_type, -1, tbuf, sizeof(tbuf)));
+}
+
 /* The variance of integers from exact sums, as numeric_stddev_internal
  * computes it: NULL for n <= 0 (pop) or n <= 1 (samp), 0 when
  * n * sxx - sx * sx <= 0 (it is not negative for exact sums), else that
@@ -345,6 +368,16 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
         put_col(ref, i, j, tbl, b);
         sl_buf_puts(b, " + ");
         put_col(ref, i, j, in, b);
+        return;
+    }
+    if (ref->kind == SL_AGG_ARRAY_AGG) {
+        /* (coalesce(t.a, '{}')::T[] || coalesce(in.a, '{}')::T[])::text:
+         * PostgreSQL's combine of array_agg states is concatenation */
+        sl_buf_putc(b, '(');
+        put_array(ref, i, tbl, b);
+        sl_buf_puts(b, " || ");
+        put_array(ref, i, in, b);
+        sl_buf_puts(b, ")::text");
         return;
     }
     if (ref->kind == SL_AGG_STRING_AGG) {
@@ -436,6 +469,14 @@ bool sl_agg_window_sql(const sl_aggref_t *ref, int i, int j, sl_buf_t *b)
         sl_buf_puts(b, ")::bigint");
         return true;
     }
+    if (ref->kind == SL_AGG_ARRAY_AGG) {
+        /* array_agg's values in the order they were flushed (T[]: the
+         * final NULLIF(..., '{}')::T[] takes it as it takes the text) */
+        sl_buf_puts(b, "sluice.array_cat_agg(");
+        put_array(ref, i, NULL, b);
+        sl_buf_puts(b, " ORDER BY \"_step\")");
+        return true;
+    }
     if (ref->distinct || ref->kind == SL_AGG_STRING_AGG) {
         sl_buf_puts(b, "sluice.array_cat_agg(");
         put_set(ref, i, NULL, b);
@@ -469,6 +510,14 @@ bool sl_agg_window_sql(const sl_aggref_t *ref, int i, int j, sl_buf_t *b)
 
 void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
 {
+    if (ref->kind == SL_AGG_ARRAY_AGG) {
+        /* NULLIF(t.a, '{}')::T[]: no value (all filtered out) is NULL */
+        char tbuf[64];
+        sl_buf_puts(b, "NULLIF(");
+        put_col(ref, i, 0, tbl, b);
+        sl_buf_printf(b, ", '{}')::%s", sl_type_sql(ref->result_type, -1, tbuf, sizeof(tbuf)));
+        return;
+    }
     if (ref->kind == SL_AGG_STRING_AGG) {
         sl_buf_printf(b, "(SELECT string_agg(e, %s%s) FROM unnest(",
                       ref->delim_sql ? ref->delim_sql : "NULL::text",

@@ -28,6 +28,9 @@
  *
  *   string_agg(x, d) text, constant d   the values as an array's   text
  *   [ORDER BY x]                        text, in arrival order
+ *   array_agg(x)     a scalar type      the values (NULLs too) as  x's array
+ *                                       an array's text, arrival   type
+ *                                       order
  *   count/sum/avg    any (count),       the distinct values as an  as without
  *   (DISTINCT x)     as without         array's text, sorted       DISTINCT
  *
@@ -63,7 +66,8 @@ typedef enum sl_aggkind {
     SL_AGG_COVAR_SAMP,
     SL_AGG_REGR_SLOPE,
     SL_AGG_REGR_INTERCEPT,
-    SL_AGG_STRING_AGG        /* (text, constant delimiter) */
+    SL_AGG_STRING_AGG,       /* (text, constant delimiter) */
+    SL_AGG_ARRAY_AGG         /* (a scalar with an array type) */
 } sl_aggkind_t;
 
 #define SL_AGG_MAX_STATE_COLS 6

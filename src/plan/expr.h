@@ -33,7 +33,9 @@ typedef enum sl_expr_kind {
     SL_E_DISTINCT,  /* args[0] IS DISTINCT FROM args[1] (op SL_OP_NE), or IS
                        NOT DISTINCT FROM (SL_OP_EQ): never NULL */
     SL_E_BOOLTEST,  /* args[0] IS [NOT] TRUE / FALSE / UNKNOWN (booltest) */
-    SL_E_FUNC       /* a built-in function (func: plan/func.h) of args */
+    SL_E_FUNC,      /* a built-in function (func: plan/func.h) of args */
+    SL_E_ANYALL     /* args[0] op ANY (args[1]), an array; ALL when `all`:
+                       PostgreSQL's ScalarArrayOpExpr */
 } sl_expr_kind_t;
 
 typedef enum sl_booltest {
@@ -61,6 +63,7 @@ typedef struct sl_expr {
                               plan time (regex_t), owned by the plan */
     int nargs;
     struct sl_expr **args;
+    bool all;              /* SL_E_ANYALL: op ALL (array) */
 } sl_expr_t;
 
 #endif

@@ -86,6 +86,8 @@ static const sl_func_sig_t funcs[] = {
     {"pow", SL_F_POWER, 2, {NUM, NUM}, NUM, true},
     {"power", SL_F_POWER, 2, {F8, F8}, F8, true},
     {"power", SL_F_POWER, 2, {NUM, NUM}, NUM, true},
+    {"regexp_match", SL_F_REGEXP_MATCH, 2, {TXT, TXT}, SL_T_TEXT_ARRAY, true},
+    {"regexp_match", SL_F_REGEXP_MATCH, 3, {TXT, TXT, TXT}, SL_T_TEXT_ARRAY, true},
     {"regexp_replace", SL_F_REGEXP_REPLACE, 3, {TXT, TXT, TXT}, TXT, true},
     {"regexp_replace", SL_F_REGEXP_REPLACE, 4, {TXT, TXT, TXT, TXT}, TXT, true},
     {"repeat", SL_F_REPEAT, 2, {TXT, I4}, TXT, true},

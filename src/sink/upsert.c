@@ -33,6 +33,7 @@
 #include "sink/sink.h"
 #include "exec/exec.h"
 #include "sink/ddl.h"
+#include "util/array.h"
 
 #include <string.h>
 
@@ -65,15 +66,70 @@ static void put_key_match(const sl_view_plan_t *p, const char *a, const char *b,
     }
 }
 
-/* $1::t1[], $2::t2[], ...: one array parameter per group key. */
-static void put_key_arrays(const sl_view_plan_t *p, sl_buf_t *sql)
+/* SELECT * FROM unnest($1::t1[], $2::t2[], ...): one array parameter per
+ * group key, then (with_states) per state column.  An array-typed key
+ * travels as text[] of its array literals and is cast back by name:
+ * SELECT c1, c2::bigint[], ... FROM unnest(...) AS x(c1, c2, ...). */
+static bool has_array_key(const sl_view_plan_t *p)
+{
+    for (int g = 0; g < p->ngroup; g++)
+        if (sl_type_is_array(p->group[g].type))
+            return true;
+    return false;
+}
+
+/* Type and typmod of unnest column c: the group keys, then (with_states)
+ * every aggregate's state columns. */
+static sl_type_t col_type(const sl_view_plan_t *p, int c, int *typmod)
+{
+    *typmod = -1;
+    if (c < p->ngroup) {
+        *typmod = p->group[c].typmod;
+        return p->group[c].type;
+    }
+    c -= p->ngroup;
+    for (int i = 0; i < p->naggs; c -= p->aggs[i].nstate, i++)
+        if (c < p->aggs[i].nstate)
+            return p->aggs[i].state_type[c];
+    return SL_T_UNKNOWN;
+}
+
+static void put_unnest(const sl_view_plan_t *p, bool with_states, sl_buf_t *sql)
 {
     char tbuf[64];
-    for (int g = 0; g < p->ngroup; g++) {
-        sl_type_t t = p->group[g].type;
-        sl_buf_printf(sql, "%s$%d::%s[]", g > 0 ? ", " : "", g + 1,
-                      sl_type_sql(t == SL_T_UNKNOWN ? SL_T_TEXT : t, -1, tbuf,
-                                  sizeof(tbuf)));
+    int ncols = p->ngroup, tm;
+    for (int i = 0; with_states && i < p->naggs; i++)
+        ncols += p->aggs[i].nstate;
+    bool arrays = false;
+    for (int c = 0; c < ncols; c++)
+        arrays |= sl_type_is_array(col_type(p, c, &tm));
+    if (arrays) {
+        sl_buf_puts(sql, "SELECT ");
+        for (int c = 0; c < ncols; c++) {
+            sl_type_t t = col_type(p, c, &tm);
+            sl_buf_printf(sql, "%sc%d", c > 0 ? ", " : "", c + 1);
+            if (sl_type_is_array(t))
+                sl_buf_printf(sql, "::%s", sl_type_sql(t, tm, tbuf, sizeof(tbuf)));
+        }
+        sl_buf_puts(sql, " FROM unnest(");
+    } else {
+        sl_buf_puts(sql, "SELECT * FROM unnest(");
+    }
+    for (int c = 0; c < ncols; c++) {
+        sl_type_t t = col_type(p, c, &tm);
+        if (sl_type_is_array(t) || t == SL_T_UNKNOWN)
+            t = SL_T_TEXT;
+        if (c < p->ngroup)
+            sl_buf_printf(sql, "%s$%d::%s[]", c > 0 ? ", " : "", c + 1,
+                          sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
+        else
+            sl_buf_printf(sql, "%s$%d::%s[]", c > 0 ? ", " : "", c + 1, sl_type_name(t));
+    }
+    sl_buf_putc(sql, ')');
+    if (arrays) {
+        for (int c = 0; c < ncols; c++)
+            sl_buf_printf(sql, "%sc%d", c > 0 ? ", " : " AS x(", c + 1);
+        sl_buf_putc(sql, ')');
     }
 }
 
@@ -84,9 +140,8 @@ static void put_append(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_ident(sql, v->name);
     sl_buf_puts(sql, " (");
     sl_ddl_state_columns(v->plan, 0, false, sql);
-    sl_buf_puts(sql, ") SELECT * FROM unnest(");
-    put_key_arrays(v->plan, sql);
-    sl_buf_putc(sql, ')');
+    sl_buf_puts(sql, ") ");
+    put_unnest(v->plan, false, sql);
 }
 
 /* GROUP BY without aggregates: the groups not yet in the table inserted,
@@ -99,9 +154,9 @@ static void put_insert_groups(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_put_ident(sql, v->name);
     sl_buf_puts(sql, " (");
     sl_ddl_state_columns(p, 0, false, sql);
-    sl_buf_puts(sql, ") SELECT * FROM unnest(");
-    put_key_arrays(p, sql);
-    sl_buf_puts(sql, ") AS u");
+    sl_buf_puts(sql, has_array_key(p) ? ") SELECT * FROM (" : ") ");
+    put_unnest(p, false, sql);
+    sl_buf_puts(sql, has_array_key(p) ? ") AS u" : " AS u");
     for (int g = 0; g < p->ngroup; g++)
         sl_buf_printf(sql, "%s%d", g ? ", " : " ORDER BY ", g + 1);
     sl_buf_puts(sql, " ON CONFLICT DO NOTHING");
@@ -122,22 +177,11 @@ void sl_upsert_sql(const sl_view_t *v, sl_buf_t *sql)
 
     sl_buf_puts(sql, "WITH u (");
     sl_ddl_state_columns(p, 0, false, sql);
-    sl_buf_puts(sql, ") AS (SELECT * FROM unnest(");
-    int param = 1;
-    char tbuf[64];
-    for (int g = 0; g < p->ngroup; g++, param++) {
-        sl_type_t t = p->group[g].type;
-        sl_buf_printf(sql, "%s$%d::%s[]", param > 1 ? ", " : "", param,
-                      sl_type_sql(t == SL_T_UNKNOWN ? SL_T_TEXT : t, -1, tbuf,
-                                  sizeof(tbuf)));
-    }
-    for (int i = 0; i < p->naggs; i++)
-        for (int j = 0; j < p->aggs[i].nstate; j++, param++)
-            sl_buf_printf(sql, "%s$%d::%s[]", param > 1 ? ", " : "", param,
-                          sl_type_name(p->aggs[i].state_type[j]));
+    sl_buf_puts(sql, ") AS (");
+    put_unnest(p, true, sql);
 
     /* w: the groups updated in place. */
-    sl_buf_puts(sql, ")), w AS (UPDATE \"sluice_mrel\".");
+    sl_buf_puts(sql, "), w AS (UPDATE \"sluice_mrel\".");
     sl_buf_put_ident(sql, v->name);
     sl_buf_puts(sql, " AS t SET ");
     put_combine(p, "u", sql);

@@ -134,11 +134,25 @@ static int figure_colname(const sl_ast_node_t *n, const char **name)
     case SL_A_BOOL:
         *name = "bool";
         return 1;
+    case SL_A_SUBSCRIPT:
+        return figure_colname(n->args[0], name);
+    case SL_A_ARRAY:
+        *name = "array";
+        return 2;
     case SL_A_CAST: {
         if (figure_colname(n->args[0], name) == 2)
             return 2;
-        sl_type_t t = sl_type_from_name(n->typname);
-        *name = t == SL_T_UNKNOWN ? n->typname : sl__type_internal_name(t, n->typname);
+        /* an array type is named as its element type: '{1}'::int[] is int4 */
+        char elem[64];
+        size_t l = strlen(n->typname);
+        const char *tn = n->typname;
+        if (l > 2 && l < sizeof(elem) && strcmp(tn + l - 2, "[]") == 0) {
+            memcpy(elem, tn, l - 2);
+            elem[l - 2] = '\0';
+            tn = elem;
+        }
+        sl_type_t t = sl_type_from_name(tn);
+        *name = t == SL_T_UNKNOWN ? n->typname : sl__type_internal_name(t, tn);
         return 1;
     }
     default:

@@ -11,6 +11,7 @@
  * and position.  Everything is allocated from the plan's arena.
  */
 #include "sql/analyze_int.h"
+#include "util/array.h"
 #include "util/numeric.h"
 
 #include <errno.h>
@@ -89,6 +90,8 @@ static bool castable(sl_type_t from, sl_type_t to)
 {
     if (from == to || from == SL_T_TEXT || to == SL_T_TEXT)
         return true;
+    if (sl_type_is_array(from) && sl_type_is_array(to))   /* element by element */
+        return castable(sl_type_elem(from), sl_type_elem(to));
     if (sl_type_is_numeric(from) && sl_type_is_numeric(to))
         return true;
     if (is_time(from) && is_time(to))
@@ -186,6 +189,9 @@ int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
                      int location, bool in_stream, sl_type_t *type,
                      int *typmod_out)
 {
+    size_t len = strlen(name);
+    if (len > 2 && strcmp(name + len - 2, "[]") == 0)
+        return sl__array_type(ctx, name, typmod, location, in_stream, type, typmod_out);
     sl_type_t t = sl_type_from_name(name);
 
     if (t == SL_T_UNKNOWN) {
@@ -243,7 +249,11 @@ const char *sl__type_internal_name(sl_type_t t, const char *written)
     case SL_T_TIMESTAMPTZ: return "timestamptz";
     case SL_T_TIMESTAMP: return "timestamp";
     case SL_T_INTERVAL: return "interval";
-    default: return "unknown";
+    default:
+        /* '{1}'::int[] is named as its element type is, as in PostgreSQL */
+        if (sl_type_is_array(t))
+            return sl__type_internal_name(sl_type_elem(t), written);
+        return "unknown";
     }
 }
 
@@ -261,7 +271,9 @@ bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y)
     case SL_E_MINMAX:
     case SL_E_DISTINCT:
     case SL_E_BOOLTEST:
-        if (x->op != y->op || x->func != y->func || x->booltest != y->booltest)
+    case SL_E_ANYALL:
+        if (x->op != y->op || x->func != y->func || x->booltest != y->booltest ||
+            x->all != y->all)
             return false;
         break;
     case SL_E_CONST:
@@ -320,7 +332,7 @@ uint32_t sl__expr_hash_shallow(const sl_expr_t *e)
     case SL_E_CONST:
         if (e->constval.null)
             return sl__hash_mix(h, 1);
-        if (e->type == SL_T_UNKNOWN || e->type == SL_T_TEXT)
+        if (e->type == SL_T_UNKNOWN || e->type == SL_T_TEXT || sl_type_is_array(e->type))
             return sl__hash_mix(h, bytes_hash(e->constval.v.s.p, e->constval.v.s.n));
         if (e->type == SL_T_FLOAT4 || e->type == SL_T_FLOAT8 || e->type == SL_T_NUMERIC)
             return h;   /* -0 equals 0, NaN equals NaN: leave it to sl__expr_equal */
@@ -531,6 +543,8 @@ static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t whe
     }
 
     if (op == SL_OP_CONCAT) {
+        if (sl_type_is_array(l->type) || sl_type_is_array(r->type))
+            return sl__array_concat(ctx, n->location, n->opname, l, r);
         if (l->type != SL_T_TEXT && r->type != SL_T_TEXT && !is_unknown(l) &&
             !is_unknown(r))
             return no_operator(ctx, n, l, r);
@@ -652,7 +666,9 @@ static sl_expr_t *cast(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
     if (sl__resolve_type(ctx, n->typname, n->typmod, n->type_location, false, &t,
                          &typmod) != SL_OK)
         return NULL;
-    sl_expr_t *x = sl__transform(ctx, n->args[0], where);
+    sl_expr_t *x = n->args[0]->kind == SL_A_ARRAY && n->args[0]->nargs == 0 && sl_type_is_array(t)
+                       ? sl__empty_array(ctx, t, n->args[0]->location)   /* ARRAY[]::int[] */
+                       : sl__transform(ctx, n->args[0], where);
     if (x == NULL)
         return NULL;
     if (is_unknown(x))
@@ -755,7 +771,7 @@ static bool same_opt_expr(const sl_expr_t *x, const sl_expr_t *y)
 static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     sl_expr_t *builtin;
-    if (sl__builtin_call(ctx, n, where, &builtin))
+    if (sl__array_call(ctx, n, where, &builtin) || sl__builtin_call(ctx, n, where, &builtin))
         return builtin;
     int kind = sl_agg_lookup(n->str);
     sl_expr_t **args = NULL;
@@ -959,6 +975,10 @@ sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
     case SL_A_DISTINCT:
     case SL_A_BOOLTEST:
         return sl__transform_cond(ctx, n, where);
+    case SL_A_ANYALL:
+    case SL_A_SUBSCRIPT:
+    case SL_A_ARRAY:
+        return sl__transform_array(ctx, n, where);
     case SL_A_UNSUPPORTED:
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "%s are not supported in continuous views", n->str);

@@ -565,12 +565,14 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
          best->id == SL_F_SESSION) &&
         sl__analyze_window_call(ctx, e) != SL_OK)
         return true;
-    if (best->id == SL_F_REGEXP_REPLACE) {
-        const sl_expr_t *fl = n->nargs == 4 ? args[3] : NULL;
+    if (best->id == SL_F_REGEXP_REPLACE || best->id == SL_F_REGEXP_MATCH) {
+        int flagarg = best->id == SL_F_REGEXP_MATCH ? 2 : 3;
+        const sl_expr_t *fl = n->nargs == flagarg + 1 ? args[flagarg] : NULL;
         bool icase = false;
         if (fl == NULL || (fl->kind == SL_E_CONST && !fl->constval.null)) {
-            for (uint32_t i = 0; fl && i < fl->constval.v.s.n; i++)
-                icase |= fl->constval.v.s.p[i] == 'i';
+            for (uint32_t i = 0; fl && i < fl->constval.v.s.n; i++)   /* the last of i / c wins */
+                if (fl->constval.v.s.p[i] == 'i' || fl->constval.v.s.p[i] == 'c')
+                    icase = fl->constval.v.s.p[i] == 'i';
             if (precompile(ctx, e, args[1], icase, false) != SL_OK)
                 return true;
         }

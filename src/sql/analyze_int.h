@@ -125,5 +125,19 @@ void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
 int sl__analyze_stream_time(const sl_stmt_t *stmt, sl_stream_t *s, sl_error_t *err);
 int sl__analyze_window_call(sl_actx_t *ctx, sl_expr_t *e);
 int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_t *plan);
+/* Arrays (analyze_array.c): ANY / ALL, subscripts and ARRAY[...]; the
+ * array functions (true when n names one: *out, or NULL after an error);
+ * a type name ending in "[]"; the SQL of array nodes (false for others). */
+sl_expr_t *sl__transform_array(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where);
+bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
+                    sl_expr_t **out);
+int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
+                   bool in_stream, sl_type_t *type, int *typmod_out);
+bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
+sl_expr_t *sl__empty_array(sl_actx_t *ctx, sl_type_t t, int location);
+/* l || r with an array on either side: array_cat / array_append /
+ * array_prepend with PostgreSQL's typing. */
+sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl_expr_t *l,
+                            sl_expr_t *r);
 
 #endif

@@ -407,6 +407,24 @@ sl_typename_t sl__ast_typename(sl_arena_t *a, const sl_token_t *const *words,
     return tn;
 }
 
+sl_ast_node_t *sl__ast_anyall(sl_arena_t *a, const sl_token_t *op, bool all,
+                              sl_ast_node_t *l, sl_ast_node_t *r)
+{
+    sl_ast_node_t *n = sl__ast_binop(a, op, l, r);
+    n->kind = SL_A_ANYALL;
+    n->variant = all ? SL_AV_ALL : 0;
+    return n;
+}
+
+sl_typename_t sl__ast_typename_array(sl_arena_t *a, const sl_typename_t *t)
+{
+    sl_typename_t tn = *t;
+    size_t n = strlen(t->name);
+    if (n < 2 || strcmp(t->name + n - 2, "[]") != 0)
+        tn.name = sl_sprintf(a, "%s[]", t->name);
+    return tn;
+}
+
 static const char *kind_names[] = {
     [SL_A_AND] = "AND", [SL_A_OR] = "OR",
 };
@@ -501,6 +519,29 @@ void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b)
         break;
     case SL_A_UNSUPPORTED:
         sl_buf_printf(b, "<%s>", n->str);
+        break;
+    case SL_A_ANYALL:
+        sl_buf_putc(b, '(');
+        sl__ast_print(n->args[0], b);
+        sl_buf_printf(b, " %s %s (", n->opname, n->variant & SL_AV_ALL ? "ALL" : "ANY");
+        sl__ast_print(n->args[1], b);
+        sl_buf_puts(b, "))");
+        break;
+    case SL_A_SUBSCRIPT:
+        sl_buf_putc(b, '(');
+        sl__ast_print(n->args[0], b);
+        sl_buf_puts(b, ")[");
+        sl__ast_print(n->args[1], b);
+        sl_buf_putc(b, ']');
+        break;
+    case SL_A_ARRAY:
+        sl_buf_puts(b, "ARRAY[");
+        for (int i = 0; i < n->nargs; i++) {
+            if (i > 0)
+                sl_buf_puts(b, ", ");
+            sl__ast_print(n->args[i], b);
+        }
+        sl_buf_putc(b, ']');
         break;
     case SL_A_CASE:
     case SL_A_IN:

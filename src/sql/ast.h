@@ -68,7 +68,11 @@ typedef enum sl_ast_kind {
                           sl_booltest_t */
     SL_A_TARGET,       /* args[0] [AS name] in a select list */
     SL_A_SELECT,       /* see the select fields */
-    SL_A_PARAM         /* $n: str = "$n" (INSERT INTO stream VALUES) */
+    SL_A_PARAM,        /* $n: str = "$n" (INSERT INTO stream VALUES) */
+    SL_A_ANYALL,       /* args[0] op ANY|SOME|ALL (args[1]): op, opname as
+                          BINOP; variant SL_AV_ALL */
+    SL_A_SUBSCRIPT,    /* args[0][args[1]] */
+    SL_A_ARRAY         /* ARRAY[args...] */
 } sl_ast_kind_t;
 
 #define SL_AV_NOT 1
@@ -76,6 +80,7 @@ typedef enum sl_ast_kind {
 #define SL_AV_ILIKE 2
 #define SL_AV_CASE_ARG 1
 #define SL_AV_CASE_ELSE 2
+#define SL_AV_ALL 1
 
 #define SL_AST_OP_OTHER (-1)   /* a binary operator Sluice does not know */
 
@@ -193,6 +198,12 @@ sl_coldef_list_t *sl__ast_coldef(sl_arena_t *a, sl_coldef_list_t *l,
 /* Type name from up to four words (NULL-terminated list of tokens). */
 sl_typename_t sl__ast_typename(sl_arena_t *a, const sl_token_t *const *words,
                                int typmod);
+
+/* Arrays: x op ANY / ALL (arr); a type name with [] appended (once:
+ * PostgreSQL ignores further dimensions). */
+sl_ast_node_t *sl__ast_anyall(sl_arena_t *a, const sl_token_t *op, bool all,
+                              sl_ast_node_t *l, sl_ast_node_t *r);
+sl_typename_t sl__ast_typename_array(sl_arena_t *a, const sl_typename_t *t);
 
 /* Deparses an AST expression (for tests and messages). */
 void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b);

@@ -131,6 +131,8 @@ void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
             sl_buf_printf(b, ", %s)", empty);
         return;
     }
+    if (sl__deparse_array(plan, e, b))
+        return;
     switch (e->kind) {
     case SL_E_CONST:
         put_const(e, b);
@@ -237,6 +239,8 @@ void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
         sl_buf_puts(b, t[e->booltest]);
         break;
     }
+    case SL_E_ANYALL:   /* sl__deparse_array */
+        break;
     case SL_E_CAST:
         sl_buf_puts(b, "CAST(");
         sl__deparse(plan, e->args[0], b);

@@ -5,7 +5,8 @@ src_sql_libsql_a_SOURCES = \
 	src/sql/sql.h src/sql/sql_int.h src/sql/ast.h src/sql/analyze_int.h \
 	src/sql/ast.c src/sql/parse.c \
 	src/sql/analyze.c src/sql/analyze_expr.c src/sql/analyze_dml.c src/sql/analyze_func.c \
-	src/sql/analyze_window.c src/sql/analyze_slide.c \
+	src/sql/analyze_window.c src/sql/analyze_array.c \
+	src/sql/analyze_slide.c \
 	src/sql/deparse.c src/sql/explain.c
 nodist_src_sql_libsql_a_SOURCES = grammar/sql.c grammar/sql.h grammar/lexer.c
 

@@ -2,6 +2,7 @@
 noinst_LIBRARIES += src/util/libutil.a
 src_util_libutil_a_SOURCES = \
 	src/util/arena.c src/util/arena.h \
+	src/util/array.c src/util/array.h \
 	src/util/buf.c src/util/buf.h \
 	src/util/conninfo.c src/util/conninfo.h \
 	src/util/encoding.c src/util/encoding.h \
@@ -19,6 +20,11 @@ TESTS += tests/unit/check_encoding
 tests_unit_check_encoding_SOURCES = tests/unit/check_encoding.c
 tests_unit_check_encoding_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_encoding_LDADD = src/util/libutil.a $(CHECK_LIBS)
+check_PROGRAMS += tests/unit/check_array
+TESTS += tests/unit/check_array
+tests_unit_check_array_SOURCES = tests/unit/check_array.c
+tests_unit_check_array_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_array_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm
 check_PROGRAMS += tests/unit/check_numeric
 TESTS += tests/unit/check_numeric
 tests_unit_check_numeric_SOURCES = tests/unit/check_numeric.c

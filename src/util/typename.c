@@ -1,5 +1,6 @@
 /* typename.c: names and OIDs of Sluice's types; see types.h. */
 #include "util/types.h"
+#include "util/array.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,15 @@ static const struct {
     [SL_T_TIMESTAMPTZ] = {"timestamp with time zone", 1184},
     [SL_T_TIMESTAMP] = {"timestamp without time zone", 1114},
     [SL_T_INTERVAL] = {"interval", 1186},
+    [SL_T_BOOL_ARRAY] = {"boolean[]", 1000},
+    [SL_T_INT2_ARRAY] = {"smallint[]", 1005},
+    [SL_T_INT4_ARRAY] = {"integer[]", 1007},
+    [SL_T_INT8_ARRAY] = {"bigint[]", 1016},
+    [SL_T_FLOAT4_ARRAY] = {"real[]", 1021},
+    [SL_T_FLOAT8_ARRAY] = {"double precision[]", 1022},
+    [SL_T_TEXT_ARRAY] = {"text[]", 1009},
+    [SL_T_TIMESTAMPTZ_ARRAY] = {"timestamp with time zone[]", 1185},
+    [SL_T_TIMESTAMP_ARRAY] = {"timestamp without time zone[]", 1115},
 };
 
 static const struct {
@@ -41,6 +51,12 @@ static const struct {
     {"timestamp", SL_T_TIMESTAMP},
     {"timestamp without time zone", SL_T_TIMESTAMP},
     {"interval", SL_T_INTERVAL},
+    /* PostgreSQL's internal names of the array types */
+    {"_bool", SL_T_BOOL_ARRAY}, {"_int2", SL_T_INT2_ARRAY}, {"_int4", SL_T_INT4_ARRAY},
+    {"_int8", SL_T_INT8_ARRAY}, {"_float4", SL_T_FLOAT4_ARRAY},
+    {"_float8", SL_T_FLOAT8_ARRAY}, {"_text", SL_T_TEXT_ARRAY},
+    {"_varchar", SL_T_TEXT_ARRAY}, {"_timestamptz", SL_T_TIMESTAMPTZ_ARRAY},
+    {"_timestamp", SL_T_TIMESTAMP_ARRAY},
 };
 
 const char *sl_type_name(sl_type_t t)
@@ -57,6 +73,8 @@ const char *sl_type_sql(sl_type_t t, int typmod, char *buf, int buflen)
 {
     if (t == SL_T_TEXT && typmod >= 0)
         snprintf(buf, buflen, "character varying(%d)", typmod);
+    else if (t == SL_T_TEXT_ARRAY && typmod >= 0)
+        snprintf(buf, buflen, "character varying(%d)[]", typmod);
     else if (t == SL_T_NUMERIC && typmod >= 4)   /* ((p << 16) | s) + 4, numeric.h */
         snprintf(buf, buflen, "numeric(%d,%d)", ((typmod - 4) >> 16) & 0xffff,
                  (((typmod - 4) & 0x7ff) ^ 1024) - 1024);
@@ -75,7 +93,7 @@ sl_type_t sl_type_from_name(const char *name)
 
 bool sl_type_by_ref(sl_type_t t)
 {
-    return t == SL_T_TEXT || t == SL_T_UNKNOWN || t == SL_T_NUMERIC;
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN || t == SL_T_NUMERIC || sl_type_is_array(t);
 }
 
 bool sl_type_is_integer(sl_type_t t)

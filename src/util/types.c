@@ -16,6 +16,7 @@
  * Messages and SQLSTATEs are PostgreSQL's, quoting the input as given.
  */
 #include "util/types.h"
+#include "util/array.h"
 
 #include "util/numeric.h"
 
@@ -638,6 +639,8 @@ int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
     sl_datum_t d;
     memset(&d, 0, sizeof(d));
     int rc;
+    if (sl_type_is_array(t))
+        return sl_array_input(t, typmod, s, n, a, out, err);
     switch (t) {
     case SL_T_BOOL:
         rc = bool_input(s, n, &d.v.i, err);
@@ -684,6 +687,10 @@ int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
 void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
 {
     char tmp[32];
+    if (sl_type_is_array(t)) {
+        sl_array_output(t, d, b);
+        return;
+    }
     switch (t) {
     case SL_T_BOOL:
         sl_buf_puts(b, d->v.i ? "true" : "false");
@@ -801,6 +808,8 @@ static int text_cmp_collated(const sl_datum_t *a, const sl_datum_t *b)
 
 int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
 {
+    if (sl_type_is_array(t))
+        return sl_array_cmp(t, a, b);
     switch (t) {
     case SL_T_FLOAT4:
     case SL_T_FLOAT8:
@@ -850,6 +859,8 @@ uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d)
 {
     if (d->null)
         return UINT64_C(0x5bd1e9955bd1e995);
+    if (sl_type_is_array(t))
+        return sl_array_hash(t, d);
     switch (t) {
     case SL_T_NUMERIC:
         return hash_bytes(d->v.s.p, sl_numeric_norm_len(d));
@@ -880,6 +891,8 @@ bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
 {
     if (a->null || b->null)
         return a->null && b->null;
+    if (sl_type_is_array(t))
+        return sl_array_eq(t, a, b);
     switch (t) {
     case SL_T_FLOAT4:
     case SL_T_FLOAT8:

@@ -39,6 +39,11 @@ typedef enum sl_type {
     SL_T_TIMESTAMPTZ,
     SL_T_TIMESTAMP,
     SL_T_INTERVAL,     /* in .iv */
+    /* one-dimensional arrays of the scalar types (util/array.h): keep
+     * them consecutive, from SL_T_BOOL_ARRAY to SL_T_TIMESTAMP_ARRAY */
+    SL_T_BOOL_ARRAY, SL_T_INT2_ARRAY, SL_T_INT4_ARRAY, SL_T_INT8_ARRAY,
+    SL_T_FLOAT4_ARRAY, SL_T_FLOAT8_ARRAY, SL_T_TEXT_ARRAY,
+    SL_T_TIMESTAMPTZ_ARRAY, SL_T_TIMESTAMP_ARRAY,
     SL_T_NTYPES
 } sl_type_t;
 

@@ -180,7 +180,8 @@ static void setup(void)
     sl_arena_t *a = sl_arena_new(NULL, "setup");
     const char *ddl =
         "CREATE STREAM s (k bigint, v integer, s smallint, name text, code varchar(4), "
-        "ok boolean, ts timestamptz, lt timestamp, f double precision, r real);"
+        "ok boolean, ts timestamptz, lt timestamp, f double precision, r real, "
+        "ia bigint[], ta text[]);"
         "CREATE STREAM t (a integer, b text);"
         "CREATE CONTINUOUS VIEW v AS SELECT b, count(*) FROM t GROUP BY b";
     run_sql(ddl, strlen(ddl), a, true);
@@ -190,11 +191,12 @@ static void setup(void)
     sl_arena_t *ev = sl_arena_new(NULL, "events");   /* lives as long as the process */
     static const char *const bodies[2] = {
         "{\"k\":9223372036854775807,\"v\":2147483647,\"s\":32767,\"f\":1e308,\"r\":3e38,"
-        "\"name\":\"z\",\"ok\":true,\"ts\":\"2024-01-01T00:00:00Z\"}\n"
+        "\"name\":\"z\",\"ok\":true,\"ts\":\"2024-01-01T00:00:00Z\",\"ia\":[1,null,9223372036854775807],"
+        "\"ta\":[\"a\",null,\"b c\",\"\"]}\n"
         "{\"k\":-9223372036854775808,\"v\":-2147483648,\"s\":-32768,\"f\":-1e308,"
         "\"name\":\"\",\"ok\":false,\"lt\":\"2024-01-01\"}\n{\"k\":0,\"v\":0,\"f\":\"NaN\"}\n{}\n",
         "{\"k\":3,\"v\":10,\"s\":2,\"f\":1.5,\"r\":2,\"name\":\"a\",\"code\":\"xy\",\"ok\":true,"
-        "\"ts\":\"2024-03-01T00:00:00Z\",\"lt\":\"2024-03-01\"}\n"
+        "\"ts\":\"2024-03-01T00:00:00Z\",\"lt\":\"2024-03-01\",\"ia\":[],\"ta\":\"{x,NULL}\"}\n"
         "{\"k\":4,\"v\":-3,\"name\":null,\"code\":\"\xc3\xa9\"}\n{}\n",
     };
     for (int i = 0; i < 2; i++) {

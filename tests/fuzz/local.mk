@@ -4,7 +4,7 @@
 # with clang's -fsanitize=fuzzer-no-link,address,undefined; the source
 # lists come from the libraries' own variables.
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = http_head http pgwire ndjson csv sql types
+FUZZ_TARGETS = http_head http pgwire ndjson csv sql types array
 FUZZ_CC = clang
 FUZZ_SRCS = $(src_util_libutil_a_SOURCES) $(src_catalog_libcatalog_a_SOURCES) \
 	$(nodist_src_catalog_libcatalog_a_SOURCES) $(src_sql_libsql_a_SOURCES) \
@@ -15,6 +15,7 @@ FUZZ_SRCS = $(src_util_libutil_a_SOURCES) $(src_catalog_libcatalog_a_SOURCES) \
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.mk tests/fuzz/run.sh \
 	tests/fuzz/fuzz_stream.h tests/fuzz/fuzz_http_head.c tests/fuzz/fuzz_http.c tests/fuzz/fuzz_pgwire.c \
 	tests/fuzz/fuzz_ndjson.c tests/fuzz/fuzz_csv.c tests/fuzz/fuzz_sql.c tests/fuzz/fuzz_types.c \
+	tests/fuzz/fuzz_array.c \
 	tests/fuzz/http.dict tests/fuzz/sql.dict tests/fuzz/ndjson.dict tests/fuzz/csv.dict \
 	tests/fuzz/corpus
 

@@ -83,7 +83,8 @@ START_TEST(test_lookup)
     ck_assert_int_eq(sl_agg_lookup("regr_slope"), SL_AGG_REGR_SLOPE);
     ck_assert_int_eq(sl_agg_lookup("regr_intercept"), SL_AGG_REGR_INTERCEPT);
     ck_assert_int_eq(sl_agg_lookup("string_agg"), SL_AGG_STRING_AGG);
-    ck_assert_int_eq(sl_agg_lookup("array_agg"), -1);
+    ck_assert_int_eq(sl_agg_lookup("array_agg"), SL_AGG_ARRAY_AGG);
+    ck_assert_int_eq(sl_agg_nargs(SL_AGG_ARRAY_AGG), 1);
     ck_assert_int_eq(sl_agg_nargs(SL_AGG_STRING_AGG), 2);
     ck_assert_str_eq(sl_agg_name(SL_AGG_REGR_INTERCEPT), "regr_intercept");
     ck_assert_int_eq(sl_agg_nargs(SL_AGG_COUNT_STAR), 0);

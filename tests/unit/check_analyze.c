@@ -378,6 +378,39 @@ START_TEST(test_expressions)
 }
 END_TEST
 
+/* Arrays: typing and PostgreSQL's errors; what Sluice lacks (numeric
+ * arrays, DISTINCT over arrays) is 0A000. */
+START_TEST(test_arrays)
+{
+    ck_assert_int_eq(add_stream("create stream arr (a bigint[], t text[], i int, "
+                                "w varchar(3)[], f float8[])"), SL_OK);
+    ck_assert_int_eq(analyze("SELECT t[1] AS t1, cardinality(a) AS c, max(a), count(*) FROM arr "
+                             "WHERE i = ANY(a) AND 2.5 < ALL(f) AND i <> ALL('{1,2}') "
+                             "GROUP BY t[1], cardinality(a)"), SL_OK);
+    ck_err("SELECT 2.5 = ANY(a) FROM arr", "0A000",
+           "numeric compared with an array of type bigint[] is not supported yet", 12);
+    ck_err("SELECT ARRAY[i, 2.5] FROM arr", "0A000", "arrays of type numeric are not supported yet", 17);
+    ck_err("SELECT i = ANY(i) FROM arr", "42809", "op ANY/ALL (array) requires array on right side", 10);
+    ck_err("SELECT i = ANY(t) FROM arr", "42883", "operator does not exist: integer = text", 10);
+    ck_err("SELECT i[1] FROM arr", "42804",
+           "cannot subscript type integer because it does not support subscripting", 8);
+    ck_err("SELECT a[t] FROM arr", "42804", "array subscript must have type integer", 10);
+    ck_err("SELECT cardinality('{1}') FROM arr", "42804",
+           "could not determine polymorphic type because input has type unknown", 8);
+    ck_err("SELECT cardinality(i) FROM arr", "42883", "function cardinality(integer) does not exist", 8);
+    ck_err("SELECT ARRAY[] FROM arr", "42P18", "cannot determine type of empty array", 8);
+    ck_err("SELECT count(DISTINCT a) FROM arr", "0A000",
+           "count(DISTINCT ...) of an array is not supported in continuous views yet", 8);
+    ck_err("SELECT array_agg(a) FROM arr", "0A000",
+           "array_agg of type bigint[] is not supported in continuous views yet", 8);
+    ck_err("SELECT array_agg(i ORDER BY i) FROM arr", "0A000",
+           "ORDER BY in the arguments of array_agg is not supported in continuous views", 8);
+    ck_err("SELECT a FROM arr WHERE a = '{1,{2}}'", "22P02", "malformed array literal: \"{1,{2}}\"", 29);
+    ck_err("SELECT a FROM arr WHERE a = '{{1},{2}}'", "0A000", "multidimensional arrays are not supported", 29);
+    ck_err("SELECT a::interval[] FROM arr", "0A000", "arrays of type interval are not supported yet", 11);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     ck_err("SELECT count(*) FROM nope", "42P01", "relation \"nope\" does not exist", 22);
@@ -464,8 +497,8 @@ START_TEST(test_errors)
            "ORDER BY in the arguments of sum is not supported in continuous views", 8);
     ck_err("SELECT lower(url ORDER BY url) FROM clicks", "42809",
            "ORDER BY specified, but lower is not an aggregate function", 8);
-    ck_err("SELECT array_agg(v) FROM clicks", "0A000",
-           "function array_agg(integer) is not supported in continuous views yet", 8);
+    ck_err("SELECT array_append(v) FROM clicks", "0A000",
+           "function array_append(integer) is not supported in continuous views yet", 8);
     ck_err("SELECT abs(DISTINCT v) FROM clicks", "42809",
            "DISTINCT specified, but abs is not an aggregate function", 8);
     ck_err("SELECT foo(v) FROM clicks", "42883", "function foo(integer) does not exist", 8);
@@ -993,6 +1026,7 @@ int main(void)
     tcase_add_test(tc, test_coercion);
     tcase_add_test(tc, test_grouping_exprs);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_arrays);
     tcase_add_test(tc, test_expressions);
     tcase_add_test(tc, test_duplicates);
     tcase_add_test(tc, test_filter_and_new_aggregates);

@@ -227,6 +227,9 @@ static const char *const sql_seeds[] = {
     "avg(r) FROM s WHERE k > 1 AND k <= 5 GROUP BY name, code, k % 7 HAVING count(*) > 1",
     "CREATE CONTINUOUS VIEW g AS SELECT count(*), sum(k) / 2 AS half, max(f) - min(f) AS d "
     "FROM s WHERE ts > '2024-01-01' AND lt IS NOT NULL",
+    "CREATE CONTINUOUS VIEW y AS SELECT ta[1] AS t1, ta, cardinality(ia) AS c, array_agg(k) FILTER "
+    "(WHERE 1 = ANY(ia)), max(ia), regexp_match(name, '(a)(b)?') AS m FROM s WHERE 'a' <> ALL "
+    "(ta) OR k < SOME('{1,2}') GROUP BY ta[1], ta, cardinality(ia), regexp_match(name, '(a)(b)?')",
     "DROP CONTINUOUS VIEW IF EXISTS v; DROP STREAM s CASCADE; SHOW STREAMS; "
     "SELECT 'a;b', $$c;d$$ /* ; */ -- ;\n",
 };
@@ -300,7 +303,7 @@ START_TEST(test_sql)
     sl_arena_t *a = sl_arena_new(NULL, "fuzz");
     const char *ddl = "CREATE STREAM s (k bigint, v integer, s smallint, name text, "
                       "code varchar(4), ok boolean, ts timestamptz, lt timestamp, "
-                      "f double precision, r real)";
+                      "f double precision, r real, ia bigint[], ta text[])";
     sl_stmt_t *st;
     int nst;
     bool exists;
@@ -320,7 +323,8 @@ START_TEST(test_sql)
         "{\"k\":-9223372036854775808,\"v\":-2147483648,\"s\":-32768,\"f\":-1e308,"
         "\"name\":\"\",\"ok\":false,\"lt\":\"2024-01-01\"}\n{\"k\":0,\"v\":0,\"f\":\"NaN\"}\n{}\n",
         "{\"k\":3,\"v\":10,\"s\":2,\"f\":1.5,\"r\":2,\"name\":\"a\",\"code\":\"xy\",\"ok\":true,"
-        "\"ts\":\"2024-03-01T00:00:00Z\",\"lt\":\"2024-03-01\"}\n{\"k\":4,\"v\":-3,\"name\":null}\n{}\n",
+        "\"ts\":\"2024-03-01T00:00:00Z\",\"lt\":\"2024-03-01\",\"ia\":[1,null,3],\"ta\":[\"a\",\"b c\"]}\n"
+        "{\"k\":4,\"v\":-3,\"name\":null,\"ia\":[],\"ta\":\"{x,NULL}\"}\n{}\n",
     };
     sl_batch_t *events[2];
     sl_ingest_error_t ie;

@@ -457,6 +457,26 @@ START_TEST(test_precedence)
 }
 END_TEST
 
+/* Arrays: op ANY / SOME / ALL binds as its comparison operator, a
+ * subscript tighter than anything, [] after a type name is the array type. */
+START_TEST(test_arrays)
+{
+    sl_stmt_t *st = parse1("create continuous view v as select a = any(b) and c, "
+                           "not a + 1 <> all (b), a < some(b || c), -a[1], a[i + 1]::text, "
+                           "x::int[], cast(x as bigint array), x::varchar(3)[][], "
+                           "array[1, a], array[], f(a)[2] from s where a = any ('{1,2}')");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT ((a = ANY (b)) AND c), (NOT ((a + 1) <> ALL (b))), "
+                     "(a < ANY ((b || c))), (- (a)[1]), CAST((a)[(i + 1)] AS text), "
+                     "CAST(x AS int[]), CAST(x AS bigint[]), CAST(x AS varchar[](3)), "
+                     "ARRAY[1, a], ARRAY[], (f(a))[2] FROM s WHERE (a = ANY ('{1,2}'))");
+    ck_syntax("create continuous view v as select a = any b from s",
+              "syntax error at or near \"b\"", 44);
+    ck_syntax("create continuous view v as select a[1 from s",
+              "syntax error at or near \"from\"", 40);
+}
+END_TEST
+
 START_TEST(test_unsupported_clauses)
 {
     sl_stmt_t *st = parse1("create continuous view v as select count(*) from s "
@@ -634,6 +654,7 @@ int main(void)
     tcase_add_test(tc, test_grant_token);
     tcase_add_test(tc, test_create_view);
     tcase_add_test(tc, test_precedence);
+    tcase_add_test(tc, test_arrays);
     tcase_add_test(tc, test_aggregate_clauses);
     tcase_add_test(tc, test_unsupported_clauses);
     tcase_add_test(tc, test_syntax_errors);

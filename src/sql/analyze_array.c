@@ -1,0 +1,419 @@
+/*
+ * analyze_array.c: array expressions of a continuous view, with
+ * PostgreSQL's typing and messages.
+ *
+ *   sl__transform_array  x op ANY | SOME | ALL (array), arr[i], ARRAY[...]
+ *   sl__array_call       cardinality, array_length, array_lower,
+ *                        array_upper, array_position, array_to_string,
+ *                        string_to_array
+ *   sl__array_type       "bigint[]" -> SL_T_INT8_ARRAY (sl__resolve_type)
+ *   sl__deparse_array    the SQL of these nodes over a view's state table
+ *
+ * A literal on the right of ANY takes the array type of the left operand's
+ * type ('{1,2}' next to an integer is an integer[]); the left operand and
+ * the elements compare in PostgreSQL's cross-type operators' way: any two
+ * integer types exactly, an integer or real against double precision as
+ * doubles.
+ */
+#include "sql/analyze_int.h"
+
+#include <string.h>
+
+#include "plan/func.h"
+#include "util/array.h"
+
+static const char *const no_op_hint =
+    "No operator matches the given name and argument types. "
+    "You might need to add explicit type casts.";
+
+static bool is_unknown(const sl_expr_t *e)
+{
+    return e->type == SL_T_UNKNOWN;
+}
+
+/* Two types whose values the executor compares across (sl__array_cmp). */
+static bool comparable(sl_type_t x, sl_type_t y)
+{
+    if (x == y)
+        return true;
+    bool nx = sl_type_is_numeric(x) && x != SL_T_NUMERIC;
+    bool ny = sl_type_is_numeric(y) && y != SL_T_NUMERIC;
+    return nx && ny;
+}
+
+static sl_expr_t *no_array_type(sl_actx_t *ctx, sl_type_t elem, int location)
+{
+    sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                 "arrays of type %s are not supported yet", sl_type_name(elem));
+    return NULL;
+}
+
+static sl_expr_t *anyall(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_expr_t *l = sl__transform(ctx, n->args[0], where);
+    sl_expr_t *r = l ? sl__transform(ctx, n->args[1], where) : NULL;
+    if (r == NULL)
+        return NULL;
+    if (n->op == SL_AST_OP_OTHER || n->op < SL_OP_EQ || n->op > SL_OP_GE) {
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "operator %s with ANY or ALL is not supported in continuous views",
+                     n->opname);
+        return NULL;
+    }
+    if (is_unknown(r)) {
+        if (is_unknown(l) && (l = sl__coerce(ctx, l, SL_T_TEXT, -1)) == NULL)
+            return NULL;
+        sl_type_t at = sl_type_array_of(l->type);
+        if (at == SL_T_UNKNOWN)
+            return no_array_type(ctx, l->type, r->location);
+        if ((r = sl__coerce(ctx, r, at, -1)) == NULL)
+            return NULL;
+    }
+    if (!sl_type_is_array(r->type)) {
+        sl_error_set(ctx->err, SL_ERRCODE_WRONG_OBJECT_TYPE, n->location,
+                     "op ANY/ALL (array) requires array on right side");
+        return NULL;
+    }
+    sl_type_t et = sl_type_elem(r->type);
+    if (is_unknown(l) && (l = sl__coerce(ctx, l, et, -1)) == NULL)
+        return NULL;
+    /* numeric against real or double precision: as double precision */
+    if (l->type == SL_T_NUMERIC && (et == SL_T_FLOAT4 || et == SL_T_FLOAT8) &&
+        (l = sl__coerce(ctx, l, SL_T_FLOAT8, -1)) == NULL)
+        return NULL;
+    if (l->type == SL_T_NUMERIC && sl_type_is_integer(et)) {
+        /* PostgreSQL compares as numeric, exactly: Sluice has no numeric[] */
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "numeric compared with an array of type %s is not supported yet",
+                     sl_type_name(r->type));
+        sl_error_hint(ctx->err, "Cast the value to the array's element type, or to double "
+                                "precision.");
+        return NULL;
+    }
+    if (!comparable(l->type, et)) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                     "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
+                     sl_type_name(et));
+        sl_error_hint(ctx->err, "%s", no_op_hint);
+        return NULL;
+    }
+    sl_expr_t *e = sl__mk(ctx, SL_E_ANYALL, SL_T_BOOL, n->location, 2);
+    e->op = (sl_op_t)n->op;
+    e->all = (n->variant & SL_AV_ALL) != 0;
+    e->args[0] = l;
+    e->args[1] = r;
+    if (l->location > 0 && l->location < e->location)
+        e->location = l->location;
+    return e;
+}
+
+static sl_expr_t *func_node(sl_actx_t *ctx, sl_func_id_t id, sl_type_t type, int location,
+                            sl_expr_t **args, int nargs)
+{
+    sl_expr_t *e = sl__mk(ctx, SL_E_FUNC, type, location, nargs);
+    e->func = id;
+    for (int i = 0; i < nargs; i++)
+        e->args[i] = args[i];
+    return e;
+}
+
+/* An int4 argument (unknown literals and smaller integers coerced). */
+static sl_expr_t *int4_arg(sl_actx_t *ctx, sl_expr_t *x)
+{
+    if (is_unknown(x) || x->type == SL_T_INT2)
+        return sl__coerce(ctx, x, SL_T_INT4, -1);
+    return x->type == SL_T_INT4 ? x : NULL;
+}
+
+static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_expr_t *a[2];
+    if ((a[0] = sl__transform(ctx, n->args[0], where)) == NULL ||
+        (a[1] = sl__transform(ctx, n->args[1], where)) == NULL)
+        return NULL;
+    if (!sl_type_is_array(a[0]->type)) {
+        sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[0]->location,
+                     "cannot subscript type %s because it does not support subscripting",
+                     sl_type_name(a[0]->type));
+        return NULL;
+    }
+    /* an assignment cast to integer, as PostgreSQL's subscripts take */
+    sl_expr_t *i = sl_type_is_numeric(a[1]->type) ? sl__coerce(ctx, a[1], SL_T_INT4, -1)
+                                                  : int4_arg(ctx, a[1]);
+    if (i == NULL) {
+        if (!sl_error_isset(ctx->err))
+            sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[1]->location,
+                         "array subscript must have type integer");
+        return NULL;
+    }
+    a[1] = i;
+    sl_expr_t *e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a, 2);
+    e->typmod = a[0]->typmod;
+    e->location = a[0]->location;
+    return e;
+}
+
+/* ARRAY[a, b, ...]: the elements' common type (unknown literals text). */
+static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    if (n->nargs == 0) {
+        sl_error_set(ctx->err, "42P18", n->location, "cannot determine type of empty array");
+        sl_error_hint(ctx->err, "Explicitly cast to the desired type, for example "
+                                "ARRAY[]::integer[].");
+        return NULL;
+    }
+    sl_expr_t **v = sl_alloc(ctx->a, sizeof(*v) * (size_t)n->nargs);
+    sl_type_t t = SL_T_UNKNOWN;
+    for (int i = 0; i < n->nargs; i++) {
+        if ((v[i] = sl__transform(ctx, n->args[i], where)) == NULL)
+            return NULL;
+        sl_type_t u = v[i]->type;
+        if (u == SL_T_NUMERIC)   /* PostgreSQL's common type would be numeric */
+            return no_array_type(ctx, u, v[i]->location);
+        if (u == SL_T_UNKNOWN || u == t)
+            continue;
+        if (t == SL_T_UNKNOWN) {
+            t = u;
+        } else if (comparable(t, u)) {
+            bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
+            t = fl ? ((t == SL_T_FLOAT4 && u == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8)
+                   : (t > u ? t : u);
+        } else if ((t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ) &&
+                   (u == SL_T_TIMESTAMP || u == SL_T_TIMESTAMPTZ)) {
+            t = SL_T_TIMESTAMPTZ;
+        } else {
+            sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, v[i]->location,
+                         "ARRAY types %s and %s cannot be matched", sl_type_name(t),
+                         sl_type_name(u));
+            return NULL;
+        }
+    }
+    if (t == SL_T_UNKNOWN)
+        t = SL_T_TEXT;
+    sl_type_t at = sl_type_array_of(t);
+    if (at == SL_T_UNKNOWN)
+        return no_array_type(ctx, t, n->location);
+    for (int i = 0; i < n->nargs; i++)
+        if ((v[i] = sl__coerce(ctx, v[i], t, -1)) == NULL)
+            return NULL;
+    return func_node(ctx, SL_F_ARRAY, at, n->location, v, n->nargs);
+}
+
+/* An empty array constant of type t (ARRAY[] under a cast). */
+sl_expr_t *sl__empty_array(sl_actx_t *ctx, sl_type_t t, int location)
+{
+    sl_array_builder_t ab;
+    sl_expr_t *e = sl__mk(ctx, SL_E_CONST, t, location, 0);
+    sl_array_build_begin(&ab, sl_type_elem(t));
+    sl_array_build_end(&ab, ctx->a, &e->constval);
+    return e;
+}
+
+sl_expr_t *sl__transform_array(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    switch (n->kind) {
+    case SL_A_ANYALL:
+        return anyall(ctx, n, where);
+    case SL_A_SUBSCRIPT:
+        return subscript(ctx, n, where);
+    default:
+        return constructor(ctx, n, where);
+    }
+}
+
+static bool no_function(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t **args)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    for (int i = 0; i < n->nargs; i++) {
+        if (i > 0)
+            sl_buf_puts(&b, ", ");
+        sl_buf_puts(&b, sl_type_name(args[i]->type));
+    }
+    sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                 "function %s(%s) does not exist", n->str, sl_buf_cstr(&b));
+    sl_error_hint(ctx->err, "No function matches the given name and argument types. "
+                            "You might need to add explicit type casts.");
+    sl_buf_free(&b);
+    return true;
+}
+
+bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
+                    sl_expr_t **out)
+{
+    static const struct {
+        const char *name;
+        sl_func_id_t id;
+        int minargs, maxargs;
+    } fns[] = {
+        {"cardinality", SL_F_CARDINALITY, 1, 1},
+        {"array_length", SL_F_ARRAY_LENGTH, 2, 2},
+        {"array_position", SL_F_ARRAY_POSITION, 2, 2},
+        {"array_to_string", SL_F_ARRAY_TO_STRING, 2, 3},
+        {"array_lower", SL_F_ARRAY_LOWER, 2, 2},
+        {"array_upper", SL_F_ARRAY_UPPER, 2, 2},
+        {"string_to_array", SL_F_STRING_TO_ARRAY, 2, 3},
+    };
+    int f = -1;
+    for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+        if (strcmp(n->str, fns[i].name) == 0)
+            f = (int)i;
+    if (f < 0 || n->star || n->distinct || n->order || n->filter)
+        return false;
+    *out = NULL;
+    sl_expr_t *args[3];
+    for (int i = 0; i < n->nargs && i < 3; i++)
+        if ((args[i] = sl__transform(ctx, n->args[i], where)) == NULL)
+            return true;
+    if (n->nargs < fns[f].minargs || n->nargs > fns[f].maxargs)
+        return no_function(ctx, n, args);
+    if (fns[f].id == SL_F_STRING_TO_ARRAY) {   /* (text, text [, text]) */
+        for (int i = 0; i < n->nargs; i++) {
+            if (is_unknown(args[i]) && (args[i] = sl__coerce(ctx, args[i], SL_T_TEXT, -1)) == NULL)
+                return true;
+            if (args[i]->type != SL_T_TEXT)
+                return no_function(ctx, n, args);
+        }
+        *out = func_node(ctx, SL_F_STRING_TO_ARRAY, SL_T_TEXT_ARRAY, n->location, args, n->nargs);
+        return true;
+    }
+    if (is_unknown(args[0])) {
+        sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, n->location,
+                     "could not determine polymorphic type because input has type unknown");
+        return true;
+    }
+    if (!sl_type_is_array(args[0]->type))
+        return no_function(ctx, n, args);
+    sl_type_t et = sl_type_elem(args[0]->type), result = SL_T_INT4;
+    switch (fns[f].id) {
+    case SL_F_ARRAY_LENGTH:
+    case SL_F_ARRAY_LOWER:
+    case SL_F_ARRAY_UPPER:
+        if ((args[1] = int4_arg(ctx, args[1])) == NULL)
+            return sl_error_isset(ctx->err) ? true : no_function(ctx, n, args);
+        break;
+    case SL_F_ARRAY_POSITION:
+        if ((is_unknown(args[1]) && (args[1] = sl__coerce(ctx, args[1], et, -1)) == NULL))
+            return true;
+        if (!comparable(args[1]->type, et))
+            return no_function(ctx, n, args);
+        break;
+    case SL_F_ARRAY_TO_STRING:
+        for (int i = 1; i < n->nargs; i++) {
+            if (is_unknown(args[i]) && (args[i] = sl__coerce(ctx, args[i], SL_T_TEXT, -1)) == NULL)
+                return true;
+            if (args[i]->type != SL_T_TEXT)
+                return no_function(ctx, n, args);
+        }
+        result = SL_T_TEXT;
+        break;
+    default:
+        break;
+    }
+    *out = func_node(ctx, fns[f].id, result, n->location, args, n->nargs);
+    return true;
+}
+
+int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
+                   bool in_stream, sl_type_t *type, int *typmod_out)
+{
+    size_t n = strlen(name);
+    char *elem = sl_strndup(ctx->a, name, n - 2);
+    sl_type_t et;
+    if (sl__resolve_type(ctx, elem, typmod, location, in_stream, &et, typmod_out) != SL_OK)
+        return SL_ERR;
+    *type = sl_type_array_of(et);
+    if (*type == SL_T_UNKNOWN)
+        return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                            "arrays of type %s are not supported yet", sl_type_name(et));
+    return SL_OK;
+}
+
+/* The common element type of two comparable ones (as ARRAY[...] picks). */
+static sl_type_t common_elem(sl_type_t t, sl_type_t u)
+{
+    if (t == u)
+        return t;
+    bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
+    return fl ? ((t == SL_T_FLOAT4 && u == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8)
+              : (t > u ? t : u);
+}
+
+sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl_expr_t *l,
+                            sl_expr_t *r)
+{
+    /* an unknown literal next to an array is that array type */
+    if (is_unknown(r) && sl_type_is_array(l->type) && (r = sl__coerce(ctx, r, l->type, -1)) == NULL)
+        return NULL;
+    if (is_unknown(l) && sl_type_is_array(r->type) && (l = sl__coerce(ctx, l, r->type, -1)) == NULL)
+        return NULL;
+    bool la = sl_type_is_array(l->type), ra = sl_type_is_array(r->type);
+    sl_type_t le = la ? sl_type_elem(l->type) : l->type, re = ra ? sl_type_elem(r->type) : r->type;
+    if (!comparable(le, re)) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
+                     "operator does not exist: %s %s %s", sl_type_name(l->type), opname,
+                     sl_type_name(r->type));
+        sl_error_hint(ctx->err, "%s", no_op_hint);
+        return NULL;
+    }
+    sl_type_t et = common_elem(le, re), at = sl_type_array_of(et);
+    sl_expr_t *a[2] = {l, r};
+    for (int i = 0; i < 2; i++) {
+        bool arr = i == 0 ? la : ra;
+        if ((a[i] = sl__coerce(ctx, a[i], arr ? at : et, -1)) == NULL)
+            return NULL;
+    }
+    sl_func_id_t id = la && ra ? SL_F_ARRAY_CAT : la ? SL_F_ARRAY_APPEND : SL_F_ARRAY_PREPEND;
+    sl_expr_t *e = func_node(ctx, id, at, location, a, 2);
+    if (l->location > 0 && l->location < e->location)
+        e->location = l->location;
+    return e;
+}
+
+bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
+{
+    static const char *const ops[] = {
+        [SL_OP_EQ] = "=", [SL_OP_NE] = "<>", [SL_OP_LT] = "<",
+        [SL_OP_LE] = "<=", [SL_OP_GT] = ">", [SL_OP_GE] = ">=",
+    };
+    static const char *const names[] = {
+        [SL_F_CARDINALITY] = "pg_catalog.cardinality",
+        [SL_F_ARRAY_LENGTH] = "pg_catalog.array_length",
+        [SL_F_ARRAY_POSITION] = "pg_catalog.array_position",
+        [SL_F_ARRAY_TO_STRING] = "pg_catalog.array_to_string",
+        [SL_F_REGEXP_MATCH] = "pg_catalog.regexp_match",
+        [SL_F_ARRAY_LOWER] = "pg_catalog.array_lower",
+        [SL_F_ARRAY_UPPER] = "pg_catalog.array_upper",
+        [SL_F_STRING_TO_ARRAY] = "pg_catalog.string_to_array",
+        [SL_F_ARRAY_CAT] = "pg_catalog.array_cat",
+        [SL_F_ARRAY_APPEND] = "pg_catalog.array_append",
+        [SL_F_ARRAY_PREPEND] = "pg_catalog.array_prepend",
+    };
+    if (e->kind == SL_E_ANYALL) {
+        sl_buf_putc(b, '(');
+        sl__deparse(plan, e->args[0], b);
+        sl_buf_printf(b, " %s %s (", ops[e->op], e->all ? "ALL" : "ANY");
+        sl__deparse(plan, e->args[1], b);
+        sl_buf_puts(b, "))");
+        return true;
+    }
+    if (e->kind != SL_E_FUNC || e->func < SL_F_REGEXP_MATCH || e->func > SL_F_ARRAY_PREPEND)
+        return false;
+    if (e->func == SL_F_SUBSCRIPT) {
+        sl_buf_puts(b, "((");
+        sl__deparse(plan, e->args[0], b);
+        sl_buf_puts(b, ")[");
+        sl__deparse(plan, e->args[1], b);
+        sl_buf_puts(b, "])");
+        return true;
+    }
+    sl_buf_puts(b, e->func == SL_F_ARRAY ? "ARRAY[" : names[e->func]);
+    if (e->func != SL_F_ARRAY)
+        sl_buf_putc(b, '(');
+    for (int i = 0; i < e->nargs; i++) {
+        if (i > 0)
+            sl_buf_puts(b, ", ");
+        sl__deparse(plan, e->args[i], b);
+    }
+    sl_buf_putc(b, e->func == SL_F_ARRAY ? ']' : ')');
+    return true;
+}

@@ -1,0 +1,81 @@
+/*
+ * array.h: one-dimensional arrays of Sluice's scalar types, with
+ * PostgreSQL 15's input (array_in), output (array_out), comparison
+ * (btarraycmp) and equality (array_eq: NULL elements equal each other).
+ *
+ * An array type is its own sl_type_t (SL_T_INT8_ARRAY ...); its element
+ * type and typmod (varchar(n)[]: n) follow from it.  A non-NULL array
+ * value is a datum whose .v.s slice holds a self-contained packed list:
+ *
+ *     uint32 count, then per element a tag byte (0 NULL, 1 value) and
+ *     for a value: 8 bytes (int64 or double: .v.i / .v.f of the element)
+ *     or, for text, a uint32 length and the bytes.
+ *
+ * The bytes hold no pointers, so copying the slice (into a delta's arena,
+ * as text is copied) copies the array.  Integers are unaligned: read with
+ * memcpy (sl_array_next does).
+ */
+#ifndef SL_ARRAY_H
+#define SL_ARRAY_H
+
+#include "util/types.h"
+
+/* Whether t is an array type; its element type (SL_T_UNKNOWN when t is
+ * not an array); the array type of element type t (SL_T_UNKNOWN when
+ * Sluice has none). */
+static inline bool sl_type_is_array(sl_type_t t)
+{
+    return t >= SL_T_BOOL_ARRAY && t <= SL_T_TIMESTAMP_ARRAY;   /* consecutive in types.h */
+}
+sl_type_t sl_type_elem(sl_type_t t);
+sl_type_t sl_type_array_of(sl_type_t t);
+
+/* Reading the elements of a non-NULL array datum in order. */
+typedef struct sl_array_iter {
+    sl_type_t elem;
+    const char *p, *end;
+    uint32_t left;
+} sl_array_iter_t;
+
+uint32_t sl_array_count(const sl_datum_t *a);
+void sl_array_iter_init(sl_array_iter_t *it, sl_type_t array_type, const sl_datum_t *a);
+/* The next element into *out (text points into the array's bytes); false
+ * at the end. */
+bool sl_array_next(sl_array_iter_t *it, sl_datum_t *out);
+
+/* Building an array: elements appended to a growing buffer, then copied
+ * into arena a as a datum. */
+typedef struct sl_array_builder {
+    sl_type_t elem;
+    uint32_t n;
+    sl_buf_t b;
+} sl_array_builder_t;
+
+void sl_array_build_begin(sl_array_builder_t *ab, sl_type_t elem);
+void sl_array_build_add(sl_array_builder_t *ab, const sl_datum_t *v);
+/* Finishes into *out (allocated from a) and frees the builder. */
+void sl_array_build_end(sl_array_builder_t *ab, sl_arena_t *a, sl_datum_t *out);
+void sl_array_build_abort(sl_array_builder_t *ab);
+
+/*
+ * array_in: parses s[0..n) ('{1,2,NULL}', '{"a b",c}') as an array of
+ * array_type whose elements have typmod; elements go through the element
+ * type's input (sl_type_input).  22P02 "malformed array literal" with
+ * PostgreSQL's DETAIL, the element's own error, or 0A000 for a
+ * multidimensional array or explicit bounds.
+ */
+int sl_array_input(sl_type_t array_type, int typmod, const char *s, uint32_t n,
+                   sl_arena_t *a, sl_datum_t *out, sl_error_t *err);
+
+/* array_out: {1,2,NULL}, {"a b",c,"",NULL}, {t,f}. */
+void sl_array_output(sl_type_t array_type, const sl_datum_t *d, sl_buf_t *b);
+/* array_out of a list of elements (array_agg's state). */
+void sl_array_output_datums(sl_type_t elem, const sl_datum_t *v, uint32_t n, sl_buf_t *b);
+
+/* btarraycmp: element by element (NULL after any value, NULLs equal),
+ * then the shorter first.  Equality and hashing agree with it. */
+int sl_array_cmp(sl_type_t array_type, const sl_datum_t *x, const sl_datum_t *y);
+bool sl_array_eq(sl_type_t array_type, const sl_datum_t *x, const sl_datum_t *y);
+uint64_t sl_array_hash(sl_type_t array_type, const sl_datum_t *d);
+
+#endif

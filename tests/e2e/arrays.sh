@@ -1,0 +1,214 @@
+#!/bin/sh
+# tests/e2e/arrays.sh: arrays of the scalar types, differentially against
+# PostgreSQL.  A stream with a column of every array type gets random
+# events (JSON arrays with NULLs, quotes, backslashes, "NULL", empty
+# strings; PostgreSQL's text form '{a,"b c",NULL}' in JSON strings) over
+# HTTP in several requests, then INSERT ... VALUES and COPY through psql,
+# across a restart of sluiced, then to two sluiced on one database, and
+# in a transaction block (held until COMMIT).  The same events go into a plain table
+# (json_populate_record, INSERT, COPY straight to PostgreSQL), and every
+# view must equal PostgreSQL's SELECT over that table: = ANY / <> ALL /
+# < ANY in WHERE and FILTER, cardinality, array_length, array_lower,
+# array_upper, string_to_array, || of arrays and elements, subscripts,
+# array_position, array_to_string, ARRAY[...], casts between arrays,
+# arrays compared, arrays (and regexp_match) as group keys, outputs and
+# HAVING computed from them, min / max of arrays, array_agg (compared
+# sorted: the order of its elements across requests is not defined, by
+# PostgreSQL either).
+# Refusals: a nested JSON array, a malformed literal (22P02 with
+# PostgreSQL's message), a multidimensional array (0A000), type errors at
+# CREATE (42883, 42809, 42804) with PostgreSQL's messages.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+
+sl_need_clients
+command -v python3 >/dev/null 2>&1 || sl_skip "python3 not found"
+export PGTZ=UTC PGDATESTYLE="ISO, MDY" PGCLIENTENCODING=UTF8
+
+pg_start
+sluiced_start --flush-interval 50
+out=$PGTEST_DIR/out
+ev=$PGTEST_DIR/events
+
+cols="k integer, tags text[], nums bigint[], i4 integer[], sm smallint[], f double precision[], r real[], b boolean[], ts timestamptz[], s text, w varchar(5)[]"
+slq -c "CREATE STREAM ev ($cols)" || sl_fail "CREATE STREAM with array columns failed"
+pgq -c "CREATE TABLE raw ($cols)" \
+    -c "CREATE FUNCTION srt(anyarray) RETURNS anyarray LANGUAGE sql IMMUTABLE AS
+        'SELECT array_agg(x ORDER BY x NULLS LAST) FROM unnest(\$1) AS x'" ||
+    sl_fail "creating the oracle's table failed"
+
+# name | query over ev | what to read back (ordered by every column)
+views='a_any#SELECT k, count(*) AS n FROM ev WHERE '"'"'a'"'"' = ANY(tags) GROUP BY k#*
+a_all#SELECT k, count(*) AS n FROM ev WHERE 5 <> ALL(nums) GROUP BY k#*
+a_cmp#SELECT k, count(*) FILTER (WHERE 3 > ANY(i4)) AS lt, count(*) FILTER (WHERE k >= ALL(sm)) AS ge, count(*) FILTER (WHERE k = ANY('"'"'{1,2}'"'"')) AS lit, count(*) FILTER (WHERE 2.5 < SOME(f)) AS fl, count(*) FILTER (WHERE true = ANY(b)) AS bo FROM ev GROUP BY k#*
+a_card#SELECT cardinality(nums) AS c, count(*) AS n, sum(nums[1]) AS s1, max(tags[2]) AS t2, sum(array_length(i4, 1)) AS l FROM ev GROUP BY cardinality(nums)#*
+a_tags#SELECT tags, count(*) AS n FROM ev GROUP BY tags#*
+a_keys#SELECT b, ts, w, count(*) AS n FROM ev GROUP BY b, ts, w#*
+a_fkey#SELECT f, r, count(*) AS n FROM ev GROUP BY f, r#*
+a_agg#SELECT k, array_agg(s) AS a, array_agg(nums[1]) FILTER (WHERE k > 1) AS af, array_agg(k) AS ak FROM ev GROUP BY k#k, srt(a), srt(af), srt(ak)
+a_agg2#SELECT array_agg(ts[1]) AS t, array_agg(f[1]) AS f1, array_agg(b[1]) AS b1, cardinality(array_agg(k)) AS n FROM ev#srt(t), srt(f1), srt(b1), n
+a_re#SELECT regexp_match(s, '"'"'([a-z]+)-([0-9]+)'"'"') AS m, (regexp_match(s, '"'"'^([a-z]+)'"'"'))[1] AS w1, count(*) AS n FROM ev GROUP BY regexp_match(s, '"'"'([a-z]+)-([0-9]+)'"'"'), (regexp_match(s, '"'"'^([a-z]+)'"'"'))[1]#*
+a_re2#SELECT k, s, regexp_match(s, '"'"'(X)?([0-9]+)'"'"', '"'"'i'"'"') AS ri, regexp_match(s, '"'"'z-'"'"', '"'"'ic'"'"') AS rz FROM ev#*
+a_mm#SELECT k, max(nums) AS mx, min(tags) AS mn, max(ts) AS mt, min(f) AS mf, max(b) AS mb, count(w) AS cw FROM ev GROUP BY k#*
+a_cast#SELECT k, nums::int[] AS a, tags::varchar(2)[] AS t2, nums::text[] AS t3, ARRAY[]::int[] AS e, i4::bigint[] AS ib, r::float8[] AS rf, tags::text AS tt FROM ev#*
+a_hav#SELECT tags, tags[1] AS t1, cardinality(tags) AS c, count(*) AS n FROM ev GROUP BY tags HAVING '"'"'zz'"'"' = ANY(array_agg(s)) OR count(*) > 1#*
+a_xf#SELECT k, tags, nums[2] AS n2, i4[0] AS z, f, r, b, ts, w, tags = '"'"'{a,b}'"'"' AS eq, tags < '"'"'{b}'"'"' AS lt, array_to_string(tags, '"'"'|'"'"', '"'"'*'"'"') AS j, array_to_string(b, '"'"','"'"') AS jb, array_position(tags, '"'"'b'"'"') AS p, array_position(nums, NULL) AS pn, ARRAY[k, k + 1] AS arr, tags::text AS tt, '"'"'{1,2}'"'"'::int[] AS c, string_to_array(s, '"'"'-'"'"') AS sa, string_to_array(s, NULL) AS sc, string_to_array(s, '"'"''"'"', '"'"'zz'"'"') AS se, string_to_array(s || '"'"'b'"'"', '"'"'b'"'"', '"'"''"'"') AS sn, array_lower(tags, 1) AS lo, array_upper(nums, 1) AS up, tags || '"'"'{z}'"'"' AS c1, nums || k::bigint AS c2, k || i4 AS c3, i4 || nums AS c4, tags || NULL::text AS c5, NULL::int[] || i4 AS c6, f || r AS c7 FROM ev WHERE nums IS NOT NULL#*'
+
+echo "$views" | while IFS='#' read -r name q read; do
+    r=$(slq -c "CREATE CONTINUOUS VIEW $name AS $q" 2>&1) || fail "CREATE $name: $r"
+done
+
+# Random events: one file of NDJSON lines per request.
+python3 - "$ev" <<'EOF'
+import json, random, sys
+random.seed(7)
+texts = ['a', 'b', 'b c', 'NULL', '', 'x"y', 'back\\slash', '{br}', 'com,ma', 'é', ' sp ']
+def arr(gen, n=4):
+    if random.random() < 0.1:
+        return None
+    return [None if random.random() < 0.15 else gen() for _ in range(random.randint(0, n))]
+def textform(a):
+    def q(x):
+        if x is None:
+            return 'NULL'
+        return '"' + str(x).replace('\\', '\\\\').replace('"', '\\"') + '"'
+    return None if a is None else '{' + ','.join(q(x) for x in a) + '}'
+for req in range(8):
+    with open('%s.%d' % (sys.argv[1], req), 'w') as f:
+        for _ in range(40):
+            e = {'k': random.randint(0, 4)}
+            e['tags'] = arr(lambda: random.choice(texts), 3)
+            if random.random() < 0.3:
+                e['tags'] = textform(e['tags'])
+            e['nums'] = arr(lambda: random.randint(-3, 6), 3)
+            e['i4'] = arr(lambda: random.randint(-3, 6))
+            e['sm'] = arr(lambda: random.randint(0, 5), 2)
+            e['f'] = arr(lambda: random.choice([0.5, 1.25, 2.5, 3.0, 1e-5, 1e20]), 2)
+            e['r'] = arr(lambda: random.choice([0.1, 2.5, 3.0]), 2)
+            e['b'] = arr(lambda: random.random() < 0.5, 2)
+            e['ts'] = arr(lambda: '2026-12-0%dT0%d:00:00Z' % (random.randint(1, 3), random.randint(0, 2)), 2)
+            e['s'] = random.choice([None, 'ab-12', 'zz', 'q-1', 'abc-99x', 'Z-3'])
+            e['w'] = arr(lambda: random.choice(['x', 'y z', 'NULL', '']), 2)
+            for c in list(e):
+                if c != 'k' and random.random() < 0.05:
+                    del e[c]
+            f.write(json.dumps(e, ensure_ascii=False) + '\n')
+EOF
+
+post_and_copy() {   # file [server]
+    code=$(curl -s -o "$out" -w '%{http_code}' --data-binary "@$1" "http://${2:-$SLUICE_HTTP}/v1/streams/ev")
+    [ "$code" = 200 ] || fail "POST $1: HTTP $code $(cat "$out")"
+    python3 -c '
+import sys
+for l in sys.stdin:
+    print("INSERT INTO raw SELECT * FROM json_populate_record(NULL::raw, %s);" % ("$j$" + l.strip() + "$j$"))
+' <"$1" | pgq >/dev/null || fail "copying $1 into the oracle failed"
+}
+
+check_views() {
+    echo "$views" | while IFS='#' read -r name q read; do
+        oq=$(echo "$q" | sed 's/ FROM ev/ FROM raw/')
+        got=$(pgq -c "SELECT $read FROM $name" 2>&1 | LC_ALL=C sort || true)
+        want=$(pgq -c "SELECT $read FROM ($oq) AS $name" 2>&1 | LC_ALL=C sort || true)
+        if [ "$got" = "$want" ]; then
+            echo "ok"
+        else
+            echo "FAIL $1: view $name differs from PostgreSQL" >&2
+            printf 'sluiced:\n%s\npostgres:\n%s\n' "$got" "$want" | head -40 >&2
+        fi
+    done >"$out.check"
+    n=$(grep -c '^ok$' "$out.check" || true)
+    total=$(echo "$views" | wc -l)
+    [ "$n" = "$total" ] && pass "$1: $total views equal PostgreSQL's SELECT" ||
+        fail "$1: only $n of $total views equal PostgreSQL's SELECT"
+}
+
+post_and_copy "$ev.0"
+post_and_copy "$ev.1"
+post_and_copy "$ev.2"
+sleep 0.3
+check_views "three requests"
+
+sluiced_stop
+sluiced_start --flush-interval 50
+post_and_copy "$ev.3"
+post_and_copy "$ev.4"
+
+# INSERT and COPY: the literal forms, through sluiced and straight to PostgreSQL.
+ins="INSERT INTO %s (k, tags, nums, i4, b, s) VALUES (1, '{a,\"b c\",NULL}', '{1,2}', ARRAY[3, NULL], '{t}', 'ab-12'), (2, ARRAY['a', 'NULL'], '{}', '{ 1 , 2 }', NULL, 'zz-7')"
+slq -c "$(printf "$ins" ev)" || fail "INSERT with array literals through sluiced failed"
+pgq -c "$(printf "$ins" raw)" >/dev/null
+copy='3	{x,"y \\" z"}	{4}	\N	{f,t}	q-3
+'
+printf '%s' "$copy" | slq -c "COPY ev (k, tags, nums, i4, b, s) FROM STDIN" || fail "COPY with arrays through sluiced failed"
+printf '%s' "$copy" | pgq -c "COPY raw (k, tags, nums, i4, b, s) FROM STDIN"
+post_and_copy "$ev.5"
+sleep 0.3
+check_views "after a restart, INSERT and COPY"
+[ "$(pgq -c "SELECT count(*) FROM raw")" -gt 200 ] && [ "$(pgq -c "SELECT count(*) FROM a_xf")" -gt 150 ] &&
+    [ "$(pgq -c "SELECT count(*) FROM a_tags")" -gt 50 ] && pass "the views hold every event" ||
+    fail "the oracle holds $(pgq -c 'SELECT count(*) FROM raw') events, a_xf $(pgq -c 'SELECT count(*) FROM a_xf') rows"
+
+# A second sluiced on the same database: both flush into the same state
+# rows (array_agg's states concatenated, array keys matched).
+A_PID=$SLUICED_PID A_HTTP=$SLUICE_HTTP
+SLUICED_PID=
+trap 'arr_rc=$?; trap - EXIT; set +e; kill -TERM "$A_PID" 2>/dev/null; wait "$A_PID" 2>/dev/null; sl__cleanup; exit $arr_rc' EXIT
+sluiced_start --flush-interval 35
+post_and_copy "$ev.6" "$A_HTTP"
+post_and_copy "$ev.7"
+sleep 0.3
+check_views "two sluiced on one database"
+
+# An INSERT held in a transaction block until COMMIT: its arrays too.
+slq -c "BEGIN" -c "INSERT INTO ev (k, tags, nums, s) VALUES (4, '{held,\"in a block\"}', '{4,NULL}', 'q-4')" \
+    -c "SELECT pg_sleep(0.2)" -c "COMMIT" >/dev/null || fail "INSERT in a transaction block failed"
+pgq -c "INSERT INTO raw (k, tags, nums, s) VALUES (4, '{held,\"in a block\"}', '{4,NULL}', 'q-4')"
+sleep 0.3
+check_views "an INSERT held in a transaction block"
+
+# Refused events: nothing of the request is taken.
+refuse() {   # body, expected sqlstate, expected message part
+    code=$(curl -s -o "$out" -w '%{http_code}' --data-binary "$1" "http://$SLUICE_HTTP/v1/streams/ev")
+    if [ "$code" = 400 ] && grep -q "\"sqlstate\": \"$2\"" "$out" && grep -qF "$3" "$out"; then
+        pass "refused ($2): $1"
+    else
+        fail "$1: HTTP $code $(cat "$out")"
+    fi
+}
+refuse '{"k": 1, "nums": [1, [2]]}' 22P02 'a JSON array cannot be an element of type bigint[]'
+refuse '{"k": 1, "tags": ["a", {"b": 1}]}' 22P02 'a JSON object cannot be an element of type text[]'
+refuse '{"k": 1, "nums": [1, "x"]}' 22P02 'invalid input syntax for type bigint: \"x\"'
+refuse '{"k": 1, "nums": "{1,2"}' 22P02 'malformed array literal: \"{1,2\"'
+refuse '{"k": 1, "nums": "{{1,2},{3,4}}"}' 0A000 'multidimensional arrays are not supported'
+refuse '{"k": 1, "w": ["abcdef"]}' 22001 'value too long for type character varying(5)'
+refuse '{"k": 1, "sm": [70000]}' 22003 'value \"70000\" is out of range for type smallint'
+
+# PostgreSQL's text form errors, with its DETAIL, through INSERT.
+r=$(slq -c "INSERT INTO ev (k, nums) VALUES (1, '{1,,2}')" 2>&1) && fail "a malformed literal was taken"
+want=$(pgq -c "INSERT INTO raw (k, nums) VALUES (1, '{1,,2}')" 2>&1 || true)
+r=$(echo "$r" | sed -n '1p;$p')
+want=$(echo "$want" | sed -n '1p;$p')
+[ "$r" = "$want" ] && [ -n "$r" ] && pass "INSERT of '{1,,2}': PostgreSQL's error and DETAIL" ||
+    fail "INSERT of '{1,,2}': sluiced said '$r', PostgreSQL '$want'"
+
+# Type errors at CREATE, as PostgreSQL reports them on the same query.
+for q in "SELECT k FROM %s WHERE k = ANY(tags)" "SELECT k FROM %s WHERE k = ANY(5)" \
+    "SELECT k[1] FROM %s" "SELECT cardinality(k) FROM %s" "SELECT nums[s] FROM %s" \
+    "SELECT tags || 'x' FROM %s" "SELECT i4 || tags FROM %s"; do
+    r=$(slq -c "CREATE CONTINUOUS VIEW bad AS $(printf "$q" ev)" 2>&1 | head -1) &&
+        want=$(pgq -c "$(printf "$q" raw)" 2>&1 | head -1 || true)
+    [ -n "$r" ] && [ "$r" = "$want" ] && pass "refused at CREATE as PostgreSQL: $r" ||
+        fail "$(printf "$q" ev): sluiced '$r', PostgreSQL '$want'"
+done
+
+# regexp_match's g flag: refused when it runs, as in PostgreSQL.
+slq -c "CREATE STREAM rg (s text)" -c "CREATE CONTINUOUS VIEW rgv AS SELECT regexp_match(s, 'a', 'g') AS m FROM rg" ||
+    fail "creating rgv failed"
+refuse_rg=$(curl -s -o "$out" -w '%{http_code}' --data-binary '{"s": "abc"}' "http://$SLUICE_HTTP/v1/streams/rg")
+[ "$refuse_rg" = 400 ] && grep -q '22023' "$out" && grep -qF 'regexp_match() does not support the \"global\" option' "$out" &&
+    pass "regexp_match(s, p, 'g'): 22023 when it runs" || fail "regexp_match with g: HTTP $refuse_rg $(cat "$out")"
+
+sl_done "arrays: ok"

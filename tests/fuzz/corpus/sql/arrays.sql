@@ -1,0 +1,1 @@
+CREATE CONTINUOUS VIEW w AS SELECT ta[1] AS t1, cardinality(ia), array_agg(k) FILTER (WHERE 1 = ANY(ia)), regexp_match(name, '(a)') FROM s WHERE 'a' <> ALL (ta) GROUP BY ta[1], cardinality(ia), regexp_match(name, '(a)')

@@ -5,7 +5,9 @@
  *                [-b body-bytes] [-d seconds | -n events] [--keys 1000]
  *
  * Each of -c connections POSTs NDJSON bodies of about -b bytes, lines
- * {"k":<0..keys-1>,"v":<random>} (every key, scattered), to /v1/streams/<stream>, one request in
+ * {"k":<0..keys-1>,"v":<random>} (every key, scattered; with --payload also
+ * "payload":{"kind":"buy"|"view"|...,"u":<0..49>,"tags":[...]}, a jsonb
+ * column's value), to /v1/streams/<stream>, one request in
  * flight per connection, until -d seconds have passed or -n events were
  * sent; then it waits for the answers still due.  sluiced answers a request
  * after the flush that commits it (every 100 ms by default), so throughput
@@ -74,6 +76,7 @@ typedef struct bench {
     long max_events;        /* 0 = bounded by seconds */
     int keys;
     int variants;
+    int payload;            /* --payload: a JSON object per event */
     int quiet;
     long ts_step_us;        /* > 0: lines carry "ts", in-order event time */
     long long ts_next;      /* event number of the next line sent */
@@ -123,15 +126,17 @@ static void build_requests(bench_t *b)
         size_t len = 0;
         long events = 0;
         for (;;) {
-            char line[96];
-            char line2[96];
+            static const char *const kinds[] = {"buy", "view", "cart", "search", "view"};
+            char line[224];
             int n = snprintf(line, sizeof(line), "{\"k\":%d,\"v\":%d",
                              (int)((line_no * 2654435761ULL) % (uint64_t)b->keys),
                              (int)(rng() % 1000000));
-            n = snprintf(line2, sizeof(line2), b->ts_step_us > 0
-                                                   ? "%s,\"ts\":\"2026-01-01T00:00:00.000000Z\"}\n"
-                                                   : "%s}\n", line);
-            memcpy(line, line2, sizeof(line) < (size_t)n + 1 ? sizeof(line) : (size_t)n + 1);
+            if (b->payload)
+                n += snprintf(line + n, sizeof(line) - (size_t)n,
+                              ",\"payload\":{\"kind\":\"%s\",\"u\":%d,\"tags\":[\"t%d\",\"x\"]}",
+                              kinds[line_no % 5], (int)(rng() % 50), (int)(line_no % 7));
+            n += snprintf(line + n, sizeof(line) - (size_t)n,
+                          b->ts_step_us > 0 ? ",\"ts\":\"2026-01-01T00:00:00.000000Z\"}\n" : "}\n");
             if (len + (size_t)n > (size_t)b->body_bytes && events > 0)
                 break;
             memcpy(body + len, line, (size_t)n);
@@ -412,6 +417,7 @@ static void usage(FILE *f)
             "  -n, --events N         or stop after sending N events\n"
             "  -k, --keys N           distinct keys k in 0..N-1 (1000)\n"
             "      --variants N       distinct prebuilt bodies (16; more if keys need them)\n"
+            "      --payload          add a JSON object \"payload\" to each event (a jsonb column)\n"
             "      --seed N           random seed\n"
             "      --ts-step-us N     add \"ts\" to every event: 2026-01-01 plus N us per\n"
             "                         event sent, in order (0: none)\n"
@@ -444,6 +450,7 @@ int main(int argc, char **argv)
         {"variants", required_argument, NULL, 'V'},  {"seed", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"ts-step-us", required_argument, NULL, 'T'},
+        {"payload", no_argument, NULL, 'P'},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "H:p:s:c:b:d:n:k:qh", opts, NULL)) != -1) {
@@ -460,6 +467,7 @@ int main(int argc, char **argv)
         case 'S': rng_state = (uint64_t)parse_long("--seed", optarg, 1, LONG_MAX); break;
         case 'q': b.quiet = 1; break;
         case 'T': b.ts_step_us = parse_long("--ts-step-us", optarg, 0, 1000000000); break;
+        case 'P': b.payload = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

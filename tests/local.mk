@@ -48,6 +48,7 @@ SL_SCRIPT_TESTS = \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \
 	tests/diff/numeric.sh \
+	tests/diff/jsonb.sh \
 	tests/regress/run.sh \
 	$(SL_CHAOS_TESTS)
 TESTS += $(SL_SCRIPT_TESTS)

@@ -31,7 +31,8 @@ typedef struct sl__chunk {
                              FILTER has NULL where the filter is not true
                              (count(*): the filter's value itself) */
     sl_datum_t **args2;   /* per aggregate: its second argument (x of
-                             corr(y, x) ...), NULL for the others */
+                             corr(y, x) ...), jsonb_agg's FILTER values,
+                             NULL for the others */
     int err_row;          /* batch row that failed in push, -1 = none */
     int nmatched;         /* rows that passed the filter (before a hop's
                              expansion) */
@@ -140,5 +141,18 @@ void sl__numacc_merge(sl__numacc_t *dst, const sl__numacc_t *src);
 /* The sum (or the sum of squares) as numeric text, NaN and infinities as
  * PostgreSQL's numeric sum gives them. */
 void sl__numacc_output(const sl__numacc_t *acc, bool squares, sl_buf_t *out);
+
+/* jsonb_ops.c: evaluators of the jsonb functions and operators (func.c's
+ * table), and jsonb's casts to other types (expr.c). */
+#define SL__JSONB_FN(name)                                                              \
+    int name(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, sl_datum_t *out, \
+             sl_error_t *err)
+SL__JSONB_FN(sl__jsonb_typeof);
+SL__JSONB_FN(sl__jsonb_array_length);
+SL__JSONB_FN(sl__jsonb_get);
+SL__JSONB_FN(sl__jsonb_path);
+SL__JSONB_FN(sl__jsonb_exists);
+SL__JSONB_FN(sl__jsonb_exists_list);
+SL__JSONB_FN(sl__jsonb_contains);
 
 #endif

@@ -13,6 +13,7 @@
 #include "exec/exec_int.h"
 #include "plan/func.h"
 #include "util/array.h"
+#include "util/jsonb.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -174,6 +175,8 @@ static int cast_datum(sl_type_t from, sl_type_t to, int typmod, const sl_datum_t
     }
     if (is_text(from))
         return sl_type_input(to, typmod, in->v.s.p, in->v.s.n, scratch, out, err);
+    if (from == SL_T_JSONB && to != SL_T_JSONB)
+        return sl_jsonb_cast((sl_jb_t){in->v.s.p, in->v.s.n}, to, scratch, out, err);
     if (from == SL_T_NUMERIC || to == SL_T_NUMERIC)
         return sl__numeric_cast(from, to, typmod, in, scratch, out, err);
     if (from == to) {

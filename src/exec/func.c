@@ -1367,6 +1367,12 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ARRAY_UPPER] = sl__array_func, [SL_F_STRING_TO_ARRAY] = sl__array_func,
     [SL_F_ARRAY_CAT] = sl__array_func, [SL_F_ARRAY_APPEND] = sl__array_func,
     [SL_F_ARRAY_PREPEND] = sl__array_func,
+    [SL_F_JSONB_TYPEOF] = sl__jsonb_typeof, [SL_F_JSONB_ARRAY_LENGTH] = sl__jsonb_array_length,
+    [SL_F_JSONB_GET] = sl__jsonb_get, [SL_F_JSONB_GET_TEXT] = sl__jsonb_get,
+    [SL_F_JSONB_PATH] = sl__jsonb_path, [SL_F_JSONB_PATH_TEXT] = sl__jsonb_path,
+    [SL_F_JSONB_EXISTS] = sl__jsonb_exists, [SL_F_JSONB_EXISTS_ANY] = sl__jsonb_exists_list,
+    [SL_F_JSONB_EXISTS_ALL] = sl__jsonb_exists_list, [SL_F_JSONB_CONTAINS] = sl__jsonb_contains,
+    [SL_F_JSONB_CONTAINED] = sl__jsonb_contains,
 };
 
 int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,

@@ -113,6 +113,7 @@ typedef struct agg_layout {
     upd_t upd;
     bool single;             /* sum(real): float4pl, added in single precision */
     bool keep_nulls;         /* array_agg: U_LIST keeps NULL values too */
+    bool nulls;              /* jsonb_agg: a list that keeps NULLs */
     int off;                 /* state offset in the record */
     sl_type_t argtype;
     int nstate;
@@ -199,9 +200,11 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
             sz = sizeof(dset_t *);
             goto sized;
         }
-        if (a->kind == SL_AGG_STRING_AGG || a->kind == SL_AGG_ARRAY_AGG) {
+        if (a->kind == SL_AGG_STRING_AGG || a->kind == SL_AGG_ARRAY_AGG ||
+            a->kind == SL_AGG_JSONB_AGG) {
             al->upd = U_LIST;
             al->keep_nulls = a->kind == SL_AGG_ARRAY_AGG;
+            al->nulls = a->kind == SL_AGG_JSONB_AGG;
             sz = sizeof(dset_t *);
             goto sized;
         }
@@ -737,7 +740,7 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
     sl_datum_t *keys = nk <= 8 ? kbuf : sl_alloc(c->scratch, sizeof(sl_datum_t) * (size_t)nk);
 
     /* 1. rows -> groups */
-    if (nk == 1 && l->ktype[0] != SL_T_TEXT && l->ktype[0] != SL_T_UNKNOWN) {
+    if (nk == 1 && !is_text_key(l->ktype[0])) {
         const sl_datum_t *kc = c->cols[0];
         for (int i = 0; i < n; i++)
             gidx[i] = find_or_insert(d, hash_keys(l, &kc[i]), &kc[i]);
@@ -834,9 +837,9 @@ static int hashagg_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
                     vsum_add_one(st, &v->v.iv);
                 break;
             case U_LIST:
-                /* array_agg keeps NULLs, not the rows its FILTER left out
+                /* array_agg and jsonb_agg keep NULLs, not the rows its FILTER left out
                  * (their filter value is in args2: op_project.c) */
-                if (!v->null || (al->keep_nulls && (c->args2[a] == NULL ||
+                if (!v->null || ((al->keep_nulls || al->nulls) && (c->args2[a] == NULL ||
                                                     (!c->args2[a][i].null && c->args2[a][i].v.i))))
                     list_add(d, al, st, v, 1, false);
                 break;
@@ -1316,11 +1319,15 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
         sl_buf_putc(out, '{');
         uint32_t end = al->upd == U_LIST ? set->n : set->cap;
         for (uint32_t k = 0, first = 1; k < end; k++) {
-            if (set->val[k].null)
+            if (set->val[k].null && !al->nulls)
                 continue;
             if (!first)
                 sl_buf_putc(out, ',');
             first = 0;
+            if (set->val[k].null) {
+                sl_buf_puts(out, "NULL");
+                continue;
+            }
             sl_buf_reset(&v);
             if (al->argtype == SL_T_TIMESTAMPTZ || al->argtype == SL_T_TIMESTAMP)
                 sl_buf_printf(&v, "%lld", (long long)set->val[k].v.i);  /* agg.c put_set */

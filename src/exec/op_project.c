@@ -194,8 +194,8 @@ static int project_push(sl__op_t *op, sl__chunk_t *c, sl_error_t *err)
             return SL_ERR;
         if (a->arg2 != NULL && project_masked(a->arg2, mask, c, &c->args2[i], err) != SL_OK)
             return SL_ERR;
-        if (a->kind == SL_AGG_ARRAY_AGG)
-            c->args2[i] = mask;   /* array_agg keeps NULLs: which rows its FILTER passed */
+        if (a->kind == SL_AGG_ARRAY_AGG || a->kind == SL_AGG_JSONB_AGG)
+            c->args2[i] = mask;   /* they keep NULLs: which rows their FILTER passed */
     }
     /* Output columns computed from group keys: evaluated only for their
      * errors (the view computes the value when read). */
@@ -230,7 +230,7 @@ sl__op_t *sl__op_project_init(const sl_view_plan_t *plan)
     pr->op.plan = plan;
     for (int g = 0; g < plan->ngroup && !plan->transform; g++)
         if (plan->group[g].type == SL_T_TEXT || plan->group[g].type == SL_T_UNKNOWN ||
-            plan->group[g].type == SL_T_NUMERIC)
+            plan->group[g].type == SL_T_NUMERIC || plan->group[g].type == SL_T_JSONB)
             pr->check_keys = true;
     return &pr->op;
 }

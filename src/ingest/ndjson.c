@@ -7,7 +7,8 @@
  * matched against the previous line's field order first (events of one
  * stream almost always repeat it), then against every column.  Values of
  * known columns are converted on the spot: bigint/integer/smallint JSON
- * numbers have a fast path; everything else goes through sl_type_input.
+ * numbers have a fast path; everything else goes through sl_type_input
+ * (a jsonb column takes any JSON value's text, JSON null as SQL NULL).
  * Strings without escapes stay in the body; unescaped ones are copied into
  * the batch's arena.  Unknown fields are skipped, validating their JSON,
  * nested or not.  No heap allocation per event beyond batch growth.
@@ -427,6 +428,14 @@ static int parse_column_value(dec_t *d, int col, int r, const char **pp)
     if (p >= e || *p == '\n')
         return json_error(d, p, "expected a value");
     char ch = *p;
+    if (t == SL_T_JSONB && ch != 'n') {
+        /* any JSON value; null is SQL NULL, as json_populate_record has it */
+        const char *q = p;
+        if (skip_value(d, &q, 0) != SL_OK)
+            return SL_ERR;
+        *pp = q;
+        return convert(d, col, r, p, (uint32_t)(q - p));
+    }
     if (ch == '-' || (ch >= '0' && ch <= '9')) {
         const char *q = p;
         if (t == SL_T_INT8 || t == SL_T_INT4 || t == SL_T_INT2) {

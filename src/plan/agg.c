@@ -27,7 +27,8 @@
  * touches: the cost grows with the number of distinct values per group.
  * string_agg keeps every value the same way (unsorted, in the order they
  * were flushed) and PostgreSQL's string_agg joins them, sorted when the
- * call has ORDER BY its value.
+ * call has ORDER BY its value; jsonb_agg too, with its NULLs, and
+ * PostgreSQL's jsonb_agg builds the array.
  */
 #include "plan/agg.h"
 
@@ -36,7 +37,7 @@
 #include "util/array.h"
 #include "util/error.h"
 
-#define LAST_KIND SL_AGG_ARRAY_AGG
+#define LAST_KIND SL_AGG_JSONB_AGG
 
 static const char *const agg_names[] = {
     [SL_AGG_COUNT_STAR] = "count", [SL_AGG_COUNT] = "count",
@@ -50,6 +51,7 @@ static const char *const agg_names[] = {
     [SL_AGG_COVAR_SAMP] = "covar_samp", [SL_AGG_REGR_SLOPE] = "regr_slope",
     [SL_AGG_REGR_INTERCEPT] = "regr_intercept", [SL_AGG_STRING_AGG] = "string_agg",
     [SL_AGG_ARRAY_AGG] = "array_agg",
+    [SL_AGG_JSONB_AGG] = "jsonb_agg",
 };
 
 /* PostgreSQL's final functions of the float statistics. */
@@ -158,7 +160,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         break;
     case SL_AGG_MIN:
     case SL_AGG_MAX:
-        if (argtype == SL_T_BOOL || argtype == SL_T_UNKNOWN)
+        if (argtype == SL_T_BOOL || argtype == SL_T_UNKNOWN || argtype == SL_T_JSONB)
             return no_function(kind, ref->fname, argtype, location, err);
         result = argtype;
         break;
@@ -205,6 +207,18 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
                                 "array_agg of type %s is not supported in continuous views yet",
                                 sl_type_name(argtype));
         break;
+    case SL_AGG_JSONB_AGG:
+        if (argtype == SL_T_UNKNOWN)
+            return sl_error_set(err, SL_ERRCODE_DATATYPE_MISMATCH, location,
+                                "could not determine polymorphic type because input has type "
+                                "unknown");
+        if (argtype == SL_T_TIMESTAMPTZ || argtype == SL_T_TIMESTAMP ||
+            argtype == SL_T_INTERVAL)
+            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                                "jsonb_agg(%s) is not supported in continuous views yet",
+                                sl_type_name(argtype));
+        result = SL_T_JSONB;
+        break;
     default:
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, location,
                             "unknown aggregate kind %d", (int)kind);
@@ -226,7 +240,8 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
     ref->location = location;
     for (int j = 0; j < SL_AGG_MAX_STATE_COLS; j++)
         ref->state_type[j] = SL_T_UNKNOWN;
-    if (ref->distinct || kind == SL_AGG_STRING_AGG || kind == SL_AGG_ARRAY_AGG) {
+    if (ref->distinct || kind == SL_AGG_STRING_AGG || kind == SL_AGG_ARRAY_AGG ||
+        kind == SL_AGG_JSONB_AGG) {
         ref->nstate = 1;
         ref->state_type[0] = SL_T_TEXT;
     } else if (kind == SL_AGG_AVG) {
@@ -380,7 +395,7 @@ void sl_agg_combine_sql(const sl_aggref_t *ref, int i, int j, const char *tbl,
         sl_buf_puts(b, ")::text");
         return;
     }
-    if (ref->kind == SL_AGG_STRING_AGG) {
+    if (ref->kind == SL_AGG_STRING_AGG || ref->kind == SL_AGG_JSONB_AGG) {
         /* (coalesce(t.a, '{}')::text[] || coalesce(in.a, '{}')::text[])::text:
          * the table's values, then the incoming ones */
         sl_buf_putc(b, '(');
@@ -477,11 +492,11 @@ bool sl_agg_window_sql(const sl_aggref_t *ref, int i, int j, sl_buf_t *b)
         sl_buf_puts(b, " ORDER BY \"_step\")");
         return true;
     }
-    if (ref->distinct || ref->kind == SL_AGG_STRING_AGG) {
+    if (ref->distinct || ref->kind == SL_AGG_STRING_AGG || ref->kind == SL_AGG_JSONB_AGG) {
         sl_buf_puts(b, "sluice.array_cat_agg(");
         put_set(ref, i, NULL, b);
-        /* string_agg's values in the order they were flushed */
-        sl_buf_puts(b, ref->kind == SL_AGG_STRING_AGG ? " ORDER BY \"_step\")" : ")");
+        /* string_agg's and jsonb_agg's values in the order they were flushed */
+        sl_buf_puts(b, ref->distinct ? ")" : " ORDER BY \"_step\")");
         return true;
     }
     if (sl_agg_is_float_stat(ref)) {
@@ -516,6 +531,14 @@ void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *
         sl_buf_puts(b, "NULLIF(");
         put_col(ref, i, 0, tbl, b);
         sl_buf_printf(b, ", '{}')::%s", sl_type_sql(ref->result_type, -1, tbuf, sizeof(tbuf)));
+        return;
+    }
+    if (ref->kind == SL_AGG_JSONB_AGG) {
+        /* PostgreSQL's jsonb_agg over the values in their order: to_jsonb
+         * of each, NULL as null, NULL for no value */
+        sl_buf_puts(b, "(SELECT jsonb_agg(e ORDER BY o) FROM unnest(");
+        put_set(ref, i, tbl, b);
+        sl_buf_puts(b, ") WITH ORDINALITY AS u(e, o))");
         return;
     }
     if (ref->kind == SL_AGG_STRING_AGG) {

@@ -31,6 +31,8 @@
  *   array_agg(x)     a scalar type      the values (NULLs too) as  x's array
  *                                       an array's text, arrival   type
  *                                       order
+ *   jsonb_agg(x)     any but timestamps, likewise, NULLs included   jsonb
+ *                    interval
  *   count/sum/avg    any (count),       the distinct values as an  as without
  *   (DISTINCT x)     as without         array's text, sorted       DISTINCT
  *
@@ -67,7 +69,8 @@ typedef enum sl_aggkind {
     SL_AGG_REGR_SLOPE,
     SL_AGG_REGR_INTERCEPT,
     SL_AGG_STRING_AGG,       /* (text, constant delimiter) */
-    SL_AGG_ARRAY_AGG         /* (a scalar with an array type) */
+    SL_AGG_ARRAY_AGG,        /* (a scalar with an array type) */
+    SL_AGG_JSONB_AGG         /* (any but timestamps, interval): NULLs kept */
 } sl_aggkind_t;
 
 #define SL_AGG_MAX_STATE_COLS 6

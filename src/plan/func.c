@@ -23,6 +23,7 @@
 #define BOOL SL_T_BOOL
 #define TSTZ SL_T_TIMESTAMPTZ
 #define TS SL_T_TIMESTAMP
+#define JB SL_T_JSONB
 
 static const sl_func_sig_t funcs[] = {
     {"abs", SL_F_ABS, 1, {I2}, I2, true},
@@ -59,6 +60,8 @@ static const sl_func_sig_t funcs[] = {
     {"hop", SL_F_HOP, 3, {TSTZ, SL_T_INTERVAL, SL_T_INTERVAL}, TSTZ, true},
     {"hop", SL_F_HOP, 3, {TS, SL_T_INTERVAL, SL_T_INTERVAL}, TS, true},
     {"initcap", SL_F_INITCAP, 1, {TXT}, TXT, true},
+    {"jsonb_array_length", SL_F_JSONB_ARRAY_LENGTH, 1, {JB}, I4, true},
+    {"jsonb_typeof", SL_F_JSONB_TYPEOF, 1, {JB}, TXT, true},
     {"left", SL_F_LEFT, 2, {TXT, I4}, TXT, true},
     {"length", SL_F_LENGTH, 1, {TXT}, I4, true},
     {"like_escape", SL_F_LIKE_ESCAPE, 2, {TXT, TXT}, TXT, true},

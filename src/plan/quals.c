@@ -23,7 +23,10 @@ static int qual_cost(const sl_expr_t *e)
 {
     int c = 2 * (e->kind == SL_E_OP || e->kind == SL_E_NEG || e->kind == SL_E_FUNC ||
                  e->kind == SL_E_NULLIF || e->kind == SL_E_DISTINCT ||
-                 e->kind == SL_E_MINMAX);
+                 e->kind == SL_E_MINMAX ||
+                 /* jsonb_int4 and friends: a function, unlike I/O casts */
+                 (e->kind == SL_E_CAST && e->args[0]->type == SL_T_JSONB &&
+                  e->type != SL_T_TEXT));
     if (e->kind == SL_E_ANY)
         c = e->nargs - 1;
     for (int i = 0; i < e->nargs; i++)

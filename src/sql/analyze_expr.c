@@ -98,6 +98,8 @@ static bool castable(sl_type_t from, sl_type_t to)
         return true;
     if ((from == SL_T_BOOL && to == SL_T_INT4) || (from == SL_T_INT4 && to == SL_T_BOOL))
         return true;
+    if (from == SL_T_JSONB && (sl_type_is_numeric(to) || to == SL_T_BOOL))
+        return true;
     return false;
 }
 
@@ -249,6 +251,7 @@ const char *sl__type_internal_name(sl_type_t t, const char *written)
     case SL_T_TIMESTAMPTZ: return "timestamptz";
     case SL_T_TIMESTAMP: return "timestamp";
     case SL_T_INTERVAL: return "interval";
+    case SL_T_JSONB: return "jsonb";
     default:
         /* '{1}'::int[] is named as its element type is, as in PostgreSQL */
         if (sl_type_is_array(t))
@@ -332,7 +335,8 @@ uint32_t sl__expr_hash_shallow(const sl_expr_t *e)
     case SL_E_CONST:
         if (e->constval.null)
             return sl__hash_mix(h, 1);
-        if (e->type == SL_T_UNKNOWN || e->type == SL_T_TEXT || sl_type_is_array(e->type))
+        if (e->type == SL_T_UNKNOWN || e->type == SL_T_TEXT || sl_type_is_array(e->type) ||
+            e->type == SL_T_JSONB)
             return sl__hash_mix(h, bytes_hash(e->constval.v.s.p, e->constval.v.s.n));
         if (e->type == SL_T_FLOAT4 || e->type == SL_T_FLOAT8 || e->type == SL_T_NUMERIC)
             return h;   /* -0 equals 0, NaN equals NaN: leave it to sl__expr_equal */
@@ -858,8 +862,12 @@ static sl_expr_t *func(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wher
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "ORDER BY in the arguments of %s is not supported in continuous views",
                      n->str);
-        sl_error_hint(ctx->err, "The order of the values does not change its result here; "
-                                "only string_agg can be ordered (by its value).");
+        if (kind == SL_AGG_JSONB_AGG)
+            sl_error_hint(ctx->err, "jsonb_agg keeps the values in the order they arrive; "
+                                    "order them when reading the view.");
+        else
+            sl_error_hint(ctx->err, "The order of the values does not change its result here; "
+                                    "only string_agg can be ordered (by its value).");
         return NULL;
     } else if (sl_agg_nargs(kind) == 2 && float8_args(ctx, n, args) != SL_OK) {
         return NULL;

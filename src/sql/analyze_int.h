@@ -106,6 +106,14 @@ sl_expr_t *sl__current_timestamp(sl_actx_t *ctx, const sl_ast_node_t *n);
 sl_expr_t *sl__other_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l,
                               sl_expr_t *r);
 
+/* analyze_jsonb.c: jsonb's operators (-> ->> #> #>> ? ?| ?& @> <@): whether
+ * name is one, the typed node (NULL on error), and their SQL for deparse
+ * (false when e is none of them). */
+bool sl__jsonb_op_name(const char *name);
+sl_expr_t *sl__jsonb_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l,
+                              sl_expr_t *r);
+bool sl__deparse_jsonb(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
+
 /* A new expression node with nargs (zeroed) argument slots, typmod -1. */
 sl_expr_t *sl__mk(sl_actx_t *ctx, sl_expr_kind_t kind, sl_type_t type, int location,
                   int nargs);

@@ -189,6 +189,8 @@ void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b)
     case SL_E_NULLIF:
     case SL_E_MINMAX:
     case SL_E_FUNC:
+        if (e->kind == SL_E_FUNC && sl__deparse_jsonb(plan, e, b))
+            break;
         if (e->kind == SL_E_FUNC && e->func == SL_F_WINDOW_END && e->aux) {
             /* over the state table the argument is the window's start; a
              * session ends at its last event (max(ts), hidden) + gap */

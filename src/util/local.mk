@@ -9,6 +9,7 @@ src_util_libutil_a_SOURCES = \
 	src/util/error.c src/util/error.h \
 	src/util/interval.c src/util/interval.h \
 	src/util/numeric.c src/util/numeric.h \
+	src/util/jsonb.c src/util/jsonb.h \
 	src/util/typename.c src/util/types.c src/util/types.h
 check_PROGRAMS += tests/unit/check_buf
 TESTS += tests/unit/check_buf
@@ -30,3 +31,8 @@ TESTS += tests/unit/check_numeric
 tests_unit_check_numeric_SOURCES = tests/unit/check_numeric.c
 tests_unit_check_numeric_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_numeric_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm
+check_PROGRAMS += tests/unit/check_jsonb
+TESTS += tests/unit/check_jsonb
+tests_unit_check_jsonb_SOURCES = tests/unit/check_jsonb.c
+tests_unit_check_jsonb_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_jsonb_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm

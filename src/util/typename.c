@@ -30,6 +30,7 @@ static const struct {
     [SL_T_TEXT_ARRAY] = {"text[]", 1009},
     [SL_T_TIMESTAMPTZ_ARRAY] = {"timestamp with time zone[]", 1185},
     [SL_T_TIMESTAMP_ARRAY] = {"timestamp without time zone[]", 1115},
+    [SL_T_JSONB] = {"jsonb", 3802},
 };
 
 static const struct {
@@ -57,6 +58,7 @@ static const struct {
     {"_float8", SL_T_FLOAT8_ARRAY}, {"_text", SL_T_TEXT_ARRAY},
     {"_varchar", SL_T_TEXT_ARRAY}, {"_timestamptz", SL_T_TIMESTAMPTZ_ARRAY},
     {"_timestamp", SL_T_TIMESTAMP_ARRAY},
+    {"jsonb", SL_T_JSONB},
 };
 
 const char *sl_type_name(sl_type_t t)
@@ -93,7 +95,8 @@ sl_type_t sl_type_from_name(const char *name)
 
 bool sl_type_by_ref(sl_type_t t)
 {
-    return t == SL_T_TEXT || t == SL_T_UNKNOWN || t == SL_T_NUMERIC || sl_type_is_array(t);
+    return t == SL_T_TEXT || t == SL_T_UNKNOWN || t == SL_T_NUMERIC || sl_type_is_array(t) ||
+           t == SL_T_JSONB;
 }
 
 bool sl_type_is_integer(sl_type_t t)

@@ -17,6 +17,7 @@
  */
 #include "util/types.h"
 #include "util/array.h"
+#include "util/jsonb.h"
 
 #include "util/numeric.h"
 
@@ -672,6 +673,9 @@ int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
     case SL_T_INTERVAL:
         rc = sl_interval_input(s, n, &d.v.iv, err);
         break;
+    case SL_T_JSONB:
+        rc = sl_jsonb_input(s, n, a, &d, err);
+        break;
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
     default:
@@ -821,6 +825,8 @@ int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
         return collation ? text_cmp_collated(a, b) : text_cmp_bytes(a, b);
     case SL_T_INTERVAL:
         return sl_interval_cmp(&a->v.iv, &b->v.iv);
+    case SL_T_JSONB:
+        return sl_jsonb_cmp((sl_jb_t){a->v.s.p, a->v.s.n}, (sl_jb_t){b->v.s.p, b->v.s.n});
     default:
         return a->v.i < b->v.i ? -1 : a->v.i > b->v.i ? 1 : 0;
     }
@@ -882,6 +888,8 @@ uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d)
         __int128 span = sl_interval_span(&d->v.iv);
         return mix64((uint64_t)span ^ mix64((uint64_t)(span >> 64)));
     }
+    case SL_T_JSONB:
+        return sl_jsonb_hash((sl_jb_t){d->v.s.p, d->v.s.n});
     default:
         return mix64((uint64_t)d->v.i);
     }
@@ -905,6 +913,8 @@ bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
                (a->v.s.n == 0 || memcmp(a->v.s.p, b->v.s.p, a->v.s.n) == 0);
     case SL_T_INTERVAL:
         return sl_interval_cmp(&a->v.iv, &b->v.iv) == 0;
+    case SL_T_JSONB:
+        return sl_jsonb_eq((sl_jb_t){a->v.s.p, a->v.s.n}, (sl_jb_t){b->v.s.p, b->v.s.n});
     default:
         return a->v.i == b->v.i;
     }

@@ -44,6 +44,7 @@ typedef enum sl_type {
     SL_T_BOOL_ARRAY, SL_T_INT2_ARRAY, SL_T_INT4_ARRAY, SL_T_INT8_ARRAY,
     SL_T_FLOAT4_ARRAY, SL_T_FLOAT8_ARRAY, SL_T_TEXT_ARRAY,
     SL_T_TIMESTAMPTZ_ARRAY, SL_T_TIMESTAMP_ARRAY,
+    SL_T_JSONB,        /* canonical jsonb text in .s (util/jsonb.h) */
     SL_T_NTYPES
 } sl_type_t;
 

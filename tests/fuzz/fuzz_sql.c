@@ -181,7 +181,7 @@ static void setup(void)
     const char *ddl =
         "CREATE STREAM s (k bigint, v integer, s smallint, name text, code varchar(4), "
         "ok boolean, ts timestamptz, lt timestamp, f double precision, r real, "
-        "ia bigint[], ta text[]);"
+        "ia bigint[], ta text[], j jsonb);"
         "CREATE STREAM t (a integer, b text);"
         "CREATE CONTINUOUS VIEW v AS SELECT b, count(*) FROM t GROUP BY b";
     run_sql(ddl, strlen(ddl), a, true);
@@ -192,12 +192,12 @@ static void setup(void)
     static const char *const bodies[2] = {
         "{\"k\":9223372036854775807,\"v\":2147483647,\"s\":32767,\"f\":1e308,\"r\":3e38,"
         "\"name\":\"z\",\"ok\":true,\"ts\":\"2024-01-01T00:00:00Z\",\"ia\":[1,null,9223372036854775807],"
-        "\"ta\":[\"a\",null,\"b c\",\"\"]}\n"
+        "\"ta\":[\"a\",null,\"b c\",\"\"],\"j\":{\"a\":[1,{\"b\":\"c\"}],\"n\":1.50}}\n"
         "{\"k\":-9223372036854775808,\"v\":-2147483648,\"s\":-32768,\"f\":-1e308,"
         "\"name\":\"\",\"ok\":false,\"lt\":\"2024-01-01\"}\n{\"k\":0,\"v\":0,\"f\":\"NaN\"}\n{}\n",
         "{\"k\":3,\"v\":10,\"s\":2,\"f\":1.5,\"r\":2,\"name\":\"a\",\"code\":\"xy\",\"ok\":true,"
         "\"ts\":\"2024-03-01T00:00:00Z\",\"lt\":\"2024-03-01\",\"ia\":[],\"ta\":\"{x,NULL}\"}\n"
-        "{\"k\":4,\"v\":-3,\"name\":null,\"code\":\"\xc3\xa9\"}\n{}\n",
+        "{\"k\":4,\"v\":-3,\"name\":null,\"code\":\"\xc3\xa9\",\"j\":[\"a\",null]}\n{\"j\":\"s\"}\n{}\n",
     };
     for (int i = 0; i < 2; i++) {
         sl_ingest_error_t ie;

@@ -19,9 +19,9 @@ static sl_column_t fuzz_cols[] = {
     {"k", SL_T_INT8, -1},         {"v", SL_T_INT4, -1},      {"s", SL_T_INT2, -1},
     {"name", SL_T_TEXT, -1},      {"code", SL_T_TEXT, 4},    {"ok", SL_T_BOOL, -1},
     {"ts", SL_T_TIMESTAMPTZ, -1}, {"lt", SL_T_TIMESTAMP, -1}, {"f", SL_T_FLOAT8, -1},
-    {"r", SL_T_FLOAT4, -1},
+    {"r", SL_T_FLOAT4, -1},       {"j", SL_T_JSONB, -1},
 };
-static sl_stream_t fuzz_stream = {.name = "s", .ncols = 10, .cols = fuzz_cols};
+static sl_stream_t fuzz_stream = {.name = "s", .ncols = 11, .cols = fuzz_cols};
 
 static void fuzz_fail(const char *what)
 {

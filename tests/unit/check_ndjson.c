@@ -54,6 +54,40 @@ static bool text_is(const sl_datum_t *d, const char *s)
     return !d->null && d->v.s.n == strlen(s) && memcmp(d->v.s.p, s, d->v.s.n) == 0;
 }
 
+/* A jsonb column takes a value of any JSON type, canonical; JSON null is SQL
+ * NULL (as json_populate_record has it); bad jsonb fails with jsonb_in's
+ * error. */
+START_TEST(test_jsonb_column)
+{
+    static sl_column_t jcols[] = {{"id", SL_T_INT8, -1}, {"j", SL_T_JSONB, -1}};
+    sl_stream_t js = {.name = "sj", .ncols = 2, .cols = jcols};
+    const char *body =
+        "{\"id\": 1, \"j\": {\"b\": 1, \"a\": [1e2, 1.50, \"x\\u00e9\"], \"b\": 2}}\n"
+        "{\"id\": 2, \"j\": [true, null]}\n"
+        "{\"id\": 3, \"j\": \"s\\n\"}\n"
+        "{\"id\": 4, \"j\": -0.0}\n"
+        "{\"id\": 5, \"j\": null}\n"
+        "{\"id\": 6, \"j\": false}\n";
+    sl_batch_t *b = NULL;
+    sl_ingest_error_t ie;
+    ck_assert(sl_ndjson_decode(&js, body, strlen(body), arena, &b, &ie) == SL_OK);
+    ck_assert_int_eq(b->nrows, 6);
+    ck_assert(text_is(&b->cols[1][0], "{\"a\": [100, 1.50, \"x\xc3\xa9\"], \"b\": 2}"));
+    ck_assert(text_is(&b->cols[1][1], "[true, null]"));
+    ck_assert(text_is(&b->cols[1][2], "\"s\\n\""));
+    ck_assert(text_is(&b->cols[1][3], "0.0"));
+    ck_assert(b->cols[1][4].null);
+    ck_assert(text_is(&b->cols[1][5], "false"));
+    const char *bad = "{\"id\": 1, \"j\": {\"a\": \"\\u0000\"}}\n";
+    ck_assert(sl_ndjson_decode(&js, bad, strlen(bad), arena, &b, &ie) == SL_ERR);
+    ck_assert_str_eq(ie.sqlstate, "22P05");
+    bad = "{\"id\": 1, \"j\": [1e999999]}\n";
+    ck_assert(sl_ndjson_decode(&js, bad, strlen(bad), arena, &b, &ie) == SL_ERR);
+    ck_assert_str_eq(ie.sqlstate, "22003");
+    ck_assert_str_eq(ie.column, "j");
+}
+END_TEST
+
 START_TEST(test_batch_growth)
 {
     sl_batch_t *b = sl_batch_new(arena, &stream, 1);
@@ -380,6 +414,7 @@ static Suite *ndjson_suite(void)
     tcase_add_test(tc, test_json_errors);
     tcase_add_test(tc, test_json_body);
     tcase_add_test(tc, test_empty_body);
+    tcase_add_test(tc, test_jsonb_column);
     tcase_add_test(tc, test_throughput);
     suite_add_tcase(s, tc);
     return s;

@@ -448,6 +448,15 @@ START_TEST(test_precedence)
                 "substring from s group by position");
     ck_assert_str_eq(select_text(st),
                      "SELECT position, (trim + 1), extract, substring FROM s GROUP BY position");
+    /* jsonb's operators are generic operators: one level, left associative,
+     * above comparisons and LIKE, below + and -; "->-1" is "->" then -1. */
+    st = parse1("create continuous view v as select j->'a'->>'b' = 'x', j #>> '{a,0}' || 'y', "
+                "j ? 'k' and j @> '{}', j->-1, j -> 1 + 2, j->>'a' like 'x%', "
+                "j ?| '{a}' is null, j<@j from s");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT (((j -> 'a') ->> 'b') = 'x'), ((j #>> '{a,0}') || 'y'), "
+                     "((j ? 'k') AND (j @> '{}')), (j -> (- 1)), (j -> (1 + 2)), "
+                     "LIKE/0((j ->> 'a'), 'x%'), ((j ?| '{a}') IS NULL), (j <@ j) FROM s");
     /* Non-reserved keywords are names. */
     st = parse1("create continuous view stream as select stream, views, time "
                 "from streams group by stream");

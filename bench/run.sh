@@ -2,6 +2,10 @@
 # bench/run.sh (`make bench`): the DESIGN.md section 7 benchmark (the
 # pgwire relay's, pgbench through sluiced beside PgBouncer, is
 # bench/relay.sh, which `make bench` runs next).
+#   0. streams without views, 64 KiB bodies: events with an RFC 3339 "ts"
+#      (timestamptz, sluice-bench --ts-step-us) beside the same events without it (issue 9; a line
+#      RESULT ts ...; BENCH_ONLY=ts stops there; BENCH_CLIENT=PATH runs
+#      another sluice-bench, e.g. this one against an older sluiced build);
 #   1. a throwaway PostgreSQL; sluiced pinned to core 0 (--flush-interval 100);
 #      stream s (k bigint, v bigint) and the view
 #      SELECT k, count(*), sum(v) FROM s GROUP BY k (1000 groups);
@@ -36,7 +40,7 @@ conns=${BENCH_CONNECTIONS:-512}
 small_conns=${BENCH_SMALL_CONNECTIONS:-8000}
 # sluiced (started below) and sluice-bench need a file descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-bench="$top_builddir/clients/sluice-bench"
+bench="${BENCH_CLIENT:-$top_builddir/clients/sluice-bench}"
 [ -x "$bench" ] || sl_fail "$bench is not built"
 command -v psql >/dev/null 2>&1 || sl_fail "psql is not installed"
 
@@ -58,19 +62,35 @@ through_sluiced() {
 through_sluiced -c "CREATE STREAM s (k bigint, v bigint)" \
     -c "CREATE CONTINUOUS VIEW bench_v AS SELECT k, count(*), sum(v) FROM s GROUP BY k"
 
-# run LABEL BODY-BYTES CONNECTIONS [KEYS]: runs the load, prints its summary,
-# sets $result.
+# run LABEL BODY-BYTES CONNECTIONS [KEYS [STREAM [OPTIONS]]]: runs the load,
+# prints its summary, sets $result.
 run() {
     echo "== $1: $3 connections, $2-byte bodies, ${4:-1000} keys, $secs s"
-    out=$($client "$bench" -p "$SLUICE_HTTP_PORT" --stream "${STREAM:-s}" -c "$3" -b "$2" -d "$secs" \
-        --keys "${4:-1000}" $PAYLOAD) ||
+    out=$($client "$bench" -p "$SLUICE_HTTP_PORT" --stream "${5:-s}" -c "$3" -b "$2" -d "$secs" \
+        --keys "${4:-1000}" ${6:-}) ||
         { echo "$out"; sl_fail "$1: the load generator reported errors"; }
     echo "$out" | sed -n 's/^  /   /p'
     result=$(echo "$out" | grep '^RESULT ')
 }
-PAYLOAD=
 field() { echo "$result" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 peak_kb() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$SLUICED_PID/status"; }
+
+# Events with an RFC 3339 "ts" (timestamptz) beside the same events
+# without it, no view (HTTP + decode): what converting timestamps costs.
+# BENCH_ONLY=ts runs just these two.
+through_sluiced -c "CREATE STREAM st (k bigint, v bigint, ts timestamptz)" \
+    -c "CREATE STREAM s0 (k bigint, v bigint)"
+run "no view, no ts, 64 KiB" 65536 "$conns" 1000 s0
+nots_eps=$(field events_per_s)
+run "no view, with ts, 64 KiB" 65536 "$conns" 1000 st "--ts-step-us 1000000"
+ts_eps=$(field events_per_s)
+ts_ratio=$(awk -v a="$ts_eps" -v b="$nots_eps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+echo "RESULT ts events_per_s=$ts_eps no_ts_events_per_s=$nots_eps ratio=$ts_ratio"
+if [ "${BENCH_ONLY:-}" = ts ]; then
+    sluiced_stop
+    pg_stop
+    exit 0
+fi
 
 run "view, 64 KiB" 65536 "$conns"
 view_eps=$(field events_per_s); acked=$(field events)
@@ -113,14 +133,14 @@ echo "== check: bench_x holds $xrows rows = $xacked acknowledged: ok"
 # same for both: the ratio is what the view's shape costs).
 through_sluiced -c "CREATE STREAM sj (k bigint, v bigint, payload jsonb)" \
     -c "CREATE CONTINUOUS VIEW bench_p AS SELECT k, count(*), sum(v) FROM sj GROUP BY k"
-STREAM=sj PAYLOAD=--payload run "plain view over jsonb-payload events, 64 KiB" 65536 "$conns"
+run "plain view over jsonb-payload events, 64 KiB" 65536 "$conns" 1000 sj --payload
 plainj_eps=$(field events_per_s)
 through_sluiced -c "DROP CONTINUOUS VIEW bench_p" \
     -c "CREATE CONTINUOUS VIEW bench_j AS SELECT k, count(*), sum(v),
           count(DISTINCT payload->>'u') AS users,
           sum(CASE WHEN payload->>'kind' = 'buy' THEN v ELSE 0 END) AS bought
         FROM sj GROUP BY k"
-STREAM=sj PAYLOAD=--payload run "jsonb view, 64 KiB" 65536 "$conns"
+run "jsonb view, 64 KiB" 65536 "$conns" 1000 sj --payload
 json_eps=$(field events_per_s); jacked=$(field events)
 jtotal=$(psql -X -At -d "$PGTEST_CONNINFO" -c "SELECT coalesce(sum(count), 0) FROM bench_j")
 [ "$jtotal" = "$jacked" ] || sl_fail "bench_j counts $jtotal events, $jacked were acknowledged"
@@ -141,6 +161,7 @@ printf '  events/s, transform, 64 KiB bodies %12.0f   (a row per event)\n' "$xfo
 printf '  events/s, plain view, jsonb events %12.0f   (same view, events with a payload)\n' "$plainj_eps"
 printf '  events/s, jsonb view, jsonb events %12.0f   (count(DISTINCT), CASE, payload->>k)\n' "$json_eps"
 printf '  ratio jsonb view / plain view      %12s   (issue 8: 0.7)\n' "$jratio"
+printf '  events/s, no view, with "ts"        %12.0f   (%s of the same without ts)\n' "$ts_eps" "$ts_ratio"
 printf '  requests/s, view, 1 KiB bodies     %12.0f   (50 k / 80 k)\n' "$view_rps"
 printf '  flush of 1000 groups, p99 (ms)     %12s   (15 / 5; p50 %s ms)\n' "$flush_p99" "$flush_p50"
 printf '  server memory per group (bytes)    %12s   (256 / 128; peak RSS %s -> %s kB)\n' \

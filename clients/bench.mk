@@ -7,7 +7,16 @@ clients_sluice_bench_SOURCES = clients/sluice-bench.c
 clients_sluice_bench_CFLAGS = $(AM_CFLAGS) -O2
 clients_sluice_bench_LDADD = $(LIBEVENT_LIBS)
 
-EXTRA_DIST += bench/run.sh bench/relay.sh bench/windows.sh bench/README.md
+EXTRA_DIST += bench/run.sh bench/relay.sh bench/windows.sh bench/README.md bench/decode.sh
+
+
+# The NDJSON decoder alone, with and without timestamps (bench/decode.c).
+EXTRA_PROGRAMS = bench/decode
+bench_decode_SOURCES = bench/decode.c
+bench_decode_CFLAGS = $(AM_CFLAGS) -O2
+bench_decode_LDADD = src/ingest/libingest.a src/catalog/libcatalog.a src/util/libutil.a -lm
+bench-decode: bench/decode
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/decode.sh
 
 bench: sluiced clients/sluice-bench
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
@@ -24,4 +33,4 @@ bench-windows: sluiced clients/sluice-bench
 bench-relay: sluiced
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) $(top_srcdir)/bench/relay.sh
-.PHONY: bench bench-relay bench-windows
+.PHONY: bench bench-relay bench-windows bench-decode

@@ -44,6 +44,9 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/arrays.sh \
 	tests/e2e/slide.sh \
 	tests/e2e/ttl.sh \
+	tests/e2e/datetime.sh \
+	tests/diff/datetime.sh \
+	tests/diff/to_char.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \
@@ -55,7 +58,8 @@ TESTS += $(SL_SCRIPT_TESTS)
 
 EXTRA_DIST += tests/lib.sh tests/README.md $(SL_SCRIPT_TESTS) tests/chaos/lib.sh \
 	tests/chaos/README.md \
-	tests/diff/gen.awk tests/diff/genviews.awk tests/diff/lib.sh \
+	tests/diff/gen.awk tests/diff/genviews.awk tests/diff/lib.sh tests/diff/gendt.awk tests/diff/data/datetime_inputs.txt \
+	tests/diff/data/to_char_templates.txt tests/diff/data/to_char_number_templates.txt \
 	tests/e2e/pgwire_stub_server.c tests/e2e/interval_cases.txt
 
 # Every regress script and expected output goes into the tarball (a

@@ -141,6 +141,15 @@ void sl__numacc_merge(sl__numacc_t *dst, const sl__numacc_t *src);
 /* The sum (or the sum of squares) as numeric text, NaN and infinities as
  * PostgreSQL's numeric sum gives them. */
 void sl__numacc_output(const sl__numacc_t *acc, bool squares, sl_buf_t *out);
+/* func_time.c: the date/time functions from SL_F_EXTRACT_DATE on; + and -
+ * on date and time (the analyzer's typing: sql/analyze_datetime.c); casts
+ * among date, time and the timestamps. */
+int sl__func_time_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratch,
+                       sl_datum_t *out, sl_error_t *err);
+int sl__date_op(const sl_expr_t *e, const sl_datum_t *x, const sl_datum_t *y, sl_datum_t *out,
+                sl_error_t *err);
+int sl__date_cast(sl_type_t from, sl_type_t to, const sl_datum_t *in, sl_datum_t *out,
+                  sl_error_t *err);
 
 /* jsonb_ops.c: evaluators of the jsonb functions and operators (func.c's
  * table), and jsonb's casts to other types (expr.c). */

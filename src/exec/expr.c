@@ -228,6 +228,10 @@ static int cast_datum(sl_type_t from, sl_type_t to, int typmod, const sl_datum_t
         *out = d;
         return SL_OK;
     }
+    if (from == SL_T_DATE || to == SL_T_DATE || to == SL_T_TIME) {
+        *out = d;
+        return sl__date_cast(from, to, in, out, err);
+    }
     if ((to == SL_T_TIMESTAMP || to == SL_T_TIMESTAMPTZ) &&
         (from == SL_T_TIMESTAMP || from == SL_T_TIMESTAMPTZ)) {
         *out = d; /* session TimeZone is UTC: same instant number */
@@ -303,6 +307,9 @@ static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *s
         return SL_OK;
     }
     default:
+        if (t == SL_T_DATE || t == SL_T_TIME || e->args[1]->type == SL_T_DATE ||
+            e->args[1]->type == SL_T_TIME)
+            return sl__date_op(e, &x, &y, out, err);
         if (e->type == SL_T_INTERVAL || e->args[1]->type == SL_T_INTERVAL ||
             t == SL_T_INTERVAL)   /* also interval * float8 */
             return time_op(e, &x, &y, out, err);

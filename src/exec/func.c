@@ -1175,6 +1175,15 @@ static int f_date_part(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
 {
     (void)s;
     sl_type_t t = e->args[1]->type;
+    sl_datum_t conv[2];
+    if (t == SL_T_DATE) {   /* date_part(text, date): over the date as a timestamp */
+        conv[0] = a[0];
+        conv[1] = a[1];
+        if (sl__date_cast(SL_T_DATE, SL_T_TIMESTAMP, &a[1], &conv[1], err) != SL_OK)
+            return SL_ERR;
+        a = conv;
+        t = SL_T_TIMESTAMP;
+    }
     int u = unit_of(a[0].v.s.p, a[0].v.s.n);
     if (u < 0 || u == U_NONE || (u == U_TZ && t == SL_T_TIMESTAMP))
         return unit_error(&a[0], t, u >= 0, err);
@@ -1379,6 +1388,10 @@ int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratc
                   sl_datum_t *out, sl_error_t *err)
 {
     memset(out, 0, sizeof(*out));
+    if (e->func >= SL_F_EXTRACT_DATE && e->func < SL_F_COUNT_)   /* func_time.c */
+        return e->type == SL_T_NUMERIC && e->func != SL_F_TIME_PART   /* extract(date) */
+                   ? sl__numeric_func_double(e, args, sl__func_time_eval, scratch, out, err)
+                   : sl__func_time_eval(e, args, scratch, out, err);
     if (e->func < 0 || e->func >= SL_F_COUNT_ || evals[e->func] == NULL)
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "unknown function %d", e->func);
     bool numeric = e->type == SL_T_NUMERIC;

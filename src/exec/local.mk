@@ -3,7 +3,7 @@ noinst_LIBRARIES += src/exec/libexec.a
 src_exec_libexec_a_SOURCES = \
 	src/exec/exec.c src/exec/exec.h src/exec/exec_int.h \
 	src/exec/expr.c src/exec/func.c src/exec/array_ops.c src/exec/numeric_ops.c \
-	src/exec/jsonb_ops.c \
+	src/exec/jsonb_ops.c src/exec/func_time.c \
 	src/exec/op_filter.c src/exec/op_project.c src/exec/op_hashagg.c \
 	src/exec/op_window.c
 

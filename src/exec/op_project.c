@@ -77,6 +77,15 @@ static size_t key_index_row_size(const sl_view_plan_t *p, const sl__chunk_t *c, 
         case SL_T_INTERVAL:
             len = ALIGN_UP(len, 8) + 16;
             break;
+        case SL_T_DATE:
+            len = ALIGN_UP(len, 4) + 4;
+            break;
+        case SL_T_TIME:
+            len = ALIGN_UP(len, 8) + 8;
+            break;
+        case SL_T_UUID:
+            len += 16;
+            break;
         default: /* text */
             if (d->v.s.n <= 126)
                 len += 1 + d->v.s.n;

@@ -146,6 +146,9 @@ static int type_len(sl_type_t t)
     case SL_T_TIMESTAMPTZ:
     case SL_T_TIMESTAMP: return 8;
     case SL_T_INTERVAL: return 16;
+    case SL_T_DATE: return 4;
+    case SL_T_TIME: return 8;
+    case SL_T_UUID: return 16;
     case SL_T_UNKNOWN: return -2;
     default: return -1;
     }

@@ -160,7 +160,8 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
         break;
     case SL_AGG_MIN:
     case SL_AGG_MAX:
-        if (argtype == SL_T_BOOL || argtype == SL_T_UNKNOWN || argtype == SL_T_JSONB)
+        if (argtype == SL_T_BOOL || argtype == SL_T_UNKNOWN || argtype == SL_T_JSONB ||
+            argtype == SL_T_UUID)
             return no_function(kind, ref->fname, argtype, location, err);
         result = argtype;
         break;

@@ -24,6 +24,9 @@
 #define TSTZ SL_T_TIMESTAMPTZ
 #define TS SL_T_TIMESTAMP
 #define JB SL_T_JSONB
+#define DATE SL_T_DATE
+#define TIME SL_T_TIME
+#define IV SL_T_INTERVAL
 
 static const sl_func_sig_t funcs[] = {
     {"abs", SL_F_ABS, 1, {I2}, I2, true},
@@ -32,6 +35,8 @@ static const sl_func_sig_t funcs[] = {
     {"abs", SL_F_ABS, 1, {F4}, F4, true},
     {"abs", SL_F_ABS, 1, {F8}, F8, true},
     {"abs", SL_F_ABS, 1, {NUM}, NUM, true},
+    {"age", SL_F_AGE, 2, {TSTZ, TSTZ}, IV, true},
+    {"age", SL_F_AGE, 2, {TS, TS}, IV, true},
     {"ascii", SL_F_ASCII, 1, {TXT}, I4, true},
     {"btrim", SL_F_BTRIM, 1, {TXT}, TXT, true},
     {"btrim", SL_F_BTRIM, 2, {TXT, TXT}, TXT, true},
@@ -47,12 +52,16 @@ static const sl_func_sig_t funcs[] = {
     {"concat_ws", SL_F_CONCAT_WS, -1, {TXT}, TXT, false},
     {"date_part", SL_F_DATE_PART, 2, {TXT, TSTZ}, F8, true},
     {"date_part", SL_F_DATE_PART, 2, {TXT, TS}, F8, true},
+    {"date_part", SL_F_DATE_PART, 2, {TXT, DATE}, F8, true},
+    {"date_part", SL_F_TIME_PART, 2, {TXT, TIME}, F8, true},
     {"date_trunc", SL_F_DATE_TRUNC, 2, {TXT, TSTZ}, TSTZ, true},
     {"date_trunc", SL_F_DATE_TRUNC, 2, {TXT, TS}, TS, true},
     {"exp", SL_F_EXP, 1, {F8}, F8, true},
     {"exp", SL_F_EXP, 1, {NUM}, NUM, true},
     {"extract", SL_F_EXTRACT, 2, {TXT, TSTZ}, NUM, true},
     {"extract", SL_F_EXTRACT, 2, {TXT, TS}, NUM, true},
+    {"extract", SL_F_EXTRACT_DATE, 2, {TXT, DATE}, NUM, true},
+    {"extract", SL_F_TIME_PART, 2, {TXT, TIME}, NUM, true},
     {"floor", SL_F_FLOOR, 1, {F8}, F8, true},
     {"floor", SL_F_FLOOR, 1, {NUM}, NUM, true},
     {"hop", SL_F_HOP, 3, {TSTZ, TXT, TXT}, TSTZ, true},
@@ -77,6 +86,11 @@ static const sl_func_sig_t funcs[] = {
     {"lpad", SL_F_LPAD, 3, {TXT, I4, TXT}, TXT, true},
     {"ltrim", SL_F_LTRIM, 1, {TXT}, TXT, true},
     {"ltrim", SL_F_LTRIM, 2, {TXT, TXT}, TXT, true},
+    {"make_date", SL_F_MAKE_DATE, 3, {I4, I4, I4}, DATE, true},
+    {"make_time", SL_F_MAKE_TIME, 3, {I4, I4, F8}, TIME, true},
+    {"make_timestamp", SL_F_MAKE_TIMESTAMP, 6, {I4, I4, I4, I4, I4, F8}, TS, true},
+    {"make_timestamptz", SL_F_MAKE_TIMESTAMP, 6, {I4, I4, I4, I4, I4, F8}, TSTZ, true},
+    {"make_timestamptz", SL_F_MAKE_TIMESTAMP, 7, {I4, I4, I4, I4, I4, F8, TXT}, TSTZ, true},
     {"md5", SL_F_MD5, 1, {TXT}, TXT, true},
     {"mod", SL_F_MOD, 2, {I2, I2}, I2, true},
     {"mod", SL_F_MOD, 2, {I4, I4}, I4, true},
@@ -120,6 +134,12 @@ static const sl_func_sig_t funcs[] = {
     {"substring", SL_F_SUBSTR, 2, {TXT, I4}, TXT, true},
     {"substring", SL_F_SUBSTR, 3, {TXT, I4, I4}, TXT, true},
     {"textcat", SL_F_TEXTCAT, 2, {TXT, TXT}, TXT, true},
+    {"to_char", SL_F_TO_CHAR, 2, {TSTZ, TXT}, TXT, true},
+    {"to_char", SL_F_TO_CHAR, 2, {TS, TXT}, TXT, true},
+    {"to_char", SL_F_TO_CHAR_NUM, 2, {I4, TXT}, TXT, true},
+    {"to_char", SL_F_TO_CHAR_NUM, 2, {I8, TXT}, TXT, true},
+    {"to_char", SL_F_TO_CHAR_NUM, 2, {F4, TXT}, TXT, true},
+    {"to_char", SL_F_TO_CHAR_NUM, 2, {F8, TXT}, TXT, true},
     {"to_timestamp", SL_F_TO_TIMESTAMP, 1, {F8}, TSTZ, true},
     {"translate", SL_F_TRANSLATE, 3, {TXT, TXT, TXT}, TXT, true},
     {"trunc", SL_F_TRUNC, 1, {F8}, F8, true},

@@ -42,6 +42,9 @@ typedef enum sl_func_id {
     SL_F_JSONB_GET, SL_F_JSONB_GET_TEXT, SL_F_JSONB_PATH, SL_F_JSONB_PATH_TEXT,
     SL_F_JSONB_EXISTS, SL_F_JSONB_EXISTS_ANY, SL_F_JSONB_EXISTS_ALL,
     SL_F_JSONB_CONTAINS, SL_F_JSONB_CONTAINED,
+    /* exec/func_time.c */
+    SL_F_EXTRACT_DATE, SL_F_TIME_PART, SL_F_MAKE_DATE, SL_F_MAKE_TIME, SL_F_MAKE_TIMESTAMP,
+    SL_F_AGE, SL_F_TO_CHAR, SL_F_TO_CHAR_NUM,
     SL_F_COUNT_
 } sl_func_id_t;
 
@@ -52,7 +55,7 @@ typedef struct sl_func_sig {
     const char *name;
     sl_func_id_t id;
     int nargs;              /* -1: any number of arguments of any type */
-    sl_type_t args[4];
+    sl_type_t args[7];
     sl_type_t result;
     bool strict;            /* NULL in any argument gives NULL */
 } sl_func_sig_t;

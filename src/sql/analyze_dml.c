@@ -109,7 +109,8 @@ static bool assignable(sl_type_t from, sl_type_t to)
     bool time_from = from == SL_T_TIMESTAMP || from == SL_T_TIMESTAMPTZ;
     bool time_to = to == SL_T_TIMESTAMP || to == SL_T_TIMESTAMPTZ;
     return from == to || from == SL_T_UNKNOWN || to == SL_T_TEXT ||
-           (sl_type_is_numeric(from) && sl_type_is_numeric(to)) || (time_from && time_to);
+           (sl_type_is_numeric(from) && sl_type_is_numeric(to)) || (time_from && time_to) ||
+           (from == SL_T_DATE && time_to) || (time_from && (to == SL_T_DATE || to == SL_T_TIME));
 }
 
 int sl_analyze_insert(const sl_stmt_t *stmt, const sl_stream_t *s,

@@ -96,6 +96,8 @@ static bool castable(sl_type_t from, sl_type_t to)
         return true;
     if (is_time(from) && is_time(to))
         return true;
+    if (sl__datetime_castable(from, to))
+        return true;
     if ((from == SL_T_BOOL && to == SL_T_INT4) || (from == SL_T_INT4 && to == SL_T_BOOL))
         return true;
     if (from == SL_T_JSONB && (sl_type_is_numeric(to) || to == SL_T_BOOL))
@@ -181,8 +183,7 @@ sl_expr_t *sl__coerce_bool(sl_actx_t *ctx, sl_expr_t *e, const char *what)
 
 /* PostgreSQL types Sluice does not carry (yet): 0A000 rather than 42704. */
 static const char *const pg_only_types[] = {
-    "date", "time", "time with time zone", "time without time zone",
-    "timetz", "json", "jsonb", "uuid", "bytea", "character",
+    "time with time zone", "timetz", "json", "jsonb", "bytea", "character",
     "char", "bpchar", "inet", "cidr", "money", "oid", "name", "xml",
     "smallserial", "serial", "bigserial", "point", NULL,
 };
@@ -224,7 +225,7 @@ int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
                             "invalid type modifier");
     bool is_varchar = strcmp(name, "varchar") == 0 ||
                       strcmp(name, "character varying") == 0;
-    if (typmod >= 0 && !is_varchar && t != SL_T_NUMERIC && !is_time(t))
+    if (typmod >= 0 && !is_varchar && t != SL_T_NUMERIC && !is_time(t) && t != SL_T_TIME)
         return sl_error_set(ctx->err, SL_ERRCODE_SYNTAX_ERROR, location,
                             "type modifier is not allowed for type \"%s\"", name);
     if (is_varchar && typmod == 0)
@@ -251,6 +252,9 @@ const char *sl__type_internal_name(sl_type_t t, const char *written)
     case SL_T_TIMESTAMPTZ: return "timestamptz";
     case SL_T_TIMESTAMP: return "timestamp";
     case SL_T_INTERVAL: return "interval";
+    case SL_T_DATE: return "date";
+    case SL_T_TIME: return "time";
+    case SL_T_UUID: return "uuid";
     case SL_T_JSONB: return "jsonb";
     default:
         /* '{1}'::int[] is named as its element type is, as in PostgreSQL */
@@ -538,7 +542,10 @@ static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t whe
     bool cmp = op >= SL_OP_EQ && op <= SL_OP_GE;
     sl_type_t common;
 
-    if (time_arith(ctx, op, &l, &r, &common)) {
+    int dt = sl__date_arith(ctx, op, &l, &r, &common, n->location);
+    if (dt < 0)
+        return NULL;
+    if (dt > 0 || time_arith(ctx, op, &l, &r, &common)) {
         if (l == NULL || r == NULL)
             return NULL;
         sl_expr_t *e = mk2(ctx, SL_E_OP, common, n->location, l, r);
@@ -573,6 +580,8 @@ static sl_expr_t *binop(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t whe
             common = lt;
         } else if (cmp && is_time(lt) && is_time(rt)) {
             common = SL_T_TIMESTAMPTZ;
+        } else if (cmp && sl__datetime_compare(lt, rt, &common)) {
+            /* date with a timestamp: compared as timestamps */
         } else {
             common = SL_T_UNKNOWN;
         }

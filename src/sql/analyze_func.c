@@ -56,7 +56,7 @@ static int category(sl_type_t t)
 {
     if (num_rank(t) >= 0)
         return 1;
-    if (t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ)
+    if (t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ || t == SL_T_DATE)
         return 2;
     return 10 + (int)t;
 }
@@ -86,6 +86,8 @@ static sl_type_t common_type(sl_actx_t *ctx, sl_expr_t **v, int n, const char *w
         }
         if (category(t) == 1)
             t = num_rank(u) > num_rank(t) ? u : t;
+        else if (t != SL_T_TIMESTAMPTZ && u != SL_T_TIMESTAMPTZ)
+            t = SL_T_TIMESTAMP;   /* date and timestamp */
         else
             t = SL_T_TIMESTAMPTZ;
     }
@@ -402,6 +404,8 @@ static bool implicit_cast(sl_type_t from, sl_type_t to)
         return true;
     if (num_rank(from) >= 0 && num_rank(to) >= 0)
         return num_rank(from) < num_rank(to);
+    if (from == SL_T_DATE && (to == SL_T_TIMESTAMP || to == SL_T_TIMESTAMPTZ))
+        return true;
     return from == SL_T_TIMESTAMP && to == SL_T_TIMESTAMPTZ;
 }
 
@@ -537,7 +541,8 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
                 break;
             }
             exact += have == want;
-            pref += have != want && (want == SL_T_FLOAT8 || want == SL_T_TEXT);
+            pref += have != want && (want == SL_T_FLOAT8 || want == SL_T_TEXT ||
+                                     want == SL_T_TIMESTAMPTZ);
         }
         if (f->nargs < 0 && f->args[0] == SL_T_TEXT &&
             (n->nargs < 1 || !implicit_cast(args[0]->type, SL_T_TEXT)))
@@ -550,6 +555,14 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
     }
     if (best == NULL) {
         no_function(ctx, n, args);
+        return true;
+    }
+    if (best->id == SL_F_TO_CHAR_NUM && args[0]->type == SL_T_NUMERIC) {
+        /* computed in double precision it could round otherwise */
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                     "function %s(%s) is not supported in continuous views yet", n->str,
+                     arg_list(ctx, args, n->nargs));
+        sl_error_hint(ctx->err, "Cast the number to double precision or bigint.");
         return true;
     }
     for (int i = 0; i < n->nargs; i++) {

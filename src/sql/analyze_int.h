@@ -90,6 +90,15 @@ int sl__resolve_type(sl_actx_t *ctx, const char *name, int typmod,
 const char *sl__type_internal_name(sl_type_t t, const char *written);
 bool sl__expr_equal(const sl_expr_t *x, const sl_expr_t *y);
 
+/* analyze_datetime.c: casts among date, time and the timestamps; the
+ * common type of a date compared with a timestamp (false when the types
+ * are not such); + and - on date and time (1 with *l, *r coerced and
+ * *result set, 0 when not such operands, SL_ERR on error). */
+bool sl__datetime_castable(sl_type_t from, sl_type_t to);
+bool sl__datetime_compare(sl_type_t lt, sl_type_t rt, sl_type_t *common);
+int sl__date_arith(sl_actx_t *ctx, sl_op_t op, sl_expr_t **l, sl_expr_t **r,
+                   sl_type_t *result, int location);
+
 /* analyze_func.c: CASE, IN, BETWEEN, LIKE, IS DISTINCT FROM, IS TRUE ...
  * (NULL on error); a call of COALESCE / NULLIF / GREATEST / LEAST or of a
  * built-in function (true with *out, NULL on error; false when the name is

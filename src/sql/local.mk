@@ -8,6 +8,7 @@ src_sql_libsql_a_SOURCES = \
 	src/sql/analyze_window.c src/sql/analyze_array.c \
 	src/sql/analyze_slide.c \
 	src/sql/analyze_jsonb.c \
+	src/sql/analyze_datetime.c \
 	src/sql/deparse.c src/sql/explain.c
 nodist_src_sql_libsql_a_SOURCES = grammar/sql.c grammar/sql.h grammar/lexer.c
 

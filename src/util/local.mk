@@ -5,6 +5,8 @@ src_util_libutil_a_SOURCES = \
 	src/util/array.c src/util/array.h \
 	src/util/buf.c src/util/buf.h \
 	src/util/conninfo.c src/util/conninfo.h \
+	src/util/datetime.c src/util/datetime.h \
+	src/util/tzinfo.c src/util/tzinfo.h \
 	src/util/encoding.c src/util/encoding.h \
 	src/util/error.c src/util/error.h \
 	src/util/interval.c src/util/interval.h \
@@ -36,3 +38,13 @@ TESTS += tests/unit/check_jsonb
 tests_unit_check_jsonb_SOURCES = tests/unit/check_jsonb.c
 tests_unit_check_jsonb_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_jsonb_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm
+# date/time/uuid input beside PostgreSQL's (tests/diff/datetime.sh)
+check_PROGRAMS += tests/diff/sl_typein
+tests_diff_sl_typein_SOURCES = tests/diff/sl_typein.c
+tests_diff_sl_typein_CFLAGS = $(TEST_CFLAGS)
+tests_diff_sl_typein_LDADD = src/util/libutil.a -lm
+check_PROGRAMS += tests/unit/check_datetime
+TESTS += tests/unit/check_datetime
+tests_unit_check_datetime_SOURCES = tests/unit/check_datetime.c
+tests_unit_check_datetime_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_datetime_LDADD = src/util/libutil.a $(CHECK_LIBS) -lm

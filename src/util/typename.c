@@ -31,6 +31,9 @@ static const struct {
     [SL_T_TIMESTAMPTZ_ARRAY] = {"timestamp with time zone[]", 1185},
     [SL_T_TIMESTAMP_ARRAY] = {"timestamp without time zone[]", 1115},
     [SL_T_JSONB] = {"jsonb", 3802},
+    [SL_T_DATE] = {"date", 1082},
+    [SL_T_TIME] = {"time without time zone", 1083},
+    [SL_T_UUID] = {"uuid", 2950},
 };
 
 static const struct {
@@ -59,6 +62,10 @@ static const struct {
     {"_varchar", SL_T_TEXT_ARRAY}, {"_timestamptz", SL_T_TIMESTAMPTZ_ARRAY},
     {"_timestamp", SL_T_TIMESTAMP_ARRAY},
     {"jsonb", SL_T_JSONB},
+    {"date", SL_T_DATE},
+    {"time", SL_T_TIME},
+    {"time without time zone", SL_T_TIME},
+    {"uuid", SL_T_UUID},
 };
 
 const char *sl_type_name(sl_type_t t)

@@ -20,6 +20,7 @@
 #include "util/jsonb.h"
 
 #include "util/numeric.h"
+#include "util/datetime.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -351,247 +352,11 @@ static int text_input(int typmod, const char *s, uint32_t n, sl_datum_t *out,
 
 /* ---- timestamps ---- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
+#define DAYS_1970_TO_2000 SL_DAYS_1970_2000
 
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return md[m - 1];
-}
-
-/* Reads mind..maxd digits at *pp (stops at e); returns -1 when fewer. */
-static int64_t read_digits(const char **pp, const char *e, int mind, int maxd)
-{
-    const char *p = *pp;
-    int64_t v = 0;
-    int k = 0;
-    while (p < e && k < maxd && isdigit((unsigned char)*p)) {
-        v = v * 10 + (*p++ - '0');
-        k++;
-    }
-    if (k < mind)
-        return -1;
-    *pp = p;
-    return v;
-}
-
-/* Reads a year of at least 4 digits, any number of them, as PostgreSQL's
- * strtoint does: leading zeros are fine, a value over INT_MAX sets
- * *overflow (it is then "date/time field value out of range").  Returns -1
- * when there are fewer than 4 digits. */
-static int64_t read_year(const char **pp, const char *e, bool *overflow)
-{
-    const char *p = *pp;
-    int64_t v = 0;
-    int k = 0;
-    while (p < e && isdigit((unsigned char)*p)) {
-        if (v <= INT32_MAX)
-            v = v * 10 + (*p - '0'); /* at most 10 * 2^31 + 9: no overflow */
-        p++;
-        k++;
-    }
-    if (k < 4)
-        return -1;
-    if (v > INT32_MAX)
-        *overflow = true;
-    *pp = p;
-    return v;
-}
-
-static bool word_is(const char *p, const char *e, const char *w)
-{
-    size_t l = strlen(w);
-    return (size_t)(e - p) == l && strncasecmp(p, w, l) == 0;
-}
-
-/*
- * PostgreSQL's range of timestamp and timestamptz (datatype/timestamp.h):
- * from 4714-11-24 00:00:00 BC (Julian day 0) up to, not including,
- * 294277-01-01 00:00:00, in microseconds since 2000-01-01.  Before that
- * check, tm2timestamp refuses dates outside IS_VALID_JULIAN: astronomical
- * year -4713 from month 11 (the day is not looked at) to 5874898 before
- * month 6.
- */
-#define TS_MIN INT64_C(-211813488000000000)
-#define TS_END INT64_C(9223371331200000000)
-#define DAYS_1970_TO_2000 10957
-
-/* Parses an ISO 8601 / RFC 3339 timestamp, optionally followed by BC or
- * AD.  tz: timestamptz (the zone is applied) or timestamp (a zone is
- * ignored).  Range errors are PostgreSQL's: a field out of its range
- * (month 13, year 0, a year over INT_MAX) is "date/time field value out of
- * range", a valid date outside the type's range "timestamp out of range";
- * the arithmetic is checked, so no input overflows. */
-static int ts_input(bool tz, const char *s, uint32_t n, int64_t *out,
-                    sl_error_t *err)
-{
-    const char *tname = tz ? "timestamp with time zone" : "timestamp";
-    const char *p = s, *e = s + n;
-    int qn = (int)(n > QMAX ? QMAX : n);
-    while (p < e && is_space(*p))
-        p++;
-    while (e > p && is_space(e[-1]))
-        e--;
-    if (word_is(p, e, "infinity") || word_is(p, e, "+infinity"))
-        return *out = INT64_MAX, SL_OK;
-    if (word_is(p, e, "-infinity"))
-        return *out = INT64_MIN, SL_OK;
-    if (word_is(p, e, "epoch"))
-        return *out = -(int64_t)DAYS_1970_TO_2000 * US_PER_DAY, SL_OK;
-
-    /* A trailing era, "BC" or "AD", after anything but a letter. */
-    bool bc = false;
-    if (e - p >= 3 && !isalpha((unsigned char)e[-3]) &&
-        (strncasecmp(e - 2, "BC", 2) == 0 || strncasecmp(e - 2, "AD", 2) == 0)) {
-        bc = (e[-2] == 'B' || e[-2] == 'b');
-        e -= 2;
-        while (e > p && e[-1] == ' ')
-            e--;
-    }
-
-    bool year_overflow = false;
-    int64_t year = read_year(&p, e, &year_overflow);
-    if (year < 0 || p >= e || *p != '-')
-        goto syntax;
-    p++;
-    int64_t mon = read_digits(&p, e, 1, 2);
-    if (mon < 0 || p >= e || *p != '-')
-        goto syntax;
-    p++;
-    int64_t day = read_digits(&p, e, 1, 2);
-    if (day < 0)
-        goto syntax;
-    int64_t hour = 0, min = 0, sec = 0, fsec = 0, zone = 0;
-    if (p < e) {
-        if (*p == 'T' || *p == 't') {
-            p++;
-        } else if (*p == ' ') {
-            while (p < e && *p == ' ')
-                p++;
-        } else {
-            goto syntax;
-        }
-        hour = read_digits(&p, e, 1, 2);
-        if (hour < 0 || p >= e || *p != ':')
-            goto syntax;
-        p++;
-        min = read_digits(&p, e, 2, 2);
-        if (min < 0)
-            goto syntax;
-        if (p < e && *p == ':') {
-            p++;
-            sec = read_digits(&p, e, 2, 2);
-            if (sec < 0)
-                goto syntax;
-            if (p < e && *p == '.') {
-                char fb[40] = "0.";
-                int k = 2;
-                p++;
-                if (p >= e || !isdigit((unsigned char)*p))
-                    goto syntax;
-                while (p < e && isdigit((unsigned char)*p)) {
-                    if (k < (int)sizeof(fb) - 1)
-                        fb[k++] = *p;
-                    p++;
-                }
-                fb[k] = '\0';
-                fsec = (int64_t)rint(strtod(fb, NULL) * 1000000.0);
-            }
-        }
-        while (p < e && *p == ' ')
-            p++;
-        if (p < e) {
-            /* zone */
-            if ((*p == 'Z' || *p == 'z') && p + 1 == e) {
-                p++;
-            } else if (word_is(p, e, "UTC") || word_is(p, e, "GMT")) {
-                p = e;
-            } else if (*p == '+' || *p == '-') {
-                int sign = *p++ == '-' ? -1 : 1;
-                int64_t zh = read_digits(&p, e, 1, 2), zm = 0, zs = 0;
-                if (zh < 0)
-                    goto syntax;
-                if (p < e && *p == ':')
-                    p++;
-                if (p < e) {
-                    zm = read_digits(&p, e, 2, 2);
-                    if (zm < 0)
-                        goto syntax;
-                    if (p < e && *p == ':')
-                        p++;
-                    if (p < e) {
-                        zs = read_digits(&p, e, 2, 2);
-                        if (zs < 0)
-                            goto syntax;
-                    }
-                }
-                if (zh > 15 || zm > 59 || zs > 59)
-                    return sl_error_set(err, "22009", 0,
-                                        "time zone displacement out of range: \"%.*s\"",
-                                        qn, s);
-                zone = sign * (zh * 3600 + zm * 60 + zs);
-            } else {
-                goto syntax;
-            }
-        }
-        if (p != e)
-            goto syntax;
-    }
-    if (year_overflow || year == 0)
-        goto field_overflow;
-    if (bc)
-        year = 1 - year; /* astronomical: 1 BC is year 0 */
-    if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, (int)mon) ||
-        hour > 24 || min > 59 || sec > 60 ||
-        (hour == 24 && (min > 0 || sec > 0 || fsec > 0)))
-        goto field_overflow;
-    if (year < -4713 || (year == -4713 && mon < 11) || year > 5874898 ||
-        (year == 5874898 && mon >= 6))
-        goto range;
-    int64_t v;
-    int64_t time = ((hour * 60 + min) * 60 + sec) * US_PER_SEC + fsec;
-    if (__builtin_mul_overflow(days_from_civil(year, (int)mon, (int)day) -
-                                   DAYS_1970_TO_2000,
-                               US_PER_DAY, &v) ||
-        __builtin_add_overflow(v, time, &v) ||
-        (tz && __builtin_sub_overflow(v, zone * US_PER_SEC, &v)) || v < TS_MIN ||
-        v >= TS_END)
-        goto range;
-    *out = v;
-    return SL_OK;
-field_overflow:
-    return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0,
-                        "date/time field value out of range: \"%.*s\"", qn, s);
-range:
-    return sl_error_set(err, SL_ERRCODE_DATETIME_OVERFLOW, 0,
-                        "timestamp out of range: \"%.*s\"", qn, s);
-syntax:
-    return sl_error_set(err, SL_ERRCODE_DATETIME_FORMAT, 0,
-                        "invalid input syntax for type %s: \"%.*s\"", tname, qn, s);
+    sl_civil_from_days(z, y, m, d);
 }
 
 static void ts_output(int64_t v, bool tz, sl_buf_t *b)
@@ -665,10 +430,19 @@ int sl_type_input(sl_type_t t, int typmod, const char *s, uint32_t n,
         rc = sl_numeric_input(s, n, typmod, a, &d, err);
         break;
     case SL_T_TIMESTAMPTZ:
-        rc = ts_input(true, s, n, &d.v.i, err);
+        rc = sl_ts_input(true, s, n, &d.v.i, err);
         break;
     case SL_T_TIMESTAMP:
-        rc = ts_input(false, s, n, &d.v.i, err);
+        rc = sl_ts_input(false, s, n, &d.v.i, err);
+        break;
+    case SL_T_DATE:
+        rc = sl_date_input(s, n, &d.v.i, err);
+        break;
+    case SL_T_TIME:
+        rc = sl_time_input(s, n, &d.v.i, err);
+        break;
+    case SL_T_UUID:
+        rc = sl_uuid_input(s, n, d.v.u, err);
         break;
     case SL_T_INTERVAL:
         rc = sl_interval_input(s, n, &d.v.iv, err);
@@ -719,6 +493,15 @@ void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
         break;
     case SL_T_INTERVAL:
         sl_interval_output(&d->v.iv, b);
+        break;
+    case SL_T_DATE:
+        sl_date_output(d->v.i, b);
+        break;
+    case SL_T_TIME:
+        sl_time_output(d->v.i, b);
+        break;
+    case SL_T_UUID:
+        sl_uuid_output(d->v.u, b);
         break;
     case SL_T_TEXT:
     case SL_T_UNKNOWN:
@@ -827,6 +610,10 @@ int sl_datum_cmp(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
         return sl_interval_cmp(&a->v.iv, &b->v.iv);
     case SL_T_JSONB:
         return sl_jsonb_cmp((sl_jb_t){a->v.s.p, a->v.s.n}, (sl_jb_t){b->v.s.p, b->v.s.n});
+    case SL_T_UUID: {
+        int c = memcmp(a->v.u, b->v.u, 16);
+        return c < 0 ? -1 : c > 0;
+    }
     default:
         return a->v.i < b->v.i ? -1 : a->v.i > b->v.i ? 1 : 0;
     }
@@ -890,6 +677,8 @@ uint64_t sl_datum_hash(sl_type_t t, const sl_datum_t *d)
     }
     case SL_T_JSONB:
         return sl_jsonb_hash((sl_jb_t){d->v.s.p, d->v.s.n});
+    case SL_T_UUID:
+        return hash_bytes((const char *)d->v.u, 16);
     default:
         return mix64((uint64_t)d->v.i);
     }
@@ -915,29 +704,16 @@ bool sl_datum_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
         return sl_interval_cmp(&a->v.iv, &b->v.iv) == 0;
     case SL_T_JSONB:
         return sl_jsonb_eq((sl_jb_t){a->v.s.p, a->v.s.n}, (sl_jb_t){b->v.s.p, b->v.s.n});
+    case SL_T_UUID:
+        return memcmp(a->v.u, b->v.u, 16) == 0;
     default:
         return a->v.i == b->v.i;
     }
 }
 
-/* ---- the calendar, for util/interval.c and others (types.h) ---- */
-
-int64_t sl_days_from_civil(int64_t y, int m, int d)
-{
-    return days_from_civil(y, m, d);
-}
-
-void sl_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
-{
-    civil_from_days(days, y, m, d);
-}
-
-int sl_days_in_month(int64_t y, int m)
-{
-    return days_in_month(y, m);
-}
+/* ---- the calendar (types.h; sl_days_from_civil ... in datetime.c) ---- */
 
 bool sl_timestamp_valid(int64_t ts)
 {
-    return ts == INT64_MAX || ts == INT64_MIN || (ts >= TS_MIN && ts < TS_END);
+    return ts == INT64_MAX || ts == INT64_MIN || (ts >= SL_TS_MIN && ts < SL_TS_END);
 }

@@ -45,6 +45,9 @@ typedef enum sl_type {
     SL_T_FLOAT4_ARRAY, SL_T_FLOAT8_ARRAY, SL_T_TEXT_ARRAY,
     SL_T_TIMESTAMPTZ_ARRAY, SL_T_TIMESTAMP_ARRAY,
     SL_T_JSONB,        /* canonical jsonb text in .s (util/jsonb.h) */
+    SL_T_DATE,         /* days since 2000-01-01 in .v.i (util/datetime.h) */
+    SL_T_TIME,         /* microseconds since midnight in .v.i */
+    SL_T_UUID,         /* 16 bytes in .v.u */
     SL_T_NTYPES
 } sl_type_t;
 
@@ -52,6 +55,7 @@ typedef struct sl_datum {
     union {
         int64_t i;
         double f;
+        uint8_t u[16];
         struct {
             const char *p;
             uint32_t n;

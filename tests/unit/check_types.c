@@ -195,8 +195,10 @@ START_TEST(test_timestamps)
     ck_assert_str_eq(io(SL_T_TIMESTAMP, "infinity"), "infinity");
     in_err(SL_T_TIMESTAMPTZ, -1, "hello", "22007",
            "invalid input syntax for type timestamp with time zone: \"hello\"");
-    in_err(SL_T_TIMESTAMPTZ, -1, "2020-01-01X10:00", "22007",
-           "invalid input syntax for type timestamp with time zone: \"2020-01-01X10:00\"");
+    /* PostgreSQL reads "x10:00" as a POSIX zone, UTC-10, at midnight */
+    ck_assert_str_eq(io(SL_T_TIMESTAMPTZ, "2020-01-01X10:00"), "2020-01-01 10:00:00+00");
+    in_err(SL_T_TIMESTAMPTZ, -1, "2020-01-01 10:00 X", "22007",
+           "invalid input syntax for type timestamp with time zone: \"2020-01-01 10:00 X\"");
     in_err(SL_T_TIMESTAMP, -1, "2020-01-01 10", "22007",
            "invalid input syntax for type timestamp: \"2020-01-01 10\"");
     in_err(SL_T_TIMESTAMPTZ, -1, "2020-13-01", "22008", "date/time field value out of range: \"2020-13-01\"");

@@ -38,7 +38,7 @@ CREATE CONTINUOUS VIEW v2 AS SELECT sum(count(*)) AS n FROM s;
 CREATE CONTINUOUS VIEW v2 AS SELECT a, count(*) AS n FROM s GROUP BY a HAVING b = 'x';
 -- 42883 undefined_function, 0A000 (functions), 42804 datatype_mismatch
 CREATE CONTINUOUS VIEW v2 AS SELECT sum(b) AS n FROM s;
-CREATE CONTINUOUS VIEW v2 AS SELECT to_char(c, 'YYYY'), count(*) FROM s GROUP BY 1;
+CREATE CONTINUOUS VIEW v2 AS SELECT to_date(b, 'YYYY'), count(*) FROM s GROUP BY 1;
 CREATE CONTINUOUS VIEW v2 AS SELECT count(*) AS n FROM s WHERE a;
 -- 2BP01 dependent_objects_still_exist
 DROP STREAM s;

@@ -159,7 +159,7 @@ START_TEST(test_window_combine)
     sl_buf_free(&b);
     /* an aggregate kind without a combination: none (the check's path) */
     sl_aggref_t bogus = p->aggs[0];
-    bogus.kind = (sl_aggkind_t)(SL_AGG_ARRAY_AGG + 1);
+    bogus.kind = (sl_aggkind_t)(SL_AGG_JSONB_AGG + 1);   /* past the last kind */
     ck_assert(!sl_agg_window_sql(&bogus, 1, 0, &b));
     ck_assert_int_eq((int)b.len, 0);
     sl_buf_free(&b);

@@ -987,6 +987,98 @@ static int word_type(const char *f, int *val, const abbrev_t **ab)
     return w->type;
 }
 
+/* A number after a unit prefix (ptype: "y2026", "J2451545", "T0405"),
+ * the same in DecodeDateTime and DecodeTimeOnly; *time_kind gets
+ * decode_number_field's kind for a "T" time. */
+static int decode_prefixed(char *f, int ptype, int fmask, int *tmask, dtm_t *tm,
+                           bool *julian, bool *is2digits, int *time_kind)
+{
+    int val, rc;
+    const char *cp;
+    if (!str_to_int(f, &cp, &val))
+        return E_FIELD;
+    if (*cp == '.') {
+        if (ptype != V_JULIAN && ptype != V_TIME && ptype != V_SECOND)
+            return E_FORMAT;
+    } else if (*cp != '\0') {
+        return E_FORMAT;
+    }
+    switch (ptype) {
+    case V_YEAR:
+        tm->year = val;
+        *tmask = M(T_YEAR);
+        break;
+    case V_MONTH:
+        if ((fmask & M(T_MONTH)) && (fmask & M(T_HOUR))) {
+            tm->min = val;
+            *tmask = M(T_MINUTE);
+        } else {
+            tm->mon = val;
+            *tmask = M(T_MONTH);
+        }
+        break;
+    case V_DAY:
+        tm->mday = val;
+        *tmask = M(T_DAY);
+        break;
+    case V_HOUR:
+        tm->hour = val;
+        *tmask = M(T_HOUR);
+        break;
+    case V_MINUTE:
+        tm->min = val;
+        *tmask = M(T_MINUTE);
+        break;
+    case V_SECOND:
+        tm->sec = val;
+        *tmask = M(T_SECOND);
+        if (*cp == '.') {
+            if ((rc = parse_fsec(cp, &tm->fsec)) != E_OK)
+                return rc;
+            *tmask = ALL_SECS_M;
+        }
+        break;
+    case V_JULIAN: {
+        if (val < 0)
+            return E_FIELD;
+        *tmask = DATE_M;
+        int64_t y;
+        int m, d;
+        sl_civil_from_days((int64_t)val - JD_1970, &y, &m, &d);
+        tm->year = (int)y;
+        tm->mon = m;
+        tm->mday = d;
+        *julian = true;
+        if (*cp == '.') {
+            double t;
+            if ((rc = parse_fraction(cp, &t)) != E_OK)
+                return rc;
+            int64_t us = (int64_t)(t * (double)US_PER_DAY);
+            tm->hour = (int)(us / (3600 * US_PER_SEC));
+            us -= tm->hour * 3600 * US_PER_SEC;
+            tm->min = (int)(us / (60 * US_PER_SEC));
+            us -= tm->min * 60 * US_PER_SEC;
+            tm->sec = (int)(us / US_PER_SEC);
+            tm->fsec = us - tm->sec * US_PER_SEC;
+            *tmask |= TIME_M;
+        }
+        break;
+    }
+    case V_TIME:
+        rc = decode_number_field((int)strlen(f), f, fmask | DATE_M, tmask, tm,
+                                 is2digits);
+        if (rc < 0)
+            return rc;
+        *time_kind = rc;
+        if (*tmask != TIME_M)
+            return E_FORMAT;
+        break;
+    default:
+        return E_FORMAT;
+    }
+    return E_OK;
+}
+
 /* DecodeDateTime: fields -> *kind (V_DATE, V_EPOCH, V_LATE, V_EARLY),
  * *tm and *tzp (seconds west of UTC). */
 static int decode_datetime(fields_t *fl, int *kind, dtm_t *tm, int *tzp)
@@ -1075,87 +1167,10 @@ static int decode_datetime(fields_t *fl, int *kind, dtm_t *tm, int *tzp)
         }
         case F_NUMBER:
             if (ptype != 0) {
-                const char *cp;
-                if (!str_to_int(f, &cp, &val))
-                    return E_FIELD;
-                if (*cp == '.') {
-                    if (ptype != V_JULIAN && ptype != V_TIME && ptype != V_SECOND)
-                        return E_FORMAT;
-                } else if (*cp != '\0') {
-                    return E_FORMAT;
-                }
-                switch (ptype) {
-                case V_YEAR:
-                    tm->year = val;
-                    tmask = M(T_YEAR);
-                    break;
-                case V_MONTH:
-                    if ((fmask & M(T_MONTH)) && (fmask & M(T_HOUR))) {
-                        tm->min = val;
-                        tmask = M(T_MINUTE);
-                    } else {
-                        tm->mon = val;
-                        tmask = M(T_MONTH);
-                    }
-                    break;
-                case V_DAY:
-                    tm->mday = val;
-                    tmask = M(T_DAY);
-                    break;
-                case V_HOUR:
-                    tm->hour = val;
-                    tmask = M(T_HOUR);
-                    break;
-                case V_MINUTE:
-                    tm->min = val;
-                    tmask = M(T_MINUTE);
-                    break;
-                case V_SECOND:
-                    tm->sec = val;
-                    tmask = M(T_SECOND);
-                    if (*cp == '.') {
-                        if ((rc = parse_fsec(cp, &tm->fsec)) != E_OK)
-                            return rc;
-                        tmask = ALL_SECS_M;
-                    }
-                    break;
-                case V_JULIAN: {
-                    if (val < 0)
-                        return E_FIELD;
-                    tmask = DATE_M;
-                    int64_t y;
-                    int m, d;
-                    sl_civil_from_days((int64_t)val - JD_1970, &y, &m, &d);
-                    tm->year = (int)y;
-                    tm->mon = m;
-                    tm->mday = d;
-                    julian = true;
-                    if (*cp == '.') {
-                        double t;
-                        if ((rc = parse_fraction(cp, &t)) != E_OK)
-                            return rc;
-                        int64_t us = (int64_t)(t * (double)US_PER_DAY);
-                        tm->hour = (int)(us / (3600 * US_PER_SEC));
-                        us -= tm->hour * 3600 * US_PER_SEC;
-                        tm->min = (int)(us / (60 * US_PER_SEC));
-                        us -= tm->min * 60 * US_PER_SEC;
-                        tm->sec = (int)(us / US_PER_SEC);
-                        tm->fsec = us - tm->sec * US_PER_SEC;
-                        tmask |= TIME_M;
-                    }
-                    break;
-                }
-                case V_TIME:
-                    rc = decode_number_field((int)strlen(f), f, fmask | DATE_M, &tmask, tm,
-                                             &is2digits);
-                    if (rc < 0)
-                        return rc;
-                    if (tmask != TIME_M)
-                        return E_FORMAT;
-                    break;
-                default:
-                    return E_FORMAT;
-                }
+                int vtime;
+                if ((rc = decode_prefixed(f, ptype, fmask, &tmask, tm, &julian, &is2digits,
+                                          &vtime)) != E_OK)
+                    return rc;
                 ptype = 0;
                 *kind = V_DATE;
             } else {
@@ -1379,88 +1394,12 @@ static int decode_time_only(fields_t *fl, dtm_t *tm, int *tzp)
         }
         case F_NUMBER:
             if (ptype != 0) {
-                const char *cp;
-                if (!str_to_int(f, &cp, &val))
-                    return E_FIELD;
-                if (*cp == '.') {
-                    if (ptype != V_JULIAN && ptype != V_TIME && ptype != V_SECOND)
-                        return E_FORMAT;
-                } else if (*cp != '\0') {
-                    return E_FORMAT;
-                }
-                switch (ptype) {
-                case V_YEAR:
-                    tm->year = val;
-                    tmask = M(T_YEAR);
-                    break;
-                case V_MONTH:
-                    if ((fmask & M(T_MONTH)) && (fmask & M(T_HOUR))) {
-                        tm->min = val;
-                        tmask = M(T_MINUTE);
-                    } else {
-                        tm->mon = val;
-                        tmask = M(T_MONTH);
-                    }
-                    break;
-                case V_DAY:
-                    tm->mday = val;
-                    tmask = M(T_DAY);
-                    break;
-                case V_HOUR:
-                    tm->hour = val;
-                    tmask = M(T_HOUR);
-                    break;
-                case V_MINUTE:
-                    tm->min = val;
-                    tmask = M(T_MINUTE);
-                    break;
-                case V_SECOND:
-                    tm->sec = val;
-                    tmask = M(T_SECOND);
-                    if (*cp == '.') {
-                        if ((rc = parse_fsec(cp, &tm->fsec)) != E_OK)
-                            return rc;
-                        tmask = ALL_SECS_M;
-                    }
-                    break;
-                case V_JULIAN: {
-                    if (val < 0)
-                        return E_FIELD;
-                    tmask = DATE_M;
-                    int64_t y;
-                    int m, d;
-                    sl_civil_from_days((int64_t)val - JD_1970, &y, &m, &d);
-                    tm->year = (int)y;
-                    tm->mon = m;
-                    tm->mday = d;
-                    julian = true;
-                    if (*cp == '.') {
-                        double t;
-                        if ((rc = parse_fraction(cp, &t)) != E_OK)
-                            return rc;
-                        int64_t us = (int64_t)(t * (double)US_PER_DAY);
-                        tm->hour = (int)(us / (3600 * US_PER_SEC));
-                        us -= tm->hour * 3600 * US_PER_SEC;
-                        tm->min = (int)(us / (60 * US_PER_SEC));
-                        us -= tm->min * 60 * US_PER_SEC;
-                        tm->sec = (int)(us / US_PER_SEC);
-                        tm->fsec = us - tm->sec * US_PER_SEC;
-                        tmask |= TIME_M;
-                    }
-                    break;
-                }
-                case V_TIME:
-                    rc = decode_number_field((int)strlen(f), f, fmask | DATE_M, &tmask, tm,
-                                             &is2digits);
-                    if (rc < 0)
-                        return rc;
-                    fl->t[i] = rc == V_DATE ? F_DATE : F_TIME;
-                    if (tmask != TIME_M)
-                        return E_FORMAT;
-                    break;
-                default:
-                    return E_FORMAT;
-                }
+                int vtime = 0;
+                if ((rc = decode_prefixed(f, ptype, fmask, &tmask, tm, &julian, &is2digits,
+                                          &vtime)) != E_OK)
+                    return rc;
+                if (ptype == V_TIME)
+                    fl->t[i] = vtime == V_DATE ? F_DATE : F_TIME;
                 ptype = 0;
             } else {
                 int flen = (int)strlen(f);

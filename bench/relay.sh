@@ -6,8 +6,9 @@
 #      mode, trust, its own ini and port in a temporary folder, run as user
 #      postgres), each pinned to core 0; pgbench pinned to core 1;
 #   3. `pgbench -S` and `pgbench -M prepared -S` (RELAY_CLIENTS 4 clients,
-#      RELAY_THREADS 2 threads, RELAY_SECONDS 15 s each) directly, through
-#      PgBouncer and through sluiced, one after the other;
+#      RELAY_THREADS 2 threads, RELAY_SECONDS 5 s each) directly, through
+#      PgBouncer and through sluiced, in RELAY_ROUNDS (3) rounds, each in
+#      another order; the median tps of each;
 #   4. prints tps, each relay's ratio to direct and the CPU time each relay
 #      spent per transaction (from /proc/PID/stat: what the machine's other
 #      load does not change), and one line a script can parse per mode:
@@ -22,7 +23,7 @@ set -eu
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
 
-secs=${RELAY_SECONDS:-15}
+secs=${RELAY_SECONDS:-5}
 clients=${RELAY_CLIENTS:-4}
 threads=${RELAY_THREADS:-2}
 command -v pgbench >/dev/null 2>&1 || sl_skip "pgbench is not installed"
@@ -145,26 +146,58 @@ run() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
+# The targets of a mode run in RELAY_ROUNDS rounds (default 3), each round
+# in another order (a warmer cache or a busier minute favours no one); a
+# target's tps is its median over the rounds, its CPU per transaction the
+# total over all of them.
+rounds=${RELAY_ROUNDS:-3}
+targets="direct"
+[ -z "$bouncer_port" ] || targets="$targets pgbouncer"
+[ -z "$base_port" ] || targets="$targets baseline"
+targets="$targets sluiced"
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 results=
 for mode in simple prepared; do
-    echo "== pgbench -M $mode -S: $clients clients, $threads threads, $secs s each"
-    run "$PGTEST_PORT" "" "$mode"
-    direct=$tps
-    echo "   direct      $direct tps"
+    echo "== pgbench -M $mode -S: $clients clients, $threads threads, $rounds rounds of $secs s each"
+    for t in $targets; do eval "tpsl_$t= ticks_$t=0 txns_$t=0"; done
+    r=0
+    while [ $r -lt "$rounds" ]; do
+        order=$(echo $targets | awk -v r=$r '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r) % NF + 1) }')
+        for t in $order; do
+            case $t in
+            direct) port=$PGTEST_PORT pid= ;;
+            pgbouncer) port=$bouncer_port pid=$bouncer_pid ;;
+            baseline) port=$base_port pid=$base_pid ;;
+            sluiced) port=$SLUICE_PGWIRE_PORT pid=$SLUICED_PID ;;
+            esac
+            t0=0
+            [ -z "$pid" ] || t0=$(ticks "$pid")
+            run "$port" "" "$mode"
+            t1=0
+            [ -z "$pid" ] || t1=$(ticks "$pid")
+            eval "tpsl_$t=\"\$tpsl_$t $tps\" ticks_$t=\$((ticks_$t + t1 - t0)) txns_$t=\$((txns_$t + txns))"
+        done
+        r=$((r + 1))
+    done
+    for t in $targets; do
+        eval "l=\$tpsl_$t tk=\$ticks_$t n=\$txns_$t"
+        m=$(echo "$l" | median)
+        c=$(awk -v t="$tk" -v n="$n" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }')
+        eval "med_$t=$m cpu_$t=$c"
+    done
+    direct=$med_direct
+    echo "   direct      $direct tps (median of:$tpsl_direct)"
     bouncer=n/a bouncer_cpu=n/a
     if [ -n "$bouncer_port" ]; then
-        run "$bouncer_port" "$bouncer_pid" "$mode"
-        bouncer=$tps bouncer_cpu=$cpu
-        echo "   PgBouncer   $bouncer tps, $bouncer_cpu us of its CPU per transaction"
+        bouncer=$med_pgbouncer bouncer_cpu=$cpu_pgbouncer
+        echo "   PgBouncer   $bouncer tps (median of:$tpsl_pgbouncer), $bouncer_cpu us of its CPU per transaction"
     fi
     if [ -n "$base_port" ]; then
-        run "$base_port" "$base_pid" "$mode"
-        echo "   baseline    $tps tps, $cpu us of its CPU per transaction (ratio $(ratio "$tps" "$direct"))"
-        echo "RESULT relay-baseline mode=$mode sluiced_tps=$tps sluiced_ratio=$(ratio "$tps" "$direct") sluiced_cpu_us=$cpu"
+        echo "   baseline    $med_baseline tps (median of:$tpsl_baseline), $cpu_baseline us of its CPU per transaction (ratio $(ratio "$med_baseline" "$direct"))"
+        echo "RESULT relay-baseline mode=$mode sluiced_tps=$med_baseline sluiced_ratio=$(ratio "$med_baseline" "$direct") sluiced_cpu_us=$cpu_baseline"
     fi
-    run "$SLUICE_PGWIRE_PORT" "$SLUICED_PID" "$mode"
-    sluiced=$tps sluiced_cpu=$cpu
-    echo "   sluiced     $sluiced tps, $sluiced_cpu us of its CPU per transaction"
+    sluiced=$med_sluiced sluiced_cpu=$cpu_sluiced
+    echo "   sluiced     $sluiced tps (median of:$tpsl_sluiced), $sluiced_cpu us of its CPU per transaction"
     results="$results
 RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct") pgbouncer_cpu_us=$bouncer_cpu sluiced_cpu_us=$sluiced_cpu"
 done

@@ -57,7 +57,8 @@ static const struct keyword {
     {"null", TK_NULL},         {"offset", TK_OFFSET},
     {"on", TK_ON},             {"option", TK_OPTION},
     {"or", TK_OR},             {"order", TK_ORDER},
-    {"outer", TK_OUTER},       {"position", TK_POSITION},
+    {"outer", TK_OUTER},       {"over", TK_OVER},
+    {"partition", TK_PARTITION}, {"position", TK_POSITION},
     {"precision", TK_PRECISION}, {"privileges", TK_PRIVILEGES},
     {"restrict", TK_RESTRICT}, {"revoke", TK_REVOKE},
     {"right", TK_RIGHT},       {"role", TK_ROLE},
@@ -74,7 +75,8 @@ static const struct keyword {
     {"view", TK_VIEW},         {"views", TK_VIEWS},
     {"when", TK_WHEN},
     {"where", TK_WHERE},       {"with", TK_WITH},
-    {"without", TK_WITHOUT},   {"zone", TK_ZONE},
+    {"within", TK_WITHIN},     {"without", TK_WITHOUT},
+    {"zone", TK_ZONE},
 };
 
 static int keyword_cmp(const void *k, const void *e)

@@ -175,7 +175,7 @@ static sl_ast_node_t *like_node(sl_parse_t *ps, int pos, int variant, sl_ast_nod
 %fallback ID ACTIVATE ADD ALTER ASC BY CASCADE CHARACTER COLUMN CONTINUOUS DEACTIVATE
     DESC DOUBLE EXISTS EXPLAIN FILTER IF INSERT OPTION PRIVILEGES PRECISION RESTRICT
     REVOKE ROLE SHOW STREAM STREAMS TIME TOKEN TRUNCATE VARYING VIEW VIEWS WITHOUT ZONE
-    ESCAPE UNKNOWN POSITION SUBSTRING TRIM EXTRACT.
+    ESCAPE UNKNOWN POSITION SUBSTRING TRIM EXTRACT OVER PARTITION WITHIN.
 
 %left OR.
 %left AND.
@@ -609,6 +609,19 @@ expr(E) ::= CAST(C) LP expr(X) AS typename(T) RP. {
 
 expr(E) ::= func(F). { E = F; }
 expr(E) ::= func(F) FILTER LP WHERE expr(X) RP. { E = sl__ast_func_filter(A, F, X); BOUND(E); }
+/* Ordered-set aggregates and window functions parse, to be refused
+ * (0A000 at WITHIN / OVER) instead of failing as a syntax error. */
+expr(E) ::= func WITHIN(K) GROUP LP ORDER BY aggorder RP. {
+    E = sl__ast_unsupported(A, "ordered-set aggregates (WITHIN GROUP)", K.pos);
+}
+expr(E) ::= func OVER(K) name. { E = sl__ast_unsupported(A, "window functions (OVER)", K.pos); }
+expr(E) ::= func OVER(K) LP overspec RP. {
+    E = sl__ast_unsupported(A, "window functions (OVER)", K.pos);
+}
+overspec ::= .
+overspec ::= PARTITION BY exprlist.
+overspec ::= ORDER BY aggorder.
+overspec ::= PARTITION BY exprlist ORDER BY aggorder.
 
 %type func {sl_ast_node_t *}
 %destructor func { (void)$$; (void)ps; }

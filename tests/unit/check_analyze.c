@@ -530,6 +530,14 @@ START_TEST(test_errors)
            "missing FROM-clause entry for table \"x\"", 8);
     ck_err("SELECT count(*) FROM clicks WHERE v = (SELECT 1)", "0A000",
            "subqueries are not supported in continuous views", 39);
+    ck_err("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM clicks", "0A000",
+           "ordered-set aggregates (WITHIN GROUP) are not supported in continuous views", 29);
+    ck_err("SELECT v, row_number() OVER () FROM clicks", "0A000",
+           "window functions (OVER) are not supported in continuous views", 24);
+    ck_err("SELECT v, sum(v) OVER (PARTITION BY v ORDER BY ts DESC) FROM clicks", "0A000",
+           "window functions (OVER) are not supported in continuous views", 18);
+    ck_err("SELECT v, sum(v) OVER w FROM clicks", "0A000",
+           "window functions (OVER) are not supported in continuous views", 18);
     ck_err("SELECT count(*) FROM clicks WHERE v::foo > 1", "42704",
            "type \"foo\" does not exist", 38);
     ck_err("SELECT count(*) FROM clicks WHERE ok::timestamptz > ts", "42846",

@@ -41,9 +41,9 @@ static const char *const keywords[] = {
 };
 
 static const char *const meta_commands[] = {
-    "\\?", "\\a", "\\c", "\\conninfo", "\\d", "\\echo", "\\g", "\\i", "\\ingest",
-    "\\ir", "\\o", "\\p", "\\pset", "\\q", "\\r", "\\t", "\\timing", "\\watch",
-    "\\x", NULL
+    "\\?", "\\a", "\\c", "\\conninfo", "\\d", "\\dm", "\\ds", "\\dt", "\\dv",
+    "\\echo", "\\g", "\\i", "\\ingest", "\\ir", "\\o", "\\p", "\\pset", "\\q",
+    "\\r", "\\t", "\\timing", "\\watch", "\\x", NULL
 };
 
 /* Candidates for the current completion (malloc'd strings). */

@@ -110,6 +110,8 @@ static int cmd_help(meta_t *m)
 "Sluice\n"
 "  \\d                     list streams, continuous views and tables\n"
 "  \\d NAME                describe a stream, continuous view, table or view\n"
+"  \\dt, \\dv, \\dm, \\ds [PATTERN]\n"
+"                         list tables, views, materialized views, sequences\n"
 "  \\ingest STREAM FILE [FORMAT]\n"
 "                         send a file of events over HTTP; FORMAT is ndjson\n"
 "                         (default), csv or json\n"
@@ -545,39 +547,118 @@ static PGresult *must_query(sl_shell_t *sh, const char *sql)
     return res;
 }
 
-static const char list_sql[] =
-    "SELECT n.nspname, c.relname, CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' "
-    "WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' "
-    "WHEN 'p' THEN 'partitioned table' END, pg_catalog.pg_get_userbyid(c.relowner) "
-    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.relkind IN ('r','p','v','m','S','f') AND n.nspname <> 'pg_catalog' "
-    "AND n.nspname !~ '^pg_toast' AND n.nspname <> 'information_schema' "
-    "AND pg_catalog.pg_table_is_visible(c.oid) ORDER BY 1, 2";
+/* psql's name pattern as an anchored regular expression: `*` any text,
+ * `?` one character, "quoted" text as it is, other letters lower-cased;
+ * a dot outside quotes ends the schema's part (*schema gets it, else
+ * stays empty). */
+static void name_pattern(const char *pat, sl_buf_t *schema, sl_buf_t *name)
+{
+    sl_buf_t *cur = name;
+    bool quoted = false;
+    sl_buf_puts(name, "^(");
+    for (const char *p = pat; *p; p++) {
+        if (*p == '"') {
+            if (quoted && p[1] == '"') {
+                sl_buf_putc(cur, '"');
+                p++;
+            } else {
+                quoted = !quoted;
+            }
+        } else if (!quoted && *p == '.' && cur == name) {
+            sl_buf_puts(schema, sl_buf_cstr(name));
+            sl_buf_puts(schema, ")$");
+            sl_buf_reset(name);
+            sl_buf_puts(name, "^(");
+        } else if (!quoted && *p == '*') {
+            sl_buf_puts(cur, ".*");
+        } else if (!quoted && *p == '?') {
+            sl_buf_putc(cur, '.');
+        } else if (strchr("|*+?()[]{}.^$\\", *p) != NULL) {
+            sl_buf_putc(cur, '\\');
+            sl_buf_putc(cur, *p);
+        } else {
+            sl_buf_putc(cur, quoted ? *p : (char)tolower((unsigned char)*p));
+        }
+    }
+    sl_buf_puts(name, ")$");
+}
 
-static int list_relations(sl_shell_t *sh)
+/* Appends " AND col ~ 'regex'" (a safely quoted literal). */
+static void match_clause(sl_shell_t *sh, sl_buf_t *q, const char *col, sl_buf_t *re)
+{
+    char *lit = PQescapeLiteral(sh->conn, sl_buf_cstr(re), strlen(sl_buf_cstr(re)));
+    if (lit == NULL)
+        return;
+    sl_buf_printf(q, " AND %s OPERATOR(pg_catalog.~) %s COLLATE pg_catalog.default", col, lit);
+    PQfreemem(lit);
+}
+
+/* \d, \dt, \dv, \dm, \ds: relations of the kinds (pg_class.relkind
+ * letters; NULL: every kind, and the streams) whose name matches pattern
+ * (NULL: all that are visible). */
+static int list_relations(sl_shell_t *sh, const char *kinds, const char *pattern)
 {
     static const char *names[] = {"Schema", "Name", "Type", "Owner"};
     rows_t r = {4, 0, 0, NULL};
     PGresult *views = NULL;
     int rc = 0;
+    sl_buf_t q = SL_BUF_INIT, sre = SL_BUF_INIT, nre = SL_BUF_INIT;
+
+    if (pattern != NULL)
+        name_pattern(pattern, &sre, &nre);
+    sl_buf_puts(&q,
+        "SELECT n.nspname, c.relname, CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' "
+        "WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' "
+        "WHEN 'p' THEN 'partitioned table' END, pg_catalog.pg_get_userbyid(c.relowner) "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN (");
+    const char *k = kinds ? kinds : "rpvmSf";
+    for (const char *c = k; *c; c++)
+        sl_buf_printf(&q, "%s'%c'", c == k ? "" : ",", *c);
+    sl_buf_puts(&q, ")");
+    if (sre.len > 0) {
+        match_clause(sh, &q, "n.nspname", &sre);
+    } else {
+        sl_buf_puts(&q, " AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast' "
+                        "AND n.nspname <> 'information_schema' "
+                        "AND pg_catalog.pg_table_is_visible(c.oid)");
+    }
+    if (pattern != NULL)
+        match_clause(sh, &q, "c.relname", &nre);
+    sl_buf_puts(&q, " ORDER BY 1, 2");
 
     sl_meta_probe(sh);
-    if (sh->is_sluice) {
-        PGresult *streams = must_query(sh, "SHOW STREAMS");
-        if (streams == NULL)
-            return -1;
+    if (sh->is_sluice && kinds == NULL) {
+        /* a stream's owner is its relation's, sluice_stream."name" */
+        PGresult *streams = must_query(sh,
+            "SHOW STREAMS");
+        if (streams == NULL) {
+            rc = -1;
+            goto out;
+        }
+        PGresult *owners = sl_shell_query(sh,
+            "SELECT c.relname, pg_catalog.pg_get_userbyid(c.relowner) "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'sluice_stream'", NULL);
         for (int i = 0; i < PQntuples(streams); i++) {
             const char *v[4] = {"", PQgetvalue(streams, i, 0), "stream", ""};
+            for (int j = 0; owners && j < PQntuples(owners); j++)
+                if (strcmp(PQgetvalue(owners, j, 0), v[1]) == 0)
+                    v[3] = PQgetvalue(owners, j, 1);
             rows_add(&r, v);
         }
+        if (owners)
+            PQclear(owners);
         PQclear(streams);
+    }
+    if (sh->is_sluice && (kinds == NULL || strchr(kinds, 'v') != NULL)) {
         views = must_query(sh, "SHOW CONTINUOUS VIEWS");
         if (views == NULL) {
-            rows_free(&r);
-            return -1;
+            rc = -1;
+            goto out;
         }
     }
-    PGresult *rels = must_query(sh, list_sql);
+    PGresult *rels = must_query(sh, sl_buf_cstr(&q));
     if (rels == NULL) {
         rc = -1;
         goto out;
@@ -593,7 +674,7 @@ static int list_relations(sl_shell_t *sh)
         rows_add(&r, v);
     }
     /* Continuous views whose relation is not visible (other schema). */
-    for (int j = 0; views && j < PQntuples(views); j++) {
+    for (int j = 0; views && pattern == NULL && j < PQntuples(views); j++) {
         bool seen = false;
         for (int i = 0; i < PQntuples(rels); i++) {
             char full[1024];
@@ -611,7 +692,9 @@ static int list_relations(sl_shell_t *sh)
     }
     PQclear(rels);
     qsort(r.cells, (size_t)r.nrows, sizeof(char *) * 4, cmp_rows2);
-    if (r.nrows == 0)
+    if (r.nrows == 0 && pattern != NULL)
+        fprintf(sh->out, "Did not find any relation named \"%s\".\n", pattern);
+    else if (r.nrows == 0)
         fprintf(sh->out, "Did not find any relations.\n");
     else
         rows_print(sh, &r, "List of relations", names, NULL);
@@ -619,6 +702,9 @@ out:
     if (views)
         PQclear(views);
     rows_free(&r);
+    sl_buf_free(&q);
+    sl_buf_free(&sre);
+    sl_buf_free(&nre);
     return rc;
 }
 
@@ -860,7 +946,7 @@ static int cmd_d(meta_t *m)
 {
     sl_shell_t *sh = m->sh;
     if (m->argc == 0)
-        return list_relations(sh);
+        return list_relations(sh, NULL, NULL);
     int rc = 0;
     for (int a = 0; a < m->argc && rc == 0; a++) {
         char *schema = NULL;
@@ -974,6 +1060,11 @@ int sl_meta_run(sl_shell_t *sh, const char *p, size_t len, size_t *used)
         rc = cmd_watch(&m);
     } else if (strcmp(name, "d") == 0 || strcmp(name, "d+") == 0 || strcmp(name, "dS") == 0) {
         rc = cmd_d(&m);
+    } else if (strcmp(name, "dt") == 0 || strcmp(name, "dv") == 0 || strcmp(name, "dm") == 0 ||
+               strcmp(name, "ds") == 0) {
+        static const char *const kinds[] = {"rp", "v", "m", "S"};
+        rc = list_relations(sh, kinds[strchr("tvms", name[1]) - "tvms"],
+                            m.argc > 0 ? m.argv[0] : NULL);
     } else if (strcmp(name, "ingest") == 0) {
         rc = cmd_ingest(&m);
     } else {

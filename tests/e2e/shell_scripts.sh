@@ -84,6 +84,12 @@ same_as_psql "command tags" -c "CREATE TEMP TABLE tt (x int)" -c "INSERT INTO tt
 same_as_psql "UTF-8 widths" -c "SELECT 'é' AS ü, '中文' AS \"long header name\""
 same_as_psql "\\d lists tables" -c '\d'
 same_as_psql "\\d table" -c '\d t'
+psql -X -q $CONN -c 'CREATE TABLE "Mixed" (x int)' -c 'CREATE VIEW tv AS SELECT 1 AS one' \
+    -c 'CREATE SEQUENCE tseq'
+same_as_psql "\\dt" -c '\dt'
+same_as_psql "\\dt with patterns (wildcards, quoted case, schema)" -c '\dt t*' -c '\dt "Mixed"' \
+    -c '\dt mixed' -c '\dt public.?' -c '\dt nosuch'
+same_as_psql "\\dv, \\ds, \\dm" -c '\dv' -c '\ds' -c '\dm'
 long=$(printf ' + 1%.0s' $(seq 1 30))
 same_as_psql "syntax error caret" -c "SELECT 1 +"
 same_as_psql "caret in a long line (cut left)" -c "SELECT a$long FROM nosuch"

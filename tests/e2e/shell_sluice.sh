@@ -54,12 +54,20 @@ sl -c 'CREATE STREAM clicks (user_id bigint, url text, amount integer)' \
 [ $RC = 0 ] || { fail "creating the stream and view (rc $RC)"; cat "$work/out"; }
 
 sl -c '\d'
-if [ $RC = 0 ] && grep -q '^ *| clicks *| stream *|' "$work/out" &&
+if [ $RC = 0 ] && grep -q '^ *| clicks *| stream *| postgres *$' "$work/out" &&
     grep -q '^ public *| url_hits *| continuous view *|' "$work/out" &&
     grep -q 'List of relations' "$work/out"; then
     pass "\\d lists the stream and the continuous view"
 else
     fail "\\d (rc $RC)"; cat "$work/out"
+fi
+sl -c '\dv' -c '\dv url*' -c '\dv nosuch'
+if [ $RC = 0 ] && grep -q '^ public *| url_hits *| continuous view *| postgres' "$work/out" &&
+    [ "$(grep -c 'url_hits' "$work/out")" = 2 ] && ! grep -q 'clicks' "$work/out" &&
+    grep -q 'Did not find any relation named "nosuch"' "$work/out"; then
+    pass "\\dv lists continuous views (with a pattern), not streams"
+else
+    fail "\\dv (rc $RC)"; cat "$work/out"
 fi
 sl -c '\d clicks'
 if [ $RC = 0 ] && grep -q 'Stream "clicks"' "$work/out" && grep -q '^ user_id | bigint' "$work/out" &&

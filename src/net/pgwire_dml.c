@@ -523,6 +523,29 @@ static void csv_header(const sl_stream_t *s, const sl_pw_dml_t *d, sl_buf_t *b)
     sl_buf_putc(b, '\n');
 }
 
+/* How much of CSV data comes before its end-of-data marker: a line that is
+ * `\.` alone, outside a quoted value (as PostgreSQL's COPY FROM reads CSV;
+ * psql's \copy sends the marker); len when there is none. */
+static size_t csv_data_len(const char *data, size_t len, char quote, char escape)
+{
+    bool quoted = false;
+    for (size_t i = 0; i < len; i++) {
+        if ((i == 0 || data[i - 1] == '\n') && !quoted && data[i] == '\\' && i + 1 < len &&
+            data[i + 1] == '.') {
+            size_t k = i + 2;
+            if (k < len && data[k] == '\r')
+                k++;
+            if (k == len || data[k] == '\n')
+                return i;
+        }
+        if (quoted && escape != quote && data[i] == escape && i + 1 < len)
+            i++;                /* an escaped character inside quotes */
+        else if (data[i] == quote)
+            quoted = !quoted;   /* a doubled quote inside flips twice */
+    }
+    return len;
+}
+
 /* CopyDone: decode everything and ingest it. */
 static int copy_done(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *err)
 {
@@ -546,6 +569,7 @@ static int copy_done(sl_pwconn_t *c, sl_pw_job_t *j, sl_pkt_t *cp, sl_error_t *e
         /* csv.c maps a header's names to columns: the targets become one
          * (after the client's own header line, which COPY skips). */
         long skipped = 0;
+        len = csv_data_len(data, len, dd->quote, dd->escape);
         if (dd->header) {
             const char *nl = memchr(data, '\n', len);
             size_t k = nl ? (size_t)(nl - data) + 1 : len;

@@ -110,6 +110,13 @@ printf 'i,1,,\n' >"$W/old.csv"
 out=$(sq -c "\\copy ev FROM '$W/old.csv' csv")
 pgq -c "\\copy ev_rows FROM '$W/old.csv' csv"
 check "psql copy csv (old option syntax)" "COPY 1" "$out"
+# From psql's own input, \copy ends at the line \. and sends it too: the
+# server reads it as the end of the data in csv as in text.
+out=$(printf '%s\n' '\copy ev (k, n) from stdin csv' 'stdin1,31' '"stdin2' 'x",32' '\.' |
+    psql -X -At -v VERBOSITY=verbose -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres postgres 2>&1)
+printf '%s\n' '\copy ev_rows (k, n) from stdin csv' 'stdin1,31' '"stdin2' 'x",32' '\.' |
+    psql -X -q -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO"
+check "psql copy csv from stdin (ends at its end-of-data line) answers COPY 2" "COPY 2" "$out"
 check "view equals the oracle after psql copy csv" "$(oracle)" "$(view)"
 
 # ---- all or nothing

@@ -186,24 +186,8 @@ const sl_func_sig_t *sl_func_lookup(const char *name, int *n)
     return *n ? &funcs[lo] : NULL;
 }
 
-/* Common PostgreSQL functions Sluice lacks (sorted). */
-static const char *const pg_names[] = {
-    "acos", "age", "array_agg", "array_append", "array_length", "array_to_string",
-    "asin", "atan", "atan2", "bit_length", "btrim", "clock_timestamp", "cos", "cot",
-    "current_date", "current_time", "date_bin",
-    "decode", "degrees", "div", "encode", "factorial", "format",
-    "gcd", "gen_random_uuid", "generate_series", "get_byte", "greatest", "isfinite",
-    "json_build_object", "jsonb_build_object", "justify_days", "lcm", "least",
-    "localtime", "localtimestamp", "make_date", "make_interval", "make_time",
-    "make_timestamp", "make_timestamptz", "nextval", "normalize", "overlay",
-    "pg_typeof", "pi", "quote_ident", "quote_literal", "quote_nullable", "radians",
-    "random", "regexp_count", "regexp_instr", "regexp_like", "regexp_match",
-    "regexp_matches", "regexp_split_to_array", "regexp_split_to_table", "regexp_substr",
-    "scale", "setseed", "sha224", "sha256", "sha384", "sha512", "sin", "statement_timestamp",
-    "string_to_array", "tan", "timeofday", "to_ascii", "to_char", "to_date", "to_hex",
-    "to_json", "to_jsonb", "to_number", "transaction_timestamp",
-    "trim_scale", "unistr", "uuid_generate_v4", "version",
-};
+/* Every built-in function name of PostgreSQL, and those returning sets. */
+#include "plan/pg_functions.inc"
 
 static int name_cmp(const void *k, const void *e)
 {
@@ -214,6 +198,12 @@ bool sl_func_pg_has(const char *name)
 {
     return bsearch(name, pg_names, sizeof(pg_names) / sizeof(pg_names[0]),
                    sizeof(pg_names[0]), name_cmp) != NULL;
+}
+
+bool sl_func_pg_srf(const char *name)
+{
+    return bsearch(name, pg_srf_names, sizeof(pg_srf_names) / sizeof(pg_srf_names[0]),
+                   sizeof(pg_srf_names[0]), name_cmp) != NULL;
 }
 
 static int u8len(unsigned char c)

@@ -70,6 +70,8 @@ const char *sl_func_name(int id);
 /* Whether PostgreSQL has a function of that name that Sluice lacks (so
  * calling it is "not supported", 0A000, rather than "does not exist"). */
 bool sl_func_pg_has(const char *name);
+/* Whether PostgreSQL's function `name` returns a set (unnest, generate_series ...). */
+bool sl_func_pg_srf(const char *name);
 
 /*
  * like_escape(pattern, escape): the pattern with `escape` turned into

@@ -1,7 +1,8 @@
 # src/plan: plans of continuous views and the aggregate catalog (see README.md)
 noinst_LIBRARIES += src/plan/libplan.a
+EXTRA_DIST += src/plan/pg_functions.sh
 src_plan_libplan_a_SOURCES = \
-	src/plan/agg.c src/plan/agg.h src/plan/func.c src/plan/func.h \
+	src/plan/agg.c src/plan/agg.h src/plan/func.c src/plan/func.h src/plan/pg_functions.inc \
 	src/plan/expr.h src/plan/plan.h src/plan/quals.c \
 	src/plan/window.c src/plan/window.h
 

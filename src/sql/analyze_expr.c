@@ -996,10 +996,24 @@ sl_expr_t *sl__transform(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
     case SL_A_SUBSCRIPT:
     case SL_A_ARRAY:
         return sl__transform_array(ctx, n, where);
-    case SL_A_UNSUPPORTED:
+    case SL_A_UNSUPPORTED: {
+        /* what to do instead, where there is a way */
+        static const char *const hints[][2] = {
+            {"window functions (OVER)",
+             "Compute it when reading: a window function in a SELECT over the view."},
+            {"ordered-set aggregates (WITHIN GROUP)",
+             "Keep the values in the view (array_agg) and compute the ordered-set aggregate "
+             "when reading it."},
+            {"subqueries",
+             "Filter or join when reading: a continuous view reads only its stream's events."},
+        };
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "%s are not supported in continuous views", n->str);
+        for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+            if (strcmp(n->str, hints[i][0]) == 0)
+                sl_error_hint(ctx->err, "%s", hints[i][1]);
         return NULL;
+    }
     case SL_A_STAR:
         sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                      "SELECT * is not supported in continuous views");

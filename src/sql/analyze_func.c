@@ -515,6 +515,14 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
         return true;
     }
     if (sigs == NULL) {
+        if (sl_func_pg_srf(n->str)) {
+            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                         "set-returning functions are not supported in continuous views");
+            sl_error_hint(ctx->err, "Keep the value whole in the view and expand it when reading "
+                                    "the view (for example with %s in a SELECT over it), or "
+                                    "send one event per element.", n->str);
+            return true;
+        }
         if (sl_func_pg_has(n->str)) {
             sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
                          "function %s(%s) is not supported in continuous views yet", n->str,

@@ -538,6 +538,19 @@ START_TEST(test_errors)
            "window functions (OVER) are not supported in continuous views", 18);
     ck_err("SELECT v, sum(v) OVER w FROM clicks", "0A000",
            "window functions (OVER) are not supported in continuous views", 18);
+    ck_assert_str_eq(err.hint, "Compute it when reading: a window function in a SELECT over "
+                               "the view.");
+    /* a function PostgreSQL has (of any name in pg_proc) is 0A000, a
+     * set-returning one with a hint; one nobody has is 42883 */
+    ck_err("SELECT count(*) FROM clicks WHERE txid_current() > 0", "0A000",
+           "function txid_current() is not supported in continuous views yet", 35);
+    ck_err("SELECT unnest(ARRAY[url]) FROM clicks", "0A000",
+           "set-returning functions are not supported in continuous views", 8);
+    ck_assert_ptr_nonnull(strstr(err.hint, "send one event per element"));
+    ck_err("SELECT url, count(*) FROM clicks GROUP BY url, generate_series(1, 2)", "0A000",
+           "set-returning functions are not supported in continuous views", 48);
+    ck_err("SELECT no_such_function(url) FROM clicks", "42883",
+           "function no_such_function(text) does not exist", 8);
     ck_err("SELECT count(*) FROM clicks WHERE v::foo > 1", "42704",
            "type \"foo\" does not exist", 38);
     ck_err("SELECT count(*) FROM clicks WHERE ok::timestamptz > ts", "42846",

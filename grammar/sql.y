@@ -433,7 +433,7 @@ select(S) ::= SELECT(K) distinct(D) targets(T) from(F) where(W) groupby(G)
     if (O)
         sl__ast_select_unsupported(S, "ORDER BY", O);
     if (L)
-        sl__ast_select_unsupported(S, "LIMIT and OFFSET", L);
+        sl__ast_select_unsupported(S, "LIMIT or OFFSET", L);
 }
 
 /* SELECT ... UNION [ALL | DISTINCT] SELECT ...: the first SELECT, with the

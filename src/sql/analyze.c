@@ -430,12 +430,32 @@ int sl_analyze_view(const sl_stmt_t *stmt, const sl_catalog_t *cat,
     if (check_options(stmt, view_options, err) != SL_OK)
         return SL_ERR;
     if (sel->unsupported) {
+        /* what to do instead */
+        static const char *const hints[][2] = {
+            {"UNION", "Create one continuous view per stream, or combine the views with a "
+                      "plain PostgreSQL view (CREATE VIEW ... AS SELECT ... UNION ALL "
+                      "SELECT ...)."},
+            {"ORDER BY", "Order the rows when reading the view (SELECT ... FROM v ORDER BY "
+                         "...): its table keeps no order."},
+            {"LIMIT or OFFSET", "Limit the rows when reading the view (SELECT ... FROM v "
+                                "ORDER BY ... LIMIT n)."},
+            {"SELECT DISTINCT ON", "Group by the columns (GROUP BY), or apply DISTINCT ON "
+                                   "when reading the view."},
+            {"JOIN", "A continuous view reads one stream: join its table with others when "
+                     "reading it (a plain PostgreSQL view over the continuous view)."},
+            {"a FROM list with more than one item",
+             "A continuous view reads one stream: join its table with others when reading "
+             "it (a plain PostgreSQL view over the continuous view)."},
+            {"a subquery in FROM", "Read the stream itself (its WHERE and expressions), or "
+                                   "build a plain PostgreSQL view over the continuous view."},
+            {"a schema-qualified stream", "Streams belong to no schema: name the stream "
+                                          "alone."},
+        };
         sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sel->unsupported_location,
                      "%s is not supported in continuous views", sel->unsupported);
-        if (strcmp(sel->unsupported, "UNION") == 0)
-            sl_error_hint(err, "Create one continuous view per stream, or combine the views "
-                               "with a plain PostgreSQL view (CREATE VIEW ... AS SELECT ... "
-                               "UNION ALL SELECT ...).");
+        for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+            if (strcmp(sel->unsupported, hints[i][0]) == 0)
+                sl_error_hint(err, "%s", hints[i][1]);
         return SL_ERR;
     }
 

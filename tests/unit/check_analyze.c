@@ -521,8 +521,13 @@ START_TEST(test_errors)
            "column \"count\" specified more than once", 0);
     ck_err("SELECT count(*) FROM clicks ORDER BY 1", "0A000",
            "ORDER BY is not supported in continuous views", 29);
+    ck_assert_ptr_nonnull(strstr(err.hint, "when reading the view"));
     ck_err("SELECT count(*) FROM clicks c JOIN t ON true", "0A000",
            "JOIN is not supported in continuous views", 31);
+    ck_assert_ptr_nonnull(strstr(err.hint, "join its table with others when reading it"));
+    ck_err("SELECT url FROM clicks LIMIT 3", "0A000",
+           "LIMIT or OFFSET is not supported in continuous views", 24);
+    ck_assert_ptr_nonnull(strstr(err.hint, "LIMIT n"));
     ck_err("SELECT *, count(*) FROM clicks", "42803",
            "column \"clicks.user_id\" must appear in the GROUP BY clause or be used in "
            "an aggregate function", 8);

@@ -132,7 +132,18 @@ void sl_exec_counts(const sl_view_exec_t *st, unsigned long long *seen,
 
 size_t sl_exec_memory(const sl_view_exec_t *st)
 {
-    return sl__hashagg_memory(st->agg);
+    return sl__hashagg_memory(st->agg) + (st->sessions ? sl__sessions_memory(st->sessions) : 0);
+}
+
+void sl_exec_truncated(sl_view_exec_t *st)
+{
+    if (st->sessions == NULL)
+        return;
+    sl_exec_renames_t *r = sl__sessions_take(st->sessions);
+    sl__sessions_free(st->sessions);
+    st->sessions = sl__sessions_new(st->plan);
+    if (r != NULL)
+        sl__sessions_restore(st->sessions, r);
 }
 
 int sl_exec_ngroups(const sl_view_exec_t *st)

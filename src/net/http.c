@@ -483,10 +483,21 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
             sl_buf_puts(&b, ", \"view\": ");
             sl_buf_put_json_string(&b, pr.bad_view, strlen(pr.bad_view));
         }
+        /* the stream's ingest lease (sink/lease.h): held by another
+         * sluiced (409), or PostgreSQL could not be asked (503) */
+        bool lease = strcmp(err.sqlstate, "55P03") == 0, down = strcmp(err.sqlstate, "57P03") == 0;
+        if (lease || down) {
+            sl_buf_puts(&b, ", \"stream\": ");
+            sl_buf_put_json_string(&b, s->name, strlen(s->name));
+        }
+        if (err.hint[0]) {
+            sl_buf_puts(&b, ", \"hint\": ");
+            sl_buf_put_json_string(&b, err.hint, strlen(err.hint));
+        }
         sl_buf_printf(&b, ", \"sqlstate\": \"%s\"}", err.sqlstate);
-        h->rejected_400++;
-        reply_json_h(req, strcmp(err.sqlstate, "42501") == 0 ? 403 : 400,
-                     b.data, b.len, NULL);
+        h->rejected_400 += !lease && !down;
+        reply_json_h(req, lease ? 409 : down ? 503 : strcmp(err.sqlstate, "42501") == 0 ? 403 : 400,
+                     b.data, b.len, lease || down ? "Retry-After: 1\r\n" : NULL);
         sl_buf_free(&b);
     }
 done:

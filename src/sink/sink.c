@@ -1066,6 +1066,7 @@ static bool send_lease_check(sl_sink_t *sink)
             in = strcmp(sink->wms[w].stream, s->name) == 0;
         for (int k = 0; k < sink->nitems && !in; k++)
             in = sink->items[k].view && sink->items[k].view->stream == s &&
+                 sink->items[k].view->plan->emit == SL_EMIT_ON_WINDOW_CLOSE &&
                  (sink->items[k].delta || sink->items[k].renames);
         if (!in)
             continue;

@@ -258,10 +258,6 @@ int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_
         else if (strcmp(em->value, "on_update") != 0)
             return sl_error_set(ctx->err, SL_ERRCODE_INVALID_PARAMETER, em->value_location,
                                 "invalid value for parameter \"emit\": \"%s\"", em->value);
-        const sl_option_t *ttl = sl_stmt_option(stmt, "ttl");
-        if (plan->emit == SL_EMIT_ON_WINDOW_CLOSE && ttl)
-            return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, ttl->location,
-                                "ttl cannot be combined with emit = 'on_window_close'");
         if (plan->emit == SL_EMIT_ON_WINDOW_CLOSE && plan->window == NULL) {
             sl_error_set(ctx->err, SL_ERRCODE_INVALID_PARAMETER, em->value_location,
                          "emit = 'on_window_close' needs a view grouped by a window");

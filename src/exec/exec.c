@@ -151,7 +151,7 @@ int sl_exec_ngroups(const sl_view_exec_t *st)
     return sl__hashagg_ngroups(st->agg);
 }
 
-sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
+void sl_exec_sweep(sl_view_exec_t *st)
 {
     if (st->sessions) {
         const sl_stream_t *s = st->plan->stream;
@@ -159,6 +159,11 @@ sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
             sl__sessions_sweep(st->sessions, s->max_event < INT64_MIN + s->max_lateness
                                                  ? INT64_MIN : s->max_event - s->max_lateness);
     }
+}
+
+sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
+{
+    sl_exec_sweep(st);
     return st->agg->vt->flush(st->agg);
 }
 

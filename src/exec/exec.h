@@ -112,6 +112,10 @@ bool sl_exec_rename_value(const sl_exec_renames_t *r, int i, int g, bool to, sl_
 void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start,
                          int64_t end, bool closed);
 size_t sl_exec_sessions(const sl_view_exec_t *st);
+/* Drops from memory the sessions closed a gap before the stream's
+ * watermark (also done by sl_exec_detach): at every flush, so that they
+ * leave memory when no event comes (idle_timeout). */
+void sl_exec_sweep(sl_view_exec_t *st);
 /* TRUNCATE CONTINUOUS VIEW committed: st forgets the in-memory state of
  * its windows (a session window's sessions and the frontier of those it
  * swept out), so that later events meet it as a view just created over the

@@ -127,6 +127,7 @@ struct sl__sessions {
     skey_t **b;
     size_t nb, count;
     sl_exec_renames_t ren; /* renames since the flush took them */
+    int64_t swept;         /* the watermark of the last sweep */
     size_t bytes;          /* what the index and its renames hold in memory
                               (counted in max_memory: sl_exec_memory) */
 };
@@ -174,6 +175,7 @@ sl__sessions_t *sl__sessions_new(const sl_view_plan_t *p)
     ss->nb = 64;
     ss->b = sl_xcalloc(ss->nb, sizeof(skey_t *));
     ss->ren.plan = p;
+    ss->swept = INT64_MIN;
     ss->bytes = sizeof(*ss) + ss->nb * sizeof(skey_t *);
     return ss;
 }
@@ -383,8 +385,11 @@ void sl__session_apply(sl__sessions_t *ss, sl__chunk_t *c)
 
 void sl__sessions_sweep(sl__sessions_t *ss, int64_t wm)
 {
-    if (wm == INT64_MIN)
+    /* a session added since the last sweep ends after the watermark it
+     * met: only a newer watermark can sweep more */
+    if (wm == INT64_MIN || wm == ss->swept)
         return;
+    ss->swept = wm;
     int64_t gap = ss->plan->window->size;
     int64_t limit = wm < INT64_MIN + gap ? INT64_MIN : wm - gap;
     for (size_t x = 0; x < ss->nb; x++) {

@@ -1187,6 +1187,8 @@ static void sink_start_flush(sl_sink_t *sink)
             continue;
         sl_exec_counts(v->exec, &seen, &matched);
         sl_delta_t *d = sl_exec_ngroups(v->exec) > 0 ? sl_exec_detach(v->exec) : NULL;
+        if (d == NULL)
+            sl_exec_sweep(v->exec);     /* closed sessions leave memory */
         unsigned long long late = sl_exec_late_count(v->exec);
         sl_exec_renames_t *ren = sl_exec_take_renames(v->exec);
         if (d == NULL && ren == NULL && seen == v->stats_seen && matched == v->stats_matched &&

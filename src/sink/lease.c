@@ -18,6 +18,9 @@
  * the sink's fencing class (sink.c) and sql/catalog.sql's lease_check. */
 #define LEASE_CLASS "1397574980"
 #define FLUSH_CLASS "1397574981"
+/* Held by the lease connection of each instance (hashtext(instance)): how a
+ * restarted sluiced finds its predecessor's lease connection. */
+#define INSTANCE_CLASS "1397574982"
 
 struct sl_lease {
     sl_server_t *srv;
@@ -89,6 +92,38 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
         PQfreemem(n);
 }
 
+/* Fencing, as the sink's (sink.h): a predecessor of this sluiced (the same
+ * instance) whose lease connection PostgreSQL still keeps (a hung process,
+ * a machine cut off) would hold its leases for as long; its backend is
+ * ended and waited for (up to lock_timeout).  SL_OK, or 57P03 in err. */
+static int fence(sl_lease_t *l, sl_error_t *err)
+{
+    const char *inst = l->srv->instance;
+    PGresult *r = PQexecParams(l->conn, "SELECT pg_try_advisory_lock(" INSTANCE_CLASS
+                               ", hashtext($1))", 1, NULL, &inst, NULL, NULL, 0);
+    bool got = PQresultStatus(r) == PGRES_TUPLES_OK && PQgetvalue(r, 0, 0)[0] == 't';
+    bool failed = PQresultStatus(r) != PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!got && !failed) {
+        sl_log_info("a lease connection of a predecessor of sluiced \"%s\" is still open: "
+                    "ending it", inst);
+        r = PQexecParams(l->conn, "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+                         "WHERE locktype = 'advisory' AND classid = " INSTANCE_CLASS "::oid "
+                         "AND objid = hashtext($1)::oid AND objsubid = 2 AND granted "
+                         "AND pid <> pg_backend_pid()", 1, NULL, &inst, NULL, NULL, 0);
+        PQclear(r);
+        r = PQexecParams(l->conn, "SELECT pg_advisory_lock(" INSTANCE_CLASS ", hashtext($1))",
+                         1, NULL, &inst, NULL, NULL, 0);
+        failed = PQresultStatus(r) != PGRES_TUPLES_OK;
+        PQclear(r);
+    }
+    if (failed)
+        return sl_error_set(err, "57P03", 0, "sluiced could not fence its predecessor's lease "
+                            "connection (%s); nothing of this request was applied: retry it",
+                            PQerrorMessage(l->conn));
+    return SL_OK;
+}
+
 /* Opens the lease connection (blocking); SL_OK or 57P03 in err. */
 static int lease_connect(sl_lease_t *l, sl_error_t *err)
 {
@@ -111,6 +146,11 @@ static int lease_connect(sl_lease_t *l, sl_error_t *err)
     if (!ok || PQsetnonblocking(l->conn, 0) != 0) {
         sl_error_set(err, "57P03", 0, "sluiced cannot set up its lease connection (%s); "
                      "nothing of this request was applied: retry it", PQerrorMessage(l->conn));
+        PQfinish(l->conn);
+        l->conn = NULL;
+        return SL_ERR;
+    }
+    if (fence(l, err) != SL_OK) {
         PQfinish(l->conn);
         l->conn = NULL;
         return SL_ERR;

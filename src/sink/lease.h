@@ -20,6 +20,10 @@
  *     so its watermark continues from the holder's;
  *   - a sluiced that cannot take it refuses the request as a whole (55P03).
  *
+ * The lease connection also holds a lock named by the sluiced's instance
+ * (sink.h's fencing): a restarted sluiced ends the lease connection its
+ * hung predecessor left open before it takes any lease.
+ *
  * The lease calls are blocking libpq round trips on the lease connection,
  * made only when the lease is not held yet (once per takeover, and for
  * every request refused).

@@ -13,6 +13,8 @@
 #     refusal checked to be lossless) and its lateness continues from the
 #     holder's watermark (read from sluice.watermarks): an event late for
 #     the holder is late for it too, although its own watermark was behind;
+#   - a restarted sluiced (same instance name) ends the lease connection
+#     of its hung predecessor (SIGSTOP) and takes the lease;
 #   - sluice_closed holds no window twice, and every accepted event is in
 #     exactly one window row or in sluice.late_events.
 set -eu
@@ -130,13 +132,30 @@ for i in $(seq 1 10); do
     [ "$(cat "$work/code.$tag")" = 200 ] || fail "request $tag to the new holder: $(cat "$work/code.$tag")"
 done
 sluiced_stop
-sluiced_start --flush-interval 20
+sluiced_start --flush-interval 20 --instance-name lease-c
+C_PID=$SLUICED_PID
 tag=$((tag + 1))
 body $tag 70
 post "$SLUICE_HTTP" $tag
 [ "$(cat "$work/code.$tag")" = 200 ] &&
     pass "after B stopped (SIGTERM), a new sluiced takes the lease" ||
     fail "a new sluiced after B stopped: $(cat "$work/code.$tag") $(cat "$work/resp.$tag")"
+# 3. the holder hangs (SIGSTOP: PostgreSQL keeps its connections); its
+# successor under the same instance name ends its lease connection, as
+# the sink fences its flush connection, and takes the lease at once
+kill -STOP "$C_PID"
+SLUICED_PID=
+A_PID=$C_PID   # killed by the EXIT trap if the test stops early
+sluiced_start --flush-interval 20 --instance-name lease-c
+tag=$((tag + 1))
+body $tag 75
+post "$SLUICE_HTTP" $tag
+[ "$(cat "$work/code.$tag")" = 200 ] &&
+    pass "a restarted sluiced fences its hung predecessor's lease connection and ingests" ||
+    fail "the successor of a hung holder: $(cat "$work/code.$tag") $(cat "$work/resp.$tag")"
+kill -KILL "$C_PID"
+wait "$C_PID" 2>/dev/null || true
+A_PID=
 # the last windows close
 tag=$((tag + 1))
 body $tag 90

@@ -45,8 +45,8 @@ static void lease_lost(sl_lease_t *l, const char *why)
 {
     if (l->nheld > 0)
         sl_log_warning("the lease connection was lost (%s): this sluiced no longer holds the "
-                       "ingest lease of %d stream(s); it takes them again at their next "
-                       "request if no other sluiced has", why, l->nheld);
+                       "ingest lease of %d stream(s); it takes them again at the next flush "
+                       "if no other sluiced has", why, l->nheld);
     l->lost = sl_xrealloc(l->lost, sizeof(char *) * (size_t)(l->nlost + l->nheld + 1));
     for (int i = 0; i < l->nheld; i++)
         l->lost[l->nlost++] = l->held[i];

@@ -31,7 +31,16 @@ struct sl_lease {
     int nheld;
     char **lost;               /* ... held when the connection was lost */
     int nlost;
+    struct busy {              /* streams another sluiced held when last asked */
+        char *stream;
+        int64_t until;         /* refused without asking until (monotonic us) */
+    } *busy;
+    int nbusy;
 };
+
+/* How long a stream found held by another sluiced is refused without
+ * asking PostgreSQL again (a takeover waits at most that much longer). */
+#define BUSY_US 200000
 
 sl_lease_t *sl_lease_new(sl_server_t *srv)
 {
@@ -75,6 +84,9 @@ void sl_lease_free(sl_lease_t *l)
     for (int i = 0; i < l->nlost; i++)
         free(l->lost[i]);
     free(l->lost);
+    for (int i = 0; i < l->nbusy; i++)
+        free(l->busy[i].stream);
+    free(l->busy);
     free(l);
 }
 
@@ -217,10 +229,27 @@ static int unreachable(sl_lease_t *l, sl_error_t *err)
                         "applied: retry it", l->conn ? PQerrorMessage(l->conn) : "closed");
 }
 
+/* The entry of a stream found busy (created when create), or NULL. */
+static struct busy *busy_entry(sl_lease_t *l, const char *stream, bool create)
+{
+    for (int i = 0; i < l->nbusy; i++)
+        if (strcmp(l->busy[i].stream, stream) == 0)
+            return &l->busy[i];
+    if (!create)
+        return NULL;
+    l->busy = sl_xrealloc(l->busy, sizeof(*l->busy) * (size_t)(l->nbusy + 1));
+    l->busy[l->nbusy].stream = sl_xstrdup(stream);
+    l->busy[l->nbusy].until = 0;
+    return &l->busy[l->nbusy++];
+}
+
 int sl_lease_take(sl_lease_t *l, sl_stream_t *s, sl_error_t *err)
 {
     if (sl_lease_held(l, s->name))
         return SL_OK;
+    struct busy *b = busy_entry(l, s->name, false);
+    if (b != NULL && sl_sink_clock_us() < b->until)
+        return busy_error(s, err);
     if (l->conn == NULL && lease_connect(l, err) != SL_OK)
         return SL_ERR;
     PGresult *r = lease_exec(l, "SELECT pg_try_advisory_lock(" LEASE_CLASS ", hashtext($1))",
@@ -229,8 +258,10 @@ int sl_lease_take(sl_lease_t *l, sl_stream_t *s, sl_error_t *err)
         return unreachable(l, err);
     bool got = PQresultStatus(r) == PGRES_TUPLES_OK && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
-    if (!got)
+    if (!got) {
+        busy_entry(l, s->name, true)->until = sl_sink_clock_us() + BUSY_US;
         return busy_error(s, err);
+    }
     /* The previous holder's flushes still committing: wait for them (up to
      * lock_timeout), then read what they stored, in a later statement (a
      * statement's snapshot is taken before its locks). */

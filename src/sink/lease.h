@@ -25,8 +25,9 @@
  * hung predecessor left open before it takes any lease.
  *
  * The lease calls are blocking libpq round trips on the lease connection,
- * made only when the lease is not held yet (once per takeover, and for
- * every request refused).
+ * made only when the lease is not held yet (once per takeover; for a
+ * stream another sluiced holds, at most once per 200 ms: the requests in
+ * between are refused without asking).
  */
 #ifndef SL_LEASE_H
 #define SL_LEASE_H

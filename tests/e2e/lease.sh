@@ -86,6 +86,8 @@ if grep -q '"stream": "s"' "$work/resp.2" && grep -q 'is being ingested by anoth
 else
     fail "the refusal: $(cat "$work/resp.2") / $(tr -d '\r' <"$work/head.2" | tr '\n' ' ')"
 fi
+curl -s "http://$B_HTTP/metrics" | grep -q '^sluice_requests_rejected_total{code="409"} 15$' &&
+    pass "/metrics counts the 409s" || fail "/metrics: $(curl -s "http://$B_HTTP/metrics" | grep rejected)"
 out=$(psql -X -At -v VERBOSITY=verbose -h 127.0.0.1 -p "$B_PGW" -U postgres -d postgres \
     -c "INSERT INTO s VALUES (1, 999, '2026-01-01 00:00:40+00')" 2>&1 || true)
 case $out in

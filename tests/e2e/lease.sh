@@ -8,6 +8,9 @@
 #     a view is taken by both;
 #   - every acknowledged request is applied exactly once (a transform of
 #     the stream holds each event with its tag), a refused one not at all;
+#   - a view emitting on close created later over a stream both ingest:
+#     its creator takes the lease, the other (which learns of the view at
+#     its next start) goes on feeding the stream's other views;
 #   - kill -9 of the holder: the other takes the lease over once
 #     PostgreSQL ended the holder's session (waited for by asking, each
 #     refusal checked to be lossless) and its lateness continues from the
@@ -41,6 +44,8 @@ CREATE CONTINUOUS VIEW c WITH (emit = 'on_window_close') AS
 CREATE CONTINUOUS VIEW raw AS SELECT tag, ts FROM s;
 CREATE STREAM plain (k integer);
 CREATE CONTINUOUS VIEW pc AS SELECT count(*) AS n FROM plain;
+CREATE STREAM s2 (k integer, ts timestamptz) WITH (event_time = 'ts', max_lateness = '2 seconds');
+CREATE CONTINUOUS VIEW raw2 AS SELECT k, ts FROM s2;
 SQL
     sl_fail "creating the streams and views failed"
 sluiced_start --flush-interval 20
@@ -100,6 +105,28 @@ for h in "$A_HTTP" "$B_HTTP"; do
 done
 [ "$(pgq -c "SELECT n FROM pc")" = 2 ] && pass "a stream without a view emitting on close: both take it" ||
     fail "plain through both: pc.n = $(pgq -c "SELECT n FROM pc")"
+
+# 1b. a view emitting on window close created (through A) over a stream
+# both ingest: A takes the lease at its next request of the stream; B,
+# which learns of the view at its next start only, goes on feeding the
+# stream's other views, never the new one
+post2() {  # post2 HTTP K SECOND: the status
+    printf '{"k": %d, "ts": "2026-01-01T00:01:%02dZ"}\n' "$2" "$3" |
+        curl -s -o /dev/null -w '%{http_code}' --data-binary @- "http://$1/v1/streams/s2"
+}
+c1=$(post2 "$A_HTTP" 1 0) c2=$(post2 "$B_HTTP" 2 1)
+psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$A_PGW" -U postgres -d postgres \
+    -c "CREATE CONTINUOUS VIEW c2 WITH (emit = 'on_window_close') AS
+            SELECT k, tumble(ts, '1 second') AS w, count(*) AS n FROM s2 GROUP BY k, w" ||
+    fail "creating c2 failed"
+c3=$(post2 "$A_HTTP" 3 2) c4=$(post2 "$B_HTTP" 4 3) c5=$(post2 "$A_HTTP" 5 20)
+[ "$c1 $c2 $c3 $c4 $c5" = "200 200 200 200 200" ] &&
+    pass "a view emitting on close created later: its creator takes the lease, the other goes on" ||
+    fail "s2 through A, B, (c2 created) A, B, A: $c1 $c2 $c3 $c4 $c5"
+[ "$(pgq -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM raw2")" = "1,2,3,4,5" ] &&
+    [ "$(pgq -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM c2")" = "3" ] &&
+    pass "the new view holds only what its creator took after it was created" ||
+    fail "raw2: $(pgq -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM raw2"), c2 closed: $(pgq -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM c2")"
 
 # 2. kill -9 of the holder; B takes over once A's session is gone
 kill -KILL "$A_PID"

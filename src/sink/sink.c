@@ -1154,7 +1154,6 @@ static void idle_advance(sl_sink_t *sink)
 
 static bool closing(const sl_sink_t *sink, const sl_view_t *v)
 {
-    (void)sink;
     return v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE &&
            v->stream->max_event != v->stream->max_event_stored && ours(sink, v->stream);
 }
@@ -1531,7 +1530,8 @@ bool sl_sink_idle(const sl_sink_t *sink)
     const sl_catalog_t *cat = &sink->srv->catalog;
     for (int i = 0; i < cat->nstreams; i++)
         if (cat->streams[i]->event_time >= 0 &&
-            cat->streams[i]->max_event != cat->streams[i]->max_event_stored)
+            cat->streams[i]->max_event != cat->streams[i]->max_event_stored &&
+            ours(sink, cat->streams[i]))
             return false;   /* a watermark to store (and windows to close) */
     for (int i = 0; i < cat->nviews; i++)
         if (cat->views[i]->exec && sl_exec_ngroups(cat->views[i]->exec) > 0 &&

@@ -20,6 +20,9 @@
  *     so its watermark continues from the holder's;
  *   - a sluiced that cannot take it refuses the request as a whole (55P03).
  *
+ * Two streams whose names hash alike share a lease: never a duplicate,
+ * at worst one sluiced ingests both.
+ *
  * The lease connection also holds a lock named by the sluiced's instance
  * (sink.h's fencing): a restarted sluiced ends the lease connection its
  * hung predecessor left open before it takes any lease.

@@ -96,6 +96,29 @@ GRANT USAGE, CREATE ON SCHEMA sluice_mrel TO PUBLIC;
 GRANT USAGE, CREATE ON SCHEMA sluice_closed TO PUBLIC;
 GRANT USAGE ON SCHEMA sluice TO PUBLIC;
 
+-- A flush of a stream whose views emit on window close: does this
+-- sluiced (its lease connection's backend, holder) still hold the stream's
+-- ingest lease?  Under a shared lock a sluiced taking the lease over waits
+-- for before it reads the watermark (src/sink/lease.h); 55P03 if not.
+CREATE OR REPLACE FUNCTION sluice.lease_check(streams text[], holder int) RETURNS void
+    LANGUAGE plpgsql AS $$
+DECLARE s text;
+BEGIN
+    FOREACH s IN ARRAY streams LOOP
+        PERFORM pg_advisory_xact_lock_shared(1397574981, hashtext(s));
+        IF NOT EXISTS (SELECT 1 FROM pg_locks
+                       WHERE locktype = 'advisory' AND classid = 1397574980
+                         AND objid = hashtext(s)::oid AND objsubid = 2 AND pid = holder
+                         AND granted
+                         AND database = (SELECT oid FROM pg_database
+                                         WHERE datname = current_database())) THEN
+            RAISE EXCEPTION 'sluiced no longer holds the ingest lease of stream "%"', s
+                USING ERRCODE = '55P03',
+                      DETAIL = 'Another sluiced took it over: this flush is not written.';
+        END IF;
+    END LOOP;
+END $$;
+
 -- The stream's relation, by the stream's name (NULL: none).
 CREATE OR REPLACE FUNCTION sluice.stream_rel(stream text) RETURNS regclass
     LANGUAGE sql STABLE AS $$ SELECT to_regclass(format('sluice_stream.%I', stream)) $$;

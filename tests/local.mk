@@ -4,6 +4,11 @@
 SL_SCRIPT_TESTS = \
 	tests/e2e/options.sh \
 	tests/e2e/windows.sh \
+	tests/e2e/lease.sh \
+	tests/e2e/window_truncate.sh \
+	tests/e2e/window_ttl.sh \
+	tests/e2e/window_memory.sh \
+	tests/e2e/window_sw.sh \
 	tests/e2e/embedded.sh \
 	tests/e2e/pgwire.sh \
 	tests/e2e/auth.sh \

@@ -132,7 +132,18 @@ void sl_exec_counts(const sl_view_exec_t *st, unsigned long long *seen,
 
 size_t sl_exec_memory(const sl_view_exec_t *st)
 {
-    return sl__hashagg_memory(st->agg);
+    return sl__hashagg_memory(st->agg) + (st->sessions ? sl__sessions_memory(st->sessions) : 0);
+}
+
+void sl_exec_truncated(sl_view_exec_t *st)
+{
+    if (st->sessions == NULL)
+        return;
+    sl_exec_renames_t *r = sl__sessions_take(st->sessions);
+    sl__sessions_free(st->sessions);
+    st->sessions = sl__sessions_new(st->plan);
+    if (r != NULL)
+        sl__sessions_restore(st->sessions, r);
 }
 
 int sl_exec_ngroups(const sl_view_exec_t *st)
@@ -140,7 +151,7 @@ int sl_exec_ngroups(const sl_view_exec_t *st)
     return sl__hashagg_ngroups(st->agg);
 }
 
-sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
+void sl_exec_sweep(sl_view_exec_t *st)
 {
     if (st->sessions) {
         const sl_stream_t *s = st->plan->stream;
@@ -148,6 +159,11 @@ sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
             sl__sessions_sweep(st->sessions, s->max_event < INT64_MIN + s->max_lateness
                                                  ? INT64_MIN : s->max_event - s->max_lateness);
     }
+}
+
+sl_delta_t *sl_exec_detach(sl_view_exec_t *st)
+{
+    sl_exec_sweep(st);
     return st->agg->vt->flush(st->agg);
 }
 

@@ -78,7 +78,9 @@ void sl_exec_restore(sl_view_exec_t *st, sl_delta_t *d);
 void sl_delta_free(sl_delta_t *d);
 
 int sl_delta_ngroups(const sl_delta_t *d);
-/* Bytes held by the current delta of st / by d (records, table, text). */
+/* Bytes held by the current delta of st / by d (records, table, text);
+ * for st also a session window's index of sessions and its merges not yet
+ * flushed (what max_memory counts). */
 size_t sl_exec_memory(const sl_view_exec_t *st);
 size_t sl_delta_memory(const sl_delta_t *d);
 int sl_delta_ncols(const sl_delta_t *d);
@@ -110,6 +112,16 @@ bool sl_exec_rename_value(const sl_exec_renames_t *r, int i, int g, bool to, sl_
 void sl_exec_session_add(sl_view_exec_t *st, const sl_datum_t *keys, int64_t start,
                          int64_t end, bool closed);
 size_t sl_exec_sessions(const sl_view_exec_t *st);
+/* Drops from memory the sessions closed a gap before the stream's
+ * watermark (also done by sl_exec_detach): at every flush, so that they
+ * leave memory when no event comes (idle_timeout). */
+void sl_exec_sweep(sl_view_exec_t *st);
+/* TRUNCATE CONTINUOUS VIEW committed: st forgets the in-memory state of
+ * its windows (a session window's sessions and the frontier of those it
+ * swept out), so that later events meet it as a view just created over the
+ * stream; merges not yet flushed are kept (they only ever touch rows still
+ * in memory or in the table). */
+void sl_exec_truncated(sl_view_exec_t *st);
 
 /* Evaluates e on row r of b (exec/expr.c).  Text results may be allocated
  * from scratch.  PostgreSQL semantics: NULL propagation, three-valued

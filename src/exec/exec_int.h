@@ -52,6 +52,7 @@ void sl__sessions_sweep(sl__sessions_t *ss, int64_t wm);
 void sl__sessions_add(sl__sessions_t *ss, const sl_datum_t *keys, int64_t start, int64_t end,
                       bool closed);
 size_t sl__sessions_count(const sl__sessions_t *ss);
+size_t sl__sessions_memory(const sl__sessions_t *ss);
 sl_exec_renames_t *sl__sessions_take(sl__sessions_t *ss);
 void sl__sessions_restore(sl__sessions_t *ss, sl_exec_renames_t *r);
 

@@ -127,6 +127,9 @@ struct sl__sessions {
     skey_t **b;
     size_t nb, count;
     sl_exec_renames_t ren; /* renames since the flush took them */
+    int64_t swept;         /* the watermark of the last sweep */
+    size_t bytes;          /* what the index and its renames hold in memory
+                              (counted in max_memory: sl_exec_memory) */
 };
 
 /* Types held inline in a datum; the others are (pointer, length) slices. */
@@ -135,14 +138,20 @@ static bool inline_type(sl_type_t t)
     return !sl_type_by_ref(t);
 }
 
-/* A malloc'd copy of the nk key values (slices copied after them). */
-static sl_datum_t *keys_copy(const sl__sessions_t *ss, const sl_datum_t *k)
+/* The size of keys_copy's block for the nk key values k. */
+static size_t keys_bytes(const sl__sessions_t *ss, const sl_datum_t *k)
 {
     size_t bytes = sizeof(sl_datum_t) * (size_t)(ss->nk > 0 ? ss->nk : 1);
     for (int j = 0; j < ss->nk; j++)
         if (!k[j].null && !inline_type(ss->plan->group[ss->kcol[j]].type))
             bytes += k[j].v.s.n;
-    sl_datum_t *d = sl_xmalloc(bytes);
+    return bytes;
+}
+
+/* A malloc'd copy of the nk key values (slices copied after them). */
+static sl_datum_t *keys_copy(const sl__sessions_t *ss, const sl_datum_t *k)
+{
+    sl_datum_t *d = sl_xmalloc(keys_bytes(ss, k));
     char *p = (char *)(d + (ss->nk > 0 ? ss->nk : 1));
     for (int j = 0; j < ss->nk; j++) {
         d[j] = k[j];
@@ -166,7 +175,15 @@ sl__sessions_t *sl__sessions_new(const sl_view_plan_t *p)
     ss->nb = 64;
     ss->b = sl_xcalloc(ss->nb, sizeof(skey_t *));
     ss->ren.plan = p;
+    ss->swept = INT64_MIN;
+    ss->bytes = sizeof(*ss) + ss->nb * sizeof(skey_t *);
     return ss;
+}
+
+/* The memory of k (entry, keys, sessions). */
+static size_t skey_bytes(const sl__sessions_t *ss, const skey_t *k)
+{
+    return sizeof(*k) + keys_bytes(ss, k->keys) + sizeof(sess_t) * (size_t)k->cap;
 }
 
 static void skey_free(skey_t *k)
@@ -239,6 +256,7 @@ static skey_t *skey_find(sl__sessions_t *ss, const sl_datum_t *const *cols, int 
             }
         free(ss->b);
         ss->b = b;
+        ss->bytes += (nb - ss->nb) * sizeof(skey_t *);
         ss->nb = nb;
     }
     skey_t *k = sl_xcalloc(1, sizeof(*k));
@@ -251,6 +269,7 @@ static skey_t *skey_find(sl__sessions_t *ss, const sl_datum_t *const *cols, int 
     k->next = ss->b[h & (ss->nb - 1)];
     ss->b[h & (ss->nb - 1)] = k;
     ss->count++;
+    ss->bytes += skey_bytes(ss, k);
     return k;
 }
 
@@ -262,16 +281,18 @@ static void add_rename(sl__sessions_t *ss, const skey_t *k, int64_t from, int64_
         r->v = sl_xrealloc(r->v, sizeof(rename_t) * (size_t)r->cap);
     }
     r->v[r->n].keys = keys_copy(ss, k->keys);
+    ss->bytes += sizeof(rename_t) + keys_bytes(ss, k->keys);
     r->v[r->n].from = from;
     r->v[r->n].to = to;
     r->n++;
 }
 
 /* Replaces k's sessions [lo, hi) by s. */
-static void splice(skey_t *k, int lo, int hi, sess_t s)
+static void splice(sl__sessions_t *ss, skey_t *k, int lo, int hi, sess_t s)
 {
     if (lo == hi) {
         if (k->n == k->cap) {
+            ss->bytes += sizeof(sess_t) * (size_t)(k->cap ? k->cap : 2);
             k->cap = k->cap ? 2 * k->cap : 2;
             k->s = sl_xrealloc(k->s, sizeof(sess_t) * (size_t)k->cap);
         }
@@ -325,7 +346,7 @@ void sl__session_apply(sl__sessions_t *ss, sl__chunk_t *c)
         for (int j = lo; j < hi; j++)
             if (k->s[j].start != s.start)
                 add_rename(ss, k, k->s[j].start, s.start);
-        splice(k, lo, hi, s);
+        splice(ss, k, lo, hi, s);
         wcol[i].v.i = s.start;
     }
     c->late = late;
@@ -364,8 +385,11 @@ void sl__session_apply(sl__sessions_t *ss, sl__chunk_t *c)
 
 void sl__sessions_sweep(sl__sessions_t *ss, int64_t wm)
 {
-    if (wm == INT64_MIN)
+    /* a session added since the last sweep ends after the watermark it
+     * met: only a newer watermark can sweep more */
+    if (wm == INT64_MIN || wm == ss->swept)
         return;
+    ss->swept = wm;
     int64_t gap = ss->plan->window->size;
     int64_t limit = wm < INT64_MIN + gap ? INT64_MIN : wm - gap;
     for (size_t x = 0; x < ss->nb; x++) {
@@ -383,6 +407,7 @@ void sl__sessions_sweep(sl__sessions_t *ss, int64_t wm)
             }
             if (k->n == 0) {
                 *pk = k->next;
+                ss->bytes -= skey_bytes(ss, k);
                 skey_free(k);
                 ss->count--;
             } else {
@@ -413,7 +438,7 @@ void sl__sessions_add(sl__sessions_t *ss, const sl_datum_t *keys, int64_t start,
     while (hi < k->n && k->s[hi].start < end)
         hi++;
     sess_t s = {start, end};
-    splice(k, lo, hi, s);
+    splice(ss, k, lo, hi, s);
 }
 
 size_t sl__sessions_count(const sl__sessions_t *ss)
@@ -425,12 +450,27 @@ size_t sl__sessions_count(const sl__sessions_t *ss)
     return n;
 }
 
+/* What r's renames hold (as add_rename counted them). */
+static size_t renames_bytes(const sl__sessions_t *ss, const sl_exec_renames_t *r)
+{
+    size_t n = 0;
+    for (int i = 0; i < r->n; i++)
+        n += sizeof(rename_t) + keys_bytes(ss, r->v[i].keys);
+    return n;
+}
+
+size_t sl__sessions_memory(const sl__sessions_t *ss)
+{
+    return ss->bytes;
+}
+
 sl_exec_renames_t *sl__sessions_take(sl__sessions_t *ss)
 {
     if (ss->ren.n == 0)
         return NULL;
     sl_exec_renames_t *r = sl_xmalloc(sizeof(*r));
     *r = ss->ren;
+    ss->bytes -= renames_bytes(ss, r);
     ss->ren.v = NULL;
     ss->ren.n = ss->ren.cap = 0;
     return r;
@@ -440,6 +480,7 @@ void sl__sessions_restore(sl__sessions_t *ss, sl_exec_renames_t *r)
 {
     /* r's renames happened before the ones since: they go first */
     sl_exec_renames_t *cur = &ss->ren;
+    ss->bytes += renames_bytes(ss, r);
     int n = r->n + cur->n;
     rename_t *v = sl_xmalloc(sizeof(rename_t) * (size_t)(n > 0 ? n : 1));
     memcpy(v, r->v, sizeof(rename_t) * (size_t)r->n);

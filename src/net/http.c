@@ -32,6 +32,7 @@ struct sl_http {
     sl_arena_t *req_arena;        /* one request at a time: reset after each */
     /* counters for /metrics */
     unsigned long long requests, events_accepted, rejected_400, rejected_503;
+    unsigned long long rejected_409;      /* another sluiced holds the lease */
     unsigned long long rejected_memory;   /* 503s for max_memory */
 };
 
@@ -483,10 +484,23 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
             sl_buf_puts(&b, ", \"view\": ");
             sl_buf_put_json_string(&b, pr.bad_view, strlen(pr.bad_view));
         }
+        /* the stream's ingest lease (sink/lease.h): held by another
+         * sluiced (409), or PostgreSQL could not be asked (503) */
+        bool lease = strcmp(err.sqlstate, "55P03") == 0, down = strcmp(err.sqlstate, "57P03") == 0;
+        if (lease || down) {
+            sl_buf_puts(&b, ", \"stream\": ");
+            sl_buf_put_json_string(&b, s->name, strlen(s->name));
+        }
+        if (err.hint[0]) {
+            sl_buf_puts(&b, ", \"hint\": ");
+            sl_buf_put_json_string(&b, err.hint, strlen(err.hint));
+        }
         sl_buf_printf(&b, ", \"sqlstate\": \"%s\"}", err.sqlstate);
-        h->rejected_400++;
-        reply_json_h(req, strcmp(err.sqlstate, "42501") == 0 ? 403 : 400,
-                     b.data, b.len, NULL);
+        h->rejected_400 += !lease && !down;
+        h->rejected_409 += lease;
+        h->rejected_503 += down;
+        reply_json_h(req, lease ? 409 : down ? 503 : strcmp(err.sqlstate, "42501") == 0 ? 403 : 400,
+                     b.data, b.len, lease || down ? "Retry-After: 1\r\n" : NULL);
         sl_buf_free(&b);
     }
 done:
@@ -596,11 +610,13 @@ static void get_metrics(sl_http_t *h, sl_httpd_req_t *req, const sl_grantee_t *g
                   "# HELP sluice_requests_rejected_total Ingest requests rejected.\n"
                   "# TYPE sluice_requests_rejected_total counter\n"
                   "sluice_requests_rejected_total{code=\"400\"} %llu\n"
+                  "sluice_requests_rejected_total{code=\"409\"} %llu\n"
                   "sluice_requests_rejected_total{code=\"503\"} %llu\n"
                   "# HELP sluice_postgresql_up Whether the flush connection is up.\n"
                   "# TYPE sluice_postgresql_up gauge\n"
                   "sluice_postgresql_up %d\n",
-                  h->requests, h->events_accepted, h->rejected_400, h->rejected_503,
+                  h->requests, h->events_accepted, h->rejected_400, h->rejected_409,
+                  h->rejected_503,
                   h->srv->sink && sl_sink_connected(h->srv->sink) ? 1 : 0);
     if (h->srv->sink) {
         sl_flush_stats_t fs;

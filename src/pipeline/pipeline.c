@@ -142,6 +142,9 @@ static int prepare_all(sl_server_t *srv, sl_pipeline_req_t *r, sl_arena_t *a,
     r->late = 0;
     if (sl_pipeline_may_insert(srv, &r->source, s, err) != SL_OK)
         return SL_ERR;
+    /* a stream whose views emit on window close: one sluiced at a time */
+    if (srv->sink && sl_sink_lease_take(srv->sink, s, err) != SL_OK)
+        return SL_ERR;
     if (r->now != 0)
         sl_exec_set_now_to(r->now);
     else

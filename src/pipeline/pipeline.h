@@ -101,7 +101,9 @@ typedef struct sl_pipeline_req {
  * Prepares every view of r->stream over r->batch (scratch from a, which the
  * caller may reset after this returns), then applies it.  Returns SL_OK
  * (applied; done will be called), or SL_ERR with err set and nothing
- * applied: 42501 from sl_pipeline_may_insert, 23502 / 22008 for an event
+ * applied: 42501 from sl_pipeline_may_insert, 55P03 / 57P03 when a view of
+ * the stream emits on window close and this sluiced cannot hold the
+ * stream's ingest lease (sink/lease.h), 23502 / 22008 for an event
  * time that is NULL / infinite (r->bad_row), or a view's error with
  * r->bad_view / r->bad_row.
  *

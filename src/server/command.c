@@ -458,6 +458,13 @@ static void apply_ddl(pending_ddl_t *p, bool ok)
             v->inactive = !p->active;
         break;
     }
+    case SL_STMT_TRUNCATE_VIEW: {
+        /* its in-memory windows go with its rows (a view just created) */
+        sl_view_t *v = ok ? view_by_key(cat, p->name, p->id) : NULL;
+        if (v != NULL && v->exec != NULL)
+            sl_exec_truncated(v->exec);
+        break;
+    }
     default:
         break;
     }

@@ -66,9 +66,13 @@ bool sl_expire_sql(const sl_view_t *v, int limit, sl_buf_t *sql)
     const sl_view_time_t *t = &v->plan->time;
     if (t->sw_us <= 0 && t->ttl_us <= 0)
         return false;
-    sl_buf_puts(sql, "DELETE FROM \"sluice_mrel\".");
+    /* emitting on window close: the closed windows the view shows expire
+     * (open ones wait in the state table until they close) */
+    const char *table = v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE ? "\"sluice_closed\"."
+                                                                  : "\"sluice_mrel\".";
+    sl_buf_printf(sql, "DELETE FROM %s", table);
     sl_buf_put_ident(sql, v->name);
-    sl_buf_puts(sql, " WHERE ctid = ANY (ARRAY(SELECT ctid FROM \"sluice_mrel\".");
+    sl_buf_printf(sql, " WHERE ctid = ANY (ARRAY(SELECT ctid FROM %s", table);
     sl_buf_put_ident(sql, v->name);
     if (t->sw_us > 0)
         sl_buf_printf(sql, " WHERE \"_step\" <= now() - %s", t->sw_sql);

@@ -177,7 +177,13 @@ static void put_time_indexes(const sl_view_t *v, sl_buf_t *sql)
     if (col == NULL)
         return;
     sl_buf_puts(sql, ";\nCREATE INDEX ON ");
-    put_mrel(v, sql);
+    if (v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE) {
+        /* a TTL deletes closed windows (server/expire.c) */
+        sl_buf_puts(sql, "\"sluice_closed\".");
+        sl_buf_put_ident(sql, v->name);
+    } else {
+        put_mrel(v, sql);
+    }
     sl_buf_puts(sql, " (");
     sl_buf_put_ident(sql, col);
     sl_buf_putc(sql, ')');
@@ -255,8 +261,9 @@ void sl_ddl_create_view(const sl_view_t *v, sl_buf_t *sql)
     sl_buf_puts(sql, ", (SELECT r.rolname FROM pg_namespace n JOIN pg_roles r ON r.oid = "
                      "n.nspowner WHERE n.nspname = 'sluice')); END $sl$");
     if (closed) {
-        sl_buf_puts(sql, ";\nDO $sl$ BEGIN EXECUTE format('GRANT SELECT, INSERT ON "
-                         "\"sluice_closed\".%I TO %I', ");
+        sl_buf_printf(sql, ";\nDO $sl$ BEGIN EXECUTE format('GRANT SELECT, INSERT%s ON "
+                           "\"sluice_closed\".%%I TO %%I', ",
+                      p->time.ttl_us > 0 ? ", DELETE" : "");
         sl_buf_put_literal(sql, v->name, strlen(v->name));
         sl_buf_puts(sql, ", (SELECT r.rolname FROM pg_namespace n JOIN pg_roles r ON r.oid = "
                          "n.nspowner WHERE n.nspname = 'sluice')); END $sl$");

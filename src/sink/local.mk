@@ -4,6 +4,7 @@ src_sink_libsink_a_SOURCES = \
 	src/sink/sink.c src/sink/sink.h \
 	src/sink/upsert.c \
 	src/sink/idem.c src/sink/idem.h \
+	src/sink/lease.c src/sink/lease.h \
 	src/sink/ddl.c src/sink/ddl.h
 
 check_PROGRAMS += tests/unit/check_idem

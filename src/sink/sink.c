@@ -12,6 +12,7 @@
 #include "sink/sink.h"
 #include "exec/exec.h"
 #include "sink/idem.h"
+#include "sink/lease.h"
 
 #include <event2/event.h>
 #include <libpq-fe.h>
@@ -77,6 +78,7 @@ typedef struct waitlist {
 
 struct sl_sink {
     sl_server_t *srv;
+    sl_lease_t *lease;          /* streams emitting on window close (lease.h) */
     PGconn *conn;
     sink_state_t state;
     struct event *conn_ev;      /* one-shot, while connecting */
@@ -1045,6 +1047,46 @@ static bool send_close(sl_sink_t *sink, const sl_view_t *v)
     return ok != 0;
 }
 
+/* Queues, when the flush writes for streams that need the ingest lease
+ * (lease.h), the check that this sluiced still holds it, under a shared
+ * lock that a sluiced taking the lease over waits for: a flush of a former
+ * holder fails (55P03, retried) rather than write after its successor
+ * read the watermark. */
+static bool send_lease_check(sl_sink_t *sink)
+{
+    sl_buf_t names = SL_BUF_INIT;
+    int n = 0;
+    sl_catalog_t *cat = &sink->srv->catalog;
+    for (int i = 0; i < cat->nstreams; i++) {
+        const sl_stream_t *s = cat->streams[i];
+        if (!sl_lease_needed(s))
+            continue;
+        bool in = false;
+        for (int w = 0; w < sink->nwms && !in; w++)
+            in = strcmp(sink->wms[w].stream, s->name) == 0;
+        for (int k = 0; k < sink->nitems && !in; k++)
+            in = sink->items[k].view && sink->items[k].view->stream == s &&
+                 sink->items[k].view->plan->emit == SL_EMIT_ON_WINDOW_CLOSE &&
+                 (sink->items[k].delta || sink->items[k].renames);
+        if (!in)
+            continue;
+        sl_buf_puts(&names, n++ ? "," : "{");
+        sl_buf_put_array_elem(&names, s->name, strlen(s->name));
+    }
+    if (n == 0) {
+        sl_buf_free(&names);
+        return true;
+    }
+    sl_buf_putc(&names, '}');
+    char pid[16];
+    snprintf(pid, sizeof(pid), "%d", sl_lease_pid(sink->lease));
+    const char *pv[2] = {sl_buf_cstr(&names), pid};
+    int ok = PQsendQueryParams(sink->conn, "SELECT sluice.lease_check($1::text[], $2::int)", 2,
+                               NULL, pv, NULL, NULL, 0);
+    sl_buf_free(&names);
+    return ok != 0;
+}
+
 /* Queues a session view's renames, in the order they happened (after every
  * upsert of the flush: the rows of both starts are in the table then). */
 static bool send_renames(sl_sink_t *sink, const flush_item_t *it)
@@ -1077,6 +1119,13 @@ static bool send_renames(sl_sink_t *sink, const flush_item_t *it)
     return ok;
 }
 
+/* Whether this sluiced may move s's watermark and close its windows: s
+ * needs no lease, or this sluiced holds it (another one ingests it else). */
+static bool ours(const sl_sink_t *sink, const sl_stream_t *s)
+{
+    return !sl_lease_needed(s) || sl_lease_held(sink->lease, s->name);
+}
+
 /* idle_timeout: a stream silent for longer has its largest event time
  * moved on with the clock, as if events kept coming, so its last windows
  * close. */
@@ -1091,7 +1140,8 @@ static void idle_advance(sl_sink_t *sink)
     sl_catalog_t *cat = &sink->srv->catalog;
     for (int i = 0; i < cat->nstreams; i++) {
         sl_stream_t *s = cat->streams[i];
-        if (s->event_time < 0 || s->idle_timeout <= 0 || s->max_event == INT64_MIN)
+        if (s->event_time < 0 || s->idle_timeout <= 0 || s->max_event == INT64_MIN ||
+            !ours(sink, s))
             continue;
         int64_t silent = now - s->last_event;
         if (silent <= s->idle_timeout)
@@ -1104,9 +1154,8 @@ static void idle_advance(sl_sink_t *sink)
 
 static bool closing(const sl_sink_t *sink, const sl_view_t *v)
 {
-    (void)sink;
     return v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE &&
-           v->stream->max_event != v->stream->max_event_stored;
+           v->stream->max_event != v->stream->max_event_stored && ours(sink, v->stream);
 }
 
 static void sink_start_flush(sl_sink_t *sink)
@@ -1114,11 +1163,16 @@ static void sink_start_flush(sl_sink_t *sink)
     if (sink->state != S_IDLE)
         return;
     sl_catalog_t *cat = &sink->srv->catalog;
+    /* leases lost with their connection: taken again if no other sluiced
+     * has (else this flush fails its check, send_lease_check) */
+    sl_lease_retake(sink->lease, cat);    /* (the flush connection is up) */
     idle_advance(sink);
     for (int i = 0; i < cat->nstreams; i++) {
         sl_stream_t *s = cat->streams[i];
         if (s->event_time < 0 || s->max_event == INT64_MIN || s->max_event == s->max_event_stored)
             continue;
+        if (!ours(sink, s))
+            continue;   /* another sluiced moves its watermark */
         sink->wms = sl_xrealloc(sink->wms, sizeof(wm_item_t) * (size_t)(sink->nwms + 1));
         sink->wms[sink->nwms].stream = sl_xstrdup(s->name);
         sink->wms[sink->nwms++].max_event = s->max_event;
@@ -1132,6 +1186,8 @@ static void sink_start_flush(sl_sink_t *sink)
             continue;
         sl_exec_counts(v->exec, &seen, &matched);
         sl_delta_t *d = sl_exec_ngroups(v->exec) > 0 ? sl_exec_detach(v->exec) : NULL;
+        if (d == NULL)
+            sl_exec_sweep(v->exec);     /* closed sessions leave memory */
         unsigned long long late = sl_exec_late_count(v->exec);
         sl_exec_renames_t *ren = sl_exec_take_renames(v->exec);
         if (d == NULL && ren == NULL && seen == v->stats_seen && matched == v->stats_matched &&
@@ -1221,9 +1277,11 @@ static void sink_start_flush(sl_sink_t *sink)
     for (int i = 0; ok && i < sink->nitems; i++) {
         const sl_view_t *v = sink->items[i].view;
         ok = send_renames(sink, &sink->items[i]);
-        if (ok && v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE)
+        if (ok && v->plan->emit == SL_EMIT_ON_WINDOW_CLOSE && ours(sink, v->stream))
             ok = send_close(sink, v);
     }
+    if (ok)
+        ok = send_lease_check(sink);
     if (ok && sink->flush_seq % 600 == 1) {
         char ret[24];
         snprintf(ret, sizeof(ret), "%d", sink->srv->cfg.late_events_retention_s);
@@ -1270,6 +1328,11 @@ static void sink_give_up_waiting(sl_sink_t *sink)
             v->stats_late = sl_exec_late_count(v->exec);
         }
     }
+    /* a stream whose lease another sluiced took: its watermark is that
+     * one's now (read again when this one takes the lease back) */
+    for (int i = 0; i < cat->nstreams; i++)
+        if (!ours(sink, cat->streams[i]))
+            cat->streams[i]->max_event = cat->streams[i]->max_event_stored;
     sl_idem_forget_waiting(sink->srv->idem);
     late_free(sink->late_waiting);
     sink->late_waiting = NULL;
@@ -1362,6 +1425,7 @@ sl_sink_t *sl_sink_start(sl_server_t *srv)
 {
     sl_sink_t *sink = sl_xcalloc(1, sizeof(*sink));
     sink->srv = srv;
+    sink->lease = sl_lease_new(srv);
     waitlist_init(&sink->waiting);
     waitlist_init(&sink->inflight);
     struct timespec ts;
@@ -1466,7 +1530,8 @@ bool sl_sink_idle(const sl_sink_t *sink)
     const sl_catalog_t *cat = &sink->srv->catalog;
     for (int i = 0; i < cat->nstreams; i++)
         if (cat->streams[i]->event_time >= 0 &&
-            cat->streams[i]->max_event != cat->streams[i]->max_event_stored)
+            cat->streams[i]->max_event != cat->streams[i]->max_event_stored &&
+            ours(sink, cat->streams[i]))
             return false;   /* a watermark to store (and windows to close) */
     for (int i = 0; i < cat->nviews; i++)
         if (cat->views[i]->exec && sl_exec_ngroups(cat->views[i]->exec) > 0 &&
@@ -1498,6 +1563,7 @@ void sl_sink_free(sl_sink_t *sink)
     if (sink->ctl_res) PQclear(sink->ctl_res);
     if (sink->tick) event_free(sink->tick);
     if (sink->conn) PQfinish(sink->conn);
+    sl_lease_free(sink->lease);
     free(sink);
 }
 
@@ -1554,4 +1620,18 @@ int64_t sl_sink_clock_us(void)
     struct timespec t;
     now_mono(&t);
     return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+int sl_sink_lease_take(sl_sink_t *sink, sl_stream_t *s, sl_error_t *err)
+{
+    if (!sl_lease_needed(s))
+        return SL_OK;
+    /* not while the flush connection is down: the lease's blocking
+     * connect would stall the loop */
+    if (!sl_lease_held(sink->lease, s->name) && (sink->state == S_DOWN ||
+                                                 sink->state == S_CONNECTING))
+        return sl_error_set(err, "57P03", 0, "PostgreSQL is unreachable, so sluiced cannot take "
+                            "the ingest lease of stream \"%s\"; nothing of this request was "
+                            "applied: retry it", s->name);
+    return sl_lease_take(sink->lease, s, err);
 }

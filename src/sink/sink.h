@@ -138,4 +138,13 @@ void sl_upsert_params(const void *delta, sl_buf_t *params, int nparams);
  * row of the new start ($n+1). */
 void sl_upsert_rename_sql(const sl_view_t *v, sl_buf_t *sql);
 
+/*
+ * Before events of s are applied: when a view of s emits on window close,
+ * this sluiced must hold s's ingest lease (lease.h), taken now if no other
+ * sluiced holds it.  SL_OK (also for a stream needing none), or SL_ERR with
+ * err: 55P03 (another sluiced ingests s) or 57P03 (PostgreSQL could not be
+ * asked); nothing was applied.
+ */
+int sl_sink_lease_take(sl_sink_t *sink, sl_stream_t *s, sl_error_t *err);
+
 #endif

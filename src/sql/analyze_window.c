@@ -241,15 +241,6 @@ int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_
         plan->aggs = ctx->aggs;
     }
 
-    const sl_option_t *sw = sl_stmt_option(stmt, "sw");
-    if (plan->window && sw) {
-        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sw->location,
-                     "a sliding window on arrival time (sw) cannot be combined with an "
-                     "event-time window");
-        sl_error_hint(ctx->err, "Use hop(...) for a sliding window on event time.");
-        return SL_ERR;
-    }
-
     const sl_option_t *em = sl_stmt_option(stmt, "emit");
     plan->emit = SL_EMIT_ON_UPDATE;
     if (em) {
@@ -258,10 +249,6 @@ int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_
         else if (strcmp(em->value, "on_update") != 0)
             return sl_error_set(ctx->err, SL_ERRCODE_INVALID_PARAMETER, em->value_location,
                                 "invalid value for parameter \"emit\": \"%s\"", em->value);
-        const sl_option_t *ttl = sl_stmt_option(stmt, "ttl");
-        if (plan->emit == SL_EMIT_ON_WINDOW_CLOSE && ttl)
-            return sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, ttl->location,
-                                "ttl cannot be combined with emit = 'on_window_close'");
         if (plan->emit == SL_EMIT_ON_WINDOW_CLOSE && plan->window == NULL) {
             sl_error_set(ctx->err, SL_ERRCODE_INVALID_PARAMETER, em->value_location,
                          "emit = 'on_window_close' needs a view grouped by a window");
@@ -269,6 +256,22 @@ int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_
                                     "column to GROUP BY.");
             return SL_ERR;
         }
+    }
+    /* A sliding window on arrival time over tumble / hop windows emitting
+     * on update: the arrival step is one more group key (analyze_slide.c)
+     * and the view combines each window's steps still in sw.  A session's
+     * merges and a window's single final row have no meaning per step. */
+    const sl_option_t *sw = sl_stmt_option(stmt, "sw");
+    if (plan->window && sw &&
+        (plan->window->kind == SL_WIN_SESSION || plan->emit == SL_EMIT_ON_WINDOW_CLOSE)) {
+        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, sw->location,
+                     plan->emit == SL_EMIT_ON_WINDOW_CLOSE
+                         ? "a sliding window on arrival time (sw) cannot be combined with "
+                           "emit = 'on_window_close'"
+                         : "a sliding window on arrival time (sw) cannot be combined with a "
+                           "session window");
+        sl_error_hint(ctx->err, "Use hop(...) for a sliding window on event time.");
+        return SL_ERR;
     }
     return SL_OK;
 }

@@ -1034,11 +1034,23 @@ START_TEST(test_windows)
              "count(*) FROM ev GROUP BY 1", "22023");
     VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close') AS SELECT * FROM ev",
              "22023");
-    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (sw = '1 hour') AS SELECT tumble(ts, '1 s'), "
-             "count(*) FROM ev GROUP BY 1", "0A000");
-    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close', ttl = '1 day', "
-             "ttl_column = 'w') AS SELECT tumble(ts, '1 s') AS w, count(*) FROM ev GROUP BY 1",
-             "0A000");
+    /* sw over tumble / hop emitting on update: the arrival step is one more
+     * group key after the window's; not with a session or on window close */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v WITH (sw = '1 hour') AS SELECT "
+                                  "k, hop(ts, '1 s', '2 s') AS w, count(*) FROM ev GROUP BY k, w"),
+                     SL_OK);
+    ck_assert_int_eq(view->plan->ngroup, 3);
+    ck_assert_int_eq(view->plan->window_key, 1);
+    ck_assert_str_eq(view->plan->group[2].colname, "_step");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (sw = '1 hour') AS SELECT k, session(ts, '1 s') AS s, "
+             "count(*) FROM ev GROUP BY k, s", "0A000");
+    VIEW_ERR("CREATE CONTINUOUS VIEW v WITH (sw = '1 hour', emit = 'on_window_close') AS SELECT "
+             "tumble(ts, '1 s'), count(*) FROM ev GROUP BY 1", "0A000");
+    /* a TTL of a view emitting on window close deletes closed windows */
+    ck_assert_int_eq(analyze_stmt("CREATE CONTINUOUS VIEW v WITH (emit = 'on_window_close', "
+                                  "ttl = '1 day', ttl_column = 'w') AS SELECT tumble(ts, "
+                                  "'1 s') AS w, count(*) FROM ev GROUP BY 1"), SL_OK);
+    ck_assert_str_eq(view->plan->time.ttl_index, "_g1");
 }
 END_TEST
 

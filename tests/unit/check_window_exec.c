@@ -4,7 +4,9 @@
  * watermark closed them (an event late when its first window is closed),
  * hop's expansion into one group row per window, session merges (the group
  * rows keep their starts, the merged-away start is a rename), late session
- * events, the sweep of closed sessions and the frontier it leaves.
+ * events, the sweep of closed sessions and the frontier it leaves; the
+ * session index counted in sl_exec_memory (max_memory) and emptied by a
+ * TRUNCATE.
  */
 #include <check.h>
 #include "ck_run.h"
@@ -234,6 +236,60 @@ START_TEST(test_session)
 }
 END_TEST
 
+/* max_memory counts a session view's index (sl_exec_memory): it grows with
+ * the groups' sessions held, shrinks as the sweep drops closed ones, and a
+ * TRUNCATE (sl_exec_truncated) empties it and its frontiers. */
+START_TEST(test_session_memory)
+{
+    make_view("SELECT k, session(ts, '10 s') AS s, count(*) FROM ev GROUP BY k, s");
+    sl_delta_free(sl_exec_detach(view->exec));
+    size_t empty = sl_exec_memory(view->exec);
+    ck_assert_uint_gt(empty, 0);
+    char lines[500][16];
+    const char *e[500];
+    int wm[500];
+    for (int i = 0; i < 500; i++) {
+        snprintf(lines[i], sizeof(lines[i]), "%d 1 %d", i, i % 50);
+        e[i] = lines[i];
+        wm[i] = -1;
+    }
+    ck_assert_str_eq(feed(e, wm, 500), "");
+    /* the delta flushed: only the index stays, 500 groups' sessions */
+    sl_delta_free(sl_exec_detach(view->exec));
+    ck_assert_int_eq(sl_exec_sessions(view->exec), 500);
+    size_t held = sl_exec_memory(view->exec);
+    ck_assert_uint_ge(held, empty + 500 * (sizeof(sl_datum_t) + 2 * sizeof(int64_t)));
+    /* a merge's rename counts until the flush takes it */
+    const char *m[] = {"7 1 20"};    /* k=7 has [7, 17): a second one [20, 30) */
+    const char *m2[] = {"7 1 15"};   /* bridges them: a rename */
+    int w1[] = {-1};
+    feed(m, w1, 1);
+    feed(m2, w1, 1);
+    sl_delta_free(sl_exec_detach(view->exec));
+    size_t with_rename = sl_exec_memory(view->exec);
+    sl_exec_renames_free(sl_exec_take_renames(view->exec));
+    ck_assert_uint_gt(with_rename, sl_exec_memory(view->exec));
+    /* watermark 200: every session closed a gap ago leaves memory */
+    ev->max_event = T0 + 210 * S;
+    sl_delta_free(sl_exec_detach(view->exec));
+    ck_assert_int_eq(sl_exec_sessions(view->exec), 0);
+    ck_assert_uint_lt(sl_exec_memory(view->exec), held);
+    ev->max_event = INT64_MIN;
+    /* TRUNCATE: sessions forgotten, as in a new view: an event that would
+     * have joined k=2's session [2, 12) opens its own */
+    ck_assert_str_eq(feed(e, wm, 100), "");
+    sl_delta_free(sl_exec_detach(view->exec));
+    ck_assert_int_eq(sl_exec_sessions(view->exec), 100);
+    sl_exec_truncated(view->exec);
+    ck_assert_int_eq(sl_exec_sessions(view->exec), 0);
+    ck_assert_uint_eq(sl_exec_memory(view->exec), empty);
+    const char *t[] = {"2 1 5"};
+    int tw[] = {-1};
+    ck_assert_str_eq(feed(t, tw, 1), "");
+    ck_assert_str_eq(groups(), "2@5:1");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("window_exec");
@@ -242,6 +298,7 @@ int main(void)
     tcase_add_test(tc, test_tumble);
     tcase_add_test(tc, test_hop);
     tcase_add_test(tc, test_session);
+    tcase_add_test(tc, test_session_memory);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

@@ -291,7 +291,7 @@ static int f_log(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s, sl_datu
     return SL_OK;
 }
 
-/* width_bucket_float8 (and numeric, in doubles). */
+/* width_bucket_float8 (numeric's is numeric_ops.c's). */
 static int f_width_bucket(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
                           sl_datum_t *out, sl_error_t *err)
 {
@@ -1398,8 +1398,8 @@ int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratc
     for (int i = 0; i < e->nargs && !numeric; i++)
         numeric = e->args[i]->type == SL_T_NUMERIC;
     if (numeric) {   /* exact ones in numeric_ops.c, the rest through doubles */
-        if (e->type == SL_T_NUMERIC && e->args[0]->type == SL_T_NUMERIC &&
-            sl__numeric_func_exact(e->func))
+        if ((e->type == SL_T_NUMERIC || e->func == SL_F_WIDTH_BUCKET) &&
+            e->args[0]->type == SL_T_NUMERIC && sl__numeric_func_exact(e->func))
             return sl__numeric_func(e, args, evals[e->func], scratch, out, err);
         return sl__numeric_func_double(e, args, evals[e->func], scratch, out, err);
     }

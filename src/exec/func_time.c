@@ -837,8 +837,80 @@ static void roman(int64_t v, char *out)
     strcat(out, rm1[v % 10]);
 }
 
-static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const char *fmt,
-                       size_t fn, sl_buf_t *b, sl_error_t *err)
+/*
+ * The digits of numeric nv * 10^multi rounded to post places, without sign
+ * or point (at least post + 1 of them: "0.5" is "05"), as numeric_round
+ * and numeric_out give them; malloc'd.  *neg: the rounded value is below
+ * zero (numeric has no -0).  NaN and the infinities are their names.
+ * NULL with 22003 when the value times 10^multi overflows numeric.
+ */
+static char *num_digits(const sl_num_t *nv, int multi, int post, bool *neg, sl_error_t *err)
+{
+    if (nv->kind != SL_NUM_FINITE) {
+        *neg = nv->kind == SL_NUM_NINF;
+        return strdup(nv->kind == SL_NUM_NAN ? "NaN" : "Infinity");
+    }
+    sl_num_t r;
+    sl_num_init(&r);
+    sl_num_set(&r, nv);
+    if (multi > 0) {
+        mpz_t t;
+        mpz_init(t);
+        mpz_ui_pow_ui(t, 10, (unsigned long)multi);
+        mpz_mul(r.v, r.v, t);
+        mpz_clear(t);
+    }
+    if (sl_num_round(&r, post, err) != SL_OK) {
+        sl_num_clear(&r);
+        return NULL;
+    }
+    *neg = mpz_sgn(r.v) < 0;
+    mpz_abs(r.v, r.v);
+    char *s = mpz_get_str(NULL, 10, r.v);
+    size_t l = strlen(s);
+    if (l < (size_t)post + 1) {   /* leading zeros up to one integer digit */
+        char *t = malloc((size_t)post + 2);
+        size_t z = (size_t)post + 1 - l;
+        memset(t, '0', z);
+        memcpy(t + z, s, l + 1);
+        free(s);
+        s = t;
+    }
+    sl_num_clear(&r);
+    return s;
+}
+
+/*
+ * numeric_out_sci(nv, post) as to_char's EEEE writes it: the significand
+ * of finite nv rounded to post places (9.99 at one place is "10.0": the
+ * exponent is not adjusted), 'e', the exponent as %+03d.
+ */
+static void num_sci(const sl_num_t *nv, int post, sl_buf_t *b)
+{
+    sl_num_t r;
+    sl_num_init(&r);
+    sl_num_set(&r, nv);
+    long ex = 0;
+    if (mpz_sgn(r.v) != 0) {
+        long l = (long)mpz_sizeinbase(r.v, 10);   /* exact or one too many */
+        mpz_t t;
+        mpz_init(t);
+        mpz_ui_pow_ui(t, 10, (unsigned long)(l - 1));
+        if (mpz_cmpabs(r.v, t) < 0)
+            l--;
+        mpz_clear(t);
+        ex = l - 1 - r.dscale;
+        r.dscale = (int)(l - 1);   /* the significand: one digit before the point */
+    }
+    sl_error_t e = {0};
+    sl_num_round(&r, post, &e);   /* a significand below 10: in range */
+    sl_num_format(&r, b);
+    sl_buf_printf(b, "e%+03ld", ex);
+    sl_num_clear(&r);
+}
+
+static int to_char_num(double x, bool is_int, int64_t iv, const sl_num_t *nv, int dbl_dig,
+                       const char *fmt, size_t fn, sl_buf_t *b, sl_error_t *err)
 {
     /* RN / rn: Roman numerals of the value rounded to an integer */
     for (size_t i = 0; i + 1 < fn; i++)
@@ -847,7 +919,19 @@ static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const cha
             for (size_t j = 0; j + 1 < fn; j++)
                 fm |= at2(fmt, fn, j, 'F', 'M');
             double r = is_int ? (double)iv : rint(x);
-            if (!is_int && (isnan(x) || r < INT32_MIN || r > INT32_MAX))
+            if (nv) {   /* numeric_int4(round(value)) */
+                sl_num_t t;
+                int64_t ri = 0;
+                sl_num_init(&t);
+                sl_num_set(&t, nv);
+                int rc = sl_num_round(&t, 0, err);
+                if (rc == SL_OK)
+                    rc = sl_num_to_int(&t, 32, &ri, err);
+                sl_num_clear(&t);
+                if (rc != SL_OK)
+                    return rc;
+                r = (double)ri;
+            } else if (!is_int && (isnan(x) || r < INT32_MIN || r > INT32_MAX))
                 return sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0,
                                     "integer out of range");
             if (is_int && (iv < INT32_MIN || iv > INT32_MAX))
@@ -971,6 +1055,21 @@ static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const cha
     int fmt_post = post;   /* post may shrink below (DBL_DIG) */
     if (eeee) {
         char tmp[64];
+        if (nv && nv->kind != SL_NUM_FINITE) {   /* numeric_to_char's '#'s */
+            sl_buf_putc(b, ' ');
+            for (int k = 1; k < pre + post + 6; k++)
+                sl_buf_putc(b, k == pre + 1 ? '.' : '#');
+            return SL_OK;
+        }
+        if (nv) {
+            sl_buf_t t = SL_BUF_INIT;
+            num_sci(nv, post, &t);
+            if (t.data[0] != '-')
+                sl_buf_putc(b, ' ');
+            sl_buf_append(b, t.data, t.len);
+            sl_buf_free(&t);
+            return SL_OK;
+        }
         if (!is_int && (isnan(x) || isinf(x))) {
             sl_buf_putc(b, ' ');
             for (int k = 0; k < pre + post + (point ? 1 : 0) + 4; k++)
@@ -987,9 +1086,17 @@ static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const cha
         return SL_OK;
     }
     /* the digits of |value| * 10^multi, rounded to post places */
-    char digs[512];
-    bool neg, overflow = false;
-    if (is_int) {
+    char digs_buf[512], *digs = digs_buf, *heap = NULL;
+    bool neg, overflow = false, no_point = false;
+    if (nv) {
+        digs = heap = num_digits(nv, multi, post, &neg, err);
+        if (digs == NULL)
+            return SL_ERR;
+        if (nv->kind != SL_NUM_FINITE) {   /* the name, with no point */
+            post = 0;
+            no_point = true;
+        }
+    } else if (is_int) {
         neg = iv < 0;
         uint64_t u = iv < 0 ? (uint64_t)0 - (uint64_t)iv : (uint64_t)iv;
         snprintf(digs, sizeof(digs), "%llu", (unsigned long long)u);
@@ -1080,7 +1187,7 @@ static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const cha
             }
             i++;
         } else if (c == '.' || c == 'D' || c == 'd') {
-            if (fmt_post > 0 || overflow) {   /* no fraction positions: no point */
+            if ((fmt_post > 0 || overflow) && !no_point) {   /* no fraction positions: no point */
                 if (fm && !overflow && !shown_any && last == 0) {
                     PUT_SIGN();
                     sl_buf_putc(b, '0');   /* FM: "0." rather than "." */
@@ -1122,6 +1229,12 @@ static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const cha
             i++;
         } else if (at2(fmt, fn, i, 'T', 'H')) {
             if (!neg && !overflow && !point) {   /* not for a negative or decimal number */
+                if (no_point) {   /* get_th of NaN or Infinity */
+                    sl_error_set(err, SL_ERRCODE_INVALID_TEXT_REP, 0,
+                                 "\"%s\" is not a number", digs);
+                    free(heap);
+                    return SL_ERR;
+                }
                 int64_t a2 = 0;
                 for (int k = nint > 2 ? nint - 2 : 0; k < nint; k++)
                     a2 = a2 * 10 + (id[k] - '0');
@@ -1156,6 +1269,7 @@ static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const cha
         }
     }
 #undef PUT_SIGN
+    free(heap);
     return SL_OK;
 }
 
@@ -1168,12 +1282,20 @@ static int f_to_char_num(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
     }
     sl_type_t t = e->args[0]->type;
     bool is_int = sl_type_is_integer(t);
-    double v = is_int ? (double)a[0].v.i : a[0].v.f;
+    double v = is_int || t == SL_T_NUMERIC ? (double)a[0].v.i : a[0].v.f;
     if (t == SL_T_FLOAT4)
         v = (double)(float)v;
+    sl_num_t nv;
+    if (t == SL_T_NUMERIC) {   /* exact: digits from the numeric itself */
+        sl_num_init(&nv);
+        sl_numeric_get(&a[0], &nv);
+    }
     sl_buf_t b = SL_BUF_INIT;
-    if (to_char_num(v, is_int, a[0].v.i, t == SL_T_FLOAT4 ? 6 : 15, a[1].v.s.p, a[1].v.s.n, &b,
-                    err) != SL_OK) {
+    int rc = to_char_num(v, is_int, a[0].v.i, t == SL_T_NUMERIC ? &nv : NULL,
+                         t == SL_T_FLOAT4 ? 6 : 15, a[1].v.s.p, a[1].v.s.n, &b, err);
+    if (t == SL_T_NUMERIC)
+        sl_num_clear(&nv);
+    if (rc != SL_OK) {
         sl_buf_free(&b);
         return SL_ERR;
     }

@@ -6,8 +6,10 @@
  * are read from their text, computed on GMP integers and written back as
  * text into the scratch arena.
  *
- * width_bucket and extract (and power with an infinite argument) still
- * compute in double precision: sl__numeric_func_double converts numeric
+ * width_bucket over numerics is exact, as width_bucket_numeric.
+ *
+ * extract (and power with an infinite argument) still compute in double
+ * precision: sl__numeric_func_double converts numeric
  * arguments to doubles and the double result back to a numeric (extract
  * at its PostgreSQL scale; power with 15 significant digits).
  */
@@ -114,7 +116,71 @@ bool sl__numeric_func_exact(int func)
     return func == SL_F_ABS || func == SL_F_SIGN || func == SL_F_ROUND || func == SL_F_TRUNC ||
            func == SL_F_CEIL || func == SL_F_FLOOR || func == SL_F_MOD || func == SL_F_SQRT ||
            func == SL_F_LN || func == SL_F_LOG10 || func == SL_F_LOG || func == SL_F_EXP ||
-           func == SL_F_POWER;
+           func == SL_F_POWER || func == SL_F_WIDTH_BUCKET;
+}
+
+/*
+ * width_bucket_numeric(operand, bound1, bound2, count): 0 before bound1,
+ * count + 1 from bound2 on, else floor((operand - bound1) * count /
+ * (bound2 - bound1)) + 1 computed exactly (either direction of the
+ * bounds); 2201G for a count below 1, a NaN and an infinite bound, equal
+ * bounds; 22003 when count + 1 leaves int4.
+ */
+static int width_bucket(const sl_datum_t *a, sl_datum_t *out, sl_error_t *err)
+{
+    int64_t count = a[3].v.i;
+    if (count <= 0)
+        return sl_error_set(err, "2201G", 0, "count must be greater than zero");
+    sl_num_t x, b1, b2;
+    sl_num_init(&x);
+    sl_num_init(&b1);
+    sl_num_init(&b2);
+    sl_numeric_get(&a[0], &x);
+    sl_numeric_get(&a[1], &b1);
+    sl_numeric_get(&a[2], &b2);
+    int rc = SL_OK;
+    int64_t r = 0;
+    int dir = sl_num_cmp(&b1, &b2);
+    if (x.kind == SL_NUM_NAN || b1.kind == SL_NUM_NAN || b2.kind == SL_NUM_NAN) {
+        rc = sl_error_set(err, "2201G", 0, "operand, lower bound, and upper bound cannot be NaN");
+    } else if (b1.kind != SL_NUM_FINITE || b2.kind != SL_NUM_FINITE) {
+        rc = sl_error_set(err, "2201G", 0, "lower and upper bounds must be finite");
+    } else if (dir == 0) {
+        rc = sl_error_set(err, "2201G", 0, "lower bound cannot equal upper bound");
+    } else if (sl_num_cmp(&x, &b1) * dir < 0) {
+        r = 0;
+    } else if (sl_num_cmp(&x, &b2) * dir >= 0) {
+        r = count + 1;
+        if (r > INT32_MAX)
+            rc = sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0, "integer out of range");
+    } else {
+        /* n / d with n = |x - b1| and d = |b2 - b1|, both as integers
+         * times 10^-scale: floor(n * count / d) */
+        int sc = x.dscale > b1.dscale ? x.dscale : b1.dscale;
+        if (b2.dscale > sc)
+            sc = b2.dscale;
+        mpz_t n, d, t;
+        mpz_inits(n, d, t, NULL);
+        mpz_ui_pow_ui(t, 10, (unsigned long)(sc - x.dscale));
+        mpz_mul(n, x.v, t);
+        mpz_ui_pow_ui(t, 10, (unsigned long)(sc - b1.dscale));
+        mpz_mul(t, b1.v, t);
+        mpz_sub(n, n, t);              /* x - b1 */
+        mpz_ui_pow_ui(d, 10, (unsigned long)(sc - b2.dscale));
+        mpz_mul(d, b2.v, d);
+        mpz_sub(d, d, t);              /* b2 - b1 */
+        mpz_abs(n, n);
+        mpz_abs(d, d);
+        mpz_mul_ui(n, n, (unsigned long)count);
+        mpz_fdiv_q(n, n, d);
+        r = (int64_t)mpz_get_si(n) + 1;   /* at most count: n < d */
+        mpz_clears(n, d, t, NULL);
+    }
+    out->v.i = r;
+    sl_num_clear(&x);
+    sl_num_clear(&b1);
+    sl_num_clear(&b2);
+    return rc;
 }
 
 int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a,
@@ -122,6 +188,8 @@ int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a,
                                  sl_datum_t *, sl_error_t *),
                      sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err)
 {
+    if (e->func == SL_F_WIDTH_BUCKET)   /* int4 result */
+        return width_bucket(a, out, err);
     sl_num_t x, y, r;
     sl_num_init(&x);
     sl_num_init(&y);

@@ -121,10 +121,9 @@ bool sl__numeric_func_exact(int func)
 
 /*
  * width_bucket_numeric(operand, bound1, bound2, count): 0 before bound1,
- * count + 1 from bound2 on, else floor((operand - bound1) * count /
- * (bound2 - bound1)) + 1 computed exactly (either direction of the
- * bounds); 2201G for a count below 1, a NaN and an infinite bound, equal
- * bounds; 22003 when count + 1 leaves int4.
+ * count + 1 from bound2 on, else compute_bucket's value (either direction
+ * of the bounds), with PostgreSQL 15's numeric arithmetic; 2201G for a count below 1, a NaN and an infinite bound, equal
+ * bounds; 22003 when the result leaves int4.
  */
 static int width_bucket(const sl_datum_t *a, sl_datum_t *out, sl_error_t *err)
 {
@@ -147,34 +146,47 @@ static int width_bucket(const sl_datum_t *a, sl_datum_t *out, sl_error_t *err)
         rc = sl_error_set(err, "2201G", 0, "lower and upper bounds must be finite");
     } else if (dir == 0) {
         rc = sl_error_set(err, "2201G", 0, "lower bound cannot equal upper bound");
-    } else if (sl_num_cmp(&x, &b1) * dir < 0) {
-        r = 0;
-    } else if (sl_num_cmp(&x, &b2) * dir >= 0) {
+    } else if (dir < 0 ? sl_num_cmp(&x, &b1) < 0 : sl_num_cmp(&x, &b1) > 0) {
+        r = 0;   /* before bound1 */
+    } else if (dir < 0 ? sl_num_cmp(&x, &b2) >= 0 : sl_num_cmp(&x, &b2) <= 0) {
         r = count + 1;
         if (r > INT32_MAX)
             rc = sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0, "integer out of range");
     } else {
-        /* n / d with n = |x - b1| and d = |b2 - b1|, both as integers
-         * times 10^-scale: floor(n * count / d) */
-        int sc = x.dscale > b1.dscale ? x.dscale : b1.dscale;
-        if (b2.dscale > sc)
-            sc = b2.dscale;
-        mpz_t n, d, t;
-        mpz_inits(n, d, t, NULL);
-        mpz_ui_pow_ui(t, 10, (unsigned long)(sc - x.dscale));
-        mpz_mul(n, x.v, t);
-        mpz_ui_pow_ui(t, 10, (unsigned long)(sc - b1.dscale));
-        mpz_mul(t, b1.v, t);
-        mpz_sub(n, n, t);              /* x - b1 */
-        mpz_ui_pow_ui(d, 10, (unsigned long)(sc - b2.dscale));
-        mpz_mul(d, b2.v, d);
-        mpz_sub(d, d, t);              /* b2 - b1 */
-        mpz_abs(n, n);
-        mpz_abs(d, d);
-        mpz_mul_ui(n, n, (unsigned long)count);
-        mpz_fdiv_q(n, n, d);
-        r = (int64_t)mpz_get_si(n) + 1;   /* at most count: n < d */
-        mpz_clears(n, d, t, NULL);
+        /* compute_bucket: floor((x - b1) * count / (b2 - b1) + 1), the
+         * quotient at numeric division's scale, rounded (so a quotient
+         * just below count may round up to it and give count + 1, as
+         * PostgreSQL 15's does) */
+        sl_num_t n, d, q, c;
+        sl_num_init(&n);
+        sl_num_init(&d);
+        sl_num_init(&q);
+        sl_num_init(&c);
+        sl_num_set_int(&c, count);
+        if (dir < 0) {
+            rc = sl_num_sub(&q, &x, &b1, err);
+            if (rc == SL_OK)
+                rc = sl_num_sub(&d, &b2, &b1, err);
+        } else {
+            rc = sl_num_sub(&q, &b1, &x, err);
+            if (rc == SL_OK)
+                rc = sl_num_sub(&d, &b1, &b2, err);
+        }
+        if (rc == SL_OK)
+            rc = sl_num_mul(&n, &q, &c, err);
+        if (rc == SL_OK)
+            rc = sl_num_div(&q, &n, &d, err);
+        sl_num_set_int(&c, 1);
+        if (rc == SL_OK)
+            rc = sl_num_add(&n, &q, &c, err);
+        if (rc == SL_OK)
+            rc = sl_num_floor(&n, err);
+        if (rc == SL_OK)
+            rc = sl_num_to_int(&n, 32, &r, err);
+        sl_num_clear(&n);
+        sl_num_clear(&d);
+        sl_num_clear(&q);
+        sl_num_clear(&c);
     }
     out->v.i = r;
     sl_num_clear(&x);

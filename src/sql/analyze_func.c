@@ -557,6 +557,15 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
         no_function(ctx, n, args);
         return true;
     }
+    if (best->id == SL_F_TO_JSONB && n->nargs != 1) {   /* to_jsonb(anyelement) */
+        no_function(ctx, n, args);
+        return true;
+    }
+    if (best->id == SL_F_TO_JSONB && args[0]->type == SL_T_UNKNOWN) {
+        sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, n->location,
+                     "could not determine polymorphic type because input has type unknown");
+        return true;
+    }
     for (int i = 0; i < n->nargs; i++) {
         sl_type_t want = best->nargs >= 0 ? best->args[i]
                          : (i == 0 && best->args[0] == SL_T_TEXT) ? SL_T_TEXT

@@ -1,8 +1,9 @@
 #!/bin/sh
-# tests/diff/numfmt.sh: jsonb_agg of every type, width_bucket over numeric
-# and to_char(numeric) in continuous views against PostgreSQL's own SELECT
-# over the same events, which reach the stream in two requests (two
-# flushes, so the aggregates' states combine).  Then width_bucket's errors.
+# tests/diff/numfmt.sh: jsonb_agg and to_jsonb of every type, width_bucket
+# over numeric and to_char(numeric) in continuous views against
+# PostgreSQL's own SELECT over the same events, which reach the stream in
+# two requests (two flushes, so the aggregates' states combine).  Then
+# to_jsonb's and width_bucket's errors.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -39,6 +40,12 @@ CREATE CONTINUOUS VIEW tc AS SELECT g, to_char(sum(m), 'S99999999999999999999.99
   to_char(sum(m), 'FM9,999,999,999,999,999,999,999.99999') AS s2, to_char(sum(m), '9.9999999999EEEE') AS s3,
   to_char(max(m), '999999999999999999999V999') AS s4
   FROM ev WHERE m <> 'NaN' GROUP BY g;
+CREATE CONTINUOUS VIEW tj AS SELECT id, to_jsonb(ts) AS ts, to_jsonb(tl) AS tl, to_jsonb(iv) AS iv,
+  to_jsonb(d) AS d, to_jsonb(t) AS t, to_jsonb(u) AS u, to_jsonb(m) AS m, to_jsonb(f) AS f,
+  to_jsonb(b) AS b, to_jsonb(ai) AS ai, to_jsonb(at) AS at, to_jsonb(j) AS j, to_jsonb(g) AS g,
+  to_jsonb(id * 1e100::float8) AS big, to_jsonb(m * 2) AS m2 FROM ev;
+CREATE CONTINUOUS VIEW tg AS SELECT g, to_jsonb(max(ts)) AS ts, to_jsonb(sum(m)) AS m, to_jsonb(count(*)) AS n
+  FROM ev WHERE m <> 'NaN' GROUP BY g;
 SQL
 n=1
 for body in "$e1" "$e2"; do
@@ -51,12 +58,15 @@ cat "$work/e1" "$work/e2" | pgq -c "CREATE TABLE difftest.lines (l text);
     COPY difftest.lines FROM STDIN WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02');
     INSERT INTO difftest.ev SELECT r.* FROM difftest.lines, jsonb_populate_record(NULL::difftest.ev, l::jsonb) r"
 [ "$(pgq -c 'SELECT count(*) FROM difftest.ev')" = 5 ] || sl_fail "oracle rows"
-# wait for both flushes: every event counted
+# wait for both flushes: every event counted (the transform's rows too)
 tries=0
 until [ "$(pgq -c 'SELECT sum(jsonb_array_length(ids)) FROM ja')" = 5 ]; do
     tries=$((tries + 1)); [ $tries -lt 100 ] || sl_fail "ja did not reach 5 events"; sleep 0.1
 done
-for v in ja wb tc; do
+until [ "$(pgq -c 'SELECT count(*) FROM tj')" = 5 ]; do
+    tries=$((tries + 1)); [ $tries -lt 200 ] || sl_fail "tj did not reach 5 rows"; sleep 0.1
+done
+for v in ja wb tc tj tg; do
     q=$(pgq -c "SELECT sql FROM sluice.views WHERE name = '$v'" | sed 's/^CREATE CONTINUOUS VIEW [a-z0-9]* AS //; s/FROM ev/FROM difftest.ev/')
     [ "$v" = ja ] && q=$(echo "$q" | sed 's/jsonb_agg(\([a-z]*\))/jsonb_agg(\1 ORDER BY id)/g')
     if diff_compare "$v" "$q"; then pass "$v equals PostgreSQL's SELECT"; else fail "$v differs"; fi
@@ -64,11 +74,16 @@ done
 [ "$(pgq -c "SELECT ts FROM ja WHERE g = 'b'")" = '["1999-12-31T18:29:59.999999+00:00", "infinity"]' ] &&
     pass "timestamptz as ISO 8601 strings" || fail "ja b ts: $(pgq -c "SELECT ts FROM ja WHERE g = 'b'")"
 
-# width_bucket's errors, as PostgreSQL's
+[ "$(pgq -c "SELECT ts::text || ' ' || m::text FROM tj WHERE id = 1")" = '"2026-01-01T00:00:07+00:00" 12345678901234567890.123456789012345' ] &&
+    pass "to_jsonb: ISO 8601 timestamptz, exact numeric" || fail "tj 1: $(pgq -c "SELECT ts, m FROM tj WHERE id = 1")"
 err_is() {   # SQL, expected SQLSTATE and message part
     r=$(slq -v VERBOSITY=verbose -c "$1" 2>&1) && { fail "$1 succeeded"; return; }
     case $r in *"$2"*"$3"*) pass "$2: $3" ;; *) fail "$1: $r" ;; esac
 }
+err_is "CREATE CONTINUOUS VIEW x AS SELECT to_jsonb('a') FROM ev" 42804 "could not determine polymorphic type because input has type unknown"
+err_is "CREATE CONTINUOUS VIEW x AS SELECT to_jsonb(id, g) FROM ev" 42883 "function to_jsonb(integer, text) does not exist"
+
+# width_bucket's errors, as PostgreSQL's
 slq -c "CREATE STREAM eb (m numeric, c integer, lo numeric)" -c "CREATE CONTINUOUS VIEW wx AS SELECT width_bucket(m, lo, 10.5, c) FROM eb" ||
     fail "creating wx failed"
 post_err() {   # body, SQLSTATE, message part

@@ -465,6 +465,25 @@ START_TEST(test_numfmt)
     EQ("-00Infinity", tc("-Infinity", "0000000000"));
     EQ(" #.######", tc("Infinity", "9.99EEEE"));
     EQ("  21st", tc("21", "999th"));
+    /* the same processor over integers and floats */
+#define TCN(v, f) fn(SL_F_TO_CHAR_NUM, SL_T_TEXT, 2, v, S(f))
+    EQ("  NaN", TCN(F(NAN), "9999.99"));
+    EQ(" ####", TCN(F(INFINITY), "9999"));
+    EQ("   -Infinity", TCN(F(-INFINITY), "99999999999"));
+    EQ("  5", TCN(i4(5), "9C9SP"));   /* C and SP: keywords that write nothing */
+    EQ("-5Mi", TCN(i4(-5), "9Mi"));   /* keywords are case-sensitive */
+    EQ("              V  ", TCN(i4(5), "RN,G"));
+    EQ("              V", TCN(i4(5), "RNSGx"));   /* SG writes a NUL: the text ends */
+    EQ(" 2e+01", TCN(i4(25), "9EEEE"));
+    EQ(" 3e+01", TCN(I(SL_T_INT8, 25), "9EEEE"));   /* bigint through numeric */
+    EQ("###############", TCN(F(1e10), "RN"));
+    EQ("  50", TCN(i4(5), "9V09"));
+    EQ(" 5", TCN(i4(5), "9."));
+    EQ("ERROR 22003: integer out of range", TCN(i4(INT32_MAX), "9V99"));
+    EQ("ERROR 22003: bigint out of range", TCN(I(SL_T_INT8, INT64_MAX), "9V99"));
+    EQ("ERROR 42601: cannot use \"PR\" and \"S\"/\"PL\"/\"MI\"/\"SG\" together",
+       TCN(i4(5), "S9PR"));
+#undef TCN
     EQ("ERROR 0A000: cannot convert NaN to integer", tc("NaN", "RN"));
     EQ("ERROR 22P02: \"Infinity\" is not a number", tc("Infinity", "99999999th"));
     EQ("11", wb("12345678901234567890.123456789012345", "0", "12345678901234567890.1234567890123451", 10));

@@ -1420,8 +1420,9 @@ static int to_char_num(sl_type_t t, double x, int64_t iv, const sl_num_t *nv, co
 static int f_to_char_num(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
                          sl_datum_t *out, sl_error_t *err)
 {
-    if (a[1].v.s.n == 0) {
-        out->null = true;
+    if (a[1].v.s.n == 0) {   /* an empty template: '' (timestamps' to_char gives NULL) */
+        out->v.s.p = "";
+        out->v.s.n = 0;
         return SL_OK;
     }
     sl_type_t t = e->args[0]->type;

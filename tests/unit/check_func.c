@@ -477,6 +477,7 @@ START_TEST(test_numfmt)
     EQ(" 2e+01", TCN(i4(25), "9EEEE"));
     EQ(" 3e+01", TCN(I(SL_T_INT8, 25), "9EEEE"));   /* bigint through numeric */
     EQ("###############", TCN(F(1e10), "RN"));
+    EQ("", TCN(i4(5), ""));   /* not NULL, unlike to_char(timestamp, '') */
     EQ("  50", TCN(i4(5), "9V09"));
     EQ(" 5", TCN(i4(5), "9."));
     EQ("ERROR 22003: integer out of range", TCN(i4(INT32_MAX), "9V99"));

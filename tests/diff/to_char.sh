@@ -10,8 +10,8 @@
 # negative numbers, numbers that overflow the template).  numeric columns
 # (m: values of up to 35 digits, r: NaN and the infinities), and the other
 # number columns, also get templates drawn at random from digit runs,
-# points, signs, FM, V, EEEE,
-# TH and text ($TOCHAR_SEED picks them; the seed is printed).
+# points, signs, FM, V, EEEE, TH, RN, B, C, SP, L, text and keywords in
+# lower and mixed case ($TOCHAR_SEED picks them; the seed is printed).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -49,11 +49,11 @@ seed=${TOCHAR_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "# TOCHAR_SEED=$seed"
 awk -v seed="$seed" 'BEGIN {
     srand(seed)
-    split("S SG PL MI PR", sg, " ")
-    split("FM TH th EEEE V L \"n\" G D", ex, " ")
+    split("S SG PL MI PR s sg pl mi pr", sg, " ")
+    nex = split("FM TH th EEEE V L \"n\" G D RN rn B b C SP sp fm eeee Th Mi x \"a\\\"b\" g d v", ex, " ")
     for (t = 0; t < 120; t++) {
         s = (rand() < 0.3 ? "FM" : "")
-        if (rand() < 0.3) s = s sg[int(rand() * 4) + 1]
+        if (rand() < 0.3) s = s sg[int(rand() * 10) + 1]
         n = int(rand() * 38)
         for (j = 0; j < n; j++) {
             s = s (rand() < 0.25 ? "0" : "9")
@@ -64,9 +64,10 @@ awk -v seed="$seed" 'BEGIN {
             n = int(rand() * 25)
             for (j = 0; j < n; j++) s = s (rand() < 0.3 ? "0" : "9")
         }
-        if (rand() < 0.4) s = s ex[int(rand() * 9) + 1]
+        if (rand() < 0.4) s = s ex[int(rand() * nex) + 1]
+        if (rand() < 0.15) s = ex[int(rand() * nex) + 1] s
         if (rand() < 0.2) s = s "V" (rand() < 0.5 ? "99" : "9")
-        if (rand() < 0.3) s = s sg[int(rand() * 5) + 1]
+        if (rand() < 0.3) s = s sg[int(rand() * 10) + 1]
         print s
     }
 }' > "$PGTEST_DIR/numeric_templates"

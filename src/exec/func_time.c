@@ -1367,8 +1367,9 @@ static int to_char_num(sl_type_t t, double x, int64_t iv, const sl_num_t *nv, co
         } else {
             char tmp[400];
             double v = x;
-            if (d.flag & NF_MULTI) {
-                v = x * pow(10, d.multi);
+            if (d.flag & NF_MULTI) {   /* in real's precision for real */
+                v = t == SL_T_FLOAT4 ? (double)((float)x * (float)pow(10, d.multi))
+                                     : x * pow(10, d.multi);
                 d.pre += d.multi;
             }
             /* PostgreSQL's snprintf names NaN and the infinities */

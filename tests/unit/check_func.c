@@ -477,6 +477,10 @@ START_TEST(test_numfmt)
     EQ(" 2e+01", TCN(i4(25), "9EEEE"));
     EQ(" 3e+01", TCN(I(SL_T_INT8, 25), "9EEEE"));   /* bigint through numeric */
     EQ("###############", TCN(F(1e10), "RN"));
+    sl_expr_t *f4 = F(1.1);
+    f4->type = SL_T_FLOAT4;
+    EQ(" 11000000512", TCN(f4, "9V9999999999"));   /* V in real's precision */
+    EQ(" 11000000000", TCN(F(1.1), "9V9999999999"));
     EQ("", TCN(i4(5), ""));   /* not NULL, unlike to_char(timestamp, '') */
     EQ("  50", TCN(i4(5), "9V09"));
     EQ(" 5", TCN(i4(5), "9."));

@@ -9,7 +9,7 @@
 # PostgreSQL's value for every event (BC years, year 10000, fractions,
 # negative numbers, numbers that overflow the template).  numeric columns
 # (m: values of up to 35 digits, r: NaN and the infinities), and the other
-# number columns, also get templates drawn at random from digit runs,
+# number columns (q: real), also get templates drawn at random from digit runs,
 # points, signs, FM, V, EEEE, TH, RN, B, C, SP, L, text and keywords in
 # lower and mixed case ($TOCHAR_SEED picks them; the seed is printed).
 set -eu
@@ -21,14 +21,14 @@ sl_need_clients
 export PGTZ=UTC
 pg_start
 sluiced_start --flush-interval 50
-cols="k integer, ts timestamptz, tl timestamp, x double precision, n bigint, m numeric, r numeric"
+cols="k integer, ts timestamptz, tl timestamp, x double precision, n bigint, m numeric, r numeric, q real"
 pgq -c "CREATE TABLE ev ($cols)"
 slq -c "CREATE STREAM ev ($cols)"
-body='{"k":1,"ts":"2024-03-01T12:30:00.123456Z","tl":"2024-03-01 12:30:00.5","x":1234.5678,"n":1234567,"m":12345678901234567890.123456789012345,"r":"NaN"}
-{"k":2,"ts":"1999-01-08 04:05:06Z","tl":"0044-03-15 23:59:59 BC","x":-0.5,"n":-42,"m":-0.000000000000000000123456789,"r":"Infinity"}
-{"k":3,"ts":"2020-12-31 00:00:00Z","tl":"2021-01-03 13:00","x":0,"n":0,"m":0,"r":"-Infinity"}
-{"k":4,"ts":"2005-01-01 08:00:00Z","tl":"2008-12-29 11:11:11","x":99999.999,"n":9876543210,"m":99999999999999999999999999.5,"r":3999.49}
-{"k":5,"ts":"0001-01-01 00:00:00Z","tl":"10000-06-15 01:02:03","x":-12.345,"n":7,"m":-987654321.987654321,"r":-2.5}'
+body='{"k":1,"ts":"2024-03-01T12:30:00.123456Z","tl":"2024-03-01 12:30:00.5","x":1234.5678,"n":1234567,"m":12345678901234567890.123456789012345,"r":"NaN","q":1.1}
+{"k":2,"ts":"1999-01-08 04:05:06Z","tl":"0044-03-15 23:59:59 BC","x":-0.5,"n":-42,"m":-0.000000000000000000123456789,"r":"Infinity","q":-0.5}
+{"k":3,"ts":"2020-12-31 00:00:00Z","tl":"2021-01-03 13:00","x":0,"n":0,"m":0,"r":"-Infinity","q":0}
+{"k":4,"ts":"2005-01-01 08:00:00Z","tl":"2008-12-29 11:11:11","x":99999.999,"n":9876543210,"m":99999999999999999999999999.5,"r":3999.49,"q":3.4e38}
+{"k":5,"ts":"0001-01-01 00:00:00Z","tl":"10000-06-15 01:02:03","x":-12.345,"n":7,"m":-987654321.987654321,"r":-2.5,"q":123456.7}'
 pgq -c "INSERT INTO ev SELECT * FROM json_populate_recordset(NULL::ev,
         '[$(printf '%s\n' "$body" | paste -sd, -)]')"
 # candidate calls; one psql session then keeps those PostgreSQL accepts
@@ -77,6 +77,7 @@ while IFS= read -r t; do
     add "to_char(x, '$t')"
     add "to_char(n, '$t')"
     add "to_char(k, '$t')"
+    add "to_char(q, '$t')"
 done < "$PGTEST_DIR/numeric_templates"
 awk '{ printf "SELECT \x27ok %d\x27 FROM ev HAVING count(%s) >= 0;\n", NR, $0 }' "$PGTEST_DIR/cands" |
     pgq -v ON_ERROR_STOP=0 2>/dev/null | sed -n 's/^ok //p' > "$PGTEST_DIR/accepted"

@@ -52,6 +52,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/datetime.sh \
 	tests/diff/datetime.sh \
 	tests/diff/to_char.sh \
+	tests/diff/numfmt.sh \
 	tests/diff/run.sh \
 	tests/diff/collation.sh \
 	tests/diff/random_views.sh \

@@ -159,6 +159,7 @@ int sl__date_cast(sl_type_t from, sl_type_t to, const sl_datum_t *in, sl_datum_t
              sl_error_t *err)
 SL__JSONB_FN(sl__jsonb_typeof);
 SL__JSONB_FN(sl__jsonb_array_length);
+SL__JSONB_FN(sl__jsonb_to_jsonb);
 SL__JSONB_FN(sl__jsonb_get);
 SL__JSONB_FN(sl__jsonb_path);
 SL__JSONB_FN(sl__jsonb_exists);

@@ -291,7 +291,7 @@ static int f_log(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s, sl_datu
     return SL_OK;
 }
 
-/* width_bucket_float8 (and numeric, in doubles). */
+/* width_bucket_float8 (numeric's is numeric_ops.c's). */
 static int f_width_bucket(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
                           sl_datum_t *out, sl_error_t *err)
 {
@@ -1377,7 +1377,7 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ARRAY_CAT] = sl__array_func, [SL_F_ARRAY_APPEND] = sl__array_func,
     [SL_F_ARRAY_PREPEND] = sl__array_func,
     [SL_F_JSONB_TYPEOF] = sl__jsonb_typeof, [SL_F_JSONB_ARRAY_LENGTH] = sl__jsonb_array_length,
-    [SL_F_JSONB_GET] = sl__jsonb_get, [SL_F_JSONB_GET_TEXT] = sl__jsonb_get,
+    [SL_F_TO_JSONB] = sl__jsonb_to_jsonb, [SL_F_JSONB_GET] = sl__jsonb_get, [SL_F_JSONB_GET_TEXT] = sl__jsonb_get,
     [SL_F_JSONB_PATH] = sl__jsonb_path, [SL_F_JSONB_PATH_TEXT] = sl__jsonb_path,
     [SL_F_JSONB_EXISTS] = sl__jsonb_exists, [SL_F_JSONB_EXISTS_ANY] = sl__jsonb_exists_list,
     [SL_F_JSONB_EXISTS_ALL] = sl__jsonb_exists_list, [SL_F_JSONB_CONTAINS] = sl__jsonb_contains,
@@ -1397,9 +1397,11 @@ int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratc
     bool numeric = e->type == SL_T_NUMERIC;
     for (int i = 0; i < e->nargs && !numeric; i++)
         numeric = e->args[i]->type == SL_T_NUMERIC;
+    if (e->func == SL_F_TO_JSONB)   /* numeric's own digits */
+        numeric = false;
     if (numeric) {   /* exact ones in numeric_ops.c, the rest through doubles */
-        if (e->type == SL_T_NUMERIC && e->args[0]->type == SL_T_NUMERIC &&
-            sl__numeric_func_exact(e->func))
+        if ((e->type == SL_T_NUMERIC || e->func == SL_F_WIDTH_BUCKET) &&
+            e->args[0]->type == SL_T_NUMERIC && sl__numeric_func_exact(e->func))
             return sl__numeric_func(e, args, evals[e->func], scratch, out, err);
         return sl__numeric_func_double(e, args, evals[e->func], scratch, out, err);
     }

@@ -803,19 +803,429 @@ static int f_to_char_ts(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
 /* ---- to_char(number, text) ---- */
 
 /*
- * PostgreSQL's NUM_processor for output, over the decimal digits of the
- * value rounded to the format's fraction digits: 9 (digit, blank for a
- * leading zero), 0 (digit), . and D (decimal point), , and G (group
- * separator, blank before the first digit), S / SG / PL / MI (sign), PR
- * (angle brackets for a negative value), FM (no padding), EEEE
- * (scientific notation), TH / th (ordinal), V (shift), and quoted text.
+ * PostgreSQL 15's number formatting (formatting.c's NUM_ path), for
+ * output: the template is parsed into nodes with its NUMDesc (digit
+ * positions before and after the point, where zeros start, sign and fill
+ * flags, V's shift), each type prepares its digits as a string (numstr:
+ * the value rounded to the template's fraction digits, or '#'s when it
+ * overflows the integer positions), and one processor walks the nodes
+ * writing digits, blanks, signs, separators and text from it.  Keywords
+ * are matched case-sensitively as PostgreSQL's table has them (9 0 . , B
+ * C D EEEE FM G L MI PL PR RN SG SP S TH V and their lower case forms);
+ * other characters, and double-quoted text, are copied.  The C locale's
+ * symbols: "." "," "-" "+" and " " for L.
  */
-/* How a format's sign is written. */
-enum { SG_DEFAULT, SG_S_LEAD, SG_PR, SG_OTHER };
+enum {
+    NK_CHAR, NK_COMMA, NK_DEC, NK_0, NK_9, NK_B, NK_C, NK_D, NK_E, NK_FM, NK_G, NK_L,
+    NK_MI, NK_PL, NK_PR, NK_RN, NK_rn, NK_SG, NK_SP, NK_S, NK_TH, NK_th, NK_V
+};
 
-static bool at2(const char *fmt, size_t fn, size_t i, char a, char b)
+/* PostgreSQL's keyword order: the first that matches wins (SG before S). */
+static const struct { const char *name; uint8_t len, id; } num_kw[] = {
+    {",", 1, NK_COMMA}, {".", 1, NK_DEC}, {"0", 1, NK_0}, {"9", 1, NK_9},
+    {"B", 1, NK_B}, {"C", 1, NK_C}, {"D", 1, NK_D}, {"EEEE", 4, NK_E},
+    {"FM", 2, NK_FM}, {"G", 1, NK_G}, {"L", 1, NK_L}, {"MI", 2, NK_MI},
+    {"PL", 2, NK_PL}, {"PR", 2, NK_PR}, {"RN", 2, NK_RN}, {"SG", 2, NK_SG},
+    {"SP", 2, NK_SP}, {"S", 1, NK_S}, {"TH", 2, NK_TH}, {"V", 1, NK_V},
+    {"b", 1, NK_B}, {"c", 1, NK_C}, {"d", 1, NK_D}, {"eeee", 4, NK_E},
+    {"fm", 2, NK_FM}, {"g", 1, NK_G}, {"l", 1, NK_L}, {"mi", 2, NK_MI},
+    {"pl", 2, NK_PL}, {"pr", 2, NK_PR}, {"rn", 2, NK_rn}, {"sg", 2, NK_SG},
+    {"sp", 2, NK_SP}, {"s", 1, NK_S}, {"th", 2, NK_th}, {"v", 1, NK_V},
+};
+
+enum {
+    NF_DECIMAL = 1 << 1, NF_LDECIMAL = 1 << 2, NF_ZERO = 1 << 3, NF_BLANK = 1 << 4,
+    NF_FILLMODE = 1 << 5, NF_LSIGN = 1 << 6, NF_BRACKET = 1 << 7, NF_MINUS = 1 << 8,
+    NF_PLUS = 1 << 9, NF_ROMAN = 1 << 10, NF_MULTI = 1 << 11, NF_PLUS_POST = 1 << 12,
+    NF_MINUS_POST = 1 << 13, NF_EEEE = 1 << 14
+};
+enum { LSIGN_PRE = -1, LSIGN_NONE = 0, LSIGN_POST = 1 };
+
+typedef struct numdesc {
+    int pre, post, lsign, pre_lsign_num, multi, zero_start, zero_end;
+    unsigned flag;
+} numdesc_t;
+
+typedef struct numnode {
+    uint8_t id;    /* NK_* */
+    char ch;       /* NK_CHAR: one byte of text */
+} numnode_t;
+
+static int num_syntax(sl_error_t *err, const char *msg)
 {
-    return i + 1 < fn && (fmt[i] == a || fmt[i] == a + 32) && (fmt[i + 1] == b || fmt[i + 1] == b + 32);
+    return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, 0, "%s", msg);
+}
+
+/* NUMDesc_prepare: one action node's effect on d; 42601 as PostgreSQL. */
+static int num_prepare(numdesc_t *d, int id, sl_error_t *err)
+{
+    if ((d->flag & NF_EEEE) && id != NK_E)
+        return num_syntax(err, "\"EEEE\" must be the last pattern used");
+    switch (id) {
+    case NK_9:
+        if (d->flag & NF_BRACKET)
+            return num_syntax(err, "\"9\" must be ahead of \"PR\"");
+        if (d->flag & NF_MULTI)
+            d->multi++;
+        else if (d->flag & NF_DECIMAL)
+            d->post++;
+        else
+            d->pre++;
+        break;
+    case NK_0:
+        if (d->flag & NF_BRACKET)
+            return num_syntax(err, "\"0\" must be ahead of \"PR\"");
+        if (!(d->flag & NF_ZERO) && !(d->flag & NF_DECIMAL)) {
+            d->flag |= NF_ZERO;
+            d->zero_start = d->pre + 1;
+        }
+        if (!(d->flag & NF_DECIMAL))
+            d->pre++;
+        else
+            d->post++;
+        d->zero_end = d->pre + d->post;
+        break;
+    case NK_B:
+        if (d->pre == 0 && d->post == 0 && !(d->flag & NF_ZERO))
+            d->flag |= NF_BLANK;
+        break;
+    case NK_D:
+    case NK_DEC:
+        if (id == NK_D)
+            d->flag |= NF_LDECIMAL;
+        if (d->flag & NF_DECIMAL)
+            return num_syntax(err, "multiple decimal points");
+        if (d->flag & NF_MULTI)
+            return num_syntax(err, "cannot use \"V\" and decimal point together");
+        d->flag |= NF_DECIMAL;
+        break;
+    case NK_FM:
+        d->flag |= NF_FILLMODE;
+        break;
+    case NK_S:
+        if (d->flag & NF_LSIGN)
+            return num_syntax(err, "cannot use \"S\" twice");
+        if (d->flag & (NF_PLUS | NF_MINUS | NF_BRACKET))
+            return num_syntax(err, "cannot use \"S\" and \"PL\"/\"MI\"/\"SG\"/\"PR\" together");
+        if (!(d->flag & NF_DECIMAL)) {
+            d->lsign = LSIGN_PRE;
+            d->pre_lsign_num = d->pre;
+            d->flag |= NF_LSIGN;
+        } else if (d->lsign == LSIGN_NONE) {
+            d->lsign = LSIGN_POST;
+            d->flag |= NF_LSIGN;
+        }
+        break;
+    case NK_MI:
+        if (d->flag & NF_LSIGN)
+            return num_syntax(err, "cannot use \"S\" and \"MI\" together");
+        d->flag |= NF_MINUS;
+        if (d->flag & NF_DECIMAL)
+            d->flag |= NF_MINUS_POST;
+        break;
+    case NK_PL:
+        if (d->flag & NF_LSIGN)
+            return num_syntax(err, "cannot use \"S\" and \"PL\" together");
+        d->flag |= NF_PLUS;
+        if (d->flag & NF_DECIMAL)
+            d->flag |= NF_PLUS_POST;
+        break;
+    case NK_SG:
+        if (d->flag & NF_LSIGN)
+            return num_syntax(err, "cannot use \"S\" and \"SG\" together");
+        d->flag |= NF_MINUS | NF_PLUS;
+        break;
+    case NK_PR:
+        if (d->flag & (NF_LSIGN | NF_PLUS | NF_MINUS))
+            return num_syntax(err, "cannot use \"PR\" and \"S\"/\"PL\"/\"MI\"/\"SG\" together");
+        d->flag |= NF_BRACKET;
+        break;
+    case NK_RN:
+    case NK_rn:
+        d->flag |= NF_ROMAN;
+        break;
+    case NK_V:
+        if (d->flag & NF_DECIMAL)
+            return num_syntax(err, "cannot use \"V\" and decimal point together");
+        d->flag |= NF_MULTI;
+        break;
+    case NK_E:
+        if (d->flag & NF_EEEE)
+            return num_syntax(err, "cannot use \"EEEE\" twice");
+        if (d->flag & (NF_BLANK | NF_FILLMODE | NF_LSIGN | NF_BRACKET | NF_MINUS | NF_PLUS |
+                       NF_ROMAN | NF_MULTI)) {
+            num_syntax(err, "\"EEEE\" is incompatible with other formats");
+            sl_error_detail(err, "\"EEEE\" may only be used together with digit and decimal "
+                                 "point patterns.");
+            return SL_ERR;
+        }
+        d->flag |= NF_EEEE;
+        break;
+    default:
+        break;
+    }
+    return SL_OK;
+}
+
+/* parse_format for numbers: fmt[0..fn) into nodes (malloc'd, *nn of them)
+ * and d. */
+static int num_parse(const char *fmt, size_t fn, numnode_t **nodes, size_t *nn, numdesc_t *d,
+                     sl_error_t *err)
+{
+    numnode_t *n = malloc((fn ? fn : 1) * sizeof(*n));
+    size_t k = 0;
+    memset(d, 0, sizeof(*d));
+    for (size_t i = 0; i < fn;) {
+        size_t w;
+        for (w = 0; w < sizeof(num_kw) / sizeof(num_kw[0]); w++)
+            if (fn - i >= num_kw[w].len && memcmp(fmt + i, num_kw[w].name, num_kw[w].len) == 0)
+                break;
+        if (w < sizeof(num_kw) / sizeof(num_kw[0])) {
+            n[k].id = num_kw[w].id;
+            n[k++].ch = 0;
+            i += num_kw[w].len;
+            if (num_prepare(d, num_kw[w].id, err) != SL_OK) {
+                free(n);
+                return SL_ERR;
+            }
+        } else if (fmt[i] == '"') {   /* quoted text; backslash quotes a character */
+            i++;
+            while (i < fn) {
+                if (fmt[i] == '"') {
+                    i++;
+                    break;
+                }
+                if (fmt[i] == '\\' && i + 1 < fn)
+                    i++;
+                n[k].id = NK_CHAR;
+                n[k++].ch = fmt[i++];
+            }
+        } else {
+            if (fmt[i] == '\\' && i + 1 < fn && fmt[i + 1] == '"')
+                i++;
+            n[k].id = NK_CHAR;
+            n[k++].ch = fmt[i++];
+        }
+    }
+    *nodes = n;
+    *nn = k;
+    return SL_OK;
+}
+
+/* NUM_processor's state while writing. */
+typedef struct numproc {
+    numdesc_t d;
+    const char *number, *number_p, *last_relevant;
+    char sign;               /* '+', '-' or 0 (Roman numerals) */
+    bool sign_wrote, num_in;
+    int num_count, num_curr, out_pre_spaces;
+    sl_buf_t *out;
+} numproc_t;
+
+/* IS_PREDEC_SPACE: "0.1" through "9.9" is " .1". */
+static bool predec_space(const numproc_t *p)
+{
+    return !(p->d.flag & NF_ZERO) && p->number == p->number_p && p->number[0] == '0' &&
+           p->d.post != 0;
+}
+
+/* NUM_numpart_to_char: a digit position or the point. */
+static void num_part(numproc_t *p, int id)
+{
+    if (p->d.flag & NF_ROMAN)
+        return;
+    p->num_in = false;
+    bool fm = p->d.flag & NF_FILLMODE;
+    if (!p->sign_wrote &&
+        (p->num_curr >= p->out_pre_spaces ||
+         ((p->d.flag & NF_ZERO) && p->d.zero_start == p->num_curr)) &&
+        (!predec_space(p) || (p->last_relevant && *p->last_relevant == '.'))) {
+        if (p->d.flag & NF_LSIGN) {
+            if (p->d.lsign == LSIGN_PRE) {
+                sl_buf_putc(p->out, p->sign == '-' ? '-' : '+');
+                p->sign_wrote = true;
+            }
+        } else if (p->d.flag & NF_BRACKET) {
+            sl_buf_putc(p->out, p->sign == '+' ? ' ' : '<');
+            p->sign_wrote = true;
+        } else if (p->sign == '+') {
+            if (!fm)
+                sl_buf_putc(p->out, ' ');
+            p->sign_wrote = true;
+        } else if (p->sign == '-') {
+            sl_buf_putc(p->out, '-');
+            p->sign_wrote = true;
+        }
+    }
+    if (p->num_curr < p->out_pre_spaces &&
+        (p->d.zero_start > p->num_curr || !(p->d.flag & NF_ZERO))) {
+        if (!fm)
+            sl_buf_putc(p->out, ' ');
+    } else if ((p->d.flag & NF_ZERO) && p->num_curr < p->out_pre_spaces &&
+               p->d.zero_start <= p->num_curr) {
+        sl_buf_putc(p->out, '0');
+        p->num_in = true;
+    } else {
+        if (*p->number_p == '.') {
+            if (!p->last_relevant || *p->last_relevant != '.' || fm)
+                sl_buf_putc(p->out, '.');
+        } else if (p->last_relevant && p->number_p > p->last_relevant && id != NK_0) {
+            ;   /* FM: no trailing fraction zeros */
+        } else if (predec_space(p)) {
+            if (!fm)
+                sl_buf_putc(p->out, ' ');
+            else if (p->last_relevant && *p->last_relevant == '.')
+                sl_buf_putc(p->out, '0');   /* FM9.9 of 0 is "0." */
+        } else {
+            sl_buf_putc(p->out, *p->number_p);   /* past the end: a NUL ends the text */
+            p->num_in = true;
+        }
+        if (*p->number_p)
+            p->number_p++;
+    }
+    int end = p->num_count + (p->out_pre_spaces ? 1 : 0) + ((p->d.flag & NF_DECIMAL) ? 1 : 0);
+    if (p->last_relevant && p->last_relevant == p->number_p)
+        end = p->num_curr;
+    if (p->num_curr + 1 == end) {
+        if (p->sign_wrote && (p->d.flag & NF_BRACKET))
+            sl_buf_putc(p->out, p->sign == '+' ? ' ' : '>');
+        else if ((p->d.flag & NF_LSIGN) && p->d.lsign == LSIGN_POST)
+            sl_buf_putc(p->out, p->sign == '-' ? '-' : '+');
+    }
+    p->num_curr++;
+}
+
+/* get_th: the ordinal suffix of number's last digit; 22P02 when it is no
+ * digit. */
+static int num_th(const char *number, bool upper, sl_buf_t *b, sl_error_t *err)
+{
+    size_t len = strlen(number);
+    char last = len ? number[len - 1] : '\0';
+    if (last < '0' || last > '9')
+        return sl_error_set(err, SL_ERRCODE_INVALID_TEXT_REP, 0, "\"%s\" is not a number", number);
+    if (len > 1 && number[len - 2] == '1')
+        last = 0;
+    const char *s = last == '1' ? "st" : last == '2' ? "nd" : last == '3' ? "rd" : "th";
+    sl_buf_putc(b, upper ? (char)(s[0] - 32) : s[0]);
+    sl_buf_putc(b, upper ? (char)(s[1] - 32) : s[1]);
+    return SL_OK;
+}
+
+/* NUM_processor for to_char: the output of nodes over numstr (number),
+ * out_pre_spaces and sign; the text ends at a NUL written (as SG of a
+ * Roman numeral writes one). */
+static int num_processor(const numnode_t *nodes, size_t nn, const numdesc_t *d,
+                         const char *number, int out_pre_spaces, char sign, sl_buf_t *b,
+                         sl_error_t *err)
+{
+    numproc_t p = {.d = *d, .number = number, .number_p = number, .out = b};
+    if (p.d.zero_start)
+        p.d.zero_start--;
+    if (p.d.flag & NF_EEEE) {
+        sl_buf_puts(b, number);
+        return SL_OK;
+    }
+    if (p.d.flag & NF_ROMAN) {   /* Roman numerals: only FM stays */
+        p.d.lsign = p.d.pre_lsign_num = p.d.post = p.d.pre = 0;
+        p.d.flag = (p.d.flag & NF_FILLMODE) | NF_ROMAN;
+    }
+    p.sign = sign;
+    if (p.d.flag & (NF_PLUS | NF_MINUS)) {
+        /* MI / PL / SG write the sign themselves */
+        p.sign_wrote = !((p.d.flag & NF_PLUS) && !(p.d.flag & NF_MINUS));
+    } else {
+        if (p.sign != '-' && (p.d.flag & NF_FILLMODE))
+            p.d.flag &= ~(unsigned)NF_BRACKET;
+        p.sign_wrote = p.sign == '+' && (p.d.flag & NF_FILLMODE) && !(p.d.flag & NF_LSIGN);
+        if (p.d.lsign == LSIGN_PRE && p.d.pre == p.d.pre_lsign_num)
+            p.d.lsign = LSIGN_POST;
+    }
+    p.num_count = p.d.post + p.d.pre - 1;
+    p.out_pre_spaces = out_pre_spaces;
+    if ((p.d.flag & NF_FILLMODE) && (p.d.flag & NF_DECIMAL)) {
+        /* get_last_relevant_decnum: the last non-zero fraction digit (or
+         * the point), at least the last '0' position */
+        const char *q = strchr(number, '.');
+        if (q) {
+            p.last_relevant = q;
+            for (const char *r = q + 1; *r; r++)
+                if (*r != '0')
+                    p.last_relevant = r;
+            if (p.d.zero_end > p.out_pre_spaces) {
+                int lz = (int)strlen(number) - 1;
+                if (lz > p.d.zero_end - p.out_pre_spaces)
+                    lz = p.d.zero_end - p.out_pre_spaces;
+                if (p.last_relevant < number + lz)
+                    p.last_relevant = number + lz;
+            }
+        }
+    }
+    if (!p.sign_wrote && p.out_pre_spaces == 0)
+        p.num_count++;
+    bool fm = p.d.flag & NF_FILLMODE;
+    for (size_t i = 0; i < nn; i++) {
+        int id = nodes[i].id;
+        switch (id) {
+        case NK_CHAR:
+            sl_buf_putc(b, nodes[i].ch);
+            break;
+        case NK_9:
+        case NK_0:
+        case NK_DEC:
+        case NK_D:
+            num_part(&p, id);
+            break;
+        case NK_COMMA:
+        case NK_G:
+            if (p.num_in)
+                sl_buf_putc(b, ',');
+            else if (!fm)
+                sl_buf_putc(b, ' ');
+            break;
+        case NK_L:
+            sl_buf_putc(b, ' ');
+            break;
+        case NK_RN:
+        case NK_rn: {
+            size_t at = b->len, l = strlen(p.number_p);
+            if (!fm)
+                for (; l < 15; l++)
+                    sl_buf_putc(b, ' ');
+            sl_buf_puts(b, p.number_p);
+            if (id == NK_rn)
+                for (size_t k = at; k < b->len; k++)
+                    if (b->data[k] >= 'A' && b->data[k] <= 'Z')
+                        b->data[k] = (char)(b->data[k] + 32);
+            break;
+        }
+        case NK_TH:
+        case NK_th:
+            if ((p.d.flag & NF_ROMAN) || p.number[0] == '#' || p.sign == '-' ||
+                (p.d.flag & NF_DECIMAL))
+                break;
+            if (num_th(p.number, id == NK_TH, b, err) != SL_OK)
+                return SL_ERR;
+            break;
+        case NK_MI:
+            if (p.sign == '-')
+                sl_buf_putc(b, '-');
+            else if (!fm)
+                sl_buf_putc(b, ' ');
+            break;
+        case NK_PL:
+            if (p.sign == '+')
+                sl_buf_putc(b, '+');
+            else if (!fm)
+                sl_buf_putc(b, ' ');
+            break;
+        case NK_SG:
+            sl_buf_putc(b, p.sign);
+            break;
+        default:   /* S, PR (written with the digits), B, C, SP, FM, V */
+            break;
+        }
+    }
+    return SL_OK;
 }
 
 /* int_to_roman: 1..3999 as Roman numerals, '#' x 15 otherwise. */
@@ -837,343 +1247,198 @@ static void roman(int64_t v, char *out)
     strcat(out, rm1[v % 10]);
 }
 
-static int to_char_num(double x, bool is_int, int64_t iv, int dbl_dig, const char *fmt,
+/*
+ * numeric_out_sci(nv, post) as to_char's EEEE writes it: the significand
+ * of finite nv rounded to post places (9.99 at one place is "10.0": the
+ * exponent is not adjusted), 'e', the exponent as %+03d.
+ */
+static void num_sci(const sl_num_t *nv, int post, sl_buf_t *b)
+{
+    sl_num_t r;
+    sl_num_init(&r);
+    sl_num_set(&r, nv);
+    long ex = 0;
+    if (mpz_sgn(r.v) != 0) {
+        long l = (long)mpz_sizeinbase(r.v, 10);   /* exact or one too many */
+        mpz_t t;
+        mpz_init(t);
+        mpz_ui_pow_ui(t, 10, (unsigned long)(l - 1));
+        if (mpz_cmpabs(r.v, t) < 0)
+            l--;
+        mpz_clear(t);
+        ex = l - 1 - r.dscale;
+        r.dscale = (int)(l - 1);   /* the significand: one digit before the point */
+    }
+    sl_error_t e = {0};
+    sl_num_round(&r, post, &e);   /* a significand below 10: in range */
+    sl_num_format(&r, b);
+    sl_buf_printf(b, "e%+03ld", ex);
+    sl_num_clear(&r);
+}
+
+/* The '#'s of a value that overflows pre integer positions. */
+static void num_overflow(sl_buf_t *s, int pre, int post)
+{
+    sl_buf_reset(s);
+    for (int k = 0; k < pre + post + 1; k++)
+        sl_buf_putc(s, k == pre ? '.' : '#');
+}
+
+/*
+ * to_char of a number of type t: an integer (iv; int8 when t is
+ * SL_T_INT8), a float (x, DBL_DIG or FLT_DIG significant digits) or a
+ * numeric (nv), as int4_to_char, int8_to_char, float8_to_char,
+ * float4_to_char and numeric_to_char prepare it.
+ */
+static int to_char_num(sl_type_t t, double x, int64_t iv, const sl_num_t *nv, const char *fmt,
                        size_t fn, sl_buf_t *b, sl_error_t *err)
 {
-    /* RN / rn: Roman numerals of the value rounded to an integer */
-    for (size_t i = 0; i + 1 < fn; i++)
-        if (at2(fmt, fn, i, 'R', 'N')) {
-            bool fm = false;
-            for (size_t j = 0; j + 1 < fn; j++)
-                fm |= at2(fmt, fn, j, 'F', 'M');
-            double r = is_int ? (double)iv : rint(x);
-            if (!is_int && (isnan(x) || r < INT32_MIN || r > INT32_MAX))
-                return sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0,
-                                    "integer out of range");
-            if (is_int && (iv < INT32_MIN || iv > INT32_MAX))
-                return sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0,
-                                    "integer out of range");
-            char rn[32];
-            roman((int64_t)r, rn);
-            /* besides RN only text, quoted text and L are written */
-            for (size_t j = 0; j < fn;) {
-                char c = fmt[j];
-                if (c == '9' || c == '0' || c == '.' || c == 'D' || c == 'd' || c == ',' ||
-                    c == 'G' || c == 'g' || c == 'S' || c == 's' || c == 'V' || c == 'v' ||
-                    c == 'B' || c == 'b') {
-                    if ((c == 'S' || c == 's') && j + 1 < fn && (fmt[j + 1] == 'G' || fmt[j + 1] == 'g'))
-                        j++;
-                    j++;
-                    continue;
-                }
-                if (at2(fmt, fn, j, 'M', 'I') || at2(fmt, fn, j, 'P', 'L') ||
-                    at2(fmt, fn, j, 'P', 'R') || at2(fmt, fn, j, 'T', 'H')) {
-                    j += 2;
-                    continue;
-                }
-                if (j + 3 < fn && strncasecmp(fmt + j, "EEEE", 4) == 0) {
-                    j += 4;
-                    continue;
-                }
-                if (c == 'L' || c == 'l') {
-                    sl_buf_putc(b, ' ');   /* the C locale's currency symbol */
-                    j++;
-                    continue;
-                }
-                if (c == '"') {
-                    j++;
-                    while (j < fn && fmt[j] != '"') {
-                        if (fmt[j] == '\\' && j + 1 < fn)
-                            j++;
-                        sl_buf_putc(b, fmt[j++]);
-                    }
-                    j++;
-                    continue;
-                }
-                if (at2(fmt, fn, j, 'R', 'N')) {
-                    char t[32];
-                    snprintf(t, sizeof(t), "%s", rn);
-                    if (fmt[j] == 'r')
-                        for (char *q = t; *q; q++)
-                            if (*q >= 'A' && *q <= 'Z')
-                                *q = (char)(*q + 32);
-                    if (fm)
-                        sl_buf_puts(b, t);
-                    else
-                        sl_buf_printf(b, "%15s", t);
-                    j += 2;
-                } else if (at2(fmt, fn, j, 'F', 'M')) {
-                    j += 2;
-                } else {
-                    sl_buf_putc(b, fmt[j++]);
-                }
+    numnode_t *nodes;
+    size_t nn;
+    numdesc_t d;
+    if (num_parse(fmt, fn, &nodes, &nn, &d, err) != SL_OK)
+        return SL_ERR;
+    bool is_int = sl_type_is_integer(t);
+    int dig = t == SL_T_FLOAT4 ? 6 : 15;
+    sl_buf_t s = SL_BUF_INIT;   /* numstr */
+    int out_pre_spaces = 0, rc = SL_OK;
+    char sign = 0;
+    sl_num_t r;
+    sl_num_init(&r);
+    if (nv)
+        sl_num_set(&r, nv);
+    else if (is_int)
+        sl_num_set_int(&r, iv);
+    if (d.flag & NF_ROMAN) {
+        int64_t v = 0;
+        if (is_int || nv) {   /* int84 / numeric_int4(round(value)) */
+            rc = sl_num_round(&r, 0, err);
+            if (rc == SL_OK)
+                rc = sl_num_to_int(&r, 32, &v, err);
+        } else {   /* (int) rint(value): out of int's range is no numeral */
+            double rv = rint(x);
+            v = isnan(rv) || rv < 1 || rv > 3999 ? 0 : (int64_t)rv;
+        }
+        char rn[32];
+        roman(v, rn);
+        sl_buf_puts(&s, rn);
+    } else if (d.flag & NF_EEEE) {
+        if (!is_int && !nv ? (isnan(x) || isinf(x)) : (nv && nv->kind != SL_NUM_FINITE)) {
+            sl_buf_putc(&s, ' ');
+            for (int k = 1; k < d.pre + d.post + 6; k++)
+                sl_buf_putc(&s, k == d.pre + 1 ? '.' : '#');
+        } else if (nv || t == SL_T_INT8) {   /* numeric_out_sci */
+            num_sci(&r, d.post, &s);
+            if (s.data[0] != '-') {
+                sl_buf_t t2 = SL_BUF_INIT;
+                sl_buf_putc(&t2, ' ');
+                sl_buf_append(&t2, s.data, s.len);
+                sl_buf_free(&s);
+                s = t2;
             }
-            return SL_OK;
+        } else {   /* "%+.*e" of the double */
+            sl_buf_printf(&s, "%+.*e", d.post, is_int ? (double)iv : x);
+            if (s.data[0] == '+')
+                s.data[0] = ' ';
         }
-
-    /* pass 1: the format's shape */
-    int pre = 0, post = 0, zs = -1, multi = 0, zero_end = 0;
-    bool point = false, fm = false, eeee = false, seen_digit = false;
-    int sign = SG_DEFAULT;
-    for (size_t i = 0; i < fn;) {
-        char c = fmt[i];
-        if (c == '9' || c == '0') {
-            if (point) {
-                post++;
-                if (c == '0')
-                    zero_end = post;
-            } else {
-                if (c == '0' && zs < 0)
-                    zs = pre;
-                pre++;
-            }
-            seen_digit = true;
-            i++;
-        } else if (c == '.' || c == 'D' || c == 'd') {
-            if (point)
-                return sl_error_set(err, SL_ERRCODE_SYNTAX_ERROR, 0, "multiple decimal points");
-            point = true;
-            i++;
-        } else if (at2(fmt, fn, i, 'F', 'M')) {
-            fm = true;
-            i += 2;
-        } else if (at2(fmt, fn, i, 'P', 'R')) {
-            sign = SG_PR;
-            i += 2;
-        } else if (at2(fmt, fn, i, 'M', 'I') || at2(fmt, fn, i, 'S', 'G')) {
-            sign = SG_OTHER;
-            i += 2;
-        } else if (at2(fmt, fn, i, 'P', 'L')) {
-            i += 2;   /* a '+' there; the sign column stays */
-        } else if (c == 'S' || c == 's') {
-            sign = seen_digit ? SG_OTHER : SG_S_LEAD;
-            i++;
-        } else if (i + 3 < fn && strncasecmp(fmt + i, "EEEE", 4) == 0) {
-            eeee = true;
-            i += 4;
-        } else if (c == 'V' || c == 'v') {
-            /* the digits after V are integer positions of the value times
-             * 10^(their number) */
-            for (size_t j = i + 1; j < fn && (fmt[j] == '9' || fmt[j] == '0'); j++)
-                multi++;
-            i++;
-        } else if (c == '"') {
-            i++;
-            while (i < fn && fmt[i] != '"')
-                i += (fmt[i] == '\\' && i + 1 < fn) ? 2 : 1;
-            i++;
-        } else {
-            i++;
-        }
-    }
-    if (zs < 0)
-        zs = pre;
-    int fmt_post = post;   /* post may shrink below (DBL_DIG) */
-    if (eeee) {
-        char tmp[64];
-        if (!is_int && (isnan(x) || isinf(x))) {
-            sl_buf_putc(b, ' ');
-            for (int k = 0; k < pre + post + (point ? 1 : 0) + 4; k++)
-                sl_buf_putc(b, '#');
-            return SL_OK;
-        }
-        snprintf(tmp, sizeof(tmp), "%+.*e", post, is_int ? (double)iv : x);
-        char *ep = strchr(tmp, 'e');
-        int ex = atoi(ep + 1);
-        *ep = '\0';
-        sl_buf_putc(b, tmp[0] == '-' ? '-' : ' ');
-        sl_buf_puts(b, tmp + 1);
-        sl_buf_printf(b, "e%c%02d", ex < 0 ? '-' : '+', ex < 0 ? -ex : ex);
-        return SL_OK;
-    }
-    /* the digits of |value| * 10^multi, rounded to post places */
-    char digs[512];
-    bool neg, overflow = false;
-    if (is_int) {
-        neg = iv < 0;
-        uint64_t u = iv < 0 ? (uint64_t)0 - (uint64_t)iv : (uint64_t)iv;
-        snprintf(digs, sizeof(digs), "%llu", (unsigned long long)u);
-        size_t l = strlen(digs);
-        for (int k = 0; k < multi + post && l < sizeof(digs) - 1; k++)
-            digs[l++] = '0';
-        digs[l] = '\0';
     } else {
-        if (isnan(x) || isinf(x)) {
-            overflow = true;
-            neg = x < 0;
-            digs[0] = '\0';
+        if (nv || is_int) {
+            /* value * 10^multi (int4mul / int8mul range for integers),
+             * rounded to post places: numeric_out's text, integers padded
+             * with post zeros */
+            if (d.flag & NF_MULTI) {
+                mpz_t m;
+                mpz_init(m);
+                mpz_ui_pow_ui(m, 10, (unsigned long)d.multi);
+                mpz_mul(r.v, r.v, m);
+                mpz_clear(m);
+                if (is_int) {
+                    int64_t lim = t == SL_T_INT8 ? INT64_MAX : INT32_MAX;
+                    if (mpz_cmp_si(r.v, lim) > 0 || mpz_cmp_si(r.v, -lim - 1) < 0)
+                        rc = sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0, "%s out of range",
+                                          t == SL_T_INT8 ? "bigint" : "integer");
+                }
+                d.pre += d.multi;
+            }
+            if (rc == SL_OK)
+                rc = sl_num_round(&r, d.post, err);
+            if (rc == SL_OK)
+                sl_num_format(&r, &s);
         } else {
-            double ax = fabs(x) * (multi ? pow(10, multi) : 1);
             char tmp[400];
-            snprintf(tmp, sizeof(tmp), "%.0f", ax);
+            double v = x;
+            if (d.flag & NF_MULTI) {   /* in real's precision for real */
+                v = t == SL_T_FLOAT4 ? (double)((float)x * (float)pow(10, d.multi))
+                                     : x * pow(10, d.multi);
+                d.pre += d.multi;
+            }
+            /* PostgreSQL's snprintf names NaN and the infinities */
+            bool named = isnan(v) || isinf(v);
+            if (named)
+                snprintf(tmp, sizeof(tmp), "%s", isnan(v) ? "NaN" : "Infinity");
+            else
+                snprintf(tmp, sizeof(tmp), "%.0f", fabs(v));
             int plen = (int)strlen(tmp);
-            if (plen >= dbl_dig)   /* PostgreSQL keeps DBL_DIG significant digits */
-                post = 0;
-            else if (plen + post > dbl_dig)
-                post = dbl_dig - plen;
-            snprintf(digs, sizeof(digs), "%.*f", post, ax);
-            char *dot = strchr(digs, '.');
-            if (dot)
-                memmove(dot, dot + 1, strlen(dot));
-            neg = x < 0;
+            if (plen >= dig)   /* only DBL_DIG (FLT_DIG) significant digits */
+                d.post = 0;
+            else if (plen + d.post > dig)
+                d.post = dig - plen;
+            if (named)
+                snprintf(tmp, sizeof(tmp), "%s", isnan(v) ? "NaN" : v < 0 ? "-Infinity" : "Infinity");
+            else
+                snprintf(tmp, sizeof(tmp), "%.*f", d.post, v);
+            sl_buf_puts(&s, tmp);
+        }
+        if (rc == SL_OK) {
+            sign = s.len && s.data[0] == '-' ? '-' : '+';
+            if (sign == '-') {
+                memmove(s.data, s.data + 1, s.len - 1);
+                s.len--;
+            }
+            sl_buf_putc(&s, '\0');
+            s.len--;
+            const char *dot = strchr(s.data, '.');
+            int pre_len = dot ? (int)(dot - s.data) : (int)s.len;
+            if (pre_len < d.pre)
+                out_pre_spaces = d.pre - pre_len;
+            else if (pre_len > d.pre)
+                num_overflow(&s, d.pre, d.post);
         }
     }
-    int nint = (int)strlen(digs) - post;
-    const char *id = digs;
-    while (nint > 0 && *id == '0') {   /* no leading zeros: "0" is no digit */
-        id++;
-        nint--;
+    sl_num_clear(&r);
+    if (rc == SL_OK) {
+        sl_buf_putc(&s, '\0');   /* numstr as a C string */
+        size_t at = b->len;
+        rc = num_processor(nodes, nn, &d, s.data, out_pre_spaces, sign, b, err);
+        sl_buf_putc(b, '\0');
+        b->len = at + strlen(b->data + at);   /* up to a NUL written */
     }
-    /* PostgreSQL's digits always have an integer part ("0.5"): a format
-     * without integer positions overflows */
-    if (!overflow && (nint > pre || pre == 0))
-        overflow = true;
-    /* FM: fraction digits down to the last non-zero (or a '0' position) */
-    int last = post;
-    if (fm && !overflow)
-        while (last > zero_end && id[nint + last - 1] == '0')
-            last--;
-    bool zero_int = nint == 0;
-    bool shown_any = false;
-    int lead = pre - nint;   /* integer positions before the first digit */
-    bool sign_done = sign == SG_OTHER;
-    char sign_ch = sign == SG_PR ? (neg ? '<' : ' ')
-                   : sign == SG_S_LEAD ? (neg ? '-' : '+') : (neg ? '-' : ' ');
-    int pos = 0, fpos = 0;
-    bool after_point = false;
-#define PUT_SIGN()                                             \
-    do {                                                       \
-        if (!sign_done) {                                      \
-            if (sign_ch != ' ' || !fm)                         \
-                sl_buf_putc(b, sign_ch);                       \
-            sign_done = true;                                  \
-        }                                                      \
-    } while (0)
-    for (size_t i = 0; i < fn;) {
-        char c = fmt[i];
-        if (c == '9' || c == '0') {
-            if (!after_point) {
-                if (overflow) {
-                    PUT_SIGN();
-                    sl_buf_putc(b, '#');
-                } else if (pos >= lead) {
-                    PUT_SIGN();
-                    sl_buf_putc(b, id[pos - lead]);
-                    shown_any = true;
-                } else if (pos >= zs || (zero_int && pos == pre - 1 && !(point && fmt_post > 0))) {
-                    PUT_SIGN();
-                    sl_buf_putc(b, '0');
-                    shown_any = true;
-                } else if (!fm) {
-                    sl_buf_putc(b, ' ');
-                }
-                pos++;
-            } else {
-                if (overflow) {
-                    if (fpos < post)
-                        sl_buf_putc(b, '#');
-                } else if (fpos < (fm ? last : post)) {
-                    sl_buf_putc(b, id[nint + fpos]);
-                    shown_any = true;
-                }
-                fpos++;
-            }
-            i++;
-        } else if (c == '.' || c == 'D' || c == 'd') {
-            if (fmt_post > 0 || overflow) {   /* no fraction positions: no point */
-                if (fm && !overflow && !shown_any && last == 0) {
-                    PUT_SIGN();
-                    sl_buf_putc(b, '0');   /* FM: "0." rather than "." */
-                }
-                PUT_SIGN();
-                sl_buf_putc(b, '.');
-            }
-            after_point = true;
-            i++;
-        } else if (c == ',' || c == 'G' || c == 'g') {
-            if (sign_done && (overflow || shown_any || pos > lead || pos > zs))
-                sl_buf_putc(b, overflow ? ',' : ',');
-            else if (!fm)
-                sl_buf_putc(b, ' ');
-            i++;
-        } else if (at2(fmt, fn, i, 'F', 'M')) {
-            i += 2;
-        } else if (at2(fmt, fn, i, 'P', 'R')) {
-            if (neg)
-                sl_buf_putc(b, '>');
-            else if (!fm)
-                sl_buf_putc(b, ' ');
-            i += 2;
-        } else if (at2(fmt, fn, i, 'S', 'G')) {
-            sl_buf_putc(b, neg ? '-' : '+');
-            i += 2;
-        } else if (at2(fmt, fn, i, 'P', 'L')) {
-            sl_buf_putc(b, neg ? ' ' : '+');
-            i += 2;
-        } else if (at2(fmt, fn, i, 'M', 'I')) {
-            if (neg)
-                sl_buf_putc(b, '-');
-            else if (!fm)
-                sl_buf_putc(b, ' ');
-            i += 2;
-        } else if (c == 'S' || c == 's') {
-            if (sign == SG_OTHER)
-                sl_buf_putc(b, neg ? '-' : '+');
-            i++;
-        } else if (at2(fmt, fn, i, 'T', 'H')) {
-            if (!neg && !overflow && !point) {   /* not for a negative or decimal number */
-                int64_t a2 = 0;
-                for (int k = nint > 2 ? nint - 2 : 0; k < nint; k++)
-                    a2 = a2 * 10 + (id[k] - '0');
-                int64_t a1 = a2 % 10;
-                const char *th = (a2 >= 11 && a2 <= 13) ? "th"
-                                 : a1 == 1 ? "st" : a1 == 2 ? "nd" : a1 == 3 ? "rd" : "th";
-                if (c == 'T')
-                    sl_buf_printf(b, "%c%c", th[0] - 32, th[1] - 32);
-                else
-                    sl_buf_puts(b, th);
-            }
-            i += 2;
-        } else if (c == 'V' || c == 'v' || c == 'B' || c == 'b') {
-            i++;   /* B: accepted, writes nothing (as PostgreSQL's) */
-        } else if (c == 'L' || c == 'l') {
-            sl_buf_putc(b, ' ');   /* the C locale's currency symbol */
-            i++;
-        } else if (i + 3 < fn && strncasecmp(fmt + i, "EEEE", 4) == 0) {
-            i += 4;
-        } else if (c == '"') {
-            i++;
-            while (i < fn && fmt[i] != '"') {
-                if (fmt[i] == '\\' && i + 1 < fn)
-                    i++;
-                sl_buf_putc(b, fmt[i++]);
-            }
-            i++;
-        } else {
-            if (c == '\\' && i + 1 < fn && fmt[i + 1] == '"')
-                i++;
-            sl_buf_putc(b, fmt[i++]);
-        }
-    }
-#undef PUT_SIGN
-    return SL_OK;
+    sl_buf_free(&s);
+    free(nodes);
+    return rc;
 }
 
 static int f_to_char_num(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *s,
                          sl_datum_t *out, sl_error_t *err)
 {
-    if (a[1].v.s.n == 0) {
-        out->null = true;
+    if (a[1].v.s.n == 0) {   /* an empty template: '' (timestamps' to_char gives NULL) */
+        out->v.s.p = "";
+        out->v.s.n = 0;
         return SL_OK;
     }
     sl_type_t t = e->args[0]->type;
-    bool is_int = sl_type_is_integer(t);
-    double v = is_int ? (double)a[0].v.i : a[0].v.f;
-    if (t == SL_T_FLOAT4)
-        v = (double)(float)v;
+    double v = t == SL_T_FLOAT4 ? (double)(float)a[0].v.f : t == SL_T_FLOAT8 ? a[0].v.f : 0;
+    sl_num_t nv;
+    if (t == SL_T_NUMERIC) {   /* exact: digits from the numeric itself */
+        sl_num_init(&nv);
+        sl_numeric_get(&a[0], &nv);
+    }
     sl_buf_t b = SL_BUF_INIT;
-    if (to_char_num(v, is_int, a[0].v.i, t == SL_T_FLOAT4 ? 6 : 15, a[1].v.s.p, a[1].v.s.n, &b,
-                    err) != SL_OK) {
+    int rc = to_char_num(t, v, a[0].v.i, t == SL_T_NUMERIC ? &nv : NULL, a[1].v.s.p,
+                         a[1].v.s.n, &b, err);
+    if (t == SL_T_NUMERIC)
+        sl_num_clear(&nv);
+    if (rc != SL_OK) {
         sl_buf_free(&b);
         return SL_ERR;
     }

@@ -52,6 +52,12 @@ SL__JSONB_FN(sl__jsonb_typeof)
     return SL_OK;
 }
 
+/* to_jsonb(x) of any type (util/jsonb.c's conversion) */
+SL__JSONB_FN(sl__jsonb_to_jsonb)
+{
+    return sl_jsonb_from_datum(e->args[0]->type, &a[0], scratch, out, err);
+}
+
 SL__JSONB_FN(sl__jsonb_array_length)
 {
     (void)e; (void)scratch;

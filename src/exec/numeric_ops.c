@@ -6,8 +6,10 @@
  * are read from their text, computed on GMP integers and written back as
  * text into the scratch arena.
  *
- * width_bucket and extract (and power with an infinite argument) still
- * compute in double precision: sl__numeric_func_double converts numeric
+ * width_bucket over numerics is exact, as width_bucket_numeric.
+ *
+ * extract (and power with an infinite argument) still compute in double
+ * precision: sl__numeric_func_double converts numeric
  * arguments to doubles and the double result back to a numeric (extract
  * at its PostgreSQL scale; power with 15 significant digits).
  */
@@ -114,7 +116,83 @@ bool sl__numeric_func_exact(int func)
     return func == SL_F_ABS || func == SL_F_SIGN || func == SL_F_ROUND || func == SL_F_TRUNC ||
            func == SL_F_CEIL || func == SL_F_FLOOR || func == SL_F_MOD || func == SL_F_SQRT ||
            func == SL_F_LN || func == SL_F_LOG10 || func == SL_F_LOG || func == SL_F_EXP ||
-           func == SL_F_POWER;
+           func == SL_F_POWER || func == SL_F_WIDTH_BUCKET;
+}
+
+/*
+ * width_bucket_numeric(operand, bound1, bound2, count): 0 before bound1,
+ * count + 1 from bound2 on, else compute_bucket's value (either direction
+ * of the bounds), with PostgreSQL 15's numeric arithmetic; 2201G for a count below 1, a NaN and an infinite bound, equal
+ * bounds; 22003 when the result leaves int4.
+ */
+static int width_bucket(const sl_datum_t *a, sl_datum_t *out, sl_error_t *err)
+{
+    int64_t count = a[3].v.i;
+    if (count <= 0)
+        return sl_error_set(err, "2201G", 0, "count must be greater than zero");
+    sl_num_t x, b1, b2;
+    sl_num_init(&x);
+    sl_num_init(&b1);
+    sl_num_init(&b2);
+    sl_numeric_get(&a[0], &x);
+    sl_numeric_get(&a[1], &b1);
+    sl_numeric_get(&a[2], &b2);
+    int rc = SL_OK;
+    int64_t r = 0;
+    int dir = sl_num_cmp(&b1, &b2);
+    if (x.kind == SL_NUM_NAN || b1.kind == SL_NUM_NAN || b2.kind == SL_NUM_NAN) {
+        rc = sl_error_set(err, "2201G", 0, "operand, lower bound, and upper bound cannot be NaN");
+    } else if (b1.kind != SL_NUM_FINITE || b2.kind != SL_NUM_FINITE) {
+        rc = sl_error_set(err, "2201G", 0, "lower and upper bounds must be finite");
+    } else if (dir == 0) {
+        rc = sl_error_set(err, "2201G", 0, "lower bound cannot equal upper bound");
+    } else if (dir < 0 ? sl_num_cmp(&x, &b1) < 0 : sl_num_cmp(&x, &b1) > 0) {
+        r = 0;   /* before bound1 */
+    } else if (dir < 0 ? sl_num_cmp(&x, &b2) >= 0 : sl_num_cmp(&x, &b2) <= 0) {
+        r = count + 1;
+        if (r > INT32_MAX)
+            rc = sl_error_set(err, SL_ERRCODE_NUMERIC_OUT_OF_RANGE, 0, "integer out of range");
+    } else {
+        /* compute_bucket: floor((x - b1) * count / (b2 - b1) + 1), the
+         * quotient at numeric division's scale, rounded (so a quotient
+         * just below count may round up to it and give count + 1, as
+         * PostgreSQL 15's does) */
+        sl_num_t n, d, q, c;
+        sl_num_init(&n);
+        sl_num_init(&d);
+        sl_num_init(&q);
+        sl_num_init(&c);
+        sl_num_set_int(&c, count);
+        if (dir < 0) {
+            rc = sl_num_sub(&q, &x, &b1, err);
+            if (rc == SL_OK)
+                rc = sl_num_sub(&d, &b2, &b1, err);
+        } else {
+            rc = sl_num_sub(&q, &b1, &x, err);
+            if (rc == SL_OK)
+                rc = sl_num_sub(&d, &b1, &b2, err);
+        }
+        if (rc == SL_OK)
+            rc = sl_num_mul(&n, &q, &c, err);
+        if (rc == SL_OK)
+            rc = sl_num_div(&q, &n, &d, err);
+        sl_num_set_int(&c, 1);
+        if (rc == SL_OK)
+            rc = sl_num_add(&n, &q, &c, err);
+        if (rc == SL_OK)
+            rc = sl_num_floor(&n, err);
+        if (rc == SL_OK)
+            rc = sl_num_to_int(&n, 32, &r, err);
+        sl_num_clear(&n);
+        sl_num_clear(&d);
+        sl_num_clear(&q);
+        sl_num_clear(&c);
+    }
+    out->v.i = r;
+    sl_num_clear(&x);
+    sl_num_clear(&b1);
+    sl_num_clear(&b2);
+    return rc;
 }
 
 int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a,
@@ -122,6 +200,8 @@ int sl__numeric_func(const sl_expr_t *e, const sl_datum_t *a,
                                  sl_datum_t *, sl_error_t *),
                      sl_arena_t *scratch, sl_datum_t *out, sl_error_t *err)
 {
+    if (e->func == SL_F_WIDTH_BUCKET)   /* int4 result */
+        return width_bucket(a, out, err);
     sl_num_t x, y, r;
     sl_num_init(&x);
     sl_num_init(&y);

@@ -1329,7 +1329,7 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
                 continue;
             }
             sl_buf_reset(&v);
-            if (al->argtype == SL_T_TIMESTAMPTZ || al->argtype == SL_T_TIMESTAMP)
+            if ((al->argtype == SL_T_TIMESTAMPTZ || al->argtype == SL_T_TIMESTAMP) && !al->nulls)
                 sl_buf_printf(&v, "%lld", (long long)set->val[k].v.i);  /* agg.c put_set */
             else
                 sl_type_output(al->argtype, &set->val[k], &v);

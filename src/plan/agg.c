@@ -213,12 +213,7 @@ int sl_agg_resolve(sl_aggref_t *ref, sl_aggkind_t kind, sl_type_t argtype,
             return sl_error_set(err, SL_ERRCODE_DATATYPE_MISMATCH, location,
                                 "could not determine polymorphic type because input has type "
                                 "unknown");
-        if (argtype == SL_T_TIMESTAMPTZ || argtype == SL_T_TIMESTAMP ||
-            argtype == SL_T_INTERVAL)
-            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
-                                "jsonb_agg(%s) is not supported in continuous views yet",
-                                sl_type_name(argtype));
-        result = SL_T_JSONB;
+        result = SL_T_JSONB;   /* of every type: see sl_agg_final_sql */
         break;
     default:
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, location,
@@ -308,6 +303,8 @@ static void put_set(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *b)
     sl_type_t t = ref->argtype == SL_T_UNKNOWN ? SL_T_TEXT : ref->argtype;
     if (t == SL_T_TIMESTAMPTZ || t == SL_T_TIMESTAMP)
         t = SL_T_INT8;
+    if (ref->kind == SL_AGG_JSONB_AGG)   /* the values' text: cast in sl_agg_final_sql */
+        t = SL_T_TEXT;
     sl_buf_puts(b, "coalesce(");
     put_col(ref, i, 0, tbl, b);
     sl_buf_printf(b, ", '{}')::%s[]", sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
@@ -535,9 +532,15 @@ void sl_agg_final_sql(const sl_aggref_t *ref, int i, const char *tbl, sl_buf_t *
         return;
     }
     if (ref->kind == SL_AGG_JSONB_AGG) {
-        /* PostgreSQL's jsonb_agg over the values in their order: to_jsonb
-         * of each, NULL as null, NULL for no value */
-        sl_buf_puts(b, "(SELECT jsonb_agg(e ORDER BY o) FROM unnest(");
+        /* PostgreSQL's jsonb_agg over the values in their order, each
+         * value's text cast back to its type: PostgreSQL's to_jsonb of
+         * every type (timestamps as ISO 8601 in the reader's TimeZone,
+         * numeric as a number, arrays by their element type's), NULL as
+         * null, NULL for no value.  The one place a type meets its JSON. */
+        char tbuf[64];
+        sl_type_t t = ref->argtype == SL_T_UNKNOWN ? SL_T_TEXT : ref->argtype;
+        sl_buf_printf(b, "(SELECT jsonb_agg(e::%s ORDER BY o) FROM unnest(",
+                      sl_type_sql(t, -1, tbuf, sizeof(tbuf)));
         put_set(ref, i, tbl, b);
         sl_buf_puts(b, ") WITH ORDINALITY AS u(e, o))");
         return;

@@ -140,6 +140,8 @@ static const sl_func_sig_t funcs[] = {
     {"to_char", SL_F_TO_CHAR_NUM, 2, {I8, TXT}, TXT, true},
     {"to_char", SL_F_TO_CHAR_NUM, 2, {F4, TXT}, TXT, true},
     {"to_char", SL_F_TO_CHAR_NUM, 2, {F8, TXT}, TXT, true},
+    {"to_char", SL_F_TO_CHAR_NUM, 2, {NUM, TXT}, TXT, true},
+    {"to_jsonb", SL_F_TO_JSONB, -1, {0}, SL_T_JSONB, true},   /* one argument */
     {"to_timestamp", SL_F_TO_TIMESTAMP, 1, {F8}, TSTZ, true},
     {"translate", SL_F_TRANSLATE, 3, {TXT, TXT, TXT}, TXT, true},
     {"trunc", SL_F_TRUNC, 1, {F8}, F8, true},

@@ -38,7 +38,7 @@ typedef enum sl_func_id {
     SL_F_STRING_TO_ARRAY, SL_F_ARRAY_CAT, SL_F_ARRAY_APPEND, SL_F_ARRAY_PREPEND,
     /* jsonb (exec/jsonb_ops.c): functions, then operators (-> ->> #> #>>
        ? ?| ?& @> <@: analyzed in sql/analyze_jsonb.c, not by name) */
-    SL_F_JSONB_TYPEOF, SL_F_JSONB_ARRAY_LENGTH,
+    SL_F_JSONB_TYPEOF, SL_F_JSONB_ARRAY_LENGTH, SL_F_TO_JSONB,
     SL_F_JSONB_GET, SL_F_JSONB_GET_TEXT, SL_F_JSONB_PATH, SL_F_JSONB_PATH_TEXT,
     SL_F_JSONB_EXISTS, SL_F_JSONB_EXISTS_ANY, SL_F_JSONB_EXISTS_ALL,
     SL_F_JSONB_CONTAINS, SL_F_JSONB_CONTAINED,

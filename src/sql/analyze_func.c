@@ -565,12 +565,13 @@ bool sl__builtin_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where
         no_function(ctx, n, args);
         return true;
     }
-    if (best->id == SL_F_TO_CHAR_NUM && args[0]->type == SL_T_NUMERIC) {
-        /* computed in double precision it could round otherwise */
-        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
-                     "function %s(%s) is not supported in continuous views yet", n->str,
-                     arg_list(ctx, args, n->nargs));
-        sl_error_hint(ctx->err, "Cast the number to double precision or bigint.");
+    if (best->id == SL_F_TO_JSONB && n->nargs != 1) {   /* to_jsonb(anyelement) */
+        no_function(ctx, n, args);
+        return true;
+    }
+    if (best->id == SL_F_TO_JSONB && args[0]->type == SL_T_UNKNOWN) {
+        sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, n->location,
+                     "could not determine polymorphic type because input has type unknown");
         return true;
     }
     for (int i = 0; i < n->nargs; i++) {

@@ -14,7 +14,9 @@
  *   casts       jsonb to numbers and boolean with PostgreSQL's messages
  */
 #include "util/jsonb.h"
+#include "util/array.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -1501,4 +1503,81 @@ int sl_jsonb_cast(sl_jb_t j, sl_type_t t, sl_arena_t *a, sl_datum_t *out, sl_err
     }
     return sl_error_set(err, SL_ERRCODE_INVALID_PARAMETER, 0, "cannot cast jsonb %s to type %s",
                         kind_word(k), sl_type_name(t));
+}
+
+/* ---- to_jsonb: a value of any type as jsonb ---- */
+
+/*
+ * The JSON text of non-null or null datum d of type t, as PostgreSQL's
+ * datum_to_jsonb writes it (session TimeZone UTC, DateStyle ISO): the
+ * one place where a type meets JSON.  Arrays are JSON arrays of their
+ * elements' conversions (NULL as null), so an array of a new element type
+ * needs only its element's case here; a type with no case of its own is a
+ * JSON string of its text output (date, time, interval, uuid, text).
+ */
+static void put_json(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
+{
+    if (d->null) {
+        sl_buf_puts(b, "null");
+        return;
+    }
+    if (sl_type_is_array(t)) {
+        sl_array_iter_t it;
+        sl_datum_t e;
+        sl_array_iter_init(&it, t, d);
+        sl_buf_putc(b, '[');
+        for (bool first = true; sl_array_next(&it, &e); first = false) {
+            if (!first)
+                sl_buf_puts(b, ", ");
+            put_json(it.elem, &e, b);
+        }
+        sl_buf_putc(b, ']');
+        return;
+    }
+    if (t == SL_T_BOOL) {
+        sl_buf_puts(b, d->v.i ? "true" : "false");
+        return;
+    }
+    if (t == SL_T_JSONB) {
+        sl_buf_append(b, d->v.s.p, d->v.s.n);
+        return;
+    }
+    sl_buf_t v = SL_BUF_INIT;
+    sl_type_output(t, d, &v);
+    const char *s = sl_buf_cstr(&v);
+    bool number = t == SL_T_INT2 || t == SL_T_INT4 || t == SL_T_INT8 || t == SL_T_FLOAT4 ||
+                  t == SL_T_FLOAT8 || t == SL_T_NUMERIC;
+    if (number && strcmp(s, "NaN") != 0 && strcmp(s, "Infinity") != 0 &&
+        strcmp(s, "-Infinity") != 0) {
+        sl_buf_append(b, v.data, v.len);   /* jsonb_in makes 1e+100 numeric's digits */
+    } else if ((t == SL_T_TIMESTAMPTZ || t == SL_T_TIMESTAMP) && isdigit((unsigned char)s[0])) {
+        /* JsonEncodeDateTime: ISO 8601, "T" between date and time, the
+         * offset with its minutes; " BC" stays last */
+        sl_buf_t x = SL_BUF_INIT;
+        const char *sp = strchr(s, ' ');
+        sl_buf_append(&x, s, (size_t)(sp - s));
+        sl_buf_putc(&x, 'T');
+        const char *rest = sp + 1, *bc = strstr(rest, " BC");
+        size_t rn = bc ? (size_t)(bc - rest) : strlen(rest);
+        sl_buf_append(&x, rest, rn);
+        if (t == SL_T_TIMESTAMPTZ)
+            sl_buf_puts(&x, ":00");   /* "+00" -> "+00:00" */
+        if (bc)
+            sl_buf_puts(&x, " BC");
+        sl_buf_put_json_string(b, x.data, x.len);
+        sl_buf_free(&x);
+    } else {
+        sl_buf_put_json_string(b, v.data, v.len);
+    }
+    sl_buf_free(&v);
+}
+
+int sl_jsonb_from_datum(sl_type_t t, const sl_datum_t *d, sl_arena_t *a, sl_datum_t *out,
+                        sl_error_t *err)
+{
+    sl_buf_t b = SL_BUF_INIT;
+    put_json(t, d, &b);
+    int rc = sl_jsonb_input(b.data, (uint32_t)b.len, a, out, err);
+    sl_buf_free(&b);
+    return rc;
 }

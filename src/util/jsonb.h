@@ -52,6 +52,13 @@ typedef struct sl_jb {
 int sl_jsonb_input(const char *s, uint32_t n, sl_arena_t *a, sl_datum_t *out,
                    sl_error_t *err);
 
+/* to_jsonb: datum d (NULL or not) of type t as jsonb into out, PostgreSQL's
+ * rendering of each type (numbers as numbers but NaN and the infinities as
+ * strings, timestamps as ISO 8601 strings in UTC, arrays as arrays, the
+ * other types as the JSON string of their text). */
+int sl_jsonb_from_datum(sl_type_t t, const sl_datum_t *d, sl_arena_t *a, sl_datum_t *out,
+                        sl_error_t *err);
+
 sl_jb_kind_t sl_jsonb_kind(sl_jb_t j);
 /* jsonb_typeof: "object", "array", "string", "number", "boolean", "null". */
 const char *sl_jsonb_typeof(sl_jb_t j);

@@ -4,7 +4,7 @@
 # with clang's -fsanitize=fuzzer-no-link,address,undefined; the source
 # lists come from the libraries' own variables.
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = http_head http pgwire ndjson csv sql types array jsonb datetime
+FUZZ_TARGETS = http_head http pgwire ndjson csv sql types array jsonb datetime tochar
 FUZZ_CC = clang
 FUZZ_SRCS = $(src_util_libutil_a_SOURCES) $(src_catalog_libcatalog_a_SOURCES) \
 	$(nodist_src_catalog_libcatalog_a_SOURCES) $(src_sql_libsql_a_SOURCES) \
@@ -15,7 +15,7 @@ FUZZ_SRCS = $(src_util_libutil_a_SOURCES) $(src_catalog_libcatalog_a_SOURCES) \
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz.mk tests/fuzz/run.sh \
 	tests/fuzz/fuzz_stream.h tests/fuzz/fuzz_http_head.c tests/fuzz/fuzz_http.c tests/fuzz/fuzz_pgwire.c \
 	tests/fuzz/fuzz_ndjson.c tests/fuzz/fuzz_csv.c tests/fuzz/fuzz_sql.c tests/fuzz/fuzz_types.c \
-	tests/fuzz/fuzz_array.c tests/fuzz/fuzz_jsonb.c tests/fuzz/fuzz_datetime.c \
+	tests/fuzz/fuzz_array.c tests/fuzz/fuzz_jsonb.c tests/fuzz/fuzz_datetime.c tests/fuzz/fuzz_tochar.c \
 	tests/fuzz/http.dict tests/fuzz/sql.dict tests/fuzz/ndjson.dict tests/fuzz/csv.dict \
 	tests/fuzz/corpus
 
@@ -36,5 +36,5 @@ clean-local: fuzz-clean
 fuzz-clean:
 	-rm -rf tests/fuzz/obj tests/fuzz/work tests/fuzz/fuzz_http_head tests/fuzz/fuzz_http tests/fuzz/fuzz_pgwire \
 	    tests/fuzz/fuzz_ndjson tests/fuzz/fuzz_csv tests/fuzz/fuzz_sql tests/fuzz/fuzz_types \
-	    tests/fuzz/fuzz_jsonb tests/fuzz/fuzz_datetime
+	    tests/fuzz/fuzz_jsonb tests/fuzz/fuzz_datetime tests/fuzz/fuzz_tochar
 .PHONY: fuzz fuzz-clean

@@ -306,6 +306,25 @@ START_TEST(test_sql)
     sl_error_clear(&err);
     ck_assert_int_eq(sl_agg_resolve(&sa, SL_AGG_STRING_AGG, SL_T_INT4, -1, 1, &err), SL_ERR);
     ck_assert_str_eq(err.sqlstate, "42883");
+
+    /* jsonb_agg of every type: the values' text, cast back to the type by
+     * PostgreSQL's jsonb_agg when read (its to_jsonb renders each) */
+    static const sl_type_t jt[] = {SL_T_TIMESTAMPTZ, SL_T_TIMESTAMP, SL_T_INTERVAL, SL_T_DATE,
+                                   SL_T_TIME, SL_T_UUID, SL_T_NUMERIC, SL_T_INT4_ARRAY,
+                                   SL_T_JSONB, SL_T_FLOAT8};
+    for (size_t k = 0; k < sizeof(jt) / sizeof(jt[0]); k++) {
+        sl_aggref_t ja = resolve_ok(SL_AGG_JSONB_AGG, jt[k]);
+        ck_assert_int_eq(ja.result_type, SL_T_JSONB);
+        ck_assert_str_eq(sql_of(sl_agg_combine_sql, &ja, 4, 0, "t"),
+                         "(coalesce(t.\"_a4\", '{}')::text[] || "
+                         "coalesce(EXCLUDED.\"_a4\", '{}')::text[])::text");
+    }
+    sl_aggref_t jts = resolve_ok(SL_AGG_JSONB_AGG, SL_T_TIMESTAMPTZ);
+    ck_assert_str_eq(final_of(&jts, 4, NULL),
+                     "(SELECT jsonb_agg(e::timestamp with time zone ORDER BY o) FROM unnest("
+                     "coalesce(\"_a4\", '{}')::text[]) WITH ORDINALITY AS u(e, o))");
+    sl_aggref_t jar = resolve_ok(SL_AGG_JSONB_AGG, SL_T_INT4_ARRAY);
+    ck_assert(strstr(final_of(&jar, 4, NULL), "jsonb_agg(e::integer[] ORDER BY o)") != NULL);
 }
 END_TEST
 

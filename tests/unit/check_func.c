@@ -428,6 +428,82 @@ START_TEST(test_catalog)
 }
 END_TEST
 
+/* A numeric constant from its text (numeric's datum form, as numeric_out). */
+static sl_expr_t *NT(const char *t)
+{
+    sl_expr_t *e = node(SL_E_CONST, SL_T_NUMERIC, 0);
+    e->constval.v.s.p = t;
+    e->constval.v.s.n = (uint32_t)strlen(t);
+    return e;
+}
+static sl_expr_t *tc(const char *v, const char *f)
+{
+    return fn(SL_F_TO_CHAR_NUM, SL_T_TEXT, 2, NT(v), S(f));
+}
+static sl_expr_t *wb(const char *x, const char *lo, const char *hi, int64_t n)
+{
+    return fn(SL_F_WIDTH_BUCKET, SL_T_INT4, 4, NT(x), NT(lo), NT(hi), i4(n));
+}
+
+/* to_char(numeric, text) and width_bucket(numeric, ...): PostgreSQL 15's
+ * results, printed by it. */
+START_TEST(test_numfmt)
+{
+    EQ(" 12345678901234567890.123456789012345", tc("12345678901234567890.123456789012345", "99999999999999999999.999999999999999"));
+    EQ("12,345,678,901,234,567,890.123456789012345", tc("12345678901234567890.123456789012345", "FM9,999,999,999,999,999,999,999.9999999999999999999"));
+    EQ("-1.235e-19", tc("-0.000000000000000000123456789", "9.999EEEE"));
+    EQ(" 10.0e+00", tc("9.99", "9.9EEEE"));
+    EQ(" ##########################", tc("99999999999999999999999999.5", "99999999999999999999999999"));
+    EQ(" #########################", tc("99999999999999999999999999.5", "9999999999999999999999999"));
+    EQ("   -987654321.98765432100", tc("-987654321.987654321", "S999999999999.99999999999"));
+    EQ("   <987654321.987654321000>", tc("-987654321.987654321", "999999999999.999999999999PR"));
+    EQ(" 123456", tc("123.456", "999V999"));
+    EQ("      MMMCMXCIX", tc("3999.49", "RN"));
+    EQ("###############", tc("4000.5", "RN"));
+    EQ("   .00", tc("-0.001", "99.99"));
+    EQ("   NaN", tc("NaN", "99999.99"));
+    EQ("-00Infinity", tc("-Infinity", "0000000000"));
+    EQ(" #.######", tc("Infinity", "9.99EEEE"));
+    EQ("  21st", tc("21", "999th"));
+    /* the same processor over integers and floats */
+#define TCN(v, f) fn(SL_F_TO_CHAR_NUM, SL_T_TEXT, 2, v, S(f))
+    EQ("  NaN", TCN(F(NAN), "9999.99"));
+    EQ(" ####", TCN(F(INFINITY), "9999"));
+    EQ("   -Infinity", TCN(F(-INFINITY), "99999999999"));
+    EQ("  5", TCN(i4(5), "9C9SP"));   /* C and SP: keywords that write nothing */
+    EQ("-5Mi", TCN(i4(-5), "9Mi"));   /* keywords are case-sensitive */
+    EQ("              V  ", TCN(i4(5), "RN,G"));
+    EQ("              V", TCN(i4(5), "RNSGx"));   /* SG writes a NUL: the text ends */
+    EQ(" 2e+01", TCN(i4(25), "9EEEE"));
+    EQ(" 3e+01", TCN(I(SL_T_INT8, 25), "9EEEE"));   /* bigint through numeric */
+    EQ("###############", TCN(F(1e10), "RN"));
+    sl_expr_t *f4 = F(1.1);
+    f4->type = SL_T_FLOAT4;
+    EQ(" 11000000512", TCN(f4, "9V9999999999"));   /* V in real's precision */
+    EQ(" 11000000000", TCN(F(1.1), "9V9999999999"));
+    EQ("", TCN(i4(5), ""));   /* not NULL, unlike to_char(timestamp, '') */
+    EQ("  50", TCN(i4(5), "9V09"));
+    EQ(" 5", TCN(i4(5), "9."));
+    EQ("ERROR 22003: integer out of range", TCN(i4(INT32_MAX), "9V99"));
+    EQ("ERROR 22003: bigint out of range", TCN(I(SL_T_INT8, INT64_MAX), "9V99"));
+    EQ("ERROR 42601: cannot use \"PR\" and \"S\"/\"PL\"/\"MI\"/\"SG\" together",
+       TCN(i4(5), "S9PR"));
+#undef TCN
+    EQ("ERROR 0A000: cannot convert NaN to integer", tc("NaN", "RN"));
+    EQ("ERROR 22P02: \"Infinity\" is not a number", tc("Infinity", "99999999th"));
+    EQ("11", wb("12345678901234567890.123456789012345", "0", "12345678901234567890.1234567890123451", 10));
+    EQ("1073741824", wb("1.5", "1.4999999999999999999", "1.5000000000000000001", 2147483646));
+    EQ("2", wb("-0.5", "0", "-1", 3));
+    EQ("0", wb("-Infinity", "0", "1", 3));
+    EQ("0", wb("Infinity", "1", "0", 3));
+    EQ("ERROR 2201G: count must be greater than zero", wb("1", "0", "2", 0));
+    EQ("ERROR 2201G: operand, lower bound, and upper bound cannot be NaN", wb("NaN", "0", "2", 1));
+    EQ("ERROR 2201G: lower and upper bounds must be finite", wb("1", "0", "Infinity", 1));
+    EQ("ERROR 2201G: lower bound cannot equal upper bound", wb("1", "2.0", "2.00", 1));
+    EQ("ERROR 22003: integer out of range", wb("3", "0", "2", 2147483647));
+}
+END_TEST
+
 static Suite *func_suite(void)
 {
     Suite *s = suite_create("func");
@@ -440,6 +516,7 @@ static Suite *func_suite(void)
     tcase_add_test(tc, test_conditional);
     tcase_add_test(tc, test_datetime);
     tcase_add_test(tc, test_catalog);
+    tcase_add_test(tc, test_numfmt);
     suite_add_tcase(s, tc);
     return s;
 }

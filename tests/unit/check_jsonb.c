@@ -2180,6 +2180,65 @@ static const char *run(sl_arena_t *a, const char *op, const char *as, const char
     return NULL;
 }
 
+/* to_jsonb of each type (sl_jsonb_from_datum): the value's input text and
+ * PostgreSQL 15's to_jsonb(value)::text under TimeZone UTC. */
+static const struct {
+    sl_type_t t;
+    const char *in, *out;
+} to_jsonb_cases[] = {
+    {SL_T_BOOL, "t", "true"},
+    {SL_T_INT2, "-7", "-7"},
+    {SL_T_INT8, "9223372036854775807", "9223372036854775807"},
+    {SL_T_FLOAT4, "3.0", "3"},
+    {SL_T_FLOAT8, "1e100", "10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"},
+    {SL_T_FLOAT8, "1e-5", "0.00001"},
+    {SL_T_FLOAT8, "-Infinity", "\"-Infinity\""},
+    {SL_T_NUMERIC, "1.50", "1.50"},
+    {SL_T_NUMERIC, "NaN", "\"NaN\""},
+    {SL_T_NUMERIC, "-12345678901234567890.000000000000000001", "-12345678901234567890.000000000000000001"},
+    {SL_T_TEXT, "a\"b\\c\né", "\"a\\\"b\\\\c\\né\""},
+    {SL_T_JSONB, "{\"b\": 1, \"a\": [2, 1e2]}", "{\"a\": [2, 100], \"b\": 1}"},
+    {SL_T_TIMESTAMPTZ, "2026-01-01 05:30:07.25+05:30", "\"2026-01-01T00:00:07.25+00:00\""},
+    {SL_T_TIMESTAMPTZ, "0044-03-15 12:00:00.5 BC", "\"0044-03-15T12:00:00.5+00:00 BC\""},
+    {SL_T_TIMESTAMPTZ, "-infinity", "\"-infinity\""},
+    {SL_T_TIMESTAMP, "10000-06-15 01:02:03", "\"10000-06-15T01:02:03\""},
+    {SL_T_DATE, "0044-03-15 BC", "\"0044-03-15 BC\""},
+    {SL_T_DATE, "infinity", "\"infinity\""},
+    {SL_T_TIME, "13:14:15.5", "\"13:14:15.5\""},
+    {SL_T_INTERVAL, "1 year 2 mons -3 days 00:00:01.5", "\"1 year 2 mons -3 days +00:00:01.5\""},
+    {SL_T_UUID, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", "\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\""},
+    {SL_T_INT4_ARRAY, "{1,NULL,3}", "[1, null, 3]"},
+    {SL_T_TEXT_ARRAY, "{\"a\\\"b\",NULL,\"NULL\"}", "[\"a\\\"b\", null, \"NULL\"]"},
+    {SL_T_FLOAT8_ARRAY, "{NaN,1e100,-0}", "[\"NaN\", 10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000, 0]"},
+    {SL_T_TIMESTAMPTZ_ARRAY, "{\"2026-01-01 00:00:07+00\",infinity}", "[\"2026-01-01T00:00:07+00:00\", \"infinity\"]"},
+    {SL_T_BOOL_ARRAY, "{}", "[]"},
+};
+
+START_TEST(to_jsonb_like_postgres)
+{
+    sl_arena_t *a = sl_arena_new(NULL, "t");
+    for (size_t i = 0; i < sizeof(to_jsonb_cases) / sizeof(to_jsonb_cases[0]); i++) {
+        sl_datum_t d, j;
+        sl_error_t err;
+        sl_error_clear(&err);
+        memset(&d, 0, sizeof(d));
+        const char *in = to_jsonb_cases[i].in;
+        ck_assert_int_eq(sl_type_input(to_jsonb_cases[i].t, -1, in, (uint32_t)strlen(in), a, &d,
+                                       &err), SL_OK);
+        ck_assert_int_eq(sl_jsonb_from_datum(to_jsonb_cases[i].t, &d, a, &j, &err), SL_OK);
+        ck_assert_msg(j.v.s.n == strlen(to_jsonb_cases[i].out) &&
+                          memcmp(j.v.s.p, to_jsonb_cases[i].out, j.v.s.n) == 0,
+                      "to_jsonb(%s) = %.*s, PostgreSQL says %s", in, (int)j.v.s.n, j.v.s.p,
+                      to_jsonb_cases[i].out);
+    }
+    sl_datum_t d = {.null = true}, j;
+    sl_error_t err;
+    ck_assert_int_eq(sl_jsonb_from_datum(SL_T_DATE, &d, a, &j, &err), SL_OK);
+    ck_assert(j.v.s.n == 4 && memcmp(j.v.s.p, "null", 4) == 0);
+    sl_arena_free(a);
+}
+END_TEST
+
 START_TEST(operators_like_postgres)
 {
     sl_arena_t *a = sl_arena_new(NULL, "test");
@@ -2236,6 +2295,7 @@ int main(void)
     tcase_add_test(tc, many_keys_sorted_and_deduplicated);
     tcase_add_test(tc, operators_like_postgres);
     tcase_add_test(tc, paths_malformed);
+    tcase_add_test(tc, to_jsonb_like_postgres);
     suite_add_tcase(s, tc);
     return sl_ck_run(s);
 }

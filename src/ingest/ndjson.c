@@ -335,8 +335,9 @@ static int convert(dec_t *d, int col, int r, const char *s, uint32_t n)
 }
 
 /* A JSON array at *pp ('[') into array column col of row r: each element
- * through the element type's input (JSON null: a NULL element); a nested
- * array or object is refused (22P02). */
+ * through the element type's input (JSON null: a NULL element; a number's
+ * own text, so numeric elements are exact); a nested array or object is
+ * refused (22P02) unless the elements are jsonb, which take any JSON value. */
 static int parse_array_value(dec_t *d, int col, int r, const char **pp)
 {
     const sl_column_t *c = &d->s->cols[col];
@@ -357,7 +358,14 @@ static int parse_array_value(dec_t *d, int col, int r, const char **pp)
         uint32_t n = 0;
         if (p >= e)
             goto bad_json;
-        if (*p == '"') {
+        if (et == SL_T_JSONB && !literal_at(p, e, "null", 4)) {
+            /* any JSON value is a jsonb element, as in a jsonb column */
+            q = p;
+            if (skip_value(d, &q, 1) != SL_OK)
+                goto fail;
+            n = (uint32_t)(q - p);
+            p = q;
+        } else if (*p == '"') {
             bool esc;
             if (scan_string(d, p, &q, &esc) != SL_OK)
                 goto fail;

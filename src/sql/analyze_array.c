@@ -13,7 +13,8 @@
  * type ('{1,2}' next to an integer is an integer[]); the left operand and
  * the elements compare in PostgreSQL's cross-type operators' way: any two
  * integer types exactly, an integer or real against double precision as
- * doubles.
+ * doubles; other pairs are coerced to their common type first (numeric =
+ * ANY (integer[]) as numeric, a date against timestamps as timestamps).
  */
 #include "sql/analyze_int.h"
 
@@ -39,6 +40,38 @@ static bool comparable(sl_type_t x, sl_type_t y)
     bool nx = sl_type_is_numeric(x) && x != SL_T_NUMERIC;
     bool ny = sl_type_is_numeric(y) && y != SL_T_NUMERIC;
     return nx && ny;
+}
+
+static bool is_ts(sl_type_t t)
+{
+    return t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ;
+}
+
+/* The common type of two element types as PostgreSQL's select_common_type
+ * picks it (ARRAY[...], ||, the operands of ANY / ALL): numbers to the
+ * float, numeric or widest integer among them, date and the timestamps to
+ * the timestamp; false when there is none. */
+static bool common_type(sl_type_t t, sl_type_t u, sl_type_t *out)
+{
+    if (t == u) {
+        *out = t;
+        return true;
+    }
+    if (sl_type_is_numeric(t) && sl_type_is_numeric(u)) {
+        bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
+        if (fl)
+            *out = t == SL_T_FLOAT4 && u == SL_T_FLOAT4 ? SL_T_FLOAT4 : SL_T_FLOAT8;
+        else if (t == SL_T_NUMERIC || u == SL_T_NUMERIC)
+            *out = SL_T_NUMERIC;
+        else
+            *out = t > u ? t : u;   /* int2 < int4 < int8 in the enum */
+        return true;
+    }
+    if (is_ts(t) && is_ts(u)) {
+        *out = SL_T_TIMESTAMPTZ;
+        return true;
+    }
+    return sl__datetime_compare(t, u, out);
 }
 
 static sl_expr_t *no_array_type(sl_actx_t *ctx, sl_type_t elem, int location)
@@ -74,28 +107,24 @@ static sl_expr_t *anyall(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
                      "op ANY/ALL (array) requires array on right side");
         return NULL;
     }
-    sl_type_t et = sl_type_elem(r->type);
+    sl_type_t et = sl_type_elem(r->type), ct;
     if (is_unknown(l) && (l = sl__coerce(ctx, l, et, -1)) == NULL)
         return NULL;
-    /* numeric against real or double precision: as double precision */
-    if (l->type == SL_T_NUMERIC && (et == SL_T_FLOAT4 || et == SL_T_FLOAT8) &&
-        (l = sl__coerce(ctx, l, SL_T_FLOAT8, -1)) == NULL)
-        return NULL;
-    if (l->type == SL_T_NUMERIC && sl_type_is_integer(et)) {
-        /* PostgreSQL compares as numeric, exactly: Sluice has no numeric[] */
-        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
-                     "numeric compared with an array of type %s is not supported yet",
-                     sl_type_name(r->type));
-        sl_error_hint(ctx->err, "Cast the value to the array's element type, or to double "
-                                "precision.");
-        return NULL;
-    }
     if (!comparable(l->type, et)) {
-        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
-                     "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
-                     sl_type_name(et));
-        sl_error_hint(ctx->err, "%s", no_op_hint);
-        return NULL;
+        /* as PostgreSQL's operator for the common type: numeric = ANY
+         * (integer[]) compares as numeric, a date against timestamps as
+         * timestamps ... */
+        if (!common_type(l->type, et, &ct)) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                         "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
+                         sl_type_name(et));
+            sl_error_hint(ctx->err, "%s", no_op_hint);
+            return NULL;
+        }
+        if (l->type != ct && (l = sl__coerce(ctx, l, ct, -1)) == NULL)
+            return NULL;
+        if (!comparable(l->type, et) && (r = sl__coerce(ctx, r, sl_type_array_of(ct), -1)) == NULL)
+            return NULL;
     }
     sl_expr_t *e = sl__mk(ctx, SL_E_ANYALL, SL_T_BOOL, n->location, 2);
     e->op = (sl_op_t)n->op;
@@ -168,20 +197,11 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
         if ((v[i] = sl__transform(ctx, n->args[i], where)) == NULL)
             return NULL;
         sl_type_t u = v[i]->type;
-        if (u == SL_T_NUMERIC)   /* PostgreSQL's common type would be numeric */
-            return no_array_type(ctx, u, v[i]->location);
         if (u == SL_T_UNKNOWN || u == t)
             continue;
         if (t == SL_T_UNKNOWN) {
             t = u;
-        } else if (comparable(t, u)) {
-            bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
-            t = fl ? ((t == SL_T_FLOAT4 && u == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8)
-                   : (t > u ? t : u);
-        } else if ((t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ) &&
-                   (u == SL_T_TIMESTAMP || u == SL_T_TIMESTAMPTZ)) {
-            t = SL_T_TIMESTAMPTZ;
-        } else {
+        } else if (!common_type(t, u, &t)) {
             sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, v[i]->location,
                          "ARRAY types %s and %s cannot be matched", sl_type_name(t),
                          sl_type_name(u));
@@ -328,16 +348,6 @@ int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
     return SL_OK;
 }
 
-/* The common element type of two comparable ones (as ARRAY[...] picks). */
-static sl_type_t common_elem(sl_type_t t, sl_type_t u)
-{
-    if (t == u)
-        return t;
-    bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
-    return fl ? ((t == SL_T_FLOAT4 && u == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8)
-              : (t > u ? t : u);
-}
-
 sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl_expr_t *l,
                             sl_expr_t *r)
 {
@@ -348,14 +358,15 @@ sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl
         return NULL;
     bool la = sl_type_is_array(l->type), ra = sl_type_is_array(r->type);
     sl_type_t le = la ? sl_type_elem(l->type) : l->type, re = ra ? sl_type_elem(r->type) : r->type;
-    if (!comparable(le, re)) {
+    sl_type_t et;
+    if (!common_type(le, re, &et)) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
                      "operator does not exist: %s %s %s", sl_type_name(l->type), opname,
                      sl_type_name(r->type));
         sl_error_hint(ctx->err, "%s", no_op_hint);
         return NULL;
     }
-    sl_type_t et = common_elem(le, re), at = sl_type_array_of(et);
+    sl_type_t at = sl_type_array_of(et);
     sl_expr_t *a[2] = {l, r};
     for (int i = 0; i < 2; i++) {
         bool arr = i == 0 ? la : ra;

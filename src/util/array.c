@@ -22,6 +22,12 @@ static const struct {
     {SL_T_TEXT_ARRAY, SL_T_TEXT},
     {SL_T_TIMESTAMPTZ_ARRAY, SL_T_TIMESTAMPTZ},
     {SL_T_TIMESTAMP_ARRAY, SL_T_TIMESTAMP},
+    {SL_T_NUMERIC_ARRAY, SL_T_NUMERIC},
+    {SL_T_INTERVAL_ARRAY, SL_T_INTERVAL},
+    {SL_T_JSONB_ARRAY, SL_T_JSONB},
+    {SL_T_DATE_ARRAY, SL_T_DATE},
+    {SL_T_TIME_ARRAY, SL_T_TIME},
+    {SL_T_UUID_ARRAY, SL_T_UUID},
 };
 #define NARRAY_TYPES (sizeof(array_types) / sizeof(array_types[0]))
 
@@ -41,9 +47,17 @@ sl_type_t sl_type_array_of(sl_type_t t)
     return SL_T_UNKNOWN;
 }
 
+/* How an element is packed: a length and bytes (slice types), 16 bytes
+ * (.v.iv, .v.u) or 8 (.v.i / .v.f). */
 static bool elem_is_text(sl_type_t elem)
 {
-    return elem == SL_T_TEXT || elem == SL_T_UNKNOWN;
+    return elem == SL_T_TEXT || elem == SL_T_UNKNOWN || elem == SL_T_NUMERIC ||
+           elem == SL_T_JSONB;
+}
+
+static size_t elem_fixed_size(sl_type_t elem)
+{
+    return elem == SL_T_INTERVAL || elem == SL_T_UUID ? 16 : 8;
 }
 
 /* ---- the packed form ---- */
@@ -81,8 +95,9 @@ bool sl_array_next(sl_array_iter_t *it, sl_datum_t *out)
         out->v.s.n = n;
         it->p += 4 + n;
     } else {
-        memcpy(&out->v.i, it->p, 8);
-        it->p += 8;
+        size_t sz = elem_fixed_size(it->elem);
+        memcpy(&out->v, it->p, sz);
+        it->p += sz;
     }
     return true;
 }
@@ -108,7 +123,7 @@ void sl_array_build_add(sl_array_builder_t *ab, const sl_datum_t *v)
         if (n)
             sl_buf_append(&ab->b, v->v.s.p, n);
     } else {
-        sl_buf_append(&ab->b, &v->v.i, 8);
+        sl_buf_append(&ab->b, &v->v, elem_fixed_size(ab->elem));
     }
 }
 

@@ -4,12 +4,15 @@
  * (btarraycmp) and equality (array_eq: NULL elements equal each other).
  *
  * An array type is its own sl_type_t (SL_T_INT8_ARRAY ...); its element
- * type and typmod (varchar(n)[]: n) follow from it.  A non-NULL array
+ * type follows from it, its typmod is the elements' (varchar(n)[]: n,
+ * numeric(p,s)[]: numeric's typmod, applied to each element on input).  A non-NULL array
  * value is a datum whose .v.s slice holds a self-contained packed list:
  *
  *     uint32 count, then per element a tag byte (0 NULL, 1 value) and
- *     for a value: 8 bytes (int64 or double: .v.i / .v.f of the element)
- *     or, for text, a uint32 length and the bytes.
+ *     for a value: 8 bytes (int64 or double: .v.i / .v.f of the element:
+ *     integers, floats, booleans, timestamps, date, time), 16 bytes
+ *     (interval .v.iv, uuid .v.u), or, for a slice type (text, numeric's
+ *     text, jsonb's canonical text), a uint32 length and the bytes.
  *
  * The bytes hold no pointers, so copying the slice (into a delta's arena,
  * as text is copied) copies the array.  Integers are unaligned: read with
@@ -25,7 +28,9 @@
  * Sluice has none). */
 static inline bool sl_type_is_array(sl_type_t t)
 {
-    return t >= SL_T_BOOL_ARRAY && t <= SL_T_TIMESTAMP_ARRAY;   /* consecutive in types.h */
+    /* two consecutive ranges in types.h */
+    return (t >= SL_T_BOOL_ARRAY && t <= SL_T_TIMESTAMP_ARRAY) ||
+           (t >= SL_T_NUMERIC_ARRAY && t <= SL_T_UUID_ARRAY);
 }
 sl_type_t sl_type_elem(sl_type_t t);
 sl_type_t sl_type_array_of(sl_type_t t);

@@ -1,6 +1,8 @@
 #!/bin/sh
 # tests/e2e/arrays.sh: arrays of the scalar types, differentially against
-# PostgreSQL.  A stream with a column of every array type gets random
+# PostgreSQL.  A stream with a column of every array type (numeric[] with
+# exact JSON numbers, numeric(5,2)[], interval[], jsonb[], date[], time[],
+# uuid[] among them) gets random
 # events (JSON arrays with NULLs, quotes, backslashes, "NULL", empty
 # strings; PostgreSQL's text form '{a,"b c",NULL}' in JSON strings) over
 # HTTP in several requests, then INSERT ... VALUES and COPY through psql,
@@ -15,6 +17,11 @@
 # HAVING computed from them, min / max of arrays, array_agg (compared
 # sorted: the order of its elements across requests is not defined, by
 # PostgreSQL either).
+# Numeric, date, interval, uuid and jsonb elements: = ANY / ALL across
+# types (numeric = ANY (bigint[]), timestamp = ANY (date[])), ARRAY[...] of
+# mixed types, ||, casts (typmods applied per element), array_agg, min /
+# max, group keys stored with PostgreSQL's column types, PostgreSQL's input
+# errors through HTTP and INSERT.
 # Refusals: a nested JSON array, a malformed literal (22P02 with
 # PostgreSQL's message), a multidimensional array (0A000), type errors at
 # CREATE (42883, 42809, 42804) with PostgreSQL's messages.

@@ -2,9 +2,8 @@
  * (quoting, backslash escapes, whitespace, NULL, every "malformed array
  * literal" DETAIL) and array_out for each element type, the packed form,
  * comparison, equality and hashing.  The expected texts of the input table
- * are PostgreSQL's own answers to '<input>'::<type>::text (explicit bounds
- * and multidimensional arrays, which PostgreSQL takes, are refused here
- * with 0A000; varchar(n) elements fail as a column's input does). */
+ * are PostgreSQL's own answers to '<input>'::<type>::text (varchar(n)
+ * elements fail as a column's input does). */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,10 +41,8 @@ static const struct {
     {"_text", -1, "{a,}", "ERROR 22P02 malformed array literal: \"{a,}\"|Unexpected \"}\" character."},
     {"_text", -1, "{,a}", "ERROR 22P02 malformed array literal: \"{,a}\"|Unexpected \",\" character."},
     {"_text", -1, "{a\\", "ERROR 22P02 malformed array literal: \"{a\\\"|Unexpected end of input."},
-    {"_text", -1, "{{a},{b}}", "ERROR 0A000 multidimensional arrays are not supported|"},
     {"_text", -1, "{{a},{b,c}}", "ERROR 22P02 malformed array literal: \"{{a},{b,c}}\"|Multidimensional arrays must have sub-arrays with matching dimensions."},
     {"_text", -1, "{a,{b}}", "ERROR 22P02 malformed array literal: \"{a,{b}}\"|Unexpected \"{\" character."},
-    {"_text", -1, "[1:2]={a,b}", "ERROR 0A000 array bounds in array literals are not supported|"},
     {"_text", -1, "{\"a", "ERROR 22P02 malformed array literal: \"{\"a\"|Unexpected end of input."},
     {"_int4", -1, "{1, 2 ,-3,NULL}", "OK {1,2,-3,NULL}"},
     {"_int4", -1, "{1,x}", "ERROR 22P02 invalid input syntax for type integer: \"x\"|"},
@@ -85,7 +82,34 @@ static const struct {
     {"_uuid", -1, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,{A0EEBC999C0B4EF8BB6D6BB9BD380A12},NULL}", "ERROR 22P02 malformed array literal: \"{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,{A0EEBC999C0B4EF8BB6D6BB9BD380A12},NULL}\"|Unexpected \"{\" character."},
     {"_uuid", -1, "{\"{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\"}", "OK {a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}"},
     {"_uuid", -1, "{a0eebc99}", "ERROR 22P02 invalid input syntax for type uuid: \"a0eebc99\"|"},
-    {"_uuid", -1, "{{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}", "ERROR 0A000 multidimensional arrays are not supported|"},
+    {"_uuid", -1, "{{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}", "OK {{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}"},
+    /* multidimensional arrays and explicit bounds */
+    {"_text", -1, "{{a},{b}}", "OK {{a},{b}}"},
+    {"_text", -1, "[1:2]={a,b}", "OK {a,b}"},
+    {"_int4", -1, "{{1,2},{3,4}}", "OK {{1,2},{3,4}}"},
+    {"_int4", -1, "{{{1,NULL}},{{3,4}}}", "OK {{{1,NULL}},{{3,4}}}"},
+    {"_int4", -1, "  [0:1] = {1,2}", "OK [0:1]={1,2}"},
+    {"_int4", -1, "[-2:-1][1:2]={{1,2},{3,4}}", "OK [-2:-1][1:2]={{1,2},{3,4}}"},
+    {"_int4", -1, "[1:2][3:3]={{1},{2}}", "OK [1:2][3:3]={{1},{2}}"},
+    {"_int4", -1, "[3]={1,2,3}", "OK {1,2,3}"},
+    {"_int4", -1, "[1:3]={1,2}", "ERROR 22P02 malformed array literal: \"[1:3]={1,2}\"|Specified array dimensions do not match array contents."},
+    {"_int4", -1, "[2:1]={1}", "ERROR 2202E upper bound cannot be less than lower bound|"},
+    {"_int4", -1, "[1:2]{1,2}", "ERROR 22P02 malformed array literal: \"[1:2]{1,2}\"|Missing \"=\" after array dimensions."},
+    {"_int4", -1, "[1:2]=1,2", "ERROR 22P02 malformed array literal: \"[1:2]=1,2\"|Array contents must start with \"{\"."},
+    {"_int4", -1, "[a]={1}", "ERROR 22P02 malformed array literal: \"[a]={1}\"|\"[\" must introduce explicitly-specified array dimensions."},
+    {"_int4", -1, "[1:]={1}", "ERROR 22P02 malformed array literal: \"[1:]={1}\"|Missing array dimension value."},
+    {"_int4", -1, "[1:2={1,2}", "ERROR 22P02 malformed array literal: \"[1:2={1,2}\"|Missing \"]\" after array dimensions."},
+    {"_int4", -1, "[1:1]={}", "ERROR 22P02 malformed array literal: \"[1:1]={}\"|Specified array dimensions do not match array contents."},
+    {"_int4", -1, "{{}}", "ERROR 22P02 malformed array literal: \"{{}}\"|Unexpected \"}\" character."},
+    {"_int4", -1, "{{},{}}", "ERROR 22P02 malformed array literal: \"{{},{}}\"|Unexpected \"}\" character."},
+    {"_int4", -1, "{{{{{{{1}}}}}}}", "ERROR 54000 number of array dimensions (7) exceeds the maximum allowed (6)|"},
+    {"_int4", -1, "[1][1][1][1][1][1][1]={{{{{{{1}}}}}}}", "ERROR 54000 number of array dimensions (7) exceeds the maximum allowed (6)|"},
+    {"_int4", -1, "{{1,2},{3,x}}", "ERROR 22P02 invalid input syntax for type integer: \"x\"|"},
+    {"_text", -1, "{{\"a b\",NULL},{\"\",c}}", "OK {{\"a b\",NULL},{\"\",c}}"},
+    {"_text", -1, "[0:0]={\"{x}\"}", "OK [0:0]={\"{x}\"}"},
+    {"_int4", -1, "[+1:+2]={1,2}", "OK {1,2}"},
+    {"_int4", -1, "[1:1] [1:2]={{1,2}}", "OK {{1,2}}"},
+    {"_int4", -1, "[1:1]= {1}", "OK {1}"},
 };
 
 /* "OK <array_out>" or "ERROR <sqlstate> <message>|<detail>" for in. */

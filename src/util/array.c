@@ -563,8 +563,8 @@ void sl_array_output_datums(sl_type_t elem, const sl_datum_t *v, uint32_t n, sl_
 
 /* ---- comparison ---- */
 
-/* Arrays of equal elements: fewer dimensions first, then by each
- * dimension's length and lower bound (array_cmp). */
+/* Arrays of equal elements: fewer dimensions first, then by the
+ * dimensions' lengths, then by their lower bounds (array_cmp). */
 static int shape_cmp(const sl_datum_t *x, const sl_datum_t *y)
 {
     sl_array_shape_t a, b;
@@ -572,12 +572,12 @@ static int shape_cmp(const sl_datum_t *x, const sl_datum_t *y)
     sl_array_shape(y, &b);
     if (a.ndim != b.ndim)
         return a.ndim < b.ndim ? -1 : 1;
-    for (int k = 0; k < a.ndim; k++) {
+    for (int k = 0; k < a.ndim; k++)
         if (a.dims[k] != b.dims[k])
             return a.dims[k] < b.dims[k] ? -1 : 1;
+    for (int k = 0; k < a.ndim; k++)
         if (a.lbs[k] != b.lbs[k])
             return a.lbs[k] < b.lbs[k] ? -1 : 1;
-    }
     return 0;
 }
 

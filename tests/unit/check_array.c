@@ -250,6 +250,14 @@ START_TEST(compare_equal_hash)
         {SL_T_DATE_ARRAY, "{2020-01-01,infinity}", "{2020-01-02}", -1},
         {SL_T_TIME_ARRAY, "{24:00}", "{23:59:59.999999}", 1},
         {SL_T_JSONB_ARRAY, "{\"{\\\"a\\\": 1.0}\"}", "{\"{\\\"a\\\":1.00}\"}", 0},
+        /* equal elements: fewer dimensions, then lengths, then lower bounds
+         * first (PostgreSQL: '{1,2}' < '{{1,2}}', '[0:1]={1,2}' < '{1,2}') */
+        {SL_T_INT4_ARRAY, "{1,2}", "{{1,2}}", -1},
+        {SL_T_INT4_ARRAY, "[0:1]={1,2}", "{1,2}", -1},
+        {SL_T_INT4_ARRAY, "{{1,2},{3,4}}", "{{1,2,3,4}}", 1},
+        {SL_T_INT4_ARRAY, "{{1},{2}}", "{{1,2}}", 1},
+        {SL_T_INT4_ARRAY, "{{1,2}}", "{1,3}", -1},
+        {SL_T_INT4_ARRAY, "[0:1][5:5]={{1},{2}}", "[1:2][0:0]={{1},{2}}", -1},
     };
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
         x = parse(a, pairs[i].t, pairs[i].x);

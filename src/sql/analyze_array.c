@@ -2,7 +2,7 @@
  * analyze_array.c: array expressions of a continuous view, with
  * PostgreSQL's typing and messages.
  *
- *   sl__transform_array  x op ANY | SOME | ALL (array), arr[i], ARRAY[...]
+ *   sl__transform_array  x op ANY | SOME | ALL (array), arr[i][j]..., ARRAY[...]
  *   sl__array_call       cardinality, array_length, array_lower,
  *                        array_upper, array_position, array_to_string,
  *                        string_to_array
@@ -154,11 +154,18 @@ static sl_expr_t *int4_arg(sl_actx_t *ctx, sl_expr_t *x)
     return x->type == SL_T_INT4 ? x : NULL;
 }
 
+/* arr[i][j]...: one subscript per dimension (the chain of subscript nodes
+ * the parser builds, innermost first), each an integer. */
 static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
-    sl_expr_t *a[2];
-    if ((a[0] = sl__transform(ctx, n->args[0], where)) == NULL ||
-        (a[1] = sl__transform(ctx, n->args[1], where)) == NULL)
+    const sl_ast_node_t *chain[SL_ARRAY_MAXDIM];
+    int nsub = 0;
+    const sl_ast_node_t *base = n;
+    for (; base->kind == SL_A_SUBSCRIPT; base = base->args[0])
+        if (nsub++ < SL_ARRAY_MAXDIM)
+            chain[SL_ARRAY_MAXDIM - nsub] = base;
+    sl_expr_t *a[SL_ARRAY_MAXDIM + 1];
+    if ((a[0] = sl__transform(ctx, base, where)) == NULL)
         return NULL;
     if (!sl_type_is_array(a[0]->type)) {
         sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[0]->location,
@@ -166,17 +173,29 @@ static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t
                      sl_type_name(a[0]->type));
         return NULL;
     }
-    /* an assignment cast to integer, as PostgreSQL's subscripts take */
-    sl_expr_t *i = sl_type_is_numeric(a[1]->type) ? sl__coerce(ctx, a[1], SL_T_INT4, -1)
-                                                  : int4_arg(ctx, a[1]);
-    if (i == NULL) {
-        if (!sl_error_isset(ctx->err))
-            sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[1]->location,
-                         "array subscript must have type integer");
+    if (nsub > SL_ARRAY_MAXDIM) {
+        sl_error_set(ctx->err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                     "number of array dimensions (%d) exceeds the maximum allowed (%d)", nsub,
+                     SL_ARRAY_MAXDIM);
         return NULL;
     }
-    a[1] = i;
-    sl_expr_t *e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a, 2);
+    for (int k = 0; k < nsub; k++) {
+        sl_expr_t *x = sl__transform(ctx, chain[SL_ARRAY_MAXDIM - nsub + k]->args[1], where);
+        if (x == NULL)
+            return NULL;
+        /* an assignment cast to integer, as PostgreSQL's subscripts take */
+        sl_expr_t *i = sl_type_is_numeric(x->type) ? sl__coerce(ctx, x, SL_T_INT4, -1)
+                                                   : int4_arg(ctx, x);
+        if (i == NULL) {
+            if (!sl_error_isset(ctx->err))
+                sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, x->location,
+                             "array subscript must have type integer");
+            return NULL;
+        }
+        a[k + 1] = i;
+    }
+    sl_expr_t *e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a,
+                             nsub + 1);
     e->typmod = a[0]->typmod;
     e->location = a[0]->location;
     return e;
@@ -412,9 +431,13 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
     if (e->func == SL_F_SUBSCRIPT) {
         sl_buf_puts(b, "((");
         sl__deparse(plan, e->args[0], b);
-        sl_buf_puts(b, ")[");
-        sl__deparse(plan, e->args[1], b);
-        sl_buf_puts(b, "])");
+        sl_buf_putc(b, ')');
+        for (int i = 1; i < e->nargs; i++) {
+            sl_buf_putc(b, '[');
+            sl__deparse(plan, e->args[i], b);
+            sl_buf_putc(b, ']');
+        }
+        sl_buf_putc(b, ')');
         return true;
     }
     sl_buf_puts(b, e->func == SL_F_ARRAY ? "ARRAY[" : names[e->func]);

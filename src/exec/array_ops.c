@@ -275,12 +275,71 @@ static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, 
     return SL_OK;
 }
 
+/* ARRAY[arr, ...]: the arrays one more dimension (lower bound 1) over
+ * their common shape; NULL and empty arrays are skipped when all are,
+ * else 2202E as ExecEvalArrayExpr has it. */
+static int sub_arrays(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
+                      sl_datum_t *out, sl_error_t *err)
+{
+    sl_array_shape_t sh, first = {0};
+    int nonempty = 0;
+    bool empty = false;
+    for (int i = 0; i < e->nargs; i++) {
+        if (a[i].null || sl_array_count(&a[i]) == 0) {
+            empty = true;
+            continue;
+        }
+        sl_array_shape(&a[i], &sh);
+        if (nonempty++ == 0) {
+            first = sh;
+            continue;
+        }
+        bool same = sh.ndim == first.ndim;
+        for (int k = 0; same && k < sh.ndim; k++)
+            same = sh.dims[k] == first.dims[k] && sh.lbs[k] == first.lbs[k];
+        if (!same)
+            empty = true, nonempty = e->nargs + 1;   /* a mismatch: the error below */
+    }
+    if (nonempty > 0 && (empty || first.ndim >= SL_ARRAY_MAXDIM)) {
+        if (first.ndim >= SL_ARRAY_MAXDIM && !empty)
+            return sl_error_set(err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                                "number of array dimensions (%d) exceeds the maximum allowed (%d)",
+                                first.ndim + 1, SL_ARRAY_MAXDIM);
+        return sl_error_set(err, "2202E", 0, "multidimensional arrays must have array "
+                                             "expressions with matching dimensions");
+    }
+    sl_array_builder_t ab;
+    sl_array_iter_t it;
+    sl_datum_t v;
+    sl_array_build_begin(&ab, sl_type_elem(e->type));
+    if (nonempty > 0) {
+        memset(&sh, 0, sizeof(sh));
+        sh.ndim = first.ndim + 1;
+        sh.dims[0] = nonempty;
+        sh.lbs[0] = 1;
+        for (int k = 0; k < first.ndim; k++) {
+            sh.dims[k + 1] = first.dims[k];
+            sh.lbs[k + 1] = first.lbs[k];
+        }
+        sl_array_build_shape(&ab, &sh);
+        for (int i = 0; i < e->nargs; i++) {
+            sl_array_iter_init(&it, e->type, &a[i]);
+            while (sl_array_next(&it, &v))
+                sl_array_build_add(&ab, &v);
+        }
+    }
+    sl_array_build_end(&ab, scratch, out);
+    return SL_OK;
+}
+
 int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                    sl_datum_t *out, sl_error_t *err)
 {
     memset(out, 0, sizeof(*out));
     sl_array_iter_t it;
     sl_datum_t v;
+    if (e->func == SL_F_ARRAY && sl_type_is_array(e->args[0]->type))
+        return sub_arrays(e, a, scratch, out, err);
     if (e->func == SL_F_ARRAY) {
         sl_array_builder_t ab;
         sl_array_build_begin(&ab, e->args[0]->type);

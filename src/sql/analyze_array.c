@@ -74,6 +74,20 @@ static bool common_type(sl_type_t t, sl_type_t u, sl_type_t *out)
     return sl__datetime_compare(t, u, out);
 }
 
+/* common_type, and for two array types the array of their elements'
+ * common type (ARRAY[ARRAY[1], ARRAY[2.5]] is numeric[]). */
+static bool common_type_or_array(sl_type_t t, sl_type_t u, sl_type_t *out)
+{
+    if (sl_type_is_array(t) && sl_type_is_array(u)) {
+        sl_type_t e;
+        if (!common_type(sl_type_elem(t), sl_type_elem(u), &e))
+            return false;
+        *out = sl_type_array_of(e);
+        return true;
+    }
+    return common_type(t, u, out);
+}
+
 static sl_expr_t *no_array_type(sl_actx_t *ctx, sl_type_t elem, int location)
 {
     sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, location,
@@ -201,7 +215,8 @@ static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t
     return e;
 }
 
-/* ARRAY[a, b, ...]: the elements' common type (unknown literals text). */
+/* ARRAY[a, b, ...]: the elements' common type (unknown literals text);
+ * ARRAY[arr, arr, ...] of arrays is multidimensional. */
 static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     if (n->nargs == 0) {
@@ -220,7 +235,7 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
             continue;
         if (t == SL_T_UNKNOWN) {
             t = u;
-        } else if (!common_type(t, u, &t)) {
+        } else if (!common_type_or_array(t, u, &t)) {
             sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, v[i]->location,
                          "ARRAY types %s and %s cannot be matched", sl_type_name(t),
                          sl_type_name(u));
@@ -229,7 +244,8 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
     }
     if (t == SL_T_UNKNOWN)
         t = SL_T_TEXT;
-    sl_type_t at = sl_type_array_of(t);
+    /* arrays of arrays are one more dimension of the same array type */
+    sl_type_t at = sl_type_is_array(t) ? t : sl_type_array_of(t);
     if (at == SL_T_UNKNOWN)
         return no_array_type(ctx, t, n->location);
     for (int i = 0; i < n->nargs; i++)

@@ -379,7 +379,7 @@ START_TEST(test_expressions)
 END_TEST
 
 /* Arrays: typing and PostgreSQL's errors; what Sluice lacks (DISTINCT
- * over arrays, multidimensional arrays) is 0A000. */
+ * over arrays) is 0A000. */
 START_TEST(test_arrays)
 {
     ck_assert_int_eq(add_stream("create stream arr (a bigint[], t text[], i int, "
@@ -410,7 +410,11 @@ START_TEST(test_arrays)
     ck_err("SELECT array_agg(i ORDER BY i) FROM arr", "0A000",
            "ORDER BY in the arguments of array_agg is not supported in continuous views", 8);
     ck_err("SELECT a FROM arr WHERE a = '{1,{2}}'", "22P02", "malformed array literal: \"{1,{2}}\"", 29);
-    ck_err("SELECT a FROM arr WHERE a = '{{1},{2}}'", "0A000", "multidimensional arrays are not supported", 29);
+    /* multidimensional arrays, subscripted per dimension */
+    ck_assert_int_eq(analyze("SELECT a[1][2] AS x, a[1] AS y FROM arr WHERE a = '{{1},{2}}'"), SL_OK);
+    ck_err("SELECT a[1][1][1][1][1][1][1] FROM arr", "54000",
+           "number of array dimensions (7) exceeds the maximum allowed (6)", 0);
+    ck_err("SELECT a[1]['x'] FROM arr", "22P02", "invalid input syntax for type integer: \"x\"", 13);
     ck_err("SELECT a::interval[] FROM arr", "42846", "cannot cast type bigint[] to interval[]", 9);
 }
 END_TEST

@@ -39,7 +39,7 @@ sluiced_start --flush-interval 50
 out=$PGTEST_DIR/out
 ev=$PGTEST_DIR/events
 
-cols="k integer, tags text[], nums bigint[], i4 integer[], sm smallint[], f double precision[], r real[], b boolean[], ts timestamptz[], s text, w varchar(5)[], nu numeric[], n52 numeric(5,2)[], iv interval[], jb jsonb[], d date[], tm time[], u uuid[]"
+cols="k integer, tags text[], nums bigint[], i4 integer[], sm smallint[], f double precision[], r real[], b boolean[], ts timestamptz[], s text, w varchar(5)[], nu numeric[], n52 numeric(5,2)[], iv interval[], jb jsonb[], d date[], tm time[], u uuid[], md integer[], mt text[]"
 slq -c "CREATE STREAM ev ($cols)" || sl_fail "CREATE STREAM with array columns failed"
 pgq -c "CREATE TABLE raw ($cols)" \
     -c "CREATE FUNCTION srt(anyarray) RETURNS anyarray LANGUAGE sql IMMUTABLE AS
@@ -69,7 +69,11 @@ b_keys2#SELECT d, tm, u, count(*) AS n FROM ev GROUP BY d, tm, u#*
 b_keys3#SELECT iv, jb, count(*) AS n FROM ev GROUP BY iv, jb#*
 b_agg#SELECT k, array_agg(nu[1]) AS an, array_agg(n52[1]) AS a52, array_agg(d[1]) AS ad, array_agg(tm[1]) AS at, array_agg(iv[1]) AS ai, array_agg(u[1]) AS au, array_agg(jb[1]) AS aj, array_agg(k / 4.0) AS ak FROM ev GROUP BY k#k, srt(an), srt(a52), srt(ad), srt(at), srt(ai), srt(au), srt(aj), srt(ak)
 b_mm#SELECT k, max(nu) AS mn, min(n52) AS m52, max(d) AS md, min(tm) AS mt, max(iv) AS mi, min(u) AS mu, max(jb) AS mj FROM ev GROUP BY k#*
-b_xf#SELECT k, nu, n52, iv, jb, d, tm, u, nu[2] AS nu2, ARRAY[nu[1], k] AS an, ARRAY[d[1], ts[1]] AS adt, ARRAY[k, 2.5] AS ak, nu || 2.5 AS c1, 1.25 || n52 AS c2, nums || nu AS c3, d || '"'"'2026-01-01'"'"'::date AS c4, iv || iv AS c5, u || u AS c6, jb || '"'"'{"z": null}'"'"'::jsonb AS c7, tm || NULL::time AS c8, nu::float8[] AS x1, n52::int[] AS x2, nums::numeric(6,1)[] AS x3, nu::numeric(40,2)[] AS x4, d::timestamp[] AS x5, u::text[] AS x6, iv::text AS x7, jb::text AS x8, nu::text AS x9, array_position(u, '"'"'b1eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'"'"') AS p1, array_position(d, '"'"'2026-12-03'"'"') AS p2, array_to_string(iv, '"'"','"'"', '"'"'-'"'"') AS j1, array_to_string(nu, '"'"'|'"'"') AS j2, array_to_string(jb, '"'"';'"'"') AS j3, array_to_string(d, '"'"' '"'"') AS j4, cardinality(tm) AS ct, array_length(jb, 1) AS lj, '"'"'{1.55,2}'"'"'::numeric(3,1)[] AS l1, '"'"'{"1 mon",2 days}'"'"'::interval[] AS l2, nu = '"'"'{1.50}'"'"' AS e1, d < '"'"'{2026-12-02}'"'"' AS e2, ARRAY[]::uuid[] AS e3 FROM ev WHERE nu IS NOT NULL OR d IS NOT NULL#*'
+b_xf#SELECT k, nu, n52, iv, jb, d, tm, u, nu[2] AS nu2, ARRAY[nu[1], k] AS an, ARRAY[d[1], ts[1]] AS adt, ARRAY[k, 2.5] AS ak, nu || 2.5 AS c1, 1.25 || n52 AS c2, nums || nu AS c3, d || '"'"'2026-01-01'"'"'::date AS c4, iv || iv AS c5, u || u AS c6, jb || '"'"'{"z": null}'"'"'::jsonb AS c7, tm || NULL::time AS c8, nu::float8[] AS x1, n52::int[] AS x2, nums::numeric(6,1)[] AS x3, nu::numeric(40,2)[] AS x4, d::timestamp[] AS x5, u::text[] AS x6, iv::text AS x7, jb::text AS x8, nu::text AS x9, array_position(u, '"'"'b1eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'"'"') AS p1, array_position(d, '"'"'2026-12-03'"'"') AS p2, array_to_string(iv, '"'"','"'"', '"'"'-'"'"') AS j1, array_to_string(nu, '"'"'|'"'"') AS j2, array_to_string(jb, '"'"';'"'"') AS j3, array_to_string(d, '"'"' '"'"') AS j4, cardinality(tm) AS ct, array_length(jb, 1) AS lj, '"'"'{1.55,2}'"'"'::numeric(3,1)[] AS l1, '"'"'{"1 mon",2 days}'"'"'::interval[] AS l2, nu = '"'"'{1.50}'"'"' AS e1, d < '"'"'{2026-12-02}'"'"' AS e2, ARRAY[]::uuid[] AS e3 FROM ev WHERE nu IS NOT NULL OR d IS NOT NULL#*
+c_md#SELECT k, md, mt, md[1] AS s1, md[1][2] AS s12, md[2][1][1] AS s211, mt[2][2] AS t22, cardinality(md) AS c, array_length(md, 1) AS l1, array_length(md, 2) AS l2, array_lower(md, 1) AS lo1, array_upper(md, 2) AS up2, array_lower(mt, 2) AS tlo2, md || md AS cat, mt || mt AS tcat, ARRAY[md, md] AS sub, ARRAY[mt, mt] AS subt, md::bigint[] AS cb, md::text AS ct, mt::varchar(3)[] AS cv, array_to_string(md, '"'"','"'"', '"'"'*'"'"') AS j, md = '"'"'{{1,2},{3,4}}'"'"' AS eq, md < '"'"'{{1,2}}'"'"' AS lt, 3 = ANY(md) AS an, 2 > ALL(md) AS al FROM ev WHERE md IS NOT NULL OR mt IS NOT NULL#*
+c_mkey#SELECT md, count(*) AS n, sum(md[1][1]) AS s FROM ev GROUP BY md#*
+c_mkey2#SELECT mt, cardinality(mt) AS c, count(*) AS n FROM ev GROUP BY mt#*
+c_mmm#SELECT k, max(md) AS mx, min(mt) AS mn FROM ev GROUP BY k#*'
 
 echo "$views" | while IFS='#' read -r name q read; do
     r=$(slq -c "CREATE CONTINUOUS VIEW $name AS $q" 2>&1) || fail "CREATE $name: $r"
@@ -118,6 +122,31 @@ for req in range(8):
             if random.random() < 0.3:
                 e['d'] = textform(e['d'])
             e['tm'] = arr(lambda: random.choice(['12:00', '24:00', '00:00:00.5', '23:59:59.999999', '08:30']), 2)
+            # arrays of one to three dimensions: nested JSON arrays, or the
+            # text form with or without explicit bounds
+            def shaped(gen):
+                if random.random() < 0.1:
+                    return None
+                dims = random.choice([[2], [3], [1, 2], [2, 2], [2, 1, 2], [0]])
+                def build(ds):
+                    if not ds or ds == [0]:
+                        return [] if ds == [0] else gen()
+                    return [build(ds[1:]) if len(ds) > 1 else gen() for _ in range(ds[0])]
+                v = build(dims)
+                r = random.random()
+                if r < 0.5:
+                    return v
+                def txt(x):
+                    if isinstance(x, list):
+                        return '{' + ','.join(txt(y) for y in x) + '}'
+                    return 'NULL' if x is None else '"' + str(x).replace('\\', '\\\\').replace('"', '\\"') + '"'
+                t = txt(v)
+                if r < 0.75 and dims != [0]:
+                    lbs = [random.choice([0, 1, 2]) for _ in dims]
+                    t = ''.join('[%d:%d]' % (lb, lb + d - 1) for lb, d in zip(lbs, dims)) + '=' + t
+                return t
+            e['md'] = shaped(lambda: None if random.random() < 0.1 else random.randint(0, 4))
+            e['mt'] = shaped(lambda: random.choice(['a', 'b c', 'NULL', '', 'x"y', '{z}', None]))
             e['u'] = arr(lambda: random.choice(['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
                          '{b1eebc99-9c0b-4ef8-bb6d-6bb9bd380a12}', 'C2EEBC999C0B4EF8BB6D6BB9BD380A13']), 2)
             for c in list(e):
@@ -216,18 +245,21 @@ refuse() {   # body, expected sqlstate, expected message part
         fail "$1: HTTP $code $(cat "$out")"
     fi
 }
-refuse '{"k": 1, "nums": [1, [2]]}' 22P02 'a JSON array cannot be an element of type bigint[]'
-refuse '{"k": 1, "tags": ["a", {"b": 1}]}' 22P02 'a JSON object cannot be an element of type text[]'
+refuse '{"k": 1, "nums": [1, [2]]}' 22P02 'invalid input syntax for type bigint: \"[2]\"'
+refuse '{"k": 1, "nums": [[1], 2]}' 22P02 'expected JSON array: see the array element [1]'
+refuse '{"k": 1, "nums": [[1, 2], [3]]}' 22P02 'malformed JSON array'
+refuse '{"k": 1, "md": [[[[[[[1]]]]]]]}' 54000 'number of array dimensions (7) exceeds the maximum allowed (6)'
 refuse '{"k": 1, "nums": [1, "x"]}' 22P02 'invalid input syntax for type bigint: \"x\"'
 refuse '{"k": 1, "nums": "{1,2"}' 22P02 'malformed array literal: \"{1,2\"'
-refuse '{"k": 1, "nums": "{{1,2},{3,4}}"}' 0A000 'multidimensional arrays are not supported'
+refuse '{"k": 1, "nums": "[1:3]={1,2}"}' 22P02 'malformed array literal: \"[1:3]={1,2}\"'
+refuse '{"k": 1, "md": "[2:1]={1}"}' 2202E 'upper bound cannot be less than lower bound'
 refuse '{"k": 1, "w": ["abcdef"]}' 22001 'value too long for type character varying(5)'
 refuse '{"k": 1, "sm": [70000]}' 22003 'value \"70000\" is out of range for type smallint'
 refuse '{"k": 1, "n52": [1000]}' 22003 'numeric field overflow'
 refuse '{"k": 1, "u": ["a0eebc99"]}' 22P02 'invalid input syntax for type uuid: \"a0eebc99\"'
 refuse '{"k": 1, "d": "{2026-02-30}"}' 22008 'date/time field value out of range: \"2026-02-30\"'
-refuse '{"k": 1, "iv": [[1]]}' 22P02 'a JSON array cannot be an element of type interval[]'
-refuse '{"k": 1, "tm": "{{12:00}}"}' 0A000 'multidimensional arrays are not supported'
+refuse '{"k": 1, "iv": [["1 day"], "2 days"]}' 22P02 'expected JSON array: see the array element [1]'
+refuse '{"k": 1, "tm": "{{12:00},{13:00,14:00}}"}' 22P02 'malformed array literal: \"{{12:00},{13:00,14:00}}\"'
 
 # State columns typed as PostgreSQL would type the view's query.
 types=$(pgq -c "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attrelid::regclass::text, attnum) FROM pg_attribute WHERE attrelid IN ('b_keys'::regclass, 'b_keys2'::regclass, 'b_keys3'::regclass) AND attname IN ('nu', 'n52', 'd', 'tm', 'u', 'iv', 'jb')")
@@ -242,7 +274,8 @@ want=$(echo "$want" | sed -n '1p;$p')
 [ "$r" = "$want" ] && [ -n "$r" ] && pass "INSERT of '{1,,2}': PostgreSQL's error and DETAIL" ||
     fail "INSERT of '{1,,2}': sluiced said '$r', PostgreSQL '$want'"
 for v in "nu, '{1.5,x}'" "n52, '{1000}'" "iv, '{1 fortnight}'" "jb, '{\"{\\\"a\\\": }\"}'" "d, '{2026-13-01}'" \
-    "tm, '{25:00}'" "u, '{a0eebc99}'" "d, '{2026-01-01'"; do
+    "tm, '{25:00}'" "u, '{a0eebc99}'" "d, '{2026-01-01'" "md, '[1:3]={1,2}'" "md, '[2:1]={1}'" \
+    "md, '[1:2={1,2}'" "mt, '{{a},{b,c}}'" "md, '{{{{{{{1}}}}}}}'" "md, ARRAY[ARRAY[1], ARRAY[2, 3]]"; do
     r=$(slq -c "INSERT INTO ev (k, ${v%%, *}) VALUES (1, ${v#*, })" 2>&1) && fail "INSERT of $v was taken"
     want=$(pgq -c "INSERT INTO raw (k, ${v%%, *}) VALUES (1, ${v#*, })" 2>&1 || true)
     r=$(echo "$r" | grep '^ERROR\|^DETAIL\|^HINT' || true)

@@ -232,7 +232,7 @@ static int array_cat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratc
 
 /* array_append and array_prepend: a NULL or empty array gives a new one
  * of one element from 1; a one-dimensional array keeps its lower bound
- * (append) or gets one less (prepend); more dimensions are 22000. */
+ * (prepend too: PostgreSQL readjusts it); more dimensions are 22000. */
 static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, sl_datum_t *out,
                   sl_error_t *err)
 {
@@ -250,11 +250,9 @@ static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, 
     if (sh.ndim == 0) {
         sh.ndim = 1;
         sh.dims[0] = 0;
-        sh.lbs[0] = e->func == SL_F_ARRAY_APPEND ? 1 : 2;
+        sh.lbs[0] = 1;
     }
     sh.dims[0]++;
-    if (e->func == SL_F_ARRAY_PREPEND)
-        sh.lbs[0]--;
     sl_array_builder_t ab;
     sl_array_iter_t it;
     sl_datum_t v;

@@ -70,7 +70,7 @@ b_keys3#SELECT iv, jb, count(*) AS n FROM ev GROUP BY iv, jb#*
 b_agg#SELECT k, array_agg(nu[1]) AS an, array_agg(n52[1]) AS a52, array_agg(d[1]) AS ad, array_agg(tm[1]) AS at, array_agg(iv[1]) AS ai, array_agg(u[1]) AS au, array_agg(jb[1]) AS aj, array_agg(k / 4.0) AS ak FROM ev GROUP BY k#k, srt(an), srt(a52), srt(ad), srt(at), srt(ai), srt(au), srt(aj), srt(ak)
 b_mm#SELECT k, max(nu) AS mn, min(n52) AS m52, max(d) AS md, min(tm) AS mt, max(iv) AS mi, min(u) AS mu, max(jb) AS mj FROM ev GROUP BY k#*
 b_xf#SELECT k, nu, n52, iv, jb, d, tm, u, nu[2] AS nu2, ARRAY[nu[1], k] AS an, ARRAY[d[1], ts[1]] AS adt, ARRAY[k, 2.5] AS ak, nu || 2.5 AS c1, 1.25 || n52 AS c2, nums || nu AS c3, d || '"'"'2026-01-01'"'"'::date AS c4, iv || iv AS c5, u || u AS c6, jb || '"'"'{"z": null}'"'"'::jsonb AS c7, tm || NULL::time AS c8, nu::float8[] AS x1, n52::int[] AS x2, nums::numeric(6,1)[] AS x3, nu::numeric(40,2)[] AS x4, d::timestamp[] AS x5, u::text[] AS x6, iv::text AS x7, jb::text AS x8, nu::text AS x9, array_position(u, '"'"'b1eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'"'"') AS p1, array_position(d, '"'"'2026-12-03'"'"') AS p2, array_to_string(iv, '"'"','"'"', '"'"'-'"'"') AS j1, array_to_string(nu, '"'"'|'"'"') AS j2, array_to_string(jb, '"'"';'"'"') AS j3, array_to_string(d, '"'"' '"'"') AS j4, cardinality(tm) AS ct, array_length(jb, 1) AS lj, '"'"'{1.55,2}'"'"'::numeric(3,1)[] AS l1, '"'"'{"1 mon",2 days}'"'"'::interval[] AS l2, nu = '"'"'{1.50}'"'"' AS e1, d < '"'"'{2026-12-02}'"'"' AS e2, ARRAY[]::uuid[] AS e3 FROM ev WHERE nu IS NOT NULL OR d IS NOT NULL#*
-c_md#SELECT k, md, mt, md[1] AS s1, md[1][2] AS s12, md[2][1][1] AS s211, mt[2][2] AS t22, cardinality(md) AS c, array_length(md, 1) AS l1, array_length(md, 2) AS l2, array_lower(md, 1) AS lo1, array_upper(md, 2) AS up2, array_lower(mt, 2) AS tlo2, md || md AS cat, mt || mt AS tcat, ARRAY[md, md] AS sub, ARRAY[mt, mt] AS subt, md::bigint[] AS cb, md::text AS ct, mt::varchar(3)[] AS cv, array_to_string(md, '"'"','"'"', '"'"'*'"'"') AS j, md = '"'"'{{1,2},{3,4}}'"'"' AS eq, md < '"'"'{{1,2}}'"'"' AS lt, 3 = ANY(md) AS an, 2 > ALL(md) AS al FROM ev WHERE md IS NOT NULL OR mt IS NOT NULL#*
+c_md#SELECT k, md, mt, md[1] AS s1, md[1][2] AS s12, md[2][1][1] AS s211, mt[2][2] AS t22, cardinality(md) AS c, array_length(md, 1) AS l1, array_length(md, 2) AS l2, array_lower(md, 1) AS lo1, array_upper(md, 2) AS up2, array_lower(mt, 2) AS tlo2, md || md AS cat, mt || mt AS tcat, ARRAY[md, md] AS sub, ARRAY[mt, mt] AS subt, ARRAY[[k, 1], [2.5, k]] AS sq, ARRAY[[[md[1][1]]]] AS sq3, md::bigint[] AS cb, md::text AS ct, mt::varchar(3)[] AS cv, array_to_string(md, '"'"','"'"', '"'"'*'"'"') AS j, md = '"'"'{{1,2},{3,4}}'"'"' AS eq, md < '"'"'{{1,2}}'"'"' AS lt, 3 = ANY(md) AS an, 2 > ALL(md) AS al FROM ev WHERE md IS NOT NULL OR mt IS NOT NULL#*
 c_mkey#SELECT md, count(*) AS n, sum(md[1][1]) AS s FROM ev GROUP BY md#*
 c_mkey2#SELECT mt, cardinality(mt) AS c, count(*) AS n FROM ev GROUP BY mt#*
 c_mmm#SELECT k, max(md) AS mx, min(mt) AS mn FROM ev GROUP BY k#*'
@@ -217,6 +217,10 @@ check_views "after a restart, INSERT and COPY"
 [ "$(pgq -c "SELECT count(*) FROM raw")" -gt 200 ] && [ "$(pgq -c "SELECT count(*) FROM a_xf")" -gt 150 ] &&
     [ "$(pgq -c "SELECT count(*) FROM a_tags")" -gt 50 ] && pass "the views hold every event" ||
     fail "the oracle holds $(pgq -c 'SELECT count(*) FROM raw') events, a_xf $(pgq -c 'SELECT count(*) FROM a_xf') rows"
+md3=$(pgq -c "SELECT count(*) FROM c_md WHERE array_ndims(md) = 3")
+mlb=$(pgq -c "SELECT count(*) FROM c_md WHERE array_lower(md, 1) <> 1 OR array_lower(mt, 2) <> 1")
+[ "$md3" -gt 5 ] && [ "$mlb" -gt 5 ] && pass "c_md holds $md3 three-dimensional arrays, $mlb with explicit bounds" ||
+    fail "c_md holds $md3 three-dimensional arrays, $mlb with explicit bounds"
 
 # A second sluiced on the same database: both flush into the same state
 # rows (array_agg's states concatenated, array keys matched).

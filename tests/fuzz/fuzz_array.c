@@ -4,8 +4,10 @@
  * of every element type (the first byte picks a varchar(n) typmod for
  * text[], and numeric(n,2) for numeric[] when n > 2): an error must carry a SQLSTATE and a message; a value must
  * print (array_out), read back to an equal value that prints the same, and
- * compare equal to itself with one hash.  The input is then decoded as an
- * NDJSON body into a stream of array columns, every value printed.
+ * compare equal to itself with one hash (multidimensional arrays and
+ * explicit bounds included).  The input is then decoded as an NDJSON body
+ * into a stream of array columns (nested JSON arrays as dimensions), every
+ * value printed.
  */
 #include <stdint.h>
 

@@ -445,6 +445,49 @@ START_TEST(test_array_elements)
 }
 END_TEST
 
+/* Nested JSON arrays are dimensions, as json_populate_record reads them:
+ * the first element that is not an array fixes the depth (an empty
+ * innermost array too); beyond it an array or object is an element. */
+START_TEST(test_array_dimensions)
+{
+    static sl_column_t mcols[] = {{"a", SL_T_INT4_ARRAY, -1}, {"jb", SL_T_JSONB_ARRAY, -1},
+                                  {"t", SL_T_TEXT_ARRAY, -1}};
+    sl_stream_t ms = {.name = "sm", .ncols = 3, .cols = mcols};
+    static const struct {
+        const char *body, *want;   /* want: the value, or "ERROR <sqlstate> <message>" */
+    } cases[] = {
+        {"{\"a\": [[1, 2], [3, null]]}", "{{1,2},{3,NULL}}"},
+        {"{\"a\": [[[1]], [[2]]]}", "{{{1}},{{2}}}"},
+        {"{\"a\": [[], []]}", "{}"},
+        {"{\"a\": [[1], 2]}", "ERROR 22P02 expected JSON array: see the array element [1]"},
+        {"{\"a\": [[1, 2], [3]]}", "ERROR 22P02 malformed JSON array: Multidimensional arrays "
+                                   "must have sub-arrays with matching dimensions."},
+        {"{\"a\": [1, [2]]}", "ERROR 22P02 invalid input syntax for type integer: \"[2]\""},
+        {"{\"a\": [[[[[[[1]]]]]]]}",
+         "ERROR 54000 number of array dimensions (7) exceeds the maximum allowed (6)"},
+        {"{\"jb\": [{\"a\": [1]}, [2]]}", "{\"{\\\"a\\\": [1]}\",[2]}"},
+        {"{\"jb\": [[1, 2]]}", "{{1,2}}"},
+        {"{\"t\": [\"a\", {\"b\": 1}]}", "{a,\"{\\\"b\\\": 1}\"}"},
+    };
+    sl_buf_t got = SL_BUF_INIT;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sl_batch_t *b = NULL;
+        sl_ingest_error_t ie;
+        sl_buf_reset(&got);
+        if (sl_ndjson_decode(&ms, cases[i].body, strlen(cases[i].body), arena, &b, &ie) != SL_OK) {
+            sl_buf_printf(&got, "ERROR %s %s", ie.sqlstate, ie.message);
+        } else {
+            for (int c = 0; c < 3; c++)
+                if (!b->cols[c][0].null)
+                    sl_type_output(mcols[c].type, &b->cols[c][0], &got);
+        }
+        ck_assert_msg(strcmp(sl_buf_cstr(&got), cases[i].want) == 0, "%s: got %s, want %s",
+                      cases[i].body, sl_buf_cstr(&got), cases[i].want);
+    }
+    sl_buf_free(&got);
+}
+END_TEST
+
 static Suite *ndjson_suite(void)
 {
     Suite *s = suite_create("ndjson");
@@ -463,6 +506,7 @@ static Suite *ndjson_suite(void)
     tcase_add_test(tc, test_empty_body);
     tcase_add_test(tc, test_jsonb_column);
     tcase_add_test(tc, test_array_elements);
+    tcase_add_test(tc, test_array_dimensions);
     tcase_add_test(tc, test_throughput);
     suite_add_tcase(s, tc);
     return s;

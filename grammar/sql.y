@@ -886,6 +886,25 @@ expr(E) ::= ARRAY(K) LBRACKET exprlist(L) RBRACKET. {
 expr(E) ::= ARRAY(K) LBRACKET RBRACKET. {
     E = sl__ast_new(A, SL_A_ARRAY, K.pos);
 }
+/* ARRAY[[1, 2], [3, 4]]: each bracketed list an ARRAY[...] of its own */
+%type subarray {sl_ast_node_t *}
+%destructor subarray { (void)$$; (void)ps; }
+%type subarrays {sl_ast_list_t *}
+%destructor subarrays { (void)$$; (void)ps; }
+expr(E) ::= ARRAY(K) LBRACKET subarrays(L) RBRACKET. {
+    E = sl__ast_expr(A, SL_A_ARRAY, K.pos, 0, L);
+    BOUND(E);
+}
+subarray(E) ::= LBRACKET(K) exprlist(L) RBRACKET. {
+    E = sl__ast_expr(A, SL_A_ARRAY, K.pos, 0, L);
+    BOUND(E);
+}
+subarray(E) ::= LBRACKET(K) subarrays(L) RBRACKET. {
+    E = sl__ast_expr(A, SL_A_ARRAY, K.pos, 0, L);
+    BOUND(E);
+}
+subarrays(L) ::= subarray(E). { L = sl__ast_list(A, E); }
+subarrays(L) ::= subarrays(P) COMMA subarray(E). { L = sl__ast_list_add(A, P, E); }
 expr(E) ::= ARRAY LP(P) select RP. { E = sl__ast_unsupported(A, "subqueries", P.pos); }
 
 %type subquant {bool}

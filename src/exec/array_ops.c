@@ -7,8 +7,11 @@
  *                     even for a NULL x; a NULL element makes an
  *                     undecided result NULL)
  *   sl__array_cast    arr::T[]: element by element, as values are cast
- *   sl__array_func    arr[i], ARRAY[...], cardinality, array_length,
- *                     array_position, array_to_string
+ *   sl__array_func    arr[i][j]..., ARRAY[...], cardinality, array_length,
+ *                     array_lower, array_upper (of any dimension),
+ *                     array_position, array_to_string, ||
+ *                     (array_cat's rules for arrays of one rank or of
+ *                     ranks one apart, lower bounds kept)
  *
  * Results are built in the scratch arena.
  */
@@ -100,8 +103,11 @@ int sl__array_cast(const sl_expr_t *e, const sl_datum_t *x, sl_arena_t *scratch,
     sl_array_iter_t it;
     sl_array_builder_t ab;
     sl_datum_t v;
+    sl_array_shape_t sh;
+    sl_array_shape(x, &sh);
     sl_array_iter_init(&it, e->args[0]->type, x);
     sl_array_build_begin(&ab, cast.type);
+    sl_array_build_shape(&ab, &sh);
     while (sl_array_next(&it, &v)) {
         elem.constval = v;
         if (sl_expr_eval(&cast, NULL, 0, scratch, &v, err) != SL_OK) {
@@ -163,21 +169,97 @@ static int string_to_array(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *
     return SL_OK;
 }
 
-/* array_cat (a NULL array is empty; both NULL: NULL), array_append and
- * array_prepend (a NULL array: a new one; a NULL value: a NULL element). */
-static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, sl_datum_t *out)
+/* array_cat: a NULL or empty array gives the other one as it is (both
+ * NULL: NULL); arrays of one rank join along their first dimension (the
+ * first one's lower bounds), an array of one rank less is a new last
+ * row; 2202E otherwise, with PostgreSQL's DETAIL. */
+static int array_cat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
+                     sl_datum_t *out, sl_error_t *err)
 {
-    if (e->func == SL_F_ARRAY_CAT && a[0].null && a[1].null) {
-        out->null = true;
+    sl_array_shape_t s0, s1, r;
+    if (a[0].null || a[1].null) {
+        *out = a[0].null ? a[1] : a[0];
         return SL_OK;
+    }
+    sl_array_shape(&a[0], &s0);
+    sl_array_shape(&a[1], &s1);
+    if (s0.ndim == 0 || s1.ndim == 0) {
+        *out = s0.ndim == 0 ? a[1] : a[0];
+        return SL_OK;
+    }
+    const char *bad = NULL;
+    if (s0.ndim == s1.ndim) {
+        r = s0;
+        for (int k = 1; k < s0.ndim && !bad; k++)
+            if (s0.dims[k] != s1.dims[k] || s0.lbs[k] != s1.lbs[k])
+                bad = "Arrays with differing element dimensions are not compatible for "
+                      "concatenation.";
+        r.dims[0] += s1.dims[0];
+    } else if (s0.ndim == s1.ndim - 1 || s0.ndim == s1.ndim + 1) {
+        /* the smaller one is a row: the bigger one's lower bounds, its
+         * first dimension one longer (in front or at the end) */
+        const sl_array_shape_t *big = s0.ndim > s1.ndim ? &s0 : &s1,
+                               *row = s0.ndim > s1.ndim ? &s1 : &s0;
+        r = *big;
+        for (int k = 0; k < row->ndim && !bad; k++)
+            if (row->dims[k] != big->dims[k + 1] || row->lbs[k] != big->lbs[k + 1])
+                bad = "Arrays with differing dimensions are not compatible for concatenation.";
+        r.dims[0]++;
+    } else {
+        sl_error_set(err, "2202E", 0, "cannot concatenate incompatible arrays");
+        sl_error_detail(err, "Arrays of %d and %d dimensions are not compatible for "
+                             "concatenation.", s0.ndim, s1.ndim);
+        return SL_ERR;
+    }
+    if (bad) {
+        sl_error_set(err, "2202E", 0, "cannot concatenate incompatible arrays");
+        sl_error_detail(err, "%s", bad);
+        return SL_ERR;
     }
     sl_array_builder_t ab;
     sl_array_iter_t it;
     sl_datum_t v;
     sl_array_build_begin(&ab, sl_type_elem(e->type));
+    sl_array_build_shape(&ab, &r);
     for (int i = 0; i < 2; i++) {
-        bool arr = e->func == SL_F_ARRAY_CAT || (i == 0) == (e->func == SL_F_ARRAY_APPEND);
-        if (!arr) {
+        sl_array_iter_init(&it, e->type, &a[i]);
+        while (sl_array_next(&it, &v))
+            sl_array_build_add(&ab, &v);
+    }
+    sl_array_build_end(&ab, scratch, out);
+    return SL_OK;
+}
+
+/* array_append and array_prepend: a NULL or empty array gives a new one
+ * of one element from 1; a one-dimensional array keeps its lower bound
+ * (prepend too: PostgreSQL readjusts it); more dimensions are 22000. */
+static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, sl_datum_t *out,
+                  sl_error_t *err)
+{
+    if (e->func == SL_F_ARRAY_CAT)
+        return array_cat(e, a, scratch, out, err);
+    int ai = e->func == SL_F_ARRAY_APPEND ? 0 : 1;
+    sl_array_shape_t sh;
+    memset(&sh, 0, sizeof(sh));
+    if (!a[ai].null)
+        sl_array_shape(&a[ai], &sh);
+    if (sh.ndim > 1) {
+        sl_error_set(err, "22000", 0, "argument must be empty or one-dimensional array");
+        return SL_ERR;
+    }
+    if (sh.ndim == 0) {
+        sh.ndim = 1;
+        sh.dims[0] = 0;
+        sh.lbs[0] = 1;
+    }
+    sh.dims[0]++;
+    sl_array_builder_t ab;
+    sl_array_iter_t it;
+    sl_datum_t v;
+    sl_array_build_begin(&ab, sl_type_elem(e->type));
+    sl_array_build_shape(&ab, &sh);
+    for (int i = 0; i < 2; i++) {
+        if (i != ai) {
             sl_array_build_add(&ab, &a[i]);
             continue;
         }
@@ -191,13 +273,71 @@ static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, 
     return SL_OK;
 }
 
+/* ARRAY[arr, ...]: the arrays one more dimension (lower bound 1) over
+ * their common shape; NULL and empty arrays are skipped when all are,
+ * else 2202E as ExecEvalArrayExpr has it. */
+static int sub_arrays(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
+                      sl_datum_t *out, sl_error_t *err)
+{
+    sl_array_shape_t sh, first = {0};
+    int nonempty = 0;
+    bool empty = false;
+    for (int i = 0; i < e->nargs; i++) {
+        if (a[i].null || sl_array_count(&a[i]) == 0) {
+            empty = true;
+            continue;
+        }
+        sl_array_shape(&a[i], &sh);
+        if (nonempty++ == 0) {
+            first = sh;
+            continue;
+        }
+        bool same = sh.ndim == first.ndim;
+        for (int k = 0; same && k < sh.ndim; k++)
+            same = sh.dims[k] == first.dims[k] && sh.lbs[k] == first.lbs[k];
+        if (!same)
+            empty = true, nonempty = e->nargs + 1;   /* a mismatch: the error below */
+    }
+    if (nonempty > 0 && (empty || first.ndim >= SL_ARRAY_MAXDIM)) {
+        if (first.ndim >= SL_ARRAY_MAXDIM && !empty)
+            return sl_error_set(err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                                "number of array dimensions (%d) exceeds the maximum allowed (%d)",
+                                first.ndim + 1, SL_ARRAY_MAXDIM);
+        return sl_error_set(err, "2202E", 0, "multidimensional arrays must have array "
+                                             "expressions with matching dimensions");
+    }
+    sl_array_builder_t ab;
+    sl_array_iter_t it;
+    sl_datum_t v;
+    sl_array_build_begin(&ab, sl_type_elem(e->type));
+    if (nonempty > 0) {
+        memset(&sh, 0, sizeof(sh));
+        sh.ndim = first.ndim + 1;
+        sh.dims[0] = nonempty;
+        sh.lbs[0] = 1;
+        for (int k = 0; k < first.ndim; k++) {
+            sh.dims[k + 1] = first.dims[k];
+            sh.lbs[k + 1] = first.lbs[k];
+        }
+        sl_array_build_shape(&ab, &sh);
+        for (int i = 0; i < e->nargs; i++) {
+            sl_array_iter_init(&it, e->type, &a[i]);
+            while (sl_array_next(&it, &v))
+                sl_array_build_add(&ab, &v);
+        }
+    }
+    sl_array_build_end(&ab, scratch, out);
+    return SL_OK;
+}
+
 int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                    sl_datum_t *out, sl_error_t *err)
 {
-    (void)err;
     memset(out, 0, sizeof(*out));
     sl_array_iter_t it;
     sl_datum_t v;
+    if (e->func == SL_F_ARRAY && sl_type_is_array(e->args[0]->type))
+        return sub_arrays(e, a, scratch, out, err);
     if (e->func == SL_F_ARRAY) {
         sl_array_builder_t ab;
         sl_array_build_begin(&ab, e->args[0]->type);
@@ -208,7 +348,7 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
     }
     if (e->func == SL_F_ARRAY_CAT || e->func == SL_F_ARRAY_APPEND ||
         e->func == SL_F_ARRAY_PREPEND)
-        return concat(e, a, scratch, out);
+        return concat(e, a, scratch, out, err);
     if (a[0].null) {   /* the non-strict ones */
         out->null = true;
         return SL_OK;
@@ -216,6 +356,8 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
     if (e->func == SL_F_STRING_TO_ARRAY)
         return string_to_array(e, a, scratch, out);
     uint32_t n = sl_array_count(&a[0]);
+    sl_array_shape_t sh;
+    sl_array_shape(&a[0], &sh);
     sl_array_iter_init(&it, e->args[0]->type, &a[0]);
     switch (e->func) {
     case SL_F_CARDINALITY:
@@ -223,24 +365,46 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
         return SL_OK;
     case SL_F_ARRAY_LENGTH:
     case SL_F_ARRAY_UPPER:
-        out->v.i = n;
-        out->null = n == 0 || a[1].v.i != 1;
+    case SL_F_ARRAY_LOWER: {
+        /* NULL for a dimension the array does not have */
+        int64_t d = a[1].v.i - 1;
+        out->null = d < 0 || d >= sh.ndim;
+        if (!out->null)
+            out->v.i = e->func == SL_F_ARRAY_LENGTH  ? sh.dims[d]
+                       : e->func == SL_F_ARRAY_LOWER ? sh.lbs[d]
+                                                     : (int64_t)sh.lbs[d] + sh.dims[d] - 1;
         return SL_OK;
-    case SL_F_ARRAY_LOWER:
-        out->v.i = 1;
-        out->null = n == 0 || a[1].v.i != 1;
-        return SL_OK;
-    case SL_F_SUBSCRIPT:
+    }
+    case SL_F_SUBSCRIPT: {
+        /* as many subscripts as dimensions, each within its bounds, else
+         * NULL; the element's place in the flat list */
+        int64_t at = 0;
         out->null = true;
-        for (int64_t i = 1; sl_array_next(&it, &v); i++)
-            if (i == a[1].v.i) {
+        if (e->nargs - 1 != sh.ndim)
+            return SL_OK;
+        for (int k = 0; k < sh.ndim; k++) {
+            if (a[k + 1].null)
+                return SL_OK;
+            int64_t i = a[k + 1].v.i - sh.lbs[k];
+            if (i < 0 || i >= sh.dims[k])
+                return SL_OK;
+            at = at * sh.dims[k] + i;
+        }
+        for (int64_t i = 0; sl_array_next(&it, &v); i++)
+            if (i == at) {
                 *out = v;
                 break;
             }
         return SL_OK;
+    }
     case SL_F_ARRAY_POSITION:
-        /* IS NOT DISTINCT FROM: a NULL finds the first NULL element */
-        for (int64_t i = 1; sl_array_next(&it, &v); i++)
+        if (sh.ndim > 1)
+            return sl_error_set(err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, 0,
+                                "searching for elements in multidimensional arrays is not "
+                                "supported");
+        /* IS NOT DISTINCT FROM: a NULL finds the first NULL element; the
+         * subscript counts from the array's lower bound */
+        for (int64_t i = sh.ndim ? sh.lbs[0] : 1; sl_array_next(&it, &v); i++)
             if (v.null ? a[1].null
                        : !a[1].null && cross_cmp(e->args[1]->type, &a[1], it.elem, &v) == 0) {
                 out->v.i = i;

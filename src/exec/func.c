@@ -1394,8 +1394,9 @@ int sl__func_eval(const sl_expr_t *e, const sl_datum_t *args, sl_arena_t *scratc
                    : sl__func_time_eval(e, args, scratch, out, err);
     if (e->func < 0 || e->func >= SL_F_COUNT_ || evals[e->func] == NULL)
         return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "unknown function %d", e->func);
-    bool numeric = e->type == SL_T_NUMERIC;
-    for (int i = 0; i < e->nargs && !numeric; i++)
+    /* numeric[] elements and ARRAY[numeric, ...] stay exact */
+    bool numeric = e->type == SL_T_NUMERIC && evals[e->func] != sl__array_func;
+    for (int i = 0; i < e->nargs && !numeric && evals[e->func] != sl__array_func; i++)
         numeric = e->args[i]->type == SL_T_NUMERIC;
     if (e->func == SL_F_TO_JSONB)   /* numeric's own digits */
         numeric = false;

@@ -334,89 +334,159 @@ static int convert(dec_t *d, int col, int r, const char *s, uint32_t n)
     return SL_OK;
 }
 
-/* A JSON array at *pp ('[') into array column col of row r: each element
- * through the element type's input (JSON null: a NULL element); a nested
- * array or object is refused (22P02). */
+/* A JSON array being read into an array column, as PostgreSQL's
+ * json_populate_record reads one (populate_array_json): the first element
+ * that is not an array fixes the number of dimensions (an empty innermost
+ * array too); below that depth every item must be an array, at it every
+ * item is an element (an array or object there is an element's text). */
+typedef struct jarray {
+    dec_t *d;
+    int col;
+    sl_type_t et;
+    int typmod;
+    sl_array_builder_t ab;
+    int ndims;                        /* -1 until known */
+    int dims[SL_ARRAY_MAXDIM];        /* -1 until the first sub-array ends */
+    int sizes[SL_ARRAY_MAXDIM];       /* items so far at each depth */
+} jarray_t;
+
+/* One element at *pp: its text through the element type's input (a
+ * string unescaped, a number as written, so numeric elements are exact;
+ * an array or object as written, any JSON value for jsonb); JSON null a
+ * NULL element. */
+static int jarray_element(jarray_t *j, const char **pp)
+{
+    dec_t *d = j->d;
+    const char *p = *pp, *e = d->end, *s = p, *q;
+    uint32_t n = 0;
+    sl_datum_t v;
+    sl_error_t err;
+    memset(&v, 0, sizeof(v));
+    sl_error_clear(&err);
+    if (literal_at(p, e, "null", 4)) {
+        v.null = true;
+        p += 4;
+    } else if (*p == '"' && j->et != SL_T_JSONB) {
+        bool esc;
+        if (scan_string(d, p, &q, &esc) != SL_OK)
+            return SL_ERR;
+        s = p + 1;
+        n = (uint32_t)(q - s);
+        if (esc) {
+            char *buf = sl_alloc(d->a, (size_t)(q - p));
+            if (unescape(d, p + 1, q, buf, &n) != SL_OK)
+                return SL_ERR;
+            s = buf;
+        }
+        p = q + 1;
+    } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+        for (q = p; q < e && is_num_char(*q); q++)
+            ;
+        n = (uint32_t)(q - p);
+        p = q;
+    } else if (literal_at(p, e, "true", 4) || literal_at(p, e, "false", 5)) {
+        n = *p == 't' ? 4 : 5;
+        p += n;
+    } else if (*p == '"' || *p == '[' || *p == '{') {
+        q = p;
+        if (skip_value(d, &q, 1) != SL_OK)
+            return SL_ERR;
+        n = (uint32_t)(q - p);
+        p = q;
+    } else {
+        return json_error(d, p, "expected a value");
+    }
+    if (!v.null && sl_type_input(j->et, j->typmod, s, n, d->a, &v, &err) != SL_OK)
+        return column_error(d, j->col, err.sqlstate, err.message);
+    sl_array_build_add(&j->ab, &v);
+    *pp = p;
+    return SL_OK;
+}
+
+/* The array at *pp ('['), at depth ndim (0: the column's value). */
+static int jarray_level(jarray_t *j, const char **pp, int ndim)
+{
+    dec_t *d = j->d;
+    const char *p = skip_ws(d, *pp + 1, d->end), *e = d->end;
+    j->sizes[ndim] = 0;
+    if (p < e && *p == ']') {
+        p++;
+    } else {
+        for (;;) {
+            if (p >= e)
+                return json_error(d, p, "expected a value");
+            int depth = ndim + 1;
+            if (*p == '[' && (j->ndims < 0 || depth < j->ndims)) {
+                if (depth >= SL_ARRAY_MAXDIM) {
+                    char msg[96];
+                    snprintf(msg, sizeof(msg), "number of array dimensions (%d) exceeds the "
+                             "maximum allowed (%d)", depth + 1, SL_ARRAY_MAXDIM);
+                    return column_error(d, j->col, SL_ERRCODE_PROGRAM_LIMIT, msg);
+                }
+                if (jarray_level(j, &p, depth) != SL_OK)
+                    return SL_ERR;
+            } else {
+                if (j->ndims < 0)
+                    j->ndims = depth;
+                if (depth < j->ndims) {
+                    char msg[160];
+                    int k = snprintf(msg, sizeof(msg), "expected JSON array: see the array "
+                                     "element ");
+                    for (int i = 0; i < depth && k < (int)sizeof(msg); i++)
+                        k += snprintf(msg + k, sizeof(msg) - (size_t)k, "[%d]", j->sizes[i]);
+                    return column_error(d, j->col, SL_ERRCODE_INVALID_TEXT_REP, msg);
+                }
+                if (jarray_element(j, &p) != SL_OK)
+                    return SL_ERR;
+            }
+            j->sizes[ndim]++;
+            p = skip_ws(d, p, e);
+            if (p < e && *p == ',') {
+                p = skip_ws(d, p + 1, e);
+                continue;
+            }
+            if (p < e && *p == ']') {
+                p++;
+                break;
+            }
+            return json_error(d, p, "expected ',' or ']'");
+        }
+    }
+    if (j->ndims < 0)
+        j->ndims = ndim + 1;
+    if (ndim < j->ndims) {
+        if (j->dims[ndim] < 0)
+            j->dims[ndim] = j->sizes[ndim];
+        else if (j->dims[ndim] != j->sizes[ndim])
+            return column_error(d, j->col, SL_ERRCODE_INVALID_TEXT_REP,
+                                "malformed JSON array: Multidimensional arrays must have "
+                                "sub-arrays with matching dimensions.");
+    }
+    *pp = p;
+    return SL_OK;
+}
+
+/* A JSON array at *pp ('[') into array column col of row r (jarray_t). */
 static int parse_array_value(dec_t *d, int col, int r, const char **pp)
 {
     const sl_column_t *c = &d->s->cols[col];
-    sl_type_t et = sl_type_elem(c->type);
-    const char *p = skip_ws(d, *pp + 1, d->end), *e = d->end;
-    sl_array_builder_t ab;
-    sl_error_t err;
-    sl_error_clear(&err);
-    sl_array_build_begin(&ab, et);
-    if (p < e && *p == ']') {
-        p++;
-        goto done;
+    jarray_t j = {.d = d, .col = col, .et = sl_type_elem(c->type), .typmod = c->typmod,
+                  .ndims = -1};
+    for (int k = 0; k < SL_ARRAY_MAXDIM; k++)
+        j.dims[k] = -1;
+    sl_array_build_begin(&j.ab, j.et);
+    if (jarray_level(&j, pp, 0) != SL_OK) {
+        sl_array_build_abort(&j.ab);
+        return SL_ERR;
     }
-    for (;;) {
-        sl_datum_t v;
-        memset(&v, 0, sizeof(v));
-        const char *s = p, *q;
-        uint32_t n = 0;
-        if (p >= e)
-            goto bad_json;
-        if (*p == '"') {
-            bool esc;
-            if (scan_string(d, p, &q, &esc) != SL_OK)
-                goto fail;
-            s = p + 1;
-            n = (uint32_t)(q - s);
-            if (esc) {
-                char *buf = sl_alloc(d->a, (size_t)(q - p));
-                if (unescape(d, p + 1, q, buf, &n) != SL_OK)
-                    goto fail;
-                s = buf;
-            }
-            p = q + 1;
-        } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
-            for (q = p; q < e && is_num_char(*q); q++)
-                ;
-            n = (uint32_t)(q - p);
-            p = q;
-        } else if (literal_at(p, e, "true", 4) || literal_at(p, e, "false", 5)) {
-            n = *p == 't' ? 4 : 5;
-            p += n;
-        } else if (literal_at(p, e, "null", 4)) {
-            v.null = true;
-            p += 4;
-        } else if (*p == '[' || *p == '{') {
-            sl_array_build_abort(&ab);
-            char msg[160];
-            snprintf(msg, sizeof(msg), "malformed array literal: a JSON %s cannot be an element "
-                     "of type %s", *p == '[' ? "array" : "object", sl_type_name(c->type));
-            return column_error(d, col, SL_ERRCODE_INVALID_TEXT_REP, msg);
-        } else {
-            goto bad_json;
-        }
-        if (!v.null && sl_type_input(et, c->typmod, s, n, d->a, &v, &err) != SL_OK) {
-            sl_array_build_abort(&ab);
-            return column_error(d, col, err.sqlstate, err.message);
-        }
-        sl_array_build_add(&ab, &v);
-        p = skip_ws(d, p, e);
-        if (p < e && *p == ',') {
-            p = skip_ws(d, p + 1, e);
-            continue;
-        }
-        if (p < e && *p == ']') {
-            p++;
-            break;
-        }
-        sl_array_build_abort(&ab);
-        return json_error(d, p, "expected ',' or ']'");
+    sl_array_shape_t sh = {.ndim = j.ab.n ? j.ndims : 0};
+    for (int k = 0; k < sh.ndim; k++) {
+        sh.dims[k] = j.dims[k];
+        sh.lbs[k] = 1;
     }
-done:
-    sl_array_build_end(&ab, d->a, &d->b->cols[col][r]);
-    *pp = p;
+    sl_array_build_shape(&j.ab, &sh);
+    sl_array_build_end(&j.ab, d->a, &d->b->cols[col][r]);
     return SL_OK;
-bad_json:
-    sl_array_build_abort(&ab);
-    return json_error(d, p, "expected a value");
-fail:
-    sl_array_build_abort(&ab);
-    return SL_ERR;
 }
 
 /* Parses the value at *pp into column col of row r. */

@@ -2,7 +2,7 @@
  * analyze_array.c: array expressions of a continuous view, with
  * PostgreSQL's typing and messages.
  *
- *   sl__transform_array  x op ANY | SOME | ALL (array), arr[i], ARRAY[...]
+ *   sl__transform_array  x op ANY | SOME | ALL (array), arr[i][j]..., ARRAY[...]
  *   sl__array_call       cardinality, array_length, array_lower,
  *                        array_upper, array_position, array_to_string,
  *                        string_to_array
@@ -13,7 +13,8 @@
  * type ('{1,2}' next to an integer is an integer[]); the left operand and
  * the elements compare in PostgreSQL's cross-type operators' way: any two
  * integer types exactly, an integer or real against double precision as
- * doubles.
+ * doubles; other pairs are coerced to their common type first (numeric =
+ * ANY (integer[]) as numeric, a date against timestamps as timestamps).
  */
 #include "sql/analyze_int.h"
 
@@ -39,6 +40,52 @@ static bool comparable(sl_type_t x, sl_type_t y)
     bool nx = sl_type_is_numeric(x) && x != SL_T_NUMERIC;
     bool ny = sl_type_is_numeric(y) && y != SL_T_NUMERIC;
     return nx && ny;
+}
+
+static bool is_ts(sl_type_t t)
+{
+    return t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ;
+}
+
+/* The common type of two element types as PostgreSQL's select_common_type
+ * picks it (ARRAY[...], ||, the operands of ANY / ALL): numbers to the
+ * float, numeric or widest integer among them, date and the timestamps to
+ * the timestamp; false when there is none. */
+static bool common_type(sl_type_t t, sl_type_t u, sl_type_t *out)
+{
+    if (t == u) {
+        *out = t;
+        return true;
+    }
+    if (sl_type_is_numeric(t) && sl_type_is_numeric(u)) {
+        bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
+        if (fl)
+            *out = t == SL_T_FLOAT4 && u == SL_T_FLOAT4 ? SL_T_FLOAT4 : SL_T_FLOAT8;
+        else if (t == SL_T_NUMERIC || u == SL_T_NUMERIC)
+            *out = SL_T_NUMERIC;
+        else
+            *out = t > u ? t : u;   /* int2 < int4 < int8 in the enum */
+        return true;
+    }
+    if (is_ts(t) && is_ts(u)) {
+        *out = SL_T_TIMESTAMPTZ;
+        return true;
+    }
+    return sl__datetime_compare(t, u, out);
+}
+
+/* common_type, and for two array types the array of their elements'
+ * common type (ARRAY[ARRAY[1], ARRAY[2.5]] is numeric[]). */
+static bool common_type_or_array(sl_type_t t, sl_type_t u, sl_type_t *out)
+{
+    if (sl_type_is_array(t) && sl_type_is_array(u)) {
+        sl_type_t e;
+        if (!common_type(sl_type_elem(t), sl_type_elem(u), &e))
+            return false;
+        *out = sl_type_array_of(e);
+        return true;
+    }
+    return common_type(t, u, out);
 }
 
 static sl_expr_t *no_array_type(sl_actx_t *ctx, sl_type_t elem, int location)
@@ -74,28 +121,24 @@ static sl_expr_t *anyall(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t wh
                      "op ANY/ALL (array) requires array on right side");
         return NULL;
     }
-    sl_type_t et = sl_type_elem(r->type);
+    sl_type_t et = sl_type_elem(r->type), ct;
     if (is_unknown(l) && (l = sl__coerce(ctx, l, et, -1)) == NULL)
         return NULL;
-    /* numeric against real or double precision: as double precision */
-    if (l->type == SL_T_NUMERIC && (et == SL_T_FLOAT4 || et == SL_T_FLOAT8) &&
-        (l = sl__coerce(ctx, l, SL_T_FLOAT8, -1)) == NULL)
-        return NULL;
-    if (l->type == SL_T_NUMERIC && sl_type_is_integer(et)) {
-        /* PostgreSQL compares as numeric, exactly: Sluice has no numeric[] */
-        sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
-                     "numeric compared with an array of type %s is not supported yet",
-                     sl_type_name(r->type));
-        sl_error_hint(ctx->err, "Cast the value to the array's element type, or to double "
-                                "precision.");
-        return NULL;
-    }
     if (!comparable(l->type, et)) {
-        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
-                     "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
-                     sl_type_name(et));
-        sl_error_hint(ctx->err, "%s", no_op_hint);
-        return NULL;
+        /* as PostgreSQL's operator for the common type: numeric = ANY
+         * (integer[]) compares as numeric, a date against timestamps as
+         * timestamps ... */
+        if (!common_type(l->type, et, &ct)) {
+            sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                         "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
+                         sl_type_name(et));
+            sl_error_hint(ctx->err, "%s", no_op_hint);
+            return NULL;
+        }
+        if (l->type != ct && (l = sl__coerce(ctx, l, ct, -1)) == NULL)
+            return NULL;
+        if (!comparable(l->type, et) && (r = sl__coerce(ctx, r, sl_type_array_of(ct), -1)) == NULL)
+            return NULL;
     }
     sl_expr_t *e = sl__mk(ctx, SL_E_ANYALL, SL_T_BOOL, n->location, 2);
     e->op = (sl_op_t)n->op;
@@ -125,11 +168,18 @@ static sl_expr_t *int4_arg(sl_actx_t *ctx, sl_expr_t *x)
     return x->type == SL_T_INT4 ? x : NULL;
 }
 
+/* arr[i][j]...: one subscript per dimension (the chain of subscript nodes
+ * the parser builds, innermost first), each an integer. */
 static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
-    sl_expr_t *a[2];
-    if ((a[0] = sl__transform(ctx, n->args[0], where)) == NULL ||
-        (a[1] = sl__transform(ctx, n->args[1], where)) == NULL)
+    const sl_ast_node_t *chain[SL_ARRAY_MAXDIM];
+    int nsub = 0;
+    const sl_ast_node_t *base = n;
+    for (; base->kind == SL_A_SUBSCRIPT; base = base->args[0])
+        if (nsub++ < SL_ARRAY_MAXDIM)
+            chain[SL_ARRAY_MAXDIM - nsub] = base;
+    sl_expr_t *a[SL_ARRAY_MAXDIM + 1];
+    if ((a[0] = sl__transform(ctx, base, where)) == NULL)
         return NULL;
     if (!sl_type_is_array(a[0]->type)) {
         sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[0]->location,
@@ -137,23 +187,36 @@ static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t
                      sl_type_name(a[0]->type));
         return NULL;
     }
-    /* an assignment cast to integer, as PostgreSQL's subscripts take */
-    sl_expr_t *i = sl_type_is_numeric(a[1]->type) ? sl__coerce(ctx, a[1], SL_T_INT4, -1)
-                                                  : int4_arg(ctx, a[1]);
-    if (i == NULL) {
-        if (!sl_error_isset(ctx->err))
-            sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[1]->location,
-                         "array subscript must have type integer");
+    if (nsub > SL_ARRAY_MAXDIM) {
+        sl_error_set(ctx->err, SL_ERRCODE_PROGRAM_LIMIT, 0,
+                     "number of array dimensions (%d) exceeds the maximum allowed (%d)", nsub,
+                     SL_ARRAY_MAXDIM);
         return NULL;
     }
-    a[1] = i;
-    sl_expr_t *e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a, 2);
+    for (int k = 0; k < nsub; k++) {
+        sl_expr_t *x = sl__transform(ctx, chain[SL_ARRAY_MAXDIM - nsub + k]->args[1], where);
+        if (x == NULL)
+            return NULL;
+        /* an assignment cast to integer, as PostgreSQL's subscripts take */
+        sl_expr_t *i = sl_type_is_numeric(x->type) ? sl__coerce(ctx, x, SL_T_INT4, -1)
+                                                   : int4_arg(ctx, x);
+        if (i == NULL) {
+            if (!sl_error_isset(ctx->err))
+                sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, x->location,
+                             "array subscript must have type integer");
+            return NULL;
+        }
+        a[k + 1] = i;
+    }
+    sl_expr_t *e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a,
+                             nsub + 1);
     e->typmod = a[0]->typmod;
     e->location = a[0]->location;
     return e;
 }
 
-/* ARRAY[a, b, ...]: the elements' common type (unknown literals text). */
+/* ARRAY[a, b, ...]: the elements' common type (unknown literals text);
+ * ARRAY[arr, arr, ...] of arrays is multidimensional. */
 static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     if (n->nargs == 0) {
@@ -168,20 +231,11 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
         if ((v[i] = sl__transform(ctx, n->args[i], where)) == NULL)
             return NULL;
         sl_type_t u = v[i]->type;
-        if (u == SL_T_NUMERIC)   /* PostgreSQL's common type would be numeric */
-            return no_array_type(ctx, u, v[i]->location);
         if (u == SL_T_UNKNOWN || u == t)
             continue;
         if (t == SL_T_UNKNOWN) {
             t = u;
-        } else if (comparable(t, u)) {
-            bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
-            t = fl ? ((t == SL_T_FLOAT4 && u == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8)
-                   : (t > u ? t : u);
-        } else if ((t == SL_T_TIMESTAMP || t == SL_T_TIMESTAMPTZ) &&
-                   (u == SL_T_TIMESTAMP || u == SL_T_TIMESTAMPTZ)) {
-            t = SL_T_TIMESTAMPTZ;
-        } else {
+        } else if (!common_type_or_array(t, u, &t)) {
             sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, v[i]->location,
                          "ARRAY types %s and %s cannot be matched", sl_type_name(t),
                          sl_type_name(u));
@@ -190,7 +244,8 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
     }
     if (t == SL_T_UNKNOWN)
         t = SL_T_TEXT;
-    sl_type_t at = sl_type_array_of(t);
+    /* arrays of arrays are one more dimension of the same array type */
+    sl_type_t at = sl_type_is_array(t) ? t : sl_type_array_of(t);
     if (at == SL_T_UNKNOWN)
         return no_array_type(ctx, t, n->location);
     for (int i = 0; i < n->nargs; i++)
@@ -328,16 +383,6 @@ int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,
     return SL_OK;
 }
 
-/* The common element type of two comparable ones (as ARRAY[...] picks). */
-static sl_type_t common_elem(sl_type_t t, sl_type_t u)
-{
-    if (t == u)
-        return t;
-    bool fl = t == SL_T_FLOAT4 || t == SL_T_FLOAT8 || u == SL_T_FLOAT4 || u == SL_T_FLOAT8;
-    return fl ? ((t == SL_T_FLOAT4 && u == SL_T_FLOAT4) ? SL_T_FLOAT4 : SL_T_FLOAT8)
-              : (t > u ? t : u);
-}
-
 sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl_expr_t *l,
                             sl_expr_t *r)
 {
@@ -348,14 +393,15 @@ sl_expr_t *sl__array_concat(sl_actx_t *ctx, int location, const char *opname, sl
         return NULL;
     bool la = sl_type_is_array(l->type), ra = sl_type_is_array(r->type);
     sl_type_t le = la ? sl_type_elem(l->type) : l->type, re = ra ? sl_type_elem(r->type) : r->type;
-    if (!comparable(le, re)) {
+    sl_type_t et;
+    if (!common_type(le, re, &et)) {
         sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, location,
                      "operator does not exist: %s %s %s", sl_type_name(l->type), opname,
                      sl_type_name(r->type));
         sl_error_hint(ctx->err, "%s", no_op_hint);
         return NULL;
     }
-    sl_type_t et = common_elem(le, re), at = sl_type_array_of(et);
+    sl_type_t at = sl_type_array_of(et);
     sl_expr_t *a[2] = {l, r};
     for (int i = 0; i < 2; i++) {
         bool arr = i == 0 ? la : ra;
@@ -401,9 +447,13 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
     if (e->func == SL_F_SUBSCRIPT) {
         sl_buf_puts(b, "((");
         sl__deparse(plan, e->args[0], b);
-        sl_buf_puts(b, ")[");
-        sl__deparse(plan, e->args[1], b);
-        sl_buf_puts(b, "])");
+        sl_buf_putc(b, ')');
+        for (int i = 1; i < e->nargs; i++) {
+            sl_buf_putc(b, '[');
+            sl__deparse(plan, e->args[i], b);
+            sl_buf_putc(b, ']');
+        }
+        sl_buf_putc(b, ')');
         return true;
     }
     sl_buf_puts(b, e->func == SL_F_ARRAY ? "ARRAY[" : names[e->func]);

@@ -34,6 +34,12 @@ static const struct {
     [SL_T_DATE] = {"date", 1082},
     [SL_T_TIME] = {"time without time zone", 1083},
     [SL_T_UUID] = {"uuid", 2950},
+    [SL_T_NUMERIC_ARRAY] = {"numeric[]", 1231},
+    [SL_T_INTERVAL_ARRAY] = {"interval[]", 1187},
+    [SL_T_JSONB_ARRAY] = {"jsonb[]", 3807},
+    [SL_T_DATE_ARRAY] = {"date[]", 1182},
+    [SL_T_TIME_ARRAY] = {"time without time zone[]", 1183},
+    [SL_T_UUID_ARRAY] = {"uuid[]", 2951},
 };
 
 static const struct {
@@ -61,6 +67,9 @@ static const struct {
     {"_float8", SL_T_FLOAT8_ARRAY}, {"_text", SL_T_TEXT_ARRAY},
     {"_varchar", SL_T_TEXT_ARRAY}, {"_timestamptz", SL_T_TIMESTAMPTZ_ARRAY},
     {"_timestamp", SL_T_TIMESTAMP_ARRAY},
+    {"_numeric", SL_T_NUMERIC_ARRAY}, {"_interval", SL_T_INTERVAL_ARRAY},
+    {"_jsonb", SL_T_JSONB_ARRAY}, {"_date", SL_T_DATE_ARRAY}, {"_time", SL_T_TIME_ARRAY},
+    {"_uuid", SL_T_UUID_ARRAY},
     {"jsonb", SL_T_JSONB},
     {"date", SL_T_DATE},
     {"time", SL_T_TIME},
@@ -84,9 +93,9 @@ const char *sl_type_sql(sl_type_t t, int typmod, char *buf, int buflen)
         snprintf(buf, buflen, "character varying(%d)", typmod);
     else if (t == SL_T_TEXT_ARRAY && typmod >= 0)
         snprintf(buf, buflen, "character varying(%d)[]", typmod);
-    else if (t == SL_T_NUMERIC && typmod >= 4)   /* ((p << 16) | s) + 4, numeric.h */
-        snprintf(buf, buflen, "numeric(%d,%d)", ((typmod - 4) >> 16) & 0xffff,
-                 (((typmod - 4) & 0x7ff) ^ 1024) - 1024);
+    else if ((t == SL_T_NUMERIC || t == SL_T_NUMERIC_ARRAY) && typmod >= 4)
+        snprintf(buf, buflen, "numeric(%d,%d)%s", ((typmod - 4) >> 16) & 0xffff,   /* numeric.h */
+                 (((typmod - 4) & 0x7ff) ^ 1024) - 1024, t == SL_T_NUMERIC ? "" : "[]");
     else
         snprintf(buf, buflen, "%s", sl_type_name(t));
     return buf;

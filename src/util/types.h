@@ -48,6 +48,10 @@ typedef enum sl_type {
     SL_T_DATE,         /* days since 2000-01-01 in .v.i (util/datetime.h) */
     SL_T_TIME,         /* microseconds since midnight in .v.i */
     SL_T_UUID,         /* 16 bytes in .v.u */
+    /* arrays of the later scalar types (util/array.h): keep them
+     * consecutive, from SL_T_NUMERIC_ARRAY to SL_T_UUID_ARRAY */
+    SL_T_NUMERIC_ARRAY, SL_T_INTERVAL_ARRAY, SL_T_JSONB_ARRAY, SL_T_DATE_ARRAY,
+    SL_T_TIME_ARRAY, SL_T_UUID_ARRAY,
     SL_T_NTYPES
 } sl_type_t;
 

@@ -2,10 +2,12 @@
  * fuzz_array.c: libFuzzer target for arrays (util/array.c and the array
  * columns of ingest/ndjson.c).  Each input is read by array_in as an array
  * of every element type (the first byte picks a varchar(n) typmod for
- * text[]): an error must carry a SQLSTATE and a message; a value must
+ * text[], and numeric(n,2) for numeric[] when n > 2): an error must carry a SQLSTATE and a message; a value must
  * print (array_out), read back to an equal value that prints the same, and
- * compare equal to itself with one hash.  The input is then decoded as an
- * NDJSON body into a stream of array columns, every value printed.
+ * compare equal to itself with one hash (multidimensional arrays and
+ * explicit bounds included).  The input is then decoded as an NDJSON body
+ * into a stream of array columns (nested JSON arrays as dimensions), every
+ * value printed.
  */
 #include <stdint.h>
 
@@ -15,12 +17,17 @@
 static sl_column_t array_cols[] = {
     {"t", SL_T_TEXT_ARRAY, -1}, {"i", SL_T_INT8_ARRAY, -1}, {"f", SL_T_FLOAT8_ARRAY, -1},
     {"b", SL_T_BOOL_ARRAY, -1}, {"ts", SL_T_TIMESTAMPTZ_ARRAY, -1}, {"w", SL_T_TEXT_ARRAY, 3},
+    {"n", SL_T_NUMERIC_ARRAY, -1}, {"n52", SL_T_NUMERIC_ARRAY, 327686},   /* numeric(5,2)[] */
+    {"iv", SL_T_INTERVAL_ARRAY, -1}, {"jb", SL_T_JSONB_ARRAY, -1}, {"d", SL_T_DATE_ARRAY, -1},
+    {"tm", SL_T_TIME_ARRAY, -1}, {"u", SL_T_UUID_ARRAY, -1},
 };
-static sl_stream_t array_stream = {.name = "a", .ncols = 6, .cols = array_cols};
+static sl_stream_t array_stream = {.name = "a", .ncols = 13, .cols = array_cols};
 
 static const sl_type_t types[] = {
     SL_T_BOOL_ARRAY, SL_T_INT2_ARRAY, SL_T_INT4_ARRAY, SL_T_INT8_ARRAY, SL_T_FLOAT4_ARRAY,
     SL_T_FLOAT8_ARRAY, SL_T_TEXT_ARRAY, SL_T_TIMESTAMPTZ_ARRAY, SL_T_TIMESTAMP_ARRAY,
+    SL_T_NUMERIC_ARRAY, SL_T_INTERVAL_ARRAY, SL_T_JSONB_ARRAY, SL_T_DATE_ARRAY, SL_T_TIME_ARRAY,
+    SL_T_UUID_ARRAY,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,7 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
         sl_type_t t = types[k];
-        int tm = t == SL_T_TEXT_ARRAY ? typmod : -1;
+        int tm = t == SL_T_TEXT_ARRAY ? typmod
+                 : t == SL_T_NUMERIC_ARRAY && typmod > 2 ? ((typmod << 16) | 2) + 4
+                                                        : -1;
         sl_datum_t d, back;
         sl_error_t err;
         sl_error_clear(&err);

@@ -378,8 +378,8 @@ START_TEST(test_expressions)
 }
 END_TEST
 
-/* Arrays: typing and PostgreSQL's errors; what Sluice lacks (numeric
- * arrays, DISTINCT over arrays) is 0A000. */
+/* Arrays: typing and PostgreSQL's errors; what Sluice lacks (DISTINCT
+ * over arrays) is 0A000. */
 START_TEST(test_arrays)
 {
     ck_assert_int_eq(add_stream("create stream arr (a bigint[], t text[], i int, "
@@ -387,9 +387,13 @@ START_TEST(test_arrays)
     ck_assert_int_eq(analyze("SELECT t[1] AS t1, cardinality(a) AS c, max(a), count(*) FROM arr "
                              "WHERE i = ANY(a) AND 2.5 < ALL(f) AND i <> ALL('{1,2}') "
                              "GROUP BY t[1], cardinality(a)"), SL_OK);
-    ck_err("SELECT 2.5 = ANY(a) FROM arr", "0A000",
-           "numeric compared with an array of type bigint[] is not supported yet", 12);
-    ck_err("SELECT ARRAY[i, 2.5] FROM arr", "0A000", "arrays of type numeric are not supported yet", 17);
+    /* numeric meets integers as numeric, as in PostgreSQL */
+    ck_assert_int_eq(analyze("SELECT 2.5 = ANY(a) AS x, ARRAY[i, 2.5] AS y, a || 2.5 AS z FROM arr"),
+                     SL_OK);
+    ck_err("SELECT ARRAY[i, t[1]] FROM arr", "42804", "ARRAY types integer and text cannot be matched",
+           17);
+    ck_err("SELECT '2026-01-01'::date = ANY(a) FROM arr", "42883",
+           "operator does not exist: date = bigint", 27);
     ck_err("SELECT i = ANY(i) FROM arr", "42809", "op ANY/ALL (array) requires array on right side", 10);
     ck_err("SELECT i = ANY(t) FROM arr", "42883", "operator does not exist: integer = text", 10);
     ck_err("SELECT i[1] FROM arr", "42804",
@@ -406,8 +410,12 @@ START_TEST(test_arrays)
     ck_err("SELECT array_agg(i ORDER BY i) FROM arr", "0A000",
            "ORDER BY in the arguments of array_agg is not supported in continuous views", 8);
     ck_err("SELECT a FROM arr WHERE a = '{1,{2}}'", "22P02", "malformed array literal: \"{1,{2}}\"", 29);
-    ck_err("SELECT a FROM arr WHERE a = '{{1},{2}}'", "0A000", "multidimensional arrays are not supported", 29);
-    ck_err("SELECT a::interval[] FROM arr", "0A000", "arrays of type interval are not supported yet", 11);
+    /* multidimensional arrays, subscripted per dimension */
+    ck_assert_int_eq(analyze("SELECT a[1][2] AS x, a[1] AS y FROM arr WHERE a = '{{1},{2}}'"), SL_OK);
+    ck_err("SELECT a[1][1][1][1][1][1][1] FROM arr", "54000",
+           "number of array dimensions (7) exceeds the maximum allowed (6)", 0);
+    ck_err("SELECT a[1]['x'] FROM arr", "22P02", "invalid input syntax for type integer: \"x\"", 13);
+    ck_err("SELECT a::interval[] FROM arr", "42846", "cannot cast type bigint[] to interval[]", 9);
 }
 END_TEST
 

@@ -2,9 +2,8 @@
  * (quoting, backslash escapes, whitespace, NULL, every "malformed array
  * literal" DETAIL) and array_out for each element type, the packed form,
  * comparison, equality and hashing.  The expected texts of the input table
- * are PostgreSQL's own answers to '<input>'::<type>::text (explicit bounds
- * and multidimensional arrays, which PostgreSQL takes, are refused here
- * with 0A000; varchar(n) elements fail as a column's input does). */
+ * are PostgreSQL's own answers to '<input>'::<type>::text (varchar(n)
+ * elements fail as a column's input does). */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,10 +41,8 @@ static const struct {
     {"_text", -1, "{a,}", "ERROR 22P02 malformed array literal: \"{a,}\"|Unexpected \"}\" character."},
     {"_text", -1, "{,a}", "ERROR 22P02 malformed array literal: \"{,a}\"|Unexpected \",\" character."},
     {"_text", -1, "{a\\", "ERROR 22P02 malformed array literal: \"{a\\\"|Unexpected end of input."},
-    {"_text", -1, "{{a},{b}}", "ERROR 0A000 multidimensional arrays are not supported|"},
     {"_text", -1, "{{a},{b,c}}", "ERROR 22P02 malformed array literal: \"{{a},{b,c}}\"|Multidimensional arrays must have sub-arrays with matching dimensions."},
     {"_text", -1, "{a,{b}}", "ERROR 22P02 malformed array literal: \"{a,{b}}\"|Unexpected \"{\" character."},
-    {"_text", -1, "[1:2]={a,b}", "ERROR 0A000 array bounds in array literals are not supported|"},
     {"_text", -1, "{\"a", "ERROR 22P02 malformed array literal: \"{\"a\"|Unexpected end of input."},
     {"_int4", -1, "{1, 2 ,-3,NULL}", "OK {1,2,-3,NULL}"},
     {"_int4", -1, "{1,x}", "ERROR 22P02 invalid input syntax for type integer: \"x\"|"},
@@ -62,6 +59,57 @@ static const struct {
     {"_timestamptz", -1, "{\"2026-12-07 01:02:03.5+00\",2026-01-01T00:00:00Z,NULL}", "OK {\"2026-12-07 01:02:03.5+00\",\"2026-01-01 00:00:00+00\",NULL}"},
     {"_timestamp", -1, "{\"2026-12-07 01:02:03\"}", "OK {\"2026-12-07 01:02:03\"}"},
     {"_varchar", 2, "{ab,abc}", "ERROR 22001 value too long for type character varying(2)|"},
+    /* numeric (numeric(5,2)[]: typmod 327686), interval, jsonb, date, time, uuid */
+    {"_numeric", -1, "{1.50, NaN ,-0.001,NULL,1e3,Infinity}", "OK {1.50,NaN,-0.001,NULL,1000,Infinity}"},
+    {"_numeric", -1, "{\"  12.340 \"}", "OK {12.340}"},
+    {"_numeric", -1, "{1.2.3}", "ERROR 22P02 invalid input syntax for type numeric: \"1.2.3\"|"},
+    {"_numeric", -1, "{,1}", "ERROR 22P02 malformed array literal: \"{,1}\"|Unexpected \",\" character."},
+    {"_numeric", 327686, "{1.234,-99.995,NULL}", "OK {1.23,-100.00,NULL}"},
+    {"_numeric", 327686, "{999.995}", "ERROR 22003 numeric field overflow|A field with precision 5, scale 2 must round to an absolute value less than 10^3."},
+    {"_numeric", 327686, "{NaN}", "OK {NaN}"},
+    {"_numeric", -1, "{123456789012345678901234567890.123456789}", "OK {123456789012345678901234567890.123456789}"},
+    {"_interval", -1, "{1 day,\"2 mons 3 hours\",-00:00:01,NULL,P1Y2M}", "OK {\"1 day\",\"2 mons 03:00:00\",-00:00:01,NULL,\"1 year 2 mons\"}"},
+    {"_interval", -1, "{1 fortnight}", "ERROR 22007 invalid input syntax for type interval: \"1 fortnight\"|"},
+    {"_interval", -1, "{\"\"}", "ERROR 22007 invalid input syntax for type interval: \"\"|"},
+    {"_jsonb", -1, "{\"{\\\"a\\\": [1, 2]}\",null,\"\\\"x\\\"\",1.50,true,\"null\"}", "OK {\"{\\\"a\\\": [1, 2]}\",NULL,\"\\\"x\\\"\",1.50,true,\"null\"}"},
+    {"_jsonb", -1, "{\"{\\\"a\\\": }\"}", "ERROR 22P02 invalid input syntax for type json|Expected JSON value, but found \"}\"."},
+    {"_jsonb", -1, "{[1,2]}", "ERROR 22P02 invalid input syntax for type json|The input string ended unexpectedly."},
+    {"_date", -1, "{2020-01-01, 0044-03-15 BC ,infinity,-infinity,NULL,20200102}", "OK {2020-01-01,\"0044-03-15 BC\",infinity,-infinity,NULL,2020-01-02}"},
+    {"_date", -1, "{2020-02-30}", "ERROR 22008 date/time field value out of range: \"2020-02-30\"|"},
+    {"_date", -1, "{today-ish}", "ERROR 22007 invalid input syntax for type date: \"today-ish\"|"},
+    {"_time", -1, "{12:00,24:00,\"23:59:59.999999\",00:00:00.5,NULL}", "OK {12:00:00,24:00:00,23:59:59.999999,00:00:00.5,NULL}"},
+    {"_time", -1, "{25:00}", "ERROR 22008 date/time field value out of range: \"25:00\"|"},
+    {"_uuid", -1, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,{A0EEBC999C0B4EF8BB6D6BB9BD380A12},NULL}", "ERROR 22P02 malformed array literal: \"{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,{A0EEBC999C0B4EF8BB6D6BB9BD380A12},NULL}\"|Unexpected \"{\" character."},
+    {"_uuid", -1, "{\"{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\"}", "OK {a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}"},
+    {"_uuid", -1, "{a0eebc99}", "ERROR 22P02 invalid input syntax for type uuid: \"a0eebc99\"|"},
+    {"_uuid", -1, "{{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}", "OK {{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}}"},
+    /* multidimensional arrays and explicit bounds */
+    {"_text", -1, "{{a},{b}}", "OK {{a},{b}}"},
+    {"_text", -1, "[1:2]={a,b}", "OK {a,b}"},
+    {"_int4", -1, "{{1,2},{3,4}}", "OK {{1,2},{3,4}}"},
+    {"_int4", -1, "{{{1,NULL}},{{3,4}}}", "OK {{{1,NULL}},{{3,4}}}"},
+    {"_int4", -1, "  [0:1] = {1,2}", "OK [0:1]={1,2}"},
+    {"_int4", -1, "[-2:-1][1:2]={{1,2},{3,4}}", "OK [-2:-1][1:2]={{1,2},{3,4}}"},
+    {"_int4", -1, "[1:2][3:3]={{1},{2}}", "OK [1:2][3:3]={{1},{2}}"},
+    {"_int4", -1, "[3]={1,2,3}", "OK {1,2,3}"},
+    {"_int4", -1, "[1:3]={1,2}", "ERROR 22P02 malformed array literal: \"[1:3]={1,2}\"|Specified array dimensions do not match array contents."},
+    {"_int4", -1, "[2:1]={1}", "ERROR 2202E upper bound cannot be less than lower bound|"},
+    {"_int4", -1, "[1:2]{1,2}", "ERROR 22P02 malformed array literal: \"[1:2]{1,2}\"|Missing \"=\" after array dimensions."},
+    {"_int4", -1, "[1:2]=1,2", "ERROR 22P02 malformed array literal: \"[1:2]=1,2\"|Array contents must start with \"{\"."},
+    {"_int4", -1, "[a]={1}", "ERROR 22P02 malformed array literal: \"[a]={1}\"|\"[\" must introduce explicitly-specified array dimensions."},
+    {"_int4", -1, "[1:]={1}", "ERROR 22P02 malformed array literal: \"[1:]={1}\"|Missing array dimension value."},
+    {"_int4", -1, "[1:2={1,2}", "ERROR 22P02 malformed array literal: \"[1:2={1,2}\"|Missing \"]\" after array dimensions."},
+    {"_int4", -1, "[1:1]={}", "ERROR 22P02 malformed array literal: \"[1:1]={}\"|Specified array dimensions do not match array contents."},
+    {"_int4", -1, "{{}}", "ERROR 22P02 malformed array literal: \"{{}}\"|Unexpected \"}\" character."},
+    {"_int4", -1, "{{},{}}", "ERROR 22P02 malformed array literal: \"{{},{}}\"|Unexpected \"}\" character."},
+    {"_int4", -1, "{{{{{{{1}}}}}}}", "ERROR 54000 number of array dimensions (7) exceeds the maximum allowed (6)|"},
+    {"_int4", -1, "[1][1][1][1][1][1][1]={{{{{{{1}}}}}}}", "ERROR 54000 number of array dimensions (7) exceeds the maximum allowed (6)|"},
+    {"_int4", -1, "{{1,2},{3,x}}", "ERROR 22P02 invalid input syntax for type integer: \"x\"|"},
+    {"_text", -1, "{{\"a b\",NULL},{\"\",c}}", "OK {{\"a b\",NULL},{\"\",c}}"},
+    {"_text", -1, "[0:0]={\"{x}\"}", "OK [0:0]={\"{x}\"}"},
+    {"_int4", -1, "[+1:+2]={1,2}", "OK {1,2}"},
+    {"_int4", -1, "[1:1] [1:2]={{1,2}}", "OK {{1,2}}"},
+    {"_int4", -1, "[1:1]= {1}", "OK {1}"},
 };
 
 /* "OK <array_out>" or "ERROR <sqlstate> <message>|<detail>" for in. */
@@ -185,6 +233,41 @@ START_TEST(compare_equal_hash)
     ck_assert(sl_datum_eq(SL_T_FLOAT8_ARRAY, &x, &y));
     ck_assert(sl_datum_hash(SL_T_FLOAT8_ARRAY, &x) == sl_datum_hash(SL_T_FLOAT8_ARRAY, &y));
     ck_assert_int_eq(sl_datum_cmp(SL_T_FLOAT8_ARRAY, &x, &y), 0);
+    /* numeric 1.0 = 1.00 and interval '1 mon' = '30 days', as in PostgreSQL:
+     * equal arrays, one hash; numeric order by value, not by text */
+    static const struct {
+        sl_type_t t;
+        const char *x, *y;
+        int cmp;
+    } pairs[] = {
+        {SL_T_NUMERIC_ARRAY, "{1.0,NULL,-2}", "{1.00,NULL,-2.000}", 0},
+        {SL_T_NUMERIC_ARRAY, "{9.5}", "{10}", -1},
+        {SL_T_NUMERIC_ARRAY, "{NaN}", "{Infinity}", 1},
+        {SL_T_INTERVAL_ARRAY, "{1 mon}", "{30 days}", 0},
+        {SL_T_INTERVAL_ARRAY, "{1 day}", "{23:00:00}", 1},
+        {SL_T_UUID_ARRAY, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+         "{A0EEBC999C0B4EF8BB6D6BB9BD380A11}", 0},
+        {SL_T_DATE_ARRAY, "{2020-01-01,infinity}", "{2020-01-02}", -1},
+        {SL_T_TIME_ARRAY, "{24:00}", "{23:59:59.999999}", 1},
+        {SL_T_JSONB_ARRAY, "{\"{\\\"a\\\": 1.0}\"}", "{\"{\\\"a\\\":1.00}\"}", 0},
+        /* equal elements: fewer dimensions, then lengths, then lower bounds
+         * first (PostgreSQL: '{1,2}' < '{{1,2}}', '[0:1]={1,2}' < '{1,2}') */
+        {SL_T_INT4_ARRAY, "{1,2}", "{{1,2}}", -1},
+        {SL_T_INT4_ARRAY, "[0:1]={1,2}", "{1,2}", -1},
+        {SL_T_INT4_ARRAY, "{{1,2},{3,4}}", "{{1,2,3,4}}", 1},
+        {SL_T_INT4_ARRAY, "{{1},{2}}", "{{1,2}}", 1},
+        {SL_T_INT4_ARRAY, "{{1,2}}", "{1,3}", -1},
+        {SL_T_INT4_ARRAY, "[0:1][5:5]={{1},{2}}", "[1:2][0:0]={{1},{2}}", -1},
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        x = parse(a, pairs[i].t, pairs[i].x);
+        y = parse(a, pairs[i].t, pairs[i].y);
+        int c = sl_datum_cmp(pairs[i].t, &x, &y);
+        ck_assert_msg((c > 0) - (c < 0) == pairs[i].cmp, "%s vs %s: %d", pairs[i].x, pairs[i].y, c);
+        ck_assert(sl_datum_eq(pairs[i].t, &x, &y) == (pairs[i].cmp == 0));
+        if (pairs[i].cmp == 0)
+            ck_assert(sl_datum_hash(pairs[i].t, &x) == sl_datum_hash(pairs[i].t, &y));
+    }
     sl_arena_free(a);
 }
 END_TEST
@@ -194,13 +277,43 @@ START_TEST(type_names)
     ck_assert_int_eq(sl_type_from_name("_int8"), SL_T_INT8_ARRAY);
     ck_assert_int_eq(sl_type_elem(SL_T_TIMESTAMPTZ_ARRAY), SL_T_TIMESTAMPTZ);
     ck_assert_int_eq(sl_type_array_of(SL_T_BOOL), SL_T_BOOL_ARRAY);
-    ck_assert_int_eq(sl_type_array_of(SL_T_NUMERIC), SL_T_UNKNOWN);
+    ck_assert_int_eq(sl_type_array_of(SL_T_NUMERIC), SL_T_NUMERIC_ARRAY);
+    ck_assert_int_eq(sl_type_array_of(SL_T_UNKNOWN), SL_T_UNKNOWN);
+    ck_assert_int_eq(sl_type_array_of(SL_T_INT4_ARRAY), SL_T_UNKNOWN);
+    /* every scalar type has its array type, PostgreSQL's name and OID */
+    static const struct {
+        sl_type_t elem;
+        const char *name, *alias;
+        uint32_t oid;
+    } more[] = {
+        {SL_T_NUMERIC, "numeric[]", "_numeric", 1231},
+        {SL_T_INTERVAL, "interval[]", "_interval", 1187},
+        {SL_T_JSONB, "jsonb[]", "_jsonb", 3807},
+        {SL_T_DATE, "date[]", "_date", 1182},
+        {SL_T_TIME, "time without time zone[]", "_time", 1183},
+        {SL_T_UUID, "uuid[]", "_uuid", 2951},
+    };
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+        sl_type_t at = sl_type_array_of(more[i].elem);
+        ck_assert(sl_type_is_array(at));
+        ck_assert(sl_type_by_ref(at));
+        ck_assert_int_eq(sl_type_elem(at), more[i].elem);
+        ck_assert_str_eq(sl_type_name(at), more[i].name);
+        ck_assert_int_eq(sl_type_from_name(more[i].alias), at);
+        ck_assert_uint_eq(sl_type_oid(at), more[i].oid);
+    }
+    for (int t = SL_T_BOOL; t < SL_T_NTYPES; t++)
+        if (!sl_type_is_array((sl_type_t)t))
+            ck_assert_msg(sl_type_array_of((sl_type_t)t) != SL_T_UNKNOWN, "no array of %s",
+                          sl_type_name((sl_type_t)t));
     ck_assert(!sl_type_is_array(SL_T_TEXT));
     ck_assert_str_eq(sl_type_name(SL_T_FLOAT8_ARRAY), "double precision[]");
     ck_assert_uint_eq(sl_type_oid(SL_T_TEXT_ARRAY), 1009);
     char buf[64];
     ck_assert_str_eq(sl_type_sql(SL_T_TEXT_ARRAY, 20, buf, sizeof(buf)), "character varying(20)[]");
     ck_assert_str_eq(sl_type_sql(SL_T_INT4_ARRAY, -1, buf, sizeof(buf)), "integer[]");
+    ck_assert_str_eq(sl_type_sql(SL_T_NUMERIC_ARRAY, 327686, buf, sizeof(buf)), "numeric(5,2)[]");
+    ck_assert_str_eq(sl_type_sql(SL_T_NUMERIC_ARRAY, -1, buf, sizeof(buf)), "numeric[]");
 }
 END_TEST
 

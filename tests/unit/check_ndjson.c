@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ingest/ndjson.h"
+#include "util/array.h"
 
 static sl_arena_t *arena;
 static sl_stream_t stream;
@@ -398,6 +399,95 @@ START_TEST(test_throughput)
 }
 END_TEST
 
+/* JSON arrays into arrays of numeric (each number by its own text: exact),
+ * numeric(5,2), jsonb (any JSON value an element), uuid, date, interval:
+ * the texts PostgreSQL's json_populate_record gives for the same line. */
+START_TEST(test_array_elements)
+{
+    static sl_column_t acols[] = {
+        {"nu", SL_T_NUMERIC_ARRAY, -1}, {"jb", SL_T_JSONB_ARRAY, -1}, {"u", SL_T_UUID_ARRAY, -1},
+        {"d", SL_T_DATE_ARRAY, -1},     {"iv", SL_T_INTERVAL_ARRAY, -1},
+        {"n52", SL_T_NUMERIC_ARRAY, 327686},   /* numeric(5,2)[] */
+    };
+    static const char *const want[] = {
+        "{1.50,123456789012345678901234567890.123456789,NULL,NaN,1000}",
+        "{\"{\\\"a\\\": [1, \\\"x\\\"], \\\"b\\\": 1}\",\"\\\"s\\\"\",NULL,1.50,\"{\\\"c\\\": [true]}\"}",
+        "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+        "{2026-12-01,\"0044-03-15 BC\"}",
+        "{\"1 day\",\"1 year 2 mons\"}",
+        "{1.23}",
+    };
+    sl_stream_t as = {.name = "sa", .ncols = 6, .cols = acols};
+    const char *body =
+        "{\"nu\": [1.50, 123456789012345678901234567890.123456789, null, \"NaN\", 1e3], "
+        "\"jb\": [{\"b\":1,\"a\":[1,\"x\"]}, \"s\", null, 1.50, {\"c\": [true]}], "
+        "\"u\": [\"{A0EEBC999C0B4EF8BB6D6BB9BD380A11}\"], \"d\": [\"2026-12-01\", \"0044-03-15 BC\"], "
+        "\"iv\": [\"1 day\", \"P1Y2M\"], \"n52\": [1.234]}\n";
+    sl_batch_t *b = NULL;
+    sl_ingest_error_t ie;
+    ck_assert(sl_ndjson_decode(&as, body, strlen(body), arena, &b, &ie) == SL_OK);
+    sl_buf_t out = SL_BUF_INIT;
+    for (int c = 0; c < 6; c++) {
+        sl_buf_reset(&out);
+        sl_type_output(acols[c].type, &b->cols[c][0], &out);
+        ck_assert_str_eq(sl_buf_cstr(&out), want[c]);
+    }
+    sl_buf_free(&out);
+    const char *bad = "{\"n52\": [1, 1000]}\n";
+    ck_assert(sl_ndjson_decode(&as, bad, strlen(bad), arena, &b, &ie) == SL_ERR);
+    ck_assert_str_eq(ie.sqlstate, "22003");
+    ck_assert_str_eq(ie.message, "numeric field overflow");
+    bad = "{\"u\": [[1]]}\n";
+    ck_assert(sl_ndjson_decode(&as, bad, strlen(bad), arena, &b, &ie) == SL_ERR);
+    ck_assert_str_eq(ie.sqlstate, "22P02");
+    bad = "{\"jb\": [{\"a\": }]}\n";
+    ck_assert(sl_ndjson_decode(&as, bad, strlen(bad), arena, &b, &ie) == SL_ERR);
+}
+END_TEST
+
+/* Nested JSON arrays are dimensions, as json_populate_record reads them:
+ * the first element that is not an array fixes the depth (an empty
+ * innermost array too); beyond it an array or object is an element. */
+START_TEST(test_array_dimensions)
+{
+    static sl_column_t mcols[] = {{"a", SL_T_INT4_ARRAY, -1}, {"jb", SL_T_JSONB_ARRAY, -1},
+                                  {"t", SL_T_TEXT_ARRAY, -1}};
+    sl_stream_t ms = {.name = "sm", .ncols = 3, .cols = mcols};
+    static const struct {
+        const char *body, *want;   /* want: the value, or "ERROR <sqlstate> <message>" */
+    } cases[] = {
+        {"{\"a\": [[1, 2], [3, null]]}", "{{1,2},{3,NULL}}"},
+        {"{\"a\": [[[1]], [[2]]]}", "{{{1}},{{2}}}"},
+        {"{\"a\": [[], []]}", "{}"},
+        {"{\"a\": [[1], 2]}", "ERROR 22P02 expected JSON array: see the array element [1]"},
+        {"{\"a\": [[1, 2], [3]]}", "ERROR 22P02 malformed JSON array: Multidimensional arrays "
+                                   "must have sub-arrays with matching dimensions."},
+        {"{\"a\": [1, [2]]}", "ERROR 22P02 invalid input syntax for type integer: \"[2]\""},
+        {"{\"a\": [[[[[[[1]]]]]]]}",
+         "ERROR 54000 number of array dimensions (7) exceeds the maximum allowed (6)"},
+        {"{\"jb\": [{\"a\": [1]}, [2]]}", "{\"{\\\"a\\\": [1]}\",[2]}"},
+        {"{\"jb\": [[1, 2]]}", "{{1,2}}"},
+        {"{\"t\": [\"a\", {\"b\": 1}]}", "{a,\"{\\\"b\\\": 1}\"}"},
+    };
+    sl_buf_t got = SL_BUF_INIT;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sl_batch_t *b = NULL;
+        sl_ingest_error_t ie;
+        sl_buf_reset(&got);
+        if (sl_ndjson_decode(&ms, cases[i].body, strlen(cases[i].body), arena, &b, &ie) != SL_OK) {
+            sl_buf_printf(&got, "ERROR %s %s", ie.sqlstate, ie.message);
+        } else {
+            for (int c = 0; c < 3; c++)
+                if (!b->cols[c][0].null)
+                    sl_type_output(mcols[c].type, &b->cols[c][0], &got);
+        }
+        ck_assert_msg(strcmp(sl_buf_cstr(&got), cases[i].want) == 0, "%s: got %s, want %s",
+                      cases[i].body, sl_buf_cstr(&got), cases[i].want);
+    }
+    sl_buf_free(&got);
+}
+END_TEST
+
 static Suite *ndjson_suite(void)
 {
     Suite *s = suite_create("ndjson");
@@ -415,6 +505,8 @@ static Suite *ndjson_suite(void)
     tcase_add_test(tc, test_json_body);
     tcase_add_test(tc, test_empty_body);
     tcase_add_test(tc, test_jsonb_column);
+    tcase_add_test(tc, test_array_elements);
+    tcase_add_test(tc, test_array_dimensions);
     tcase_add_test(tc, test_throughput);
     suite_add_tcase(s, tc);
     return s;

@@ -1522,16 +1522,40 @@ static void put_json(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
         return;
     }
     if (sl_type_is_array(t)) {
+        /* nested by dimension, as array_to_json_internal: '{{1,2},{3,4}}'
+         * is [[1, 2], [3, 4]]; bounds are left out */
+        sl_array_shape_t sh;
+        sl_array_shape(d, &sh);
         sl_array_iter_t it;
         sl_datum_t e;
         sl_array_iter_init(&it, t, d);
-        sl_buf_putc(b, '[');
-        for (bool first = true; sl_array_next(&it, &e); first = false) {
-            if (!first)
+        if (sh.ndim == 0 || sl_array_count(d) == 0) {
+            sl_buf_puts(b, "[]");
+            return;
+        }
+        for (int k = 0; k < sh.ndim; k++)
+            sl_buf_putc(b, '[');
+        for (long i = 0; sl_array_next(&it, &e); i++) {
+            if (i > 0) {
+                /* the inner dimensions that end before element i */
+                int ended = 0;
+                long block = 1;
+                for (int k = sh.ndim - 1; k > 0; k--) {
+                    block *= sh.dims[k];
+                    if (i % block != 0)
+                        break;
+                    ended++;
+                }
+                for (int c = 0; c < ended; c++)
+                    sl_buf_putc(b, ']');
                 sl_buf_puts(b, ", ");
+                for (int c = 0; c < ended; c++)
+                    sl_buf_putc(b, '[');
+            }
             put_json(it.elem, &e, b);
         }
-        sl_buf_putc(b, ']');
+        for (int k = 0; k < sh.ndim; k++)
+            sl_buf_putc(b, ']');
         return;
     }
     if (t == SL_T_BOOL) {

@@ -2212,6 +2212,10 @@ static const struct {
     {SL_T_FLOAT8_ARRAY, "{NaN,1e100,-0}", "[\"NaN\", 10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000, 0]"},
     {SL_T_TIMESTAMPTZ_ARRAY, "{\"2026-01-01 00:00:07+00\",infinity}", "[\"2026-01-01T00:00:07+00:00\", \"infinity\"]"},
     {SL_T_BOOL_ARRAY, "{}", "[]"},
+    /* multidimensional: nested by dimension, bounds left out */
+    {SL_T_INT4_ARRAY, "{{1,2},{3,4}}", "[[1, 2], [3, 4]]"},
+    {SL_T_TEXT_ARRAY, "[0:1][2:3][1:1]={{{a},{b}},{{c},{NULL}}}", "[[[\"a\"], [\"b\"]], [[\"c\"], [null]]]"},
+    {SL_T_NUMERIC_ARRAY, "{{1.50},{2}}", "[[1.50], [2]]"},
 };
 
 START_TEST(to_jsonb_like_postgres)

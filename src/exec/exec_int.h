@@ -159,6 +159,8 @@ int sl__date_cast(sl_type_t from, sl_type_t to, const sl_datum_t *in, sl_datum_t
 SL__JSONB_FN(sl__jsonb_typeof);
 SL__JSONB_FN(sl__jsonb_array_length);
 SL__JSONB_FN(sl__jsonb_get);
+void sl__jsonb_get_key(const sl_expr_t *e, const sl_datum_t *j, sl_arena_t *scratch,
+                       sl_datum_t *out);
 SL__JSONB_FN(sl__jsonb_path);
 SL__JSONB_FN(sl__jsonb_exists);
 SL__JSONB_FN(sl__jsonb_exists_list);

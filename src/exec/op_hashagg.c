@@ -97,6 +97,8 @@ typedef struct vsum {
 typedef struct dset {
     uint32_t n, cap;
     sl_datum_t *val;
+    uint32_t *hash;          /* a set's: each used slot's hash (a probe compares
+                              * it first; growing does not hash again) */
 } dset_t;
 
 /* State of a statistics aggregate over integers (copied in and out with
@@ -633,6 +635,30 @@ static inline void istat_accum(unsigned char *st, int64_t x)
     istat_add(st, &v);
 }
 
+/* Equality of two set values of type t: text's bytes in line, the other
+ * types as sl_datum_eq. */
+static inline bool dset_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
+{
+    if (t == SL_T_TEXT || t == SL_T_UNKNOWN)
+        return a->v.s.n == b->v.s.n &&
+               (a->v.s.n == 0 || memcmp(a->v.s.p, b->v.s.p, a->v.s.n) == 0);
+    return sl_datum_eq(t, a, b);
+}
+
+/* A set value's hash (its own: slots and stored hashes are the set's
+ * alone): text of at most 8 bytes in line, the rest by sl_datum_hash. */
+static inline uint32_t dset_hash(sl_type_t t, const sl_datum_t *v)
+{
+    if ((t == SL_T_TEXT || t == SL_T_UNKNOWN) && v->v.s.n <= 8) {
+        const unsigned char *p = (const unsigned char *)v->v.s.p;
+        uint64_t w = (uint64_t)v->v.s.n << 59;
+        for (uint32_t i = 0; i < v->v.s.n; i++)
+            w ^= (uint64_t)p[i] << (8 * i);
+        return (uint32_t)((w * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
+    }
+    return (uint32_t)sl_datum_hash(t, v);
+}
+
 /* Adds non-NULL v to the set at st (created on the first value), copying
  * text into the delta's arena. */
 static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
@@ -647,24 +673,29 @@ static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
     if (2 * (ds->n + 1) > ds->cap) {
         uint32_t cap = ds->cap ? 2 * ds->cap : 8;
         sl_datum_t *nv = sl_alloc(d->arena, sizeof(sl_datum_t) * cap);
+        uint32_t *nh = sl_alloc(d->arena, sizeof(uint32_t) * cap);
         for (uint32_t i = 0; i < cap; i++)
             nv[i].null = true;
         for (uint32_t i = 0; i < ds->cap; i++) {
             if (ds->val[i].null)
                 continue;
-            uint32_t j = (uint32_t)sl_datum_hash(al->argtype, &ds->val[i]) & (cap - 1);
+            uint32_t j = ds->hash[i] & (cap - 1);
             while (!nv[j].null)
                 j = (j + 1) & (cap - 1);
             nv[j] = ds->val[i];
+            nh[j] = ds->hash[i];
         }
-        ds->val = nv;   /* the old array stays in the arena until the delta goes */
+        /* the old arrays stay in the arena until the delta goes */
+        ds->val = nv;
+        ds->hash = nh;
         ds->cap = cap;
     }
-    uint32_t j = (uint32_t)sl_datum_hash(al->argtype, v) & (ds->cap - 1);
-    for (; !ds->val[j].null; j = (j + 1) & (ds->cap - 1))
-        if (sl_datum_eq(al->argtype, &ds->val[j], v))
+    uint32_t h = dset_hash(al->argtype, v), mask = ds->cap - 1, j = h & mask;
+    for (; !ds->val[j].null; j = (j + 1) & mask)
+        if (ds->hash[j] == h && dset_eq(al->argtype, &ds->val[j], v))
             return;
     ds->val[j] = *v;
+    ds->hash[j] = h;
     if (is_text_key(al->argtype))
         own_text(d, &ds->val[j]);
     ds->n++;

@@ -5,7 +5,7 @@
 # does.  sluiced runs under callgrind against a throwaway PostgreSQL; for
 # each view, on a fresh stream, the counters are zeroed, sluice-bench posts
 # INSTR_EVENTS (1,000,000) events in 64 KiB bodies over INSTR_CONNECTIONS
-# (64) connections, and the counters are dumped once every request is
+# (128) connections, and the counters are dumped once every request is
 # answered (after the flush that commits it): the instructions of the
 # whole server (HTTP, decode, the view, its flushes) / the events.
 #   plain_j   SELECT k, count(*), sum(v) FROM sj GROUP BY k, --payload events
@@ -15,9 +15,12 @@
 #             max_lateness = '1 minute'), in-order events --ts-step-us
 #             INSTR_TS_STEP_US (100, as windows.sh)
 #   tumble    windows.sh's tumble(ts, '1 minute') view over such a stream
-# Flushes happen every INSTR_FLUSH_INTERVAL ms (2000: under callgrind
+# Flushes happen every INSTR_FLUSH_INTERVAL ms (10000: under callgrind
 # sluiced is some 50 times slower, and a 100 ms flush would weigh 50 times
-# more per event than in `make bench`); the number of flushes is printed.
+# more per event than in `make bench`, where a flush covers a few hundred
+# thousand events; here at most the events of the requests in flight);
+# the number of flushes is printed.  Under callgrind requests wait long:
+# sluiced runs with --request-timeout 0 and --pg-timeout 600000.
 # Prints per view instructions/event and per pair the ratio (plain /
 # other: the events/s ratio at equal instructions per second); lines
 # `RESULT instr view=... events=... instructions_per_event=... flushes=...`
@@ -30,7 +33,7 @@ set -eu
 . "$top_srcdir/tests/lib.sh"
 
 events=${INSTR_EVENTS:-1000000}
-conns=${INSTR_CONNECTIONS:-64}
+conns=${INSTR_CONNECTIONS:-128}
 step=${INSTR_TS_STEP_US:-100}
 only=${INSTR_ONLY:-}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -46,9 +49,11 @@ if [ -n "${INSTR_SLUICED:-}" ]; then
     alt="$PGTEST_DIR/alt"
     mkdir "$alt"
     ln -s "$(cd "$(dirname "$INSTR_SLUICED")" && pwd)/$(basename "$INSTR_SLUICED")" "$alt/sluiced"
-    top_builddir=$alt sluiced_start --flush-interval "${INSTR_FLUSH_INTERVAL:-2000}"
+    top_builddir=$alt sluiced_start --flush-interval "${INSTR_FLUSH_INTERVAL:-10000}" \
+        --request-timeout 0 --pg-timeout 600000
 else
-    sluiced_start --flush-interval "${INSTR_FLUSH_INTERVAL:-2000}"
+    sluiced_start --flush-interval "${INSTR_FLUSH_INTERVAL:-10000}" \
+        --request-timeout 0 --pg-timeout 600000
 fi
 sq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
 flushes() {

@@ -1247,6 +1247,11 @@ sl_type_t sl_delta_coltype(const sl_delta_t *d, int c, int *typmod)
 
 static void put_int128(sl_buf_t *out, __int128 v)
 {
+    if (v >= INT64_MIN && v <= INT64_MAX) {   /* 64-bit digits: no 128-bit division */
+        sl_datum_t d = {.v.i = (int64_t)v};
+        sl_type_output(SL_T_INT8, &d, out);
+        return;
+    }
     char buf[48];
     int i = sizeof(buf);
     unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
@@ -1319,8 +1324,7 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
     switch (al->upd) {
     case U_COUNT_STAR:
     case U_COUNT:
-        snprintf(tmp, sizeof(tmp), "%lld", (long long)*(int64_t *)st);
-        sl_buf_puts(out, tmp);
+        put_int128(out, *(int64_t *)st);
         return true;
     case U_ISUM:
     case U_FSUM: {
@@ -1392,6 +1396,10 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
             first = 0;
             if (set->val[k].null) {
                 sl_buf_puts(out, "NULL");
+                continue;
+            }
+            if (al->argtype == SL_T_TEXT || al->argtype == SL_T_UNKNOWN) {   /* as is */
+                sl_buf_put_array_elem(out, set->val[k].v.s.p, set->val[k].v.s.n);
                 continue;
             }
             sl_buf_reset(&v);

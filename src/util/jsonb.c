@@ -1038,7 +1038,14 @@ bool sl_jsonb_field(sl_jb_t j, const char *key, uint32_t kn, sl_jb_t *out)
     for (;;) {
         const char *ke = skip_string(p);
         bool hit = key_is(p, ke, key, kn);
-        const char *v = ke + 2, *ve = skip(v, e);   /* after ": " */
+        const char *v = ke + 2, *ve;   /* after ": " */
+        if (*v == '"')
+            ve = skip_string(v);
+        else if ((*v >= '0' && *v <= '9') || *v == '-')   /* a number: up to , or } */
+            for (ve = v + 1; *ve != ',' && *ve != '}'; ve++)
+                ;
+        else
+            ve = skip(v, e);
         if (hit) {
             out->p = v;
             out->n = (uint32_t)(ve - v);

@@ -491,10 +491,19 @@ void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
         break;
     case SL_T_INT2:
     case SL_T_INT4:
-    case SL_T_INT8:
-        snprintf(tmp, sizeof(tmp), "%" PRId64, d->v.i);
-        sl_buf_puts(b, tmp);
+    case SL_T_INT8: {
+        /* digits from the right (a flush writes a key or count a group) */
+        uint64_t u = d->v.i < 0 ? -(uint64_t)d->v.i : (uint64_t)d->v.i;
+        int i = sizeof(tmp);
+        do {
+            tmp[--i] = (char)('0' + (int)(u % 10));
+            u /= 10;
+        } while (u);
+        if (d->v.i < 0)
+            tmp[--i] = '-';
+        sl_buf_append(b, tmp + i, sizeof(tmp) - (size_t)i);
         break;
+    }
     case SL_T_FLOAT4:
         float_output(d->v.f, true, b);
         break;

@@ -272,8 +272,9 @@ static int time_op(const sl_expr_t *e, const sl_datum_t *x, const sl_datum_t *y,
                ? SL_ERR : sl_timestamp_pl_interval(x->v.i, &neg, &out->v.i, err);
 }
 
-static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
-                   sl_datum_t *out, sl_error_t *err)
+static __attribute__((noinline)) int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r,
+                                             sl_arena_t *scratch, sl_datum_t *out,
+                                             sl_error_t *err)
 {
     sl_datum_t x, y;
     if (sl_expr_eval(e->args[0], b, r, scratch, &x, err) != SL_OK ||
@@ -344,6 +345,22 @@ static void set_bool(sl_datum_t *out, bool v)
     out->v.i = v;
 }
 
+/* CASE WHEN c THEN v ... ELSE v END (the ELSE is always there: NULL
+ * when omitted). */
+static __attribute__((noinline)) int eval_case(const sl_expr_t *e, const sl_batch_t *b, int r,
+                                               sl_arena_t *scratch, sl_datum_t *out,
+                                               sl_error_t *err)
+{
+    sl_datum_t x;
+    for (int i = 0; i + 1 < e->nargs; i += 2) {
+        if (eval_bool(e->args[i], b, r, scratch, &x, err) != SL_OK)
+            return SL_ERR;
+        if (!x.null && x.v.i)
+            return sl_expr_eval(e->args[i + 1], b, r, scratch, out, err);
+    }
+    return sl_expr_eval(e->args[e->nargs - 1], b, r, scratch, out, err);
+}
+
 /* CASE, COALESCE, NULLIF, GREATEST / LEAST, = ANY / <> ALL, IS [NOT]
  * DISTINCT FROM, IS [NOT] TRUE ..., and function calls. */
 static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
@@ -352,13 +369,7 @@ static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t 
     sl_datum_t x, y;
     switch (e->kind) {
     case SL_E_CASE:
-        for (int i = 0; i + 1 < e->nargs; i += 2) {
-            if (eval_bool(e->args[i], b, r, scratch, &x, err) != SL_OK)
-                return SL_ERR;
-            if (!x.null && x.v.i)
-                return sl_expr_eval(e->args[i + 1], b, r, scratch, out, err);
-        }
-        return sl_expr_eval(e->args[e->nargs - 1], b, r, scratch, out, err);
+        return eval_case(e, b, r, scratch, out, err);
     case SL_E_COALESCE:
         for (int i = 0; i < e->nargs; i++) {
             if (sl_expr_eval(e->args[i], b, r, scratch, out, err) != SL_OK)
@@ -588,6 +599,10 @@ int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scr
             return SL_OK;
         }
         return eval_node(e, b, r, scratch, out, err);
+    case SL_E_OP:
+        return eval_op(e, b, r, scratch, out, err);
+    case SL_E_CASE:
+        return eval_case(e, b, r, scratch, out, err);
     default:
         return eval_node(e, b, r, scratch, out, err);
     }

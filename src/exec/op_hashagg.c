@@ -57,6 +57,7 @@
 #include "util/array.h"
 
 #include <float.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +98,26 @@ typedef struct vsum {
 typedef struct dset {
     uint32_t n, cap;
     sl_datum_t *val;
-    uint32_t *hash;          /* a set's: each used slot's hash (a probe compares
-                              * it first; growing does not hash again) */
 } dset_t;
+
+/* A set's by-reference value (text, numeric, jsonb: a slice, pointer and
+ * length) leaves the last 4 bytes of its union unused: the set keeps the
+ * value's hash there, so that a probe compares it first and growing does
+ * not hash again, without touching more memory. */
+_Static_assert(offsetof(sl_datum_t, v.s.n) + sizeof(uint32_t) <= 12,
+               "a slice leaves the union's last 4 bytes free");
+
+static inline uint32_t slot_hash(const sl_datum_t *v)
+{
+    uint32_t h;
+    memcpy(&h, v->v.u + 12, sizeof(h));
+    return h;
+}
+
+static inline void set_slot_hash(sl_datum_t *v, uint32_t h)
+{
+    memcpy(v->v.u + 12, &h, sizeof(h));
+}
 
 /* State of a statistics aggregate over integers (copied in and out with
  * memcpy: records are only 8-byte aligned). */
@@ -700,6 +718,8 @@ static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
                      const sl_datum_t *v)
 {
     dset_t *ds;
+    sl_type_t t = al->argtype;
+    bool byref = is_text_key(t);
     memcpy(&ds, st, sizeof(ds));
     if (ds == NULL) {
         ds = sl_alloc0(d->arena, sizeof(*ds));
@@ -708,31 +728,28 @@ static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
     if (2 * (ds->n + 1) > ds->cap) {
         uint32_t cap = ds->cap ? 2 * ds->cap : 8;
         sl_datum_t *nv = sl_alloc(d->arena, sizeof(sl_datum_t) * cap);
-        uint32_t *nh = sl_alloc(d->arena, sizeof(uint32_t) * cap);
         for (uint32_t i = 0; i < cap; i++)
             nv[i].null = true;
         for (uint32_t i = 0; i < ds->cap; i++) {
             if (ds->val[i].null)
                 continue;
-            uint32_t j = ds->hash[i] & (cap - 1);
+            uint32_t j = (byref ? slot_hash(&ds->val[i]) : dset_hash(t, &ds->val[i])) & (cap - 1);
             while (!nv[j].null)
                 j = (j + 1) & (cap - 1);
             nv[j] = ds->val[i];
-            nh[j] = ds->hash[i];
         }
-        /* the old arrays stay in the arena until the delta goes */
-        ds->val = nv;
-        ds->hash = nh;
+        ds->val = nv;   /* the old array stays in the arena until the delta goes */
         ds->cap = cap;
     }
-    uint32_t h = dset_hash(al->argtype, v), mask = ds->cap - 1, j = h & mask;
+    uint32_t h = dset_hash(t, v), mask = ds->cap - 1, j = h & mask;
     for (; !ds->val[j].null; j = (j + 1) & mask)
-        if (ds->hash[j] == h && dset_eq(al->argtype, &ds->val[j], v))
+        if ((!byref || slot_hash(&ds->val[j]) == h) && dset_eq(t, &ds->val[j], v))
             return;
     ds->val[j] = *v;
-    ds->hash[j] = h;
-    if (is_text_key(al->argtype))
+    if (byref) {
+        set_slot_hash(&ds->val[j], h);
         own_text(d, &ds->val[j]);
+    }
     ds->n++;
 }
 

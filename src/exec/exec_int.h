@@ -161,6 +161,8 @@ SL__JSONB_FN(sl__jsonb_typeof);
 SL__JSONB_FN(sl__jsonb_array_length);
 SL__JSONB_FN(sl__jsonb_to_jsonb);
 SL__JSONB_FN(sl__jsonb_get);
+void sl__jsonb_get_key(const sl_expr_t *e, const sl_datum_t *j, sl_arena_t *scratch,
+                       sl_datum_t *out);
 SL__JSONB_FN(sl__jsonb_path);
 SL__JSONB_FN(sl__jsonb_exists);
 SL__JSONB_FN(sl__jsonb_exists_list);

@@ -272,8 +272,9 @@ static int time_op(const sl_expr_t *e, const sl_datum_t *x, const sl_datum_t *y,
                ? SL_ERR : sl_timestamp_pl_interval(x->v.i, &neg, &out->v.i, err);
 }
 
-static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
-                   sl_datum_t *out, sl_error_t *err)
+static __attribute__((noinline)) int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r,
+                                             sl_arena_t *scratch, sl_datum_t *out,
+                                             sl_error_t *err)
 {
     sl_datum_t x, y;
     if (sl_expr_eval(e->args[0], b, r, scratch, &x, err) != SL_OK ||
@@ -288,6 +289,14 @@ static int eval_op(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *s
     switch (e->op) {
     case SL_OP_EQ: case SL_OP_NE: case SL_OP_LT:
     case SL_OP_LE: case SL_OP_GT: case SL_OP_GE: {
+        if (is_text(t) && (e->op == SL_OP_EQ || e->op == SL_OP_NE)) {
+            /* texteq: equal bytes, whatever the collation (a collated
+             * comparison breaks ties by the bytes: sl_datum_cmp) */
+            bool eq = x.v.s.n == y.v.s.n &&
+                      (x.v.s.n == 0 || memcmp(x.v.s.p, y.v.s.p, x.v.s.n) == 0);
+            out->v.i = eq == (e->op == SL_OP_EQ);
+            return SL_OK;
+        }
         int c = sl_datum_cmp(t, &x, &y);
         bool v = e->op == SL_OP_EQ ? c == 0 : e->op == SL_OP_NE ? c != 0 :
                  e->op == SL_OP_LT ? c < 0 : e->op == SL_OP_LE ? c <= 0 :
@@ -336,6 +345,22 @@ static void set_bool(sl_datum_t *out, bool v)
     out->v.i = v;
 }
 
+/* CASE WHEN c THEN v ... ELSE v END (the ELSE is always there: NULL
+ * when omitted). */
+static __attribute__((noinline)) int eval_case(const sl_expr_t *e, const sl_batch_t *b, int r,
+                                               sl_arena_t *scratch, sl_datum_t *out,
+                                               sl_error_t *err)
+{
+    sl_datum_t x;
+    for (int i = 0; i + 1 < e->nargs; i += 2) {
+        if (eval_bool(e->args[i], b, r, scratch, &x, err) != SL_OK)
+            return SL_ERR;
+        if (!x.null && x.v.i)
+            return sl_expr_eval(e->args[i + 1], b, r, scratch, out, err);
+    }
+    return sl_expr_eval(e->args[e->nargs - 1], b, r, scratch, out, err);
+}
+
 /* CASE, COALESCE, NULLIF, GREATEST / LEAST, = ANY / <> ALL, IS [NOT]
  * DISTINCT FROM, IS [NOT] TRUE ..., and function calls. */
 static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
@@ -344,13 +369,7 @@ static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t 
     sl_datum_t x, y;
     switch (e->kind) {
     case SL_E_CASE:
-        for (int i = 0; i + 1 < e->nargs; i += 2) {
-            if (eval_bool(e->args[i], b, r, scratch, &x, err) != SL_OK)
-                return SL_ERR;
-            if (!x.null && x.v.i)
-                return sl_expr_eval(e->args[i + 1], b, r, scratch, out, err);
-        }
-        return sl_expr_eval(e->args[e->nargs - 1], b, r, scratch, out, err);
+        return eval_case(e, b, r, scratch, out, err);
     case SL_E_COALESCE:
         for (int i = 0; i < e->nargs; i++) {
             if (sl_expr_eval(e->args[i], b, r, scratch, out, err) != SL_OK)
@@ -469,16 +488,13 @@ static int eval_cond(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t 
     }
 }
 
-int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
-                 sl_datum_t *out, sl_error_t *err)
+/* Every kind but the leaves sl_expr_eval handles itself; kept out of line
+ * so that a constant or a column costs no more than a small call. */
+static __attribute__((noinline)) int eval_node(const sl_expr_t *e, const sl_batch_t *b, int r,
+                                               sl_arena_t *scratch, sl_datum_t *out,
+                                               sl_error_t *err)
 {
     switch (e->kind) {
-    case SL_E_CONST:
-        *out = e->constval;
-        return SL_OK;
-    case SL_E_COLUMN:
-        *out = b->cols[e->colno][r];
-        return SL_OK;
     case SL_E_OP:
         return eval_op(e, b, r, scratch, out, err);
     case SL_E_NEG: {
@@ -561,4 +577,33 @@ int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scr
         return eval_cond(e, b, r, scratch, out, err);
     }
     return sl_error_set(err, SL_ERRCODE_INTERNAL_ERROR, 0, "unknown expression kind %d", e->kind);
+}
+
+int sl_expr_eval(const sl_expr_t *e, const sl_batch_t *b, int r, sl_arena_t *scratch,
+                 sl_datum_t *out, sl_error_t *err)
+{
+    switch (e->kind) {
+    case SL_E_CONST:
+        *out = e->constval;
+        return SL_OK;
+    case SL_E_COLUMN:
+        *out = b->cols[e->colno][r];
+        return SL_OK;
+    case SL_E_FUNC:
+        /* a jsonb column's field by a constant key (payload->>'kind'): looked
+         * up at once, as sl__jsonb_get would after evaluating both arguments */
+        if ((e->func == SL_F_JSONB_GET_TEXT || e->func == SL_F_JSONB_GET) &&
+            e->args[0]->kind == SL_E_COLUMN && e->args[1]->kind == SL_E_CONST &&
+            e->args[1]->type == SL_T_TEXT && !e->args[1]->constval.null) {
+            sl__jsonb_get_key(e, &b->cols[e->args[0]->colno][r], scratch, out);
+            return SL_OK;
+        }
+        return eval_node(e, b, r, scratch, out, err);
+    case SL_E_OP:
+        return eval_op(e, b, r, scratch, out, err);
+    case SL_E_CASE:
+        return eval_case(e, b, r, scratch, out, err);
+    default:
+        return eval_node(e, b, r, scratch, out, err);
+    }
 }

@@ -79,6 +79,21 @@ SL__JSONB_FN(sl__jsonb_get)
     return SL_OK;
 }
 
+/* j -> key, j ->> key with j a datum (perhaps NULL) and the key e's
+ * constant text second argument: sl__jsonb_get without evaluating the
+ * arguments (expr.c's shortcut for a column's field). */
+void sl__jsonb_get_key(const sl_expr_t *e, const sl_datum_t *j, sl_arena_t *scratch,
+                       sl_datum_t *out)
+{
+    const sl_datum_t *key = &e->args[1]->constval;
+    sl_jb_t v;
+    memset(out, 0, sizeof(*out));
+    if (j->null || !sl_jsonb_field(jb_of(j), key->v.s.p, key->v.s.n, &v))
+        out->null = true;
+    else
+        result(v, e->func == SL_F_JSONB_GET_TEXT, scratch, out);
+}
+
 /* The parsed path or key list of e (plan time), or parsed now. */
 static int path_of(const sl_expr_t *e, const sl_datum_t *d, sl_arena_t *scratch,
                    const sl_jb_path_t **path, sl_jb_path_t *local, sl_error_t *err)

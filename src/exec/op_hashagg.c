@@ -57,6 +57,7 @@
 #include "util/array.h"
 
 #include <float.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,25 @@ typedef struct dset {
     sl_datum_t *val;
 } dset_t;
 
+/* A set's by-reference value (text, numeric, jsonb: a slice, pointer and
+ * length) leaves the last 4 bytes of its union unused: the set keeps the
+ * value's hash there, so that a probe compares it first and growing does
+ * not hash again, without touching more memory. */
+_Static_assert(offsetof(sl_datum_t, v.s.n) + sizeof(uint32_t) <= 12,
+               "a slice leaves the union's last 4 bytes free");
+
+static inline uint32_t slot_hash(const sl_datum_t *v)
+{
+    uint32_t h;
+    memcpy(&h, v->v.u + 12, sizeof(h));
+    return h;
+}
+
+static inline void set_slot_hash(sl_datum_t *v, uint32_t h)
+{
+    memcpy(v->v.u + 12, &h, sizeof(h));
+}
+
 /* State of a statistics aggregate over integers (copied in and out with
  * memcpy: records are only 8-byte aligned). */
 typedef struct istat {
@@ -124,6 +144,7 @@ typedef struct layout {
     bool append;             /* a transform: one record per row, no table */
     int nkeys;
     bool hash_is_key;        /* one integer-like key: hash equality = key equality */
+    bool int_keys;           /* every key integer-like (compared and hashed by v.i) */
     sl_type_t *ktype;
     int *ktypmod;
     int naggs;
@@ -170,6 +191,13 @@ static bool is_text_key(sl_type_t t)
     return sl_type_by_ref(t);
 }
 
+/* Types whose datums are their v.i (keys_eq compares them so). */
+static bool int_like(sl_type_t t)
+{
+    return !is_text_key(t) && (sl_type_is_integer(t) || t == SL_T_BOOL ||
+                               t == SL_T_TIMESTAMPTZ || t == SL_T_TIMESTAMP);
+}
+
 /* ---- layout ---- */
 
 static void layout_build(layout_t *l, const sl_view_plan_t *p)
@@ -180,6 +208,9 @@ static void layout_build(layout_t *l, const sl_view_plan_t *p)
                      (sl_type_is_integer(p->group[0].type) || p->group[0].type == SL_T_BOOL ||
                       p->group[0].type == SL_T_TIMESTAMPTZ ||
                       p->group[0].type == SL_T_TIMESTAMP);
+    l->int_keys = true;
+    for (int k = 0; k < p->ngroup; k++)
+        l->int_keys = l->int_keys && int_like(p->group[k].type);
     l->ktype = sl_xcalloc((size_t)p->ngroup + 1, sizeof(sl_type_t));
     l->ktypmod = sl_xcalloc((size_t)p->ngroup + 1, sizeof(int));
     for (int k = 0; k < p->ngroup; k++) {
@@ -333,16 +364,40 @@ static inline sl_datum_t *rec_keys(unsigned char *rec)
     return (sl_datum_t *)(rec + sizeof(uint64_t));
 }
 
+/* sl_datum_hash of an integer-like value (types.c's mix64), in line. */
+static inline uint64_t int_hash(const sl_datum_t *d)
+{
+    if (d->null)
+        return NULL_KEY_HASH;
+    uint64_t x = (uint64_t)d->v.i;
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
 static inline uint64_t hash_keys(const layout_t *l, const sl_datum_t *keys)
 {
     uint64_t h = HASH_SEED;
-    for (int k = 0; k < l->nkeys; k++)
-        h = (h ^ sl_datum_hash(l->ktype[k], &keys[k])) * UINT64_C(0x9e3779b97f4a7c15);
+    if (l->int_keys)   /* say (k, tumble(ts, ...)): no call a key */
+        for (int k = 0; k < l->nkeys; k++)
+            h = (h ^ int_hash(&keys[k])) * UINT64_C(0x9e3779b97f4a7c15);
+    else
+        for (int k = 0; k < l->nkeys; k++)
+            h = (h ^ sl_datum_hash(l->ktype[k], &keys[k])) * UINT64_C(0x9e3779b97f4a7c15);
     return h ^ (h >> 29);
 }
 
 static inline bool keys_eq(const layout_t *l, const sl_datum_t *a, const sl_datum_t *b)
 {
+    if (l->int_keys) {
+        for (int k = 0; k < l->nkeys; k++)
+            if (a[k].null != b[k].null || (!a[k].null && a[k].v.i != b[k].v.i))
+                return false;
+        return true;
+    }
     for (int k = 0; k < l->nkeys; k++) {
         sl_type_t t = l->ktype[k];
         if (sl_type_is_integer(t) || t == SL_T_BOOL || t == SL_T_TIMESTAMPTZ ||
@@ -633,12 +688,38 @@ static inline void istat_accum(unsigned char *st, int64_t x)
     istat_add(st, &v);
 }
 
+/* Equality of two set values of type t: text's bytes in line, the other
+ * types as sl_datum_eq. */
+static inline bool dset_eq(sl_type_t t, const sl_datum_t *a, const sl_datum_t *b)
+{
+    if (t == SL_T_TEXT || t == SL_T_UNKNOWN)
+        return a->v.s.n == b->v.s.n &&
+               (a->v.s.n == 0 || memcmp(a->v.s.p, b->v.s.p, a->v.s.n) == 0);
+    return sl_datum_eq(t, a, b);
+}
+
+/* A set value's hash (its own: slots and stored hashes are the set's
+ * alone): text of at most 8 bytes in line, the rest by sl_datum_hash. */
+static inline uint32_t dset_hash(sl_type_t t, const sl_datum_t *v)
+{
+    if ((t == SL_T_TEXT || t == SL_T_UNKNOWN) && v->v.s.n <= 8) {
+        const unsigned char *p = (const unsigned char *)v->v.s.p;
+        uint64_t w = (uint64_t)v->v.s.n << 59;
+        for (uint32_t i = 0; i < v->v.s.n; i++)
+            w ^= (uint64_t)p[i] << (8 * i);
+        return (uint32_t)((w * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
+    }
+    return (uint32_t)sl_datum_hash(t, v);
+}
+
 /* Adds non-NULL v to the set at st (created on the first value), copying
  * text into the delta's arena. */
 static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
                      const sl_datum_t *v)
 {
     dset_t *ds;
+    sl_type_t t = al->argtype;
+    bool byref = is_text_key(t);
     memcpy(&ds, st, sizeof(ds));
     if (ds == NULL) {
         ds = sl_alloc0(d->arena, sizeof(*ds));
@@ -652,7 +733,7 @@ static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
         for (uint32_t i = 0; i < ds->cap; i++) {
             if (ds->val[i].null)
                 continue;
-            uint32_t j = (uint32_t)sl_datum_hash(al->argtype, &ds->val[i]) & (cap - 1);
+            uint32_t j = (byref ? slot_hash(&ds->val[i]) : dset_hash(t, &ds->val[i])) & (cap - 1);
             while (!nv[j].null)
                 j = (j + 1) & (cap - 1);
             nv[j] = ds->val[i];
@@ -660,13 +741,15 @@ static void dset_add(sl_delta_t *d, const agg_layout_t *al, unsigned char *st,
         ds->val = nv;   /* the old array stays in the arena until the delta goes */
         ds->cap = cap;
     }
-    uint32_t j = (uint32_t)sl_datum_hash(al->argtype, v) & (ds->cap - 1);
-    for (; !ds->val[j].null; j = (j + 1) & (ds->cap - 1))
-        if (sl_datum_eq(al->argtype, &ds->val[j], v))
+    uint32_t h = dset_hash(t, v), mask = ds->cap - 1, j = h & mask;
+    for (; !ds->val[j].null; j = (j + 1) & mask)
+        if ((!byref || slot_hash(&ds->val[j]) == h) && dset_eq(t, &ds->val[j], v))
             return;
     ds->val[j] = *v;
-    if (is_text_key(al->argtype))
+    if (byref) {
+        set_slot_hash(&ds->val[j], h);
         own_text(d, &ds->val[j]);
+    }
     ds->n++;
 }
 
@@ -1181,6 +1264,11 @@ sl_type_t sl_delta_coltype(const sl_delta_t *d, int c, int *typmod)
 
 static void put_int128(sl_buf_t *out, __int128 v)
 {
+    if (v >= INT64_MIN && v <= INT64_MAX) {   /* 64-bit digits: no 128-bit division */
+        sl_datum_t d = {.v.i = (int64_t)v};
+        sl_type_output(SL_T_INT8, &d, out);
+        return;
+    }
     char buf[48];
     int i = sizeof(buf);
     unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
@@ -1253,8 +1341,7 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
     switch (al->upd) {
     case U_COUNT_STAR:
     case U_COUNT:
-        snprintf(tmp, sizeof(tmp), "%lld", (long long)*(int64_t *)st);
-        sl_buf_puts(out, tmp);
+        put_int128(out, *(int64_t *)st);
         return true;
     case U_ISUM:
     case U_FSUM: {
@@ -1326,6 +1413,10 @@ bool sl_delta_value(const sl_delta_t *d, int g, int c, sl_buf_t *out)
             first = 0;
             if (set->val[k].null) {
                 sl_buf_puts(out, "NULL");
+                continue;
+            }
+            if (al->argtype == SL_T_TEXT || al->argtype == SL_T_UNKNOWN) {   /* as is */
+                sl_buf_put_array_elem(out, set->val[k].v.s.p, set->val[k].v.s.n);
                 continue;
             }
             sl_buf_reset(&v);

@@ -57,6 +57,33 @@ int sl__window_push(const sl_view_plan_t *p, sl__chunk_t *c, const int64_t *wm)
     int64_t *win = sl_alloc(c->scratch, sizeof(int64_t) * (size_t)(cap > 0 ? cap : 1));
     int *late = NULL;
     int nlate = 0, m = 0;
+    if (w->count == 1) {
+        /* tumble: events in order share their window for long, so the last
+         * window found ([lo, hi): its start lo and end) serves while an
+         * event time falls in it */
+        int64_t lo = 1, hi = 0, end = 0;
+        for (int i = 0; i < n; i++) {
+            int r = c->sel ? c->sel[i] : i;
+            int64_t ts = tcol[r].v.i;
+            if (!(ts >= lo && ts < hi)) {
+                lo = sl_window_start(w, ts);
+                end = sl_window_end(w, lo);
+                /* clamped starts and ends near the limits: not kept */
+                if (lo == INT64_MIN + 1 || __builtin_add_overflow(lo, w->slide, &hi))
+                    hi = lo;
+            }
+            if (wm && end <= wm[r]) {
+                if (late == NULL)
+                    late = sl_alloc(c->scratch, sizeof(int) * (size_t)n);
+                late[nlate++] = r;
+                continue;
+            }
+            sel[m] = r;
+            win[m] = lo;
+            m++;
+        }
+        n = 0;   /* done */
+    }
     for (int i = 0; i < n; i++) {
         int r = c->sel ? c->sel[i] : i;
         int64_t ts = tcol[r].v.i;    /* never NULL: the pipeline refuses that */

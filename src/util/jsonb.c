@@ -984,7 +984,11 @@ static bool string_is(sl_jb_t s, const char *raw, uint32_t rn)
 static void unescape(sl_jb_t s, sl_arena_t *a, const char **out, uint32_t *on)
 {
     const char *p = s.p + 1, *e = s.p + s.n - 1;
-    if (memchr(p, '\\', (size_t)(e - p)) == NULL) {
+    const char *bs = p;
+    if (e - p <= 32)   /* short (a view's payload->>'kind'): looked at in line */
+        while (bs < e && *bs != '\\')
+            bs++;
+    if (e - p <= 32 ? bs == e : memchr(p, '\\', (size_t)(e - p)) == NULL) {
         *out = p;
         *on = (uint32_t)(e - p);
         return;
@@ -1011,19 +1015,48 @@ static void unescape(sl_jb_t s, sl_arena_t *a, const char **out, uint32_t *on)
     *on = (uint32_t)(q - r);
 }
 
+/* Whether the canonical key [ks, ke) (with quotes) is raw[0..rn): string_is
+ * with the common case (a key as long as raw) compared in line. */
+static inline bool key_is(const char *ks, const char *ke, const char *raw, uint32_t rn)
+{
+    uint32_t n = (uint32_t)(ke - ks) - 2;
+    if (n != rn)   /* longer: perhaps an escape; shorter: never */
+        return n > rn && string_is((sl_jb_t){ks, n + 2}, raw, rn);
+    if (rn > 16)
+        return memcmp(ks + 1, raw, rn) == 0 && memchr(raw, '\\', rn) == NULL;
+    for (uint32_t i = 0; i < rn; i++)   /* equal bytes, none an escape's backslash */
+        if (ks[1 + i] != raw[i] || raw[i] == '\\')
+            return false;
+    return true;
+}
+
+/* The members are walked in place (one per event and key in a view's
+ * payload->>'key': no iterator state). */
 bool sl_jsonb_field(sl_jb_t j, const char *key, uint32_t kn, sl_jb_t *out)
 {
-    if (j.p[0] != '{')
+    if (j.p[0] != '{' || j.p[1] == '}')
         return false;
-    it_t it;
-    sl_jb_t k, v;
-    it_init(&it, j);
-    while (it_next(&it, &k, &v))
-        if (string_is(k, key, kn)) {
-            *out = v;
+    const char *p = j.p + 1, *e = j.p + j.n;
+    for (;;) {
+        const char *ke = skip_string(p);
+        bool hit = key_is(p, ke, key, kn);
+        const char *v = ke + 2, *ve;   /* after ": " */
+        if (*v == '"')
+            ve = skip_string(v);
+        else if ((*v >= '0' && *v <= '9') || *v == '-')   /* a number: up to , or } */
+            for (ve = v + 1; *ve != ',' && *ve != '}'; ve++)
+                ;
+        else
+            ve = skip(v, e);
+        if (hit) {
+            out->p = v;
+            out->n = (uint32_t)(ve - v);
             return true;
         }
-    return false;
+        if (*ve != ',')
+            return false;
+        p = ve + 2;   /* after ", " */
+    }
 }
 
 bool sl_jsonb_elem(sl_jb_t j, int64_t idx, sl_jb_t *out)

@@ -379,9 +379,25 @@ static void ts_output(int64_t v, bool tz, sl_buf_t *b)
     int m, d;
     civil_from_days(days, &y, &m, &d);
     bool bc = y <= 0;
-    int64_t secs = us / US_PER_SEC, frac = us % US_PER_SEC;
-    sl_buf_printf(b, "%04" PRId64 "-%02d-%02d %02d:%02d:%02d", bc ? 1 - y : y, m,
-                  d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    int64_t secs = us / US_PER_SEC, frac = us % US_PER_SEC, yy = bc ? 1 - y : y;
+    if (yy <= 9999) {
+        /* the digits written in place (a flush writes many: printf's cost) */
+        char t[19];
+        int f[6] = {m, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60)};
+        t[0] = (char)('0' + yy / 1000);
+        t[1] = (char)('0' + yy / 100 % 10);
+        t[2] = (char)('0' + yy / 10 % 10);
+        t[3] = (char)('0' + yy % 10);
+        for (int i = 0; i < 5; i++) {
+            t[4 + 3 * i] = "-- ::"[i];
+            t[5 + 3 * i] = (char)('0' + f[i] / 10);
+            t[6 + 3 * i] = (char)('0' + f[i] % 10);
+        }
+        sl_buf_append(b, t, sizeof(t));
+    } else {
+        sl_buf_printf(b, "%04" PRId64 "-%02d-%02d %02d:%02d:%02d", yy, m, d,
+                      (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    }
     if (frac) {
         char f[8];
         snprintf(f, sizeof(f), "%06d", (int)frac);
@@ -475,10 +491,19 @@ void sl_type_output(sl_type_t t, const sl_datum_t *d, sl_buf_t *b)
         break;
     case SL_T_INT2:
     case SL_T_INT4:
-    case SL_T_INT8:
-        snprintf(tmp, sizeof(tmp), "%" PRId64, d->v.i);
-        sl_buf_puts(b, tmp);
+    case SL_T_INT8: {
+        /* digits from the right (a flush writes a key or count a group) */
+        uint64_t u = d->v.i < 0 ? -(uint64_t)d->v.i : (uint64_t)d->v.i;
+        int i = sizeof(tmp);
+        do {
+            tmp[--i] = (char)('0' + (int)(u % 10));
+            u /= 10;
+        } while (u);
+        if (d->v.i < 0)
+            tmp[--i] = '-';
+        sl_buf_append(b, tmp + i, sizeof(tmp) - (size_t)i);
         break;
+    }
     case SL_T_FLOAT4:
         float_output(d->v.f, true, b);
         break;

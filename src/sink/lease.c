@@ -227,9 +227,10 @@ static void lease_lost(sl_lease_t *l, const char *why)
                          "while taking a stream's ingest lease (%s); nothing of this request "
                          "was applied: retry it", why);
     }
-    /* every queued attempt gets the same answer */
+    /* every queued attempt gets the same answer (not those its waiters
+     * may queue meanwhile: on the next turn) */
     sl_error_t answer = l->answer;
-    while (l->nqueue > 0) {
+    for (int n = l->nqueue; n > 0 && l->nqueue > 0; n--) {
         l->answer = answer;
         l->answered = true;
         attempt_end(l);

@@ -58,7 +58,7 @@ pass "the lease connection's backend: $BPID"
 kill -STOP "$BPID"
 (post s2 2 >"$work/code.s2.2") &
 HTTP_WAIT=$!
-(psql -X -At -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
+(timeout 30 psql -X -At -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
     -c "INSERT INTO s2 VALUES (3, '2026-01-01 00:00:03+00')" >"$work/insert.out" 2>&1;
  echo $? >"$work/insert.rc") &
 PSQL_WAIT=$!
@@ -68,7 +68,7 @@ t0=$(ms)
 h=$(M=2 curl -s -m 2 -o /dev/null -w '%{http_code}' "http://$SLUICE_HTTP/healthz" || true)
 p=$(M=2 post plain 1)
 k=$(M=2 post s1 4)
-i=$(psql -X -At -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
+i=$(timeout 5 psql -X -At -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
     -c "INSERT INTO plain VALUES (2)" 2>&1 || true)
 t1=$(ms)
 [ "$h $p $k" = "200 200 200" ] && [ "$i" = "INSERT 0 1" ] &&

@@ -8,7 +8,9 @@
 #   - resumed (SIGCONT), the waiting requests are applied (200, INSERT);
 #   - stopped for longer than pg_timeout, the waiting request is answered
 #     503 (57P03) and nothing of it applied; then the lease connection is
-#     opened again and the stream taken.
+#     opened again and the stream taken;
+#   - a takeover waiting for a former holder's flush (its lock held by a
+#     psql session for 2 s): the request waits, the others are answered.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -35,6 +37,9 @@ CREATE STREAM s3 (k integer, ts timestamptz) WITH (event_time = 'ts', max_latene
 CREATE CONTINUOUS VIEW c3 WITH (emit = 'on_window_close') AS
   SELECT k, tumble(ts, '1 second') AS w, count(*) AS n FROM s3 GROUP BY k, w;
 CREATE CONTINUOUS VIEW raw3 AS SELECT k FROM s3;
+CREATE STREAM s4 (k integer, ts timestamptz) WITH (event_time = 'ts', max_lateness = '1 second');
+CREATE CONTINUOUS VIEW c4 WITH (emit = 'on_window_close') AS
+  SELECT k, tumble(ts, '1 second') AS w, count(*) AS n FROM s4 GROUP BY k, w;
 CREATE STREAM plain (k integer);
 CREATE CONTINUOUS VIEW pc AS SELECT count(*) AS n FROM plain;
 SQL
@@ -118,5 +123,35 @@ done
 [ "$(pgq -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM raw3")" = "6" ] &&
     pass "nothing of the refused request applied" ||
     fail "raw3: $(pgq -c "SELECT string_agg(k::text, ',' ORDER BY k) FROM raw3")"
+
+# 3. a takeover waits for the former holder's flush: a session holds the
+# flush lock (FLUSH_CLASS, hashtext('s4')) for 2 s
+psql -X -q -At -d "$PGTEST_CONNINFO" \
+    -c "SELECT pg_advisory_lock(1397574981, hashtext('s4'))" -c "SELECT pg_sleep(2)" \
+    >/dev/null 2>&1 &
+LOCKER=$!
+i=0
+until [ "$(pgq -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                   AND classid = 1397574981 AND objid = hashtext('s4')::oid AND granted")" = 1 ]; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || sl_fail "the flush lock of s4 was never taken"
+    sleep 0.05
+done
+t0=$(ms)
+(post s4 8 >"$work/code.s4.8") &
+HTTP_WAIT=$!
+sleep 0.3
+h=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://$SLUICE_HTTP/healthz" || true)
+p=$(M=1 post plain 3)
+kill -0 "$HTTP_WAIT" 2>/dev/null && w=waiting || w=answered
+[ "$h $p $w" = "200 200 waiting" ] &&
+    pass "a takeover waiting for a flush: /healthz and a plain stream answered, s4's request waits" ||
+    fail "a takeover waiting for a flush: healthz $h, plain $p, s4's request $w"
+wait "$HTTP_WAIT" || true
+t1=$(ms)
+wait "$LOCKER" || true
+[ "$(cat "$work/code.s4.8")" = 200 ] && [ $((t1 - t0)) -ge 1000 ] &&
+    pass "the takeover went on once the flush ended ($((t1 - t0)) ms)" ||
+    fail "s4 after the flush lock: $(cat "$work/code.s4.8") $(cat "$work/resp.s4.8") after $((t1 - t0)) ms"
 sluiced_stop
 sl_done "lease_async: ok"

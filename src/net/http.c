@@ -338,7 +338,8 @@ static void on_lease_gone(sl_httpd_req_t *req, void *arg)
 {
     lease_wait_t *w = arg;
     (void)req;
-    sl_sink_lease_cancel(w->h->srv->sink, w);
+    if (w->h->srv->sink != NULL)    /* (freed first at the end of sluiced) */
+        sl_sink_lease_cancel(w->h->srv->sink, w);
     free(w);
 }
 

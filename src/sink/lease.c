@@ -638,13 +638,19 @@ int sl_lease_take(sl_lease_t *l, sl_stream_t *s, sl_error_t *err)
 
 void sl_lease_retake(sl_lease_t *l, sl_catalog_t *cat)
 {
+    int keep = 0;
     for (int i = 0; i < l->nlost; i++) {
         sl_stream_t *s = sl_catalog_stream(cat, l->lost[i]);
+        if (s != NULL && kept_answer(l, s->name) != NULL &&
+            strcmp(kept_answer(l, s->name)->sqlstate, "57P03") == 0) {
+            l->lost[keep++] = l->lost[i];   /* asked just now: at a later flush */
+            continue;
+        }
         if (s != NULL && sl_lease_needed(s) && !sl_lease_held(l, s->name))
             enqueue(l, s->name, true);
         free(l->lost[i]);
     }
-    l->nlost = 0;
+    l->nlost = keep;
 }
 
 bool sl_lease_retaking(const sl_lease_t *l)

@@ -5,6 +5,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/options.sh \
 	tests/e2e/windows.sh \
 	tests/e2e/lease.sh \
+	tests/e2e/lease_async.sh \
 	tests/e2e/window_truncate.sh \
 	tests/e2e/window_ttl.sh \
 	tests/e2e/window_memory.sh \

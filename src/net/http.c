@@ -326,6 +326,47 @@ static int gunzip_body(const unsigned char *in, size_t n, size_t limit, sl_buf_t
     return code;
 }
 
+/* A request waiting for an attempt to take its stream's ingest lease. */
+typedef struct lease_wait {
+    sl_http_t *h;
+    sl_httpd_req_t *req;
+} lease_wait_t;
+
+static void on_request(sl_httpd_req_t *req, void *arg);
+
+static void on_lease_gone(sl_httpd_req_t *req, void *arg)
+{
+    lease_wait_t *w = arg;
+    (void)req;
+    if (w->h->srv->sink != NULL)    /* (freed first at the end of sluiced) */
+        sl_sink_lease_cancel(w->h->srv->sink, w);
+    free(w);
+}
+
+/* The attempt answered: the request runs again from its start (its token
+ * looked up again, the stream found again), and finds the answer. */
+static void on_lease(void *arg)
+{
+    lease_wait_t *w = arg;
+    sl_httpd_set_close_cb(w->req, NULL, NULL);
+    w->h->requests--;
+    on_request(w->req, w->h);
+    free(w);
+}
+
+static bool lease_ready(sl_http_t *h, sl_httpd_req_t *req, const sl_stream_t *s)
+{
+    lease_wait_t *w = sl_xcalloc(1, sizeof(*w));
+    w->h = h;
+    w->req = req;
+    if (sl_sink_lease_ready(h->srv->sink, s, on_lease, w)) {
+        free(w);
+        return true;
+    }
+    sl_httpd_set_close_cb(req, on_lease_gone, w);
+    return false;
+}
+
 static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
                    const sl_grantee_t *g)
 {
@@ -399,6 +440,11 @@ static void ingest(sl_http_t *h, sl_httpd_req_t *req, const char *stream_name,
             return;
         }
     }
+
+    /* A stream's ingest lease not known to be held (sink/lease.h): the
+     * request waits for the attempt to take it, then runs again. */
+    if (srv->sink && !lease_ready(h, req, s))
+        return;
 
     size_t len = 0;
     const char *body = sl_httpd_body(req, &len);

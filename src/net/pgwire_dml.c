@@ -322,6 +322,15 @@ static int values_batch(const sl_insert_plan_t *p, sl_arena_t *a, sl_batch_t **o
     return SL_OK;
 }
 
+static void on_lease(void *arg)
+{
+    sl_pwconn_t *c = arg;
+    if (c->job == NULL || c->job->step != SL_PW_STEP_LEASE)
+        return;
+    c->job->step = SL_PW_STEP_NONE;
+    sl__pw_job_resume(c);
+}
+
 int sl__pw_dml_start(sl_pwconn_t *c, sl_pw_job_t *j, const char *q, const sl_stmt_t *st,
                      const char *const *params, int nparams, sl_pkt_t *cp, sl_pkt_t *bp,
                      sl_error_t *err)
@@ -370,6 +379,14 @@ int sl__pw_dml_start(sl_pwconn_t *c, sl_pw_job_t *j, const char *q, const sl_stm
         }
         sl_pkt_query(bp, sl__pw_enc_out(c, sql));
         j->step = SL_PW_STEP_PRIV;
+        return SL_OK;
+    }
+
+    /* A stream's ingest lease not known to be held (sink/lease.h): the
+     * statement waits for the attempt to take it, then runs again (and
+     * finds the lease held, or its refusal). */
+    if (srv->sink && !sl_sink_lease_ready(srv->sink, s, on_lease, c)) {
+        j->step = SL_PW_STEP_LEASE;
         return SL_OK;
     }
 
@@ -720,6 +737,8 @@ uint32_t *sl__pw_dml_param_types(sl_pwconn_t *c, const sl_stmt_t *st, int n,
 
 void sl__pw_dml_abort(sl_pwconn_t *c)
 {
+    if (srv_of(c)->sink != NULL)
+        sl_sink_lease_cancel(srv_of(c)->sink, c);
     if (c->flushwait != NULL) {
         c->flushwait->c = NULL;
         c->flushwait = NULL;

@@ -107,6 +107,10 @@ typedef enum sl_pw_step {
     SL_PW_STEP_PRIV,             /* INSERT / COPY: whether the session's role
                                     may insert into the stream, asked of its
                                     backend; relay errors only */
+    SL_PW_STEP_LEASE,            /* INSERT / COPY: waiting for an attempt to
+                                    take the stream's ingest lease
+                                    (sink/lease.h; no backend); the
+                                    statement runs again once it answered */
     SL_PW_STEP_HELD              /* a transaction block holding events
                                     ended: which of their markers committed
                                     (pgwire_dml.c); relay nothing */

@@ -1166,6 +1166,8 @@ static void sink_start_flush(sl_sink_t *sink)
     /* leases lost with their connection: taken again if no other sluiced
      * has (else this flush fails its check, send_lease_check) */
     sl_lease_retake(sink->lease, cat);    /* (the flush connection is up) */
+    if (sl_lease_retaking(sink->lease))
+        return;     /* flushed once they answered (a later tick) */
     idle_advance(sink);
     for (int i = 0; i < cat->nstreams; i++) {
         sl_stream_t *s = cat->streams[i];
@@ -1626,12 +1628,25 @@ int sl_sink_lease_take(sl_sink_t *sink, sl_stream_t *s, sl_error_t *err)
 {
     if (!sl_lease_needed(s))
         return SL_OK;
-    /* not while the flush connection is down: the lease's blocking
-     * connect would stall the loop */
+    /* not while the flush connection is down (its events could not be
+     * flushed anyway) */
     if (!sl_lease_held(sink->lease, s->name) && (sink->state == S_DOWN ||
                                                  sink->state == S_CONNECTING))
         return sl_error_set(err, "57P03", 0, "PostgreSQL is unreachable, so sluiced cannot take "
                             "the ingest lease of stream \"%s\"; nothing of this request was "
                             "applied: retry it", s->name);
     return sl_lease_take(sink->lease, s, err);
+}
+
+bool sl_sink_lease_ready(sl_sink_t *sink, const sl_stream_t *s, void (*cb)(void *arg),
+                         void *arg)
+{
+    if (!sl_lease_needed(s) || sink->state == S_DOWN || sink->state == S_CONNECTING)
+        return true;    /* sl_sink_lease_take answers at once */
+    return sl_lease_ready(sink->lease, s, cb, arg);
+}
+
+void sl_sink_lease_cancel(sl_sink_t *sink, void *arg)
+{
+    sl_lease_cancel(sink->lease, arg);
 }

@@ -147,4 +147,12 @@ void sl_upsert_rename_sql(const sl_view_t *v, sl_buf_t *sql);
  */
 int sl_sink_lease_take(sl_sink_t *sink, sl_stream_t *s, sl_error_t *err);
 
+/* Whether a request for s may call the pipeline now (sl_sink_lease_take
+ * then answers without asking PostgreSQL); else cb(arg) is called, on a
+ * later turn of the loop, once the attempt to take s's lease answered, and
+ * the request asks again.  sl_sink_lease_cancel(arg): the request is gone. */
+bool sl_sink_lease_ready(sl_sink_t *sink, const sl_stream_t *s, void (*cb)(void *arg),
+                         void *arg);
+void sl_sink_lease_cancel(sl_sink_t *sink, void *arg);
+
 #endif

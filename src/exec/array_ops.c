@@ -238,6 +238,17 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                 break;
             }
         return SL_OK;
+    case SL_F_SLICE: {
+        /* elements lo..hi clamped to 1..n, as a new array from 1; empty
+         * when none (PostgreSQL's array_get_slice) */
+        sl_array_builder_t ab;
+        sl_array_build_begin(&ab, it.elem);
+        for (int64_t i = 1; sl_array_next(&it, &v); i++)
+            if (i >= a[1].v.i && i <= a[2].v.i)
+                sl_array_build_add(&ab, &v);
+        sl_array_build_end(&ab, scratch, out);
+        return SL_OK;
+    }
     case SL_F_ARRAY_POSITION:
         /* IS NOT DISTINCT FROM: a NULL finds the first NULL element */
         for (int64_t i = 1; sl_array_next(&it, &v); i++)

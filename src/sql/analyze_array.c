@@ -125,11 +125,37 @@ static sl_expr_t *int4_arg(sl_actx_t *ctx, sl_expr_t *x)
     return x->type == SL_T_INT4 ? x : NULL;
 }
 
+/* A subscript or slice bound: an assignment cast to integer, as
+ * PostgreSQL's subscripts take. */
+static sl_expr_t *bound(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_expr_t *x = sl__transform(ctx, n, where);
+    if (x == NULL)
+        return NULL;
+    sl_expr_t *i = sl_type_is_numeric(x->type) ? sl__coerce(ctx, x, SL_T_INT4, -1)
+                                               : int4_arg(ctx, x);
+    if (i == NULL && !sl_error_isset(ctx->err))
+        sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, x->location,
+                     "array subscript must have type integer");
+    return i;
+}
+
+/* An int4 constant (a slice's left-out bound). */
+static sl_expr_t *int4_const(sl_actx_t *ctx, int32_t v)
+{
+    sl_expr_t *e = sl__mk(ctx, SL_E_CONST, SL_T_INT4, 0, 0);
+    e->constval.v.i = v;
+    return e;
+}
+
+/* a[i] (the element type) or a slice a[lo:hi] (the array type, SL_F_SLICE
+ * with both bounds: a left-out one is 1 or INT32_MAX, the same slice of a
+ * Sluice array, whose lower bound is always 1). */
 static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
-    sl_expr_t *a[2];
-    if ((a[0] = sl__transform(ctx, n->args[0], where)) == NULL ||
-        (a[1] = sl__transform(ctx, n->args[1], where)) == NULL)
+    sl_expr_t *a[3];
+    bool slice = n->variant & SL_SLICE;
+    if ((a[0] = sl__transform(ctx, n->args[0], where)) == NULL)
         return NULL;
     if (!sl_type_is_array(a[0]->type)) {
         sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[0]->location,
@@ -137,17 +163,18 @@ static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t
                      sl_type_name(a[0]->type));
         return NULL;
     }
-    /* an assignment cast to integer, as PostgreSQL's subscripts take */
-    sl_expr_t *i = sl_type_is_numeric(a[1]->type) ? sl__coerce(ctx, a[1], SL_T_INT4, -1)
-                                                  : int4_arg(ctx, a[1]);
-    if (i == NULL) {
-        if (!sl_error_isset(ctx->err))
-            sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, a[1]->location,
-                         "array subscript must have type integer");
+    int k = 1;
+    if (slice && (n->variant & SL_SLICE_NO_LOWER))
+        a[1] = int4_const(ctx, 1);
+    else if ((a[1] = bound(ctx, n->args[k++], where)) == NULL)
         return NULL;
-    }
-    a[1] = i;
-    sl_expr_t *e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a, 2);
+    if (slice && (n->variant & SL_SLICE_NO_UPPER))
+        a[2] = int4_const(ctx, INT32_MAX);
+    else if (slice && (a[2] = bound(ctx, n->args[k], where)) == NULL)
+        return NULL;
+    sl_expr_t *e = slice ? func_node(ctx, SL_F_SLICE, a[0]->type, n->location, a, 3)
+                         : func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location,
+                                     a, 2);
     e->typmod = a[0]->typmod;
     e->location = a[0]->location;
     return e;
@@ -398,11 +425,15 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
     }
     if (e->kind != SL_E_FUNC || e->func < SL_F_REGEXP_MATCH || e->func > SL_F_ARRAY_PREPEND)
         return false;
-    if (e->func == SL_F_SUBSCRIPT) {
+    if (e->func == SL_F_SUBSCRIPT || e->func == SL_F_SLICE) {
         sl_buf_puts(b, "((");
         sl__deparse(plan, e->args[0], b);
         sl_buf_puts(b, ")[");
         sl__deparse(plan, e->args[1], b);
+        if (e->func == SL_F_SLICE) {
+            sl_buf_putc(b, ':');
+            sl__deparse(plan, e->args[2], b);
+        }
         sl_buf_puts(b, "])");
         return true;
     }

@@ -83,6 +83,7 @@ while IFS='|' read -r name q; do
     elif [ "$scode" = 0A000 ]; then
         # not supported yet (PostgreSQL may also refuse it, for another reason)
         unsupported=$((unsupported + 1))
+        echo "not supported yet: $name: $q"
     elif [ "$scode" != "$pcode" ]; then
         disagree "$name: sluiced says ${scode:-?}, PostgreSQL ${pcode:-?}: $q"
         [ "$scode" = ok ] || slq -c "CREATE CONTINUOUS VIEW ${name}_again AS $(echo "$q" | sed "s/@S@/ev/g")" 2>&1 |

@@ -7,8 +7,10 @@
  *                     even for a NULL x; a NULL element makes an
  *                     undecided result NULL)
  *   sl__array_cast    arr::T[]: element by element, as values are cast
- *   sl__array_func    arr[i], ARRAY[...], cardinality, array_length,
- *                     array_position, array_to_string
+ *   sl__array_func    arr[i], arr[lo:hi], ARRAY[...], cardinality,
+ *                     array_length, array_position, array_to_string,
+ *                     @> <@ && (array_contain_compare: NULL elements
+ *                     match nothing)
  *
  * Results are built in the scratch arena.
  */
@@ -191,6 +193,26 @@ static int concat(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch, 
     return SL_OK;
 }
 
+/* Whether every (all) or some (!all) element of x is an element of y, as
+ * PostgreSQL's array_contain_compare: a NULL element of x is in no array. */
+static bool contain(sl_type_t t, const sl_datum_t *x, const sl_datum_t *y, bool all)
+{
+    sl_array_iter_t ix, iy;
+    sl_datum_t u, v;
+    sl_array_iter_init(&ix, t, x);
+    while (sl_array_next(&ix, &u)) {
+        bool found = false;
+        if (!u.null) {
+            sl_array_iter_init(&iy, t, y);
+            while (!found && sl_array_next(&iy, &v))
+                found = !v.null && sl_datum_cmp(ix.elem, &u, &v) == 0;
+        }
+        if (found != all)
+            return found;
+    }
+    return all;
+}
+
 int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                    sl_datum_t *out, sl_error_t *err)
 {
@@ -220,6 +242,15 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
     switch (e->func) {
     case SL_F_CARDINALITY:
         out->v.i = n;
+        return SL_OK;
+    case SL_F_ARRAY_CONTAINS:
+        out->v.i = contain(e->args[0]->type, &a[1], &a[0], true);
+        return SL_OK;
+    case SL_F_ARRAY_CONTAINED:
+        out->v.i = contain(e->args[0]->type, &a[0], &a[1], true);
+        return SL_OK;
+    case SL_F_ARRAY_OVERLAP:
+        out->v.i = contain(e->args[0]->type, &a[0], &a[1], false);
         return SL_OK;
     case SL_F_ARRAY_LENGTH:
     case SL_F_ARRAY_UPPER:

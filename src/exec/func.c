@@ -1373,6 +1373,8 @@ static const func_fn evals[SL_F_COUNT_] = {
     [SL_F_ARRAY_LENGTH] = sl__array_func, [SL_F_ARRAY_POSITION] = sl__array_func,
     [SL_F_ARRAY_TO_STRING] = sl__array_func, [SL_F_SUBSCRIPT] = sl__array_func,
     [SL_F_SLICE] = sl__array_func,
+    [SL_F_ARRAY_CONTAINS] = sl__array_func, [SL_F_ARRAY_CONTAINED] = sl__array_func,
+    [SL_F_ARRAY_OVERLAP] = sl__array_func,
     [SL_F_ARRAY] = sl__array_func, [SL_F_ARRAY_LOWER] = sl__array_func,
     [SL_F_ARRAY_UPPER] = sl__array_func, [SL_F_STRING_TO_ARRAY] = sl__array_func,
     [SL_F_ARRAY_CAT] = sl__array_func, [SL_F_ARRAY_APPEND] = sl__array_func,

@@ -226,6 +226,43 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
     return func_node(ctx, SL_F_ARRAY, at, n->location, v, n->nargs);
 }
 
+/* a @> b, a <@ b, a && b when a or b is an array (anyarray on both sides,
+ * an unknown literal taking the other side's type; NULL for false when
+ * the operator is not one of them). */
+sl_expr_t *sl__array_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l, sl_expr_t *r)
+{
+    static const struct {
+        const char *name;
+        sl_func_id_t id;
+    } ops[] = {{"@>", SL_F_ARRAY_CONTAINS}, {"<@", SL_F_ARRAY_CONTAINED},
+               {"&&", SL_F_ARRAY_OVERLAP}};
+    int k = -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(n->opname, ops[i].name) == 0)
+            k = i;
+    if (k < 0 || !(sl_type_is_array(l->type) || sl_type_is_array(r->type)))
+        return NULL;
+    if (is_unknown(l))
+        l = sl__coerce(ctx, l, r->type, -1);
+    else if (is_unknown(r))
+        r = sl__coerce(ctx, r, l->type, -1);
+    if (l == NULL || r == NULL)
+        return NULL;
+    if (l->type != r->type) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                     "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
+                     sl_type_name(r->type));
+        sl_error_hint(ctx->err, "No operator matches the given name and argument types. "
+                                "You might need to add explicit type casts.");
+        return NULL;
+    }
+    sl_expr_t *a[2] = {l, r};
+    sl_expr_t *e = func_node(ctx, ops[k].id, SL_T_BOOL, n->location, a, 2);
+    if (l->location > 0 && l->location < e->location)
+        e->location = l->location;
+    return e;
+}
+
 /* An empty array constant of type t (ARRAY[] under a cast). */
 sl_expr_t *sl__empty_array(sl_actx_t *ctx, sl_type_t t, int location)
 {
@@ -414,6 +451,9 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
         [SL_F_ARRAY_CAT] = "pg_catalog.array_cat",
         [SL_F_ARRAY_APPEND] = "pg_catalog.array_append",
         [SL_F_ARRAY_PREPEND] = "pg_catalog.array_prepend",
+        [SL_F_ARRAY_CONTAINS] = "pg_catalog.arraycontains",
+        [SL_F_ARRAY_CONTAINED] = "pg_catalog.arraycontained",
+        [SL_F_ARRAY_OVERLAP] = "pg_catalog.arrayoverlap",
     };
     if (e->kind == SL_E_ANYALL) {
         sl_buf_putc(b, '(');

@@ -10,7 +10,7 @@
 # view must equal PostgreSQL's SELECT over that table: = ANY / <> ALL /
 # < ANY in WHERE and FILTER, cardinality, array_length, array_lower,
 # array_upper, string_to_array, || of arrays and elements, subscripts,
-# slices (a[lo:hi], a[:hi], a[lo:], a[:]; as a group key),
+# slices (a[lo:hi], a[:hi], a[lo:], a[:]; as a group key), @> <@ &&,
 # array_position, array_to_string, ARRAY[...], casts between arrays,
 # arrays compared, arrays (and regexp_match) as group keys, outputs and
 # HAVING computed from them, min / max of arrays, array_agg (compared
@@ -56,6 +56,7 @@ a_mm#SELECT k, max(nums) AS mx, min(tags) AS mn, max(ts) AS mt, min(f) AS mf, ma
 a_cast#SELECT k, nums::int[] AS a, tags::varchar(2)[] AS t2, nums::text[] AS t3, ARRAY[]::int[] AS e, i4::bigint[] AS ib, r::float8[] AS rf, tags::text AS tt FROM ev#*
 a_hav#SELECT tags, tags[1] AS t1, cardinality(tags) AS c, count(*) AS n FROM ev GROUP BY tags HAVING '"'"'zz'"'"' = ANY(array_agg(s)) OR count(*) > 1#*
 a_slice#SELECT k, nums, nums[1:2] AS s12, nums[2:] AS s2, tags[:1] AS s1, tags[:] AS sall, i4[0:1] AS s01, i4[3:2] AS sempty, nums[k:k + 1] AS sk, nums[NULL:1] AS sn, (nums[2:])[1] AS first2, cardinality(tags[2:]) AS c2, i4[-1:100] AS sw, ts[1.6:2] AS sr, (tags || s)[2:] AS cat FROM ev#*
+a_contain#SELECT k, tags, nums, tags @> '"'"'{a}'"'"' AS c1, nums <@ '"'"'{1,2,3,NULL}'"'"' AS c2, tags && ARRAY['"'"'b'"'"', s] AS o1, i4 && '"'"'{}'"'"' AS o2, nums @> nums AS self, b <@ b AS selfb, '"'"'{NULL}'"'"' <@ w AS nl, f @> '"'"'{2.5}'"'"' AS fl, ts && ts AS tt FROM ev#*
 a_slkey#SELECT nums[:2] AS p, count(*) AS n FROM ev WHERE tags[1:1] <> '"'"'{a}'"'"' GROUP BY nums[:2]#*
 a_xf#SELECT k, tags, nums[2] AS n2, i4[0] AS z, f, r, b, ts, w, tags = '"'"'{a,b}'"'"' AS eq, tags < '"'"'{b}'"'"' AS lt, array_to_string(tags, '"'"'|'"'"', '"'"'*'"'"') AS j, array_to_string(b, '"'"','"'"') AS jb, array_position(tags, '"'"'b'"'"') AS p, array_position(nums, NULL) AS pn, ARRAY[k, k + 1] AS arr, tags::text AS tt, '"'"'{1,2}'"'"'::int[] AS c, string_to_array(s, '"'"'-'"'"') AS sa, string_to_array(s, NULL) AS sc, string_to_array(s, '"'"''"'"', '"'"'zz'"'"') AS se, string_to_array(s || '"'"'b'"'"', '"'"'b'"'"', '"'"''"'"') AS sn, array_lower(tags, 1) AS lo, array_upper(nums, 1) AS up, tags || '"'"'{z}'"'"' AS c1, nums || k::bigint AS c2, k || i4 AS c3, i4 || nums AS c4, tags || NULL::text AS c5, NULL::int[] || i4 AS c6, f || r AS c7 FROM ev WHERE nums IS NOT NULL#*'
 

@@ -303,8 +303,15 @@ function jagg(    c, e) {
     if (c == 3) return "count(" pickb("j|j->'v'|j->>'kind'|ai|at|ai[1]|j->'tags'") ")"
     if (c == 4) return "count(DISTINCT " pickb("j->>'u'|j->>'kind'|j->'u'|j->'tags'|ai[1]|at[1]|(j->>'n')::numeric|j->>'n'|j->'v'|j") ")"
     if (c == 5) return pick("sum avg") "(DISTINCT " pickb("(j->>'i')::bigint|ai[1]|jsonb_array_length(j->'tags')|cardinality(at)") ")"
-    if (c == 6) { e = pickb("j->>'kind'|j->>'u'|j->'u'|j->'i'|j->'tags'|k|ai[1]|at[1]|(j->>'i')::int|j->'kind'|g"); return "jsonb_agg(" e " ORDER BY " e pickb("| DESC|") ")" }
-    if (c == 7) { e = pickb("j->>'kind'|j->>'u'|k|ai[1]|at[1]|(j->>'i')::bigint|j->'u'|cardinality(ai)|g|at[2]"); return "array_agg(" e " ORDER BY " e pickb("| DESC|") ")" }
+    # jsonb_agg / array_agg: the order of their elements is not defined
+    # (in PostgreSQL either): "@Z@" asks for a column zN, compared sorted
+    if (c == 6 || c == 7) {
+        e = c == 6 ? pickb("j->>'kind'|j->>'u'|j->'u'|j->'i'|j->'tags'|k|ai[1]|at[1]|(j->>'i')::int|j->'kind'|g|j->'v'|j->'n'|m|flag|(j->>'n')::numeric|j #> '{x,a}'") \
+                   : pickb("j->>'kind'|j->>'u'|k|ai[1]|at[1]|(j->>'i')::bigint|j->'u'|cardinality(ai)|g|at[2]|m|(j->'n')::numeric|j->>'n'")
+        e = (c == 6 ? "jsonb_agg(" : "array_agg(") e (rnd(5) ? "" : " ORDER BY " e pickb("| DESC|")) ")"
+        if (rnd(4) == 0) e = e " FILTER (WHERE " jcond() ")"
+        return "@Z@" e
+    }
     if (c == 8) return pick("bool_or bool_and every") "(" pickb("(j->>'b')::boolean|(j->'b')::boolean|j ? 'n'|3 = ANY (ai)|j @> '{\"kind\": \"buy\"}'") ")"
     if (c == 9) return pickb("count(*)|sum(k)|count(j)|sum((j->>'n')::numeric)|max(j->>'u')|min(cardinality(ai))") " FILTER (WHERE " jcond() ")"
     if (c == 10) { e = pickb("j->>'kind'|at[1]|j->>'u'|array_to_string(at, '+')"); return "string_agg(" e ", ',' ORDER BY " e ")" }
@@ -404,8 +411,13 @@ BEGIN {
             }
         }
         na = 1 + rnd(4)
-        for (j = 0; j < na; j++)
-            sel = sel (sel == "" ? "" : ", ") agg() " AS a" (++col)
+        for (j = 0; j < na; j++) {
+            e = agg()
+            if (sub(/^@Z@/, "", e))
+                sel = sel (sel == "" ? "" : ", ") e " AS z" (++col)
+            else
+                sel = sel (sel == "" ? "" : ", ") e " AS a" (++col)
+        }
         if (rnd(4) == 0)
             sel = sel ", " expr_over_aggs() " AS o" (++col)
         q = "SELECT " sel " FROM @S@"

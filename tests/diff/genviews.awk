@@ -208,7 +208,7 @@ function expr_txt(    c) {
 function jcond(    c) {
     c = rnd(22)
     if (c == 0) return "j ? " pickb("'kind'|'n'|'u'|g|'tags'|t")
-    if (c == 1) return "j " pick("?| ?&") " " pickb("'{kind,u}'|'{n,i}'|array['q', 'b']|'{}'|ARRAY['x']")
+    if (c == 1) return "j " pick("?| ?&") " " pickb("'{kind,u}'|'{n,i}'|array['q', 'b']|'{}'|ARRAY['x']|at|ARRAY[g, 'kind']|string_to_array('n,i', ',')")
     if (c == 2) return "j->'tags' ? " pickb("'red'|'ünï'|g")
     if (c == 3) return "j @> " pickb("'{\"kind\": \"buy\"}'|'{\"tags\": [\"red\"]}'|'{\"b\": true}'|'{}'|'[1]'|'{\"x\": {\"y\": {\"z\": 1}}}'|'{\"u\": \"ünï\"}'")
     if (c == 4) return pickb("j->'v'|j->'x'|j") " <@ " pickb("'{\"a\": 1, \"b\": [], \"y\": {}}'|'[1, \"a\", null]'|'{\"y\": {\"z\": 2}, \"a\": [1, 2]}'|j")
@@ -254,7 +254,7 @@ function jnum(    c) {
 function jtxt(    c) {
     c = rnd(10)
     if (c == 0) return "j->>'" pick("kind u n v tags x q") "'"
-    if (c == 1) return "j #>> '" pickb("{x,y,z}|{x,a}|{tags,0}|{x,a,1}|{}") "'"
+    if (c == 1) return rnd(4) ? "j #>> '" pickb("{x,y,z}|{x,a}|{tags,0}|{x,a,1}|{}") "'" : "j #>> " pickb("ARRAY['x', 'y', 'z']|at|ARRAY['tags', (k % 3)::text]")
     if (c == 2) return "jsonb_typeof(" pickb("j|j->'v'|j->'n'|j #> '{x,y}'") ")"
     if (c == 3) return "j->'tags'->>" pick("0 -1 1 5")
     if (c == 4) return "j->>" pick("0 1 -1")

@@ -227,7 +227,7 @@ function jcond(    c) {
     if (c == 17) return pickb("ai[1]|ai[2]|ai[0]|ai[cardinality(ai)]|ai[k]") " " cmpop() " " pick("0 3 k s")
     if (c == 18) return pickb("at[1]|at[2]|at[cardinality(at)]|at[-1]") " " pickb("= 'a'|IS NULL|> 'b'|= g|LIKE '%a%'")
     if (c == 19) return pickb("cardinality(ai)|cardinality(at)|array_length(ai, 1)|array_length(at, 1)|coalesce(array_length(ai, 1), 0)") " " cmpop() " " pick("0 1 2 3")
-    if (c == 20) return pickb("ai = '{}'|at = '{a,b}'|ai <> '{1,2}'|ai @> '{1}'|at <@ '{a,b,red,NULL}'|ai < '{5}'|at IS DISTINCT FROM '{}'|ai && '{1,2,3}'|array_position(ai, 3) IS NOT NULL|ai = ARRAY[k, s]")
+    if (c == 20) return pickb("ai = '{}'|at = '{a,b}'|ai <> '{1,2}'|ai @> '{1}'|at <@ '{a,b,red,NULL}'|ai < '{5}'|at IS DISTINCT FROM '{}'|ai && '{1,2,3}'|array_position(ai, 3) IS NOT NULL|ai = ARRAY[k, s]|ai @> ARRAY[k]|ai && ARRAY[3::bigint, b]|at <@ ARRAY[g, t, 'a']|ai <@ ai || k")
     if (rnd(15) == 0) return pickb("j > 1|j->>'n' > 1|jsonb_typeof(k) = 'number'|ai = ANY (at)|j ? 1|cardinality(k) > 0|j @> 'x'")  # refused by both (42883 / 22P02)
     return "CASE j->>'kind' WHEN 'click' THEN " pick("k 1 s") " WHEN 'buy' THEN " pick("2 -1") " ELSE " pick("0 NULL") " END " cmpop() " " pick("0 1")
 }

@@ -55,8 +55,8 @@ function num(depth,    c, a, ta, b, tb, op) {
         if (ta == "int" && rnd(2)) { T = (tb == "float") ? "float" : "int"; return "(" a ")::bigint " op " " b }
         T = "float"; return "CAST(" a " " op " " b " AS double precision)"
     }
-    if (rnd(200) == 0)
-        return "-(" a ")"     # -(s) overflows at -32768
+    if (rnd(200) == 0 && a != "s")
+        return "-(" a ")"     # (not -(s): it overflows at -32768, in almost every request)
     return "(" a " " op " " b ")"
 }
 

@@ -3,8 +3,9 @@
  * SL_F_JSONB_* ids of plan/func.h), over util/jsonb.h.  Arguments are never
  * NULL here (the functions are strict).  A path (#>, #>>) or key list (?|,
  * ?&) is a constant text[] literal parsed at plan time into e->aux
- * (sql/analyze_jsonb.c), or a text[] value read per row.  Results that are part of an argument are slices
- * of it (no copy); unescaped strings go to scratch.
+ * (sql/analyze_jsonb.c), or a text[] value read per row.  Results that
+ * are part of an argument are slices of it (no copy); unescaped strings go
+ * to scratch.
  */
 #include "exec/exec_int.h"
 #include "plan/func.h"

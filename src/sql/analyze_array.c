@@ -226,9 +226,10 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
     return func_node(ctx, SL_F_ARRAY, at, n->location, v, n->nargs);
 }
 
-/* a @> b, a <@ b, a && b when a or b is an array (anyarray on both sides,
- * an unknown literal taking the other side's type; NULL for false when
- * the operator is not one of them). */
+/* a @> b, a <@ b, a && b when a or b is an array: anyarray on both sides,
+ * an unknown literal taking the other side's type (42883 for two array
+ * types).  NULL when the operator is none of them or neither side is an
+ * array (no error set), or after an error. */
 sl_expr_t *sl__array_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l, sl_expr_t *r)
 {
     static const struct {

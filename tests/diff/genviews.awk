@@ -415,6 +415,9 @@ BEGIN {
             e = agg()
             if (sub(/^@Z@/, "", e))
                 sel = sel (sel == "" ? "" : ", ") e " AS z" (++col)
+            else if (e ~ /(min|max)\(/)   # nN: which of 1.0 and 1.00 it keeps is the
+                                        # last in PostgreSQL's order of the group's rows
+                sel = sel (sel == "" ? "" : ", ") e " AS n" (++col)
             else
                 sel = sel (sel == "" ? "" : ", ") e " AS a" (++col)
         }

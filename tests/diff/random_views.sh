@@ -143,9 +143,12 @@ echo "requests: $nok applied, $nrefused refused by both $(elapsed)"
 
 # 3. every view against PostgreSQL's SELECT; numeric group keys (columns
 # other than the aggregates aN, oN and, without DISTINCT, the transform's cN)
-# by value: 1, 1.0 and 1.00 are one group, spelled as either side met it
-# first (all numeric columns when PostgreSQL sorts the input: min / max
-# ties too); jsonb_agg / array_agg (zN) with their elements sorted.
+# and min / max (nN) by value: 1, 1.0 and 1.00 are one group, spelled as
+# either side met it first, and min / max keep the last of equal values
+# in the order the group's rows reach them, which is the events' order in
+# sluiced but not when PostgreSQL sorts the rows by the group keys; all
+# numeric columns when an aggregate has DISTINCT or ORDER BY (PostgreSQL
+# sorts then); jsonb_agg / array_agg (zN) with their elements sorted.
 while IFS='|' read -r name q; do
     case $q in
     "SELECT DISTINCT "*) byvalue=. ;;

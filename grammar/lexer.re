@@ -291,6 +291,7 @@ int sl__lex(sl_lexer_t *lx, sl_token_t *tok)
         "(" { return emit(lx, tok, start, cur, TK_LP, 0); }
         "[" { return emit(lx, tok, start, cur, TK_LBRACKET, 0); }
         "]" { return emit(lx, tok, start, cur, TK_RBRACKET, 0); }
+        ":" { return emit(lx, tok, start, cur, TK_COLON, 0); }
         ")" { return emit(lx, tok, start, cur, TK_RP, 0); }
         "," { return emit(lx, tok, start, cur, TK_COMMA, 0); }
         "." { return emit(lx, tok, start, cur, TK_DOT, 0); }

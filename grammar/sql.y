@@ -879,6 +879,24 @@ expr(E) ::= expr(X) LBRACKET(K) expr(I) RBRACKET. {
     E = sl__ast_expr(A, SL_A_SUBSCRIPT, K.pos, 0, list3(A, X, I, NULL));
     BOUND(E);
 }
+/* a slice a[lo:hi], either bound left out (ast.h: SL_A_SUBSCRIPT's variant) */
+expr(E) ::= expr(X) LBRACKET(K) expr(L) COLON expr(H) RBRACKET. {
+    E = sl__ast_expr(A, SL_A_SUBSCRIPT, K.pos, SL_SLICE, list3(A, X, L, H));
+    BOUND(E);
+}
+expr(E) ::= expr(X) LBRACKET(K) COLON expr(H) RBRACKET. {
+    E = sl__ast_expr(A, SL_A_SUBSCRIPT, K.pos, SL_SLICE | SL_SLICE_NO_LOWER, list3(A, X, H, NULL));
+    BOUND(E);
+}
+expr(E) ::= expr(X) LBRACKET(K) expr(L) COLON RBRACKET. {
+    E = sl__ast_expr(A, SL_A_SUBSCRIPT, K.pos, SL_SLICE | SL_SLICE_NO_UPPER, list3(A, X, L, NULL));
+    BOUND(E);
+}
+expr(E) ::= expr(X) LBRACKET(K) COLON RBRACKET. {
+    E = sl__ast_expr(A, SL_A_SUBSCRIPT, K.pos, SL_SLICE | SL_SLICE_NO_LOWER | SL_SLICE_NO_UPPER,
+                     list3(A, X, NULL, NULL));
+    BOUND(E);
+}
 expr(E) ::= ARRAY(K) LBRACKET exprlist(L) RBRACKET. {
     E = sl__ast_expr(A, SL_A_ARRAY, K.pos, 0, L);
     BOUND(E);

@@ -7,11 +7,13 @@
  *                     even for a NULL x; a NULL element makes an
  *                     undecided result NULL)
  *   sl__array_cast    arr::T[]: element by element, as values are cast
- *   sl__array_func    arr[i][j]..., ARRAY[...], cardinality, array_length,
+ *   sl__array_func    arr[i][j]..., arr[lo:hi] (the first dimension),
+ *                     ARRAY[...], cardinality, array_length,
  *                     array_lower, array_upper (of any dimension),
  *                     array_position, array_to_string, ||
  *                     (array_cat's rules for arrays of one rank or of
- *                     ranks one apart, lower bounds kept)
+ *                     ranks one apart, lower bounds kept), @> <@ &&
+ *                     (array_contain_compare: NULL elements match nothing)
  *
  * Results are built in the scratch arena.
  */
@@ -330,6 +332,26 @@ static int sub_arrays(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scrat
     return SL_OK;
 }
 
+/* Whether every (all) or some (!all) element of x is an element of y, as
+ * PostgreSQL's array_contain_compare: a NULL element of x is in no array. */
+static bool contain(sl_type_t t, const sl_datum_t *x, const sl_datum_t *y, bool all)
+{
+    sl_array_iter_t ix, iy;
+    sl_datum_t u, v;
+    sl_array_iter_init(&ix, t, x);
+    while (sl_array_next(&ix, &u)) {
+        bool found = false;
+        if (!u.null) {
+            sl_array_iter_init(&iy, t, y);
+            while (!found && sl_array_next(&iy, &v))
+                found = !v.null && sl_datum_cmp(ix.elem, &u, &v) == 0;
+        }
+        if (found != all)
+            return found;
+    }
+    return all;
+}
+
 int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                    sl_datum_t *out, sl_error_t *err)
 {
@@ -363,6 +385,15 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
     case SL_F_CARDINALITY:
         out->v.i = n;
         return SL_OK;
+    case SL_F_ARRAY_CONTAINS:
+        out->v.i = contain(e->args[0]->type, &a[1], &a[0], true);
+        return SL_OK;
+    case SL_F_ARRAY_CONTAINED:
+        out->v.i = contain(e->args[0]->type, &a[0], &a[1], true);
+        return SL_OK;
+    case SL_F_ARRAY_OVERLAP:
+        out->v.i = contain(e->args[0]->type, &a[0], &a[1], false);
+        return SL_OK;
     case SL_F_ARRAY_LENGTH:
     case SL_F_ARRAY_UPPER:
     case SL_F_ARRAY_LOWER: {
@@ -395,6 +426,36 @@ int sl__array_func(const sl_expr_t *e, const sl_datum_t *a, sl_arena_t *scratch,
                 *out = v;
                 break;
             }
+        return SL_OK;
+    }
+    case SL_F_SLICE: {
+        /* a[lo:hi]: the first dimension's subscripts lo..hi clamped to its
+         * bounds, the other dimensions whole, as a new array from 1;
+         * empty when none (PostgreSQL's array_get_slice) */
+        sl_array_builder_t ab;
+        sl_array_build_begin(&ab, it.elem);
+        if (sh.ndim > 0) {
+            int64_t lb = sh.lbs[0], ub = lb + sh.dims[0] - 1;
+            int64_t lo = a[1].v.i > lb ? a[1].v.i : lb, hi = a[2].v.i < ub ? a[2].v.i : ub;
+            if (lo <= hi) {
+                int64_t block = 1;
+                for (int k = 1; k < sh.ndim; k++)
+                    block *= sh.dims[k];
+                for (int64_t i = 0; sl_array_next(&it, &v); i++) {
+                    int64_t sub = lb + i / block;
+                    if (sub >= lo && sub <= hi)
+                        sl_array_build_add(&ab, &v);
+                }
+                if (sh.ndim > 1) {
+                    sl_array_shape_t rs = sh;
+                    rs.dims[0] = (int)(hi - lo + 1);
+                    for (int k = 0; k < rs.ndim; k++)
+                        rs.lbs[k] = 1;
+                    sl_array_build_shape(&ab, &rs);
+                }
+            }
+        }
+        sl_array_build_end(&ab, scratch, out);
         return SL_OK;
     }
     case SL_F_ARRAY_POSITION:

@@ -3,11 +3,13 @@
  * SL_F_JSONB_* ids of plan/func.h), over util/jsonb.h.  Arguments are never
  * NULL here (the functions are strict).  A path (#>, #>>) or key list (?|,
  * ?&) is a constant text[] literal parsed at plan time into e->aux
- * (sql/analyze_jsonb.c).  Results that are part of an argument are slices
- * of it (no copy); unescaped strings go to scratch.
+ * (sql/analyze_jsonb.c), or a text[] value read per row.  Results that
+ * are part of an argument are slices of it (no copy); unescaped strings go
+ * to scratch.
  */
 #include "exec/exec_int.h"
 #include "plan/func.h"
+#include "util/array.h"
 #include "util/jsonb.h"
 
 #include <string.h>
@@ -94,7 +96,8 @@ void sl__jsonb_get_key(const sl_expr_t *e, const sl_datum_t *j, sl_arena_t *scra
         result(v, e->func == SL_F_JSONB_GET_TEXT, scratch, out);
 }
 
-/* The parsed path or key list of e (plan time), or parsed now. */
+/* The parsed path or key list of e (plan time), or read now from the
+ * text[] value or text literal d (in scratch). */
 static int path_of(const sl_expr_t *e, const sl_datum_t *d, sl_arena_t *scratch,
                    const sl_jb_path_t **path, sl_jb_path_t *local, sl_error_t *err)
 {
@@ -102,10 +105,22 @@ static int path_of(const sl_expr_t *e, const sl_datum_t *d, sl_arena_t *scratch,
         *path = e->aux;
         return SL_OK;
     }
-    if (sl_jsonb_parse_path(d->v.s.p, d->v.s.n, scratch, local, err) != SL_OK)
-        return SL_ERR;
     *path = local;
-    return SL_OK;
+    if (e->args[1]->type == SL_T_TEXT_ARRAY) {
+        uint32_t n = sl_array_count(d);
+        local->n = (int)n;
+        local->p = sl_alloc(scratch, (n ? n : 1) * sizeof(*local->p));
+        local->len = sl_alloc(scratch, (n ? n : 1) * sizeof(*local->len));
+        sl_array_iter_t it;
+        sl_datum_t v;
+        sl_array_iter_init(&it, SL_T_TEXT_ARRAY, d);
+        for (uint32_t i = 0; i < n && sl_array_next(&it, &v); i++) {
+            local->p[i] = v.null ? NULL : v.v.s.p;
+            local->len[i] = v.null ? 0 : v.v.s.n;
+        }
+        return SL_OK;
+    }
+    return sl_jsonb_parse_path(d->v.s.p, d->v.s.n, scratch, local, err);
 }
 
 /* j #> path, j #>> path */

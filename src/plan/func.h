@@ -34,8 +34,10 @@ typedef enum sl_func_id {
     SL_F_TUMBLE, SL_F_HOP, SL_F_WINDOW_END, SL_F_SESSION,   /* plan/window.h */
     /* arrays (exec/array_ops.c; regexp_match in exec/func.c) */
     SL_F_REGEXP_MATCH, SL_F_CARDINALITY, SL_F_ARRAY_LENGTH, SL_F_ARRAY_POSITION,
-    SL_F_ARRAY_TO_STRING, SL_F_SUBSCRIPT, SL_F_ARRAY, SL_F_ARRAY_LOWER, SL_F_ARRAY_UPPER,
-    SL_F_STRING_TO_ARRAY, SL_F_ARRAY_CAT, SL_F_ARRAY_APPEND, SL_F_ARRAY_PREPEND,
+    SL_F_ARRAY_TO_STRING, SL_F_SUBSCRIPT, SL_F_SLICE, SL_F_ARRAY, SL_F_ARRAY_LOWER,
+    SL_F_ARRAY_UPPER, SL_F_STRING_TO_ARRAY,
+    SL_F_ARRAY_CONTAINS, SL_F_ARRAY_CONTAINED, SL_F_ARRAY_OVERLAP,   /* @> <@ && */
+    SL_F_ARRAY_CAT, SL_F_ARRAY_APPEND, SL_F_ARRAY_PREPEND,
     /* jsonb (exec/jsonb_ops.c): functions, then operators (-> ->> #> #>>
        ? ?| ?& @> <@: analyzed in sql/analyze_jsonb.c, not by name) */
     SL_F_JSONB_TYPEOF, SL_F_JSONB_ARRAY_LENGTH, SL_F_TO_JSONB,

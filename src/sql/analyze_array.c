@@ -168,16 +168,60 @@ static sl_expr_t *int4_arg(sl_actx_t *ctx, sl_expr_t *x)
     return x->type == SL_T_INT4 ? x : NULL;
 }
 
+/* A subscript or slice bound: an assignment cast to integer, as
+ * PostgreSQL's subscripts take. */
+static sl_expr_t *bound(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
+{
+    sl_expr_t *x = sl__transform(ctx, n, where);
+    if (x == NULL)
+        return NULL;
+    sl_expr_t *i = sl_type_is_numeric(x->type) ? sl__coerce(ctx, x, SL_T_INT4, -1)
+                                               : int4_arg(ctx, x);
+    if (i == NULL && !sl_error_isset(ctx->err))
+        sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, x->location,
+                     "array subscript must have type integer");
+    return i;
+}
+
+/* An int4 constant (a slice's left-out bound). */
+static sl_expr_t *int4_const(sl_actx_t *ctx, int32_t v)
+{
+    sl_expr_t *e = sl__mk(ctx, SL_E_CONST, SL_T_INT4, 0, 0);
+    e->constval.v.i = v;
+    return e;
+}
+
 /* arr[i][j]...: one subscript per dimension (the chain of subscript nodes
- * the parser builds, innermost first), each an integer. */
+ * the parser builds, innermost first), each an integer; or one slice
+ * arr[lo:hi] of the first dimension (the array type, SL_F_SLICE with both
+ * bounds: a left-out one is INT32_MIN or INT32_MAX, clamped to the
+ * array's bounds at run time). */
 static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where)
 {
     const sl_ast_node_t *chain[SL_ARRAY_MAXDIM];
     int nsub = 0;
+    bool slice = (n->variant & SL_SLICE) != 0;
     const sl_ast_node_t *base = n;
-    for (; base->kind == SL_A_SUBSCRIPT; base = base->args[0])
-        if (nsub++ < SL_ARRAY_MAXDIM)
-            chain[SL_ARRAY_MAXDIM - nsub] = base;
+    if (slice) {
+        /* a[i][lo:hi], a[lo:hi][lo:hi]: a slice of several dimensions
+         * (the parser keeps no parentheses: (a[1:2])[1:1] reads the same) */
+        if (n->args[0]->kind == SL_A_SUBSCRIPT) {
+            sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, n->location,
+                         "array slices of more than one dimension are not supported in "
+                         "continuous views");
+            sl_error_hint(ctx->err, "Slice the first dimension only (a[lo:hi]); its other "
+                                    "dimensions are kept whole.");
+            return NULL;
+        }
+        nsub = 1;
+        base = n->args[0];
+    } else {
+        /* a chain of element subscripts; a slice below it is its own
+         * expression, as in (a[lo:hi])[i] */
+        for (; base->kind == SL_A_SUBSCRIPT && !(base->variant & SL_SLICE); base = base->args[0])
+            if (nsub++ < SL_ARRAY_MAXDIM)
+                chain[SL_ARRAY_MAXDIM - nsub] = base;
+    }
     sl_expr_t *a[SL_ARRAY_MAXDIM + 1];
     if ((a[0] = sl__transform(ctx, base, where)) == NULL)
         return NULL;
@@ -193,23 +237,25 @@ static sl_expr_t *subscript(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t
                      SL_ARRAY_MAXDIM);
         return NULL;
     }
-    for (int k = 0; k < nsub; k++) {
-        sl_expr_t *x = sl__transform(ctx, chain[SL_ARRAY_MAXDIM - nsub + k]->args[1], where);
-        if (x == NULL)
+    sl_expr_t *e;
+    if (slice) {
+        int k = 1;
+        if (n->variant & SL_SLICE_NO_LOWER)
+            a[1] = int4_const(ctx, INT32_MIN);
+        else if ((a[1] = bound(ctx, n->args[k++], where)) == NULL)
             return NULL;
-        /* an assignment cast to integer, as PostgreSQL's subscripts take */
-        sl_expr_t *i = sl_type_is_numeric(x->type) ? sl__coerce(ctx, x, SL_T_INT4, -1)
-                                                   : int4_arg(ctx, x);
-        if (i == NULL) {
-            if (!sl_error_isset(ctx->err))
-                sl_error_set(ctx->err, SL_ERRCODE_DATATYPE_MISMATCH, x->location,
-                             "array subscript must have type integer");
+        if (n->variant & SL_SLICE_NO_UPPER)
+            a[2] = int4_const(ctx, INT32_MAX);
+        else if ((a[2] = bound(ctx, n->args[k], where)) == NULL)
             return NULL;
+        e = func_node(ctx, SL_F_SLICE, a[0]->type, n->location, a, 3);
+    } else {
+        for (int k = 0; k < nsub; k++) {
+            if ((a[k + 1] = bound(ctx, chain[SL_ARRAY_MAXDIM - nsub + k]->args[1], where)) == NULL)
+                return NULL;
         }
-        a[k + 1] = i;
+        e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a, nsub + 1);
     }
-    sl_expr_t *e = func_node(ctx, SL_F_SUBSCRIPT, sl_type_elem(a[0]->type), n->location, a,
-                             nsub + 1);
     e->typmod = a[0]->typmod;
     e->location = a[0]->location;
     return e;
@@ -252,6 +298,44 @@ static sl_expr_t *constructor(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx
         if ((v[i] = sl__coerce(ctx, v[i], t, -1)) == NULL)
             return NULL;
     return func_node(ctx, SL_F_ARRAY, at, n->location, v, n->nargs);
+}
+
+/* a @> b, a <@ b, a && b when a or b is an array: anyarray on both sides,
+ * an unknown literal taking the other side's type (42883 for two array
+ * types).  NULL when the operator is none of them or neither side is an
+ * array (no error set), or after an error. */
+sl_expr_t *sl__array_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l, sl_expr_t *r)
+{
+    static const struct {
+        const char *name;
+        sl_func_id_t id;
+    } ops[] = {{"@>", SL_F_ARRAY_CONTAINS}, {"<@", SL_F_ARRAY_CONTAINED},
+               {"&&", SL_F_ARRAY_OVERLAP}};
+    int k = -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(n->opname, ops[i].name) == 0)
+            k = i;
+    if (k < 0 || !(sl_type_is_array(l->type) || sl_type_is_array(r->type)))
+        return NULL;
+    if (is_unknown(l))
+        l = sl__coerce(ctx, l, r->type, -1);
+    else if (is_unknown(r))
+        r = sl__coerce(ctx, r, l->type, -1);
+    if (l == NULL || r == NULL)
+        return NULL;
+    if (l->type != r->type) {
+        sl_error_set(ctx->err, SL_ERRCODE_UNDEFINED_FUNCTION, n->location,
+                     "operator does not exist: %s %s %s", sl_type_name(l->type), n->opname,
+                     sl_type_name(r->type));
+        sl_error_hint(ctx->err, "No operator matches the given name and argument types. "
+                                "You might need to add explicit type casts.");
+        return NULL;
+    }
+    sl_expr_t *a[2] = {l, r};
+    sl_expr_t *e = func_node(ctx, ops[k].id, SL_T_BOOL, n->location, a, 2);
+    if (l->location > 0 && l->location < e->location)
+        e->location = l->location;
+    return e;
 }
 
 /* An empty array constant of type t (ARRAY[] under a cast). */
@@ -433,6 +517,9 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
         [SL_F_ARRAY_CAT] = "pg_catalog.array_cat",
         [SL_F_ARRAY_APPEND] = "pg_catalog.array_append",
         [SL_F_ARRAY_PREPEND] = "pg_catalog.array_prepend",
+        [SL_F_ARRAY_CONTAINS] = "pg_catalog.arraycontains",
+        [SL_F_ARRAY_CONTAINED] = "pg_catalog.arraycontained",
+        [SL_F_ARRAY_OVERLAP] = "pg_catalog.arrayoverlap",
     };
     if (e->kind == SL_E_ANYALL) {
         sl_buf_putc(b, '(');
@@ -444,14 +531,22 @@ bool sl__deparse_array(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t 
     }
     if (e->kind != SL_E_FUNC || e->func < SL_F_REGEXP_MATCH || e->func > SL_F_ARRAY_PREPEND)
         return false;
-    if (e->func == SL_F_SUBSCRIPT) {
+    if (e->func == SL_F_SUBSCRIPT || e->func == SL_F_SLICE) {
         sl_buf_puts(b, "((");
         sl__deparse(plan, e->args[0], b);
         sl_buf_putc(b, ')');
-        for (int i = 1; i < e->nargs; i++) {
+        if (e->func == SL_F_SLICE) {
             sl_buf_putc(b, '[');
-            sl__deparse(plan, e->args[i], b);
+            sl__deparse(plan, e->args[1], b);
+            sl_buf_putc(b, ':');
+            sl__deparse(plan, e->args[2], b);
             sl_buf_putc(b, ']');
+        } else {
+            for (int i = 1; i < e->nargs; i++) {
+                sl_buf_putc(b, '[');
+                sl__deparse(plan, e->args[i], b);
+                sl_buf_putc(b, ']');
+            }
         }
         sl_buf_putc(b, ')');
         return true;

@@ -375,6 +375,9 @@ static int precompile(sl_actx_t *ctx, sl_expr_t *e, const sl_expr_t *pat, bool i
 sl_expr_t *sl__other_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l, sl_expr_t *r)
 {
     static const char *const ops[] = {"~", "!~", "~*", "!~*"};
+    sl_expr_t *ae = sl__array_operator(ctx, n, l, r);
+    if (ae != NULL || sl_error_isset(ctx->err))
+        return ae;
     if (sl__jsonb_op_name(n->opname))
         return sl__jsonb_operator(ctx, n, l, r);
     int k = -1;

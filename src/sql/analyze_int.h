@@ -142,10 +142,14 @@ void sl__deparse(const sl_view_plan_t *plan, const sl_expr_t *e, sl_buf_t *b);
 int sl__analyze_stream_time(const sl_stmt_t *stmt, sl_stream_t *s, sl_error_t *err);
 int sl__analyze_window_call(sl_actx_t *ctx, sl_expr_t *e);
 int sl__analyze_view_window(sl_actx_t *ctx, const sl_stmt_t *stmt, sl_view_plan_t *plan);
-/* Arrays (analyze_array.c): ANY / ALL, subscripts and ARRAY[...]; the
+/* Arrays (analyze_array.c): ANY / ALL, subscripts, slices and ARRAY[...];
+ * @> <@ && with an array operand (sl__array_operator: NULL when the
+ * operator is not one of them, or after an error); the
  * array functions (true when n names one: *out, or NULL after an error);
  * a type name ending in "[]"; the SQL of array nodes (false for others). */
 sl_expr_t *sl__transform_array(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where);
+sl_expr_t *sl__array_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t *l,
+                              sl_expr_t *r);
 bool sl__array_call(sl_actx_t *ctx, const sl_ast_node_t *n, sl_exprctx_t where,
                     sl_expr_t **out);
 int sl__array_type(sl_actx_t *ctx, const char *name, int typmod, int location,

@@ -9,9 +9,9 @@
  * They are generic operators (lexed and parsed as PostgreSQL's Op, one
  * precedence level, left associative) typed as PostgreSQL resolves them: an
  * unknown literal on the right of -> is text, of @> is jsonb; both sides
- * unknown is 42725, other types 42883.  A path or key list must be a
- * literal (Sluice has no text[] values): it is parsed here, once, into the
- * node's aux.  The nodes are SL_E_FUNC with the SL_F_JSONB_* ids; deparse
+ * unknown is 42725, other types 42883.  A path or key list is a text[]
+ * value (ARRAY['a', 'b'], a column, ...) read when evaluated, or a literal
+ * parsed here, once, into the node's aux.  The nodes are SL_E_FUNC with the SL_F_JSONB_* ids; deparse
  * writes them back as operators (sl__deparse_jsonb).
  */
 #include "sql/analyze_int.h"
@@ -99,8 +99,15 @@ sl_expr_t *sl__jsonb_operator(sl_actx_t *ctx, const sl_ast_node_t *n, sl_expr_t 
     case SL_F_JSONB_PATH_TEXT:
     case SL_F_JSONB_EXISTS_ANY:
     case SL_F_JSONB_EXISTS_ALL:
+        if (r->type == SL_T_TEXT_ARRAY) {   /* a text[] value: read when evaluated */
+            if (id == SL_F_JSONB_PATH)
+                result = SL_T_JSONB;
+            else if (id == SL_F_JSONB_PATH_TEXT)
+                result = SL_T_TEXT;
+            break;
+        }
         if (!unknown(r) || r->kind != SL_E_CONST) {
-            if (r->type == SL_T_TEXT || unknown(r)) {
+            if (unknown(r)) {
                 sl_error_set(ctx->err, SL_ERRCODE_FEATURE_NOT_SUPPORTED, r->location,
                              "the right operand of %s must be a text[] literal in a continuous "
                              "view", n->opname);

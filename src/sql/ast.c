@@ -527,13 +527,20 @@ void sl__ast_print(const sl_ast_node_t *n, sl_buf_t *b)
         sl__ast_print(n->args[1], b);
         sl_buf_puts(b, "))");
         break;
-    case SL_A_SUBSCRIPT:
+    case SL_A_SUBSCRIPT: {
         sl_buf_putc(b, '(');
         sl__ast_print(n->args[0], b);
         sl_buf_puts(b, ")[");
-        sl__ast_print(n->args[1], b);
+        int i = 1;
+        if (!(n->variant & SL_SLICE_NO_LOWER) && i < n->nargs)
+            sl__ast_print(n->args[i++], b);
+        if (n->variant & SL_SLICE)
+            sl_buf_putc(b, ':');
+        if ((n->variant & SL_SLICE) && !(n->variant & SL_SLICE_NO_UPPER) && i < n->nargs)
+            sl__ast_print(n->args[i], b);
         sl_buf_putc(b, ']');
         break;
+    }
     case SL_A_ARRAY:
         sl_buf_puts(b, "ARRAY[");
         for (int i = 0; i < n->nargs; i++) {

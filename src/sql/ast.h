@@ -71,10 +71,16 @@ typedef enum sl_ast_kind {
     SL_A_PARAM,        /* $n: str = "$n" (INSERT INTO stream VALUES) */
     SL_A_ANYALL,       /* args[0] op ANY|SOME|ALL (args[1]): op, opname as
                           BINOP; variant SL_AV_ALL */
-    SL_A_SUBSCRIPT,    /* args[0][args[1]] */
+    SL_A_SUBSCRIPT,    /* args[0][args[1]]; variant SL_SLICE: a slice
+                          args[0][lo:hi], args[1] lo and args[2] hi
+                          unless SL_SLICE_NO_LOWER / _NO_UPPER (then the
+                          bounds there are, in order, in args[1..]) */
     SL_A_ARRAY         /* ARRAY[args...] */
 } sl_ast_kind_t;
 
+#define SL_SLICE 1
+#define SL_SLICE_NO_LOWER 2
+#define SL_SLICE_NO_UPPER 4
 #define SL_AV_NOT 1
 #define SL_AV_SYMMETRIC 2
 #define SL_AV_ILIKE 2

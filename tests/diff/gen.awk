@@ -7,7 +7,7 @@
 # plain table with the same columns).  The columns, in order:
 #   id bigint, g text, k integer, s smallint, i integer, b bigint, r real,
 #   d double precision, x double precision, flag boolean, ts timestamptz,
-#   t text, m numeric
+#   t text, m numeric, j jsonb, ai bigint[], at text[]
 # The values mix NULLs (JSON null or a missing key), negatives, values near
 # the integer limits, multi-byte UTF-8 text with quotes, backslashes, tabs and
 # newlines (some written as JSON \u escapes), duplicate and NULL group keys,
@@ -22,6 +22,19 @@
 # decimals below 10000, spelled several ways (1, 1.0, 1.00, 15e-1, JSON
 # strings), rarely NaN.  No aggregate of the test's views can
 # overflow its PostgreSQL result type.
+#
+# j is a jsonb payload (see jpayload below): mostly an object whose keys
+# have fixed roles, so that the views' casts cannot fail -- "kind" (a few
+# strings), "n" (a number spelled 1, 1.0, 1.50, 1e2, -2.5E-3, ...), "i" (a
+# small integer), "q" (a number as a JSON string), "b" (true/false), "u" (a
+# user name: unicode, escapes), "tags" (an array of strings), "v" (any JSON
+# value), "x" (nested objects and arrays), each often missing, sometimes a
+# key twice (the last one wins); else a scalar or an array, or NULL.  A few
+# events of kind "oops" carry "e": "oops" (a cast of it to numeric fails:
+# random_views.sh's rv_jerr view); "e" is a number elsewhere.  The CSV holds
+# the same JSON text.  ai (bigint[]) and at (text[]) are NULL, empty or a
+# few elements with NULLs among them, written as a JSON array or as
+# PostgreSQL's array literal in a JSON string.
 #
 # Only POSIX awk features: the same seed gives the same events with the
 # same awk implementation.
@@ -74,6 +87,124 @@ function put(name, jv, cv) {
     }
     jline = jline (jline == "" ? "" : ", ") "\"" name "\": " jv
     cline = cline (name == "id" ? "" : ",") cv
+}
+
+# s with every occurrence of a replaced by b (no regular expressions: awks
+# treat backslashes in gsub's replacement differently).
+function repl(s, a, b,    out, k) {
+    out = ""
+    while ((k = index(s, a)) > 0) {
+        out = out substr(s, 1, k - 1) b
+        s = substr(s, k + length(a))
+    }
+    return out s
+}
+
+# JSON string literal of text already escaped for JSON (used as is).
+function jstr(esc) { return "\"" esc "\"" }
+
+# A JSON number, spelled as events write them.
+function jnum(    q) {
+    q = rnd(16)
+    if (q == 0) return pick3("1", "1.0", "1.50")
+    if (q == 1) return pick3("1e2", "-2.5E-3", "0.000")
+    if (q == 2) return pick3("-0", "12345678901234567890", "3.14159")
+    if (q == 3) return pick3("1E+3", "-7", "0.1")
+    if (q < 10) return sprintf("%d", rnd(41) - 20)
+    return sprintf("%d.%d", rnd(201) - 100, rnd(100))
+}
+
+# A JSON value of any kind, depth levels deep at most.
+function jany(depth,    q, k, out) {
+    q = rnd(depth > 0 ? 9 : 6)
+    if (q == 0) return "null"
+    if (q == 1) return pick3("true", "false", "true")
+    if (q == 2) return sprintf("%d.%d", rnd(21) - 10, 1 + rnd(9))
+    if (q == 3) return sprintf("%d", rnd(5))        # (one spelling per value:
+                                                    # v is a group key)
+    if (q < 6) return jstr(JS[rnd(NJS)])
+    if (q < 8) {
+        out = "["
+        k = rnd(4)
+        for (; k > 0; k--)
+            out = out (out == "[" ? "" : ", ") jany(depth - 1)
+        return out "]"
+    }
+    out = "{"
+    k = rnd(3)
+    for (; k > 0; k--)
+        out = out (out == "{" ? "" : ", ") jstr(pick3("a", "b", "y")) ": " jany(depth - 1)
+    return out "}"
+}
+
+# The value of payload key key (its role: see the top of the file).
+function jval(key,    val, j2) {
+    if (key == "kind") return jstr(KINDS[rnd(NKINDS)])
+    if (key == "n") return jnum()
+    if (key == "i") return sprintf("%d", rnd(61) - 30)
+    if (key == "q") return jstr(jnum())
+    if (key == "b") return pick3("true", "false", "false")
+    if (key == "u") return jstr(JS[rnd(NJS)])
+    if (key == "tags") {
+        val = "["
+        for (j2 = rnd(4); j2 > 0; j2--)
+            val = val (val == "[" ? "" : ", ") jstr(TAGS[rnd(NTAGS)])
+        return val "]"
+    }
+    if (key == "v") return jany(2)
+    if (key == "e") return jnum()
+    # x
+    if (rnd(5) == 0) return "{\"a\": []}"
+    return "{\"y\": {\"z\": " (rnd(3) ? sprintf("%d", rnd(4)) : jany(1)) "}, \"a\": [" jnum() ", " jany(1) "]}"
+}
+
+# The payload j: a JSON text, or "" for NULL.
+function jpayload(    q, out, k, key, nk, oops) {
+    q = rnd(100)
+    if (q < 7) return ""
+    if (q < 11) {                                    # a scalar (JSON null: SQL NULL)
+        out = jany(0)
+        return out == "null" ? "" : out
+    }
+    if (q < 15) return "[" jnum() ", " jstr(JS[rnd(NJS)]) ", null, {\"a\": 1}]"
+    if (q < 17) return "{}"
+    out = ""
+    oops = rnd(1500) == 0
+    nk = split("kind n i q b u tags v x e", keys, " ")
+    for (k = 1; k <= nk; k++) {
+        key = keys[k]
+        if (oops && (key == "kind" || key == "e")) {
+            out = out (out == "" ? "" : ", ") jstr(key) ": \"oops\""
+            continue
+        }
+        if (rnd(10) < 3) continue                    # missing
+        out = out (out == "" ? "" : ", ") jstr(key) ": " jval(key)
+        if (rnd(40) == 0)                            # the key again: the last wins
+            out = out ", " jstr(key) ": " jval(key)
+    }
+    return "{" out "}"
+}
+
+# Array columns: sets AJ (JSON array or JSON string of the literal) and AC
+# (the literal, for the CSV), or both "" for NULL.  txt: text[] else bigint[].
+function garray(txt,    q, k, lit, js, el, e) {
+    q = rnd(10)
+    if (q == 0) { AJ = ""; AC = ""; return }
+    lit = "{"; js = "["
+    k = q == 1 ? 0 : 1 + rnd(5)
+    for (; k > 0; k--) {
+        if (rnd(8) == 0) { el = "NULL"; e = "null" }
+        else if (txt) { e = AT[rnd(NAT)]; el = "\"" e "\""; e = el }
+        else { el = sprintf("%d", rnd(26) - 5); e = el }
+        lit = lit (lit == "{" ? "" : ",") el
+        js = js (js == "[" ? "" : ", ") e
+    }
+    lit = lit "}"; js = js "]"
+    AC = csvq(lit)
+    if (rnd(5) == 0)            # the literal in a JSON string
+        AJ = "\"" repl(repl(lit, "\\", "\\\\"), "\"", "\\\"") "\""
+    else
+        AJ = js
 }
 
 function pick_text(    nf, j, f, raw, js) {
@@ -133,6 +264,24 @@ BEGIN {
     fr_raw[NFR] = "ÿ";            fr_json[NFR++] = "\\u00ff"
     fr_raw[NFR] = "/slash";       fr_json[NFR++] = "\\/slash"
     fr_raw[NFR] = "z";            fr_json[NFR++] = "z"
+
+    # jsonb strings (JSON-escaped), kinds, tags
+    NJS = 0
+    JS[NJS++] = "alpha"; JS[NJS++] = "Beta"; JS[NJS++] = "ünï"; JS[NJS++] = "\\u00fcn\\u00ef"
+    JS[NJS++] = "日本"; JS[NJS++] = "say \\\"hi\\\""; JS[NJS++] = "back\\\\slash"
+    JS[NJS++] = "tab\\there"; JS[NJS++] = ""; JS[NJS++] = "🎉"; JS[NJS++] = "\\ud83c\\udf89"
+    JS[NJS++] = "1"; JS[NJS++] = "null"; JS[NJS++] = "a"; JS[NJS++] = "z"
+    NKINDS = 0
+    KINDS[NKINDS++] = "click"; KINDS[NKINDS++] = "view"; KINDS[NKINDS++] = "buy"
+    KINDS[NKINDS++] = "Ünï"; KINDS[NKINDS++] = ""
+    NTAGS = 0
+    TAGS[NTAGS++] = "red"; TAGS[NTAGS++] = "green"; TAGS[NTAGS++] = "blue"; TAGS[NTAGS++] = "ünï"
+    # text[] elements as written inside "..." (escaped the same way in JSON
+    # and in PostgreSQL's array literal)
+    NAT = 0
+    AT[NAT++] = "a"; AT[NAT++] = "b"; AT[NAT++] = "red"; AT[NAT++] = "Ünï"; AT[NAT++] = "日本"
+    AT[NAT++] = "say \\\"hi\\\""; AT[NAT++] = "back\\\\slash"; AT[NAT++] = "with,comma"
+    AT[NAT++] = "sp ace"; AT[NAT++] = ""; AT[NAT++] = "NULL"; AT[NAT++] = "{br}"; AT[NAT++] = "é"
 
     # instants: 2023-12-01 .. 2024-06-30, plus the bounds the views test
     NI = 0
@@ -241,6 +390,12 @@ BEGIN {
             if (v ~ /^0\./ && chance(0.3)) v = "-" v
             put("m", chance(0.3) ? "\"" v "\"" : v, v)
         }
+
+        # j, ai, at
+        v = jpayload()
+        put("j", v, v == "" ? "" : csvq(v))
+        garray(0); put("ai", AJ, AC)
+        garray(1); put("at", AJ, AC)
 
         print "{" jline "}" > ndjson
         print cline > csv

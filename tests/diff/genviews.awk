@@ -46,8 +46,12 @@ function num(depth,    c, a, ta, b, tb, op) {
         if (a == "s" && b == "s")
             b = "k"         # smallint op smallint is smallint: 32767 + 32767 overflows
     }
-    if (rnd(80) == 0)
+    if (rnd(80) == 0) {
         op = "%"            # maybe on floats: refused by both
+        if (b !~ /^-?[0-9.]+$/) {
+            b = "3"; tb = "int"     # (k: a division by zero in almost every request)
+        }
+    }
     T = (ta == "float" || tb == "float") ? "float" : "int"
     if (rnd(12) == 0) {         # a cast, of the result or of one side
         # (not to real: a sum of arbitrary reals rounds differently in
@@ -55,8 +59,8 @@ function num(depth,    c, a, ta, b, tb, op) {
         if (ta == "int" && rnd(2)) { T = (tb == "float") ? "float" : "int"; return "(" a ")::bigint " op " " b }
         T = "float"; return "CAST(" a " " op " " b " AS double precision)"
     }
-    if (rnd(200) == 0)
-        return "-(" a ")"     # -(s) overflows at -32768
+    if (rnd(200) == 0 && a != "s")
+        return "-(" a ")"     # (not -(s): it overflows at -32768, in almost every request)
     return "(" a " " op " " b ")"
 }
 
@@ -72,6 +76,7 @@ function txt(    c) {
 }
 
 function cond(depth,    c) {
+    if (rnd(5) == 0) return jcond()
     if (rnd(3) == 0) return expr_cond(depth)
     c = rnd(depth <= 0 ? 6 : 9)
     if (c == 0) return num(1) " " cmpop() " " num(1)
@@ -197,6 +202,130 @@ function expr_txt(    c) {
     return pick("greatest least") "(" pick("g t") ", " pick("'m' t g") ")"
 }
 
+# ---- jsonb (column j) and arrays (ai bigint[], at text[]), used as users
+# do.  The casts only touch payload keys that always cast (gen.awk: "n" a
+# JSON number, "i" an integer, "q" a number in a string, "b" a boolean);
+# aggregates over jsonb values in order only where equal values are
+# spelled the same ("n" has 1 and 1.0: not ordered, not summed as floats).
+
+# A condition over j, ai, at.
+function jcond(    c) {
+    c = rnd(22)
+    if (c == 0) return "j ? " pickb("'kind'|'n'|'u'|g|'tags'|t")
+    if (c == 1) return "j " pick("?| ?&") " " pickb("'{kind,u}'|'{n,i}'|array['q', 'b']|'{}'|ARRAY['x']|at|ARRAY[g, 'kind']|string_to_array('n,i', ',')")
+    if (c == 2) return "j->'tags' ? " pickb("'red'|'ünï'|g")
+    if (c == 3) return "j @> " pickb("'{\"kind\": \"buy\"}'|'{\"tags\": [\"red\"]}'|'{\"b\": true}'|'{}'|'[1]'|'{\"x\": {\"y\": {\"z\": 1}}}'|'{\"u\": \"ünï\"}'")
+    if (c == 4) return pickb("j->'v'|j->'x'|j") " <@ " pickb("'{\"a\": 1, \"b\": [], \"y\": {}}'|'[1, \"a\", null]'|'{\"y\": {\"z\": 2}, \"a\": [1, 2]}'|j")
+    if (c == 5) return "j->>'kind' " pickb("= 'click'|IN ('buy', 'view')|<> 'Ünï'|IS NULL|> 'c'|LIKE '%i%'|= ''")
+    if (c == 6) return "j->'" pick("v n i kind u") "' " cmpop() " " pickb("'1'|'\"b\"'|'null'|'[]'|'{}'|'true'|j->'n'|'1.0'|'-2.5e-3'")
+    if (c == 7) return "(j->>'n')::numeric " cmpop() " " pick("0 1 1.5 -0.0025 100")
+    if (c == 8) return "(j->'n')::numeric " cmpop() " " pick("0 1 m 10")
+    if (c == 9) return "(j->>'i')::" pick("bigint int integer smallint") " " cmpop() " " pick("0 k 5 -10")
+    if (c == 10) return pickb("(j->>'b')::boolean|(j->'b')::boolean|NOT (j->'b')::bool|(j->>'b')::boolean IS NOT TRUE")
+    if (c == 11) return "jsonb_typeof(" pickb("j|j->'v'|j #> '{x,y,z}'|j->0") ") " pickb("= 'number'|= 'string'|IN ('array', 'object')|IS NULL|= 'null'|<> 'boolean'")
+    if (c == 12) return "jsonb_array_length(" pickb("j->'tags'|j->'x'->'a'|j #> '{x,a}'") ") " cmpop() " " pick("0 1 2")
+    if (c == 13) return "j #>> '" pickb("{x,y,z}|{x,a,0}|{tags,0}|{v,0}|{x,a,1,0}") "' " pickb("= '1'|IS NOT NULL|< 'b'|= 'red'")
+    if (c == 14) return pick("j j->'v' j->'x' ai at") " IS " pick("NULL NOT_NULL")
+    if (c == 15) return pick("k s 3 -1 id") " " pickb("= ANY (ai)|<> ALL (ai)|= ANY(ai)|> ALL (ai)|< ANY (ai)")
+    if (c == 16) return pickb("g|t|'red'|'NULL'|j->>'u'|''|'with,comma'") " " pickb("= ANY (at)|<> ALL (at)|<= ANY (at)")
+    if (c == 17) return pickb("ai[1]|ai[2]|ai[0]|ai[cardinality(ai)]|ai[k]") " " cmpop() " " pick("0 3 k s")
+    if (c == 18) return pickb("at[1]|at[2]|at[cardinality(at)]|at[-1]") " " pickb("= 'a'|IS NULL|> 'b'|= g|LIKE '%a%'")
+    if (c == 19) return pickb("cardinality(ai)|cardinality(at)|array_length(ai, 1)|array_length(at, 1)|coalesce(array_length(ai, 1), 0)") " " cmpop() " " pick("0 1 2 3")
+    if (c == 20) return pickb("ai = '{}'|at = '{a,b}'|ai <> '{1,2}'|ai @> '{1}'|at <@ '{a,b,red,NULL}'|ai < '{5}'|at IS DISTINCT FROM '{}'|ai && '{1,2,3}'|array_position(ai, 3) IS NOT NULL|ai = ARRAY[k, s]|ai @> ARRAY[k]|ai && ARRAY[3::bigint, b]|at <@ ARRAY[g, t, 'a']|ai <@ ai || k")
+    if (rnd(15) == 0) return pickb("j > 1|j->>'n' > 1|jsonb_typeof(k) = 'number'|ai = ANY (at)|j ? 1|cardinality(k) > 0|j @> 'x'")  # refused by both (42883 / 22P02)
+    return "CASE j->>'kind' WHEN 'click' THEN " pick("k 1 s") " WHEN 'buy' THEN " pick("2 -1") " ELSE " pick("0 NULL") " END " cmpop() " " pick("0 1")
+}
+
+# A numeric expression over j, ai, at (no float sums: "n" is not dyadic).
+function jnum(    c) {
+    c = rnd(13)
+    if (c == 0) return "(j->>'n')::numeric"
+    if (c == 1) return "(j->'n')::numeric"
+    if (c == 2) return "(j->>'i')::bigint"
+    if (c == 3) return "(j->'i')::int"
+    if (c == 4) return "(j->>'q')::numeric"
+    if (c == 5) return "jsonb_array_length(" pickb("j->'tags'|j->'x'->'a'") ")"
+    if (c == 6) return pickb("cardinality(ai)|cardinality(at)|array_length(ai, 1)|array_length(at, 1)")
+    if (c == 7) return pickb("ai[1]|ai[2]|ai[cardinality(ai)]|coalesce(ai[1], -1)")
+    if (c == 8) return "((j->>'n')::numeric " pick("+ - *") " " pick("1 m 0.5 (j->>'i')::int") ")"
+    if (c == 9) return "(j #>> '{x,a,0}')::numeric"
+    if (c == 10) return "CASE j->>'kind' WHEN 'click' THEN 1 WHEN 'view' THEN 2 WHEN 'buy' THEN 3 ELSE " pick("0 NULL k") " END"
+    if (c == 11) return "((j->>'i')::int " pick("+ - *") " " pick("k 2 ai[1]") ")"
+    return "array_position(" pickb("ai, 3|ai, k|at, 'a'|at, g") ")"
+}
+
+# A text expression over j, ai, at.
+function jtxt(    c) {
+    c = rnd(10)
+    if (c == 0) return "j->>'" pick("kind u n v tags x q") "'"
+    if (c == 1) return rnd(4) ? "j #>> '" pickb("{x,y,z}|{x,a}|{tags,0}|{x,a,1}|{}") "'" : "j #>> " pickb("ARRAY['x', 'y', 'z']|at|ARRAY['tags', (k % 3)::text]")
+    if (c == 2) return "jsonb_typeof(" pickb("j|j->'v'|j->'n'|j #> '{x,y}'") ")"
+    if (c == 3) return "j->'tags'->>" pick("0 -1 1 5")
+    if (c == 4) return "j->>" pick("0 1 -1")
+    if (c == 5) return "coalesce(j->>'kind', " pick("'?' g t") ")"
+    if (c == 6) return pickb("at[1]|at[2]|at[cardinality(at)]")
+    if (c == 7) return "array_to_string(" pickb("at, ','|at, '', '*'|ai, '-'|ai, ',', 'NULL'") ")"
+    if (c == 8) return "CASE j->>'kind' WHEN 'click' THEN 'c' WHEN 'buy' THEN g ELSE " pickb("j->>'u'|NULL|'other'") " END"
+    return "(j->>'u' || " pick("g t '-'") ")"
+}
+
+# A jsonb or array value.
+function jval(    c) {
+    c = rnd(12)
+    if (c == 0) return "j"
+    if (c == 1) return "j->'" pick("v kind tags x n") "'"
+    if (c == 2) return "j #> '" pickb("{x,y}|{x,a}|{tags}|{x,a,1}") "'"
+    if (c == 3) return "j->" pick("0 1 -1")
+    if (c == 4) return "j->'tags'->" pick("0 -1")
+    if (c == 5) return pick("ai at")
+    if (c == 6) return pickb("ai || " pick("k s 7 ai '{1,NULL}'") "|at || " pick("g t at '{x,y}'") "|" pick("k 0") " || ai|g || at")
+    if (c == 7) return pickb("ARRAY[k, s]|ARRAY[g, t, 'x']|ARRAY[ai[1], 2]")
+    if (c == 8) return "j->'x'->'y'"
+    if (c == 9) return "CASE WHEN j ? 'v' THEN j->'v' ELSE " pickb("j->'kind'|'null'|NULL|'[1, 2]'") " END"
+    if (c == 10) return "coalesce(j->'u', j->'kind', " pickb("'\"none\"'|j") ")"
+    return pickb("ai[1:2]|at[2:]|ai[:1]|string_to_array(t, ' ')|regexp_match(g, '(.)(.)')")
+}
+
+# A group key over j, ai, at (not "n" or the whole payload: 1 and 1.0 are
+# one jsonb group that keeps either spelling).
+function jkey(    c) {
+    c = rnd(10)
+    if (c < 3) return jtxt()
+    if (c == 3) return "j->'" pick("kind tags u i") "'"
+    if (c == 4) return pick("ai at ai[1] at[1]")
+    if (c == 5) return jcond()
+    if (c == 6) return pickb("(j->>'i')::int|cardinality(at)|jsonb_array_length(j->'tags')|(j->>'q')::numeric|(j->'n')::numeric")
+    if (c == 7) return "j->'v'"
+    if (c == 8) return pickb("j ? 'n'|j->'tags' @> '[\"red\"]'|3 = ANY (ai)|jsonb_typeof(j->'v')")
+    return jnum()
+}
+
+# An aggregate over j, ai, at.
+function jagg(    c, e) {
+    c = rnd(16)
+    if (c < 3) return pick("sum avg min max") "(" jnum() ")"
+    if (c == 3) return "count(" pickb("j|j->'v'|j->>'kind'|ai|at|ai[1]|j->'tags'") ")"
+    if (c == 4) return "count(DISTINCT " pickb("j->>'u'|j->>'kind'|j->'u'|j->'tags'|ai[1]|at[1]|(j->>'n')::numeric|j->>'n'|j->'v'|j") ")"
+    if (c == 5) return pick("sum avg") "(DISTINCT " pickb("(j->>'i')::bigint|ai[1]|jsonb_array_length(j->'tags')|cardinality(at)") ")"
+    # jsonb_agg / array_agg: the order of their elements is not defined
+    # (in PostgreSQL either): "@Z@" asks for a column zN, compared sorted
+    if (c == 6 || c == 7) {
+        e = c == 6 ? pickb("j->>'kind'|j->>'u'|j->'u'|j->'i'|j->'tags'|k|ai[1]|at[1]|(j->>'i')::int|j->'kind'|g|j->'v'|j->'n'|m|flag|(j->>'n')::numeric|j #> '{x,a}'") \
+                   : pickb("j->>'kind'|j->>'u'|k|ai[1]|at[1]|(j->>'i')::bigint|j->'u'|cardinality(ai)|g|at[2]|m|(j->'n')::numeric|j->>'n'")
+        e = (c == 6 ? "jsonb_agg(" : "array_agg(") e (rnd(5) ? "" : " ORDER BY " e pickb("| DESC|")) ")"
+        if (rnd(4) == 0) e = e " FILTER (WHERE " jcond() ")"
+        return "@Z@" e
+    }
+    if (c == 8) return pick("bool_or bool_and every") "(" pickb("(j->>'b')::boolean|(j->'b')::boolean|j ? 'n'|3 = ANY (ai)|j @> '{\"kind\": \"buy\"}'") ")"
+    if (c == 9) return pickb("count(*)|sum(k)|count(j)|sum((j->>'n')::numeric)|max(j->>'u')|min(cardinality(ai))") " FILTER (WHERE " jcond() ")"
+    if (c == 10) { e = pickb("j->>'kind'|at[1]|j->>'u'|array_to_string(at, '+')"); return "string_agg(" e ", ',' ORDER BY " e ")" }
+    if (c == 11) return pick("min max") "(" pickb("j->>'kind'|j->>'u'|at[1]|j #>> '{x,y,z}'|j->>'n'") ")"
+    if (c == 12) return "sum(" pickb("cardinality(ai)|ai[1]|array_length(at, 1)|(j->'i')::int|CASE j->>'kind' WHEN 'buy' THEN (j->>'n')::numeric ELSE 0 END") ")"
+    if (c == 13) return pick("max min") "(" pickb("(j->'n')::float8|(j->>'q')::float8|(j->>'n')::double precision") ")"
+    if (rnd(4) == 0) return pickb("min(j)|max(j->'v')|sum(j->'n')|avg(j->>'i')|sum(ai)|count(j->)")  # refused by both
+    return pick("stddev var_pop var_samp") "(" pickb("(j->>'i')::int|ai[1]|cardinality(at)") ")"
+}
+
 # A group key and an output
 # expression over aggregates (PostgreSQL computes it from the states).
 function expr_key(    c) {
@@ -210,6 +339,7 @@ function expr_over_aggs() {
 }
 
 function agg(    c, e) {
+    if (rnd(4) == 0) return jagg()
     if (rnd(4) == 0) {
         e = agg_more()
         sub(/FILTER_flag/, "FILTER (WHERE flag)", e)
@@ -235,17 +365,23 @@ function agg(    c, e) {
 # A view without aggregates: a continuous transform (a row per event that
 # passes WHERE: columns, expressions, conditions), or with DISTINCT the
 # distinct rows of its select list.
-function transform(    q, j, nc, sel, c, e) {
+function transform(    q, j, nc, sel, c, e, dist) {
     nc = 1 + rnd(4); sel = ""
+    # (DISTINCT without jsonb and arrays of j: 1 and 1.0 would be one row,
+    # spelled as either side met it first)
+    dist = rnd(4) == 0
     for (j = 1; j <= nc; j++) {
-        c = rnd(6)
-        if (c < 2) e = pick("id g k s i b r d x flag ts t m")
+        c = rnd(dist ? 6 : 9)
+        if (c == 6) e = jval()
+        else if (c == 7) e = rnd(2) ? jtxt() : jnum()
+        else if (c == 8) e = jcond()
+        else if (c < 2) e = dist ? pick("id g k s i b r d x flag ts t m") : pick("id g k s i b r d x flag ts t m j ai at")
         else if (c < 4) e = num(1)
         else if (c == 4) e = txt()
         else e = cond(0)
         sel = sel (j > 1 ? ", " : "") e " AS c" j
     }
-    q = "SELECT " (rnd(4) == 0 ? "DISTINCT " : "") sel " FROM @S@"
+    q = "SELECT " (dist ? "DISTINCT " : "") sel " FROM @S@"
     if (rnd(10) < 6)
         q = q " WHERE " cond(2)
     gsub(/NOT_NULL/, "NOT NULL", q)
@@ -264,12 +400,12 @@ BEGIN {
             keys = key; sel = key " AS e" (++col)
             nk = 0
         } else if (rnd(3) == 0) {   # one of the expressions above
-            key = expr_key()
+            key = rnd(2) ? jkey() : expr_key()
             keys = key; sel = key " AS e" (++col)
             nk = 0
         }
         for (j = 0; j < nk; j++) {
-            key = pick("g k s flag ts t b m")
+            key = pick("g k s flag ts t b m ai at")
             if (key in used) continue
             used[key] = 1
             keys = keys (keys == "" ? "" : ", ") key
@@ -279,8 +415,16 @@ BEGIN {
             }
         }
         na = 1 + rnd(4)
-        for (j = 0; j < na; j++)
-            sel = sel (sel == "" ? "" : ", ") agg() " AS a" (++col)
+        for (j = 0; j < na; j++) {
+            e = agg()
+            if (sub(/^@Z@/, "", e))
+                sel = sel (sel == "" ? "" : ", ") e " AS z" (++col)
+            else if (e ~ /(min|max)\(/)   # nN: which of 1.0 and 1.00 it keeps is the
+                                        # last in PostgreSQL's order of the group's rows
+                sel = sel (sel == "" ? "" : ", ") e " AS n" (++col)
+            else
+                sel = sel (sel == "" ? "" : ", ") e " AS a" (++col)
+        }
         if (rnd(4) == 0)
             sel = sel ", " expr_over_aggs() " AS o" (++col)
         q = "SELECT " sel " FROM @S@"
@@ -295,6 +439,7 @@ BEGIN {
             q = q " HAVING count(*) > " rnd(4)
         else if (rnd(8) == 0)
             q = q " HAVING " pickb("count(*) BETWEEN 1 AND 40|coalesce(max(k), 0) IN (3, 4, 5, 8)|max(t) NOT LIKE 'z%'|min(g) IS DISTINCT FROM 'alpha'")
+        gsub(/NOT_NULL/, "NOT NULL", q)
         print "rv" v "|" q
     }
 }

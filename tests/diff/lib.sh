@@ -3,16 +3,24 @@
 #   pgq, slq         psql -At on the backing PostgreSQL / through sluiced
 #   diff_setup       schema difftest and difftest.r10(float8): floats rounded
 #                    to 10 significant digits for comparison
-#   diff_compare V Q compares view V (relation public.V) with PostgreSQL's
+#   diff_compare V Q [RE [SRE]]
+#                    compares view V (relation public.V) with PostgreSQL's
 #                    own result of query Q: same column names and types, the
 #                    same rows (EXCEPT ALL both ways, floats rounded).  Prints
 #                    "ok      V (N rows)" or FAILED with the differing rows;
-#                    returns 0 / 1.
+#                    returns 0 / 1.  numeric columns whose names match the
+#                    regular expression RE are compared by value (1 = 1.0):
+#                    for group keys, where PostgreSQL keeps whichever
+#                    spelling of a group's value its sort met first.
+#                    Array and jsonb columns matching SRE are compared with
+#                    their elements sorted (array_agg / jsonb_agg without
+#                    ORDER BY: no order is defined).
 #   DIFF_COLS        the columns of tests/diff/gen.awk's events
 
 # shellcheck disable=SC2034
 DIFF_COLS="id bigint, g text, k integer, s smallint, i integer, b bigint, r real,
-      d double precision, x double precision, flag boolean, ts timestamptz, t text, m numeric"
+      d double precision, x double precision, flag boolean, ts timestamptz, t text, m numeric,
+      j jsonb, ai bigint[], at text[]"
 
 pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGTEST_CONNINFO" "$@"; }
 slq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres "$@"; }
@@ -34,6 +42,10 @@ EOF
 # count and the comparison, each after a @@ marker line.
 diff_compare() {
     v=$1
+    re=${3:-}
+    [ -n "$re" ] || re='^$'
+    sre=${4:-}
+    [ -n "$sre" ] || sre='^$'
     rc=0
     pgq -F ' | ' >"$work/out" 2>"$work/err" <<EOF || rc=$?
 CREATE TABLE difftest.o_$v AS $2;
@@ -48,6 +60,12 @@ SELECT count(*) FROM difftest.o_$v;
 -- normalized select list: floats rounded, everything else as text
 SELECT string_agg(CASE WHEN data_type IN ('real', 'double precision')
                   THEN format('difftest.r10(%I)', column_name)
+                  WHEN data_type = 'ARRAY' AND column_name ~ '$sre'
+                  THEN format('(SELECT array_agg(x ORDER BY x, x::text) FROM unnest(%I) x)::text', column_name)
+                  WHEN data_type = 'jsonb' AND column_name ~ '$sre'
+                  THEN format('(SELECT jsonb_agg(x ORDER BY x, x::text) FROM jsonb_array_elements(%I) x)::text', column_name)
+                  WHEN data_type = 'numeric' AND column_name ~ '$re'
+                  THEN format('trim_scale(%I)::text', column_name)
                   ELSE format('%I::text', column_name) END, ', ' ORDER BY ordinal_position) AS list
   FROM information_schema.columns
  WHERE table_schema = 'difftest' AND table_name = 'o_$v' \gset

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/diff/random_views.sh: the differential test over random queries.
 #
-# tests/diff/genviews.awk writes SL_RV_VIEWS (300) random continuous-view
+# tests/diff/genviews.awk writes SL_RV_VIEWS (150) random continuous-view
 # queries (seed SL_RV_SEED, default 11) over the events of tests/diff/gen.awk
 # (SL_RV_EVENTS, default 2000).  PostgreSQL is the oracle at every step:
 #   1. CREATE CONTINUOUS VIEW through sluiced, and EXPLAIN of the same query
@@ -26,7 +26,7 @@ AWK=${AWK:-awk}
 export PGTZ=UTC PGDATESTYLE="ISO, MDY" PGCLIENTENCODING=UTF8
 
 seed=${SL_RV_SEED:-11}
-nviews=${SL_RV_VIEWS:-300}
+nviews=${SL_RV_VIEWS:-150}
 nevents=${SL_RV_EVENTS:-2000}
 chunk=100
 
@@ -38,6 +38,8 @@ mkdir -p "$work"
 diff_setup
 
 failed=0
+t0=$(date +%s)
+elapsed() { echo "($(($(date +%s) - t0)) s)"; }
 disagree() { echo "FAILED  $*"; failed=$((failed + 1)); }
 # SQLSTATE of a psql error output (VERBOSITY verbose: "ERROR:  42883: ...")
 sqlstate() { sed -n 's/.*ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' "$1" | head -n 1; }
@@ -50,7 +52,9 @@ $AWK -v seed="$seed" -v n="$nviews" -f "$top_srcdir/tests/diff/genviews.awk" </d
 # so that some requests fail, and only where PostgreSQL fails too: it runs
 # the cheaper flag and k = 8 first and stops at one false or NULL.
 echo "rv_err|SELECT k, count(*) AS n FROM @S@ WHERE i * 2 > 0 AND k = 8 AND flag GROUP BY k" >>"$work/views"
-nviews=$((nviews + 1))
+# And one whose cast fails (22P02) on the rare payloads {"e": "oops"}.
+echo "rv_jerr|SELECT j->>'kind' AS kind, sum((j->>'e')::numeric) AS se FROM @S@ GROUP BY j->>'kind'" >>"$work/views"
+nviews=$((nviews + 2))
 
 slq -c "CREATE STREAM ev ($DIFF_COLS)" || sl_fail "CREATE STREAM failed"
 pgq -c "CREATE TABLE difftest.ev ($DIFF_COLS)"
@@ -81,6 +85,7 @@ while IFS='|' read -r name q; do
     elif [ "$scode" = 0A000 ]; then
         # not supported yet (PostgreSQL may also refuse it, for another reason)
         unsupported=$((unsupported + 1))
+        echo "not supported yet: $name: $q"
     elif [ "$scode" != "$pcode" ]; then
         disagree "$name: sluiced says ${scode:-?}, PostgreSQL ${pcode:-?}: $q"
         [ "$scode" = ok ] || slq -c "CREATE CONTINUOUS VIEW ${name}_again AS $(echo "$q" | sed "s/@S@/ev/g")" 2>&1 |
@@ -91,7 +96,7 @@ while IFS='|' read -r name q; do
 done <"$work/views"
 naccepted=$(wc -l <"$work/accepted")
 echo "views: $nviews generated, $naccepted created, $unsupported refused as not supported yet," \
-    "the others refused by both with the same SQLSTATE"
+    "the others refused by both with the same SQLSTATE $(elapsed)"
 [ "$naccepted" -ge $((nviews / 2)) ] || disagree "fewer than half of the views were created"
 
 # 2. the events, a request of $chunk lines at a time
@@ -133,12 +138,29 @@ while [ $line -le "$nevents" ]; do
     fi
     line=$((last + 1))
 done
-echo "requests: $nok applied, $nrefused refused by both"
+echo "requests: $nok applied, $nrefused refused by both $(elapsed)"
 [ "$nok" -gt 0 ] || disagree "no request was applied"
 
-# 3. every view against PostgreSQL's SELECT
+# 3. every view against PostgreSQL's SELECT; numeric group keys (columns
+# other than the aggregates aN, oN and, without DISTINCT, the transform's cN)
+# and min / max (nN) by value: 1, 1.0 and 1.00 are one group, spelled as
+# either side met it first, and min / max keep the last of equal values
+# in the order the group's rows reach them, which is the events' order in
+# sluiced but not when PostgreSQL sorts the rows by the group keys; all
+# numeric columns when an aggregate has DISTINCT or ORDER BY (PostgreSQL
+# sorts then); jsonb_agg / array_agg (zN) with their elements sorted.
 while IFS='|' read -r name q; do
-    diff_compare "$name" "$(echo "$q" | sed "s/@S@/difftest.ev/g")" || failed=$((failed + 1))
+    case $q in
+    "SELECT DISTINCT "*) byvalue=. ;;
+    # an aggregate with DISTINCT or ORDER BY: PostgreSQL sorts the rows
+    # by the group keys (no hashing), so which of a group's equal numeric
+    # values min / max returns (1.0 or 1.00) is not defined either
+    *" GROUP BY "*"DISTINCT "* | *"DISTINCT "*" GROUP BY "* | *" ORDER BY "*" GROUP BY "*) byvalue=. ;;
+    *" GROUP BY "*) byvalue='^([^aoc]|[aoc][^0-9])' ;;
+    *) byvalue= ;;
+    esac
+    diff_compare "$name" "$(echo "$q" | sed "s/@S@/difftest.ev/g")" "$byvalue" '^z[0-9]' ||
+        failed=$((failed + 1))
 done <"$work/accepted"
 
 sluiced_stop
@@ -147,4 +169,4 @@ if [ $failed -ne 0 ]; then
     echo "random views: $failed disagreement(s) with PostgreSQL"
     exit 1
 fi
-echo "random views: sluiced agrees with PostgreSQL on every view, request and error"
+echo "random views: sluiced agrees with PostgreSQL on every view, request and error $(elapsed)"

@@ -402,6 +402,10 @@ START_TEST(test_arrays)
     ck_err("SELECT cardinality('{1}') FROM arr", "42804",
            "could not determine polymorphic type because input has type unknown", 8);
     ck_err("SELECT cardinality(i) FROM arr", "42883", "function cardinality(integer) does not exist", 8);
+    /* a slice of the first dimension only; (a[lo:hi])[i] is an element of it */
+    ck_assert_ptr_nonnull(plan_of("SELECT (t[1:2])[1] AS x, t[:1] AS y FROM arr"));
+    ck_err("SELECT t[1][1:2] FROM arr", "0A000",
+           "array slices of more than one dimension are not supported in continuous views", 12);
     ck_err("SELECT ARRAY[] FROM arr", "42P18", "cannot determine type of empty array", 8);
     ck_err("SELECT count(DISTINCT a) FROM arr", "0A000",
            "count(DISTINCT ...) of an array is not supported in continuous views yet", 8);

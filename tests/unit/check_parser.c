@@ -483,6 +483,14 @@ START_TEST(test_arrays)
               "syntax error at or near \"b\"", 44);
     ck_syntax("create continuous view v as select a[1 from s",
               "syntax error at or near \"from\"", 40);
+    /* slices, either bound left out */
+    st = parse1("create continuous view v as select a[1:2], a[:k + 1], a[2:][1], a[:], "
+                "(a || b)[i:i]::text from s");
+    ck_assert_str_eq(select_text(st),
+                     "SELECT (a)[1:2], (a)[:(k + 1)], ((a)[2:])[1], (a)[:], "
+                     "CAST(((a || b))[i:i] AS text) FROM s");
+    ck_syntax("create continuous view v as select a[1:2:3] from s",
+              "syntax error at or near \":\"", 41);
 }
 END_TEST
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/diff/random_views.sh: the differential test over random queries.
 #
-# tests/diff/genviews.awk writes SL_RV_VIEWS (150) random continuous-view
+# tests/diff/genviews.awk writes SL_RV_VIEWS (300) random continuous-view
 # queries (seed SL_RV_SEED, default 11) over the events of tests/diff/gen.awk
 # (SL_RV_EVENTS, default 2000).  PostgreSQL is the oracle at every step:
 #   1. CREATE CONTINUOUS VIEW through sluiced, and EXPLAIN of the same query
@@ -26,7 +26,7 @@ AWK=${AWK:-awk}
 export PGTZ=UTC PGDATESTYLE="ISO, MDY" PGCLIENTENCODING=UTF8
 
 seed=${SL_RV_SEED:-11}
-nviews=${SL_RV_VIEWS:-150}
+nviews=${SL_RV_VIEWS:-300}
 nevents=${SL_RV_EVENTS:-2000}
 chunk=100
 

@@ -13,6 +13,7 @@ SL_SCRIPT_TESTS = \
 	tests/e2e/embedded.sh \
 	tests/e2e/pgwire.sh \
 	tests/e2e/auth.sh \
+	tests/e2e/backend_pool.sh \
 	tests/e2e/drivers.sh \
 	tests/e2e/ingest.sh \
 	tests/e2e/outage.sh \

@@ -3,6 +3,7 @@ noinst_LIBRARIES += src/net/libnet.a
 src_net_libnet_a_SOURCES = \
 	src/net/pgwire.c src/net/pgwire.h src/net/pgwire_int.h \
 	src/net/pgwire_relay.c src/net/pgwire_enc.c src/net/pgwire_dml.c \
+	src/net/pgwire_pool.c \
 	src/net/pkt.c src/net/pkt.h \
 	src/net/listen.c src/net/listen.h
 

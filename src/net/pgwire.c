@@ -192,6 +192,7 @@ static void tls_flush_raw(sl_pwconn_t *c)
  * after the call.  Never called from c's own bufferevent callbacks. */
 static void conn_free(sl_pwconn_t *c)
 {
+    sl__pw_pool_put(c);   /* keeps the backend connection when it may */
     sl__pw_job_abort(c);
     if (c->counted)
         c->pw->nsessions--;
@@ -215,6 +216,7 @@ static void conn_free(sl_pwconn_t *c)
     if (c->next)
         c->next->prev = c->prev;
     free(c->pending);
+    sl_buf_free(&c->params);
     sl_arena_free(c->arena);
 }
 
@@ -859,6 +861,8 @@ static void backend_startup_input(sl_pwconn_t *c)
             /* cleartext, md5, GSS, GSS continue, SSPI, SASL, SASL continue */
             c->auth_wait = code == 3 || code == 5 || code == 7 || code == 8 || code == 9 ||
                            code == 10 || code == 11;
+            if (code != 0)
+                c->challenged = true;   /* its backend is never kept */
             break;
         }
         case 'K':
@@ -871,8 +875,10 @@ static void backend_startup_input(sl_pwconn_t *c)
         case 'v':
             break;    /* we asked for 3.0 and no options: nothing to tell */
         case 'S': case 'N': case 'E': case 'Z':
-            if (h.type == 'S')
+            if (h.type == 'S') {
                 sl__pw_enc_param(c, body, blen);
+                sl__pw_param_note(c, body, blen);
+            }
             sl_pkt_begin(&p, h.type);
             sl_pkt_put_bytes(&p, body, blen);
             sl_pkt_finish(&p);
@@ -891,6 +897,7 @@ static void backend_startup_input(sl_pwconn_t *c)
         if (h.type == 'Z') {
             c->txn_status = blen > 0 ? body[0] : 'I';
             c->state = SL_PW_READY;
+            c->was_ready = true;
             event_del(c->startup_ev);
             sl__pw_client_input(c);   /* anything the client sent meanwhile */
             if (c->state == SL_PW_READY && evbuffer_get_length(in) > 0)
@@ -945,6 +952,41 @@ static void auth_client_input(sl_pwconn_t *c)
 }
 
 /*
+ * c was given a kept backend connection (pgwire_pool.c): the client is
+ * greeted as PostgreSQL would (AuthenticationOk, the backend's
+ * ParameterStatus values, our own BackendKeyData, ReadyForQuery) and the
+ * session is READY at once.
+ */
+static int session_limit(const sl_pgwire_t *pw);
+
+static void resume_kept(sl_pwconn_t *c)
+{
+    bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);
+    bufferevent_setwatermark(c->backend, EV_WRITE, SL_PW_LOW_WATER, 0);
+    bufferevent_enable(c->backend, EV_READ | EV_WRITE);
+    sl_pkt_t p = SL_PKT_INIT;
+    sl_pkt_auth_ok(&p);
+    for (size_t at = 0; at < c->params.len;) {
+        const char *name = c->params.data + at, *value = name + strlen(name) + 1;
+        size_t next = (size_t)(value + strlen(value) + 1 - c->params.data);
+        sl__pw_enc_param(c, name, next - at);
+        sl_pkt_parameter_status(&p, name, value);
+        at = next;
+    }
+    c->pid = c->be_pid;
+    evutil_secure_rng_get_bytes(&c->key, sizeof(c->key));
+    sl_pkt_backend_key_data(&p, c->pid, c->key);
+    sl_pkt_ready_for_query(&p, 'I');
+    sl__pw_send_client(c, &p);
+    sl_pkt_free(&p);
+    c->txn_status = 'I';
+    c->state = SL_PW_READY;
+    c->was_ready = true;
+    event_del(c->startup_ev);
+    sl__pw_client_input(c);   /* anything the client sent meanwhile */
+}
+
+/*
  * Starts connecting the client's session to the backing PostgreSQL as the
  * user and database of its StartupMessage, with its other parameters
  * (application_name, client_encoding, settings) and --pg's options put
@@ -985,8 +1027,20 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     sl_buf_free(&opts);
     sl_pkt_put_byte(p, 0);
     sl_pkt_finish(p);
+    char *key = sl_alloc(c->arena, p->buf.len);
+    memcpy(key, p->buf.data, p->buf.len);
+    c->pool_key = key;
+    c->pool_key_len = p->buf.len;
 
     c->state = SL_PW_CONNECTING;
+    if (sl__pw_pool_take(c)) {
+        resume_kept(c);
+        return;
+    }
+    /* kept backends count against the PostgreSQL connections it leaves */
+    int limit = session_limit(pw);
+    if (limit > 0 && pw->nidle > 0 && pw->nsessions + pw->nidle > limit)
+        sl__pw_pool_evict(pw);
     resolve(c);
 }
 
@@ -1351,6 +1405,7 @@ void sl_pgwire_stop_accepting(sl_pgwire_t *pw)
 {
     if (pw == NULL)
         return;
+    sl__pw_pool_stop(pw);
     sl_accept_pause_stop(&pw->accept_pause);
     evconnlistener_disable(pw->listener);
 }
@@ -1359,6 +1414,7 @@ void sl_pgwire_stop(sl_pgwire_t *pw)
 {
     if (pw == NULL)
         return;
+    sl__pw_pool_stop(pw);
     sl_accept_pause_stop(&pw->accept_pause);
     evconnlistener_free(pw->listener);
     while (pw->cancels)

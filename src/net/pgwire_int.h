@@ -41,6 +41,7 @@
 
 typedef struct sl_pwconn sl_pwconn_t;
 typedef struct sl_pw_cancel sl_pw_cancel_t;
+typedef struct sl_pw_idle sl_pw_idle_t;
 
 struct sl_pgwire {
     sl_server_t *srv;
@@ -52,6 +53,10 @@ struct sl_pgwire {
     int nsessions;               /* conns holding (or opening) a backend connection */
     sl_pw_cancel_t *cancels;     /* CancelRequests in flight (pgwire.c) */
     int ncancels;
+    sl_pw_idle_t *idle, *idle_tail; /* kept backend connections, oldest
+                                    first (pgwire_pool.c) */
+    int nidle;
+    bool stopping;               /* no more backends are kept */
     /* Where client sessions connect: --pg's hosts, tried in order as libpq
      * does (pw->arena strings; a NULL host is the default socket folder,
      * hostaddr NULL = look host up), its options and sslmode (NULL:
@@ -241,6 +246,13 @@ struct sl_pwconn {
                                     'a' startup sent (backend is set) */
     bool auth_wait;              /* the backend asked for a password/SASL
                                     message the client has not sent yet */
+    bool challenged;             /* it asked for any (never kept then) */
+    bool was_ready;              /* the session reached READY */
+    const char *pool_key;        /* the StartupMessage sent (arena): which */
+    size_t pool_key_len;         /*   kept backend may serve this client */
+    sl_buf_t params;             /* the backend's ParameterStatus values now:
+                                    name NUL value NUL ... (pgwire_pool.c) */
+    bool params_bad;             /* one too long to keep: never kept */
     struct event *poll_ev;       /* connect / SSLRequest readiness, then a
                                     timer until the backend first answers */
     sl_pkt_t startup;            /* the StartupMessage to send */
@@ -281,6 +293,35 @@ struct sl_pwconn {
     sl_pw_xstmt_t *xstmts;       /* Sluice statements prepared by Parse */
     sl_pw_xportal_t *xportals;   /* portals bound to them */
 };
+
+/* ---- pgwire_pool.c ---- */
+
+/*
+ * Backend connections kept for reuse, as PgBouncer's session pooling does,
+ * but only where PostgreSQL decided without a password: a session whose
+ * backend asked for none (trust, or sluiced's own certificate) ends
+ * cleanly (idle, nothing in flight) -> DISCARD ALL -> kept for
+ * backend_idle_timeout; the next client sending the same StartupMessage
+ * (user, database, settings: what PostgreSQL judged) gets it, greeted with
+ * its ParameterStatus values and a new cancel key, without a fork and with
+ * warm caches.  At most backend_pool_size are kept, the oldest closed
+ * first; they count against max_client_connections.
+ */
+
+/* c is being freed: keeps its backend connection if it may serve another
+ * client (c->backend is NULL then).  True when kept. */
+bool sl__pw_pool_put(sl_pwconn_t *c);
+/* A kept backend for c->pool_key, moved to c (c->backend, be_fd, be_pid,
+ * be_key, params); false when none. */
+bool sl__pw_pool_take(sl_pwconn_t *c);
+/* Closes the oldest kept backend (one fewer PostgreSQL connection). */
+void sl__pw_pool_evict(sl_pgwire_t *pw);
+/* Closes every kept backend; none is kept from now on. */
+void sl__pw_pool_stop(sl_pgwire_t *pw);
+/* The backend reported a ParameterStatus (body of len bytes / in in at
+ * off): c->params follows it. */
+void sl__pw_param_note(sl_pwconn_t *c, const char *body, size_t len);
+void sl__pw_param_peek(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t len);
 
 /* ---- pgwire.c ---- */
 

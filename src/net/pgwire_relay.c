@@ -1903,6 +1903,7 @@ void sl__pw_backend_input(sl_pwconn_t *c)
             break;
         case 'S':
             sl__pw_enc_param_peek(c, in, span + h.body, h.size - h.body);
+            sl__pw_param_peek(c, in, span + h.body, h.size - h.body);
             break;
         case 'E': {
             char peek[ERR_PEEK];

@@ -76,6 +76,13 @@ static const setting_t settings[] = {
      "0", KIND_INT, 0, 1000000, NULL, OFF(max_client_connections),
      "pgwire sessions at once; never more than the backing PostgreSQL's max_connections "
      "leaves after its superuser_reserved_connections and sluiced's own (0 = that many)"},
+    {"backend_pool_size", "--backend-pool-size", "SLUICE_BACKEND_POOL_SIZE", "N", "16", KIND_INT,
+     0, 100000, NULL, OFF(backend_pool_size),
+     "idle backend connections kept (after DISCARD ALL) for the next pgwire client with the "
+     "same user, database and settings, only where PostgreSQL asked no password (0 = none)"},
+    {"backend_idle_timeout", "--backend-idle-timeout", "SLUICE_BACKEND_IDLE_TIMEOUT", "S", "60",
+     KIND_INT, 1, 86400, NULL, OFF(backend_idle_timeout_s),
+     "seconds a kept backend connection waits for its next client before it is closed"},
     {"max_query_size", "--max-query-size", "SLUICE_MAX_QUERY_SIZE", "BYTES", "67108864",
      KIND_SIZE, 1024, 0x3fffffff, NULL, OFF(max_query_size),
      "largest pgwire Query or Parse message (sluiced reads them whole); larger: 54000"},

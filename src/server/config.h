@@ -16,6 +16,8 @@
  *   request_timeout   --request-timeout MS SLUICE_REQUEST_TIMEOUT 60000
  *   authentication_timeout --authentication-timeout MS SLUICE_AUTHENTICATION_TIMEOUT 60000
  *   max_client_connections --max-client-connections N SLUICE_MAX_CLIENT_CONNECTIONS 0
+ *   backend_pool_size --backend-pool-size N SLUICE_BACKEND_POOL_SIZE 16
+ *   backend_idle_timeout --backend-idle-timeout S SLUICE_BACKEND_IDLE_TIMEOUT 60
  *   max_query_size    --max-query-size B  SLUICE_MAX_QUERY_SIZE 67108864
  *   pg_timeout        --pg-timeout MS     SLUICE_PG_TIMEOUT    5000
  *   instance_name     --instance-name N   SLUICE_INSTANCE_NAME "" (host:http port)
@@ -47,6 +49,8 @@ typedef struct sl_config {
     int authentication_timeout_ms; /* pgwire startup within this: else closed */
     int max_client_connections; /* pgwire sessions; lowered at start to what the
                                    backing PostgreSQL leaves (server.c); 0 = that */
+    int backend_pool_size;  /* idle trust-authenticated backends kept for reuse */
+    int backend_idle_timeout_s; /* a kept backend idle this long is closed */
     size_t max_query_size;  /* pgwire Query/Parse read whole up to this: else 54000 */
     int pg_timeout_ms;      /* PostgreSQL unreachable this long: 503 */
     char *instance_name;    /* identity for fencing; "" = host:http_port */

@@ -1,0 +1,243 @@
+#!/bin/sh
+# tests/e2e/backend_pool.sh: backend connections kept for the next client
+# (src/net/pgwire_pool.c).  A throwaway PostgreSQL whose pg_hba.conf
+# trusts postgres and dave on 127.0.0.1 and asks alice for scram-sha-256.
+#   - reuse: consecutive sessions with the same user, database and settings
+#     get the same backend (pg_backend_pid);
+#   - reset: what the first left (temp table, SET, PREPARE, advisory lock,
+#     LISTEN, SET SESSION AUTHORIZATION, a cursor WITH HOLD) is gone for
+#     the second, and its ParameterStatus values (psycopg2) equal those of
+#     a direct connection, though the first changed DateStyle,
+#     IntervalStyle, TimeZone, application_name and client_encoding;
+#   - never shared: another user, database or application_name, or a
+#     session that ended inside a transaction block (its lock is gone);
+#     a password-authenticated role (scram) never gets a kept backend: the
+#     wrong password after a right one is still 28P01;
+#   - a kept backend killed by pg_terminate_backend is dropped and the next
+#     client gets a fresh one with no error;
+#   - limits: --backend-pool-size caps what is kept, --backend-idle-timeout
+#     closes it, 0 turns keeping off, kept backends give way to sessions
+#     under --max-client-connections, and a stopped sluiced leaves none.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+
+sl_need_clients
+# Debian's python3-psycopg2 is for Debian's python3, which another python3
+# on PATH may hide
+PY=
+for p in /usr/bin/python3 python3; do
+    if "$p" -c "import psycopg2" 2>/dev/null; then PY=$p; break; fi
+done
+[ -n "$PY" ] || sl_skip "psycopg2 is not installed (apt-get install python3-psycopg2)"
+pg_start
+
+pgq -c "CREATE ROLE alice LOGIN PASSWORD 'alice-pw'" -c "CREATE ROLE dave LOGIN" \
+    -c "CREATE DATABASE other" -c "CREATE TABLE locked (a int)" \
+    -c "GRANT ALL ON locked TO PUBLIC" >/dev/null
+cat >"$PGTEST_DIR/data/pg_hba.conf" <<HBA
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all dave 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+HBA
+pgq -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+PGTEST_CONNINFO="host=$PGTEST_DIR port=$PGTEST_PORT user=postgres dbname=postgres"
+# sluiced (and so its clients' backends) over TCP, where pg_hba.conf judges
+TCP="host=127.0.0.1 port=$PGTEST_PORT user=postgres dbname=postgres"
+
+sluiced_start --pg "$TCP"
+# q USER DB [psql args]: psql through sluiced
+q() {
+    u=$1 db=$2
+    shift 2
+    psql -X -q -At -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U "$u" -d "$db" "$@" 2>&1 || true
+}
+# pid USER DB [APPNAME [PASSWORD]]: the backend pid of a session, or psql's error
+pid() {
+    PGAPPNAME=${3:-psql} PGPASSWORD=${4:-} q "$1" "$2" -c "SELECT pg_backend_pid()"
+}
+# kept_pid PID: waits (5 s at most) until backend PID is reset and idle
+kept_pid() {
+    i=0
+    while [ "$(pgq -c "SELECT query FROM pg_stat_activity WHERE pid = $1")" != "DISCARD ALL" ] &&
+        [ $i -lt 100 ]; do
+        i=$((i + 1))
+        sleep 0.05
+    done
+}
+# kept N APP: waits until PostgreSQL shows N idle backends of application
+# APP (kept ones, reset by DISCARD ALL), 5 s at most; prints the count.
+kept() {
+    i=0
+    while :; do
+        n=$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$2' AND state = 'idle' AND query = 'DISCARD ALL'")
+        [ "$n" = "$1" ] || [ $i -ge 100 ] && break
+        i=$((i + 1))
+        sleep 0.05
+    done
+    echo "$n"
+}
+
+# ---- reuse ----
+p1=$(pid postgres postgres)
+p2=$(pid postgres postgres)
+p3=$(pid postgres postgres)
+[ -n "$p1" ] && [ "$p1" = "$p2" ] && [ "$p2" = "$p3" ] &&
+    pass "three sessions in turn share one backend ($p1)" ||
+    fail "no reuse: backend pids $p1, $p2, $p3"
+kept_pid "$p1"
+n=$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE pid = $p1 AND query = 'DISCARD ALL'")
+[ "$n" = 1 ] && pass "the kept backend was reset with DISCARD ALL" ||
+    fail "the kept backend's last query was not DISCARD ALL: $(pgq -c "SELECT query FROM pg_stat_activity WHERE pid = $p1")"
+
+# ---- reset of session state ----
+out=$(q postgres postgres -c "CREATE TEMP TABLE tmp_left (a int)" -c "SET work_mem = '1MB'" \
+    -c "PREPARE left_stmt AS SELECT 1" -c "SELECT pg_advisory_lock(4242)" -c "LISTEN left_chan" \
+    -c "BEGIN" -c "DECLARE held CURSOR WITH HOLD FOR SELECT 1" -c "COMMIT" \
+    -c "SET SESSION AUTHORIZATION dave" -c "SELECT pg_backend_pid(), current_user" | tail -n 1)
+case $out in "$p1|dave") pass "session 1 left state behind on backend $p1" ;;
+    *) fail "session 1: $out" ;; esac
+kept_pid "$p1"
+out=$(q postgres postgres -c "SELECT pg_backend_pid(), current_user, session_user,
+        (SELECT setting = reset_val FROM pg_settings WHERE name = 'work_mem'),
+        (SELECT count(*) FROM pg_prepared_statements),
+        (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()),
+        (SELECT count(*) FROM pg_listening_channels()),
+        (SELECT count(*) FROM pg_cursors),
+        to_regclass('pg_temp.tmp_left') IS NULL")
+case $out in "$p1|postgres|postgres|t|0|0|0|0|t") pass "session 2 on the same backend finds none of it: $out" ;;
+    *) fail "session 2 after reset: $out" ;; esac
+
+# ---- ParameterStatus of a kept backend = a direct connection's ----
+cat >"$PGTEST_DIR/params.py" <<'PY'
+import sys, psycopg2
+names = ["application_name", "client_encoding", "DateStyle", "default_transaction_read_only",
+         "in_hot_standby", "integer_datetimes", "IntervalStyle", "is_superuser",
+         "server_encoding", "server_version", "session_authorization",
+         "standard_conforming_strings", "TimeZone"]
+relay, direct = sys.argv[1], sys.argv[2]
+c = psycopg2.connect(relay + " application_name=paramapp")
+c.autocommit = True
+cur = c.cursor()
+cur.execute("SELECT pg_backend_pid()")
+first = cur.fetchone()[0]
+cur.execute("SET DateStyle = 'German'; SET IntervalStyle = 'sql_standard'; "
+            "SET TimeZone = 'Asia/Tokyo'; SET application_name = 'changed'; "
+            "SET client_encoding = 'LATIN1'")
+c.close()
+c = psycopg2.connect(relay + " application_name=paramapp")
+cur = c.cursor()
+cur.execute("SELECT pg_backend_pid()")
+second = cur.fetchone()[0]
+d = psycopg2.connect(direct + " application_name=paramapp")
+bad = [(n, c.get_parameter_status(n), d.get_parameter_status(n)) for n in names
+       if c.get_parameter_status(n) != d.get_parameter_status(n)]
+cur.execute("SELECT current_setting('DateStyle'), to_char(now() AT TIME ZONE 'UTC', 'YYYY') <> ''")
+print("same" if first == second else "other", bad, cur.fetchone()[0])
+PY
+out=$("$PY" "$PGTEST_DIR/params.py" \
+    "host=127.0.0.1 port=$SLUICE_PGWIRE_PORT user=postgres dbname=postgres" \
+    "host=127.0.0.1 port=$PGTEST_PORT user=postgres dbname=postgres" 2>&1 || true)
+case $out in "same [] ISO, MDY") pass "psycopg2 on a kept backend: every ParameterStatus as a direct connection's" ;;
+    *) fail "ParameterStatus of a kept backend: $out" ;; esac
+
+# ---- never shared ----
+pd=$(pid dave postgres)
+[ -n "$pd" ] && [ "$pd" != "$p1" ] && pass "another user gets another backend" ||
+    fail "dave got backend $pd (postgres has $p1)"
+po=$(pid postgres other)
+[ -n "$po" ] && [ "$po" != "$p1" ] && [ "$po" != "$pd" ] && pass "another database gets another backend" ||
+    fail "database other got backend $po"
+pa=$(pid postgres postgres app2)
+[ -n "$pa" ] && [ "$pa" != "$p1" ] && pass "another application_name gets another backend" ||
+    fail "application_name app2 got backend $pa"
+kept_pid "$pa"
+[ "$(pid postgres postgres app2)" = "$pa" ] &&
+    pass "... and keeps its own for the next app2 session" || fail "app2 not reused"
+
+pt=$(q postgres postgres -c "BEGIN" -c "LOCK TABLE locked IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_backend_pid()")
+sleep 0.2
+pn=$(pid postgres postgres)
+[ -n "$pt" ] && [ "$pt" != "$pn" ] && pass "a session ended inside a transaction block: its backend is not kept" ||
+    fail "backend $pt of an open transaction block served the next session ($pn)"
+lk=$(pgq -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'locked'")
+[ "$lk" = 0 ] && pass "... and its lock is gone" || fail "the table lock is still held ($lk)"
+
+a1=$(pid alice postgres psql alice-pw)
+case $a1 in *[!0-9]*|'') fail "alice with the right password: $a1" ;;
+    *) pass "alice logs in with scram-sha-256" ;; esac
+out=$(pid alice postgres psql wrong)
+case $out in *'password authentication failed for user "alice"'*)
+    pass "the wrong password right after alice's session is refused (28P01)" ;;
+    *) fail "wrong password after a right one: $out" ;; esac
+a2=$(pid alice postgres psql alice-pw)
+[ -n "$a2" ] && [ "$a2" != "$a1" ] && pass "a password-authenticated backend is never kept ($a1, then $a2)" ||
+    fail "alice's backend was reused: $a1, $a2"
+n=$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'alice'")
+[ "$n" = 0 ] && pass "no backend of alice is left open" || fail "$n backends of alice left open"
+
+# ---- a kept backend killed ----
+pk=$(pid postgres postgres)
+kept_pid "$pk"
+pgq -c "SELECT pg_terminate_backend($pk)" >/dev/null
+sleep 0.3
+out=$(q postgres postgres -c "SELECT pg_backend_pid(), 1")
+case $out in "$pk|1") fail "the terminated backend $pk served again" ;;
+    [0-9]*"|1") pass "a kept backend terminated by PostgreSQL is dropped; the next session just works" ;;
+    *) fail "after pg_terminate_backend of a kept backend: $out" ;; esac
+grep -q "kept backend connection (pid $pk) ended" "$SLUICED_LOG" &&
+    pass "sluiced logs the kept backend's end" || fail "no log line for the terminated kept backend"
+sluiced_stop
+i=0
+while n=$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()") &&
+    [ "$n" != 0 ] && [ $i -lt 100 ]; do
+    i=$((i + 1))
+    sleep 0.05
+done
+[ "$n" = 0 ] && pass "a stopped sluiced leaves no backend open" || fail "$n backends left after sluiced stopped"
+
+# ---- limits ----
+cat >"$PGTEST_DIR/many.py" <<'PY'
+import sys, psycopg2
+conns = [psycopg2.connect(sys.argv[1] + " application_name=" + sys.argv[3]) for _ in range(int(sys.argv[2]))]
+pids = set()
+for c in conns:
+    cur = c.cursor()
+    cur.execute("SELECT pg_backend_pid()")
+    pids.add(cur.fetchone()[0])
+    c.rollback()
+for c in conns:
+    c.close()
+print(len(pids))
+PY
+relay() { echo "host=127.0.0.1 port=$SLUICE_PGWIRE_PORT user=postgres dbname=postgres"; }
+sluiced_start --pg "$TCP" --backend-pool-size 2 --backend-idle-timeout 1
+[ "$("$PY" "$PGTEST_DIR/many.py" "$(relay)" 4 capapp)" = 4 ] || fail "4 sessions at once did not get 4 backends"
+[ "$(kept 2 capapp)" = 2 ] && pass "--backend-pool-size 2: 2 of 4 backends kept" ||
+    fail "--backend-pool-size 2: $(kept 2 capapp) kept"
+sleep 1.5
+[ "$(kept 0 capapp)" = 0 ] && pass "--backend-idle-timeout 1: kept backends closed after it" ||
+    fail "--backend-idle-timeout 1: still $(kept 0 capapp) kept"
+sluiced_stop
+
+sluiced_start --pg "$TCP" --backend-pool-size 0
+p1=$(pid postgres postgres)
+p2=$(pid postgres postgres)
+[ -n "$p1" ] && [ "$p1" != "$p2" ] && pass "--backend-pool-size 0: every session gets its own backend" ||
+    fail "--backend-pool-size 0: $p1, $p2"
+sluiced_stop
+
+sluiced_start --pg "$TCP" --max-client-connections 2
+pid postgres postgres keepme >/dev/null
+[ "$(kept 1 keepme)" = 1 ] || fail "keepme's backend not kept"
+[ "$("$PY" "$PGTEST_DIR/many.py" "$(relay)" 2 busyapp)" = 2 ] &&
+    pass "2 sessions at the --max-client-connections limit of 2, with one backend kept" ||
+    fail "2 sessions under --max-client-connections 2 with one kept backend failed"
+[ "$(kept 0 keepme)" = 0 ] && pass "... the kept backend gave way (PostgreSQL's connections stay within the limit)" ||
+    fail "the kept backend still open at the session limit"
+sluiced_stop
+
+sl_done "backend_pool: all checks passed"

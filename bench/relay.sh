@@ -7,8 +7,10 @@
 #      postgres), each pinned to core 0; pgbench pinned to core 1;
 #   3. `pgbench -S` and `pgbench -M prepared -S` (RELAY_CLIENTS 4 clients,
 #      RELAY_THREADS 2 threads, RELAY_SECONDS 5 s each) directly, through
-#      PgBouncer and through sluiced, in RELAY_ROUNDS (3) rounds, each in
-#      another order; the median tps of each;
+#      PgBouncer and through sluiced, first one unmeasured warm-up run of
+#      each (2 s: PgBouncer's pool and sluiced's kept backends fill, as they
+#      would on a server that has been up a while), then RELAY_ROUNDS (5)
+#      rounds, each in another order; the median tps of each;
 #   4. prints tps, each relay's ratio to direct and the CPU time each relay
 #      spent per transaction (from /proc/PID/stat: what the machine's other
 #      load does not change), and one line a script can parse per mode:
@@ -146,30 +148,42 @@ run() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-# The targets of a mode run in RELAY_ROUNDS rounds (default 3), each round
+# The targets of a mode run in RELAY_ROUNDS rounds (default 5), each round
 # in another order (a warmer cache or a busier minute favours no one); a
 # target's tps is its median over the rounds, its CPU per transaction the
 # total over all of them.
-rounds=${RELAY_ROUNDS:-3}
+rounds=${RELAY_ROUNDS:-5}
 targets="direct"
 [ -z "$bouncer_port" ] || targets="$targets pgbouncer"
 [ -z "$base_port" ] || targets="$targets baseline"
 targets="$targets sluiced"
+# target NAME: sets $port and $pid (empty for direct) of a target.
+target() {
+    case $1 in
+    direct) port=$PGTEST_PORT pid= ;;
+    pgbouncer) port=$bouncer_port pid=$bouncer_pid ;;
+    baseline) port=$base_port pid=$base_pid ;;
+    sluiced) port=$SLUICE_PGWIRE_PORT pid=$SLUICED_PID ;;
+    esac
+}
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 results=
 for mode in simple prepared; do
     echo "== pgbench -M $mode -S: $clients clients, $threads threads, $rounds rounds of $secs s each"
     for t in $targets; do eval "tpsl_$t= ticks_$t=0 txns_$t=0"; done
+    # the warm-up: each target once, not measured
+    for t in $targets; do
+        target "$t"
+        s=$secs
+        secs=2
+        run "$port" "" "$mode"
+        secs=$s
+    done
     r=0
     while [ $r -lt "$rounds" ]; do
         order=$(echo $targets | awk -v r=$r '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r) % NF + 1) }')
         for t in $order; do
-            case $t in
-            direct) port=$PGTEST_PORT pid= ;;
-            pgbouncer) port=$bouncer_port pid=$bouncer_pid ;;
-            baseline) port=$base_port pid=$base_pid ;;
-            sluiced) port=$SLUICE_PGWIRE_PORT pid=$SLUICED_PID ;;
-            esac
+            target "$t"
             t0=0
             [ -z "$pid" ] || t0=$(ticks "$pid")
             run "$port" "" "$mode"

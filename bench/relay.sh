@@ -12,11 +12,13 @@
 #      would on a server that has been up a while), then RELAY_ROUNDS (5)
 #      rounds, each in another order; the median tps of each;
 #   4. prints tps, each relay's ratio to direct and the CPU time each relay
-#      spent per transaction (from /proc/PID/stat: what the machine's other
+#      spent per transaction (from /proc/PID/task/*/schedstat: what the machine's other
 #      load does not change), and one line a script can parse per mode:
 #        RESULT relay mode=simple direct_tps=N pgbouncer_tps=N sluiced_tps=N
 #               pgbouncer_ratio=R sluiced_ratio=R pgbouncer_cpu_us=U
-#               sluiced_cpu_us=U
+#               sluiced_cpu_us=U sluiced_per_pgbouncer=R
+#      (the last: the median over the rounds of sluiced's tps over
+#      PgBouncer's in the same round, which a busier minute moves less)
 # RELAY_BASELINE=DIR adds DIR/sluiced (another build) to the same run.
 # Without pgbouncer installed (apt-get install pgbouncer) its column says
 # n/a.  Exit 1 if a pgbench run failed; the numbers are reported, not judged.
@@ -32,14 +34,21 @@ command -v pgbench >/dev/null 2>&1 || sl_skip "pgbench is not installed"
 command -v psql >/dev/null 2>&1 || sl_skip "psql is not installed"
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGPASSWORD
 
+# Each relay runs in a session of its own, as a daemon does: PgBouncer's -d
+# detaches into a session of its own, and sluiced is started under setsid.  With the kernel's
+# autogroup scheduling a process shares its session's CPU weight, so a
+# relay left in this script's session, beside the busy pgbench, would get
+# less of its core than the other.
+own_session=
+command -v setsid >/dev/null 2>&1 && own_session=setsid
 cores=$(nproc)
 if [ "$cores" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
-    SLUICED_WRAPPER="taskset -c 0"
+    SLUICED_WRAPPER="$own_session taskset -c 0"
     relay_pin="taskset -c 0"
     client="taskset -c 1"
 else
     echo "note: $cores core(s) or no taskset: the relays and pgbench are not pinned"
-    SLUICED_WRAPPER=
+    SLUICED_WRAPPER=$own_session
     relay_pin=
     client=
 fi
@@ -124,27 +133,19 @@ else
     echo "note: pgbouncer is not installed (apt-get install pgbouncer): its column says n/a"
 fi
 
-# CPU time (user + system, clock ticks) of process $1 so far.
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# CPU time of process $1 so far, in nanoseconds: the scheduler's own count
+# over its threads (/proc/PID/task/*/schedstat), not /proc/PID/stat's
+# clock ticks, which sampling inflates on a virtual machine.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 
-# run PORT PID MODE: runs pgbench -M MODE -S against 127.0.0.1:PORT; sets
-# $tps and $cpu, the CPU microseconds the relay of pid PID spent per
-# transaction (n/a when PID is empty).  The CPU cost does not depend on
-# what else the machine runs; tps does.
+# run PORT MODE: runs pgbench -M MODE -S against 127.0.0.1:PORT; sets $tps
+# and $txns.
 run() {
-    t0=
-    [ -z "$2" ] || t0=$(ticks "$2")
-    out=$($client pgbench -n -S -M "$3" -c "$clients" -j "$threads" -T "$secs" \
+    out=$($client pgbench -n -S -M "$2" -c "$clients" -j "$threads" -T "$secs" \
         -h 127.0.0.1 -p "$1" -U postgres postgres 2>&1) ||
-        { echo "$out" >&2; sl_fail "pgbench -M $3 -S on port $1 failed"; }
+        { echo "$out" >&2; sl_fail "pgbench -M $2 -S on port $1 failed"; }
     tps=$(echo "$out" | sed -n 's/^tps = \([0-9]*\)[.0-9]* .*/\1/p' | tail -n 1)
     txns=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
-    cpu=n/a
-    if [ -n "$2" ]; then
-        cpu=$(awk -v a="$t0" -v b="$(ticks "$2")" -v n="$txns" -v hz="$hz" \
-            'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / n; else print "n/a" }')
-    fi
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
@@ -170,13 +171,14 @@ median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print
 results=
 for mode in simple prepared; do
     echo "== pgbench -M $mode -S: $clients clients, $threads threads, $rounds rounds of $secs s each"
-    for t in $targets; do eval "tpsl_$t= ticks_$t=0 txns_$t=0"; done
+    for t in $targets; do eval "tpsl_$t= ns_$t=0 txns_$t=0"; done
+    pairs=
     # the warm-up: each target once, not measured
     for t in $targets; do
         target "$t"
         s=$secs
         secs=2
-        run "$port" "" "$mode"
+        run "$port" "$mode"
         secs=$s
     done
     r=0
@@ -185,18 +187,19 @@ for mode in simple prepared; do
         for t in $order; do
             target "$t"
             t0=0
-            [ -z "$pid" ] || t0=$(ticks "$pid")
-            run "$port" "" "$mode"
+            [ -z "$pid" ] || t0=$(cpu_ns "$pid")
+            run "$port" "$mode"
             t1=0
-            [ -z "$pid" ] || t1=$(ticks "$pid")
-            eval "tpsl_$t=\"\$tpsl_$t $tps\" ticks_$t=\$((ticks_$t + t1 - t0)) txns_$t=\$((txns_$t + txns))"
+            [ -z "$pid" ] || t1=$(cpu_ns "$pid")
+            eval "tpsl_$t=\"\$tpsl_$t $tps\" ns_$t=\$((ns_$t + t1 - t0)) txns_$t=\$((txns_$t + txns)) last_$t=$tps"
         done
+        [ -z "$bouncer_port" ] || pairs="$pairs $(ratio "$last_sluiced" "$last_pgbouncer")"
         r=$((r + 1))
     done
     for t in $targets; do
-        eval "l=\$tpsl_$t tk=\$ticks_$t n=\$txns_$t"
+        eval "l=\$tpsl_$t ns=\$ns_$t n=\$txns_$t"
         m=$(echo "$l" | median)
-        c=$(awk -v t="$tk" -v n="$n" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }')
+        c=$(awk -v t="$ns" -v n="$n" 'BEGIN { if (n > 0) printf "%.1f", t / 1000 / n; else print "n/a" }')
         eval "med_$t=$m cpu_$t=$c"
     done
     direct=$med_direct
@@ -212,8 +215,14 @@ for mode in simple prepared; do
     fi
     sluiced=$med_sluiced sluiced_cpu=$cpu_sluiced
     echo "   sluiced     $sluiced tps (median of:$tpsl_sluiced), $sluiced_cpu us of its CPU per transaction"
+    per=n/a
+    if [ -n "$pairs" ]; then
+        per=$(echo "$pairs" | tr ' ' '\n' | sed '/^$/d' | sort -n |
+            awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+        echo "   sluiced / PgBouncer, round by round:$pairs (median $per)"
+    fi
     results="$results
-RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct") pgbouncer_cpu_us=$bouncer_cpu sluiced_cpu_us=$sluiced_cpu"
+RESULT relay mode=$mode direct_tps=$direct pgbouncer_tps=$bouncer sluiced_tps=$sluiced pgbouncer_ratio=$(ratio "$bouncer" "$direct") sluiced_ratio=$(ratio "$sluiced" "$direct") pgbouncer_cpu_us=$bouncer_cpu sluiced_cpu_us=$sluiced_cpu sluiced_per_pgbouncer=$per"
 done
 sluiced_stop
 if [ -n "$base_pid" ]; then
@@ -224,10 +233,10 @@ fi
 
 echo
 echo "== summary (DESIGN.md: sluiced / direct, floor PgBouncer's ratio, aim 0.9)"
-echo "$results" | while read -r _ _ m d b s br sr bc sc; do
+echo "$results" | while read -r _ _ m d b s br sr bc sc pp; do
     [ -n "${m:-}" ] || continue
-    printf '  pgbench -M %-8s -S  ratio to direct: PgBouncer %5s, sluiced %5s (direct %s tps); relay CPU per transaction: PgBouncer %s us, sluiced %s us\n' \
+    printf '  pgbench -M %-8s -S  ratio to direct: PgBouncer %5s, sluiced %5s (direct %s tps); sluiced / PgBouncer by round: %s; relay CPU per transaction: PgBouncer %s us, sluiced %s us\n' \
         "${m#mode=}" "${br#pgbouncer_ratio=}" "${sr#sluiced_ratio=}" "${d#direct_tps=}" \
-        "${bc#pgbouncer_cpu_us=}" "${sc#sluiced_cpu_us=}"
+        "${pp#sluiced_per_pgbouncer=}" "${bc#pgbouncer_cpu_us=}" "${sc#sluiced_cpu_us=}"
 done
 echo "$results" | sed '/^$/d'

@@ -192,6 +192,7 @@ static void tls_flush_raw(sl_pwconn_t *c)
  * after the call.  Never called from c's own bufferevent callbacks. */
 static void conn_free(sl_pwconn_t *c)
 {
+    sl__pw_pool_unwait(c);
     sl__pw_pool_put(c);   /* keeps the backend connection when it may */
     sl__pw_job_abort(c);
     if (c->counted)
@@ -959,6 +960,17 @@ static void auth_client_input(sl_pwconn_t *c)
  */
 static int session_limit(const sl_pgwire_t *pw);
 
+/* c opens a backend connection of its own. */
+static void connect_new(sl_pwconn_t *c)
+{
+    sl_pgwire_t *pw = c->pw;
+    /* kept backends count against the PostgreSQL connections it leaves */
+    int limit = session_limit(pw);
+    if (limit > 0 && pw->nidle > 0 && pw->nsessions + pw->nidle > limit)
+        sl__pw_pool_evict(pw);
+    resolve(c);
+}
+
 static void resume_kept(sl_pwconn_t *c)
 {
     bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);
@@ -1033,15 +1045,21 @@ static void backend_connect(sl_pwconn_t *c, const sl_pkt_startup_t *su)
     c->pool_key_len = p->buf.len;
 
     c->state = SL_PW_CONNECTING;
-    if (sl__pw_pool_take(c)) {
+    int kept = sl__pw_pool_take(c);
+    if (kept == SL_PW_KEPT_TAKEN)
         resume_kept(c);
+    else if (kept == SL_PW_KEPT_NONE)
+        connect_new(c);
+}
+
+void sl__pw_kept_ready(sl_pwconn_t *c, bool ok)
+{
+    if (c->state != SL_PW_CONNECTING)
         return;
-    }
-    /* kept backends count against the PostgreSQL connections it leaves */
-    int limit = session_limit(pw);
-    if (limit > 0 && pw->nidle > 0 && pw->nsessions + pw->nidle > limit)
-        sl__pw_pool_evict(pw);
-    resolve(c);
+    if (ok)
+        resume_kept(c);
+    else
+        connect_new(c);
 }
 
 int sl__pw_command_prepare(sl_pwconn_t *c, const sl_stmt_t *st, sl_arena_t *a,

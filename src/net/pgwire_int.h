@@ -253,6 +253,7 @@ struct sl_pwconn {
     sl_buf_t params;             /* the backend's ParameterStatus values now:
                                     name NUL value NUL ... (pgwire_pool.c) */
     bool params_bad;             /* one too long to keep: never kept */
+    sl_pw_idle_t *pool_wait;     /* the kept backend c waits for */
     struct event *poll_ev;       /* connect / SSLRequest readiness, then a
                                     timer until the backend first answers */
     sl_pkt_t startup;            /* the StartupMessage to send */
@@ -311,9 +312,17 @@ struct sl_pwconn {
 /* c is being freed: keeps its backend connection if it may serve another
  * client (c->backend is NULL then).  True when kept. */
 bool sl__pw_pool_put(sl_pwconn_t *c);
-/* A kept backend for c->pool_key, moved to c (c->backend, be_fd, be_pid,
- * be_key, params); false when none. */
-bool sl__pw_pool_take(sl_pwconn_t *c);
+/* A kept backend for c->pool_key: SL_PW_KEPT_TAKEN, moved to c
+ * (c->backend, be_fd, be_pid, be_key, params); SL_PW_KEPT_WAIT, one is
+ * still in DISCARD ALL and goes to c when done (sl__pw_kept_ready);
+ * SL_PW_KEPT_NONE. */
+enum { SL_PW_KEPT_NONE, SL_PW_KEPT_TAKEN, SL_PW_KEPT_WAIT };
+int sl__pw_pool_take(sl_pwconn_t *c);
+/* c, waiting for a kept backend, goes away (conn_free). */
+void sl__pw_pool_unwait(sl_pwconn_t *c);
+/* pgwire.c: the kept backend c waited for is c's now (ok), or was closed
+ * (!ok: c connects anew). */
+void sl__pw_kept_ready(sl_pwconn_t *c, bool ok);
 /* Closes the oldest kept backend (one fewer PostgreSQL connection). */
 void sl__pw_pool_evict(sl_pgwire_t *pw);
 /* Closes every kept backend; none is kept from now on. */

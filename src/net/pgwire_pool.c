@@ -40,6 +40,8 @@ struct sl_pw_idle {
     sl_buf_t params;            /* ParameterStatus values (name NUL value NUL) */
     int32_t be_pid, be_key;
     bool resetting;             /* DISCARD ALL not yet answered */
+    sl_pwconn_t *waiter;        /* a client with the same StartupMessage
+                                   that came meanwhile: it gets it next */
 };
 
 /* ---- ParameterStatus values ---- */
@@ -102,6 +104,7 @@ void sl__pw_param_peek(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t l
 static void idle_free(sl_pw_idle_t *e, bool terminate)
 {
     sl_pgwire_t *pw = e->pw;
+    sl_pwconn_t *waiter = e->waiter;
     if (e->prev)
         e->prev->next = e->next;
     else
@@ -122,6 +125,26 @@ static void idle_free(sl_pw_idle_t *e, bool terminate)
     sl_buf_free(&e->params);
     free(e->key);
     free(e);
+    if (waiter) {
+        waiter->pool_wait = NULL;
+        sl__pw_kept_ready(waiter, false);   /* it connects anew */
+    }
+}
+
+/* Moves e's backend to c and frees e. */
+static void hand_over(sl_pw_idle_t *e, sl_pwconn_t *c)
+{
+    c->backend = e->bev;
+    c->be_fd = bufferevent_getfd(e->bev);
+    c->be_pid = e->be_pid;
+    c->be_key = e->be_key;
+    sl_buf_free(&c->params);
+    c->params = e->params;
+    e->params = (sl_buf_t)SL_BUF_INIT;
+    e->bev = NULL;                /* c's now */
+    e->waiter = NULL;
+    c->pool_wait = NULL;
+    idle_free(e, false);
 }
 
 static void arm(sl_pw_idle_t *e, int ms)
@@ -169,6 +192,16 @@ static void idle_read(struct bufferevent *bev, void *arg)
             char status[6];
             evbuffer_remove(in, status, 6);
             ok = status[5] == 'I' && evbuffer_get_length(in) == 0;
+            if (ok && e->waiter && e->waiter->state != SL_PW_CONNECTING) {
+                e->waiter->pool_wait = NULL;   /* it is closing */
+                e->waiter = NULL;
+            }
+            if (ok && e->waiter) {
+                sl_pwconn_t *c = e->waiter;
+                hand_over(e, c);
+                sl__pw_kept_ready(c, true);
+                return;
+            }
             if (ok) {
                 e->resetting = false;
                 arm(e, e->pw->srv->cfg.backend_idle_timeout_s * 1000);
@@ -260,26 +293,37 @@ bool sl__pw_pool_put(sl_pwconn_t *c)
     return true;
 }
 
-bool sl__pw_pool_take(sl_pwconn_t *c)
+int sl__pw_pool_take(sl_pwconn_t *c)
 {
     sl_pgwire_t *pw = c->pw;
+    sl_pw_idle_t *resetting = NULL;
     /* the most recently kept first: its caches are the warmest */
     for (sl_pw_idle_t *e = pw->idle_tail; e; e = e->prev) {
-        if (e->resetting || e->keylen != c->pool_key_len ||
-            memcmp(e->key, c->pool_key, e->keylen) != 0)
+        if (e->keylen != c->pool_key_len || memcmp(e->key, c->pool_key, e->keylen) != 0)
             continue;
-        c->backend = e->bev;
-        c->be_fd = bufferevent_getfd(e->bev);
-        c->be_pid = e->be_pid;
-        c->be_key = e->be_key;
-        sl_buf_free(&c->params);
-        c->params = e->params;
-        e->params = (sl_buf_t)SL_BUF_INIT;
-        e->bev = NULL;            /* c's now */
-        idle_free(e, false);
-        return true;
+        if (!e->resetting) {
+            hand_over(e, c);
+            return SL_PW_KEPT_TAKEN;
+        }
+        if (e->waiter == NULL && resetting == NULL)
+            resetting = e;
     }
-    return false;
+    if (resetting == NULL)
+        return SL_PW_KEPT_NONE;
+    /* A client that reconnects at once finds its last backend still in
+     * DISCARD ALL: it waits for that (pg_timeout at most) rather than
+     * open another. */
+    resetting->waiter = c;
+    c->pool_wait = resetting;
+    return SL_PW_KEPT_WAIT;
+}
+
+void sl__pw_pool_unwait(sl_pwconn_t *c)
+{
+    if (c->pool_wait) {
+        c->pool_wait->waiter = NULL;
+        c->pool_wait = NULL;
+    }
 }
 
 void sl__pw_pool_evict(sl_pgwire_t *pw)

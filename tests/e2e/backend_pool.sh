@@ -144,6 +144,24 @@ out=$("$PY" "$PGTEST_DIR/params.py" \
 case $out in "same [] ISO, MDY") pass "psycopg2 on a kept backend: every ParameterStatus as a direct connection's" ;;
     *) fail "ParameterStatus of a kept backend: $out" ;; esac
 
+# ---- a client that reconnects at once waits for its backend's reset ----
+cat >"$PGTEST_DIR/loop.py" <<'PY'
+import sys, psycopg2
+pids = []
+for i in range(50):
+    c = psycopg2.connect(sys.argv[1] + " application_name=loopapp")
+    c.autocommit = True
+    cur = c.cursor()
+    cur.execute("SET work_mem = '%dkB'; SELECT pg_backend_pid(), current_setting('work_mem')" % (1024 + i))
+    pid, wm = cur.fetchone()
+    pids.append(pid)
+    c.close()
+print(len(set(pids)), len(pids))
+PY
+out=$("$PY" "$PGTEST_DIR/loop.py" "host=127.0.0.1 port=$SLUICE_PGWIRE_PORT user=postgres dbname=postgres" 2>&1 || true)
+[ "$out" = "1 50" ] && pass "50 sessions opened right after each other's end share one backend" ||
+    fail "50 back-to-back sessions: distinct backends, sessions = $out"
+
 # ---- never shared ----
 pd=$(pid dave postgres)
 [ -n "$pd" ] && [ "$pd" != "$p1" ] && pass "another user gets another backend" ||
@@ -221,6 +239,45 @@ sluiced_start --pg "$TCP" --backend-pool-size 2 --backend-idle-timeout 1
 sleep 1.5
 [ "$(kept 0 capapp)" = 0 ] && pass "--backend-idle-timeout 1: kept backends closed after it" ||
     fail "--backend-idle-timeout 1: still $(kept 0 capapp) kept"
+sluiced_stop
+
+# A backend slow to answer DISCARD ALL (SIGSTOPped while its session is
+# idle): the next client waits for it, and gets a new backend when
+# pg_timeout (2 s) gives up on the reset.
+sluiced_start --pg "$TCP" --pg-timeout 2000
+ps1=$(pid postgres postgres slowapp)
+kept_pid "$ps1"
+# slow_session: a slowapp session on the kept backend, idle 0.6 s, whose
+# backend is stopped 0.3 s in; it ends (Terminate) with the backend stopped
+slow_session() {
+    { echo "SELECT 1;"; sleep 0.6; } | PGAPPNAME=slowapp psql -X -q -At -h 127.0.0.1 \
+        -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres >/dev/null 2>&1 &
+    w1=$!
+    sleep 0.3
+    kill -STOP "$ps1"
+    wait "$w1" || true
+}
+slow_session
+PGAPPNAME=slowapp psql -X -q -At -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
+    -c "SELECT pg_backend_pid()" >"$PGTEST_DIR/slow.out" 2>&1 &
+w2=$!
+sleep 0.5
+alive=no
+kill -0 "$w2" 2>/dev/null && alive=yes
+kill -CONT "$ps1"
+wait "$w2" || true
+[ $alive = yes ] && pass "a client arriving during the last session's DISCARD ALL waits for it" ||
+    fail "the client did not wait for the backend being reset: $(cat "$PGTEST_DIR/slow.out")"
+[ "$(cat "$PGTEST_DIR/slow.out")" = "$ps1" ] && pass "... and gets that backend once it is reset" ||
+    fail "after the reset the waiting client got: $(cat "$PGTEST_DIR/slow.out") (wanted $ps1)"
+kept_pid "$ps1"
+slow_session
+out=$(pid postgres postgres slowapp)
+kill -CONT "$ps1"
+case $out in "$ps1"|*[!0-9]*|'') fail "with the reset stuck past pg_timeout the client got: $out" ;;
+    *) pass "a reset stuck past pg_timeout: the waiting client gets a new backend ($out)" ;; esac
+grep -q "kept backend connection (pid $ps1) did not answer DISCARD ALL" "$SLUICED_LOG" &&
+    pass "... and sluiced logs why" || fail "no log line for the stuck reset"
 sluiced_stop
 
 sluiced_start --pg "$TCP" --backend-pool-size 0

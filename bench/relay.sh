@@ -5,7 +5,8 @@
 #   2. sluiced (relaying to it) and PgBouncer (Debian's `pgbouncer`, session
 #      mode, trust, its own ini and port in a temporary folder, run as user
 #      postgres), each pinned to core 0; pgbench pinned to core 1;
-#   3. `pgbench -S` and `pgbench -M prepared -S` (RELAY_CLIENTS 4 clients,
+#   3. `pgbench -S`, `pgbench -M prepared -S` and `pgbench -C -S` (a new
+#      connection for each transaction: what kept backends save; RELAY_CLIENTS 4 clients,
 #      RELAY_THREADS 2 threads, RELAY_SECONDS 5 s each) directly, through
 #      PgBouncer and through sluiced, first one unmeasured warm-up run of
 #      each (2 s: PgBouncer's pool and sluiced's kept backends fill, as they
@@ -138,10 +139,12 @@ fi
 # clock ticks, which sampling inflates on a virtual machine.
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 
-# run PORT MODE: runs pgbench -M MODE -S against 127.0.0.1:PORT; sets $tps
+# run PORT MODE: runs pgbench -M MODE -S against 127.0.0.1:PORT (MODE
+# connect: -M simple -C, a new connection for each transaction); sets $tps
 # and $txns.
 run() {
-    out=$($client pgbench -n -S -M "$2" -c "$clients" -j "$threads" -T "$secs" \
+    case $2 in connect) m="simple -C" ;; *) m=$2 ;; esac
+    out=$($client pgbench -n -S -M $m -c "$clients" -j "$threads" -T "$secs" \
         -h 127.0.0.1 -p "$1" -U postgres postgres 2>&1) ||
         { echo "$out" >&2; sl_fail "pgbench -M $2 -S on port $1 failed"; }
     tps=$(echo "$out" | sed -n 's/^tps = \([0-9]*\)[.0-9]* .*/\1/p' | tail -n 1)
@@ -169,8 +172,9 @@ target() {
 }
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 results=
-for mode in simple prepared; do
-    echo "== pgbench -M $mode -S: $clients clients, $threads threads, $rounds rounds of $secs s each"
+for mode in simple prepared connect; do
+    case $mode in connect) what="-C -S" ;; *) what="-M $mode -S" ;; esac
+    echo "== pgbench $what: $clients clients, $threads threads, $rounds rounds of $secs s each"
     for t in $targets; do eval "tpsl_$t= ns_$t=0 txns_$t=0"; done
     pairs=
     # the warm-up: each target once, not measured
@@ -235,8 +239,8 @@ echo
 echo "== summary (DESIGN.md: sluiced / direct, floor PgBouncer's ratio, aim 0.9)"
 echo "$results" | while read -r _ _ m d b s br sr bc sc pp; do
     [ -n "${m:-}" ] || continue
-    printf '  pgbench -M %-8s -S  ratio to direct: PgBouncer %5s, sluiced %5s (direct %s tps); sluiced / PgBouncer by round: %s; relay CPU per transaction: PgBouncer %s us, sluiced %s us\n' \
-        "${m#mode=}" "${br#pgbouncer_ratio=}" "${sr#sluiced_ratio=}" "${d#direct_tps=}" \
+    printf '  pgbench %-16s ratio to direct: PgBouncer %5s, sluiced %5s (direct %s tps); sluiced / PgBouncer by round: %s; relay CPU per transaction: PgBouncer %s us, sluiced %s us\n' \
+        "$(case ${m#mode=} in connect) echo "-C -S" ;; *) echo "-M ${m#mode=} -S" ;; esac)" "${br#pgbouncer_ratio=}" "${sr#sluiced_ratio=}" "${d#direct_tps=}" \
         "${pp#sluiced_per_pgbouncer=}" "${bc#pgbouncer_cpu_us=}" "${sc#sluiced_cpu_us=}"
 done
 echo "$results" | sed '/^$/d'

@@ -235,7 +235,7 @@ static bool poolable(const sl_pwconn_t *c)
         return false;
     if (bufferevent_openssl_get_ssl(c->backend) != NULL)
         return false;             /* TLS to the backend: not kept */
-    if (c->txn_status != 'I' || c->pending_len != 0 || c->unsynced != 0 || c->job ||
+    if (c->txn_status != 'I' || c->pending_head != c->pending_len || c->unsynced != 0 || c->job ||
         c->copy_in || c->back_left || c->relay_left || c->nheld || c->flushwait)
         return false;
     if (evbuffer_get_length(bufferevent_get_input(c->backend)) != 0 ||

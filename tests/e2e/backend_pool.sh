@@ -184,6 +184,29 @@ pn=$(pid postgres postgres)
 lk=$(pgq -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'locked'")
 [ "$lk" = 0 ] && pass "... and its lock is gone" || fail "the table lock is still held ($lk)"
 
+# a client killed (SIGKILL) in the middle of a query: its backend still
+# owes the answer, so it is not kept and the next session gets another
+psql -X -q -At -h 127.0.0.1 -p "$SLUICE_PGWIRE_PORT" -U postgres -d postgres \
+    -c "SELECT pg_backend_pid(), pg_sleep(30)" >/dev/null 2>&1 &
+wk=$!
+i=0
+while pm=$(pgq -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_backend_pid(), pg_sleep(30)%' AND pid <> pg_backend_pid()") &&
+    [ -z "$pm" ] && [ $i -lt 100 ]; do
+    i=$((i + 1))
+    sleep 0.05
+done
+kill -KILL "$wk"
+wait "$wk" 2>/dev/null || true
+pn=$(pid postgres postgres)
+[ -n "$pm" ] && [ "$pn" != "$pm" ] && pass "a client killed mid-query: its backend is not kept ($pm, then $pn)" ||
+    fail "client killed mid-query: backend $pm, next session $pn"
+i=0
+while [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE pid = 0$pm")" != 0 ] && [ $i -lt 200 ]; do
+    i=$((i + 1))
+    sleep 0.05
+done
+[ $i -lt 200 ] && pass "... and that backend ends" || fail "backend $pm of the killed client still there"
+
 a1=$(pid alice postgres psql alice-pw)
 case $a1 in *[!0-9]*|'') fail "alice with the right password: $a1" ;;
     *) pass "alice logs in with scram-sha-256" ;; esac

@@ -952,12 +952,6 @@ static void auth_client_input(sl_pwconn_t *c)
     }
 }
 
-/*
- * c was given a kept backend connection (pgwire_pool.c): the client is
- * greeted as PostgreSQL would (AuthenticationOk, the backend's
- * ParameterStatus values, our own BackendKeyData, ReadyForQuery) and the
- * session is READY at once.
- */
 static int session_limit(const sl_pgwire_t *pw);
 
 /* c opens a backend connection of its own. */
@@ -971,6 +965,12 @@ static void connect_new(sl_pwconn_t *c)
     resolve(c);
 }
 
+/*
+ * c was given a kept backend connection (pgwire_pool.c): the client is
+ * greeted as PostgreSQL would (AuthenticationOk, the backend's
+ * ParameterStatus values, our own BackendKeyData, ReadyForQuery) and the
+ * session is READY at once.
+ */
 static void resume_kept(sl_pwconn_t *c)
 {
     bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);

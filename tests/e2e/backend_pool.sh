@@ -15,6 +15,10 @@
 #     wrong password after a right one is still 28P01;
 #   - a kept backend killed by pg_terminate_backend is dropped and the next
 #     client gets a fresh one with no error;
+#   - a client killed mid-query leaves no kept backend; a backend stopped
+#     during its DISCARD ALL makes the next client wait (then get it, or a
+#     new one past pg_timeout); a PostgreSQL restart under a kept backend
+#     and a SIGKILLed sluiced leave nothing behind;
 #   - limits: --backend-pool-size caps what is kept, --backend-idle-timeout
 #     closes it, 0 turns keeping off, kept backends give way to sessions
 #     under --max-client-connections, and a stopped sluiced leaves none.
@@ -239,6 +243,28 @@ while n=$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cl
     sleep 0.05
 done
 [ "$n" = 0 ] && pass "a stopped sluiced leaves no backend open" || fail "$n backends left after sluiced stopped"
+
+# ---- PostgreSQL restarted, sluiced killed, with backends kept ----
+sluiced_start --pg "$TCP"
+pr=$(pid postgres postgres)
+kept_pid "$pr"
+pg_down
+pg_up
+out=$(q postgres postgres -c "SELECT 1")
+[ "$out" = 1 ] && pass "PostgreSQL restarted under a kept backend: the next session just works" ||
+    fail "after a PostgreSQL restart with a kept backend: $out"
+pr=$(pid postgres postgres)
+kept_pid "$pr"
+kill -KILL "$SLUICED_PID"
+wait "$SLUICED_PID" 2>/dev/null || true
+SLUICED_PID=
+i=0
+while [ "$(pgq -c "SELECT count(*) FROM pg_stat_activity WHERE pid = $pr")" != 0 ] && [ $i -lt 100 ]; do
+    i=$((i + 1))
+    sleep 0.05
+done
+[ $i -lt 100 ] && pass "sluiced killed (SIGKILL): its kept backend ends" ||
+    fail "kept backend $pr still there after sluiced was killed"
 
 # ---- limits ----
 cat >"$PGTEST_DIR/many.py" <<'PY'

@@ -15,6 +15,8 @@
 #     wrong password after a right one is still 28P01;
 #   - a kept backend killed by pg_terminate_backend is dropped and the next
 #     client gets a fresh one with no error;
+#   - the last client's cancel key cancels nothing of the next client (raw
+#     CancelRequest), the new key does (57014);
 #   - a client killed mid-query leaves no kept backend; a backend stopped
 #     during its DISCARD ALL makes the next client wait (then get it, or a
 #     new one past pg_timeout); a PostgreSQL restart under a kept backend
@@ -165,6 +167,58 @@ PY
 out=$("$PY" "$PGTEST_DIR/loop.py" "host=127.0.0.1 port=$SLUICE_PGWIRE_PORT user=postgres dbname=postgres" 2>&1 || true)
 [ "$out" = "1 50" ] && pass "50 sessions opened right after each other's end share one backend" ||
     fail "50 back-to-back sessions: distinct backends, sessions = $out"
+
+# ---- the cancel key of a session's last client cancels nothing of the next ----
+cat >"$PGTEST_DIR/cancel.py" <<'PY'
+import socket, struct, sys, threading, time, psycopg2
+port = int(sys.argv[1])
+def startup():
+    s = socket.create_connection(("127.0.0.1", port))
+    body = struct.pack("!i", 196608) + b"user\0postgres\0database\0postgres\0application_name\0cancelapp\0\0"
+    s.sendall(struct.pack("!i", len(body) + 4) + body)
+    key = None
+    buf = b""
+    while True:
+        while len(buf) < 5 or len(buf) < 1 + struct.unpack("!i", buf[1:5])[0]:
+            buf += s.recv(65536)
+        t, n = buf[0:1], struct.unpack("!i", buf[1:5])[0]
+        msg, buf = buf[5:1 + n], buf[1 + n:]
+        if t == b"K":
+            key = struct.unpack("!ii", msg)
+        if t == b"Z":
+            return s, key
+def cancel(pid, key):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(struct.pack("!iiii", 16, 80877102, pid, key))
+    s.recv(1)
+    s.close()
+s, old = startup()
+s.sendall(b"X\0\0\0\4")
+s.close()
+time.sleep(0.3)
+c = psycopg2.connect("host=127.0.0.1 port=%d user=postgres dbname=postgres application_name=cancelapp" % port)
+cur = c.cursor()
+cur.execute("SELECT pg_backend_pid()")
+same = cur.fetchone()[0] == old[0]
+threading.Timer(0.3, cancel, old).start()
+try:
+    cur.execute("SELECT pg_sleep(1)")
+    stale = "not cancelled"
+except psycopg2.Error as e:
+    stale = "cancelled " + str(e.pgcode)
+c.rollback()
+threading.Timer(0.3, c.cancel).start()
+try:
+    cur.execute("SELECT pg_sleep(5)")
+    own = "not cancelled"
+except psycopg2.Error as e:
+    own = "cancelled " + str(e.pgcode)
+print(same, stale, own)
+PY
+out=$("$PY" "$PGTEST_DIR/cancel.py" "$SLUICE_PGWIRE_PORT" 2>&1 || true)
+case $out in "True not cancelled cancelled 57014")
+    pass "on a kept backend the last client's cancel key cancels nothing; the new client's own does (57014)" ;;
+    *) fail "cancel keys across a kept backend: $out" ;; esac
 
 # ---- never shared ----
 pd=$(pid dave postgres)

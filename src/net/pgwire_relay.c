@@ -315,6 +315,11 @@ static void stage_free(void *arg)
  * or on an error, so pgwire.c sees what a bufferevent would report.  The
  * bufferevent's reading stays off; sl__pw_reading starts and stops either.
  */
+static bool client_fast_ok(const sl_pwconn_t *c);
+static bool backend_fast_ok(const sl_pwconn_t *c);
+static size_t client_fast(sl_pwconn_t *c, const unsigned char *b, size_t n);
+static size_t backend_fast(sl_pwconn_t *c, const unsigned char *b, size_t n);
+
 static void on_readable(sl_pwconn_t *c, struct bufferevent *bev, struct event *ev)
 {
     bufferevent_data_cb readcb, writecb;
@@ -325,6 +330,34 @@ static void on_readable(sl_pwconn_t *c, struct bufferevent *bev, struct event *e
         return;
     }
     struct evbuffer *in = bufferevent_get_input(bev);
+    bool client = bev == c->client;
+    if (evbuffer_get_length(in) == 0 && (client ? client_fast_ok(c) : backend_fast_ok(c))) {
+        /* Nothing left over, nothing running: read into the loop's own
+         * buffer; the whole messages at its head that need no look inside
+         * go straight on from it (client_fast, backend_fast), the rest
+         * into the input as a bufferevent would have put them. */
+        static unsigned char rbuf[READ_SIZE];   /* one event loop, one thread */
+        ssize_t r = recv(bufferevent_getfd(bev), rbuf, sizeof(rbuf), 0);
+        if (r > 0) {
+            size_t k = client ? client_fast(c, rbuf, (size_t)r) : backend_fast(c, rbuf, (size_t)r);
+            if (k == (size_t)r || c->state != SL_PW_READY)
+                return;
+            evbuffer_unfreeze(in, 0);
+            evbuffer_add(in, rbuf + k, (size_t)r - k);
+            evbuffer_freeze(in, 0);
+            bufferevent_getcb(bev, &readcb, &writecb, &eventcb, &arg);
+            readcb(bev, arg);
+            return;
+        }
+        int e = errno;
+        if (r < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR))
+            return;
+        bufferevent_getcb(bev, &readcb, &writecb, &eventcb, &arg);
+        event_del(ev);
+        errno = e;
+        eventcb(bev, (r == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR) | BEV_EVENT_READING, arg);
+        return;
+    }
     struct evbuffer_iovec v[2];
     struct iovec iov[2];
     evbuffer_unfreeze(in, 0);   /* a bufferevent's input only grows by it */
@@ -1627,6 +1660,95 @@ static bool plain_message(sl_pwconn_t *c, char t)
     default:
         return false;
     }
+}
+
+/*
+ * The relay's fast paths, for a read that left nothing over (on_readable)
+ * while no Sluice query runs and nothing is queued for the other socket:
+ * the whole messages at the head of b that the ordinary path would relay
+ * untouched go on from b as they are (what the socket does not take is
+ * queued); the ordinary path gets the rest.  Untouched are, from the
+ * client, extended-protocol messages when no Sluice statement or portal
+ * exists (plain_message); from the backend, all but CopyIn/CopyBoth,
+ * ParameterStatus and ErrorResponse, its ReadyForQuery noted as there.
+ */
+static bool client_fast_ok(const sl_pwconn_t *c)
+{
+    return !c->job && !c->relay_left && !c->copy_in && !c->discard_until_sync &&
+           !c->terminating && !c->xstmts && !c->xportals && c->backend_rev != NULL &&
+           (c->to_backend == NULL || evbuffer_get_length(c->to_backend) == 0) &&
+           evbuffer_get_length(bufferevent_get_output(c->backend)) == 0;
+}
+
+static bool backend_fast_ok(const sl_pwconn_t *c)
+{
+    return !c->job && !c->back_left && !c->tls && !c->copy_in && c->txn.n == 0 &&
+           !c->xportals && c->nheld == 0 &&
+           evbuffer_get_length(bufferevent_get_output(c->client)) == 0;
+}
+
+/* The bytes of the whole messages at the head of b whose type is not in
+ * refused (and, if allowed is not NULL, is in it). */
+static size_t whole_messages(const unsigned char *b, size_t n, const char *allowed,
+                             const char *refused)
+{
+    size_t at = 0;
+    while (n - at >= 5) {
+        uint32_t len = (uint32_t)b[at + 1] << 24 | (uint32_t)b[at + 2] << 16 |
+                       (uint32_t)b[at + 3] << 8 | b[at + 4];
+        char t = (char)b[at];
+        if (len < 4 || len > n - at - 1 || t == 0 || strchr(refused, t) != NULL ||
+            (allowed && strchr(allowed, t) == NULL) || (t == 'Z' && len != 5))
+            break;
+        at += 1 + (size_t)len;
+    }
+    return at;
+}
+
+static size_t message_size(const unsigned char *b)
+{
+    return 1 + ((size_t)b[1] << 24 | (size_t)b[2] << 16 | (size_t)b[3] << 8 | b[4]);
+}
+
+/* Sends b to fd, queuing on out what the socket does not take. */
+static void send_on(sl_pwconn_t *c, int fd, struct evbuffer *out, const unsigned char *b,
+                    size_t n)
+{
+    ssize_t w = send(fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0)
+        w = 0;          /* queued: the bufferevent meets the error */
+    if ((size_t)w < n) {
+        evbuffer_add(out, b + w, n - (size_t)w);
+        sl__pw_flow(c);
+    }
+}
+
+static size_t client_fast(sl_pwconn_t *c, const unsigned char *b, size_t n)
+{
+    size_t k = whole_messages(b, n, "BDECSH", "");
+    if (k == 0)
+        return 0;
+    for (size_t at = 0; at < k; at += message_size(b + at))
+        (void)plain_message(c, (char)b[at]);
+    send_on(c, c->be_fd, bufferevent_get_output(c->backend), b, k);
+    return k;
+}
+
+static size_t backend_fast(sl_pwconn_t *c, const unsigned char *b, size_t n)
+{
+    size_t k = whole_messages(b, n, NULL, "GWSE");
+    if (k == 0)
+        return 0;
+    for (size_t at = 0; at < k; at += message_size(b + at)) {
+        if (b[at] != 'Z')
+            continue;
+        c->txn_status = (char)b[at + 5];
+        txn_ready(c, c->txn_status);
+        note_ready(c, c->txn_status);
+        pending_pop(c);
+    }
+    send_on(c, bufferevent_getfd(c->client), bufferevent_get_output(c->client), b, k);
+    return k;
 }
 
 /* The largest Query or Parse message read whole (max_query_size). */

@@ -1669,7 +1669,8 @@ static bool plain_message(sl_pwconn_t *c, char t)
  * untouched go on from b as they are (what the socket does not take is
  * queued); the ordinary path gets the rest.  Untouched are, from the
  * client, extended-protocol messages when no Sluice statement or portal
- * exists (plain_message); from the backend, all but CopyIn/CopyBoth,
+ * exists (plain_message) and a Query of one statement that is none of
+ * Sluice's (forwarded_query); from the backend, all but CopyIn/CopyBoth,
  * ParameterStatus and ErrorResponse, its ReadyForQuery noted as there.
  */
 static bool client_fast_ok(const sl_pwconn_t *c)
@@ -1723,15 +1724,38 @@ static void send_on(sl_pwconn_t *c, int fd, struct evbuffer *out, const unsigned
     }
 }
 
+static size_t query_limit(const sl_pwconn_t *c);
+
+/* Whether b (n bytes) starts with a whole Query message that simple_query
+ * would relay untouched: well formed, within max_query_size, one statement
+ * that is none of Sluice's (the lexer's first words only). */
+static bool forwarded_query(sl_pwconn_t *c, const unsigned char *b, size_t n)
+{
+    if (n < 5 || b[0] != 'Q')
+        return false;
+    size_t size = message_size(b);
+    if (size > n || size < 6 || size - 5 > query_limit(c))
+        return false;
+    const char *q = (const char *)b + 5;
+    return sl_pkt_query_text(q, size - 5) != NULL && sl__pw_forwarded(c, q, size - 6);
+}
+
 static size_t client_fast(sl_pwconn_t *c, const unsigned char *b, size_t n)
 {
-    size_t k = whole_messages(b, n, "BDECSH", "");
-    if (k == 0)
-        return 0;
-    for (size_t at = 0; at < k; at += message_size(b + at))
-        (void)plain_message(c, (char)b[at]);
-    send_on(c, c->be_fd, bufferevent_get_output(c->backend), b, k);
-    return k;
+    size_t at = 0;
+    for (;;) {
+        size_t k = whole_messages(b + at, n - at, "BDECSH", "");
+        for (size_t end = at + k; at < end; at += message_size(b + at))
+            (void)plain_message(c, (char)b[at]);
+        if (!forwarded_query(c, b + at, n - at))
+            break;
+        pending_push(c, 'Q');   /* as simple_query relays it */
+        c->unsynced = 0;
+        at += message_size(b + at);
+    }
+    if (at > 0)
+        send_on(c, c->be_fd, bufferevent_get_output(c->backend), b, at);
+    return at;
 }
 
 static size_t backend_fast(sl_pwconn_t *c, const unsigned char *b, size_t n)

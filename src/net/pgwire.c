@@ -56,10 +56,33 @@ static void put_be32(unsigned char *b, uint32_t v)
 
 /* ---- sending, backpressure ---- */
 
+void sl__pw_queued(struct bufferevent *bev)
+{
+    if (!(bufferevent_get_enabled(bev) & EV_WRITE))
+        bufferevent_enable(bev, EV_WRITE);
+}
+
+void sl__pw_write(struct bufferevent *bev, const void *data, size_t len)
+{
+    struct evbuffer *out = bufferevent_get_output(bev);
+    if (len > 0 && evbuffer_get_length(out) == 0 && bufferevent_get_underlying(bev) == NULL &&
+        bufferevent_openssl_get_ssl(bev) == NULL) {
+        ssize_t w = send(bufferevent_getfd(bev), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {        /* else queued: the bufferevent meets the error */
+            data = (const char *)data + w;
+            len -= (size_t)w;
+        }
+    }
+    if (len > 0) {
+        evbuffer_add(out, data, len);
+        sl__pw_queued(bev);
+    }
+}
+
 void sl__pw_send_client(sl_pwconn_t *c, sl_pkt_t *p)
 {
     if (p->buf.len > 0 && c->state != SL_PW_CLOSING)
-        evbuffer_add(bufferevent_get_output(c->client), p->buf.data, p->buf.len);
+        sl__pw_write(c->client, p->buf.data, p->buf.len);
     sl_pkt_reset(p);
 }
 
@@ -67,7 +90,7 @@ void sl__pw_send_backend(sl_pwconn_t *c, sl_pkt_t *p)
 {
     if (p->buf.len > 0 && c->backend && c->state != SL_PW_CLOSING) {
         sl__pw_flush_backend(c);    /* relayed bytes staged before p go first */
-        evbuffer_add(bufferevent_get_output(c->backend), p->buf.data, p->buf.len);
+        sl__pw_write(c->backend, p->buf.data, p->buf.len);
     }
     sl_pkt_reset(p);
 }
@@ -819,7 +842,7 @@ static void sasl_without_plus(sl_pkt_t *p, const char *body, size_t len)
  * ErrorResponse is relayed and ends the connection.  c may be CLOSING
  * after the call (still alive).
  */
-static void backend_startup_input(sl_pwconn_t *c)
+static void backend_startup_messages(sl_pwconn_t *c, sl_pkt_t *p)
 {
     struct evbuffer *in = bufferevent_get_input(c->backend);
     while (c->state == SL_PW_CONNECTING) {
@@ -835,6 +858,7 @@ static void backend_startup_input(sl_pwconn_t *c)
         if (rc == SL_AGAIN)
             return;
         if (rc != SL_OK) {
+            sl__pw_send_client(c, p);
             connect_failed(c, "invalid message length during authentication");
             return;
         }
@@ -846,18 +870,17 @@ static void backend_startup_input(sl_pwconn_t *c)
         evbuffer_drain(in, 5);
         evbuffer_remove(in, body, h.size - 5);
         size_t blen = h.size - 5;
-        sl_pkt_t p = SL_PKT_INIT;
         sl_pkt_reader_t r;
         sl_pkt_reader_init(&r, body, blen);
         switch (h.type) {
         case 'R': {
             int32_t code = sl_pkt_get_int32(&r);
             if (code == 10) {
-                sasl_without_plus(&p, body, blen);
+                sasl_without_plus(p, body, blen);
             } else {
-                sl_pkt_begin(&p, 'R');
-                sl_pkt_put_bytes(&p, body, blen);
-                sl_pkt_finish(&p);
+                sl_pkt_begin(p, 'R');
+                sl_pkt_put_bytes(p, body, blen);
+                sl_pkt_finish(p);
             }
             /* cleartext, md5, GSS, GSS continue, SSPI, SASL, SASL continue */
             c->auth_wait = code == 3 || code == 5 || code == 7 || code == 8 || code == 9 ||
@@ -871,7 +894,7 @@ static void backend_startup_input(sl_pwconn_t *c)
             c->be_key = sl_pkt_get_int32(&r);
             c->pid = c->be_pid;
             evutil_secure_rng_get_bytes(&c->key, sizeof(c->key));
-            sl_pkt_backend_key_data(&p, c->pid, c->key);
+            sl_pkt_backend_key_data(p, c->pid, c->key);
             break;
         case 'v':
             break;    /* we asked for 3.0 and no options: nothing to tell */
@@ -880,16 +903,17 @@ static void backend_startup_input(sl_pwconn_t *c)
                 sl__pw_enc_param(c, body, blen);
                 sl__pw_param_note(c, body, blen);
             }
-            sl_pkt_begin(&p, h.type);
-            sl_pkt_put_bytes(&p, body, blen);
-            sl_pkt_finish(&p);
+            sl_pkt_begin(p, h.type);
+            sl_pkt_put_bytes(p, body, blen);
+            sl_pkt_finish(p);
             break;
         default:
+            sl__pw_send_client(c, p);
             connect_failed(c, "unexpected message from the server during authentication");
             return;
         }
-        sl__pw_send_client(c, &p);
-        sl_pkt_free(&p);
+        if (h.type == 'E' || h.type == 'Z' || c->auth_wait || p->buf.len > SL_PW_LOW_WATER)
+            sl__pw_send_client(c, p);   /* before what follows them */
         if (h.type == 'E') {
             c->fatal_relayed = true;
             sl__pw_close(c);
@@ -908,6 +932,14 @@ static void backend_startup_input(sl_pwconn_t *c)
         if (c->auth_wait)
             auth_client_input(c);
     }
+}
+
+static void backend_startup_input(sl_pwconn_t *c)
+{
+    sl_pkt_t p = SL_PKT_INIT;   /* what goes to the client, sent in one go */
+    backend_startup_messages(c, &p);
+    sl__pw_send_client(c, &p);
+    sl_pkt_free(&p);
 }
 
 /*
@@ -942,6 +974,7 @@ static void auth_client_input(sl_pwconn_t *c)
             return;
         }
         evbuffer_remove_buffer(in, bufferevent_get_output(c->backend), h.size);
+        sl__pw_queued(c->backend);
         c->auth_wait = false;
     }
     if (c->state == SL_PW_CONNECTING && evbuffer_get_length(in) > SL_PW_HIGH_WATER) {
@@ -975,7 +1008,7 @@ static void resume_kept(sl_pwconn_t *c)
 {
     bufferevent_setcb(c->backend, backend_read, backend_write, backend_event, c);
     bufferevent_setwatermark(c->backend, EV_WRITE, SL_PW_LOW_WATER, 0);
-    bufferevent_enable(c->backend, EV_READ | EV_WRITE);
+    bufferevent_enable(c->backend, EV_READ);   /* writing: sl__pw_write */
     sl_pkt_t p = SL_PKT_INIT;
     sl_pkt_auth_ok(&p);
     for (size_t at = 0; at < c->params.len;) {
@@ -1222,10 +1255,10 @@ static void tls_start(sl_pwconn_t *c)
     SSL *ssl = SSL_new(c->pw->srv->ssl_ctx);
     if (ssl == NULL) {
         sl_log_warning("pgwire: could not create a TLS session: out of memory");
-        evbuffer_add(bufferevent_get_output(sock), "N", 1);
+        sl__pw_write(sock, "N", 1);
         return;
     }
-    evbuffer_add(bufferevent_get_output(sock), "S", 1);
+    sl__pw_write(sock, "S", 1);     /* the filter enables sock's writing */
     bufferevent_setwatermark(sock, EV_WRITE, 0, SL_PW_LOW_WATER);
     struct bufferevent *f = bufferevent_openssl_filter_new(
         c->pw->srv->base, sock, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
@@ -1275,10 +1308,10 @@ static void startup_input(sl_pwconn_t *c)
                 tls_start(c);
                 return;
             }
-            evbuffer_add(bufferevent_get_output(c->client), "N", 1);
+            sl__pw_write(c->client, "N", 1);
             continue;
         case SL_PKT_GSSENC_REQUEST:
-            evbuffer_add(bufferevent_get_output(c->client), "N", 1);
+            sl__pw_write(c->client, "N", 1);
             continue;
         case SL_PKT_CANCEL_REQUEST:
             cancel_session(c->pw, su.cancel_pid, su.cancel_key);
@@ -1367,7 +1400,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->client = bufferevent_socket_new(pw->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(c->client, client_read, client_write, client_event, c);
     bufferevent_setwatermark(c->client, EV_WRITE, SL_PW_LOW_WATER, 0);
-    bufferevent_enable(c->client, EV_READ | EV_WRITE);
+    bufferevent_enable(c->client, EV_READ);    /* writing: sl__pw_write */
     c->free_ev = evtimer_new(pw->srv->base, on_free, c);
     c->startup_ev = evtimer_new(pw->srv->base, on_startup_timeout, c);
     int ms = pw->srv->cfg.authentication_timeout_ms > 0 ? pw->srv->cfg.authentication_timeout_ms

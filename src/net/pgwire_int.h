@@ -334,6 +334,18 @@ void sl__pw_param_peek(sl_pwconn_t *c, struct evbuffer *in, size_t off, size_t l
 
 /* ---- pgwire.c ---- */
 
+/*
+ * Writes len bytes to bev (a client's or a backend's bufferevent) after
+ * what it has queued.  On a plain socket with nothing queued they are sent
+ * at once: no write interest, no turn of the event loop.  What the socket
+ * does not take is queued, with the bufferevent's writing enabled for it
+ * (sl__pw_queued).  Sessions enable a bufferevent's writing only then, as
+ * libevent's enabling adds the write event at once, whether or not there
+ * is anything to write.
+ */
+void sl__pw_write(struct bufferevent *bev, const void *data, size_t len);
+/* Something was added to bev's output: its writing is enabled. */
+void sl__pw_queued(struct bufferevent *bev);
 /* Queues p's messages on the client (one call) and resets p. */
 void sl__pw_send_client(sl_pwconn_t *c, sl_pkt_t *p);
 /* Queues p's messages on the backend socket and resets p. */

@@ -275,7 +275,7 @@ bool sl__pw_pool_put(sl_pwconn_t *c)
     evbuffer_unfreeze(bufferevent_get_input(e->bev), 0);
     bufferevent_setcb(e->bev, idle_read, NULL, idle_event, e);
     bufferevent_setwatermark(e->bev, EV_WRITE, 0, 0);
-    bufferevent_enable(e->bev, EV_READ | EV_WRITE);
+    bufferevent_enable(e->bev, EV_READ);       /* writing: sl__pw_write */
 
     e->prev = pw->idle_tail;
     if (pw->idle_tail)
@@ -287,7 +287,7 @@ bool sl__pw_pool_put(sl_pwconn_t *c)
 
     sl_pkt_t p = SL_PKT_INIT;
     sl_pkt_query(&p, "DISCARD ALL");
-    bufferevent_write(e->bev, p.buf.data, p.buf.len);
+    sl__pw_write(e->bev, p.buf.data, p.buf.len);
     sl_pkt_free(&p);
     arm(e, pw->srv->cfg.pg_timeout_ms > 0 ? pw->srv->cfg.pg_timeout_ms : 5000);
     return true;

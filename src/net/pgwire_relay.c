@@ -294,8 +294,10 @@ static void send_or_queue(struct bufferevent *to, bool plain, struct evbuffer *f
         if (w > 0)
             n -= (size_t)w;
     }
-    if (n > 0)
+    if (n > 0) {
         evbuffer_remove_buffer(from, out, n);
+        sl__pw_queued(to);
+    }
 }
 
 static void stage_free(void *arg)
@@ -1711,17 +1713,13 @@ static size_t message_size(const unsigned char *b)
     return 1 + ((size_t)b[1] << 24 | (size_t)b[2] << 16 | (size_t)b[3] << 8 | b[4]);
 }
 
-/* Sends b to fd, queuing on out what the socket does not take. */
-static void send_on(sl_pwconn_t *c, int fd, struct evbuffer *out, const unsigned char *b,
-                    size_t n)
+/* Sends b to bev's socket (nothing is queued there), queuing what the
+ * socket does not take. */
+static void send_on(sl_pwconn_t *c, struct bufferevent *bev, const unsigned char *b, size_t n)
 {
-    ssize_t w = send(fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w < 0)
-        w = 0;          /* queued: the bufferevent meets the error */
-    if ((size_t)w < n) {
-        evbuffer_add(out, b + w, n - (size_t)w);
+    sl__pw_write(bev, b, n);
+    if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
         sl__pw_flow(c);
-    }
 }
 
 static size_t query_limit(const sl_pwconn_t *c);
@@ -1754,7 +1752,7 @@ static size_t client_fast(sl_pwconn_t *c, const unsigned char *b, size_t n)
         at += message_size(b + at);
     }
     if (at > 0)
-        send_on(c, c->be_fd, bufferevent_get_output(c->backend), b, at);
+        send_on(c, c->backend, b, at);
     return at;
 }
 
@@ -1771,7 +1769,7 @@ static size_t backend_fast(sl_pwconn_t *c, const unsigned char *b, size_t n)
         note_ready(c, c->txn_status);
         pending_pop(c);
     }
-    send_on(c, bufferevent_getfd(c->client), bufferevent_get_output(c->client), b, k);
+    send_on(c, c->client, b, k);
     return k;
 }
 

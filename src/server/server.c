@@ -604,6 +604,13 @@ int sl_server_main(int argc, char **argv)
      * a quarter of the relay's per-transaction system calls. */
     struct event_config *ecfg = event_config_new();
     event_config_set_max_dispatch_interval(ecfg, NULL, SL_MAX_DISPATCH, 1);
+    /* The changes to what the loop waits for are applied once per turn,
+     * before epoll_wait, one epoll_ctl per socket whose interest changed:
+     * a bufferevent's write interest added and dropped, or its reading
+     * handed to the relay's own event, within one turn costs nothing.
+     * (libevent's caveat, sockets cloned by dup(), does not apply: none
+     * are.) */
+    event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
     srv->base = event_base_new_with_config(ecfg);
     event_config_free(ecfg);
     if (srv->base)

@@ -8,7 +8,9 @@
 #   2. out of descriptors (prlimit --nofile 64) accepting pauses: a few log
 #      lines and little CPU over 3 s, and clients are served again after;
 #   3. a Query announcing 1 GiB gets 54000 and close; a Bind announcing
-#      1 GiB is streamed to PostgreSQL, not held: RSS stays small;
+#      1 GiB is streamed to PostgreSQL, not held: RSS stays small; a
+#      client that reads nothing of a 100 MB result for 2 s: RSS stays
+#      small, then every row arrives once, in order;
 #   4. authentication_timeout closes a client that never finishes startup;
 #   5. max_client_connections stays below the backing PostgreSQL's free
 #      slots: the session past them gets FATAL 53300 while a superuser can
@@ -158,6 +160,37 @@ elif cmd == "huge":
     peak = max(peak, rss_kb(spid))
     s.close()
     print("rss_growth_kb=%d" % (peak - base))
+elif cmd == "slowread":
+    # 100 MB of rows for a client that reads nothing for 2 s, then all.
+    port, spid = int(sys.argv[2]), int(sys.argv[3])
+    s = startup(port); until_ready(s)
+    query(s, "select 0")    # one round trip first: the relay reads both sockets itself
+    until_ready(s)
+    base = rss_kb(spid)
+    n = 100000
+    query(s, "select g, repeat('x', 1000) from generate_series(1, %d) g" % n)
+    peak = 0
+    for i in range(20):
+        time.sleep(0.1)
+        peak = max(peak, rss_kb(spid))
+    s.settimeout(60)
+    f = s.makefile("rb", buffering=1 << 20)
+    rows, ordered, tag = 0, True, None
+    while True:
+        head = f.read(5)
+        if len(head) < 5:
+            break
+        body = f.read(struct.unpack("!I", head[1:])[0] - 4)
+        if head[:1] == b"D":
+            l = struct.unpack("!i", body[2:6])[0]
+            rows += 1
+            ordered = ordered and int(body[6:6 + l]) == rows and len(body) == 6 + l + 4 + 1000
+        elif head[:1] == b"C":
+            tag = body.rstrip(b"\0").decode()
+        elif head[:1] == b"Z":
+            break
+    print("slow_rows=%d slow_ordered=%d slow_tag=%s slow_growth_kb=%d" %
+          (rows, ordered, tag, peak - base))
 elif cmd == "idle":
     port = int(sys.argv[2])
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -239,6 +272,18 @@ growth=$(echo "$out" | sed -n 's/.*rss_growth_kb=\(-*[0-9]*\).*/\1/p')
     pass "100 MB of a 1 GiB Bind streamed with RSS growth ${growth} kB" ||
     fail "RSS grew ${growth:-?} kB while relaying 100 MB of a Bind"
 grep -q "message too long" "$SLUICED_LOG" && fail "the 54000 was logged as a server problem" || true
+# A client that stops reading a large result: what the socket does not
+# take waits in sluiced, the backend's reading pauses past the high-water
+# mark, and every row arrives once, in order.
+out=$(pw slowread "$SLUICE_PGWIRE_PORT" "$SLUICED_PID")
+echo "$out"
+case $out in *"slow_rows=100000 slow_ordered=1 slow_tag=SELECT 100000 "*)
+    pass "100 MB to a client that stalls: every row once, in order" ;;
+    *) fail "a stalled client's result was not delivered whole and in order" ;; esac
+growth=$(echo "$out" | sed -n 's/.*slow_growth_kb=\(-*[0-9]*\).*/\1/p')
+[ -n "$growth" ] && [ "$growth" -lt 32768 ] &&
+    pass "a stalled client: RSS growth ${growth} kB (the backend's reading paused)" ||
+    fail "RSS grew ${growth:-?} kB while a client read nothing"
 out=$(pw idle "$SLUICE_PGWIRE_PORT")
 echo "$out"
 s=$(echo "$out" | sed -n 's/.*idle_s=\([0-9]*\)\..*/\1/p')

@@ -23,6 +23,8 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "net/pgwire_int.h"
 #include "server/server.h"
@@ -115,9 +117,18 @@ static void idle_free(sl_pw_idle_t *e, bool terminate)
         pw->idle_tail = e->prev;
     pw->nidle--;
     if (e->bev && terminate) {
-        /* best effort: PostgreSQL logs no "unexpected EOF" then */
+        /* best effort: PostgreSQL logs no "unexpected EOF" then (over
+         * TLS, a record on the non-blocking socket, then close_notify) */
         static const char x[5] = {'X', 0, 0, 0, 4};
-        (void)!send(bufferevent_getfd(e->bev), x, sizeof(x), MSG_NOSIGNAL | MSG_DONTWAIT);
+        SSL *ssl = bufferevent_openssl_get_ssl(e->bev);
+        if (ssl == NULL) {
+            (void)!send(bufferevent_getfd(e->bev), x, sizeof(x), MSG_NOSIGNAL | MSG_DONTWAIT);
+        } else {
+            if (evbuffer_get_length(bufferevent_get_output(e->bev)) == 0 &&
+                SSL_write(ssl, x, sizeof(x)) == (int)sizeof(x))
+                (void)SSL_shutdown(ssl);
+            ERR_clear_error();
+        }
     }
     event_free(e->timer);
     if (e->bev)
@@ -233,8 +244,6 @@ static bool poolable(const sl_pwconn_t *c)
     if (c->backend == NULL || !c->was_ready || c->challenged || c->params_bad ||
         c->fatal_relayed || c->terminating || c->pool_key == NULL)
         return false;
-    if (bufferevent_openssl_get_ssl(c->backend) != NULL)
-        return false;             /* TLS to the backend: not kept */
     if (c->txn_status != 'I' || c->pending_head != c->pending_len || c->unsynced != 0 || c->job ||
         c->copy_in || c->back_left || c->relay_left || c->nheld || c->flushwait)
         return false;

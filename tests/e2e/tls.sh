@@ -227,7 +227,20 @@ out=$(pgq -c "SELECT count(*) FILTER (WHERE NOT s.ssl) FROM pg_stat_ssl s JOIN p
               WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()")
 [ "$out" = 0 ] && pass "--pg sslmode=require: sluiced's own connections are TLS" ||
     fail "plain connections of sluiced: $out"
+# Kept over TLS: the next session gets the same backend, still TLS, reset.
+a=$(slq -c "CREATE TEMP TABLE kept_t (a int)" -c "SELECT pg_backend_pid()" 2>&1)
+b=$(slq -c "SELECT pg_backend_pid()" -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" \
+        -c "SELECT to_regclass('pg_temp.kept_t') IS NULL" 2>&1 | tr '\n' ' ')
+[ -n "$a" ] && [ "$b" = "$a t t " ] &&
+    pass "--pg sslmode=require: a TLS backend is kept for the next session, reset" ||
+    fail "TLS backend not kept: first $a, then $b"
+# At the stop the kept TLS backend is told: Terminate, then close_notify.
+l0=$(wc -l <"$PGTEST_DIR/log")
 sluiced_stop
+sleep 0.5
+errs=$(tail -n +"$((l0 + 1))" "$PGTEST_DIR/log" | grep "unexpected EOF\|could not receive data\|SSL error" || true)
+[ -z "$errs" ] && pass "a kept TLS backend ends without errors in PostgreSQL's log" ||
+    fail "PostgreSQL logged, for sluiced's TLS backends: $errs"
 sluiced_start
 out=$(slq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" 2>&1)
 [ "$out" = f ] && pass "--pg without sslmode: the relayed session is plain" || fail "relayed, no sslmode: $out"

@@ -234,6 +234,13 @@ b=$(slq -c "SELECT pg_backend_pid()" -c "SELECT ssl FROM pg_stat_ssl WHERE pid =
 [ -n "$a" ] && [ "$b" = "$a t t " ] &&
     pass "--pg sslmode=require: a TLS backend is kept for the next session, reset" ||
     fail "TLS backend not kept: first $a, then $b"
+# PostgreSQL restarted under the kept TLS backend: dropped, the next
+# session gets a new one and works.
+pg_down
+pg_up
+out=$(slq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" -c "SELECT pg_backend_pid() <> $a" 2>&1 | tr '\n' ' ')
+[ "$out" = "t t " ] && pass "PostgreSQL restarted under a kept TLS backend: the next session works" ||
+    fail "after a restart under a kept TLS backend: $out"
 # At the stop the kept TLS backend is told: Terminate, then close_notify.
 l0=$(wc -l <"$PGTEST_DIR/log")
 sluiced_stop
